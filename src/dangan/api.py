@@ -1,0 +1,18 @@
+"""The REST API (django-ninja): one NinjaAPI that mounts each app's router. OpenAPI at /api/docs."""
+
+from ninja import NinjaAPI
+
+from dangan import __version__
+from dangan.catalog.api import router as catalog_router
+from dangan.core.api import TokenOrSessionAuth
+from dangan.core.api import router as core_router
+
+api = NinjaAPI(
+    title="dangan API",
+    version=__version__,
+    description="档案管理系统 REST API. Authenticate with `Authorization: Bearer <token>` (tokens: /manage/tokens/).",
+    auth=TokenOrSessionAuth(),
+    urls_namespace="api",
+)
+api.add_router("/", core_router)
+api.add_router("/", catalog_router)

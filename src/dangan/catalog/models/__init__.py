@@ -1,0 +1,15 @@
+from .authorities import Authority, UnitAuthority
+from .fonds import Fonds, RecordCategory, ReferenceCodeRule
+from .imports import ImportBatch
+from .units import ArchivalUnit, Subject
+
+__all__ = [
+    "ArchivalUnit",
+    "Authority",
+    "Fonds",
+    "ImportBatch",
+    "RecordCategory",
+    "ReferenceCodeRule",
+    "Subject",
+    "UnitAuthority",
+]

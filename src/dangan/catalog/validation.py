@@ -1,0 +1,79 @@
+"""Field checks shared by the unit actions, the forms and the catalog importer (DA/T 70 items 1-2, 1-4 … 1-7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from dangan.utilities.text import find_bad_characters
+
+from .models import ArchivalUnit
+
+TEXT_FIELDS = (
+    "title",
+    "document_number",
+    "responsible",
+    "remarks",
+    "extent",
+    "physical_location",
+    "notes",
+    "organization",
+)
+EARLIEST_YEAR = 1000
+
+
+def max_length(field: str) -> int | None:
+    return ArchivalUnit._meta.get_field(field).max_length
+
+
+def text_problem(field: str, value: str) -> str | None:
+    """Why ``value`` is not acceptable text for ``field``, or None."""
+    if bad := find_bad_characters(value):
+        return _("含有控制字符或乱码字符（%(chars)s）") % {"chars": "、".join(bad)}
+    limit = max_length(field)
+    if limit and len(value) > limit:
+        return _("长度 %(length)d 超过上限 %(limit)d") % {"length": len(value), "limit": limit}
+    return None
+
+
+def date_problem(value: dt.date | None, today: dt.date | None = None) -> str | None:
+    if value is None:
+        return None
+    today = today or dt.date.today()
+    if value > today:
+        return _("日期晚于今天")
+    if value.year < EARLIEST_YEAR:
+        return _("日期早于 %(year)d 年") % {"year": EARLIEST_YEAR}
+    return None
+
+
+def year_problem(year: int | None, date: dt.date | None) -> str | None:
+    if year is None:
+        return None
+    if not EARLIEST_YEAR <= year <= dt.date.today().year:
+        return _("年度 %(year)d 不合理") % {"year": year}
+    if date is not None and date.year != year:
+        return _("年度 %(year)d 与日期 %(date)s 不一致") % {"year": year, "date": date.isoformat()}
+    return None
+
+
+def check_unit_fields(data: dict) -> None:
+    """Raise ValidationError (a dict of field → message) if any description field is unacceptable."""
+    errors: dict[str, str] = {}
+    if "title" in data and not str(data.get("title") or "").strip():
+        errors["title"] = _("题名不能为空")
+    for field in TEXT_FIELDS:
+        value = data.get(field)
+        if isinstance(value, str) and (problem := text_problem(field, value)):
+            errors[field] = problem
+    if problem := date_problem(data.get("date")):
+        errors["date"] = problem
+    if problem := year_problem(data.get("year"), data.get("date")):
+        errors["year"] = problem
+    page_count = data.get("page_count")
+    if page_count is not None and (not isinstance(page_count, int) or page_count < 0 or page_count > 100000):
+        errors["page_count"] = _("页数应为 0 到 100000 之间的整数")
+    if errors:
+        raise ValidationError(errors)

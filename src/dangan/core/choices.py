@@ -1,0 +1,34 @@
+"""Choices that the whole system shares: roles and security classification levels."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """Staff roles; the three administrator roles are kept apart (三员分立)."""
+
+    ARCHIVIST = "archivist", _("业务人员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全保密管理员")
+    SECURITY_AUDITOR = "security_auditor", _("安全审计员")
+
+
+class SecurityClassification(models.TextChoices):
+    """密级, from open to most secret. The order of the members is the order of sensitivity."""
+
+    PUBLIC = "public", _("公开")
+    INTERNAL = "internal", _("内部")
+    SECRET = "secret", _("秘密")
+    CONFIDENTIAL = "confidential", _("机密")
+    TOP_SECRET = "top_secret", _("绝密")
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        return list(cls.values).index(value)
+
+    @classmethod
+    def at_most(cls, value: str) -> list[str]:
+        """Every level up to and including ``value``."""
+        return list(cls.values)[: cls.rank(value) + 1]

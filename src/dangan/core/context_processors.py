@@ -1,0 +1,27 @@
+"""Template context for every workspace page: the navigation the user may see, and the institution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from dangan.utilities.registry import visible_menu
+
+from .models import Institution
+from .roles import has_capability
+
+
+def workspace(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "institution": None}
+    items = visible_menu(lambda cap: has_capability(user, cap))
+    path = request.path
+    active = next((m.key for m in items if any(path.startswith(p) for p in m.active_prefixes)), None)
+    return {
+        "nav_items": items,
+        "nav_active": active,
+        "institution": Institution.current(),
+        "can": lambda cap: has_capability(user, cap),
+    }

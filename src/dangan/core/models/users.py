@@ -1,0 +1,64 @@
+"""Staff accounts with one role each, a clearance, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dangan.core.choices import Role, SecurityClassification
+
+
+class User(AbstractUser):
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.ARCHIVIST)
+    clearance = models.CharField(
+        _("涉密等级"),
+        max_length=16,
+        choices=SecurityClassification.choices,
+        default=SecurityClassification.PUBLIC,
+        help_text=_("可查阅的最高密级，由安全保密管理员设定。"),
+    )
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    def has_capability(self, capability: str) -> bool:
+        from dangan.core.roles import has_capability
+
+        return has_capability(self, capability)
+
+
+class APIToken(models.Model):
+    """A bearer token for the REST API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=100)
+    prefix = models.CharField(_("前缀"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    expires = models.DateTimeField(_("过期时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def new_key() -> str:
+        return "dg_" + secrets.token_urlsafe(32)

@@ -1,0 +1,14 @@
+"""Top-level routes: staff workspace under /manage/, REST API under /api/, language switch."""
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from dangan.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="catalog:fonds_list", permanent=False)),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("manage/", include("dangan.core.urls")),
+    path("manage/", include("dangan.catalog.urls")),
+    path("api/", api.urls),
+]

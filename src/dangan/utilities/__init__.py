@@ -1,0 +1,1 @@
+"""Shared building blocks: base models, registries, helpers. Depends on nothing else in dangan."""

@@ -1,0 +1,27 @@
+"""Abstract base models that every app's models inherit from."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimestampedModel(models.Model):
+    """A model that knows when it was created and last changed."""
+
+    created = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class StableIdentityModel(TimestampedModel):
+    """A model with a stable UUID that never changes, used in URLs, exports and storage."""
+
+    uuid = models.UUIDField(_("标识符"), default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True

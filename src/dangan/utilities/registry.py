@@ -1,0 +1,58 @@
+"""Small registries through which lower apps learn about higher ones (menus, audit action types, indexes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """A named collection of items, registered once each by key."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._items: dict[str, T] = {}
+
+    def register(self, key: str, item: T) -> T:
+        if key in self._items and self._items[key] is not item:
+            raise KeyError(f"{self.name}: {key!r} is already registered")
+        self._items[key] = item
+        return item
+
+    def get(self, key: str) -> T:
+        return self._items[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._items.values())
+
+    def items(self) -> list[tuple[str, T]]:
+        return list(self._items.items())
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One entry of the staff workspace navigation."""
+
+    key: str
+    label: str
+    url_name: str
+    capability: str | None = None
+    order: int = 100
+    active_prefixes: tuple[str, ...] = field(default_factory=tuple)
+
+
+menu = Registry[MenuItem]("menu")
+
+
+def register_menu_item(item: MenuItem) -> MenuItem:
+    return menu.register(item.key, item)
+
+
+def visible_menu(has_capability: Callable[[str], bool]) -> list[MenuItem]:
+    return sorted((m for m in menu if m.capability is None or has_capability(m.capability)), key=lambda m: m.order)
