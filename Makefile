@@ -1,0 +1,60 @@
+# dangan — two commands on a fresh machine: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DANGAN_HOME ?= $(CURDIR)/var
+PORT ?= 8000
+
+.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/dangan init
+	$(BIN)/dangan demo
+	$(BIN)/dangan createadmin
+	$(BIN)/dangan serve --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL (needs a server; .ci/run does this when one answers).
+test-postgres: install
+	DANGAN_TEST_DATABASE_URL=$${DANGAN_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dangan} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+	DANGAN_HOME=$$(mktemp -d) $(BIN)/dangan manage makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/run.py
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick
+
+# Debian packages for the browser tests and Chinese fonts (run as root; .ci/run calls it when needed).
+system-deps:
+	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk gettext
+
+messages: install
+	cd src/dangan && ../../$(BIN)/dangan manage makemessages -l en --no-obsolete && ../../$(BIN)/dangan manage compilemessages
+
+lock:
+	rm -rf /tmp/dangan-lock && $(PYTHON) -m venv /tmp/dangan-lock
+	/tmp/dangan-lock/bin/pip install --quiet . && /tmp/dangan-lock/bin/pip freeze --exclude dangan > requirements.lock.new
+	@echo "review requirements.lock.new and move it into place"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

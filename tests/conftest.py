@@ -1,0 +1,72 @@
+"""Fixtures shared by every test: an institution, a fonds, and one account per role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dangan.core.choices import Role, SecurityClassification
+
+
+@pytest.fixture
+def institution(db: Any) -> Any:
+    from dangan.core.actions.institution import do_ensure_institution
+
+    return do_ensure_institution(None, "GZSDAG", "贵州省档案馆")
+
+
+@pytest.fixture
+def categories(db: Any) -> Any:
+    from dangan.catalog.actions.configuration import do_ensure_default_categories
+    from dangan.catalog.models import RecordCategory
+
+    do_ensure_default_categories(None)
+    return {c.code: c for c in RecordCategory.objects.all()}
+
+
+@pytest.fixture
+def fonds(institution: Any, categories: Any) -> Any:
+    from dangan.catalog.actions.configuration import do_create_fonds
+
+    return do_create_fonds(None, "Z109", "贵州省扶贫开发办公室", creator="贵州省扶贫开发办公室")
+
+
+def _make_user(username: str, role: str, clearance: str = SecurityClassification.PUBLIC) -> Any:
+    from dangan.core.models import User
+
+    user = User.objects.create(username=username, role=role, clearance=clearance)
+    user.set_password("correct-horse-battery")
+    user.save()
+    return user
+
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def archivist(db: Any) -> Any:
+    """An archivist cleared up to 机密 (confidential)."""
+    return _make_user("archivist", Role.ARCHIVIST, SecurityClassification.CONFIDENTIAL)
+
+
+@pytest.fixture
+def junior_archivist(db: Any) -> Any:
+    """An archivist cleared for 公开 only."""
+    return _make_user("junior", Role.ARCHIVIST, SecurityClassification.PUBLIC)
+
+
+@pytest.fixture
+def system_admin(db: Any) -> Any:
+    # Even a top clearance must not let the system administrator read above 公开 (三员分立).
+    return _make_user("sysadmin", Role.SYSTEM_ADMIN, SecurityClassification.TOP_SECRET)
+
+
+@pytest.fixture
+def security_admin(db: Any) -> Any:
+    return _make_user("secadmin", Role.SECURITY_ADMIN)
+
+
+@pytest.fixture
+def security_auditor(db: Any) -> Any:
+    return _make_user("auditor", Role.SECURITY_AUDITOR)
