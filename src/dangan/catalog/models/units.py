@@ -26,9 +26,18 @@ class Subject(models.Model):
 class ArchivalUnit(StableIdentityModel):
     """One node of the arrangement: a series, a file (案卷) or an item (件), described with the DA/T 22 fields."""
 
-    fonds = models.ForeignKey(Fonds, on_delete=models.PROTECT, related_name="units", verbose_name=_("全宗"))
+    # The composite indexes below lead with fonds and parent, so the single-column FK indexes would be waste.
+    fonds = models.ForeignKey(
+        Fonds, on_delete=models.PROTECT, related_name="units", verbose_name=_("全宗"), db_index=False
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级"),
+        db_index=False,
     )
     level = models.CharField(_("层级"), max_length=8, choices=UnitLevel.choices, default=UnitLevel.ITEM)
     position = models.PositiveIntegerField(_("排列顺序"), default=0)
