@@ -87,9 +87,9 @@ def generate_rows(total: int, fonds_id: int, category_id: int, seed: int = 7):
     now = dt.datetime.now(dt.UTC).isoformat()
     series_count = 100
     rest = total - series_count - 1 - FILE_CHILDREN
-    per_series = max(rest // (series_count - 1), 2)
     items_per_file = 100
-    files_per_series = max(per_series // (items_per_file + 1), 1)
+    # Round up, so that the fonds holds at least ``total`` units.
+    files_per_series = max(-(-rest // ((series_count - 1) * (items_per_file + 1))), 1)
     next_id = 1
     series_ids = []
 

@@ -51,7 +51,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     from dangan.core.actions.institution import do_ensure_institution
     from dangan.core.models import Institution
 
-    for folder in (settings.DANGAN_HOME, settings.STORAGE_ROOT, settings.LOG_DIR, settings.MEDIA_ROOT):
+    for folder in (
+        settings.DANGAN_HOME,
+        settings.STORAGE_ROOT,
+        settings.LOG_DIR,
+        settings.MEDIA_ROOT,
+        settings.STATIC_ROOT,
+    ):
         folder.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     institution = Institution.current()
