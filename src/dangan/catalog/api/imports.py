@@ -1,0 +1,64 @@
+"""Catalog import endpoints (目录导入): upload a spreadsheet, then follow the batch."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Form, Status, UploadedFile
+
+from dangan.catalog.models import ImportBatch
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, require_capability
+from dangan.core.roles import Capability
+
+from .common import fonds_or_error
+from .schemas import ImportOut
+
+router = ActionRouter(tags=["目录导入 imports"])
+
+
+def import_out(batch: ImportBatch) -> dict[str, Any]:
+    return {
+        "uuid": batch.uuid,
+        "fonds": batch.fonds.code,
+        "file_name": batch.file_name,
+        "dry_run": batch.dry_run,
+        "status": batch.status,
+        "status_display": str(batch.get_status_display()),
+        "total_rows": batch.total_rows,
+        "processed_rows": batch.processed_rows,
+        "created_count": batch.created_count,
+        "unchanged_count": batch.unchanged_count,
+        "message": batch.message,
+        "errors": [e if isinstance(e, dict) else {"reason": str(e)} for e in batch.errors or []],
+        "created": batch.created,
+        "finished": batch.finished,
+    }
+
+
+@router.post(
+    "/imports",
+    response={201: ImportOut, **ERROR_RESPONSES},
+    summary="导入目录 / import a catalog file",
+    description="上传 .xlsx 或 .csv（multipart：file、fonds、dry_run）。返回导入批次；校验未通过时 status 为 invalid，"
+    "errors 逐行列出问题。后台执行时可用 GET /api/imports/{uuid} 查询进度。",
+)
+def start_import(request: HttpRequest, file: File[UploadedFile], fonds: Form[str], dry_run: Form[bool] = False) -> Any:
+    require_capability(request, Capability.CATALOG_IMPORT)
+    from dangan.catalog.actions.importing import do_start_import
+
+    target = fonds_or_error(fonds)
+    batch = do_start_import(request.user, target, file.name or "upload", file, dry_run=dry_run)
+    batch.refresh_from_db()  # a task may have run it to the end already (the immediate backend)
+    return Status(201, import_out(batch))
+
+
+@router.get("/imports/{uuid:batch_id}", response={200: ImportOut, **ERROR_RESPONSES}, summary="导入批次 / one batch")
+def get_import(request: HttpRequest, batch_id: UUID) -> Any:
+    require_capability(request, Capability.CATALOG_IMPORT)
+    batch = ImportBatch.objects.select_related("fonds").filter(uuid=batch_id).first()
+    if batch is None:
+        raise Http404(_("导入批次不存在"))
+    return import_out(batch)

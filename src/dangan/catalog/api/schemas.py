@@ -1,0 +1,260 @@
+"""JSON shapes of the catalog API (django-ninja schemas): what comes in, what goes out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+
+from ninja import Field, Schema
+
+# ---------------------------------------------------------------- fonds
+
+
+class FondsOut(Schema):
+    uuid: UUID
+    code: str = Field(description="全宗号")
+    name: str = Field(description="全宗名称")
+    creator: str = Field(description="立档单位")
+    start_year: int | None
+    end_year: int | None
+    history: str = Field(description="全宗介绍")
+    arrangement: str = Field(description="分类方案")
+    arrangement_display: str
+    scheme_notes: str
+    unit_count: int | None = Field(description="档案数量；仅对可查阅全部密级的用户给出，否则为 null")
+    top_level_count: int = Field(description="顶层档案数量（调用者可见的）")
+    is_sample: bool
+    created: dt.datetime
+    updated: dt.datetime
+
+
+class FondsIn(Schema):
+    code: str = Field(description="全宗号，字母和数字，例如 Z109、X013")
+    name: str
+    creator: str = ""
+    start_year: int | None = None
+    end_year: int | None = None
+    history: str = ""
+    arrangement: str = Field("year-org-retention", description="year-org-retention 或 year-retention-org")
+    scheme_notes: str = ""
+
+
+class FondsPatch(Schema):
+    name: str | None = None
+    creator: str | None = None
+    start_year: int | None = None
+    end_year: int | None = None
+    history: str | None = None
+    arrangement: str | None = None
+    scheme_notes: str | None = None
+
+
+class RenumberIn(Schema):
+    category: str | None = Field(None, description="门类代码，例如 WS")
+    year: int | None = None
+    retention: str = Field("", description="保管期限代码：Y、D30、D10、C、D")
+    organization: str = Field("", description="机构(问题)代码")
+    first: int = Field(description="原件号起")
+    last: int = Field(description="原件号止")
+    start: int = Field(description="新起始件号")
+
+
+class CodeChange(Schema):
+    old: str | None
+    new: str | None
+
+
+class RenumberOut(Schema):
+    changes: list[CodeChange]
+
+
+# ---------------------------------------------------------------- units
+
+
+class UnitOut(Schema):
+    uuid: UUID
+    reference_code: str | None = Field(description="档号")
+    title: str = Field(description="题名")
+    level: str
+    level_display: str
+    fonds: str = Field(description="全宗号")
+    parent: UUID | None
+    category: str | None = Field(description="门类代码")
+    year: int | None
+    retention: str
+    retention_display: str
+    organization: str
+    item_number: int | None
+    document_number: str = Field(description="文号")
+    responsible: str = Field(description="责任者")
+    date: dt.date | None
+    date_precision: str
+    page_count: int | None
+    classification: str = Field(description="密级")
+    classification_display: str
+    openness: str = Field(description="开放状态")
+    openness_display: str
+    remarks: str
+    extent: str
+    physical_location: str
+    notes: str
+    subjects: list[str]
+    child_count: int = Field(description="调用者可见的下级数量")
+    former_reference_codes: list[str]
+    is_sample: bool
+    created: dt.datetime
+    updated: dt.datetime
+
+
+class UnitFields(Schema):
+    """The description fields a client may set; leave a field out to keep it (PATCH) or use the default (POST)."""
+
+    level: str | None = Field(None, description="series 类别、file 案卷、item 件")
+    category: str | None = Field(None, description="门类代码，例如 WS")
+    year: int | None = None
+    retention: str | None = Field(None, description="Y、D30、D10、C、D")
+    organization: str | None = Field(None, description="机构(问题)代码")
+    item_number: int | None = None
+    reference_code: str | None = Field(None, description="档号；不填则按档号规则自动生成")
+    document_number: str | None = None
+    responsible: str | None = None
+    title: str | None = Field(None, description="题名（新建时必填）")
+    date: dt.date | None = None
+    date_precision: str | None = Field(None, description="day、month、year")
+    page_count: int | None = None
+    classification: str | None = Field(None, description="public、internal、secret、confidential、top_secret")
+    openness: str | None = Field(None, description="open、controlled、pending")
+    remarks: str | None = None
+    extent: str | None = None
+    physical_location: str | None = None
+    notes: str | None = None
+    subjects: list[str] | None = Field(None, description="主题词")
+
+
+class UnitIn(UnitFields):
+    fonds: str = Field(description="全宗号")
+    parent: UUID | None = Field(None, description="上级档案的 UUID；不填则在全宗顶层")
+
+
+class MoveIn(Schema):
+    parent: UUID | None = Field(description="新的上级档案 UUID；null 表示移到全宗顶层")
+
+
+class UnitQuery(Schema):
+    """The filters of catalog.filters.UnitFilter, as query parameters (checked there, not here)."""
+
+    fonds: str | None = Field(None, description="全宗号")
+    parent: str | None = Field(None, description="上级档案 UUID")
+    level: str | None = None
+    category: str | None = None
+    year_from: str | None = None
+    year_to: str | None = None
+    retention: str | None = None
+    classification: str | None = None
+    openness: str | None = None
+    q: str | None = Field(None, description="在题名、档号、责任者、文号中查找")
+    ordering: str | None = Field(None, description="reference_code、position、date、-date、title")
+    page: int = 1
+    size: int = Field(50, description="每页条数，最多 200")
+
+
+class UnitPage(Schema):
+    items: list[UnitOut]
+    page: int
+    size: int
+    total: int | None = Field(description="总数；对未筛选的大列表可能不计算（null）")
+    pages: int | None
+    has_next: bool
+
+
+class ChildrenPage(Schema):
+    items: list[UnitOut]
+    total: int
+    page: int
+    size: int
+    pages: int
+    has_next: bool
+
+
+# ---------------------------------------------------------------- authorities
+
+
+class AuthorityOut(Schema):
+    uuid: UUID
+    kind: str
+    kind_display: str
+    name: str
+    variant_names: list[str]
+    dates: str
+    description: str
+    identifier: str
+    is_sample: bool
+    created: dt.datetime
+    updated: dt.datetime
+
+
+class AuthorityIn(Schema):
+    kind: str = Field(description="person、organization、place、event")
+    name: str
+    variant_names: list[str] = []
+    dates: str = ""
+    description: str = ""
+    identifier: str = ""
+
+
+class AuthorityPatch(Schema):
+    kind: str | None = None
+    name: str | None = None
+    variant_names: list[str] | None = None
+    dates: str | None = None
+    description: str | None = None
+    identifier: str | None = None
+
+
+class AuthorityPage(Schema):
+    items: list[AuthorityOut]
+    total: int
+    page: int
+    size: int
+    pages: int
+
+
+class LinkIn(Schema):
+    authority: UUID
+    role: str = Field(description="creator、author、recipient、subject、mentioned、place")
+
+
+class LinkOut(Schema):
+    id: int
+    role: str
+    role_display: str
+    authority: AuthorityOut
+
+
+# ---------------------------------------------------------------- imports
+
+
+class ImportErrorOut(Schema):
+    row: int | None = None
+    column: str = ""
+    value: Any = None
+    reason: str = ""
+    code: str = ""
+
+
+class ImportOut(Schema):
+    uuid: UUID
+    fonds: str
+    file_name: str
+    dry_run: bool
+    status: str
+    status_display: str
+    total_rows: int
+    processed_rows: int
+    created_count: int
+    unchanged_count: int
+    message: str
+    errors: list[ImportErrorOut]
+    created: dt.datetime
+    finished: dt.datetime | None

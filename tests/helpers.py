@@ -1,0 +1,69 @@
+"""Small helpers for tests that talk HTTP to a live server with the standard library only (urllib)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8")) if self.body else None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def call(
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    json_body: Any = None,
+    data: bytes | None = None,
+    content_type: str | None = None,
+    timeout: float = 30,
+) -> Response:
+    """Send one request; any status (2xx, 4xx, 5xx) comes back as a Response instead of raising."""
+    headers = {"Accept": "application/json"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    if json_body is not None:
+        data = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
+        content_type = "application/json; charset=utf-8"
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = Request(url, data=data, method=method.upper(), headers=headers)
+    try:
+        with urlopen(request, timeout=timeout) as response:
+            return Response(response.status, response.read(), dict(response.headers))
+    except HTTPError as exc:
+        with exc:
+            return Response(exc.code, exc.read(), dict(exc.headers))
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    """Encode form ``fields`` and ``files`` ({name: (filename, content, content type)}) as multipart/form-data."""
+    boundary = f"----dangan-test-{uuid.uuid4().hex}"
+    out = bytearray()
+    for name, value in fields.items():
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+    for name, (filename, content, ctype) in files.items():
+        out += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {ctype}\r\n\r\n"
+        ).encode()
+        out += content + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
