@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangan.utilities.registry import MenuItem, register_menu_item
 
+from . import signals  # noqa: F401  (audit-logs sign-in and sign-out)
 from .audit import register_action
 from .roles import Capability
 

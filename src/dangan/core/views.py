@@ -1,0 +1,288 @@
+"""Core pages of the staff workspace: sign-in, own password, accounts, clearances, audit log, API tokens.
+
+Thin: each view checks a capability, calls an action from ``core.actions.accounts`` and shows its messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from dangan.utilities.registry import visible_menu
+from dangan.utilities.views import capability_required, form_errors_from, login_required, paginate
+
+from .actions import accounts
+from .audit import action_label, verify_chain
+from .choices import Role
+from .forms import (
+    AuditFilterForm,
+    ClearanceForm,
+    LoginForm,
+    OwnPasswordForm,
+    RoleForm,
+    TokenForm,
+    UserCreateForm,
+)
+from .models import APIToken, AuditEntry, Institution, User
+from .roles import Capability
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # The workspace context names the institution only to signed-in users; the sign-in page names it too.
+        return {**super().get_context_data(**kwargs), "institution": Institution.current()}
+
+    def get_default_redirect_url(self) -> str:
+        # Not every role may open the catalog (三员分立): land on the first page the account may see.
+        return reverse("core:home")
+
+
+class LogoutView(auth_views.LogoutView):
+    http_method_names = ["post", "options"]
+
+
+@never_cache
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; accounts with a one-time password are sent here by the middleware."""
+    form = OwnPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.do_change_own_password(request.user, form.cleaned_data["new_password"])
+        except ValidationError as exc:
+            form.add_error("new_password", exc.messages)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("core:home")
+    return render(request, "core/password_change.html", {"form": form, "forced": request.user.must_change_password})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a signed-in account lands: the first page of the menu it may see (the catalog for archivists)."""
+    items = visible_menu(request.user.has_capability)
+    if items:
+        return redirect(reverse(items[0].url_name))
+    return redirect("core:token_list")
+
+
+# ---------------------------------------------------------------- accounts (系统管理员)
+
+
+@capability_required(Capability.ACCOUNTS_MANAGE)
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    users = User.objects.order_by("username")
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q))
+    return render(request, "core/user_list.html", {"page": paginate(request, users), "q": q})
+
+
+@never_cache
+@capability_required(Capability.ACCOUNTS_MANAGE)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, password = accounts.do_create_user(
+                request.user,
+                form.cleaned_data["username"],
+                form.cleaned_data["role"],
+                full_name=form.cleaned_data["full_name"],
+                email=form.cleaned_data["email"],
+            )
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            # Shown once, on this response only; never stored in the session or sent again.
+            return _with_one_time_password(request, user, password, created=True)
+    return render(request, "core/user_create.html", {"form": form})
+
+
+def _with_one_time_password(request: HttpRequest, user: User, password: str, *, created: bool) -> HttpResponse:
+    response = render(request, "core/user_password.html", {"account": user, "password": password, "created": created})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@capability_required(Capability.ACCOUNTS_MANAGE)
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    context = {
+        "account": account,
+        "role_form": RoleForm(initial={"role": account.role}),
+        "is_self": account.pk == request.user.pk,
+    }
+    return render(request, "core/user_detail.html", context)
+
+
+@require_POST
+@capability_required(Capability.ACCOUNTS_MANAGE)
+def user_set_role(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            accounts.do_set_role(request.user, account, form.cleaned_data["role"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("已将 %(user)s 的角色改为 %(role)s。") % {"user": account, "role": account.get_role_display()},
+            )
+    else:
+        messages.error(request, _("请选择有效的角色。"))
+    return redirect("core:user_detail", pk=account.pk)
+
+
+@require_POST
+@capability_required(Capability.ACCOUNTS_MANAGE)
+def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        accounts.do_set_active(request.user, account, active)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("账号已启用。") if active else _("账号已停用。"))
+    return redirect("core:user_detail", pk=account.pk)
+
+
+@require_POST
+@never_cache
+@capability_required(Capability.ACCOUNTS_MANAGE)
+def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    password = accounts.do_reset_password(request.user, account)
+    return _with_one_time_password(request, account, password, created=False)
+
+
+# ---------------------------------------------------------------- clearances (安全保密管理员)
+
+
+@capability_required(Capability.CLEARANCE_MANAGE)
+def clearance_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    users = User.objects.order_by("username")
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(first_name__icontains=q))
+    if role in Role.values:
+        users = users.filter(role=role)
+    page = paginate(request, users)
+    rows = [(u, ClearanceForm(initial={"clearance": u.clearance}, prefix=f"u{u.pk}")) for u in page]
+    return render(
+        request, "core/clearance_list.html", {"page": page, "rows": rows, "q": q, "role": role, "roles": Role.choices}
+    )
+
+
+@require_POST
+@capability_required(Capability.CLEARANCE_MANAGE)
+def clearance_set(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    form = ClearanceForm(request.POST, prefix=f"u{account.pk}")
+    if form.is_valid():
+        try:
+            accounts.do_set_clearance(request.user, account, form.cleaned_data["clearance"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("已将 %(user)s 的涉密等级设为 %(level)s。")
+                % {"user": account, "level": account.get_clearance_display()},
+            )
+    else:
+        messages.error(request, _("请选择有效的涉密等级。"))
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("core:clearance_list")
+
+
+# ---------------------------------------------------------------- audit log (安全审计员)
+
+
+@capability_required(Capability.AUDIT_VIEW)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    entries = AuditEntry.objects.order_by("-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["user"]:
+            entries = entries.filter(username__icontains=data["user"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        tz = timezone.get_current_timezone()
+        if data["date_from"]:
+            entries = entries.filter(timestamp__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz))
+        if data["date_to"]:
+            entries = entries.filter(timestamp__lte=dt.datetime.combine(data["date_to"], dt.time.max, tzinfo=tz))
+    page = paginate(request, entries, size=30)
+    rows = [(entry, action_label(entry.action)) for entry in page]
+    return render(request, "core/audit_list.html", {"form": form, "page": page, "rows": rows})
+
+
+@capability_required(Capability.AUDIT_VIEW)
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    """The chain check, as a fragment loaded after the page (it reads the whole log)."""
+    return render(request, "core/_audit_chain.html", {"report": verify_chain()})
+
+
+# ---------------------------------------------------------------- own API tokens
+
+
+@never_cache
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        expires = form.cleaned_data["expires"]
+        when = dt.datetime.combine(expires, dt.time.max, tzinfo=timezone.get_current_timezone()) if expires else None
+        try:
+            _token, new_key = accounts.do_create_api_token(request.user, form.cleaned_data["name"], when)
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            form = TokenForm()
+    tokens = APIToken.objects.filter(user=request.user).order_by("-created")
+    response = render(
+        request, "core/token_list.html", {"form": form, "page": paginate(request, tokens), "new_key": new_key}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(APIToken, pk=pk, user=request.user)
+    try:
+        accounts.do_revoke_api_token(request.user, token)
+    except PermissionDenied as exc:  # pragma: no cover - the lookup above is already by owner
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("令牌已吊销。"))
+    return redirect("core:token_list")
