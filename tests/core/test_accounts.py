@@ -54,3 +54,12 @@ def test_roles_are_set_by_the_system_admin_only(system_admin, security_admin, ar
 def test_api_tokens_keep_only_a_hash(archivist):
     token, key = do_create_api_token(archivist, "导入脚本")
     assert key.startswith("dg_") and token.key_hash == APIToken.hash_key(key) and key not in token.key_hash
+
+
+def test_a_clearance_at_creation_is_for_the_console_only(system_admin):
+    user, _ = do_create_user(None, "demo-archivist", Role.ARCHIVIST, clearance="secret")
+    assert user.clearance == "secret"
+    with pytest.raises(PermissionDenied):  # the system administrator never sets clearances (三员分立)
+        do_create_user(system_admin, "lisi", Role.ARCHIVIST, clearance="secret")
+    with pytest.raises(ValidationError, match="未知密级"):
+        do_create_user(None, "wangwu", Role.ARCHIVIST, clearance="very-secret")

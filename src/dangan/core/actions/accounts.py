@@ -31,31 +31,48 @@ def require(user: Any, capability: str) -> None:
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
-def check_create_user(actor: Any, username: str, role: str) -> None:
+def check_create_user(actor: Any, username: str, role: str, clearance: str | None = None) -> None:
     if actor is not None:
         require(actor, Capability.ACCOUNTS_MANAGE)
+        if clearance is not None:
+            # Clearances belong to the security administrator (三员分立); only the console may set one at creation.
+            require(actor, Capability.CLEARANCE_MANAGE)
     if not username or not username.strip():
         raise ValidationError(_("用户名不能为空。"))
     if role not in Role.values:
         raise ValidationError(_("未知角色：%(role)s") % {"role": role})
+    if clearance is not None and clearance not in SecurityClassification.values:
+        raise ValidationError(_("未知密级：%(value)s") % {"value": clearance})
     if User.objects.filter(username=username).exists():
         raise ValidationError(_("用户名“%(username)s”已存在。") % {"username": username})
 
 
 @transaction.atomic
 def do_create_user(
-    actor: Any, username: str, role: str, *, full_name: str = "", email: str = "", password: str | None = None
+    actor: Any,
+    username: str,
+    role: str,
+    *,
+    full_name: str = "",
+    email: str = "",
+    password: str | None = None,
+    clearance: str | None = None,
 ) -> tuple[User, str]:
     """Create an account. Returns the user and its one-time password (shown once, to be changed at login).
 
-    ``actor`` None means the operator at the console (``dangan createadmin``).
+    ``actor`` None means the operator at the console (``dangan createadmin``, ``dangan demo``). ``clearance`` sets
+    the 涉密等级 at creation; outside the console that takes the security administrator's capability.
     """
-    check_create_user(actor, username, role)
+    check_create_user(actor, username, role, clearance)
     password = password or one_time_password()
     user = User(username=username.strip(), role=role, email=email, first_name=full_name, must_change_password=True)
+    after = {"username": user.username, "role": role}
+    if clearance is not None:
+        user.clearance = clearance
+        after["clearance"] = clearance
     user.set_password(password)
     user.save()
-    log(user, "core.user.create", actor, {"after": {"username": user.username, "role": role}})
+    log(user, "core.user.create", actor, {"after": after})
     return user, password
 
 
