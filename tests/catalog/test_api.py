@@ -372,6 +372,19 @@ def test_import_endpoints_check_capability_and_existence(client, fonds, system_a
     assert response.status_code == 403
 
 
+@pytest.mark.django_db
+def test_a_file_that_cannot_be_imported_at_all_is_422(client, fonds, archivist):
+    pytest.importorskip("dangan.catalog.actions.importing", reason="the importer has not landed yet")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(archivist)
+    upload = SimpleUploadedFile("目录.pdf", b"%PDF-1.4", content_type="application/pdf")
+    response = client.post("/api/imports", {"fonds": "Z109", "file": upload})
+    assert response.status_code == 422 and "不支持的文件类型" in response.json()["errors"]["file"]
+    response = client.post("/api/imports", {"fonds": "Z999", "file": _csv_upload()})
+    assert response.status_code == 422 and response.json()["errors"] == {"fonds": "全宗 Z999 不存在"}
+
+
 def _csv_upload() -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 

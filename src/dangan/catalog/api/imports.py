@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Status, UploadedFile
@@ -47,10 +48,13 @@ def import_out(batch: ImportBatch) -> dict[str, Any]:
 )
 def start_import(request: HttpRequest, file: File[UploadedFile], fonds: Form[str], dry_run: Form[bool] = False) -> Any:
     require_capability(request, Capability.CATALOG_IMPORT)
-    from dangan.catalog.actions.importing import do_start_import
+    from dangan.catalog.actions.importing import ImportError_, do_start_import
 
     target = fonds_or_error(fonds)
-    batch = do_start_import(request.user, target, file.name or "upload", file, dry_run=dry_run)
+    try:
+        batch = do_start_import(request.user, target, file.name or "upload", file, dry_run=dry_run)
+    except ImportError_ as exc:  # the file cannot be imported at all (e.g. not .xlsx/.csv): nothing was started
+        raise ValidationError({"file": str(exc)}) from None
     batch.refresh_from_db()  # a task may have run it to the end already (the immediate backend)
     return Status(201, import_out(batch))
 
