@@ -1,2 +1,32 @@
+"""Routes of the catalog pages under /manage/: fonds, units, authority records and imports."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("fonds/", views.fonds_list, name="fonds_list"),
+    path("fonds/<str:code>/", views.fonds_detail, name="fonds_detail"),
+    path("fonds/<str:code>/tree/", views.tree_children, name="tree_children"),
+    path("fonds/<str:code>/renumber/", views.renumber, name="renumber"),
+    path("fonds/<str:code>/units/new/", views.unit_create, name="unit_create"),
+    path("units/<uuid:uuid>/", views.unit_detail, name="unit_detail"),
+    path("units/<uuid:uuid>/edit/", views.unit_edit, name="unit_edit"),
+    path("units/<uuid:uuid>/move/", views.unit_move, name="unit_move"),
+    path("units/<uuid:uuid>/delete/", views.unit_delete, name="unit_delete"),
+    path("units/<uuid:uuid>/authorities/", views.unit_link_authority, name="unit_link_authority"),
+    path(
+        "units/<uuid:uuid>/authorities/<int:link_id>/delete/",
+        views.unit_unlink_authority,
+        name="unit_unlink_authority",
+    ),
+    path("authorities/", views.authority_list, name="authority_list"),
+    path("authorities/new/", views.authority_create, name="authority_create"),
+    path("authorities/<uuid:uuid>/", views.authority_detail, name="authority_detail"),
+    path("authorities/<uuid:uuid>/edit/", views.authority_edit, name="authority_edit"),
+    path("imports/", views.import_list, name="import_list"),
+    path("imports/new/", views.import_new, name="import_new"),
+    path("imports/<uuid:uuid>/", views.import_detail, name="import_detail"),
+    path("imports/<uuid:uuid>/progress/", views.import_progress, name="import_progress"),
+]

@@ -1,0 +1,233 @@
+"""Forms of the catalog pages. They only parse and label input; the actions validate and write."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+
+from .actions.units import EDITABLE_FIELDS
+from .choices import AuthorityKind, AuthorityRole, Openness, RetentionPeriod, SecurityClassification, UnitLevel
+from .models import ArchivalUnit, Authority, Fonds, RecordCategory
+from .models.fonds import fonds_code_validator
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+IMPORT_SUFFIXES = (".xlsx", ".csv")
+_SEPARATORS = re.compile(r"[、,，;；\s]+")
+
+
+def split_terms(value: str) -> list[str]:
+    """主题词 typed as one line, separated by 、 , ； or spaces."""
+    return [t for t in _SEPARATORS.split(value or "") if t]
+
+
+class FondsForm(forms.ModelForm):
+    class Meta:
+        model = Fonds
+        fields = ["code", "name", "creator", "start_year", "end_year", "arrangement", "history"]
+        widgets = {"history": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].validators.append(fonds_code_validator)  # the model's own rule, checked early
+
+    def _post_clean(self) -> None:
+        # Model validation (uniqueness, code format) is the action's job: its messages are shown instead.
+        pass
+
+
+class UnitForm(forms.Form):
+    """All the editable DA/T 22 fields of a unit, labelled from the model, in two groups."""
+
+    FIELDSETS = (
+        (_("分类与档号"), ("level", "category", "year", "retention", "organization", "item_number", "reference_code")),
+        (
+            _("著录"),
+            (
+                "title",
+                "document_number",
+                "responsible",
+                "date",
+                "date_precision",
+                "page_count",
+                "classification",
+                "openness",
+                "subjects",
+                "extent",
+                "physical_location",
+                "remarks",
+                "notes",
+            ),
+        ),
+    )
+
+    subjects = forms.CharField(
+        label=_("主题词"), required=False, help_text=_("多个主题词用顿号、逗号或空格分隔。"), max_length=2000
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_fields = fields_for_model(
+            ArchivalUnit,
+            fields=EDITABLE_FIELDS,
+            widgets={
+                "title": forms.Textarea(attrs={"rows": 2}),
+                "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                "remarks": forms.Textarea(attrs={"rows": 2}),
+                "notes": forms.Textarea(attrs={"rows": 2}),
+            },
+        )
+        subjects = self.fields.pop("subjects")
+        self.fields.update(model_fields)
+        self.fields["subjects"] = subjects
+        self.fields["category"].queryset = RecordCategory.objects.order_by("order", "code")
+        self.fields["reference_code"].help_text = _("留空时，分类齐全的“件”按档号规则自动编号。")
+        self.fields["item_number"].help_text = _("留空则取本分类下一个件号。")
+        self.fields["organization"].help_text = _("机构或问题代码，例如 BGS。")
+        self.fields["year"].widget.attrs.update({"min": 1000, "max": 2100})
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
+
+    def unit_data(self) -> dict[str, Any]:
+        """The cleaned values as the unit actions take them."""
+        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+
+    def subject_terms(self) -> list[str]:
+        return split_terms(self.cleaned_data.get("subjects", ""))
+
+    @classmethod
+    def initial_for(cls, unit: ArchivalUnit) -> dict[str, Any]:
+        initial = {name: getattr(unit, name) for name in EDITABLE_FIELDS}
+        initial["category"] = unit.category_id
+        initial["subjects"] = "、".join(unit.subjects.values_list("term", flat=True))
+        return initial
+
+
+class MoveForm(forms.Form):
+    target = forms.CharField(
+        label=_("新的上级档案"),
+        required=False,
+        max_length=80,
+        help_text=_("填写上级档案的档号或标识符（UUID）；留空表示移到全宗的顶层。"),
+    )
+
+
+class RenumberForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("门类"), queryset=RecordCategory.objects.order_by("order", "code"), required=False
+    )
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=1000, max_value=2100)
+    retention = forms.ChoiceField(label=_("保管期限"), choices=[("", "—"), *RetentionPeriod.choices], required=False)
+    organization = forms.CharField(label=_("机构(问题)"), required=False, max_length=32)
+    first = forms.IntegerField(label=_("起始件号"), min_value=1)
+    last = forms.IntegerField(label=_("终止件号"), min_value=1)
+    start = forms.IntegerField(label=_("新起始件号"), min_value=1)
+
+
+def _with_blank(choices: Any, label: Any) -> list[tuple[str, Any]]:
+    return [("", label), *choices]
+
+
+class UnitFilterForm(forms.Form):
+    """Renders the filter bar; parsing and checking the values is ``catalog.filters.UnitFilter``'s job."""
+
+    q = forms.CharField(label=_("关键词"), required=False, help_text=_("题名、档号、责任者或文号"))
+    level = forms.ChoiceField(label=_("层级"), required=False, choices=_with_blank(UnitLevel.choices, _("全部")))
+    category = forms.ChoiceField(label=_("门类"), required=False)
+    year_from = forms.IntegerField(label=_("年度自"), required=False)
+    year_to = forms.IntegerField(label=_("年度至"), required=False)
+    retention = forms.ChoiceField(
+        label=_("保管期限"), required=False, choices=_with_blank(RetentionPeriod.choices, _("全部"))
+    )
+    classification = forms.ChoiceField(
+        label=_("密级"), required=False, choices=_with_blank(SecurityClassification.choices, _("全部"))
+    )
+    openness = forms.ChoiceField(label=_("开放状态"), required=False, choices=_with_blank(Openness.choices, _("全部")))
+    ordering = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[
+            ("reference_code", _("档号")),
+            ("position", _("排列顺序")),
+            ("date", _("日期（早→晚）")),
+            ("-date", _("日期（晚→早）")),
+            ("title", _("题名")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [
+            ("", _("全部")),
+            *((c.code, str(c)) for c in RecordCategory.objects.order_by("order", "code")),
+        ]
+        for name in ("year_from", "year_to"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "2011"})
+
+
+class AuthorityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=AuthorityKind.choices)
+    name = forms.CharField(label=_("规范名称"), max_length=300)
+    variant_names = forms.CharField(
+        label=_("其他名称"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("曾用名、简称、别名等，每行一个。"),
+    )
+    dates = forms.CharField(label=_("生卒/存续/发生时间"), required=False, max_length=100)
+    identifier = forms.CharField(label=_("外部标识"), required=False, max_length=200)
+    description = forms.CharField(label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def authority_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["variant_names"] = [line.strip() for line in data["variant_names"].splitlines() if line.strip()]
+        return data
+
+    @classmethod
+    def initial_for(cls, authority: Authority) -> dict[str, Any]:
+        initial = {name: getattr(authority, name) for name in cls.base_fields}
+        initial["variant_names"] = "\n".join(authority.variant_names or [])
+        return initial
+
+
+class AuthorityLinkForm(forms.Form):
+    kind = forms.ChoiceField(label=_("规范档案类型"), choices=AuthorityKind.choices)
+    name = forms.CharField(label=_("规范名称"), max_length=300)
+    role = forms.ChoiceField(label=_("关系"), choices=AuthorityRole.choices)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("目录文件"),
+        help_text=_(
+            "Excel（.xlsx）或 CSV（UTF-8）文件，第一行为中文表头（档号、题名、日期、密级、保管期限等），最大 200 MB。"
+        ),
+        error_messages={"required": _("请选择要导入的文件（.xlsx 或 .csv）。"), "empty": _("上传的文件是空的。")},
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    fonds = forms.ModelChoiceField(
+        label=_("导入到全宗"), queryset=Fonds.objects.order_by("code"), error_messages={"required": _("请选择全宗。")}
+    )
+    dry_run = forms.BooleanField(
+        label=_("仅校验（试导入）"),
+        required=False,
+        help_text=_("只检查文件并报告问题，不写入任何档案。"),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        suffix = Path(upload.name or "").suffix.lower()
+        if suffix not in IMPORT_SUFFIXES:
+            raise forms.ValidationError(
+                _("不支持的文件类型“%(suffix)s”：请上传 .xlsx 或 .csv 文件。") % {"suffix": suffix or _("无扩展名")}
+            )
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("文件过大（%(size)d MB），上限为 200 MB；请拆分后分批导入。") % {"size": upload.size // (1024 * 1024)}
+            )
+        return upload

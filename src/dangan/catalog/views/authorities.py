@@ -1,0 +1,93 @@
+"""Authority record pages (规范档案): list, detail with the units that cite it, create and edit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from dangan.catalog.actions.authorities import do_create_authority, do_update_authority
+from dangan.catalog.choices import AuthorityKind
+from dangan.catalog.forms import AuthorityForm
+from dangan.catalog.models import ArchivalUnit, Authority
+from dangan.catalog.policy import visible_units
+from dangan.core.roles import Capability
+from dangan.utilities.views import capability_required, form_errors_from, paginate, paginate_light
+
+from .common import can
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def authority_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind", "")
+    authorities = Authority.objects.order_by("kind", "name")
+    if q:
+        authorities = authorities.filter(Q(name__icontains=q) | Q(dates__icontains=q) | Q(identifier__icontains=q))
+    if kind in AuthorityKind.values:
+        authorities = authorities.filter(kind=kind)
+    context = {
+        "page": paginate(request, authorities),
+        "q": q,
+        "kind": kind,
+        "kinds": AuthorityKind.choices,
+        "can_change": can(request, Capability.CATALOG_CHANGE),
+    }
+    return render(request, "catalog/authority_list.html", context)
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def authority_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+    authority = get_object_or_404(Authority, uuid=uuid)
+    # Only the units this user may see; the links to others are not shown or counted.
+    units = visible_units(request.user, ArchivalUnit.objects.filter(authority_links__authority=authority))
+    units = units.select_related("fonds").order_by("reference_code", "id").distinct()
+    roles = {}
+    page = paginate_light(request, units, 50)
+    if page.object_list:
+        for link in authority.unit_links.filter(unit__in=[u.pk for u in page]):
+            roles.setdefault(link.unit_id, []).append(link.get_role_display())
+    rows = [(unit, "、".join(roles.get(unit.pk, []))) for unit in page]
+    context = {
+        "authority": authority,
+        "page": page,
+        "rows": rows,
+        "can_change": can(request, Capability.CATALOG_CHANGE),
+    }
+    return render(request, "catalog/authority_detail.html", context)
+
+
+@capability_required(Capability.CATALOG_CHANGE)
+def authority_create(request: HttpRequest) -> HttpResponse:
+    form = AuthorityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            authority = do_create_authority(request.user, form.authority_data())
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("已创建规范档案“%(name)s”。") % {"name": authority.name})
+            return redirect("catalog:authority_detail", uuid=authority.uuid)
+    return render(request, "catalog/authority_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@capability_required(Capability.CATALOG_CHANGE)
+def authority_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
+    authority = get_object_or_404(Authority, uuid=uuid)
+    form = AuthorityForm(request.POST or None, initial=AuthorityForm.initial_for(authority))
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_update_authority(request.user, authority, form.authority_data())
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+            authority.refresh_from_db()
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("catalog:authority_detail", uuid=authority.uuid)
+    context = {"form": form, "authority": authority}
+    return render(request, "catalog/authority_form.html", context, status=400 if form.errors else 200)
