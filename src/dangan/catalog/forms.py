@@ -20,6 +20,16 @@ IMPORT_SUFFIXES = (".xlsx", ".csv")
 _SEPARATORS = re.compile(r"[、,，;；\s]+")
 
 
+def dash_blank_choices(form: forms.Form) -> None:
+    """Show an empty choice as "—" rather than Django's "---------"."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            if field.empty_label is not None:
+                field.empty_label = "—"
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = [("", "—") if value == "" else (value, label) for value, label in field.choices]
+
+
 def split_terms(value: str) -> list[str]:
     """主题词 typed as one line, separated by 、 , ； or spaces."""
     return [t for t in _SEPARATORS.split(value or "") if t]
@@ -89,6 +99,7 @@ class UnitForm(forms.Form):
         self.fields["item_number"].help_text = _("留空则取本分类下一个件号。")
         self.fields["organization"].help_text = _("机构或问题代码，例如 BGS。")
         self.fields["year"].widget.attrs.update({"min": 1000, "max": 2100})
+        dash_blank_choices(self)
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
@@ -127,6 +138,10 @@ class RenumberForm(forms.Form):
     first = forms.IntegerField(label=_("起始件号"), min_value=1)
     last = forms.IntegerField(label=_("终止件号"), min_value=1)
     start = forms.IntegerField(label=_("新起始件号"), min_value=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dash_blank_choices(self)
 
 
 def _with_blank(choices: Any, label: Any) -> list[tuple[str, Any]]:
@@ -211,7 +226,10 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
     fonds = forms.ModelChoiceField(
-        label=_("导入到全宗"), queryset=Fonds.objects.order_by("code"), error_messages={"required": _("请选择全宗。")}
+        label=_("导入到全宗"),
+        queryset=Fonds.objects.order_by("code"),
+        empty_label=_("（请选择全宗）"),
+        error_messages={"required": _("请选择全宗。")},
     )
     dry_run = forms.BooleanField(
         label=_("仅校验（试导入）"),
