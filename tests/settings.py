@@ -9,8 +9,10 @@ if os.environ.get("DANGAN_TEST_DATABASE_URL"):
 else:
     os.environ.pop("DANGAN_DATABASE_URL", None)
 
-from dangan.settings import *  # noqa: E402,F403
-from dangan.settings import DATABASES  # noqa: E402
+from dangan.settings import *  # noqa: F403
+from dangan.settings import DATABASES, STATIC_ROOT
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from dangan import __version__
 from dangan.catalog.api import router as catalog_router
-from dangan.core.api import TokenOrSessionAuth
+from dangan.core.api import TokenOrSessionAuth, install_error_handlers
 from dangan.core.api import router as core_router
 
 api = NinjaAPI(
@@ -16,3 +16,4 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", catalog_router)
+install_error_handlers(api)

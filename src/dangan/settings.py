@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves its bundled Swagger UI for /api/docs (no CDN)
     "dangan.utilities",
     "dangan.core",
     "dangan.catalog",

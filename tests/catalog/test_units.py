@@ -149,3 +149,14 @@ def test_editing_a_code_keeps_the_former_one(fonds, categories, archivist):
     entry = AuditEntry.objects.filter(action="catalog.unit.update").get()
     assert entry.data["before"]["reference_code"] == "Z109-WS·2011-Y-BGS-0001"
     assert entry.data["after"]["subjects"] == ["脱贫攻坚", "扶贫"]
+
+
+def test_nobody_classifies_above_their_own_clearance(fonds, categories, archivist, junior_archivist):
+    with pytest.raises(ValidationError, match="涉密等级"):
+        do_create_unit(junior_archivist, fonds, item(fonds, categories, classification="secret"))
+    unit = do_create_unit(junior_archivist, fonds, item(fonds, categories))
+    with pytest.raises(ValidationError, match="涉密等级"):
+        do_update_unit(junior_archivist, unit, {"classification": "internal"})
+    with pytest.raises(ValidationError, match="涉密等级"):
+        do_create_unit(archivist, fonds, item(fonds, categories, classification="top_secret"))
+    assert do_create_unit(archivist, fonds, item(fonds, categories, classification="confidential")).pk

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils.translation import gettext as _
 
-from dangan.catalog.choices import UnitLevel
+from dangan.catalog.choices import SecurityClassification, UnitLevel
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory, Subject
-from dangan.catalog.policy import unit_filter
+from dangan.catalog.policy import unit_filter, visible_classifications
 from dangan.catalog.refcodes import CodePattern, PatternError
 from dangan.catalog.validation import check_unit_fields
 from dangan.core.actions.accounts import require
@@ -51,6 +51,19 @@ EDITABLE_FIELDS = (
 def _require_change(actor: Any) -> None:
     if actor is not None:
         require(actor, Capability.CATALOG_CHANGE)
+
+
+def check_classification_allowed(actor: Any, classification: str | None) -> None:
+    """Nobody may mark a unit with a 密级 above what they may read themselves (they would lose sight of it)."""
+    if actor is None or classification not in SecurityClassification.values:
+        return  # an unknown value is reported by the model's own validation
+    if classification not in visible_classifications(actor):
+        raise ValidationError(
+            {
+                "classification": _("您的涉密等级不能著录或修改为“%(level)s”的档案")
+                % {"level": SecurityClassification(classification).label}
+            }
+        )
 
 
 def snapshot(unit: ArchivalUnit, fields: tuple[str, ...] | list[str] = EDITABLE_FIELDS) -> dict[str, Any]:
@@ -183,6 +196,7 @@ def do_create_unit(
     if unknown:
         raise ValueError(f"unknown unit fields: {sorted(unknown)}")
     check_unit_fields(data)
+    check_classification_allowed(actor, data.get("classification"))
     level = data.get("level") or UnitLevel.ITEM
     check_parent(fonds, parent, level)
     unit = ArchivalUnit(fonds=fonds, parent=parent, is_sample=is_sample, **data)
@@ -236,6 +250,8 @@ def check_update_unit(actor: Any, unit: ArchivalUnit, changes: dict[str, Any]) -
     if unknown:
         raise ValueError(f"unknown unit fields: {sorted(unknown)}")
     check_unit_fields(changes)
+    if "classification" in changes:
+        check_classification_allowed(actor, changes["classification"])
 
 
 @transaction.atomic
