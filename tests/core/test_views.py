@@ -308,3 +308,11 @@ def test_the_interface_switches_to_english(institution, security_auditor):
     assert '<html lang="en">' in text
     assert "Audit log" in text
     assert "审计日志" not in text
+
+
+def test_the_error_pages_are_chinese(institution, archivist):
+    from django.template.loader import render_to_string
+
+    assert "服务器内部错误" in render_to_string("500.html")  # rendered without a request or context
+    response = client_for(archivist).get("/manage/no-such-page/")
+    assert response.status_code == 404 and "页面不存在" in response.content.decode()
