@@ -459,3 +459,15 @@ def test_every_catalog_page_for_every_role(fonds, holdings, archivist, system_ad
             assert client.get(url).status_code == expected[role], (name, role)
         anonymous = Client().get(url)
         assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("core:login")), name
+
+
+def test_the_unit_form_offers_only_the_levels_the_user_may_see(fonds, holdings, junior_archivist, archivist):
+    url = reverse("catalog:unit_create", args=[fonds.code])
+    junior = client_for(junior_archivist).get(url).content.decode()
+    assert 'value="public"' in junior and 'value="secret"' not in junior
+    senior = client_for(archivist).get(url).content.decode()
+    assert 'value="confidential"' in senior and 'value="top_secret"' not in senior
+    response = client_for(junior_archivist).post(
+        url, {"level": "item", "title": "越级", "classification": "secret", "openness": "pending"}
+    )
+    assert response.status_code == 400 and "id_classification_error" in response.content.decode()

@@ -79,7 +79,8 @@ class UnitForm(forms.Form):
         label=_("主题词"), required=False, help_text=_("多个主题词用顿号、逗号或空格分隔。"), max_length=2000
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, classifications: list[str] | None = None, **kwargs: Any) -> None:
+        """``classifications``: the 密级 levels to offer (those the user may see, from catalog.policy)."""
         super().__init__(*args, **kwargs)
         model_fields = fields_for_model(
             ArchivalUnit,
@@ -99,6 +100,9 @@ class UnitForm(forms.Form):
         self.fields["item_number"].help_text = _("留空则取本分类下一个件号。")
         self.fields["organization"].help_text = _("机构或问题代码，例如 BGS。")
         self.fields["year"].widget.attrs.update({"min": 1000, "max": 2100})
+        if classifications is not None:
+            field = self.fields["classification"]
+            field.choices = [(value, label) for value, label in field.choices if value in classifications]
         dash_blank_choices(self)
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:

@@ -24,6 +24,7 @@ from dangan.catalog.actions.units import (
 from dangan.catalog.choices import UnitLevel
 from dangan.catalog.forms import AuthorityLinkForm, MoveForm, UnitForm
 from dangan.catalog.models import ArchivalUnit, Authority, UnitAuthority
+from dangan.catalog.policy import visible_classifications
 from dangan.core.audit import action_label
 from dangan.core.models import AuditEntry
 from dangan.core.roles import Capability
@@ -69,7 +70,7 @@ def unit_create(request: HttpRequest, code: str) -> HttpResponse:
     if parent is not None:
         initial = {"level": UnitLevel.ITEM, "category": parent.category_id, "year": parent.year}
         initial.update(retention=parent.retention, organization=parent.organization)
-    form = UnitForm(request.POST or None, initial=initial)
+    form = UnitForm(request.POST or None, initial=initial, classifications=visible_classifications(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             unit = do_create_unit(request.user, fonds, form.unit_data(), parent=parent, subjects=form.subject_terms())
@@ -92,7 +93,11 @@ def _uuid_or_404(value: str) -> str:
 @capability_required(Capability.CATALOG_CHANGE)
 def unit_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
     unit = get_visible_unit(request, uuid)
-    form = UnitForm(request.POST or None, initial=UnitForm.initial_for(unit))
+    form = UnitForm(
+        request.POST or None,
+        initial=UnitForm.initial_for(unit),
+        classifications=visible_classifications(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         changes = {**form.unit_data(), "subjects": form.subject_terms()}
         try:
