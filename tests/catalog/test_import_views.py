@@ -145,3 +145,18 @@ def test_progress_is_polled_while_the_import_runs(fonds, archivist):
     finished = client.get(progress_url, HTTP_HX_REQUEST="true")
     assert finished["HX-Refresh"] == "true"
     assert "every 1s" not in finished.content.decode()
+
+
+def test_cell_values_in_the_report_are_shown_only_to_the_importer(fonds, archivist, junior_archivist):
+    batch = ImportBatch.objects.create(
+        fonds=fonds,
+        user=archivist,
+        file_name="机密目录.xlsx",
+        sha256="2" * 64,
+        status="invalid",
+        errors=[{"row": 2, "column": "日期", "value": "某机密文件的日期", "reason": "无法识别的日期", "code": "1-5"}],
+    )
+    url = reverse("catalog:import_detail", args=[batch.uuid])
+    assert "某机密文件的日期" in client_for(archivist).get(url).content.decode()
+    other = client_for(junior_archivist).get(url).content.decode()
+    assert "无法识别的日期" in other and "某机密文件的日期" not in other and "仅导入人可见" in other
