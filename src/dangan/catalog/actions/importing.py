@@ -1,0 +1,372 @@
+"""Catalog import (目录导入) from .xlsx or .csv: all or nothing, with a row-by-row report.
+
+``import_catalog`` reads the file (catalog.tabular), checks every row (import_rows, import_checks) and, only when
+no row is bad, writes every new unit in one transaction with bulk inserts and one audit entry. The same file
+imported twice creates nothing the second time. ``do_start_import`` stores an upload and runs the same import as
+a background task (catalog.tasks), recorded in an ImportBatch the UI polls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from dangan.catalog.models import Fonds, ImportBatch
+from dangan.catalog.policy import visible_classifications
+from dangan.catalog.tabular import SUPPORTED_SUFFIXES, Table, TableError, read_table
+from dangan.core.actions.accounts import require
+from dangan.core.audit import log
+from dangan.core.roles import Capability
+
+from .import_checks import ImportPlan, check_table
+from .import_rows import RowError
+from .import_write import insert_plan
+
+__all__ = [
+    "ImportError_",
+    "ImportResult",
+    "RowError",
+    "do_start_import",
+    "import_catalog",
+    "run_import_batch",
+]
+
+MAX_STORED_ERRORS = 1000
+BATCH_PROGRESS_EVERY = 5000
+INSERT_BATCH = 2000
+Status = ImportBatch.Status
+FINAL_STATUSES = frozenset({Status.DONE, Status.INVALID, Status.DUPLICATE, Status.CHECKED, Status.FAILED})
+
+
+class ImportError_(Exception):
+    """The file cannot be imported at all (unreadable, unsupported type, no header row); message in Chinese."""
+
+
+@dataclass
+class ImportResult:
+    status: str  # an ImportBatch.Status value: done, checked (dry run passed), invalid or duplicate
+    created: int = 0  # for a dry run: the units that would be created
+    unchanged: int = 0
+    total_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    message: str = ""
+    batch: ImportBatch | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != Status.INVALID
+
+    def summary(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "ok": self.ok,
+            "created": self.created,
+            "unchanged": self.unchanged,
+            "total_rows": self.total_rows,
+            "message": self.message,
+            "errors": [error.to_dict() for error in self.errors],
+            "batch": str(self.batch.uuid) if self.batch else None,
+        }
+
+
+# ---------------------------------------------------------------- the synchronous import
+
+
+def import_catalog(
+    actor: Any,
+    path: Path,
+    fonds: Fonds,
+    *,
+    dry_run: bool = False,
+    file_name: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch: ImportBatch | None = None,
+) -> ImportResult:
+    """Import the catalog table in ``path`` into ``fonds``; ``actor`` None is the operator at the console.
+
+    Raises ImportError_ when the file cannot be read as a catalog; a file with any bad row imports nothing and
+    returns status "invalid" with the errors. ``batch`` (from do_start_import) is reused, else one is created.
+    """
+    if actor is not None:
+        require(actor, Capability.CATALOG_IMPORT)
+    path = Path(path)
+    file_name = file_name or path.name
+    sha256 = _sha256(path)
+    batch = _begin(batch, actor, fonds, path, file_name, sha256, dry_run)
+    try:
+        if (earlier := _earlier_import(batch)) is not None:
+            return _finish_duplicate(batch, earlier)
+        table = _read(path, file_name)
+        batch.total_rows = len(table.rows)
+        batch.save(update_fields=["total_rows", "updated"])
+        return _check_and_write(actor, table, fonds, batch, progress)
+    except ImportError_ as exc:
+        _fail(batch, str(exc))
+        raise
+    except PermissionDenied as exc:
+        _fail(batch, str(exc))
+        raise
+    except Exception as exc:
+        _fail(batch, _("导入失败：%(error)s") % {"error": exc.__class__.__name__})
+        raise
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    except OSError as exc:
+        raise ImportError_(_("无法读取文件：%(error)s") % {"error": exc.strerror or exc}) from exc
+    return digest.hexdigest()
+
+
+def _begin(
+    batch: ImportBatch | None, actor: Any, fonds: Fonds, path: Path, file_name: str, sha256: str, dry_run: bool
+) -> ImportBatch:
+    """The batch record, (re)started from scratch: a rerun after a crash redoes everything."""
+    if batch is None:
+        batch = ImportBatch(
+            fonds=fonds,
+            user=actor if getattr(actor, "is_authenticated", False) else None,
+            file_name=file_name[:300],
+            file_path=str(path.resolve())[:500],
+            dry_run=dry_run,
+        )
+    batch.sha256 = sha256
+    batch.status = Status.RUNNING
+    batch.processed_rows = batch.created_count = batch.unchanged_count = 0
+    batch.errors = []
+    batch.message = ""
+    batch.finished = None
+    batch.save()
+    return batch
+
+
+def _earlier_import(batch: ImportBatch) -> ImportBatch | None:
+    return (
+        ImportBatch.objects.filter(fonds_id=batch.fonds_id, sha256=batch.sha256, status=Status.DONE)
+        .exclude(pk=batch.pk)
+        .order_by("finished")
+        .first()
+    )
+
+
+def _finish_duplicate(batch: ImportBatch, earlier: ImportBatch) -> ImportResult:
+    when = date_format(timezone.localtime(earlier.finished or earlier.created), "Y-m-d H:i")
+    message = _("该文件已于 %(when)s 导入（新建 %(created)d 条），本次未新建任何档案") % {
+        "when": when,
+        "created": earlier.created_count,
+    }
+    _save_outcome(batch, Status.DUPLICATE, message, total=earlier.total_rows)
+    return ImportResult(Status.DUPLICATE, total_rows=earlier.total_rows, message=message, batch=batch)
+
+
+def _read(path: Path, file_name: str) -> Table:
+    suffix = Path(file_name).suffix.lower() or path.suffix.lower()
+    try:
+        return read_table(path, suffix)
+    except TableError as exc:
+        raise ImportError_(str(exc)) from exc
+
+
+def _fail(batch: ImportBatch, message: str) -> None:
+    _save_outcome(batch, Status.FAILED, message)
+
+
+def _save_outcome(batch: ImportBatch, status: str, message: str, **counts: int) -> None:
+    batch.status = status
+    batch.message = message
+    batch.finished = timezone.now()
+    batch.total_rows = counts.get("total", batch.total_rows)
+    batch.created_count = counts.get("created", 0)
+    batch.unchanged_count = counts.get("unchanged", 0)
+    batch.save()
+
+
+def _check_and_write(
+    actor: Any,
+    table: Table,
+    fonds: Fonds,
+    batch: ImportBatch,
+    progress: Callable[[int, int], None] | None,
+) -> ImportResult:
+    visible = visible_classifications(actor) if actor is not None else None
+    for attempt in (1, 2):
+        plan = check_table(fonds, table, visible=visible, progress=_reporter(batch, progress))
+        if plan.errors:
+            return _finish_invalid(batch, plan)
+        if batch.dry_run:
+            return _finish_checked(batch, plan)
+        try:
+            return _write(actor, plan, fonds, batch)
+        except IntegrityError:
+            # Someone created a unit with one of these 档号 between the check and the write: check again,
+            # which reports them as unchanged or as errors.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _reporter(batch: ImportBatch, progress: Callable[[int, int], None] | None) -> Callable[[int, int], None]:
+    """Passes progress on, and records it on the batch now and then (outside any write transaction)."""
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+        if done == total or done - batch.processed_rows >= BATCH_PROGRESS_EVERY:
+            batch.processed_rows = done
+            ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+
+    return report
+
+
+def _notes(plan: ImportPlan) -> str:
+    notes = []
+    if plan.header.unknown:
+        notes.append(_("已忽略未识别的列：%(columns)s") % {"columns": "、".join(plan.header.unknown)})
+    if plan.header.repeated:
+        notes.append(_("已忽略重复的列：%(columns)s") % {"columns": "、".join(plan.header.repeated)})
+    return "；".join(notes)
+
+
+def _with_notes(message: str, plan: ImportPlan) -> str:
+    notes = _notes(plan)
+    return f"{message}\n{notes}" if notes else message
+
+
+def _finish_invalid(batch: ImportBatch, plan: ImportPlan) -> ImportResult:
+    count = len(plan.errors)
+    message = _("校验未通过：%(count)d 处错误，未导入任何内容") % {"count": count}
+    if count > MAX_STORED_ERRORS:
+        message += _("（记录中只保存前 %(kept)d 处）") % {"kept": MAX_STORED_ERRORS}
+    message = _with_notes(message, plan)
+    batch.errors = [error.to_dict() for error in plan.errors[:MAX_STORED_ERRORS]]
+    _save_outcome(batch, Status.INVALID, message, total=len(plan.rows))
+    return ImportResult(Status.INVALID, 0, 0, len(plan.rows), plan.errors, message, batch)
+
+
+def _finish_checked(batch: ImportBatch, plan: ImportPlan) -> ImportResult:
+    created, unchanged = len(plan.rows) - plan.unchanged, plan.unchanged
+    message = _("校验通过（试导入）：可新建 %(created)d 条，未变化 %(unchanged)d 条，未写入任何内容") % {
+        "created": created,
+        "unchanged": unchanged,
+    }
+    message = _with_notes(message, plan)
+    _save_outcome(batch, Status.CHECKED, message, total=len(plan.rows), created=created, unchanged=unchanged)
+    return ImportResult(Status.CHECKED, created, unchanged, len(plan.rows), [], message, batch)
+
+
+# ---------------------------------------------------------------- writing (one transaction)
+
+
+@transaction.atomic
+def _write(actor: Any, plan: ImportPlan, fonds: Fonds, batch: ImportBatch) -> ImportResult:
+    created = insert_plan(plan, fonds, batch)
+    unchanged, total = plan.unchanged, len(plan.rows)
+    message = _with_notes(
+        _("已导入 %(created)d 条，未变化 %(unchanged)d 条") % {"created": created, "unchanged": unchanged}, plan
+    )
+    log(
+        fonds,
+        "catalog.import",
+        actor,
+        {
+            "file": batch.file_name,
+            "sha256": batch.sha256,
+            "created": created,
+            "unchanged": unchanged,
+            "batch": str(batch.uuid),
+        },
+    )
+    # The batch is marked done in the same transaction: a crash leaves it RUNNING with nothing written.
+    batch.processed_rows = total
+    _save_outcome(batch, Status.DONE, message, total=total, created=created, unchanged=unchanged)
+    return ImportResult(Status.DONE, created, unchanged, total, [], message, batch)
+
+
+# ---------------------------------------------------------------- uploads and the background task
+
+
+def safe_file_name(name: str) -> str:
+    """The base name of an uploaded file, without path parts or characters unsafe in a file system."""
+    base = Path(name.replace("\\", "/")).name
+    base = re.sub(r"[^\w.\-()（）\[\]【】 ]", "_", base).strip(" .")
+    stem, suffix = Path(base).stem[:100], Path(base).suffix.lower()[:10]
+    return f"{stem or 'upload'}{suffix}"
+
+
+@transaction.atomic
+def do_start_import(actor: Any, fonds: Fonds, file_name: str, data: IO[bytes], *, dry_run: bool) -> ImportBatch:
+    """Store an uploaded file, record a pending ImportBatch and queue the import (run after commit)."""
+    if actor is not None:
+        require(actor, Capability.CATALOG_IMPORT)
+    name = safe_file_name(file_name)
+    suffix = Path(name).suffix
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ImportError_(
+            _("不支持的文件类型“%(suffix)s”，请使用 .xlsx 或 .csv 文件") % {"suffix": suffix or _("无扩展名")}
+        )
+    batch = ImportBatch(
+        fonds=fonds,
+        user=actor if getattr(actor, "is_authenticated", False) else None,
+        file_name=Path(file_name.replace("\\", "/")).name[:300] or name,
+        dry_run=dry_run,
+        status=Status.PENDING,
+    )
+    target = Path(settings.MEDIA_ROOT) / "imports" / str(batch.uuid) / name
+    batch.sha256 = _store_upload(data, target)
+    batch.file_path = str(target)
+    batch.save()
+
+    from dangan.catalog.tasks import run_import_batch as task
+
+    transaction.on_commit(lambda: task.enqueue(batch.pk))
+    return batch
+
+
+def _store_upload(data: IO[bytes], target: Path) -> str:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    blocks = data.chunks() if hasattr(data, "chunks") else iter(lambda: data.read(1 << 20), b"")
+    partial = target.with_name(target.name + ".part")
+    with partial.open("wb") as handle:
+        for block in blocks:
+            digest.update(block)
+            handle.write(block)
+    partial.replace(target)
+    return digest.hexdigest()
+
+
+def run_import_batch(batch_id: int) -> None:
+    """Run a queued import. Idempotent: a finished batch is left alone; a RUNNING one (a crash mid-way, whose
+    write transaction therefore left nothing) is redone from scratch."""
+    batch = ImportBatch.objects.select_related("fonds", "user").filter(pk=batch_id).first()
+    if batch is None or batch.status in FINAL_STATUSES:
+        return
+    # An unreadable file or a withdrawn permission is recorded on the batch for the person who started it.
+    with contextlib.suppress(ImportError_, PermissionDenied):
+        import_catalog(
+            batch.user,
+            Path(batch.file_path),
+            batch.fonds,
+            dry_run=batch.dry_run,
+            file_name=batch.file_name,
+            batch=batch,
+        )
