@@ -102,6 +102,8 @@ def test_a_good_file_imports_every_row_with_one_audit_entry(tmp_path, fonds, cat
     assert (unit.date, unit.date_precision) == (dt.date(2021, 3, 5), "day")
     assert (unit.classification, unit.openness, unit.level, unit.page_count) == ("public", "pending", "item", 4)
     assert unit.document_number == "黔扶办发〔2021〕2号" and unit.import_batch == result.batch
+    assert unit.former_reference_codes == [] and unit.is_sample is False and unit.created <= unit.updated
+    assert len({u.uuid for u in ArchivalUnit.objects.all()}) == 3
     assert [u.position for u in ArchivalUnit.objects.order_by("position")] == [1, 2, 3]
     fonds.refresh_from_db()
     assert (fonds.unit_count, fonds.top_level_count) == (3, 3)

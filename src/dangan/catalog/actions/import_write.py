@@ -1,8 +1,8 @@
 """Catalog import, last step: a checked plan written — the new units (parents before children), their subject
 links and the counters. Runs inside the import's one transaction (see importing._write).
 
-Rows go in with one prepared INSERT and executemany, the field values converted once per column type: the same
-SQL that bulk_create writes, without its per-object Python work, which took most of a 100,000-row import.
+Rows go in with one prepared INSERT and executemany (COPY on PostgreSQL), the field values prepared by their
+fields as bulk_create would, but without its per-object Python work, which took most of a 100,000-row import.
 """
 
 from __future__ import annotations
@@ -51,11 +51,9 @@ class RowInserter:
         self.fixed = tuple(f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fixed)
         columns = [by_attname[name].column for name in self.varying] + [f.column for f in fixed]
         quote = connection.ops.quote_name
-        self.sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            quote(model._meta.db_table),
-            ", ".join(quote(c) for c in columns),
-            ", ".join(["%s"] * len(columns)),
-        )
+        table, names = quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+        self.sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        self.copy_sql = f"COPY {table} ({names}) FROM STDIN"
 
     def _converter(self, field: models.Field) -> Callable[[Any], Any]:
         connection = self.connection
@@ -78,6 +76,12 @@ class RowInserter:
 
     def insert(self, rows: Iterable[dict[str, Any]]) -> None:
         with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                # COPY: several times faster than even a pipelined executemany on PostgreSQL.
+                with cursor.cursor.copy(self.copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(self.params(row))
+                return
             for batch in chunks((self.params(row) for row in rows), EXECUTE_BATCH):
                 cursor.executemany(self.sql, batch)
 
