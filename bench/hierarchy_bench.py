@@ -252,7 +252,9 @@ def measure(fonds_id: int, file_id: int, samples: int) -> list[list[object]]:
     def top_level(page: int) -> None:
         assert children_page(full, fonds, None, page=page % 2 + 1, size=50).units
 
+    http = _http_page(full, fonds, file_id)
     results = {
+        "HTTP GET of the tree fragment (waitress, full Django stack)": run(http),
         "paged, archivist cleared for all (stored counts)": run(paged(full)),
         "paged, archivist cleared for 公开 (filtered count)": run(paged(limited)),
         "paged, top level of the fonds": run(top_level),
@@ -273,6 +275,40 @@ def measure(fonds_id: int, file_id: int, samples: int) -> list[list[object]]:
     stats = summarize_ms(naive_samples)
     rows.append(["baseline: load all 10,000 children, slice", len(naive_samples), stats["p50"], stats["p95"], 1.0, "—"])
     return rows
+
+
+def _http_page(user, fonds, file_id: int):
+    """A page request over real HTTP to a waitress server in this process, as a logged-in archivist."""
+    import threading
+    import urllib.request
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from waitress.server import create_server
+
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.wsgi import application
+
+    server = create_server(application, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    session = SessionStore()
+    session.update(
+        {
+            "_auth_user_id": str(user.pk),
+            "_auth_user_hash": user.get_session_auth_hash(),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+        }
+    )
+    session.create()
+    parent_uuid = ArchivalUnit.objects.get(pk=file_id).uuid
+    base = f"http://127.0.0.1:{server.effective_port}/manage/fonds/{fonds.code}/tree/?parent={parent_uuid}"
+    headers = {"Cookie": f"sessionid={session.session_key}", "HX-Request": "true"}
+
+    def fn(page: int) -> None:
+        with urllib.request.urlopen(urllib.request.Request(f"{base}&page={page}", headers=headers)) as response:
+            body = response.read()
+            assert response.status == 200 and b"</li>" in body, body[:300]
+
+    return fn
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from dangan.api import api
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="catalog:fonds_list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="core:home", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("dangan.core.urls")),
     path("manage/", include("dangan.catalog.urls")),

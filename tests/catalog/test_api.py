@@ -238,11 +238,11 @@ def test_move_delete_and_renumber(client, tree, archivist):
 
 
 @pytest.mark.django_db
-def test_renumbering_reports_only_units_the_caller_may_see(client, tree, junior_archivist):
+def test_renumbering_a_range_with_units_the_caller_may_not_see_is_refused(client, tree, junior_archivist):
     body = {"category": "WS", "year": 2016, "retention": "Y", "organization": "BGS", "first": 1, "last": 4, "start": 21}
     response = send(client, junior_archivist, "POST", "/api/fonds/Z109/renumber", body)
-    assert response.status_code == 200
-    assert response.json()["changes"] == [{"old": "Z109-WS·2016-Y-BGS-0001", "new": "Z109-WS·2016-Y-BGS-0021"}]
+    assert response.status_code == 422
+    assert "无权查看" in str(response.json())
 
 
 @pytest.mark.django_db

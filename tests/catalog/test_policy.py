@@ -15,7 +15,7 @@ def spectrum(fonds, archivist):
     for level in ("public", "internal", "secret", "confidential", "top_secret"):
         for openness in ("open", "pending"):
             units[(level, openness)] = do_create_unit(
-                archivist, fonds, {"title": f"{level}-{openness}", "classification": level, "openness": openness}
+                None, fonds, {"title": f"{level}-{openness}", "classification": level, "openness": openness}
             )
     return units
 

@@ -160,3 +160,12 @@ def test_nobody_classifies_above_their_own_clearance(fonds, categories, archivis
     with pytest.raises(ValidationError, match="涉密等级"):
         do_create_unit(archivist, fonds, item(fonds, categories, classification="top_secret"))
     assert do_create_unit(archivist, fonds, item(fonds, categories, classification="confidential")).pk
+
+
+def test_renumbering_needs_sight_of_every_unit_in_the_range(fonds, categories, archivist, junior_archivist):
+    do_create_unit(archivist, fonds, item(fonds, categories, title="件1"))
+    do_create_unit(archivist, fonds, item(fonds, categories, title="件2", classification="secret"))
+    group = ClassificationGroup(fonds, categories["WS"], 2011, "Y", "BGS")
+    with pytest.raises(ValidationError, match="无权查看"):
+        do_renumber_range(junior_archivist, group, 1, 2, 5)
+    assert len(do_renumber_range(archivist, group, 1, 2, 5)) == 2

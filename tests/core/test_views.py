@@ -316,3 +316,11 @@ def test_the_error_pages_are_chinese(institution, archivist):
     assert "服务器内部错误" in render_to_string("500.html")  # rendered without a request or context
     response = client_for(archivist).get("/manage/no-such-page/")
     assert response.status_code == 404 and "页面不存在" in response.content.decode()
+
+
+def test_chinese_is_the_default_whatever_the_browser_prefers(client):
+    response = client.get("/manage/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录" in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/manage/login/"})
+    english = client.get("/manage/login/", HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
+    assert "登录" not in english and "Sign in" in english

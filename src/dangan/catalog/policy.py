@@ -14,7 +14,7 @@ from dangan.core.choices import Role, SecurityClassification
 from dangan.core.roles import Capability, has_capability
 
 from .choices import Openness
-from .models import ArchivalUnit
+from .models import ArchivalUnit, ImportBatch
 
 _NOTHING = Q(pk__in=[])
 
@@ -62,3 +62,20 @@ def can_view_unit(user: Any, unit: ArchivalUnit) -> bool:
 def can_view_catalog(user: Any) -> bool:
     """Whether ``user`` may browse the catalog at all (fonds list, hierarchy)."""
     return has_capability(user, Capability.CATALOG_VIEW)
+
+
+def can_read_import_values(user: Any, batch: ImportBatch) -> bool:
+    """Whether ``user`` may read the cell values quoted in an import report.
+
+    The rows of an uploaded file may hold units above another reader's clearance, and until they are imported
+    they have no 密级 the policy could weigh; so only the person who uploaded the file reads them.
+    """
+    return getattr(user, "is_authenticated", False) and batch.user_id == user.pk
+
+
+def import_report_errors(user: Any, batch: ImportBatch) -> list[dict[str, Any]]:
+    """The row-by-row errors of ``batch`` as ``user`` may read them (cell values withheld from others)."""
+    errors = [e if isinstance(e, dict) else {"reason": str(e)} for e in batch.errors or []]
+    if can_read_import_values(user, batch):
+        return errors
+    return [{**e, "value": ""} for e in errors]

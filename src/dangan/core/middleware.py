@@ -20,3 +20,18 @@ class PasswordChangeRequiredMiddleware:
             if request.path.startswith("/manage/") and request.path not in allowed:
                 return redirect("core:password_change")
         return self.get_response(request)
+
+
+class ChineseFirstMiddleware:
+    """Simplified Chinese unless the user chose another language (the language cookie set by /i18n/setlang/).
+
+    Django would otherwise follow the browser's Accept-Language header, so an English-language browser in the
+    reading room would get the English interface without anyone asking for it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

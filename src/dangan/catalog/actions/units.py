@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import SecurityClassification, UnitLevel
@@ -382,12 +382,19 @@ def check_renumber(actor: Any, group: ClassificationGroup, first: int, last: int
     units = list(group.units().filter(item_number__gte=first, item_number__lte=last).order_by("item_number"))
     if not units:
         raise ValidationError(_("该范围内没有档案"))
+    visibility = unit_filter(actor) if actor is not None else Q()
+    if visibility and group.units().filter(pk__in=[u.pk for u in units]).exclude(visibility).exists():
+        # Renumbering changes every unit in the range, so it needs sight of every one of them.
+        raise ValidationError(_("该范围内有您的涉密等级无权查看的档案，不能重新编号"))
     new_numbers = set(range(start, start + len(units)))
     moving = {u.pk for u in units}
     clash = group.units().filter(item_number__in=new_numbers).exclude(pk__in=moving)
     if clash.exists():
-        taken = sorted(clash.values_list("item_number", flat=True))[:10]
-        raise ValidationError(_("新件号与范围外的档案冲突：%(numbers)s") % {"numbers": ", ".join(map(str, taken))})
+        shown = clash.filter(visibility) if visibility else clash
+        taken = sorted(shown.values_list("item_number", flat=True))[:10]
+        raise ValidationError(
+            _("新件号与范围外的档案冲突：%(numbers)s") % {"numbers": ", ".join(map(str, taken)) or "…"}
+        )
     return units
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Status, UploadedFile
 
 from dangan.catalog.models import ImportBatch
+from dangan.catalog.policy import import_report_errors
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, require_capability
 from dangan.core.roles import Capability
 
@@ -20,7 +21,7 @@ from .schemas import ImportOut
 router = ActionRouter(tags=["目录导入 imports"])
 
 
-def import_out(batch: ImportBatch) -> dict[str, Any]:
+def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
     return {
         "uuid": batch.uuid,
         "fonds": batch.fonds.code,
@@ -33,7 +34,7 @@ def import_out(batch: ImportBatch) -> dict[str, Any]:
         "created_count": batch.created_count,
         "unchanged_count": batch.unchanged_count,
         "message": batch.message,
-        "errors": [e if isinstance(e, dict) else {"reason": str(e)} for e in batch.errors or []],
+        "errors": import_report_errors(request.user, batch),
         "created": batch.created,
         "finished": batch.finished,
     }
@@ -56,7 +57,7 @@ def start_import(request: HttpRequest, file: File[UploadedFile], fonds: Form[str
     except ImportError_ as exc:  # the file cannot be imported at all (e.g. not .xlsx/.csv): nothing was started
         raise ValidationError({"file": str(exc)}) from None
     batch.refresh_from_db()  # a task may have run it to the end already (the immediate backend)
-    return Status(201, import_out(batch))
+    return Status(201, import_out(request, batch))
 
 
 @router.get("/imports/{uuid:batch_id}", response={200: ImportOut, **ERROR_RESPONSES}, summary="导入批次 / one batch")
@@ -65,4 +66,4 @@ def get_import(request: HttpRequest, batch_id: UUID) -> Any:
     batch = ImportBatch.objects.select_related("fonds").filter(uuid=batch_id).first()
     if batch is None:
         raise Http404(_("导入批次不存在"))
-    return import_out(batch)
+    return import_out(request, batch)

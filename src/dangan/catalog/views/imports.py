@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from dangan.catalog.forms import ImportForm
 from dangan.catalog.models import Fonds, ImportBatch
-from dangan.catalog.policy import visible_units
+from dangan.catalog.policy import can_read_import_values, import_report_errors, visible_units
 from dangan.core.roles import Capability
 from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
 
@@ -59,10 +59,8 @@ def import_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("fonds", "user"), uuid=uuid)
     context = _status_context(batch)
     if not context["active"]:
-        context["errors"] = paginate(request, batch.errors or [], ERRORS_PER_PAGE)
-        # The cell values come from the uploaded file, which may hold units above another viewer's clearance;
-        # catalog.policy has no rule for import reports yet, so only the person who uploaded it sees them.
-        context["show_values"] = batch.user_id == request.user.pk
+        context["errors"] = paginate(request, import_report_errors(request.user, batch), ERRORS_PER_PAGE)
+        context["show_values"] = can_read_import_values(request.user, batch)
         context["units"] = list(visible_units(request.user, batch.units.all()).order_by("reference_code", "id")[:20])
     return render(request, "catalog/import_detail.html", context)
 
