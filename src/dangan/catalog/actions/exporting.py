@@ -97,6 +97,10 @@ def _tree_order(units: QuerySet[ArchivalUnit]) -> tuple[list[int], dict[int, int
 
 
 def _rows(units: QuerySet[ArchivalUnit], progress: Callable[[int, int], None] | None) -> Iterator[list[Any]]:
+    labels = {
+        enum: {value: chinese_label(enum, value) for value in enum.values}
+        for enum in (SecurityClassification, RetentionPeriod, UnitLevel, Openness)
+    }
     order, parents, codes = _tree_order(units)
     sequence = {unit_id: number for number, unit_id in enumerate(order, start=1)}
     done = 0
@@ -105,15 +109,23 @@ def _rows(units: QuerySet[ArchivalUnit], progress: Callable[[int, int], None] | 
         loaded = units.filter(id__in=chunk).select_related("category").prefetch_related(subjects).in_bulk()
         for unit_id in chunk:
             parent = parents[unit_id]
-            yield _row(loaded[unit_id], sequence[unit_id], codes.get(parent, "") if parent else "", parent, sequence)
+            parent_code = codes.get(parent, "") if parent else ""
+            yield _row(loaded[unit_id], sequence[unit_id], parent_code, parent, sequence, labels)
             done += 1
             if progress and (done % PROGRESS_EVERY == 0 or done == len(order)):
                 progress(done, len(order))
 
 
-def _row(unit: ArchivalUnit, number: int, parent_code: str, parent: int | None, sequence: dict[int, int]) -> list[Any]:
+def _row(
+    unit: ArchivalUnit,
+    number: int,
+    parent_code: str,
+    parent: int | None,
+    sequence: dict[int, int],
+    labels: dict[type, dict[str, str]],
+) -> list[Any]:
     def label(enum: type, value: str) -> str:
-        return chinese_label(enum, value) if value else ""
+        return labels[enum].get(value, value)
 
     return [
         number,
@@ -150,9 +162,11 @@ def _write_xlsx(path: Path, rows: Iterator[list[Any]]) -> int:
     sheet.append(EXPORT_COLUMNS)
     count = 0
     for row in rows:
-        cells = []
+        cells: list[Any] = []
         for value in row:
-            if isinstance(value, str) and value.startswith("="):
+            if value == "":
+                cells.append(None)  # an empty cell: nothing to write
+            elif isinstance(value, str) and value.startswith("="):
                 # Text, never a formula: a title that starts with "=" must not run in the reader's Excel.
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.data_type = "s"

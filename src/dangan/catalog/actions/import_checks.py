@@ -221,13 +221,17 @@ def _match_existing(plan: ImportPlan, fonds: Fonds) -> None:
     (same 上级, same 题名 and every stated field) is that unit — so importing a file again creates nothing."""
     rows = plan.rows
     codeless = [row for row in rows if not row.values["reference_code"] and not row.bad]
-    candidates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    # Rows without 档号 all state the same fields (the file's columns): match them by those values at once.
+    fields = sorted(codeless[0].given - {"reference_code", "item_number"}) if codeless else []
+    by_content: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    candidates: list[dict[str, Any]] = []
     for chunk in chunks({row.values["title"] for row in codeless}):
         for unit in ArchivalUnit.objects.filter(fonds=fonds, title__in=chunk).values(*EXISTING_FIELDS):
-            candidates[unit["title"]].append(unit)
+            parent = unit["parent_id"] if plan.parent_given else None
+            by_content[(parent, *(_unit_value(unit, name) for name in fields))].append(unit)
+            candidates.append(unit)
     subjects = _subjects_of(plan, candidates) if "subjects" in plan.header else {}
     labels = _labels(plan)
-    used: set[int] = set()
     column = plan.column("reference_code", _("档号"))
     for index in sorted(range(len(rows)), key=lambda i: rows[i].depth):
         row = rows[index]
@@ -242,13 +246,24 @@ def _match_existing(plan: ImportPlan, fonds: Fonds) -> None:
             else:
                 row.existing_id = row.existing["id"]
         elif not row.values["reference_code"] and not row.bad and not (plan.parent_given and parent_new):
-            for unit in candidates.get(row.values["title"], ()):
-                if unit["id"] in used or (plan.parent_given and unit["parent_id"] != parent_id):
+            key = (parent_id if plan.parent_given else None, *(row.values[name] for name in fields))
+            matches = by_content.get(key, [])
+            for position, unit in enumerate(matches):
+                if row.values["item_number"] not in (None, unit["item_number"]):
                     continue
-                if not _differences(row, unit, subjects, labels, codeless=True):
-                    row.existing_id = unit["id"]
-                    used.add(unit["id"])
-                    break
+                if row.subjects is not None and set(row.subjects) != subjects.get(unit["id"], set()):
+                    continue
+                row.existing_id = unit["id"]
+                del matches[position]  # one unit is matched by one row only
+                break
+
+
+def _unit_value(unit: dict[str, Any], name: str) -> Any:
+    """A stored value as the importer would have read it from a cell."""
+    value = unit[name]
+    if name == "date_precision" and unit["date"] and not value:
+        return DatePrecision.DAY  # units entered without a precision were entered to the day
+    return value.strip() if isinstance(value, str) else value
 
 
 def _parent_of(plan: ImportPlan, row: PlannedRow) -> tuple[bool, int | None]:
@@ -259,9 +274,9 @@ def _parent_of(plan: ImportPlan, row: PlannedRow) -> tuple[bool, int | None]:
     return False, row.parent_id
 
 
-def _subjects_of(plan: ImportPlan, candidates: dict[str, list[dict[str, Any]]]) -> dict[int, set[str]]:
+def _subjects_of(plan: ImportPlan, candidates: list[dict[str, Any]]) -> dict[int, set[str]]:
     ids = [row.existing["id"] for row in plan.rows if row.existing is not None]
-    ids += [unit["id"] for units in candidates.values() for unit in units]
+    ids += [unit["id"] for unit in candidates]
     terms: dict[int, set[str]] = defaultdict(set)
     through = ArchivalUnit.subjects.through
     for chunk in chunks(ids):
@@ -284,23 +299,11 @@ def _labels(plan: ImportPlan) -> dict[str, str]:
 
 
 def _differences(
-    row: PlannedRow,
-    unit: dict[str, Any],
-    subjects: dict[int, set[str]],
-    labels: dict[str, str],
-    *,
-    codeless: bool = False,
+    row: PlannedRow, unit: dict[str, Any], subjects: dict[int, set[str]], labels: dict[str, str]
 ) -> list[str]:
     differences = []
     for name in row.given:
-        mine, theirs = row.values[name], unit[name]
-        if name == "date_precision" and unit["date"] and not theirs:
-            theirs = DatePrecision.DAY  # units entered without a precision were entered to the day
-        elif isinstance(theirs, str):
-            theirs = theirs.strip()
-        if codeless and name == "item_number" and mine is None:
-            continue
-        if mine != theirs:
+        if row.values[name] != _unit_value(unit, name):
             differences.append(labels[name])
     if row.subjects is not None and set(row.subjects) != subjects.get(unit["id"], set()):
         differences.append(labels.get("subjects", _("主题词")))
