@@ -137,7 +137,9 @@ def snapshot(fonds: Fonds) -> dict:
 
 
 def read_xlsx(path):
-    return [list(row) for row in load_workbook(path, read_only=True).active.iter_rows(values_only=True)]
+    """The rows, padded to the header's width (empty cells at the end of a row are not written)."""
+    rows = load_workbook(path, read_only=True).active.iter_rows(values_only=True)
+    return [[*row, *[None] * (len(EXPORT_COLUMNS) - len(row))] for row in rows]
 
 
 def test_the_layout_and_the_tree_order(tmp_path, fonds, tree):
