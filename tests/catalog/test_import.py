@@ -550,3 +550,20 @@ def test_a_bad_upload_is_recorded_on_its_batch(
     assert batch.status == "invalid" and batch.errors[0]["column"] == "密级"
     with pytest.raises(ImportError_, match="不支持的文件类型"):
         do_start_import(archivist, fonds, "目录.pdf", io.BytesIO(b"%PDF"), dry_run=False)
+
+
+def test_a_queued_batch_records_why_it_could_not_run(
+    tmp_path, media, fonds, categories, archivist, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        first = do_start_import(archivist, fonds, "a.xlsx", _upload(tmp_path, [good_row(1)]), dry_run=False)
+        second = do_start_import(archivist, fonds, "b.xlsx", _upload(tmp_path, [good_row(2)]), dry_run=False)
+    Path(first.file_path).unlink()
+    run_import_batch(first.pk)
+    first.refresh_from_db()
+    assert first.status == "failed" and "无法读取文件" in first.message
+    archivist.role = "security_auditor"  # the person lost the right to import before the task ran
+    archivist.save()
+    run_import_batch(second.pk)
+    second.refresh_from_db()
+    assert second.status == "failed" and "权限" in second.message and units() == 0

@@ -45,7 +45,6 @@ __all__ = [
 
 MAX_STORED_ERRORS = 1000
 BATCH_PROGRESS_EVERY = 5000
-INSERT_BATCH = 2000
 Status = ImportBatch.Status
 FINAL_STATUSES = frozenset({Status.DONE, Status.INVALID, Status.DUPLICATE, Status.CHECKED, Status.FAILED})
 
@@ -102,11 +101,16 @@ def import_catalog(
     Raises ImportError_ when the file cannot be read as a catalog; a file with any bad row imports nothing and
     returns status "invalid" with the errors. ``batch`` (from do_start_import) is reused, else one is created.
     """
-    if actor is not None:
-        require(actor, Capability.CATALOG_IMPORT)
     path = Path(path)
     file_name = file_name or path.name
-    sha256 = _sha256(path)
+    try:
+        if actor is not None:
+            require(actor, Capability.CATALOG_IMPORT)
+        sha256 = _sha256(path)
+    except (PermissionDenied, ImportError_) as exc:
+        if batch is not None:  # a queued batch records why it did not run
+            _fail(batch, str(exc))
+        raise
     batch = _begin(batch, actor, fonds, path, file_name, sha256, dry_run)
     try:
         if (earlier := _earlier_import(batch)) is not None:
@@ -116,9 +120,6 @@ def import_catalog(
         batch.save(update_fields=["total_rows", "updated"])
         return _check_and_write(actor, table, fonds, batch, progress)
     except ImportError_ as exc:
-        _fail(batch, str(exc))
-        raise
-    except PermissionDenied as exc:
         _fail(batch, str(exc))
         raise
     except Exception as exc:
