@@ -6,6 +6,8 @@ target is an import with full validation in at most 3× that time and at most 60
     .venv/bin/python bench/import_bench.py                # 100,000 rows (file cached under bench/out/)
     .venv/bin/python bench/import_bench.py --quick        # 10,000 rows
     .venv/bin/python bench/import_bench.py --database-url postgres://postgres@127.0.0.1:5432/dangan_bench
+
+--database-url names a database that the benchmark drops and creates again.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import datetime as dt
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-OUT = Path(__file__).resolve().parent / "out"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import OUT_DIR, progress, reset_postgres_database, setup_django, table
+
+OUT = OUT_DIR
 FONDS = "Z109"
 TARGET_RATIO = 3.0
 TARGET_SECONDS = 60.0
@@ -158,64 +162,27 @@ def time_calamine(path: Path) -> tuple[int, float]:
     return len(rows), time.perf_counter() - start
 
 
-def _postgres_scratch(url: str) -> tuple[str, str]:
-    """A fresh database beside the one ``url`` names; returns (its url, its name)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'dangan'}_bench_{os.getpid()}"
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}")), name
-
-
-def _postgres_drop(url: str, name: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def time_import(path: Path, database_url: str | None) -> tuple[int, float, str]:
     """Import ``path`` into a fresh database; returns (rows created + unchanged, seconds, summary)."""
-    home = tempfile.mkdtemp(prefix="dangan-bench-")
-    os.environ["DANGAN_HOME"] = home
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dangan.settings"
-    os.environ.setdefault("DANGAN_LOG_LEVEL", "WARNING")
-    scratch = None
     if database_url:
-        os.environ["DANGAN_DATABASE_URL"], scratch = _postgres_scratch(database_url)
-    else:
-        os.environ.pop("DANGAN_DATABASE_URL", None)
-    try:
-        import django
-        from django.core.management import call_command
+        reset_postgres_database(database_url)
+    setup_django(database_url)
 
-        django.setup()
-        call_command("migrate", interactive=False, verbosity=0)
+    from dangan.catalog.actions.configuration import do_create_fonds, do_ensure_default_categories
+    from dangan.catalog.actions.importing import import_catalog
+    from dangan.core.actions.institution import do_ensure_institution
 
-        from dangan.catalog.actions.configuration import do_create_fonds, do_ensure_default_categories
-        from dangan.catalog.actions.importing import import_catalog
-        from dangan.core.actions.institution import do_ensure_institution
-
-        do_ensure_institution(None, "GZSDAG", "贵州省档案馆")
-        do_ensure_default_categories(None)
-        fonds = do_create_fonds(None, FONDS, "贵州省扶贫开发办公室")
-        start = time.perf_counter()
-        result = import_catalog(None, path, fonds)
-        seconds = time.perf_counter() - start
-        if result.status != "done":
-            for error in result.errors[:20]:
-                print(error.line(), file=sys.stderr)
-            raise SystemExit(f"import did not succeed: {result.summary()}")
-        return result.created + result.unchanged, seconds, result.summary()
-    finally:
-        if scratch and database_url:
-            from django.db import connections
-
-            connections.close_all()
-            _postgres_drop(database_url, scratch)
+    do_ensure_institution(None, "GZSDAG", "贵州省档案馆")
+    do_ensure_default_categories(None)
+    fonds = do_create_fonds(None, FONDS, "贵州省扶贫开发办公室")
+    start = time.perf_counter()
+    result = import_catalog(None, path, fonds)
+    seconds = time.perf_counter() - start
+    if result.status != "done":
+        for error in result.errors[:20]:
+            print(error.line(), file=sys.stderr)
+        raise SystemExit(f"import did not succeed: {result.summary()}")
+    return result.created + result.unchanged, seconds, result.summary()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,24 +197,25 @@ def main(argv: list[str] | None = None) -> int:
     if not path.exists():
         start = time.perf_counter()
         generate(path, rows)
-        print(f"generated {path} in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        progress(f"generated {path} in {time.perf_counter() - start:.1f} s")
 
+    progress("(a) openpyxl …")
     read_rows, openpyxl_s = time_openpyxl(path)
+    progress("(b) python-calamine …")
     _, calamine_s = time_calamine(path)
+    progress("(c) import_catalog …")
     imported, import_s, summary = time_import(path, args.database_url)
     database = "PostgreSQL" if args.database_url else "SQLite"
     ratio = import_s / openpyxl_s
     ok = ratio <= TARGET_RATIO and import_s <= TARGET_SECONDS
 
     print(f"\n### Catalog import, {rows:,} rows ({path.name}, {os.cpu_count()} CPUs, {database})\n")
-    print("| step | rows | seconds | rows/s |")
-    print("|---|---:|---:|---:|")
-    for name, count, seconds in (
+    steps = (
         ("(a) openpyxl read-only, values_only (baseline)", read_rows, openpyxl_s),
         ("(b) python-calamine full read", read_rows, calamine_s),
         (f"(c) dangan import_catalog, full validation, {database}", imported, import_s),
-    ):
-        print(f"| {name} | {count:,} | {seconds:.2f} | {count / seconds:,.0f} |")
+    )
+    print(table(["step", "rows", "seconds", "rows/s"], [(n, f"{c:,}", s, f"{c / s:,.0f}") for n, c, s in steps]))
     verdict = "PASS" if ok else "FAIL"
     print(
         f"\n(c)/(a) = **{ratio:.2f}×** (target ≤ {TARGET_RATIO:.0f}×); (c) = **{import_s:.1f} s** "
@@ -258,5 +226,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     sys.exit(main())

@@ -36,10 +36,6 @@ class ImportPlan:
     parent_depths: dict[int, int] = field(default_factory=dict)  # existing parent id → its depth
 
     @property
-    def new_rows(self) -> list[PlannedRow]:
-        return [row for row in self.rows if row.existing_id is None]
-
-    @property
     def unchanged(self) -> int:
         return sum(1 for row in self.rows if row.existing_id is not None)
 
