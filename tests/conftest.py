@@ -9,6 +9,15 @@ import pytest
 from dangan.core.choices import Role, SecurityClassification
 
 
+@pytest.fixture(autouse=True)
+def chinese() -> Any:
+    """Every test starts in Simplified Chinese, whatever language a request in an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
+
+
 @pytest.fixture
 def institution(db: Any) -> Any:
     from dangan.core.actions.institution import do_ensure_institution

@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
 from openpyxl import load_workbook
 
 from dangan.catalog.actions.configuration import do_create_fonds
@@ -19,13 +18,6 @@ from dangan.cli import main
 from dangan.core.models import AuditEntry
 
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    """The messages are checked in Chinese, whatever language an earlier test left active."""
-    with translation.override("zh-hans"):
-        yield
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
 from openpyxl import Workbook
 
 from dangan.catalog.actions.configuration import do_set_code_rule
@@ -42,13 +41,6 @@ HEADER = [
     "全宗号",
 ]
 TITLE_ROW = ["归档文件目录"]
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    """The messages are checked in Chinese, whatever language an earlier test left active."""
-    with translation.override("zh-hans"):
-        yield
 
 
 def code(n: int, year: int = 2021, retention: str = "Y", org: str = "BGS") -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
 from openpyxl import Workbook
 
 from dangan.catalog.tabular import (
@@ -20,13 +19,6 @@ from dangan.catalog.tabular import (
 )
 
 D = dt.date
-
-
-@pytest.fixture(autouse=True)
-def chinese():
-    """The messages are checked in Chinese, whatever language an earlier test left active."""
-    with translation.override("zh-hans"):
-        yield
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,10 @@ def setup_django() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)  # messages for the operator: Chinese, like the UI
 
 
 class CommandError(Exception):
