@@ -19,7 +19,7 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@touch $(STAMP)
 
 run: install
-	$(BIN)/dangan init
+	$(BIN)/dangan init --institution-code DEMO --institution-name 示例省档案馆
 	$(BIN)/dangan demo
 	$(BIN)/dangan createadmin
 	$(BIN)/dangan serve --port $(PORT)

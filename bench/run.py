@@ -38,6 +38,7 @@ def main() -> int:
         ("hierarchy-sqlite", ["hierarchy_bench.py", *extra]),
     ]
     if postgres_answers():
+        runs.append(("import-postgresql", ["import_bench.py", "--database-url", PG_URL, *extra]))
         runs.append(("hierarchy-postgresql", ["hierarchy_bench.py", "--database-url", PG_URL, *extra]))
     failed = []
     for name, command in runs:
