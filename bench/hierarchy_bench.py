@@ -190,7 +190,6 @@ def load(total: int) -> tuple[int, int]:
                     "SELECT setval(pg_get_serial_sequence('catalog_archivalunit', 'id'), "
                     "(SELECT max(id) FROM catalog_archivalunit))"
                 )
-                cur.execute("ANALYZE catalog_archivalunit")
         else:
             sql = f"INSERT INTO catalog_archivalunit ({cols}) VALUES ({', '.join('%s' for _ in COLUMNS)})"
             chunk: list[tuple] = []
@@ -207,6 +206,10 @@ def load(total: int) -> tuple[int, int]:
                 if chunk:
                     cur.executemany(sql, chunk)
                 cur.execute("ANALYZE")
+    if connection.vendor == "postgresql":
+        # VACUUM (what autovacuum does soon after a bulk load) sets the visibility map for index-only scans.
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE catalog_archivalunit")
     count = generate_rows.count  # type: ignore[attr-defined]
     Fonds.objects.filter(pk=fonds.pk).update(unit_count=count, top_level_count=100)
     progress(f"  {count:,} units in {time.perf_counter() - start:.1f} s")

@@ -173,6 +173,13 @@ def test_a_node_expands_to_its_children(fonds, holdings, archivist):
     assert "关于开展脱贫攻坚工作的通知" in children and "Z109-WS·2011-Y-BGS-0001" in children
 
 
+def test_tree_nodes_escape_what_archivists_typed(fonds, categories, archivist):
+    make_item(fonds, categories, '<script>alert("档案")</script> & “引号”')
+    html = client_for(archivist).get(reverse("catalog:tree_children", args=[fonds.code]), **HTMX).content.decode()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;档案&quot;)&lt;/script&gt; &amp; “引号”" in html
+
+
 def test_the_tree_hides_what_the_user_may_not_see(fonds, holdings, junior_archivist):
     client = client_for(junior_archivist)
     page = client.get(reverse("catalog:fonds_detail", args=[fonds.code])).content.decode()

@@ -479,8 +479,10 @@ def children_page(user: Any, fonds: Fonds, parent: ArchivalUnit | None, page: in
         total = qs.count()
     else:
         total = parent.child_count if parent is not None else fonds.top_level_count
-    units = list(qs.select_related("category").order_by("position", "id")[(page - 1) * size : page * size])
-    return ChildrenPage(units, total, page, size)
+    # Two steps: the page's ids from the covering index (cheap even at a deep offset), then just those rows.
+    ids = list(qs.order_by("position", "id").values_list("id", flat=True)[(page - 1) * size : page * size])
+    rows = {u.pk: u for u in ArchivalUnit.objects.filter(pk__in=ids).select_related("category")}
+    return ChildrenPage([rows[pk] for pk in ids], total, page, size)
 
 
 def ancestors(unit: ArchivalUnit) -> list[ArchivalUnit]:

@@ -83,7 +83,13 @@ class ArchivalUnit(StableIdentityModel):
         ordering = ["position", "id"]
         indexes = [
             # Children of a unit, or the top level of a fonds, in order: the hierarchy browser's only query.
-            models.Index(fields=["fonds", "parent", "position"], name="catalog_unit_children"),
+            # With id and (on PostgreSQL) the visibility columns in the index, the page's ids come from an
+            # index-only scan, however deep the page.
+            models.Index(
+                fields=["fonds", "parent", "position", "id"],
+                include=["classification", "openness"],
+                name="catalog_unit_children",
+            ),
             models.Index(fields=["parent", "position"], name="catalog_unit_parent_pos"),
             # The next 件号 within a classification group.
             models.Index(
