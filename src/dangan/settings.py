@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "dangan.utilities",
     "dangan.core",
     "dangan.catalog",
+    "dangan.search",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import F, Max
 
 from dangan.catalog.models import ArchivalUnit, Fonds, ImportBatch, Subject
+from dangan.catalog.signals import notify_units_changed
 
 from .import_checks import ImportPlan
 from .import_rows import DEFAULTS, PlannedRow, chunks
@@ -92,6 +93,7 @@ def insert_plan(plan: ImportPlan, fonds: Fonds, batch: ImportBatch) -> int:
     pks = _insert_units(plan, fonds, batch, new)
     _insert_subjects(plan, pks)
     _update_counts(plan, fonds, new)
+    notify_units_changed(pks.values())
     return len(new)
 
 

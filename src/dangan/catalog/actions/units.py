@@ -18,6 +18,7 @@ from dangan.catalog.choices import SecurityClassification, UnitLevel
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory, Subject
 from dangan.catalog.policy import unit_filter, visible_classifications
 from dangan.catalog.refcodes import CodePattern, PatternError
+from dangan.catalog.signals import notify_units_changed
 from dangan.catalog.validation import check_unit_fields
 from dangan.core.actions.accounts import require
 from dangan.core.audit import log
@@ -222,6 +223,7 @@ def do_create_unit(
         set_subjects(unit, subjects)
     _adjust_counts(fonds, parent, +1)
     log(unit, "catalog.unit.create", actor, {"after": {**snapshot(unit), "subjects": subjects or []}})
+    notify_units_changed([unit.pk])
     return unit
 
 
@@ -296,6 +298,7 @@ def do_update_unit(actor: Any, unit: ArchivalUnit, changes: dict[str, Any]) -> A
             data["after"]["subjects"] = new_subjects
     if data["before"] or data["after"]:
         log(unit, "catalog.unit.update", actor, data)
+        notify_units_changed([unit.pk])
     return unit
 
 
@@ -337,6 +340,7 @@ def do_move_unit(actor: Any, unit: ArchivalUnit, new_parent: ArchivalUnit | None
             "after": {"parent": str(new_parent.uuid) if new_parent else None},
         },
     )
+    notify_units_changed([unit.pk])
     return unit
 
 
@@ -348,6 +352,7 @@ def do_delete_unit(actor: Any, unit: ArchivalUnit) -> None:
     data = {"before": snapshot(unit), "uuid": str(unit.uuid)}
     _adjust_counts(unit.fonds, unit.parent, -1)
     log(unit, "catalog.unit.delete", actor, data)
+    notify_units_changed([unit.pk], removed=True)
     unit.delete()
 
 
@@ -438,6 +443,7 @@ def do_renumber_range(
             "changes": changes,
         },
     )
+    notify_units_changed(u.pk for u in units)
     return changes
 
 

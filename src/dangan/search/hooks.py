@@ -1,0 +1,1 @@
+"""Registers search's audit action types and menu entries, and follows catalog changes."""
