@@ -1,0 +1,3 @@
+from .dictionary import DictionaryTerm
+
+__all__ = ["DictionaryTerm"]
