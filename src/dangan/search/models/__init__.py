@@ -1,3 +1,4 @@
 from .dictionary import DictionaryTerm
+from .index import UnitIndexEntry
 
-__all__ = ["DictionaryTerm"]
+__all__ = ["DictionaryTerm", "UnitIndexEntry"]

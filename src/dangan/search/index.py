@@ -1,0 +1,144 @@
+"""The index contract: a registry of index sources (catalog units now; OCR text, transcriptions, exhibitions later)
+and the analysed document every backend stores — the same tokens for SQLite FTS5 and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+# The searchable fields of a document, in the order the backends lay out their columns. ``body`` is free text
+# (附注/备注) that no field filter names; the other names are the query language's field names.
+FIELDS = ("title", "responsible", "reference_code", "document_number", "subjects", "body")
+QUERY_FIELDS = FIELDS[:-1]
+
+# A stored token is a run of letters/digits: what FTS5's unicode61 tokenizer and a tsvector literal both keep as
+# one token, so that the two engines see exactly the same tokens.
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokens(joined: str | Iterable[str]) -> list[str]:
+    """Analyzer output (space-joined or a list) reduced to the tokens both engines store."""
+    text = joined if isinstance(joined, str) else " ".join(joined)
+    return _TOKEN.findall(text.lower())
+
+
+@dataclass
+class Document:
+    """One analysed document: per field, its words and its CJK bigrams, in text order."""
+
+    id: int
+    content_hash: str
+    words: dict[str, list[str]] = field(default_factory=dict)
+    grams: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """What an app registers: how to list and load its documents' texts by id.
+
+    ``load(ids)`` returns ``{id: {field: text}}`` for the ids that still exist; ``ids()`` yields every id in
+    ascending order (for reindex and check).
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    load: Callable[[list[int]], dict[int, dict[str, str]]]
+    ids: Callable[[], Iterator[int]]
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._sources: dict[str, IndexSource] = {}
+
+    def register(self, source: IndexSource) -> IndexSource:
+        self._sources[source.name] = source
+        return source
+
+    def get(self, name: str) -> IndexSource:
+        return self._sources[name]
+
+    def __iter__(self) -> Iterator[IndexSource]:
+        return iter(self._sources.values())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._sources
+
+
+registry = Registry()
+
+UNITS = "catalog.unit"
+
+
+def content_hash(texts: dict[str, str]) -> str:
+    """A short hash of a document's source texts and the analyzer version: what ``check`` compares."""
+    from .analysis import ANALYZER_VERSION
+
+    h = hashlib.blake2b(digest_size=8)
+    h.update(ANALYZER_VERSION.encode())
+    for name in FIELDS:
+        h.update(b"\x1f" + (texts.get(name) or "").encode())
+    return h.hexdigest()
+
+
+def analyse(doc_id: int, texts: dict[str, str]) -> Document:
+    """Run the one analyzer over a document's fields."""
+    from .analysis import index_text
+
+    doc = Document(doc_id, content_hash(texts))
+    for name in FIELDS:
+        text = texts.get(name) or ""
+        if text:
+            w, g = index_text(text)
+            doc.words[name], doc.grams[name] = tokens(w), tokens(g)
+        else:
+            doc.words[name], doc.grams[name] = [], []
+    return doc
+
+
+def analyse_many(items: list[tuple[int, dict[str, str]]]) -> list[Document]:
+    return [analyse(i, t) for i, t in items]
+
+
+# Catalog units ---------------------------------------------------------------------------------------------------
+
+
+def load_units(ids: list[int]) -> dict[int, dict[str, str]]:
+    from dangan.catalog.models import ArchivalUnit
+
+    out: dict[int, dict[str, str]] = {}
+    rows = ArchivalUnit.objects.filter(pk__in=ids).values_list(
+        "id", "title", "responsible", "reference_code", "document_number", "notes", "remarks"
+    )
+    for pk, title, responsible, code, number, notes, remarks in rows:
+        out[pk] = {
+            "title": title or "",
+            "responsible": responsible or "",
+            "reference_code": code or "",
+            "document_number": number or "",
+            "subjects": "",
+            "body": "\n".join(t for t in (notes, remarks) if t),
+        }
+    if out:
+        through = ArchivalUnit.subjects.through
+        subjects: dict[int, list[str]] = {}
+        for unit_id, term in through.objects.filter(archivalunit_id__in=list(out)).values_list(
+            "archivalunit_id", "subject__term"
+        ):
+            subjects.setdefault(unit_id, []).append(term)
+        for unit_id, terms in subjects.items():
+            out[unit_id]["subjects"] = " ".join(sorted(terms))
+    return out
+
+
+def unit_ids() -> Iterator[int]:
+    from dangan.catalog.models import ArchivalUnit
+
+    last = 0
+    while True:
+        batch = list(ArchivalUnit.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:10_000])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1]

@@ -1,0 +1,184 @@
+"""Keeping the unit index in step with the catalog: index or remove units by id (called inside the catalog's own
+transaction), rebuild everything in resumable batches, and check the index against the catalog."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from .backends import get_backend
+from .index import UNITS, analyse_many, content_hash, registry
+
+BATCH = 2_000
+# Below this many units a process pool costs more than it saves.
+POOL_THRESHOLD = 20_000
+
+Progress = Callable[[int, int], None]
+
+
+def _analyzer_version() -> str:
+    from .analysis import ANALYZER_VERSION
+
+    return ANALYZER_VERSION
+
+
+def index_units(unit_ids: Iterable[int]) -> int:
+    """(Re)index these units; ids that no longer exist are removed from the index. Returns the count written."""
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return 0
+    source = registry.get(UNITS)
+    backend = get_backend()
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        texts = source.load(chunk)
+        docs = analyse_many(sorted(texts.items()))
+        with transaction.atomic():
+            backend.write(docs, _analyzer_version())
+            gone = [i for i in chunk if i not in texts]
+            if gone:
+                backend.delete(gone)
+        written += len(docs)
+    return written
+
+
+def remove_units(unit_ids: Iterable[int]) -> int:
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        return get_backend().delete(ids)
+
+
+def _batches(ids: Iterable[int], size: int):
+    chunk: list[int] = []
+    for i in ids:
+        chunk.append(i)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def reindex_all(progress: Progress | None = None, *, processes: int | None = None) -> int:
+    """Rebuild the whole index: every unit analysed and written again, orphaned rows removed.
+
+    Each batch of ``BATCH`` units is written in its own transaction, so an interrupted run leaves a consistent
+    index and running it again finishes the work (writes are upserts). Analysis runs in a process pool when the
+    catalog is large and there is more than one core.
+    """
+    from dangan.catalog.models import ArchivalUnit
+
+    source = registry.get(UNITS)
+    backend = get_backend()
+    version = _analyzer_version()
+    total = ArchivalUnit.objects.count()
+    processes = processes if processes is not None else (os.cpu_count() or 1)
+    pool = None
+    if processes > 1 and total >= POOL_THRESHOLD:
+        from .analysis import index_text
+
+        index_text("预热 warm-up")  # load dictionaries before forking, so that workers inherit them
+        pool = multiprocessing.get_context("fork").Pool(processes)
+    done = 0
+    try:
+        batches = _batches(source.ids(), BATCH)
+
+        def loaded():
+            for chunk in batches:
+                items = sorted(source.load(chunk).items())
+                yield chunk, items
+
+        if pool is not None:
+            # Load batch n+1 from the database while the workers analyse batch n.
+            pending = []
+            for chunk, items in loaded():
+                pending.append((chunk, pool.apply_async(analyse_many, (items,))))
+                if len(pending) > processes:
+                    done = _write(backend, version, *_take(pending), done, total, progress)
+            while pending:
+                done = _write(backend, version, *_take(pending), done, total, progress)
+        else:
+            for chunk, items in loaded():
+                done = _write(backend, version, chunk, analyse_many(items), done, total, progress)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    # Orphans: index rows whose unit is gone.
+    orphaned = _orphaned_ids()
+    if orphaned:
+        remove_units(orphaned)
+    return done
+
+
+def _take(pending):
+    chunk, result = pending.pop(0)
+    return chunk, result.get()
+
+
+def _write(backend, version, chunk, docs, done, total, progress):
+    with transaction.atomic():
+        backend.write(docs, version)
+    done += len(docs)
+    if progress:
+        progress(done, total)
+    return done
+
+
+def _orphaned_ids() -> list[int]:
+    from django.db import connection
+
+    from .backends.base import INDEX_TABLE
+
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT e.unit_id FROM {INDEX_TABLE} e LEFT JOIN catalog_archivalunit u ON u.id = e.unit_id "
+            "WHERE u.id IS NULL ORDER BY e.unit_id"
+        )
+        return [r[0] for r in cur.fetchall()]
+
+
+@dataclass
+class CheckReport:
+    missing: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    orphaned: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.orphaned)
+
+
+def check_index(progress: Progress | None = None) -> CheckReport:
+    """Compare the index with the catalog: units not indexed, indexed from older texts or another analyzer
+    version, and index rows whose unit is gone. Reads only; ``reindex_all`` or ``index_units`` repairs."""
+    from dangan.catalog.models import ArchivalUnit
+
+    from .models import UnitIndexEntry
+
+    source = registry.get(UNITS)
+    report = CheckReport()
+    total = ArchivalUnit.objects.count()
+    done = 0
+    for chunk in _batches(source.ids(), BATCH):
+        texts = source.load(chunk)
+        stored = dict(UnitIndexEntry.objects.filter(unit_id__in=chunk).values_list("unit_id", "content_hash"))
+        for unit_id in chunk:
+            if unit_id not in texts:
+                continue
+            if unit_id not in stored:
+                report.missing.append(unit_id)
+            elif stored[unit_id] != content_hash(texts[unit_id]):
+                report.stale.append(unit_id)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    report.orphaned = _orphaned_ids()
+    return report

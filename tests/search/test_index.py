@@ -1,0 +1,204 @@
+"""The index: documents written on index_units/remove_units and by the units_changed receiver, reindex_all (also
+resumed after an interruption) and check_index finding missing, stale and orphaned rows."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+
+
+def install_query_standin() -> None:
+    """A minimal dangan.search.query until the real one lands (temporary, tests only)."""
+    try:
+        import dangan.search.query  # noqa: F401
+
+        return
+    except ImportError:
+        pass
+    mod = types.ModuleType("dangan.search.query")
+
+    @dataclass
+    class Term:
+        text: str
+        field: str | None = None
+        phrase: bool = False
+
+    @dataclass
+    class And:
+        parts: list
+
+    @dataclass
+    class Or:
+        parts: list
+
+    @dataclass
+    class Not:
+        part: Any
+
+    @dataclass
+    class DateRange:
+        start: date | None
+        end: date | None
+
+    @dataclass
+    class ParsedQuery:
+        root: Any
+        date_range: Any
+
+    class QuerySyntaxError(Exception):
+        def __init__(self, message: str, position: int) -> None:
+            super().__init__(message)
+            self.message, self.position = message, position
+
+    fields = {
+        "题名": "title",
+        "责任者": "responsible",
+        "档号": "reference_code",
+        "文号": "document_number",
+        "主题词": "subjects",
+        "title": "title",
+    }
+
+    def parse_query(q: str) -> ParsedQuery:
+        if q.count('"') % 2:
+            raise QuerySyntaxError("引号不成对", q.index('"'))
+        date_range = None
+        groups: list[list] = [[]]
+        for m in re.finditer(r'(-?)(?:(\w+)[:：])?(?:"([^"]*)"|(\S+))', q):
+            neg, fld, quoted, bare = m.groups()
+            if bare == "OR":
+                groups.append([])
+                continue
+            if fld == "日期":
+                a, _, b = (bare or "").partition("..")
+                date_range = DateRange(date(int(a), 1, 1) if a else None, date(int(b), 12, 31) if b else None)
+                continue
+            node: Any = Term(
+                quoted if quoted is not None else bare, fields.get(fld) if fld else None, quoted is not None
+            )
+            groups[-1].append(Not(node) if neg else node)
+        ors = [g[0] if len(g) == 1 else And(g) for g in groups if g]
+        root = None if not ors else ors[0] if len(ors) == 1 else Or(ors)
+        return ParsedQuery(root, date_range)
+
+    for name, value in list(locals().items()):
+        if name[0].isupper() or name == "parse_query":
+            setattr(mod, name, value)
+    sys.modules["dangan.search.query"] = mod
+    import dangan.search as pkg
+
+    pkg.query = mod  # type: ignore[attr-defined]
+
+
+install_query_standin()
+
+pytestmark = pytest.mark.django_db
+
+
+def hits(user: Any, q: str) -> list[str]:
+    from dangan.search.service import SearchRequest, search
+
+    result = search(user, SearchRequest(q=q, size=100))
+    assert result.error is None, result.error
+    return [h.unit.title for h in result.hits]
+
+
+def create(archivist: Any, fonds: Any, title: str, **data: Any) -> Any:
+    from dangan.catalog.actions.units import do_create_unit
+
+    data.setdefault("classification", "public")
+    return do_create_unit(archivist, fonds, {"title": title, **data}, subjects=data.pop("subjects", None))
+
+
+def test_units_are_indexed_by_the_catalog_actions(fonds: Any, archivist: Any) -> None:
+    from dangan.catalog.actions.units import do_delete_unit, do_update_unit
+
+    unit = create(archivist, fonds, "关于娄山关战斗的报告", notes="红军攻占娄山关")
+    assert hits(archivist, "娄山") == ["关于娄山关战斗的报告"]
+    do_update_unit(archivist, unit, {"title": "遵义会议决议", "subjects": ["长征"]})
+    assert hits(archivist, "娄山") == ["遵义会议决议"]  # still in 附注
+    assert hits(archivist, "题名:娄山") == []
+    assert hits(archivist, "主题词:长征") == ["遵义会议决议"]
+    do_delete_unit(archivist, unit)
+    assert hits(archivist, "遵义") == []
+    from dangan.search.models import UnitIndexEntry
+
+    assert not UnitIndexEntry.objects.exists()
+
+
+def test_a_rolled_back_change_leaves_the_index_as_it_was(fonds: Any, archivist: Any) -> None:
+    from django.db import transaction
+
+    from dangan.catalog.actions.units import do_update_unit
+
+    unit = create(archivist, fonds, "易地扶贫搬迁工作方案")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        do_update_unit(archivist, unit, {"title": "疫情防控工作方案"})
+        assert hits(archivist, "疫情") == ["疫情防控工作方案"]
+        raise RuntimeError
+    assert hits(archivist, "疫情") == []
+    assert hits(archivist, "扶贫") == ["易地扶贫搬迁工作方案"]
+
+
+def test_reindex_all_rebuilds_and_resumes(fonds: Any, archivist: Any) -> None:
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.search import sync
+    from dangan.search.backends import get_backend
+    from dangan.search.models import UnitIndexEntry
+
+    for n in range(7):
+        ArchivalUnit.objects.create(fonds=fonds, title=f"第{n}号 产业扶贫项目资金检查报告", classification="public")
+    assert hits(archivist, "产业扶贫") == []  # written behind the actions' back: not indexed yet
+    seen: list[tuple[int, int]] = []
+    old_batch, sync.BATCH = sync.BATCH, 3
+    try:
+        assert sync.reindex_all(lambda done, total: seen.append((done, total))) == 7
+        assert seen == [(3, 7), (6, 7), (7, 7)]
+        assert len(hits(archivist, "产业扶贫")) == 7
+        # An interrupted run: part of the index lost; running again completes it, without duplicates.
+        get_backend().delete(list(UnitIndexEntry.objects.values_list("unit_id", flat=True))[:4])
+        assert sync.reindex_all() == 7
+    finally:
+        sync.BATCH = old_batch
+    assert UnitIndexEntry.objects.count() == 7
+    assert len(hits(archivist, "产业扶贫")) == 7
+    assert sync.check_index().ok
+
+
+def test_check_finds_missing_stale_and_orphaned_rows(fonds: Any, archivist: Any) -> None:
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.search.backends import get_backend
+    from dangan.search.index import Document
+    from dangan.search.service import check_index, index_units, reindex_all
+
+    a = create(archivist, fonds, "毕节试验区建设情况汇报")
+    b = create(archivist, fonds, "赤水河流域保护条例")
+    c = ArchivalUnit.objects.create(fonds=fonds, title="黔东南州脱贫攻坚总结", classification="public")
+    ArchivalUnit.objects.filter(pk=b.pk).update(title="赤水河流域生态保护条例")  # behind the index's back
+    get_backend().write([Document(10**9, "0" * 16, {}, {})], "old")
+    report = check_index()
+    assert (report.missing, report.stale, report.orphaned, report.ok) == ([c.pk], [b.pk], [10**9], False)
+    assert index_units([c.pk, b.pk]) == 2
+    assert check_index().orphaned == [10**9]
+    reindex_all()
+    assert check_index().ok
+    assert a.pk and hits(archivist, "生态保护") == ["赤水河流域生态保护条例"]
+
+
+def test_index_units_drops_ids_that_are_gone(fonds: Any, archivist: Any) -> None:
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.search.service import check_index, index_units, remove_units
+
+    unit = create(archivist, fonds, "红军长征过贵州史料")
+    pk = unit.pk
+    ArchivalUnit.objects.filter(pk=pk).delete()
+    assert check_index().orphaned == [pk]
+    assert index_units([pk]) == 0
+    assert check_index().ok
+    assert remove_units([pk]) == 0
