@@ -37,6 +37,7 @@ def test_full_width_and_case_fold() -> None:
     assert normalize("ＺＨＵＮＹＩ") == "zhunyi"
     assert words("Ｚ１０９") == words("z109") == ["z109"]
     assert normalize("遵义\u3000会议  \t 文件") == "遵义 会议 文件"
+    assert normalize("ÉCOLE Москва 遵义") == "école москва 遵义"
 
 
 def test_latin_and_digit_runs_stay_whole_and_punctuation_splits() -> None:

@@ -87,7 +87,7 @@ def normalize(text: str) -> str:
         return " ".join(text.lower().split())
     text = unicodedata.normalize("NFKC", text)
     if _PHRASE_RE is None or _PHRASE_STARTS.isdisjoint(text):
-        return " ".join(text.translate(_T2S).split())
+        return " ".join(text.translate(_T2S).lower().split())
     # The phrase's own simplified form must not go through the character table again (乾隆 → 乾隆, not 干隆).
     parts: list[str] = []
     last = 0
@@ -96,7 +96,7 @@ def normalize(text: str) -> str:
         parts.append(_PHRASES[match.group(0)])
         last = match.end()
     parts.append(text[last:].translate(_T2S))
-    return " ".join("".join(parts).split())
+    return " ".join("".join(parts).lower().split())
 
 
 # --- the segmenter ------------------------------------------------------------------------------------------
