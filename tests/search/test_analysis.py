@@ -144,3 +144,34 @@ def test_dictionary_file_is_well_formed() -> None:
         assert word not in seen, word
         seen.add(word)
     assert len(seen) > 300
+
+
+@pytest.mark.django_db
+def test_loading_before_migrate_does_not_fail(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dangan.search.models import DictionaryTerm
+
+    monkeypatch.setattr(DictionaryTerm._meta, "db_table", "search_table_not_migrated_yet")
+    reload_dictionary()
+    assert words("娄山关") == ["娄山关"]
+
+
+def test_lazy_initialisation_builds_one_segmenter_for_all_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    built = []
+    real_build = analysis._build
+
+    def counting_build(with_database: bool) -> Any:
+        built.append(1)
+        return real_build(with_database)
+
+    monkeypatch.setattr(analysis, "_tokenizer", None)
+    monkeypatch.setattr(analysis, "_build", counting_build)
+    results: list[list[str]] = []
+    threads = [threading.Thread(target=lambda: results.append(words("红三军团攻占娄山关"))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == [1]
+    assert results == [["红三军团", "攻占", "娄山关"]] * 4
