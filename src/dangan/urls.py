@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("dangan.core.urls")),
     path("manage/", include("dangan.catalog.urls")),
+    path("manage/", include("dangan.search.urls")),
     path("api/", api.urls),
 ]

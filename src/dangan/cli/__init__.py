@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import catalog, system
+    from . import catalog, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令 COMMAND", required=True)
     system.register(sub)
     catalog.register(sub)
+    search.register(sub)
     return parser
 
 

@@ -1,0 +1,10 @@
+"""Routes of the search pages under /manage/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "search"
+urlpatterns = [
+    path("search/", views.search_page, name="search"),
+]
