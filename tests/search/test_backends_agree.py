@@ -14,10 +14,6 @@ from typing import Any
 
 import pytest
 
-from tests.search.test_index import install_query_standin
-
-install_query_standin()
-
 pytestmark = pytest.mark.django_db
 
 EXPECTED = Path(__file__).with_name("expected_results.json")

@@ -3,100 +3,9 @@ resumed after an interruption) and check_index finding missing, stale and orphan
 
 from __future__ import annotations
 
-import re
-import sys
-import types
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
-
-
-def install_query_standin() -> None:
-    """A minimal dangan.search.query until the real one lands (temporary, tests only)."""
-    try:
-        import dangan.search.query  # noqa: F401
-
-        return
-    except ImportError:
-        pass
-    mod = types.ModuleType("dangan.search.query")
-
-    @dataclass
-    class Term:
-        text: str
-        field: str | None = None
-        phrase: bool = False
-
-    @dataclass
-    class And:
-        parts: list
-
-    @dataclass
-    class Or:
-        parts: list
-
-    @dataclass
-    class Not:
-        part: Any
-
-    @dataclass
-    class DateRange:
-        start: date | None
-        end: date | None
-
-    @dataclass
-    class ParsedQuery:
-        root: Any
-        date_range: Any
-
-    class QuerySyntaxError(Exception):
-        def __init__(self, message: str, position: int) -> None:
-            super().__init__(message)
-            self.message, self.position = message, position
-
-    fields = {
-        "题名": "title",
-        "责任者": "responsible",
-        "档号": "reference_code",
-        "文号": "document_number",
-        "主题词": "subjects",
-        "title": "title",
-    }
-
-    def parse_query(q: str) -> ParsedQuery:
-        if q.count('"') % 2:
-            raise QuerySyntaxError("引号不成对", q.index('"'))
-        date_range = None
-        groups: list[list] = [[]]
-        for m in re.finditer(r'(-?)(?:(\w+)[:：])?(?:"([^"]*)"|(\S+))', q):
-            neg, fld, quoted, bare = m.groups()
-            if bare == "OR":
-                groups.append([])
-                continue
-            if fld == "日期":
-                a, _, b = (bare or "").partition("..")
-                date_range = DateRange(date(int(a), 1, 1) if a else None, date(int(b), 12, 31) if b else None)
-                continue
-            node: Any = Term(
-                quoted if quoted is not None else bare, fields.get(fld) if fld else None, quoted is not None
-            )
-            groups[-1].append(Not(node) if neg else node)
-        ors = [g[0] if len(g) == 1 else And(g) for g in groups if g]
-        root = None if not ors else ors[0] if len(ors) == 1 else Or(ors)
-        return ParsedQuery(root, date_range)
-
-    for name, value in list(locals().items()):
-        if name[0].isupper() or name == "parse_query":
-            setattr(mod, name, value)
-    sys.modules["dangan.search.query"] = mod
-    import dangan.search as pkg
-
-    pkg.query = mod  # type: ignore[attr-defined]
-
-
-install_query_standin()
 
 pytestmark = pytest.mark.django_db
 
@@ -202,3 +111,19 @@ def test_index_units_drops_ids_that_are_gone(fonds: Any, archivist: Any) -> None
     assert index_units([pk]) == 0
     assert check_index().ok
     assert remove_units([pk]) == 0
+
+
+def test_a_new_classification_reaches_the_index_at_once(fonds: Any, archivist: Any, junior_archivist: Any) -> None:
+    from dangan.catalog.actions.units import do_update_unit
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.search.service import SearchRequest, check_index, search
+
+    unit = create(archivist, fonds, "花茂村产业扶贫情况汇报")
+    assert hits(junior_archivist, "花茂村") == ["花茂村产业扶贫情况汇报"]
+    do_update_unit(archivist, unit, {"classification": "secret"})
+    result = search(junior_archivist, SearchRequest(q="花茂村"))
+    assert (result.total, result.hits, result.facets["classification"]) == (0, [], [])
+    assert hits(archivist, "花茂村") == ["花茂村产业扶贫情况汇报"]
+    # Changed behind the index's back: check reports it stale; the hit list still follows the catalog row.
+    ArchivalUnit.objects.filter(pk=unit.pk).update(classification="public")
+    assert check_index().stale == [unit.pk]

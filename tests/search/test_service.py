@@ -7,10 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.search.test_index import install_query_standin
-
-install_query_standin()
-
 pytestmark = pytest.mark.django_db
 
 LEVELS = ("public", "internal", "secret", "confidential", "top_secret")

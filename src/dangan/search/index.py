@@ -7,6 +7,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 # The searchable fields of a document, in the order the backends lay out their columns. ``body`` is free text
 # (附注/备注) that no field filter names; the other names are the query language's field names.
@@ -32,19 +33,37 @@ class Document:
     content_hash: str
     words: dict[str, list[str]] = field(default_factory=dict)
     grams: dict[str, list[str]] = field(default_factory=dict)
+    attrs: tuple = ()  # the filter columns, in ATTRIBUTES order
+
+    def attribute_values(self) -> tuple:
+        return self.attrs or (0, None, "", "", "", "", None, None, None)
+
+
+# The filter columns copied into the index table (same names as on catalog_archivalunit).
+ATTRIBUTES = (
+    "fonds_id",
+    "category_id",
+    "retention",
+    "classification",
+    "openness",
+    "level",
+    "year",
+    "date",
+    "reference_code",
+)
 
 
 @dataclass(frozen=True)
 class IndexSource:
     """What an app registers: how to list and load its documents' texts by id.
 
-    ``load(ids)`` returns ``{id: {field: text}}`` for the ids that still exist; ``ids()`` yields every id in
-    ascending order (for reindex and check).
+    ``load(ids)`` returns ``{id: {field: text, …, "attrs": (filter column values in ATTRIBUTES order)}}`` for the
+    ids that still exist; ``ids()`` yields every id in ascending order (for reindex and check).
     """
 
     name: str
     fields: tuple[str, ...]
-    load: Callable[[list[int]], dict[int, dict[str, str]]]
+    load: Callable[[list[int]], dict[int, dict[str, Any]]]
     ids: Callable[[], Iterator[int]]
 
 
@@ -71,22 +90,24 @@ registry = Registry()
 UNITS = "catalog.unit"
 
 
-def content_hash(texts: dict[str, str]) -> str:
-    """A short hash of a document's source texts and the analyzer version: what ``check`` compares."""
+def content_hash(texts: dict[str, Any]) -> str:
+    """A short hash of a document's source texts, filter columns and the analyzer version: what ``check``
+    compares."""
     from .analysis import ANALYZER_VERSION
 
     h = hashlib.blake2b(digest_size=8)
     h.update(ANALYZER_VERSION.encode())
     for name in FIELDS:
         h.update(b"\x1f" + (texts.get(name) or "").encode())
+    h.update(repr(tuple(str(v) for v in texts.get("attrs", ()))).encode())
     return h.hexdigest()
 
 
-def analyse(doc_id: int, texts: dict[str, str]) -> Document:
+def analyse(doc_id: int, texts: dict[str, Any]) -> Document:
     """Run the one analyzer over a document's fields."""
     from .analysis import index_text
 
-    doc = Document(doc_id, content_hash(texts))
+    doc = Document(doc_id, content_hash(texts), attrs=tuple(texts.get("attrs", ())))
     for name in FIELDS:
         text = texts.get(name) or ""
         if text:
@@ -97,22 +118,23 @@ def analyse(doc_id: int, texts: dict[str, str]) -> Document:
     return doc
 
 
-def analyse_many(items: list[tuple[int, dict[str, str]]]) -> list[Document]:
+def analyse_many(items: list[tuple[int, dict[str, Any]]]) -> list[Document]:
     return [analyse(i, t) for i, t in items]
 
 
 # Catalog units ---------------------------------------------------------------------------------------------------
 
 
-def load_units(ids: list[int]) -> dict[int, dict[str, str]]:
+def load_units(ids: list[int]) -> dict[int, dict[str, Any]]:
     from dangan.catalog.models import ArchivalUnit
 
-    out: dict[int, dict[str, str]] = {}
+    out: dict[int, dict[str, Any]] = {}
     rows = ArchivalUnit.objects.filter(pk__in=ids).values_list(
-        "id", "title", "responsible", "reference_code", "document_number", "notes", "remarks"
+        "id", "title", "responsible", "reference_code", "document_number", "notes", "remarks", *ATTRIBUTES
     )
-    for pk, title, responsible, code, number, notes, remarks in rows:
+    for pk, title, responsible, code, number, notes, remarks, *attrs in rows:
         out[pk] = {
+            "attrs": tuple(attrs),
             "title": title or "",
             "responsible": responsible or "",
             "reference_code": code or "",

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory
-from dangan.catalog.policy import unit_filter
+from dangan.catalog.policy import unit_filter, visible_units
 
 from .backends import get_backend
 from .backends.base import Unsupported
@@ -188,7 +188,9 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
             return done()
         match = backend.match(expression, backend.compile(parsed.root, positive_only=True))
 
+    id_column = "catalog_archivalunit.id"
     if match is not None:
+        id_column = "catalog_archivalunit.unit_id"
         source = match.join
         where = [match.where] + ([where_sql] if where_sql else [])
         params = list(match.params) + list(where_params)
@@ -213,22 +215,23 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
     if match is None and sort == "relevance":
         sort = "reference_code"
     order = {
-        "relevance": "score DESC, catalog_archivalunit.id",
-        "date": "catalog_archivalunit.date IS NULL, catalog_archivalunit.date, catalog_archivalunit.id",
-        "-date": "catalog_archivalunit.date IS NULL, catalog_archivalunit.date DESC, catalog_archivalunit.id DESC",
+        "relevance": f"score DESC, {id_column}",
+        "date": f"catalog_archivalunit.date IS NULL, catalog_archivalunit.date, {id_column}",
+        "-date": f"catalog_archivalunit.date IS NULL, catalog_archivalunit.date DESC, {id_column} DESC",
         "reference_code": "catalog_archivalunit.reference_code IS NULL, catalog_archivalunit.reference_code, "
-        "catalog_archivalunit.id",
+        f"{id_column}",
     }[sort]
     score_sql = match.score if match is not None else "0"
     score_params = list(match.score_params) if match is not None else []
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT catalog_archivalunit.id, {score_sql} AS score FROM {source}{where_clause} "
-            f"ORDER BY {order} LIMIT %s OFFSET %s",
+            f"SELECT {id_column}, {score_sql} AS score FROM {source}{where_clause} ORDER BY {order} LIMIT %s OFFSET %s",
             score_params + params + [size, (page - 1) * size],
         )
         rows = cur.fetchall()
-    units = ArchivalUnit.objects.select_related("fonds", "category").in_bulk([r[0] for r in rows])
+    # The units themselves, through the policy once more: the index's copy of 密级/开放 decided the counts, the
+    # catalog row decides what is shown.
+    units = visible_units(user).select_related("fonds", "category").in_bulk([r[0] for r in rows])
     terms = _positive_terms(parsed.root)
     for unit_id, score in rows:
         unit = units.get(unit_id)

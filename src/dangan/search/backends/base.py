@@ -15,9 +15,10 @@ INDEX_TABLE = "search_unitindexentry"
 
 @dataclass
 class Match:
-    """The engine-specific pieces of a full-text query over catalog units (aliased ``catalog_archivalunit``)."""
+    """The engine-specific pieces of a full-text query. The index table, which holds a copy of the units' filter
+    columns, is aliased ``catalog_archivalunit`` so that the policy's compiled WHERE clause applies to it."""
 
-    join: str  # FROM … JOIN catalog_archivalunit … (the index table first)
+    join: str  # the FROM clause
     where: str  # the match condition
     params: list[Any]
     score: str  # higher is better

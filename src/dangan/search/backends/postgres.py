@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from ..index import FIELDS, Document
+from ..index import ATTRIBUTES, FIELDS, Document
 from .base import INDEX_TABLE, Backend, Match
 
 PREFIX = {"responsible": "r", "reference_code": "c", "document_number": "n", "subjects": "s"}
@@ -44,13 +44,13 @@ class PostgresBackend(Backend):
     def write(self, docs: Sequence[Document], analyzer_version: str) -> None:
         if not docs:
             return
-        rows = [(d.id, analyzer_version, d.content_hash, tsvector_literal(d)) for d in docs]
+        rows = [(d.id, analyzer_version, d.content_hash, tsvector_literal(d), *d.attribute_values()) for d in docs]
+        columns = ("analyzer_version", "content_hash", "document", *ATTRIBUTES)
         with connection.cursor() as cur:
             cur.executemany(
-                f"INSERT INTO {INDEX_TABLE} (unit_id, analyzer_version, content_hash, document) "
-                "VALUES (%s, %s, %s, %s::tsvector) ON CONFLICT (unit_id) DO UPDATE SET "
-                "analyzer_version = EXCLUDED.analyzer_version, content_hash = EXCLUDED.content_hash, "
-                "document = EXCLUDED.document",
+                f"INSERT INTO {INDEX_TABLE} (unit_id, {', '.join(columns)}) "
+                f"VALUES (%s, %s, %s, %s::tsvector, {', '.join('%s' for _ in ATTRIBUTES)}) "
+                "ON CONFLICT (unit_id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns),
                 rows,
             )
 
@@ -78,9 +78,9 @@ class PostgresBackend(Backend):
 
     def match(self, expression: str, rank_expression: str | None = None) -> Match:
         return Match(
-            join=f"{INDEX_TABLE} JOIN catalog_archivalunit ON catalog_archivalunit.id = {INDEX_TABLE}.unit_id",
-            where=f"{INDEX_TABLE}.document @@ %s::tsquery",
+            join=f"{INDEX_TABLE} AS catalog_archivalunit",
+            where="catalog_archivalunit.document @@ %s::tsquery",
             params=[expression],
-            score=f"ts_rank('{RANK_WEIGHTS}', {INDEX_TABLE}.document, %s::tsquery)",
+            score=f"ts_rank('{RANK_WEIGHTS}', catalog_archivalunit.document, %s::tsquery)",
             score_params=[rank_expression or expression],
         )

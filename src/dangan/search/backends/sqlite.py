@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 
-from ..index import FIELDS, QUERY_FIELDS, Document
+from ..index import ATTRIBUTES, FIELDS, QUERY_FIELDS, Document
 from .base import INDEX_TABLE, Backend, Match
 
 FTS_TABLE = "search_unit_fts"
@@ -31,6 +31,11 @@ CREATE_SQL = (
 )
 
 
+def _sqlite_attrs(attrs: tuple) -> tuple:
+    # Dates as Django stores them on SQLite (ISO text), so that the ORM's date conditions compare alike.
+    return tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in attrs)
+
+
 class SQLiteBackend(Backend):
     vendor = "sqlite"
 
@@ -49,10 +54,9 @@ class SQLiteBackend(Backend):
             raw = cur.cursor  # the sqlite3 cursor: executemany without Django's per-row formatting
             raw.executemany(f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(COLUMNS)}) VALUES (?, {marks})", rows)
             raw.executemany(
-                f"INSERT INTO {INDEX_TABLE} (unit_id, analyzer_version, content_hash) VALUES (?, ?, ?) "
-                "ON CONFLICT (unit_id) DO UPDATE SET analyzer_version = excluded.analyzer_version, "
-                "content_hash = excluded.content_hash",
-                [(d.id, analyzer_version, d.content_hash) for d in docs],
+                f"INSERT OR REPLACE INTO {INDEX_TABLE} (unit_id, analyzer_version, content_hash, "
+                f"{', '.join(ATTRIBUTES)}) VALUES (?, ?, ?, {', '.join('?' for _ in ATTRIBUTES)})",
+                [(d.id, analyzer_version, d.content_hash, *_sqlite_attrs(d.attribute_values())) for d in docs],
             )
 
     def delete(self, ids: Sequence[int]) -> int:
@@ -87,7 +91,8 @@ class SQLiteBackend(Backend):
 
     def match(self, expression: str, rank_expression: str | None = None) -> Match:
         return Match(
-            join=f"{FTS_TABLE} JOIN catalog_archivalunit ON catalog_archivalunit.id = {FTS_TABLE}.rowid",
+            join=f"{FTS_TABLE} JOIN {INDEX_TABLE} AS catalog_archivalunit "
+            f"ON catalog_archivalunit.unit_id = {FTS_TABLE}.rowid",
             where=f"{FTS_TABLE} MATCH %s",
             params=[expression],
             score=f"-bm25({FTS_TABLE}, {_WEIGHT_ARGS})",

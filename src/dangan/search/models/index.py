@@ -1,5 +1,5 @@
 """The bookkeeping row of each indexed unit: which analyzer version and which source texts it was built from, so
-that ``check`` finds stale rows. The tokens live beside it: an FTS5 table on SQLite, a tsvector column (added by
+that ``check`` finds stale rows. It also carries a copy of the unit's filter columns. The tokens live beside it: an FTS5 table on SQLite, a tsvector column (added by
 migration 0002, unknown to the ORM) on PostgreSQL."""
 
 from __future__ import annotations
@@ -12,6 +12,18 @@ class UnitIndexEntry(models.Model):
     unit_id = models.BigIntegerField(primary_key=True)
     analyzer_version = models.CharField(max_length=32)
     content_hash = models.CharField(max_length=32)
+    # A copy of the unit's filter columns, under the catalog's column names: the search SQL aliases this table as
+    # catalog_archivalunit, so the policy's own WHERE clause applies to it, and matches are filtered and counted
+    # without touching the wide catalog rows (see bench/RESULTS.md). Written in the same transaction as the unit.
+    fonds_id = models.BigIntegerField(default=0)
+    category_id = models.BigIntegerField(null=True)
+    retention = models.CharField(max_length=4, default="")
+    classification = models.CharField(max_length=16, default="")
+    openness = models.CharField(max_length=12, default="")
+    level = models.CharField(max_length=8, default="")
+    year = models.SmallIntegerField(null=True)
+    date = models.DateField(null=True)
+    reference_code = models.CharField(max_length=80, null=True)
 
     class Meta:
         verbose_name = "检索索引条目"
