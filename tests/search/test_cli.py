@@ -97,3 +97,14 @@ def test_reindex_and_check(holdings, capsys):
 def test_reindex_takes_no_options(capsys):
     assert main(["search", "reindex", "--json"]) == 2
     assert "reindex" in capsys.readouterr().err
+
+
+def test_a_limit_above_one_page_pages_through_the_service(fonds, categories, capsys):
+    from tests.search.fixtures_ui import make_item
+
+    for n in range(105):
+        make_item(fonds, categories, f"脱贫攻坚第{n + 1}号批复", year=2016)
+    assert main(["search", "脱贫攻坚", "--json", "--limit", "104"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["total"] == 105 and len(body["items"]) == 104
+    assert len({item["uuid"] for item in body["items"]}) == 104

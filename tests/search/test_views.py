@@ -181,3 +181,17 @@ def test_the_page_in_english(holdings, archivist):
     client.post("/i18n/setlang/", {"language": "en", "next": URL})
     text = client.get(URL, {"q": "遵义"}).content.decode()
     assert "Search syntax" in text and "Filter" in text
+
+
+def test_a_decade_facet_narrows_to_its_ten_years(fonds, categories, archivist):
+    units = {
+        year: make_item(fonds, categories, f"{year}年遵义地区工作报告", year=year) for year in (1935, 1948, 1952, 1966)
+    }
+    client = client_for(archivist)
+    text = client.get(URL, {"q": "工作报告"}).content.decode()
+    decades = facet_links(text, "year")
+    assert set(decades) == {"1930年代", "1940年代", "1950年代", "1960年代"}
+    assert "year_from=1940" in decades["1940年代"] and "year_to=1949" in decades["1940年代"]
+    narrowed = client.get(URL + decades["1940年代"]).content.decode()
+    assert hit_links(narrowed) == [reverse("catalog:unit_detail", args=[units[1948].uuid])]
+    assert "年度：1940–1949" in narrowed
