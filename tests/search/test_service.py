@@ -210,3 +210,11 @@ def test_result_describes_the_query(catalog: Any, archivist: Any) -> None:
     result = run(archivist, "遵义 -回忆", fonds="Z109")
     assert "遵义" in result.query_description and "Z109" in result.query_description
     assert result.took_ms > 0
+
+
+def test_date_ranges_from_the_query(catalog: Any, archivist: Any) -> None:
+    assert set(titles(run(archivist, "遵义 日期:1935-1935"))) == {"遵義會議決議"}
+    assert titles(run(archivist, "日期:1935-01-15..1935-02-01 遵义")) == ["遵義會議決議"]
+    assert titles(run(archivist, "日期:..1949 娄山")) == ["娄山关战斗详报"]
+    assert titles(run(archivist, "日期:1949.. 娄山")) == []
+    assert set(titles(run(archivist, "战斗 OR 回忆 日期:1934-1936"))) == {"娄山关战斗详报"}

@@ -70,66 +70,63 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     """Rebuild the whole index: every unit analysed and written again, orphaned rows removed.
 
     Each batch of ``BATCH`` units is written in its own transaction, so an interrupted run leaves a consistent
-    index and running it again finishes the work (writes are upserts). Analysis runs in a process pool when the
-    catalog is large and there is more than one core.
+    index and running it again finishes the work (writes are upserts). Analysis (and the formatting of the rows)
+    runs in a process pool when the catalog is large and there is more than one core, while this process reads
+    the next batches and writes.
     """
     from dangan.catalog.models import ArchivalUnit
+
+    from .models import UnitIndexEntry
 
     source = registry.get(UNITS)
     backend = get_backend()
     version = _analyzer_version()
     total = ArchivalUnit.objects.count()
+    fresh = not UnitIndexEntry.objects.exists()
     processes = processes if processes is not None else (os.cpu_count() or 1)
     pool = None
     if processes > 1 and total >= POOL_THRESHOLD:
         from .analysis import index_text
 
-        index_text("预热 warm-up")  # load dictionaries before forking, so that workers inherit them
+        index_text("预热 warm-up")  # load the dictionaries before forking, so that the workers inherit them
         pool = multiprocessing.get_context("fork").Pool(processes)
     done = 0
+    backend.begin_rebuild(fresh)
+
+    def write(rows: list[tuple]) -> None:
+        nonlocal done
+        with transaction.atomic():
+            backend.write_prepared(rows, fresh=fresh)
+        done += len(rows)
+        if progress:
+            progress(done, total)
+
     try:
-        batches = _batches(source.ids(), BATCH)
-
-        def loaded():
-            for chunk in batches:
-                items = sorted(source.load(chunk).items())
-                yield chunk, items
-
+        batches = (sorted(source.load(chunk).items()) for chunk in _batches(source.ids(), BATCH))
         if pool is not None:
-            # Load batch n+1 from the database while the workers analyse batch n.
             pending = []
-            for chunk, items in loaded():
-                pending.append((chunk, pool.apply_async(analyse_many, (items,))))
+            for items in batches:
+                pending.append(pool.apply_async(_prepare, (type(backend), items, version)))
                 if len(pending) > processes:
-                    done = _write(backend, version, *_take(pending), done, total, progress)
+                    write(pending.pop(0).get())
             while pending:
-                done = _write(backend, version, *_take(pending), done, total, progress)
+                write(pending.pop(0).get())
         else:
-            for chunk, items in loaded():
-                done = _write(backend, version, chunk, analyse_many(items), done, total, progress)
+            for items in batches:
+                write(_prepare(type(backend), items, version))
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-    # Orphans: index rows whose unit is gone.
+    backend.end_rebuild()
     orphaned = _orphaned_ids()
     if orphaned:
         remove_units(orphaned)
     return done
 
 
-def _take(pending):
-    chunk, result = pending.pop(0)
-    return chunk, result.get()
-
-
-def _write(backend, version, chunk, docs, done, total, progress):
-    with transaction.atomic():
-        backend.write(docs, version)
-    done += len(docs)
-    if progress:
-        progress(done, total)
-    return done
+def _prepare(backend_class: type, items: list, version: str) -> list[tuple]:
+    return backend_class.prepare(analyse_many(items), version)
 
 
 def _orphaned_ids() -> list[int]:

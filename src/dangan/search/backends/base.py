@@ -34,8 +34,22 @@ class Backend:
 
     # Storage ---------------------------------------------------------------------------------------------------
 
-    def write(self, docs: Sequence[Document], analyzer_version: str) -> None:
+    @staticmethod
+    def prepare(docs: Sequence[Document], analyzer_version: str) -> list[tuple]:
         raise NotImplementedError
+
+    def write_prepared(self, rows: Sequence[tuple], *, fresh: bool = False) -> None:
+        raise NotImplementedError
+
+    def begin_rebuild(self, fresh: bool) -> None:
+        """Before reindex_all writes its first batch (``fresh``: the index is empty)."""
+
+    def end_rebuild(self) -> None:
+        """After reindex_all wrote its last batch (also on a run that resumes an interrupted one)."""
+
+    def write(self, docs: Sequence[Document], analyzer_version: str) -> None:
+        """Insert or replace these documents."""
+        self.write_prepared(self.prepare(docs, analyzer_version))
 
     def delete(self, ids: Sequence[int]) -> int:
         ids = list(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from ..index import ATTRIBUTES, FIELDS, QUERY_FIELDS, Document
 from .base import INDEX_TABLE, Backend, Match
@@ -39,24 +39,51 @@ def _sqlite_attrs(attrs: tuple) -> tuple:
 class SQLiteBackend(Backend):
     vendor = "sqlite"
 
-    def write(self, docs: Sequence[Document], analyzer_version: str) -> None:
-        if not docs:
-            return
-        ids = [d.id for d in docs]
-        marks = ", ".join("?" for _ in COLUMNS)
-        rows = [
-            (d.id, *(" ".join((d.words if c[0] == "w" else d.grams).get(c[2:], ())) for c in COLUMNS)) for d in docs
+    @staticmethod
+    def prepare(docs: Sequence[Document], analyzer_version: str) -> list[tuple]:
+        """Rows ready to write (pure: runs in the analysis workers too)."""
+        return [
+            (
+                d.id,
+                *(" ".join((d.words if c[0] == "w" else d.grams).get(c[2:], ())) for c in COLUMNS),
+                analyzer_version,
+                d.content_hash,
+                *_sqlite_attrs(d.attribute_values()),
+            )
+            for d in docs
         ]
+
+    def write_prepared(self, rows: Sequence[tuple], *, fresh: bool = False) -> None:
+        if not rows:
+            return
+        if fresh:
+            # A rebuild into an empty index has nothing to replace; should a unit saved meanwhile be there
+            # already, the batch is written again the careful way.
+            try:
+                with transaction.atomic():
+                    self._insert(rows)
+                return
+            except IntegrityError:
+                pass
+        ids = [r[0] for r in rows]
         with connection.cursor() as cur:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 cur.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({', '.join('%s' for _ in chunk)})", chunk)
+        self._insert(rows)
+
+    def _insert(self, rows: Sequence[tuple]) -> None:
+        n = len(COLUMNS) + 1
+        marks = ", ".join("?" for _ in COLUMNS)
+        with connection.cursor() as cur:
             raw = cur.cursor  # the sqlite3 cursor: executemany without Django's per-row formatting
-            raw.executemany(f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(COLUMNS)}) VALUES (?, {marks})", rows)
+            raw.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(COLUMNS)}) VALUES (?, {marks})", [r[:n] for r in rows]
+            )
             raw.executemany(
                 f"INSERT OR REPLACE INTO {INDEX_TABLE} (unit_id, analyzer_version, content_hash, "
                 f"{', '.join(ATTRIBUTES)}) VALUES (?, ?, ?, {', '.join('?' for _ in ATTRIBUTES)})",
-                [(d.id, analyzer_version, d.content_hash, *_sqlite_attrs(d.attribute_values())) for d in docs],
+                [(r[0], *r[n:]) for r in rows],
             )
 
     def delete(self, ids: Sequence[int]) -> int:
