@@ -306,12 +306,20 @@ def _facets(groups: list[tuple]) -> dict[str, list[FacetValue]]:
     out: dict[str, list[FacetValue]] = {}
     fonds = {f.pk: f for f in Fonds.objects.filter(pk__in=list(counters["fonds"]))}
     out["fonds"] = sorted(
-        (FacetValue(fonds[k].code, f"{fonds[k].code} {fonds[k].name}", n) for k, n in counters["fonds"].items()),
+        (
+            FacetValue(fonds[k].code, f"{fonds[k].code} {fonds[k].name}", n)
+            for k, n in counters["fonds"].items()
+            if k in fonds  # an index row written before migration 0003 has no fonds yet
+        ),
         key=lambda v: (-v.count, v.value),
     )
     categories = {c.pk: c for c in RecordCategory.objects.filter(pk__in=list(counters["category"]))}
     out["category"] = sorted(
-        (FacetValue(categories[k].code, categories[k].name, n) for k, n in counters["category"].items()),
+        (
+            FacetValue(categories[k].code, categories[k].name, n)
+            for k, n in counters["category"].items()
+            if k in categories
+        ),
         key=lambda v: (-v.count, v.value),
     )
     for name, choices in CHOICES.items():
