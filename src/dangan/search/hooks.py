@@ -7,6 +7,7 @@ from typing import Any
 
 from dangan.catalog.signals import units_changed
 
+from . import menu  # noqa: F401  (the workspace navigation entry 检索)
 from .index import FIELDS, UNITS, IndexSource, load_units, registry, unit_ids
 
 registry.register(IndexSource(UNITS, FIELDS, load_units, unit_ids))
