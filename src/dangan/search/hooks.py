@@ -13,13 +13,24 @@ from .index import FIELDS, UNITS, IndexSource, load_units, registry, unit_ids
 registry.register(IndexSource(UNITS, FIELDS, load_units, unit_ids))
 
 
+# Up to this many units (any single action) are indexed at once, in the catalog's transaction. Larger batches
+# (a catalog import) are queued as index tasks in that same transaction, so they commit or roll back with the
+# units, and the import does not wait for the analysis of every row.
+IMMEDIATE_LIMIT = 2000
+TASK_CHUNK = 5000
+
+
 def _follow_units(sender: Any, unit_ids: list[int], removed: bool = False, **kwargs: Any) -> None:
     from .sync import index_units, remove_units
+    from .tasks import index_units_task
 
     if removed:
         remove_units(unit_ids)
-    else:
+    elif len(unit_ids) <= IMMEDIATE_LIMIT:
         index_units(unit_ids)
+    else:
+        for start in range(0, len(unit_ids), TASK_CHUNK):
+            index_units_task.enqueue(unit_ids[start : start + TASK_CHUNK])
 
 
 units_changed.connect(_follow_units, dispatch_uid="dangan.search.follow_units")
