@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import Any
 
 from . import EXIT_OK, EXIT_PROBLEMS, CommandError
@@ -78,9 +79,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if settings.INPROCESS_WORKER and not args.no_worker:
         start_inprocess_worker()
+    # Load the segmenter and its dictionaries now (about a second), not in the first search a user makes.
+    threading.Thread(target=_warm_up_search, name="dangan-warm-up", daemon=True).start()
     print(f"dangan 已启动 serving on http://{args.host}:{args.port}/  (Ctrl+C 停止 to stop)", flush=True)
     serve(application, host=args.host, port=args.port, threads=args.threads, ident="dangan")
     return EXIT_OK
+
+
+def _warm_up_search() -> None:
+    from dangan.search.analysis import words
+
+    words("遵义会议档案")
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
