@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
+from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory
 from dangan.catalog.policy import unit_filter, visible_units
 
@@ -74,32 +75,21 @@ class SearchRequest:
             value = get(name)
             return str(value).strip() if value is not None else ""
 
+        # The filters and their messages are the catalog's own (the unit list and the API use the same class).
+        filters = UnitFilter.from_params(params)
         r = cls(
             q=text("q"),
-            fonds=text("fonds"),
-            category=text("category"),
-            retention=text("retention"),
-            classification=text("classification"),
-            openness=text("openness"),
-            level=text("level"),
+            fonds=filters.fonds,
+            category=filters.category,
+            retention=filters.retention,
+            classification=filters.classification,
+            openness=filters.openness,
+            level=filters.level,
+            year_from=filters.year_from,
+            year_to=filters.year_to,
             sort=text("sort") or "relevance",
+            errors={k: v for k, v in filters.errors.items() if k != "ordering"},
         )
-        for name in ("year_from", "year_to"):
-            raw = text(name)
-            if not raw:
-                continue
-            try:
-                value = int(raw)
-                if not 1 <= value <= 9999:
-                    raise ValueError
-                setattr(r, name, value)
-            except ValueError:
-                r.errors[name] = _("年度应为四位数字：%(value)s") % {"value": raw}
-        for name, choices in CHOICES.items():
-            value = getattr(r, name)
-            if value and value not in choices.values:
-                r.errors[name] = _("无效的取值：%(value)s") % {"value": value}
-                setattr(r, name, "")
         if r.sort not in SORTS:
             r.errors["sort"] = _("无效的排序：%(value)s") % {"value": r.sort}
             r.sort = "relevance"
