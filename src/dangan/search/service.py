@@ -437,47 +437,23 @@ def _snippet(unit: ArchivalUnit, terms: list[tuple[str | None, str]]) -> SafeStr
 
 # Description -----------------------------------------------------------------------------------------------------
 
-FIELD_LABELS = {
-    "title": "题名",
-    "responsible": "责任者",
-    "reference_code": "档号",
-    "document_number": "文号",
-    "subjects": "主题词",
-}
-
-
-def _describe_node(node: Any) -> str:
-    from .query import And, Not, Or, Term
-
-    if isinstance(node, Term):
-        label = f"{FIELD_LABELS.get(node.field, node.field)}：" if node.field else ""
-        return f"{label}“{node.text}”"
-    if isinstance(node, And):
-        return " 且 ".join(_describe_node(p) for p in node.parts)
-    if isinstance(node, Or):
-        return "（" + " 或 ".join(_describe_node(p) for p in node.parts) + "）"
-    if isinstance(node, Not):
-        return "不含 " + _describe_node(node.part)
-    return str(node)
-
-
 def _describe(parsed: Any, request: SearchRequest) -> str:
-    parts = []
-    if parsed.root is not None:
-        parts.append(_describe_node(parsed.root))
-    if parsed.date_range is not None:
-        start, end = parsed.date_range.start, parsed.date_range.end
-        parts.append(f"日期 {start.isoformat() if start else '…'}—{end.isoformat() if end else '…'}")
+    """The query as the parser describes it, then the filters with their Chinese labels."""
+    from .query import describe
+
+    parts = [text] if (text := describe(parsed)) else []
     for name, label in (
-        ("fonds", "全宗"),
-        ("category", "门类"),
-        ("retention", "保管期限"),
-        ("classification", "密级"),
-        ("openness", "开放状态"),
-        ("level", "层级"),
+        ("fonds", _("全宗")),
+        ("category", _("门类")),
+        ("retention", _("保管期限")),
+        ("classification", _("密级")),
+        ("openness", _("开放状态")),
+        ("level", _("层级")),
     ):
         if value := getattr(request, name):
-            parts.append(f"{label}：{value}")
+            choices = CHOICES.get(name)
+            shown = str(choices(value).label) if choices and value in choices.values else value
+            parts.append(f"{label}：{shown}")
     if request.year_from is not None or request.year_to is not None:
-        parts.append(f"年度 {request.year_from or '…'}—{request.year_to or '…'}")
-    return "；".join(parts) if parts else "全部"
+        parts.append(f"{_('年度')} {request.year_from or '…'}—{request.year_to or '…'}")
+    return "；".join(parts) if parts else _("全部")
