@@ -437,6 +437,7 @@ def _snippet(unit: ArchivalUnit, terms: list[tuple[str | None, str]]) -> SafeStr
 
 # Description -----------------------------------------------------------------------------------------------------
 
+
 def _describe(parsed: Any, request: SearchRequest) -> str:
     """The query as the parser describes it, then the filters with their Chinese labels."""
     from .query import describe
