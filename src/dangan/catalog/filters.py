@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from dangan.utilities.text import is_uuid
+
 from .choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from .models import ArchivalUnit
 from .policy import visible_units
@@ -84,7 +86,7 @@ class UnitFilter:
         if self.fonds:
             qs = qs.filter(fonds__code__iexact=self.fonds)
         if self.parent:
-            qs = qs.filter(parent__uuid=self.parent) if _is_uuid(self.parent) else qs.none()
+            qs = qs.filter(parent__uuid=self.parent) if is_uuid(self.parent) else qs.none()
         if self.category:
             qs = qs.filter(category__code__iexact=self.category)
         for name in ("level", "retention", "classification", "openness"):
@@ -115,13 +117,3 @@ class UnitFilter:
         if self.ordering != "reference_code":
             out["ordering"] = self.ordering
         return out
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

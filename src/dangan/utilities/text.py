@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 
 # C0/C1 control characters except tab, newline and carriage return; plus the Unicode replacement character,
 # which betrays text decoded with the wrong encoding (DA/T 70 item 1-6).
@@ -27,3 +28,12 @@ def clean_cell(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+def is_uuid(value: str) -> bool:
+    """Whether ``value`` parses as a UUID (so it can be looked up without a database error)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

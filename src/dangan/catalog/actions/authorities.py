@@ -10,17 +10,12 @@ from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import AuthorityKind, AuthorityRole
 from dangan.catalog.models import ArchivalUnit, Authority, UnitAuthority
-from dangan.core.actions.accounts import require
+from dangan.core.actions.accounts import require_actor
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 from dangan.utilities.text import find_bad_characters
 
 AUTHORITY_FIELDS = ("kind", "name", "variant_names", "dates", "description", "identifier")
-
-
-def _require_change(actor: Any) -> None:
-    if actor is not None:
-        require(actor, Capability.CATALOG_CHANGE)
 
 
 def check_authority(data: dict[str, Any], exclude_pk: int | None = None) -> None:
@@ -45,7 +40,7 @@ def check_authority(data: dict[str, Any], exclude_pk: int | None = None) -> None
 
 @transaction.atomic
 def do_create_authority(actor: Any, data: dict[str, Any], *, is_sample: bool = False) -> Authority:
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     unknown = set(data) - set(AUTHORITY_FIELDS)
     if unknown:
         raise ValueError(f"unknown authority fields: {sorted(unknown)}")
@@ -59,7 +54,7 @@ def do_create_authority(actor: Any, data: dict[str, Any], *, is_sample: bool = F
 
 @transaction.atomic
 def do_update_authority(actor: Any, authority: Authority, changes: dict[str, Any]) -> Authority:
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     merged = {k: getattr(authority, k) for k in AUTHORITY_FIELDS} | changes
     check_authority(merged, exclude_pk=authority.pk)
     fields = [k for k in changes if getattr(authority, k) != changes[k]]
@@ -75,7 +70,7 @@ def do_update_authority(actor: Any, authority: Authority, changes: dict[str, Any
 
 @transaction.atomic
 def do_link_authority(actor: Any, unit: ArchivalUnit, authority: Authority, role: str) -> UnitAuthority:
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     if role not in AuthorityRole.values:
         raise ValidationError(_("未知关系：%(role)s") % {"role": role})
     link, created = UnitAuthority.objects.get_or_create(unit=unit, authority=authority, role=role)
@@ -91,7 +86,7 @@ def do_link_authority(actor: Any, unit: ArchivalUnit, authority: Authority, role
 
 @transaction.atomic
 def do_unlink_authority(actor: Any, link: UnitAuthority) -> None:
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     log(
         link.unit,
         "catalog.authority.unlink",

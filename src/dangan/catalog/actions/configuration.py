@@ -18,7 +18,7 @@ from dangan.catalog.refcodes import (
     compile_pattern,
     validate_pattern,
 )
-from dangan.core.actions.accounts import require
+from dangan.core.actions.accounts import require_actor
 from dangan.core.audit import log
 from dangan.core.models import Institution
 from dangan.core.roles import Capability
@@ -37,13 +37,8 @@ DEFAULT_CATEGORIES = [
 ]
 
 
-def _require_actor(actor: Any, capability: str) -> None:
-    if actor is not None:  # None: the operator at the console
-        require(actor, capability)
-
-
 def check_create_fonds(actor: Any, code: str, name: str) -> None:
-    _require_actor(actor, Capability.CATALOG_CHANGE)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     fonds_code_validator(code)
     if not name.strip():
         raise ValidationError(_("全宗名称不能为空。"))
@@ -69,7 +64,7 @@ def do_create_fonds(actor: Any, code: str, name: str, **fields: Any) -> Fonds:
 
 @transaction.atomic
 def do_update_fonds(actor: Any, fonds: Fonds, changes: dict[str, Any]) -> Fonds:
-    _require_actor(actor, Capability.CATALOG_CHANGE)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     unknown = set(changes) - set(FONDS_FIELDS)
     if unknown:
         raise ValueError(f"unknown fonds fields: {sorted(unknown)}")
@@ -101,7 +96,7 @@ def do_set_code_rule(
     actor: Any, pattern: str, fonds: Fonds | None = None, category: RecordCategory | None = None
 ) -> ReferenceCodeRule:
     """Set the 档号 pattern for a scope (fonds and/or category; neither: the institution's default)."""
-    _require_actor(actor, Capability.CATALOG_CONFIGURE)
+    require_actor(actor, Capability.CATALOG_CONFIGURE)
     try:
         validate_pattern(pattern)
     except PatternError as exc:

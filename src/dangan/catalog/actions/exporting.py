@@ -19,7 +19,7 @@ from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassifica
 from dangan.catalog.models import ArchivalUnit, Fonds, Subject
 from dangan.catalog.policy import visible_units
 from dangan.catalog.tabular import chinese_label
-from dangan.core.actions.accounts import require
+from dangan.core.actions.accounts import require_actor
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
@@ -62,8 +62,7 @@ def export_catalog(actor: Any, fonds: Fonds, path: Path, *, progress: Callable[[
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ValidationError(_("导出文件须为 .xlsx 或 .csv"))
-    if actor is not None:
-        require(actor, Capability.CATALOG_VIEW)
+    require_actor(actor, Capability.CATALOG_VIEW)
     units = ArchivalUnit.objects.filter(fonds=fonds)
     if actor is not None:
         units = visible_units(actor, units)

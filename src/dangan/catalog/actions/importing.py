@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from dangan.catalog.models import Fonds, ImportBatch
 from dangan.catalog.policy import visible_classifications
 from dangan.catalog.tabular import SUPPORTED_SUFFIXES, Table, TableError, read_table
-from dangan.core.actions.accounts import require
+from dangan.core.actions.accounts import require_actor
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
@@ -104,8 +104,7 @@ def import_catalog(
     path = Path(path)
     file_name = file_name or path.name
     try:
-        if actor is not None:
-            require(actor, Capability.CATALOG_IMPORT)
+        require_actor(actor, Capability.CATALOG_IMPORT)
         sha256 = _sha256(path)
     except (PermissionDenied, ImportError_) as exc:
         if batch is not None:  # a queued batch records why it did not run
@@ -316,8 +315,7 @@ def safe_file_name(name: str) -> str:
 @transaction.atomic
 def do_start_import(actor: Any, fonds: Fonds, file_name: str, data: IO[bytes], *, dry_run: bool) -> ImportBatch:
     """Store an uploaded file, record a pending ImportBatch and queue the import (run after commit)."""
-    if actor is not None:
-        require(actor, Capability.CATALOG_IMPORT)
+    require_actor(actor, Capability.CATALOG_IMPORT)
     name = safe_file_name(file_name)
     suffix = Path(name).suffix
     if suffix not in SUPPORTED_SUFFIXES:

@@ -20,7 +20,7 @@ from dangan.catalog.policy import unit_filter, visible_classifications
 from dangan.catalog.refcodes import CodePattern, PatternError
 from dangan.catalog.signals import notify_units_changed
 from dangan.catalog.validation import check_unit_fields
-from dangan.core.actions.accounts import require
+from dangan.core.actions.accounts import require_actor
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
@@ -47,11 +47,6 @@ EDITABLE_FIELDS = (
     "physical_location",
     "notes",
 )
-
-
-def _require_change(actor: Any) -> None:
-    if actor is not None:
-        require(actor, Capability.CATALOG_CHANGE)
 
 
 def check_classification_allowed(actor: Any, classification: str | None) -> None:
@@ -192,7 +187,7 @@ def do_create_unit(
     A given 档号 is parsed into its classification fields; without one, an item whose classification is
     complete gets the next 件号 and its 档号 from the pattern in force.
     """
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown unit fields: {sorted(unknown)}")
@@ -247,7 +242,7 @@ def set_subjects(unit: ArchivalUnit, terms: list[str]) -> list[str]:
 
 
 def check_update_unit(actor: Any, unit: ArchivalUnit, changes: dict[str, Any]) -> None:
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"subjects"}
     if unknown:
         raise ValueError(f"unknown unit fields: {sorted(unknown)}")
@@ -314,7 +309,7 @@ def _descendant_ids(unit: ArchivalUnit) -> list[int]:
 @transaction.atomic
 def do_move_unit(actor: Any, unit: ArchivalUnit, new_parent: ArchivalUnit | None) -> ArchivalUnit:
     """Move ``unit`` (with everything under it) to the end of ``new_parent``'s children in the same fonds."""
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     if new_parent is not None and (new_parent.pk == unit.pk or new_parent.pk in _descendant_ids(unit)):
         raise ValidationError(_("不能把档案移动到它自己或它的下级之下"))
     check_parent(unit.fonds, new_parent, unit.level)
@@ -346,7 +341,7 @@ def do_move_unit(actor: Any, unit: ArchivalUnit, new_parent: ArchivalUnit | None
 
 @transaction.atomic
 def do_delete_unit(actor: Any, unit: ArchivalUnit) -> None:
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     if ArchivalUnit.objects.filter(parent=unit).exists():
         raise ValidationError(_("该档案还有下级档案，不能删除"))
     data = {"before": snapshot(unit), "uuid": str(unit.uuid)}
@@ -378,7 +373,7 @@ class ClassificationGroup:
 
 
 def check_renumber(actor: Any, group: ClassificationGroup, first: int, last: int, start: int) -> list[ArchivalUnit]:
-    _require_change(actor)
+    require_actor(actor, Capability.CATALOG_CHANGE)
     if first < 1 or last < first or start < 1:
         raise ValidationError(
             _("编号范围无效：起 %(first)d，止 %(last)d，新起始号 %(start)d")

@@ -3,7 +3,6 @@ and renumbering."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from dangan.catalog.forms import FondsForm, RenumberForm, UnitFilterForm
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import can_view_unit
 from dangan.core.roles import Capability
+from dangan.utilities.text import is_uuid
 from dangan.utilities.views import capability_required, form_errors_from, is_htmx, page_number, paginate, paginate_light
 
 from .common import can, get_fonds, visible_count
@@ -100,21 +100,13 @@ def tree_children(request: HttpRequest, code: str) -> HttpResponse:
     fonds = get_fonds(code)
     parent = None
     if parent_ref := request.GET.get("parent"):
-        parent = ArchivalUnit.objects.filter(fonds=fonds, uuid=parent_ref).first() if _is_uuid(parent_ref) else None
+        parent = ArchivalUnit.objects.filter(fonds=fonds, uuid=parent_ref).first() if is_uuid(parent_ref) else None
         if parent is None or not can_view_unit(request.user, parent):
             raise Http404
     tree = children_page(request.user, fonds, parent, page_number(request), TREE_PAGE_SIZE)
     context = {"fonds": fonds, "parent": parent, "tree": tree}
     template = "catalog/_tree_nodes.html" if is_htmx(request) else "catalog/tree_page.html"
     return render(request, template, context)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @capability_required(Capability.CATALOG_CHANGE)

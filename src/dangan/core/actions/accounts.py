@@ -31,6 +31,12 @@ def require(user: Any, capability: str) -> None:
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
+def require_actor(actor: Any, capability: str) -> None:
+    """As ``require``, for actions: an ``actor`` of None is the operator at the console, who may do anything."""
+    if actor is not None:
+        require(actor, capability)
+
+
 def check_create_user(actor: Any, username: str, role: str, clearance: str | None = None) -> None:
     if actor is not None:
         require(actor, Capability.ACCOUNTS_MANAGE)
@@ -127,8 +133,7 @@ def do_set_clearance(actor: Any, user: User, clearance: str) -> User:
 @transaction.atomic
 def do_reset_password(actor: Any, user: User) -> str:
     """A new one-time password for ``user``. ``actor`` None means the operator at the console."""
-    if actor is not None:
-        require(actor, Capability.ACCOUNTS_MANAGE)
+    require_actor(actor, Capability.ACCOUNTS_MANAGE)
     password = one_time_password()
     user.set_password(password)
     user.must_change_password = True
