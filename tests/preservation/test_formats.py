@@ -126,11 +126,11 @@ def waveformatex_bytes() -> bytes:
     return riff_wave([(b"fmt ", fmt), (b"data", b"\x00\x00" * 100)])
 
 
-def bwf_bytes(version: int = 1) -> bytes:
+def bwf_bytes(version: int = 1, tag: int = 1) -> bytes:
     bext = bytearray(602)
     bext[0:10] = "广播稿".encode()[:9].ljust(10, b"\x00")
     struct.pack_into("<H", bext, 346, version)
-    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
+    fmt = struct.pack("<HHIIHH", tag, 1, 8000, 16000, 2, 16)
     return riff_wave([(b"bext", bytes(bext)), (b"fmt ", fmt), (b"data", b"\x00\x00" * 100)])
 
 
@@ -296,7 +296,8 @@ SAMPLES: dict[str, tuple[str, Callable[[], bytes], str]] = {
     "bmp": ("a.bmp", lambda: image_bytes("BMP"), "fmt/116"),
     "wav": ("a.wav", wav_bytes, "fmt/141"),
     "wav-waveformatex": ("a.wav", waveformatex_bytes, "fmt/142"),
-    "bwf-1": ("a.wav", bwf_bytes, "fmt/2"),
+    "bwf-1": ("a.wav", bwf_bytes, "fmt/704"),
+    "bwf-2-adpcm": ("a.wav", lambda: bwf_bytes(2, tag=2), "fmt/527"),
     "mp3": ("a.mp3", mp3_bytes, "fmt/134"),
     "mp3-no-tag": ("a.mp3", lambda: mp3_bytes(id3=False), "fmt/134"),
     "mp4": ("a.mp4", mp4_bytes, "fmt/199"),

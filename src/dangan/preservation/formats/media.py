@@ -189,6 +189,24 @@ def check_jpeg2000(sample: Sample) -> Hit | None:
     return None
 
 
+# Broadcast WAVE by bext version and the fmt chunk's encoding (PCM, MPEG, WAVEFORMATEXTENSIBLE); "" generic.
+_BWF_ENCODINGS = {0x0001: "pcm", 0x0050: "mpeg", 0x0055: "mpeg", 0xFFFE: "extensible"}
+_BWF = {
+    (0, ""): "fmt/1",
+    (1, ""): "fmt/2",
+    (2, ""): "fmt/527",
+    (0, "pcm"): "fmt/703",
+    (1, "pcm"): "fmt/704",
+    (2, "pcm"): "fmt/705",
+    (0, "mpeg"): "fmt/706",
+    (1, "mpeg"): "fmt/707",
+    (2, "mpeg"): "fmt/708",
+    (0, "extensible"): "fmt/709",
+    (1, "extensible"): "fmt/710",
+    (2, "extensible"): "fmt/711",
+}
+
+
 def check_riff(sample: Sample) -> Hit | None:
     head = sample.head
     if len(head) < 12 or head[:4] != b"RIFF":
@@ -217,17 +235,21 @@ def check_riff(sample: Sample) -> Hit | None:
         if chunk == b"data":
             break
         offset += 8 + length + (length & 1)
+    tag, length = 0, 0
+    if b"fmt " in chunks:
+        at, length = chunks[b"fmt "]
+        (tag,) = struct.unpack("<H", sample.read_at(at, 2).ljust(2, b"\x00"))
     if b"bext" in chunks:
-        at, length = chunks[b"bext"]
+        at, bext_length = chunks[b"bext"]
         data = sample.read_at(at + 346, 2)
-        version = struct.unpack("<H", data)[0] if len(data) == 2 and length >= 348 else 0
-        puid = {0: "fmt/1", 1: "fmt/2", 2: "fmt/527"}.get(version)
+        version = struct.unpack("<H", data)[0] if len(data) == 2 and bext_length >= 348 else 0
+        encoding = _BWF_ENCODINGS.get(tag, "")
+        puid = _BWF.get((version, encoding)) or _BWF.get((version, ""))
         if puid:
-            return Hit(puid, f"RIFF WAVE + bext 块（BWF 版本 {version}）", warnings)
+            label = f"，编码标记 0x{tag:04X}" if encoding else ""
+            return Hit(puid, f"RIFF WAVE + bext 块（BWF 版本 {version}{label}）", warnings)
     if b"fmt " not in chunks:
         return Hit("fmt/6", "RIFF WAVE（没有 fmt 块）", [*warnings, "WAV 文件缺少 fmt 块"])
-    at, length = chunks[b"fmt "]
-    (tag,) = struct.unpack("<H", sample.read_at(at, 2) or b"\x00\x00")
     if length == 16:
         puid = "fmt/141"
     elif length >= 40 and tag == 0xFFFE:

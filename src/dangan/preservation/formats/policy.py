@@ -27,7 +27,10 @@ PRESERVATION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("fmt/41", "fmt/42", "fmt/43", "fmt/44", "x-fmt/398", "x-fmt/390", "x-fmt/391", "fmt/645", "fmt/1507"),
     ),
     "jpeg2000": ("JPEG 2000 图像", ("x-fmt/392", "fmt/151")),
-    "wav": ("WAV 音频", ("fmt/6", "fmt/141", "fmt/142", "fmt/143", "fmt/1", "fmt/2", "fmt/527")),
+    "wav": (
+        "WAV 音频",
+        ("fmt/6", "fmt/141", "fmt/142", "fmt/143", "fmt/1", "fmt/2", "fmt/527", *(f"fmt/{n}" for n in range(703, 712))),
+    ),
     "mp3": ("MP3 音频", ("fmt/134",)),
     "mp4": ("MP4 音视频", ("fmt/199",)),
     "text": ("纯文本", ("x-fmt/111",)),

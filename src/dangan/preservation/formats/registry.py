@@ -83,6 +83,15 @@ fmt/143 | Waveform Audio (WAVEFORMATEXTENSIBLE) | - | audio/x-wav | WAV 音频�
 fmt/1 | Broadcast WAVE | 0 Generic | audio/x-wav | 广播级 WAV 音频（BWF 0） | .wav .bwf
 fmt/2 | Broadcast WAVE | 1 Generic | audio/x-wav | 广播级 WAV 音频（BWF 1） | .wav .bwf
 fmt/527 | Broadcast WAVE | 2 Generic | audio/x-wav | 广播级 WAV 音频（BWF 2） | .wav .bwf
+fmt/703 | Broadcast WAVE | 0 PCM Encoding | audio/x-wav | 广播级 WAV 音频（BWF 0，PCM） | .wav .bwf
+fmt/706 | Broadcast WAVE | 0 MPEG Encoding | audio/x-wav | 广播级 WAV 音频（BWF 0，MPEG） | .wav .bwf
+fmt/709 | Broadcast WAVE | 0 WAVEFORMATEXTENSIBLE Encoding | audio/x-wav | 广播级 WAV 音频（BWF 0，WAVEFORMATEXTENSIBLE） | .wav .bwf
+fmt/704 | Broadcast WAVE | 1 PCM Encoding | audio/x-wav | 广播级 WAV 音频（BWF 1，PCM） | .wav .bwf
+fmt/707 | Broadcast WAVE | 1 MPEG Encoding | audio/x-wav | 广播级 WAV 音频（BWF 1，MPEG） | .wav .bwf
+fmt/710 | Broadcast WAVE | 1 WAVEFORMATEXTENSIBLE Encoding | audio/x-wav | 广播级 WAV 音频（BWF 1，WAVEFORMATEXTENSIBLE） | .wav .bwf
+fmt/705 | Broadcast WAVE | 2 PCM Encoding | audio/x-wav | 广播级 WAV 音频（BWF 2，PCM） | .wav .bwf
+fmt/708 | Broadcast WAVE | 2 MPEG Encoding | audio/x-wav | 广播级 WAV 音频（BWF 2，MPEG） | .wav .bwf
+fmt/711 | Broadcast WAVE | 2 WAVEFORMATEXTENSIBLE Encoding | audio/x-wav | 广播级 WAV 音频（BWF 2，WAVEFORMATEXTENSIBLE） | .wav .bwf
 fmt/134 | MPEG 1/2 Audio Layer 3 | - | audio/mpeg | MP3 音频 | .mp3
 fmt/199 | MPEG-4 Media File | - | video/mp4 | MP4 音视频 | .mp4 .m4a .m4v .m4b .f4v
 x-fmt/384 | Quicktime | - | video/quicktime | QuickTime 视频 | .mov .qt
