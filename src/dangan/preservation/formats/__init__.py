@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import functools
 import os
+import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -58,6 +61,8 @@ class FormatIdentification:
 
 
 UNKNOWN_MIME = "application/octet-stream"
+# What a damaged file can make a structure reader raise (I/O errors are not among them: those propagate).
+_MALFORMED = (struct.error, ValueError, IndexError, KeyError, EOFError, zlib.error, zipfile.BadZipFile, RuntimeError)
 
 
 class FormatIdentifier:
@@ -83,14 +88,21 @@ class FormatIdentifier:
             return FormatIdentification("", UNKNOWN_MIME, "", "", "空文件", "文件为空（0 字节）")
         sample = Sample(f, size, name, self.head_size, self.tail_size)
         hit = None
+        damaged = []
         for check in self._checks:
-            hit = check(sample)
+            try:
+                hit = check(sample)
+            except _MALFORMED as exc:
+                # A signature matched but the structure behind it is broken: say so, and let later checks try.
+                damaged.append(f"文件结构异常（{check.__name__.removeprefix('check_')}：{exc}）")
+                hit = None
             if hit is not None:
                 break
         if hit is None:
             hit = check_text(sample)
         if hit is None:
             hit = Hit("", "没有匹配的格式签名", ["未能识别文件格式"])
+        hit.warnings[:0] = damaged
         return self._result(hit, name)
 
     def _result(self, hit: Hit, name: str) -> FormatIdentification:

@@ -138,7 +138,7 @@ _BMP_HEADERS = {
 
 def check_bmp(sample: Sample) -> Hit | None:
     head = sample.head
-    if not head.startswith(b"BM") or len(head) < 30:
+    if not head.startswith(b"BM") or len(head) < 34:
         return None
     declared, _, pixels, header_size = struct.unpack_from("<IIII", head, 2)
     puid = _BMP_HEADERS.get(header_size)
@@ -154,7 +154,7 @@ def check_bmp(sample: Sample) -> Hit | None:
 
 def check_tiff(sample: Sample) -> Hit | None:
     head = sample.head
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
+    if head[:4] in (b"II*\x00", b"MM\x00*") and len(head) >= 8:
         e = "<" if head[:2] == b"II" else ">"
         (ifd,) = struct.unpack_from(e + "I", head, 4)
         warnings = [] if 8 <= ifd < sample.size else ["第一个 IFD 的位置超出文件，文件可能不完整"]
