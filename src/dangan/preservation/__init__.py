@@ -1,0 +1,1 @@
+"""Preservation: the OCFL storage root, fixity, METS and PREMIS."""
