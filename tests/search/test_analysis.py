@@ -1,4 +1,5 @@
-"""The one analyzer: folding, segmentation with the archival dictionary, bigrams, and the users' dictionary words."""
+"""The one analyzer: folding, segmentation with the archival dictionary, the pieces inside words, and the users'
+dictionary words."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from dangan.search import analysis
 from dangan.search.analysis import (
     ANALYZER_VERSION,
     add_words,
-    grams,
+    subwords,
     index_text,
     normalize,
-    query_grams,
+    subwords_of,
     reload_dictionary,
     words,
 )
@@ -24,7 +25,7 @@ from dangan.search.analysis import (
 def test_traditional_folds_to_simplified() -> None:
     assert normalize("遵義會議") == "遵义会议"
     assert words("遵義會議") == words("遵义会议") == ["遵义会议"]
-    assert grams("遵義會議") == grams("遵义会议")
+    assert subwords("遵義會議") == subwords("遵义会议")
 
 
 def test_phrase_level_conversion_keeps_what_the_phrase_table_says() -> None:
@@ -42,9 +43,9 @@ def test_full_width_and_case_fold() -> None:
 
 def test_latin_and_digit_runs_stay_whole_and_punctuation_splits() -> None:
     assert words("Z109-WS") == ["z109", "ws"]
-    assert grams("Z109-WS") == ["z109", "ws"]
+    assert subwords("Z109-WS") == []
     assert words("《关于1935年的通知》，。！") == ["关于", "1935", "年", "的", "通知"]
-    assert words("  ，。 ") == [] and grams("") == []
+    assert words("  ，。 ") == [] and subwords("") == []
 
 
 @pytest.mark.parametrize("word", ["娄山关", "四渡赤水", "红三军团", "易地扶贫搬迁", "遵义会议", "黔东南苗族侗族自治州"])
@@ -58,23 +59,29 @@ def test_dictionary_words_are_kept_whole_in_titles() -> None:
     assert "四渡赤水" in words("中央红军四渡赤水战役")
 
 
-def test_grams_are_bigrams_of_each_chinese_run() -> None:
-    assert grams("娄山关") == ["娄山", "山关"]
-    assert grams("关") == ["关"]
-    # duplicates kept, runs separated by punctuation and Latin text not bridged
-    assert grams("会议会议") == ["会议", "议会", "会议"]
-    assert grams("遵义，会议Z109") == ["遵义", "会议", "z109"]
+def test_subwords_are_the_pieces_inside_each_word() -> None:
+    assert subwords_of("娄山关") == ["娄山", "山关"]
+    assert subwords_of("娄山关战斗") == [
+        "娄山",
+        "山关",
+        "关战",
+        "战斗",
+        "娄山关",
+        "山关战",
+        "关战斗",
+        "娄山关战",
+        "山关战斗",
+    ]
+    assert subwords_of("遵义") == [] and subwords_of("z1090") == []
+    # per text: each word's pieces, each once; Latin runs and short words give none
+    assert subwords("红三军团 娄山关") == ["红三", "三军", "军团", "红三军", "三军团", "娄山", "山关"]
+    assert subwords("遵义，会议Z109") == []
+    assert subwords("婁山關") == ["娄山", "山关"]
 
 
-def test_query_grams() -> None:
-    assert query_grams("娄山关") == ["娄山", "山关"]
-    assert query_grams("娄") == ["娄"]
-    assert query_grams("婁山關") == ["娄山", "山关"]
-
-
-def test_index_text_joins_words_and_grams() -> None:
-    assert index_text("娄山关战斗") == ("娄山关战斗", "娄山 山关 关战 战斗")
-    assert index_text("红三军团 娄山关") == ("红三军团 娄山关", "红三 三军 军团 娄山 山关")
+def test_index_text_joins_words_and_subwords() -> None:
+    assert index_text("娄山关战斗") == ("娄山关战斗", "娄山 山关 关战 战斗 娄山关 山关战 关战斗 娄山关战 山关战斗")
+    assert index_text("红三军团 娄山关") == ("红三军团 娄山关", "红三 三军 军团 红三军 三军团 娄山 山关")
     assert index_text("") == ("", "")
 
 
@@ -130,7 +137,7 @@ def test_segmenter_does_not_use_the_global_jieba_instance() -> None:
 
 
 def test_analyzer_version_is_a_string() -> None:
-    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION.startswith("1.")
+    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION.startswith("3.")
 
 
 def test_dictionary_file_is_well_formed() -> None:

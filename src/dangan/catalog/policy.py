@@ -6,6 +6,7 @@ asks this module. Nothing else decides it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -31,17 +32,42 @@ def visible_classifications(user: Any) -> list[str]:
     return [SecurityClassification.PUBLIC]
 
 
-def unit_filter(user: Any) -> Q:
-    """A filter on ArchivalUnit selecting what ``user`` may see."""
-    levels = visible_classifications(user)
+@dataclass(frozen=True)
+class VisibilityRule:
+    """What ``user`` may see, as data: units whose 密级 is one of ``classifications`` and, when ``openness`` is
+    not None, whose openness is one of those. ``unit_filter`` (SQL) and the search's in-memory columns both apply
+    this one rule."""
+
+    classifications: tuple[str, ...]
+    openness: tuple[str, ...] | None = None
+    everything: bool = False
+
+    @property
+    def nothing(self) -> bool:
+        return not self.classifications
+
+
+def visibility_rule(user: Any) -> VisibilityRule:
+    levels = tuple(visible_classifications(user))
     if not levels:
-        return _NOTHING
+        return VisibilityRule(())
     if not getattr(user, "is_authenticated", False):
         # The public sees only units that are both 公开 and opened (开放).
-        return Q(classification=SecurityClassification.PUBLIC, openness=Openness.OPEN)
-    if len(levels) == len(SecurityClassification.values):
+        return VisibilityRule(levels, (Openness.OPEN.value,))
+    return VisibilityRule(levels, None, everything=len(levels) == len(SecurityClassification.values))
+
+
+def unit_filter(user: Any) -> Q:
+    """A filter on ArchivalUnit selecting what ``user`` may see."""
+    rule = visibility_rule(user)
+    if rule.nothing:
+        return _NOTHING
+    if rule.everything:
         return Q()
-    return Q(classification__in=levels)
+    q = Q(classification__in=list(rule.classifications))
+    if rule.openness is not None:
+        q &= Q(openness__in=list(rule.openness))
+    return q
 
 
 def visible_units(user: Any, queryset: QuerySet[ArchivalUnit] | None = None) -> QuerySet[ArchivalUnit]:
@@ -51,12 +77,10 @@ def visible_units(user: Any, queryset: QuerySet[ArchivalUnit] | None = None) -> 
 
 
 def can_view_unit(user: Any, unit: ArchivalUnit) -> bool:
-    levels = visible_classifications(user)
-    if unit.classification not in levels:
+    rule = visibility_rule(user)
+    if unit.classification not in rule.classifications:
         return False
-    if not getattr(user, "is_authenticated", False):
-        return unit.openness == Openness.OPEN
-    return True
+    return rule.openness is None or unit.openness in rule.openness
 
 
 def can_view_catalog(user: Any) -> bool:

@@ -1,5 +1,6 @@
 """The one Chinese analyzer: normalisation (width, traditional→simplified, case), jieba segmentation with the
-archival dictionary, and character bigrams. Every backend calls it at index time and at query time."""
+archival dictionary, and the character n-grams inside each word (its "subwords"). Every backend calls it at index
+time and at query time."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
 ARCHIVAL_DICTIONARY = DICTIONARY_DIR / "archival.txt"
 
 # Bump the number when the analysis changes; the hash follows the shipped dictionary by itself.
-ANALYZER_VERSION: str = "1." + hashlib.sha1(ARCHIVAL_DICTIONARY.read_bytes()).hexdigest()[:8]
+ANALYZER_VERSION: str = "3." + hashlib.sha1(ARCHIVAL_DICTIONARY.read_bytes()).hexdigest()[:8]
 
 # Precise mode without the HMM: the HMM guesses "new words" from context, so the same name would be cut one way in
 # a title and another way in the query box; the archival dictionary and the bigram column give the recall instead.
@@ -271,22 +272,31 @@ def _segment(normalized: str, tokenizer: jieba.Tokenizer) -> list[str]:
     return out
 
 
-def _bigrams(normalized: str) -> list[str]:
-    out: list[str] = []
-    for match in _TOKEN.finditer(normalized):
-        cjk = match.group(1)
-        if cjk is None:
-            out.append(match.group(2))
-        elif len(cjk) == 1:
-            out.append(cjk)
-        else:
-            out.extend([cjk[i : i + 2] for i in range(len(cjk) - 1)])
-    return out
+# Longest word whose inner pieces are indexed (a longer dictionary entry gives pieces up to this length only).
+MAX_SUBWORD_SOURCE = 12
+
+
+def subwords_of(word: str) -> list[str]:
+    """The pieces of a Chinese word of three characters or more that a search may ask for: every substring of two
+    characters or more, the word itself left out (娄山关 → 娄山, 山关)."""
+    n = len(word)
+    if n < 3 or not _CJK_RUN.fullmatch(word):
+        return []
+    longest = min(n - 1, MAX_SUBWORD_SOURCE)
+    return [word[i : i + k] for k in range(2, longest + 1) for i in range(n - k + 1)]
+
+
+def _subwords(segmented: Iterable[str]) -> list[str]:
+    out: dict[str, None] = {}
+    for word in segmented:
+        for piece in subwords_of(word):
+            out[piece] = None
+    return list(out)
 
 
 def _analyze(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    normalized = normalize(text)
-    return tuple(_segment(normalized, _get_tokenizer())), tuple(_bigrams(normalized))
+    segmented = _segment(normalize(text), _get_tokenizer())
+    return tuple(segmented), tuple(_subwords(segmented))
 
 
 @lru_cache(maxsize=65536)
@@ -306,20 +316,21 @@ def words(text: str) -> list[str]:
     return list(_analysis(text)[0]) if text else []
 
 
-def grams(text: str) -> list[str]:
-    """Character bigrams of each CJK run of the normalised text, in order with duplicates (a one-character run
-    gives that character); Latin and digit runs as themselves."""
+def subwords(text: str) -> list[str]:
+    """The pieces inside the words of ``text`` (``subwords_of`` each word), each once, in order of first sight: a
+    search for 娄山 finds 娄山关 through them, with no phrase to check."""
     return list(_analysis(text)[1]) if text else []
 
 
 def index_text(text: str) -> tuple[str, str]:
-    """What the two index columns store: the words and the bigrams, each joined by spaces."""
+    """What the two index columns store: the words, and the pieces inside them, each joined by spaces."""
     if not text:
         return "", ""
     w, g = _analysis(text)
     return " ".join(w), " ".join(g)
 
 
-def query_grams(term: str) -> list[str]:
-    """The bigrams a query term must match consecutively (a phrase of bigrams); a one-character term gives itself."""
-    return grams(term)
+def is_single_run(term: str) -> bool:
+    """Whether the normalised ``term`` is one run of two or more Chinese characters (which a longer word may hold
+    as a piece)."""
+    return bool(_CJK_RUN.fullmatch(normalize(term))) and len(normalize(term)) >= 2

@@ -27,13 +27,14 @@ def tokens(joined: str | Iterable[str]) -> list[str]:
 
 @dataclass
 class Document:
-    """One analysed document: per field, its words and its CJK bigrams, in text order."""
+    """One analysed document: per field, its words in text order and the pieces inside them (subwords)."""
 
     id: int
     content_hash: str
     words: dict[str, list[str]] = field(default_factory=dict)
-    grams: dict[str, list[str]] = field(default_factory=dict)
+    subwords: dict[str, list[str]] = field(default_factory=dict)
     attrs: tuple = ()  # the filter columns, in ATTRIBUTES order
+    title_length: int = 0
 
     def attribute_values(self) -> tuple:
         return self.attrs or (0, None, "", "", "", "", None, None, None)
@@ -107,14 +108,16 @@ def analyse(doc_id: int, texts: dict[str, Any]) -> Document:
     """Run the one analyzer over a document's fields."""
     from .analysis import index_text
 
-    doc = Document(doc_id, content_hash(texts), attrs=tuple(texts.get("attrs", ())))
+    doc = Document(
+        doc_id, content_hash(texts), attrs=tuple(texts.get("attrs", ())), title_length=len(texts.get("title") or "")
+    )
     for name in FIELDS:
         text = texts.get(name) or ""
         if text:
             w, g = index_text(text)
-            doc.words[name], doc.grams[name] = tokens(w), tokens(g)
+            doc.words[name], doc.subwords[name] = tokens(w), tokens(g)
         else:
-            doc.words[name], doc.grams[name] = [], []
+            doc.words[name], doc.subwords[name] = [], []
     return doc
 
 

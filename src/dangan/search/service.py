@@ -10,19 +10,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import EmptyResultSet, FullResultSet
+import numpy as np
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory
-from dangan.catalog.policy import unit_filter, visible_units
+from dangan.catalog.policy import visibility_rule, visible_units
 
+from . import columns
 from .backends import get_backend
-from .backends.base import Unsupported
+from .backends.base import Unsupported, scored_terms
 from .sync import CheckReport, check_index, index_units, reindex_all, remove_units
 
 __all__ = [
@@ -47,7 +48,6 @@ CHOICES = {
     "openness": Openness,
     "level": UnitLevel,
 }
-_UNIT_COLUMNS = ("fonds_id", "category_id", "retention", "classification", "openness", "level", "year")
 
 
 @dataclass
@@ -135,6 +135,15 @@ class SearchResult:
     took_ms: float = 0.0
 
 
+# Relevance: the engine finds the matches; up to this many hits are all scored, and beyond it the candidates are the
+# hits whose title holds every term (the title tier), shortest title first, then the others — what the score puts
+# first — so that a common word's hundred thousand matches are never scored one by one (see
+# docs/development/architecture.md, "Search at scale").
+CANDIDATES = 200
+# Up to this many hits, a 档号 order is sorted from the index table; beyond it, the catalog's 档号 index is walked.
+REFERENCE_SORT_FETCH_LIMIT = 50_000
+
+
 def search(user: Any, request: SearchRequest) -> SearchResult:
     """Search the units ``user`` may see (``catalog.policy`` decides; AnonymousUser is the public)."""
     from .query import QuerySyntaxError, parse_query
@@ -158,169 +167,162 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
         return done()
     result.query_description = _describe(parsed, request)
 
-    conditions = unit_filter(user) & _filters(request)
-    if parsed.date_range is not None:
-        conditions &= _date_condition(parsed.date_range)
-    try:
-        where_sql, where_params = _compile_where(conditions)
-    except EmptyResultSet:
+    rule = visibility_rule(user)
+    if rule.nothing:
         return done()
-
     backend = get_backend()
-    match = None
-    if parsed.root is not None:
+    root = parsed.root
+    if root is not None:
         try:
-            expression = backend.compile(parsed.root)
+            expression = backend.compile(root)
         except Unsupported:
             result.error = _("“非”条件需要与至少一个肯定的检索词一起使用，例如：扶贫 -疫情")
             return done()
         if expression is None:
             return done()
-        match = backend.match(expression, backend.compile(parsed.root, positive_only=True))
-
-    id_column = "catalog_archivalunit.id"
-    if match is not None:
-        id_column = "catalog_archivalunit.unit_id"
-        source = match.join
-        where = [match.where] + ([where_sql] if where_sql else [])
-        params = list(match.params) + list(where_params)
-    else:
-        source = "catalog_archivalunit"
-        where = [where_sql] if where_sql else []
-        params = list(where_params)
-    where_clause = (" WHERE " + " AND ".join(f"({w})" for w in where)) if where else ""
-
-    # Facets and the total: one grouped pass over the matching, visible units.
-    cols = ", ".join(f"catalog_archivalunit.{c}" for c in _UNIT_COLUMNS)
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT {cols}, COUNT(*) FROM {source}{where_clause} GROUP BY {cols}", params)
-        groups = cur.fetchall()
-    result.total = sum(g[-1] for g in groups)
-    result.facets = _facets(groups)
+    cols = columns.current()
+    matched = backend.match_ids(expression) if root is not None else np.flatnonzero(cols.fonds).astype(np.int64)
+    ids = cols.visible(matched, rule)
+    filters = _filters(request, parsed.date_range)
+    if filters is None:
+        return done()
+    ids = cols.filtered(ids, **filters)
+    result.total = len(ids)
+    result.facets = _facets(cols, ids)
     if not result.total:
         return done()
 
     # One page of ids, then the units.
     sort = request.sort if request.sort in SORTS else "relevance"
-    if match is None and sort == "relevance":
+    if root is None and sort == "relevance":
         sort = "reference_code"
-    order = {
-        "relevance": f"score DESC, {id_column}",
-        "date": f"catalog_archivalunit.date IS NULL, catalog_archivalunit.date, {id_column}",
-        "-date": f"catalog_archivalunit.date IS NULL, catalog_archivalunit.date DESC, {id_column} DESC",
-        "reference_code": "catalog_archivalunit.reference_code IS NULL, catalog_archivalunit.reference_code, "
-        f"{id_column}",
-    }[sort]
-    score_sql = match.score if match is not None else "0"
-    score_params = list(match.score_params) if match is not None else []
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT {id_column}, {score_sql} AS score FROM {source}{where_clause} ORDER BY {order} LIMIT %s OFFSET %s",
-            score_params + params + [size, (page - 1) * size],
-        )
-        rows = cur.fetchall()
+    offset = (page - 1) * size
+    scores: dict[int, float] = {}
+    if sort == "relevance":
+        assert root is not None
+        page_ids, scores = _by_relevance(backend, root, ids, cols, offset, size)
+    elif sort in ("date", "-date"):
+        page_ids = [int(i) for i in cols.by_date(ids, descending=sort == "-date")[offset : offset + size]]
+    else:
+        page_ids = _by_reference_code(ids, cols, offset, size)
     # The units themselves, through the policy once more: the index's copy of 密级/开放 decided the counts, the
     # catalog row decides what is shown.
-    units = visible_units(user).select_related("fonds", "category").in_bulk([r[0] for r in rows])
-    terms = _positive_terms(parsed.root)
-    for unit_id, score in rows:
+    units = visible_units(user).select_related("fonds", "category").in_bulk(page_ids)
+    terms = _positive_terms(root)
+    for unit_id in page_ids:
         unit = units.get(unit_id)
         if unit is None:
             continue
-        result.hits.append(Hit(unit, float(score or 0), highlight(unit.title, terms), _snippet(unit, terms)))
+        result.hits.append(Hit(unit, scores.get(unit_id, 0.0), highlight(unit.title, terms), _snippet(unit, terms)))
     return done()
 
 
 # Conditions ------------------------------------------------------------------------------------------------------
 
 
-def _filters(request: SearchRequest) -> Q:
-    q = Q()
+def _filters(request: SearchRequest, date_range: Any) -> dict[str, Any] | None:
+    """The request's filters as ``Columns.filtered`` takes them; None when a named fonds or category does not
+    exist (nothing can match)."""
+    out: dict[str, Any] = {"choices": {name: getattr(request, name) for name in CHOICES if getattr(request, name)}}
     if request.fonds:
-        ids = list(Fonds.objects.filter(code__iexact=request.fonds).values_list("pk", flat=True))
-        q &= Q(fonds_id__in=ids) if ids else Q(pk__in=[])
+        out["fonds"] = list(Fonds.objects.filter(code__iexact=request.fonds).values_list("pk", flat=True))
+        if not out["fonds"]:
+            return None
     if request.category:
-        ids = list(RecordCategory.objects.filter(code__iexact=request.category).values_list("pk", flat=True))
-        q &= Q(category_id__in=ids) if ids else Q(pk__in=[])
-    for name in CHOICES:
-        if value := getattr(request, name):
-            q &= Q(**{name: value})
-    if request.year_from is not None:
-        q &= Q(year__gte=request.year_from)
-    if request.year_to is not None:
-        q &= Q(year__lte=request.year_to)
-    return q
+        out["categories"] = list(
+            RecordCategory.objects.filter(code__iexact=request.category).values_list("pk", flat=True)
+        )
+        if not out["categories"]:
+            return None
+    out["year_from"], out["year_to"] = request.year_from, request.year_to
+    if date_range is not None:
+        out["date_from"], out["date_to"] = date_range.start, date_range.end
+    return out
 
 
-def _date_condition(date_range: Any) -> Q:
-    """A unit with a date is compared by date; one with only a 年度 by year."""
-    q = Q()
-    if date_range.start is not None:
-        q &= Q(date__gte=date_range.start) | Q(date__isnull=True, year__gte=date_range.start.year)
-    if date_range.end is not None:
-        q &= Q(date__lte=date_range.end) | Q(date__isnull=True, year__lte=date_range.end.year)
-    return q
+# Order -----------------------------------------------------------------------------------------------------------
 
 
-def _compile_where(conditions: Q) -> tuple[str, list[Any]]:
-    """The WHERE clause the ORM would write for ``conditions`` on catalog_archivalunit (policy included)."""
-    query = ArchivalUnit.objects.filter(conditions).query
-    compiler = query.get_compiler(connection=connection)
-    joined = {alias for alias, refs in query.alias_refcount.items() if refs} - {"catalog_archivalunit"}
-    if joined:
-        raise ValueError(f"search conditions must stay on catalog_archivalunit: {sorted(joined)}")
-    try:
-        sql, params = query.where.as_sql(compiler, connection)
-    except FullResultSet:
-        return "", []
-    return sql, list(params)
+def _by_relevance(
+    backend: Any, root: Any, ids: np.ndarray, cols: Any, offset: int, size: int
+) -> tuple[list[int], dict[int, float]]:
+    wanted = offset + size
+    limit = -(-wanted // CANDIDATES) * CANDIDATES  # whole blocks, so that neighbouring pages agree
+    if len(ids) <= limit:
+        candidates = ids
+    else:
+        title_expression = backend.compile(root, title_only=True)
+        tier = backend.match_ids(title_expression) if title_expression is not None else None
+        candidates = cols.best_by_title(ids, tier, limit)
+    scores = backend.score(scored_terms(root), candidates.tolist())
+    ordered = sorted(candidates.tolist(), key=lambda i: (-scores.get(i, 0.0), i))[offset:wanted]
+    return ordered, {i: scores.get(i, 0.0) for i in ordered}
+
+
+def _by_reference_code(ids: np.ndarray, cols: Any, offset: int, size: int) -> list[int]:
+    """A page of ``ids`` in 档号 order (units without one last, then by id)."""
+    if len(ids) <= REFERENCE_SORT_FETCH_LIMIT:
+        codes: list[tuple[bool, str, int]] = []
+        values = ids.tolist()
+        with connection.cursor() as cur:
+            for start in range(0, len(values), 5_000):
+                chunk = values[start : start + 5_000]
+                cur.execute(
+                    f"SELECT unit_id, reference_code FROM search_unitindexentry "
+                    f"WHERE unit_id IN ({', '.join('%s' for _ in chunk)})",
+                    chunk,
+                )
+                codes.extend((code is None, code or "", unit_id) for unit_id, code in cur.fetchall())
+        codes.sort()
+        return [unit_id for _n, _c, unit_id in codes[offset : offset + size]]
+    # Many hits: walk the catalog's 档号 index and keep the hits, until the page is full.
+    member = np.zeros(cols.size, dtype=bool)
+    member[ids] = True
+    wanted, found = offset + size, []
+    order = ArchivalUnit.objects.order_by(F("reference_code").asc(nulls_last=True), "id").values_list("id", flat=True)
+    for unit_id in order.iterator(chunk_size=5_000):
+        if unit_id < cols.size and member[unit_id]:
+            found.append(unit_id)
+            if len(found) >= wanted:
+                break
+    return found[offset:]
 
 
 # Facets ----------------------------------------------------------------------------------------------------------
 
 
-def _facets(groups: list[tuple]) -> dict[str, list[FacetValue]]:
-    counters: dict[str, Counter] = {name: Counter() for name in FACETS}
-    years: Counter = Counter()
-    for fonds_id, category_id, retention, classification, openness, level, year, count in groups:
-        counters["fonds"][fonds_id] += count
-        if category_id is not None:
-            counters["category"][category_id] += count
-        if retention:
-            counters["retention"][retention] += count
-        counters["classification"][classification] += count
-        counters["openness"][openness] += count
-        counters["level"][level] += count
-        if year is not None:
-            years[year] += count
-    out: dict[str, list[FacetValue]] = {}
-    fonds = {f.pk: f for f in Fonds.objects.filter(pk__in=list(counters["fonds"]))}
-    out["fonds"] = sorted(
-        (
-            FacetValue(fonds[k].code, f"{fonds[k].code} {fonds[k].name}", n)
-            for k, n in counters["fonds"].items()
-            if k in fonds  # an index row written before migration 0003 has no fonds yet
-        ),
-        key=lambda v: (-v.count, v.value),
-    )
-    categories = {c.pk: c for c in RecordCategory.objects.filter(pk__in=list(counters["category"]))}
-    out["category"] = sorted(
-        (
-            FacetValue(categories[k].code, categories[k].name, n)
-            for k, n in counters["category"].items()
-            if k in categories
-        ),
-        key=lambda v: (-v.count, v.value),
-    )
+def _facets(cols: Any, ids: np.ndarray) -> dict[str, list[FacetValue]]:
+    out: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
+    if not len(ids):
+        return out
+    for name, model in (("fonds", Fonds), ("category", RecordCategory)):
+        counts = cols.counts(name, ids)
+        labels = _labels(model, list(counts)) if counts else {}
+        out[name] = sorted(
+            (FacetValue(labels[k][0], labels[k][1], n) for k, n in counts.items() if k in labels),
+            key=lambda v: (-v.count, v.value),
+        )
     for name, choices in CHOICES.items():
-        order = list(choices.values)
         labels = dict(choices.choices)
+        values = list(choices.values)
+        counts = cols.counts(name, ids)
         out[name] = [
-            FacetValue(v, str(labels.get(v, v)), counters[name][v])
-            for v in sorted(counters[name], key=lambda v: order.index(v) if v in order else len(order))
+            FacetValue(values[c - 1], str(labels[values[c - 1]]), counts[c]) for c in sorted(counts) if c <= len(values)
         ]
-    out["year"] = _year_buckets(years)
+    out["year"] = _year_buckets(Counter(cols.counts("year", ids)))
     return out
+
+
+def _labels(model: Any, pks: list[int]) -> dict[int, tuple[str, str]]:
+    """pk → (value, label) of fonds (``Z109 脱贫攻坚``) or record categories (``文书``): one small query."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id, code, name FROM {model._meta.db_table} WHERE id IN ({', '.join('%s' for _ in pks)})", pks
+        )
+        rows = cur.fetchall()
+    if model is Fonds:
+        return {pk: (code, f"{code} {name}") for pk, code, name in rows}
+    return {pk: (code, name) for pk, code, name in rows}
 
 
 def _year_buckets(years: Counter) -> list[FacetValue]:

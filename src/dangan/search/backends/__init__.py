@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from .base import Backend, Match
+from .base import Backend
 
 
 def get_backend() -> Backend:
@@ -21,4 +21,4 @@ def get_backend() -> Backend:
     return SQLiteBackend()
 
 
-__all__ = ["Backend", "Match", "get_backend"]
+__all__ = ["Backend", "get_backend"]

@@ -6,23 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.db import connection
 
-from ..index import Document, tokens
+from ..index import FIELDS, Document, tokens
 
 INDEX_TABLE = "search_unitindexentry"
-
-
-@dataclass
-class Match:
-    """The engine-specific pieces of a full-text query. The index table, which holds a copy of the units' filter
-    columns, is aliased ``catalog_archivalunit`` so that the policy's compiled WHERE clause applies to it."""
-
-    join: str  # the FROM clause
-    where: str  # the match condition
-    params: list[Any]
-    score: str  # higher is better
-    score_params: list[Any]
 
 
 class Unsupported(Exception):
@@ -65,24 +54,29 @@ class Backend:
 
     # Queries ---------------------------------------------------------------------------------------------------
 
-    def compile(self, node: Any, *, positive_only: bool = False) -> str | None:
-        """The node as a match expression; None when it can match nothing. ``positive_only`` leaves out the NOT
-        parts (for ranking: what a hit matched, not what it lacks)."""
+    def compile(self, node: Any, *, positive_only: bool = False, title_only: bool = False) -> str | None:
+        """The node as a match expression; None when it can match nothing.
+
+        ``positive_only`` leaves out the NOT parts (what a hit matched, not what it lacks); ``title_only`` asks for
+        the hits whose title holds every positive term (the first tier when a large result set is ordered without
+        scoring every match).
+        """
         from ..query import And, Not, Or, Term
 
+        flags = {"positive_only": positive_only, "title_only": title_only}
         if isinstance(node, Term):
-            return self.term(node.text, node.field)
+            return self.term(node.text, node.field, title_only=title_only)
         if isinstance(node, Or):
             if any(isinstance(p, Not) for p in node.parts):
                 raise Unsupported
-            parts = [p for p in (self.compile(p, positive_only=positive_only) for p in node.parts) if p is not None]
+            parts = [p for p in (self.compile(p, **flags) for p in node.parts) if p is not None]
             return self.or_(parts) if parts else None
         if isinstance(node, And):
             positive = [p for p in node.parts if not isinstance(p, Not)]
             negative = [p.part for p in node.parts if isinstance(p, Not)]
             if not positive:
                 raise Unsupported
-            pos = [self.compile(p, positive_only=positive_only) for p in positive]
+            pos = [self.compile(p, **flags) for p in positive]
             if any(p is None for p in pos):
                 return None
             if positive_only:
@@ -93,19 +87,22 @@ class Backend:
             raise Unsupported
         raise TypeError(node)
 
-    def term(self, text: str, field: str | None) -> str | None:
-        from ..analysis import query_grams, words
-
-        w = tokens(words(text))
-        g = tokens(query_grams(text))
-        options = []
-        if w:
-            options.append(self.phrase(w, field, grams=False))
-        if g:
-            options.append(self.phrase(g, field, grams=True))
-        if not options:
+    def term(self, text: str, field: str | None, *, title_only: bool = False) -> str | None:
+        """Where a term matches: its words as a phrase (one word: a single token), or, for a run of Chinese
+        characters, the whole term as a piece inside a longer word (娄山 in 娄山关). Every alternative is a plain
+        token lookup except a phrase of several words."""
+        term_parts = term_tokens(text)
+        if term_parts is None:
             return None
-        return self.or_(options)
+        word_tokens, piece = term_parts
+        if title_only:
+            if field not in (None, "title"):
+                return None
+            field = "title"
+        options = [self.phrase(word_tokens, field, grams=False)]
+        if piece is not None:
+            options.append(self.phrase([piece], field, grams=True))
+        return self.or_(list(dict.fromkeys(options)))
 
     def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
         raise NotImplementedError
@@ -116,5 +113,101 @@ class Backend:
     def and_not(self, positive: list[str], negative: list[str]) -> str:
         raise NotImplementedError
 
-    def match(self, expression: str, rank_expression: str | None = None) -> Match:
+    def match_ids(self, expression: str) -> np.ndarray:
+        """The ids of every document matching ``expression`` (in no set order)."""
         raise NotImplementedError
+
+    def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
+        """A relevance score for each of ``ids`` (the candidates of a page): higher is better."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ScoredTerm:
+    """A positive query term as the scorers see it: its field (None: any), its word tokens, and its piece token."""
+
+    field: str | None
+    words: tuple[str, ...]
+    piece: str | None
+
+
+def scored_terms(root: Any) -> list[ScoredTerm]:
+    """The positive terms of a query tree (those under a NOT do not make a hit better)."""
+    from ..query import And, Not, Or, Term
+
+    out: list[ScoredTerm] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Term):
+            found = term_tokens(node.text)
+            if found is not None:
+                out.append(ScoredTerm(node.field, tuple(found[0]), found[1]))
+        elif isinstance(node, And | Or):
+            for part in node.parts:
+                walk(part)
+        elif isinstance(node, Not):
+            return
+
+    if root is not None:
+        walk(root)
+    return out
+
+
+# Field weights: (whole words, pieces inside words); the title outweighs the rest, a whole word outweighs a piece.
+WEIGHTS = {
+    "title": (10.0, 4.0),
+    "responsible": (4.0, 1.6),
+    "reference_code": (4.0, 1.6),
+    "document_number": (4.0, 1.6),
+    "subjects": (4.0, 1.6),
+    "body": (2.0, 0.8),
+}
+# Typical number of tokens in each field, for the length normalisation (a hit in a short title weighs more).
+TYPICAL_LENGTH = {"title": 12, "responsible": 4, "reference_code": 6, "document_number": 4, "subjects": 4, "body": 30}
+K1, B = 1.2, 0.5
+
+
+def score_texts(texts: dict[str, str], terms: Sequence[ScoredTerm]) -> float:
+    """BM25-style: per term and field, the saturated count of its word phrase and of its piece, weighted by field
+    and kind and normalised by the field's length; ``texts`` maps ``w_<field>``/``g_<field>`` to stored tokens."""
+    total = 0.0
+    for term in terms:
+        phrase = " " + " ".join(term.words) + " "
+        piece = None if term.piece is None else " " + term.piece + " "
+        for name in FIELDS if term.field is None else (term.field,):
+            word_weight, piece_weight = WEIGHTS[name]
+            stored = texts.get(f"w_{name}", "")
+            if not stored:
+                continue
+            length = stored.count(" ") + 1
+            norm = K1 * (1 - B + B * length / TYPICAL_LENGTH[name])
+            tf = (" " + stored + " ").count(phrase)
+            if tf:
+                total += word_weight * tf * (K1 + 1) / (tf + norm)
+            if piece is not None:
+                tf = (" " + texts.get(f"g_{name}", "") + " ").count(piece)
+                if tf:
+                    total += piece_weight * tf * (K1 + 1) / (tf + norm)
+    return round(total, 4)
+
+
+def term_tokens(text: str) -> tuple[list[str], str | None] | None:
+    """A query term's word tokens, and the token that finds it inside longer words (None when the term is not a
+    run of Chinese characters); None when nothing searchable is left."""
+    from ..analysis import is_single_run, normalize, words
+
+    word_tokens = tokens(words(text))
+    if not word_tokens:
+        return None
+    piece = None
+    if is_single_run(text):
+        found = tokens(normalize(text))
+        piece = found[0] if len(found) == 1 else None
+    return word_tokens, piece
+
+
+def parse_ids(joined: str | None) -> np.ndarray:
+    """The engine's comma-joined ids (one string, aggregated in the database) as an array, in no set order."""
+    if not joined:
+        return np.zeros(0, dtype=np.int64)
+    return np.fromstring(joined, dtype=np.int64, sep=",")

@@ -1,18 +1,22 @@
 """PostgreSQL: one tsvector per unit written as a literal from the analyser's tokens (no parser in between), GIN
-index. Weights: A title words, B other words, C title grams, D other grams; the fields a query may name besides the
-title carry prefixed copies of their tokens (``r|张三``), so field filters stay index lookups."""
+index. The pieces inside words (subwords) are ``g|`` lexemes beside the words; every field a query may name carries
+prefixed copies of its tokens (``t|遵义``, ``r|g|张三``), so that matching, field filters and the title tier are GIN
+lookups with nothing to recheck. Weights (A title words, B other words, C title pieces, D other pieces) rank the
+candidates of a page with ts_rank."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from django.db import connection
 
 from ..index import ATTRIBUTES, FIELDS, Document
-from .base import INDEX_TABLE, Backend, Match
+from .base import INDEX_TABLE, Backend, ScoredTerm, parse_ids
 
-GIN_INDEX = "search_unitindex_document"  # created by migration 0002
-PREFIX = {"responsible": "r", "reference_code": "c", "document_number": "n", "subjects": "s"}
+TSV_TABLE = "search_unit_tsv"  # unit_id, document: narrow, the tsvector out of line (migration 0004)
+GIN_INDEX = "search_unit_tsv_document"
+PREFIX = {"title": "t", "responsible": "r", "reference_code": "c", "document_number": "n", "subjects": "s"}
 WEIGHT = {(True, "w"): "A", (False, "w"): "B", (True, "g"): "C", (False, "g"): "D"}
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
 _MAX_POS = 16383
@@ -26,16 +30,17 @@ def tsvector_literal(doc: Document) -> str:
     positions: dict[str, list[str]] = {}
     pos = 1
     for name in FIELDS:
-        for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.grams.get(name, []))):
+        for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.subwords.get(name, []))):
             weight = WEIGHT[(name == "title", kind)]
             prefix = PREFIX.get(name)
             for tok in toks:
+                lexeme = f"g|{tok}" if kind == "g" else tok
                 p = f"{min(pos, _MAX_POS)}{weight}"
-                positions.setdefault(tok, []).append(p)
+                positions.setdefault(lexeme, []).append(p)
                 if prefix:
-                    positions.setdefault(f"{prefix}|{tok}", []).append(p)
+                    positions.setdefault(f"{prefix}|{lexeme}", []).append(p)
                 pos += 1
-            pos += 1  # a gap, so that no phrase spans two fields or words and grams
+            pos += 1  # a gap, so that no phrase spans two fields, or words and subwords
     return " ".join(f"{_quote(lex)}:{','.join(ps[:256])}" for lex, ps in positions.items())
 
 
@@ -45,26 +50,49 @@ class PostgresBackend(Backend):
     @staticmethod
     def prepare(docs: Sequence[Document], analyzer_version: str) -> list[tuple]:
         """Rows ready to write (pure: runs in the analysis workers too)."""
-        return [(d.id, analyzer_version, d.content_hash, tsvector_literal(d), *d.attribute_values()) for d in docs]
+        return [
+            (d.id, analyzer_version, d.content_hash, tsvector_literal(d), *d.attribute_values(), d.title_length)
+            for d in docs
+        ]
 
     def write_prepared(self, rows: Sequence[tuple], *, fresh: bool = False) -> None:
         if not rows:
             return
-        columns = ("analyzer_version", "content_hash", "document", *ATTRIBUTES)
+        from ..columns import next_generation
+
+        columns = ("analyzer_version", "content_hash", *ATTRIBUTES, "title_length", "seq")
+        seq = next_generation()
+        entries = [(r[0], r[1], r[2], *r[4:], seq) for r in rows]
+        documents = [(r[0], r[3]) for r in rows]
         if fresh:
             # A rebuild into an empty index: COPY, no conflict to resolve.
-            sql = f"COPY {INDEX_TABLE} (unit_id, {', '.join(columns)}) FROM STDIN"
-            with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with connection.cursor() as cur:
+                with cur.cursor.copy(f"COPY {INDEX_TABLE} (unit_id, {', '.join(columns)}) FROM STDIN") as copy:
+                    for row in entries:
+                        copy.write_row(row)
+                with cur.cursor.copy(f"COPY {TSV_TABLE} (unit_id, document) FROM STDIN") as copy:
+                    for row in documents:
+                        copy.write_row(row)
             return
         with connection.cursor() as cur:
             cur.executemany(
                 f"INSERT INTO {INDEX_TABLE} (unit_id, {', '.join(columns)}) "
-                f"VALUES (%s, %s, %s, %s::tsvector, {', '.join('%s' for _ in ATTRIBUTES)}) "
+                f"VALUES (%s, {', '.join('%s' for _ in columns)}) "
                 "ON CONFLICT (unit_id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns),
-                rows,
+                entries,
             )
+            cur.executemany(
+                f"INSERT INTO {TSV_TABLE} (unit_id, document) VALUES (%s, %s::tsvector) "
+                "ON CONFLICT (unit_id) DO UPDATE SET document = EXCLUDED.document",
+                documents,
+            )
+
+    def delete(self, ids: Sequence[int]) -> int:
+        ids = list(ids)
+        if ids:
+            with connection.cursor() as cur:
+                cur.execute(f"DELETE FROM {TSV_TABLE} WHERE unit_id = ANY(%s)", [ids])
+        return super().delete(ids)
 
     def begin_rebuild(self, fresh: bool) -> None:
         # Filling an empty table, then building the GIN index once, is several times faster than keeping the
@@ -75,24 +103,20 @@ class PostgresBackend(Backend):
 
     def end_rebuild(self) -> None:
         with connection.cursor() as cur:
-            cur.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {INDEX_TABLE} USING gin (document)")
+            cur.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {TSV_TABLE} USING gin (document)")
             cur.execute(f"ANALYZE {INDEX_TABLE}")
+            cur.execute(f"ANALYZE {TSV_TABLE}")
 
     def clear(self) -> None:
         with connection.cursor() as cur:
-            cur.execute(f"TRUNCATE {INDEX_TABLE}")
+            cur.execute(f"TRUNCATE {INDEX_TABLE}, {TSV_TABLE}")
 
     def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
-        if field is None:
-            weights = "CD" if grams else "AB"
-            lexemes = toks
-        elif field == "title":
-            weights = "C" if grams else "A"
-            lexemes = toks
-        else:
-            weights = "D" if grams else "B"
-            lexemes = [f"{PREFIX[field]}|{t}" for t in toks]
-        return "(" + " <-> ".join(f"{_quote(t)}:{weights}" for t in lexemes) + ")"
+        lexemes = [f"g|{t}" for t in toks] if grams else toks
+        if field is not None:
+            lexemes = [f"{PREFIX[field]}|{t}" for t in lexemes]
+        # Plain GIN lookups: no weight to recheck in the stored tsvectors (only a phrase of several words is).
+        return "(" + " <-> ".join(_quote(t) for t in lexemes) + ")"
 
     def or_(self, parts: list[str]) -> str:
         return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
@@ -100,11 +124,27 @@ class PostgresBackend(Backend):
     def and_not(self, positive: list[str], negative: list[str]) -> str:
         return "(" + " & ".join(positive + [f"!{n}" for n in negative]) + ")"
 
-    def match(self, expression: str, rank_expression: str | None = None) -> Match:
-        return Match(
-            join=f"{INDEX_TABLE} AS catalog_archivalunit",
-            where="catalog_archivalunit.document @@ %s::tsquery",
-            params=[expression],
-            score=f"ts_rank('{RANK_WEIGHTS}', catalog_archivalunit.document, %s::tsquery)",
-            score_params=[rank_expression or expression],
-        )
+    def match_ids(self, expression: str) -> np.ndarray:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT string_agg(unit_id::text, ',') FROM {TSV_TABLE} WHERE document @@ %s::tsquery", [expression]
+            )
+            return parse_ids(cur.fetchone()[0])
+
+    def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
+        if not ids or not terms:
+            return dict.fromkeys(ids, 0.0)
+        query = self.or_([self.term_query(t) for t in terms])
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT unit_id, ts_rank('{RANK_WEIGHTS}', document, CAST(%s AS tsquery)) FROM {TSV_TABLE} "
+                "WHERE unit_id = ANY(%s)",
+                [query, list(ids)],
+            )
+            return {unit_id: round(float(score), 6) for unit_id, score in cur.fetchall()}
+
+    def term_query(self, term: ScoredTerm) -> str:
+        options = [self.phrase(list(term.words), term.field, grams=False)]
+        if term.piece is not None:
+            options.append(self.phrase([term.piece], term.field, grams=True))
+        return self.or_(options)

@@ -1,4 +1,4 @@
 from .dictionary import DictionaryTerm
-from .index import UnitIndexEntry
+from .index import IndexState, UnitIndexEntry
 
-__all__ = ["DictionaryTerm", "UnitIndexEntry"]
+__all__ = ["DictionaryTerm", "IndexState", "UnitIndexEntry"]

@@ -24,6 +24,10 @@ class UnitIndexEntry(models.Model):
     year = models.SmallIntegerField(null=True)
     date = models.DateField(null=True)
     reference_code = models.CharField(max_length=80, null=True)
+    # For ranking very large result sets without scoring every match (characters of the normalised title).
+    title_length = models.IntegerField(default=0)
+    # The IndexState generation that wrote the row: other processes load the rows newer than their copy.
+    seq = models.BigIntegerField(default=0, db_index=True)
 
     class Meta:
         verbose_name = "检索索引条目"
@@ -31,3 +35,23 @@ class UnitIndexEntry(models.Model):
 
     def __str__(self) -> str:
         return f"unit {self.unit_id} ({self.analyzer_version})"
+
+
+class IndexState(models.Model):
+    """One row: the generation of the index, raised by every write in the writer's transaction. Writers take the
+    row lock until they commit, so generations commit in order, and a process whose in-memory columns are at
+    generation G loads exactly the rows with ``seq > G`` to catch up (``search.columns``)."""
+
+    ID = 1
+
+    generation = models.BigIntegerField(default=0)
+    # Set when the row is created: a database that was emptied and filled again (a restore, a test) has a new
+    # epoch, and the processes reload their columns in full.
+    epoch = models.CharField(max_length=32, default="")
+
+    class Meta:
+        verbose_name = "检索索引状态"
+        verbose_name_plural = "检索索引状态"
+
+    def __str__(self) -> str:
+        return f"generation {self.generation}"
