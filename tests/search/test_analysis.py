@@ -13,11 +13,11 @@ from dangan.search import analysis
 from dangan.search.analysis import (
     ANALYZER_VERSION,
     add_words,
-    subwords,
     index_text,
     normalize,
-    subwords_of,
     reload_dictionary,
+    subwords,
+    subwords_of,
     words,
 )
 
