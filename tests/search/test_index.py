@@ -127,3 +127,20 @@ def test_a_new_classification_reaches_the_index_at_once(fonds: Any, archivist: A
     # Changed behind the index's back: check reports it stale; the hit list still follows the catalog row.
     ArchivalUnit.objects.filter(pk=unit.pk).update(classification="public")
     assert check_index().stale == [unit.pk]
+
+
+def test_check_reports_a_missing_gin_index_on_postgresql(fonds: Any, archivist: Any) -> None:
+    from django.db import connection
+
+    from dangan.search.backends.postgres import GIN_INDEX
+    from dangan.search.service import check_index
+
+    if connection.vendor != "postgresql":
+        assert check_index().structure == []  # SQLite: the FTS5 table is the index
+        return
+    create(archivist, fonds, "毕节试验区建设情况汇报")
+    assert check_index().ok
+    with connection.cursor() as cur:
+        cur.execute(f"DROP INDEX {GIN_INDEX}")  # what a rebuild killed between its COPY and CREATE INDEX leaves
+    report = check_index()
+    assert not report.ok and GIN_INDEX in report.structure[0]

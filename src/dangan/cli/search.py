@@ -190,6 +190,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             else ""
         )
         print(f"{label}: {len(ids)}" + (f"  [{listed}{more}]" if ids else ""))
+    for problem in report.structure:
+        print(f"结构 structure: {problem}")
     if not report.ok:
         print("索引与目录不一致，请运行 dangan search reindex / run dangan search reindex", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -147,10 +147,12 @@ class CheckReport:
     missing: list[int] = field(default_factory=list)
     stale: list[int] = field(default_factory=list)
     orphaned: list[int] = field(default_factory=list)
+    # Parts of the engine that are missing (a GIN index a crashed rebuild never recreated), in words.
+    structure: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.stale or self.orphaned)
+        return not (self.missing or self.stale or self.orphaned or self.structure)
 
 
 def check_index(progress: Progress | None = None) -> CheckReport:
@@ -178,4 +180,5 @@ def check_index(progress: Progress | None = None) -> CheckReport:
         if progress:
             progress(done, total)
     report.orphaned = _orphaned_ids()
+    report.structure = get_backend().check_structure()
     return report

@@ -52,6 +52,10 @@ class Backend:
     def clear(self) -> None:
         raise NotImplementedError
 
+    def check_structure(self) -> list[str]:
+        """What is missing of the engine's own tables and indexes (empty: all there)."""
+        return []
+
     # Queries ---------------------------------------------------------------------------------------------------
 
     def compile(self, node: Any, *, positive_only: bool = False, title_only: bool = False) -> str | None:

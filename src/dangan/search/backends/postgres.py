@@ -107,6 +107,13 @@ class PostgresBackend(Backend):
             cur.execute(f"ANALYZE {INDEX_TABLE}")
             cur.execute(f"ANALYZE {TSV_TABLE}")
 
+    def check_structure(self) -> list[str]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_indexes WHERE tablename = %s AND indexname = %s", [TSV_TABLE, GIN_INDEX])
+            if cur.fetchone() is None:
+                return [f"GIN 索引 {GIN_INDEX} 缺失 / the GIN index {GIN_INDEX} is missing"]
+        return []
+
     def clear(self) -> None:
         with connection.cursor() as cur:
             cur.execute(f"TRUNCATE {INDEX_TABLE}, {TSV_TABLE}")
