@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from dangan.preservation.ocfl.inventory import INVENTORY_TYPE
 from dangan.preservation.ocfl.root import ObjectNotFound, StorageRoot, StorageRootError, object_id_for
-from dangan.preservation.ocfl.staging import STAGING, TXN_PREFIX
+from dangan.preservation.ocfl.staging import STAGING, TXN_PREFIX, transaction_name
 from dangan.preservation.ocfl.validation import validate_object, validate_root
 from dangan.preservation.ocfl.writer import WriteError
 from dangan.preservation.storage import LocalFilesystemBackend
@@ -268,3 +269,31 @@ def test_open_file_of_an_unknown_path(root: StorageRoot, make_files) -> None:  #
         root.open_file(object_id, "b")
     with pytest.raises(KeyError):
         root.files(object_id, "v9")
+
+
+def test_concurrent_writers_of_one_object_add_one_version(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+    object_id = object_id_for(uuid.uuid4())
+    files = make_files({f"f{i}.bin": os.urandom(50_000) for i in range(10)})
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(
+                lambda n: root.write_version(
+                    object_id, files, {"metadata/mets.xml": b"<m/>"}, message=f"writer {n}", **USER
+                ),
+                range(4),
+            )
+        )
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert {r.version for r in results} == {"v1"}
+    assert [v.name for v in root.versions(object_id)] == ["v1"]
+
+
+def test_recover_leaves_a_live_writers_transaction_alone(root: StorageRoot) -> None:
+    object_path = root.object_path(uuid.uuid4())
+    txn = f"{STAGING}/{transaction_name(object_path)}"
+    root.backend.mkdir(f"{txn}/object", parents=True)
+    with root.staging.locked(object_path):
+        report = root.recover()
+        assert report.busy == [txn] and root.backend.exists(txn)
+    report = root.recover()
+    assert report.removed == [txn] and not root.backend.exists(txn)
