@@ -297,3 +297,20 @@ def test_recover_leaves_a_live_writers_transaction_alone(root: StorageRoot) -> N
         assert report.busy == [txn] and root.backend.exists(txn)
     report = root.recover()
     assert report.removed == [txn] and not root.backend.exists(txn)
+
+
+def test_an_error_half_way_leaves_the_object_and_staging_as_before(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+    object_id = object_id_for(uuid.uuid4())
+    root.write_version(object_id, make_files({"a": b"1"}), {}, message="v1", **USER)
+
+    def cancel(done: int, total: int) -> None:
+        if done:
+            raise RuntimeError("cancelled by the operator")
+
+    with pytest.raises(RuntimeError, match="cancelled"):
+        root.write_version(object_id, make_files({"a": b"2", "b": b"3"}), {}, message="v2", progress=cancel, **USER)
+    assert [v.name for v in root.versions(object_id)] == ["v1"]
+    assert not [e for e in root.backend.list_dir(STAGING) if e.name.startswith(TXN_PREFIX)]
+    with pytest.raises(WriteError, match="timezone"):
+        root.write_version(object_id, make_files({"a": b"2"}), {}, message="v2", created=datetime(2024, 1, 1), **USER)
+    assert root.write_version(object_id, make_files({"a": b"2"}), {}, message="v2", **USER).version == "v2"

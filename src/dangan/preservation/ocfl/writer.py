@@ -4,6 +4,7 @@ object root beside it (unchanged files hard-linked, never copied), make it durab
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
@@ -41,6 +42,8 @@ from dangan.preservation.storage.backend import ExchangeNotSupported, LinkNotSup
 
 Progress = Callable[[int, int], None]
 
+logger = logging.getLogger(__name__)
+
 
 class WriteError(Exception):
     """A version cannot be written (bad input, or an object that is not ours to update)."""
@@ -67,7 +70,11 @@ class _Staged:
     digests: FileDigests
 
 
-def _check_inputs(files: Mapping[str, Path], metadata: Mapping[str, bytes], message: str, user_name: str) -> None:
+def _check_inputs(
+    files: Mapping[str, Path], metadata: Mapping[str, bytes], message: str, user_name: str, created: datetime | None
+) -> None:
+    if created is not None and created.tzinfo is None:
+        raise WriteError("created must be a timezone-aware datetime")
     if not isinstance(message, str):
         raise WriteError("message must be a string")
     if not isinstance(user_name, str) or not user_name:
@@ -135,7 +142,7 @@ class VersionWriter:
         remove: Iterable[str],
         skip_if_unchanged: bool,
     ) -> VersionResult:
-        _check_inputs(files, metadata, message, user_name)
+        _check_inputs(files, metadata, message, user_name, created)
         with self.staging.locked(self.object_path):
             crash_point("ocfl.locked")
             self.staging.recover_transaction(transaction_name(self.object_path))
@@ -151,48 +158,90 @@ class VersionWriter:
 
             version = self._next_version(current)
             content_dir = current.content_directory if current is not None else DEFAULT_CONTENT_DIRECTORY
-            content_root = join(self.new_root, version, content_dir)
             self.backend.mkdir(self.txn, parents=True)
             crash_point("ocfl.staging-created")
-            staged = self._stage_content(files, metadata, content_root, progress)
-            crash_point("ocfl.content-staged")
+            try:
+                return self._build_and_swap(
+                    current,
+                    previous_state,
+                    carried,
+                    version,
+                    content_dir,
+                    files,
+                    metadata,
+                    progress,
+                    message=message,
+                    user_name=user_name,
+                    user_address=user_address,
+                    created=created,
+                    skip_if_unchanged=skip_if_unchanged,
+                )
+            except BaseException:
+                # An error (not a kill): undo now rather than at the next write. Staging goes; if the fallback
+                # swap had moved the old object aside, it comes back.
+                try:
+                    self.staging.recover_transaction(transaction_name(self.object_path))
+                except Exception:  # the original error matters more; recover() will retry
+                    logger.exception("OCFL: could not clean up %s", self.txn)
+                raise
 
-            algorithm = current.digest_algorithm if current is not None else CONTENT_ALGORITHM
-            new_state = {**carried, **{s.logical_path: s.digests.get(algorithm) or "" for s in staged}}
-            if skip_if_unchanged and current is not None and _normalized(new_state) == _normalized(previous_state):
-                self.staging.retire(self.txn)
-                return VersionResult(self.object_id, self.object_path, current.head, False, current)
+    def _build_and_swap(
+        self,
+        current: Inventory | None,
+        previous_state: dict[str, str],
+        carried: dict[str, str],
+        version: str,
+        content_dir: str,
+        files: Mapping[str, Path],
+        metadata: Mapping[str, bytes],
+        progress: Progress | None,
+        *,
+        message: str,
+        user_name: str,
+        user_address: str | None,
+        created: datetime | None,
+        skip_if_unchanged: bool,
+    ) -> VersionResult:
+        content_root = join(self.new_root, version, content_dir)
+        staged = self._stage_content(files, metadata, content_root, progress)
+        crash_point("ocfl.content-staged")
 
-            data, new_files, deduplicated = self._new_inventory(
-                current, version, content_dir, staged, carried, message, user_name, user_address, created
-            )
-            self._drop_duplicates(staged, data, content_root, version, content_dir)
-            raw = dump_inventory(data)
-            inventory = Inventory(data, raw)
-            self._write_inventory(join(self.new_root, version), raw, inventory.digest_algorithm)
-            self._write_inventory(self.new_root, raw, inventory.digest_algorithm)
-            crash_point("ocfl.inventory-written")
-            self._link_current(current)
-            crash_point("ocfl.staging-complete")
-            if self.durable:
-                self.backend.sync()
-            crash_point("ocfl.staging-synced")
-            self.staging.write_journal(
-                self.txn, {"object_path": self.object_path, "object_id": self.object_id, "version": version}
-            )
-            crash_point("ocfl.journal-written")
-            self._swap(exists=current is not None)
-            crash_point("ocfl.swapped")
-            if self.durable:
-                self.backend.fsync(parent(self.object_path))
-            crash_point("ocfl.swap-synced")
+        algorithm = current.digest_algorithm if current is not None else CONTENT_ALGORITHM
+        new_state = {**carried, **{s.logical_path: s.digests.get(algorithm) or "" for s in staged}}
+        if skip_if_unchanged and current is not None and _normalized(new_state) == _normalized(previous_state):
             self.staging.retire(self.txn)
-            crash_point("ocfl.cleaned")
-            kept = {p for paths in data["manifest"].values() for p in paths}
-            written = sum(s.digests.size for s in staged if f"{version}/{content_dir}/{s.logical_path}" in kept)
-            return VersionResult(
-                self.object_id, self.object_path, version, True, inventory, new_files, deduplicated, written
-            )
+            return VersionResult(self.object_id, self.object_path, current.head, False, current)
+
+        data, new_files, deduplicated = self._new_inventory(
+            current, version, content_dir, staged, carried, message, user_name, user_address, created
+        )
+        self._drop_duplicates(staged, data, content_root, version, content_dir)
+        raw = dump_inventory(data)
+        inventory = Inventory(data, raw)
+        self._write_inventory(join(self.new_root, version), raw, inventory.digest_algorithm)
+        self._write_inventory(self.new_root, raw, inventory.digest_algorithm)
+        crash_point("ocfl.inventory-written")
+        self._link_current(current)
+        crash_point("ocfl.staging-complete")
+        if self.durable:
+            self.backend.sync()
+        crash_point("ocfl.staging-synced")
+        self.staging.write_journal(
+            self.txn, {"object_path": self.object_path, "object_id": self.object_id, "version": version}
+        )
+        crash_point("ocfl.journal-written")
+        self._swap(exists=current is not None)
+        crash_point("ocfl.swapped")
+        if self.durable:
+            self.backend.fsync(parent(self.object_path))
+        crash_point("ocfl.swap-synced")
+        self.staging.retire(self.txn)
+        crash_point("ocfl.cleaned")
+        kept = {p for paths in data["manifest"].values() for p in paths}
+        written = sum(s.digests.size for s in staged if f"{version}/{content_dir}/{s.logical_path}" in kept)
+        return VersionResult(
+            self.object_id, self.object_path, version, True, inventory, new_files, deduplicated, written
+        )
 
     # -- steps ----------------------------------------------------------------------------------------------------
 
