@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dangan.preservation.ocfl.validation import validate_object
+from dangan.preservation.ocfl.validation import ValidationReport, validate_object
 from dangan.preservation.storage import LocalFilesystemBackend
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ def fixtures(group: str) -> list[object]:
     return [pytest.param(p.name, id=p.name) for p in sorted(directory.iterdir()) if p.is_dir()]
 
 
-def validate(group: str, name: str | None):  # type: ignore[no-untyped-def]
+def validate(group: str, name: str | None) -> ValidationReport:
     assert name is not None, f"OCFL conformance fixtures not found at {FIXTURES} (set DANGAN_CONFORMANCE_DIR)"
     return validate_object(LocalFilesystemBackend(FIXTURES / group), name)
 

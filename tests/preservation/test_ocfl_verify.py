@@ -6,7 +6,9 @@ import hashlib
 import json
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,11 +18,13 @@ from dangan.preservation.ocfl.root import StorageRoot, object_id_for
 from dangan.preservation.ocfl.validation import validate_object, validate_root
 from dangan.preservation.storage import LocalFilesystemBackend
 
+Stored = tuple[StorageRoot, str, Path]
+
 USER = {"user_name": "审计员", "user_address": "mailto:audit@example.org"}
 
 
 @pytest.fixture
-def stored(tmp_path: Path) -> tuple[StorageRoot, str, Path]:
+def stored(tmp_path: Path) -> Stored:
     """A root with one object of two versions; returns (root, object id, object directory)."""
     root = StorageRoot(LocalFilesystemBackend(tmp_path / "ocfl"))
     root.initialize()
@@ -40,7 +44,7 @@ def stored(tmp_path: Path) -> tuple[StorageRoot, str, Path]:
     return root, object_id, Path(root.backend.describe(root.object_path(object_id)))
 
 
-def rewrite_inventory(directory: Path, change) -> None:  # type: ignore[no-untyped-def]
+def rewrite_inventory(directory: Path, change: Callable[[dict[str, Any]], None]) -> None:
     """Change the root inventory and the head's copy consistently, sidecars included (a 'valid' forgery)."""
     data = json.loads((directory / "inventory.json").read_text())
     change(data)
@@ -50,7 +54,7 @@ def rewrite_inventory(directory: Path, change) -> None:  # type: ignore[no-untyp
         (where / "inventory.json.sha512").write_text(sidecar_text(raw, "sha512"))
 
 
-def test_an_intact_object_verifies(stored) -> None:  # type: ignore[no-untyped-def]
+def test_an_intact_object_verifies(stored: Stored) -> None:
     root, object_id, _directory = stored
     report = root.verify_object(object_id)
     assert report.ok, report.failures
@@ -59,7 +63,7 @@ def test_an_intact_object_verifies(stored) -> None:  # type: ignore[no-untyped-d
     assert root.verify_object(object_id, all_digests=True).ok
 
 
-def test_changed_missing_and_extra_files(stored) -> None:  # type: ignore[no-untyped-def]
+def test_changed_missing_and_extra_files(stored: Stored) -> None:
     root, object_id, directory = stored
     (directory / "v1/content/b.txt").write_bytes(b"BETA")  # same size, other bytes
     (directory / "v2/content/metadata/mets.xml").unlink()
@@ -76,7 +80,7 @@ def test_changed_missing_and_extra_files(stored) -> None:  # type: ignore[no-unt
     assert {"E023", "E092"} <= validation.error_codes
 
 
-def test_inventory_sidecar_mismatch(stored) -> None:  # type: ignore[no-untyped-def]
+def test_inventory_sidecar_mismatch(stored: Stored) -> None:
     root, object_id, directory = stored
     with (directory / "inventory.json").open("ab") as f:
         f.write(b" ")
@@ -87,10 +91,10 @@ def test_inventory_sidecar_mismatch(stored) -> None:  # type: ignore[no-untyped-
     assert report.of_kind(FailureKind.INVENTORY)  # the root inventory no longer equals the head's copy
 
 
-def test_all_digests_checks_the_fixity_block_too(stored) -> None:  # type: ignore[no-untyped-def]
+def test_all_digests_checks_the_fixity_block_too(stored: Stored) -> None:
     root, object_id, directory = stored
 
-    def forge_sm3(data: dict) -> None:  # type: ignore[type-arg]
+    def forge_sm3(data: dict[str, Any]) -> None:
         sm3 = data["fixity"]["sm3"]
         digest = next(d for d, paths in sm3.items() if paths == ["v1/content/a.txt"])
         sm3["0" * 64] = sm3.pop(digest)
@@ -104,7 +108,7 @@ def test_all_digests_checks_the_fixity_block_too(stored) -> None:  # type: ignor
     assert "E093" in validate_object(root.backend, root.object_path(object_id)).error_codes
 
 
-def test_a_root_with_crash_leftovers_in_staging_is_still_valid(stored) -> None:  # type: ignore[no-untyped-def]
+def test_a_root_with_crash_leftovers_in_staging_is_still_valid(stored: Stored) -> None:
     root, _object_id, _directory = stored
     leftover = Path(root.backend.describe("extensions/dangan-staging/txn-abc-0123/object/v1/content"))
     leftover.mkdir(parents=True)
@@ -116,7 +120,7 @@ def test_a_root_with_crash_leftovers_in_staging_is_still_valid(stored) -> None: 
     assert not root.recover().changed
 
 
-def test_root_level_errors(stored) -> None:  # type: ignore[no-untyped-def]
+def test_root_level_errors(stored: Stored) -> None:
     root, _object_id, directory = stored
     base = Path(root.backend.describe())
     (base / "abc/def").mkdir(parents=True)

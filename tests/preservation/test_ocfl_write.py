@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,8 @@ from dangan.preservation.ocfl.validation import validate_object, validate_root
 from dangan.preservation.ocfl.writer import WriteError
 from dangan.preservation.storage import LocalFilesystemBackend
 
+MakeFiles = Callable[[dict[str, bytes]], dict[str, Path]]
+
 USER = {"user_name": "档案馆 接收员", "user_address": "mailto:jieshou@example.org"}
 
 
@@ -30,7 +33,7 @@ def root(tmp_path: Path) -> StorageRoot:
 
 
 @pytest.fixture
-def make_files(tmp_path: Path):  # type: ignore[no-untyped-def]
+def make_files(tmp_path: Path) -> MakeFiles:
     """make_files({'a.txt': b'...'}) → {'a.txt': Path} with the bytes written under a fresh source directory."""
     counter = iter(range(1000))
 
@@ -97,7 +100,7 @@ def test_objects_are_found_by_package_uuid_never_by_reference_code(root: Storage
         object_id_for("Z109-WS-2023-Y-0001")  # a reference code (档号) is not an object id
 
 
-def test_first_version_holds_files_and_metadata_with_three_digests(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_first_version_holds_files_and_metadata_with_three_digests(root: StorageRoot, make_files: MakeFiles) -> None:
     object_id = object_id_for(uuid.uuid4())
     files = make_files(
         {"documents/0001.pdf": b"%PDF-1.7 one", "documents/0002.pdf": b"%PDF-1.7 two", "封面.tif": b"II*"}
@@ -136,7 +139,9 @@ def test_first_version_holds_files_and_metadata_with_three_digests(root: Storage
     assert [(o.object_id, o.head) for o in root.objects()] == [(object_id, "v1")]
 
 
-def test_every_change_is_a_new_version_and_unchanged_content_is_stored_once(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_every_change_is_a_new_version_and_unchanged_content_is_stored_once(
+    root: StorageRoot, make_files: MakeFiles
+) -> None:
     object_id = object_id_for(uuid.uuid4())
     v1 = make_files({"a.txt": b"alpha", "b.txt": b"beta", "copy-of-a.txt": b"alpha"})
     first = root.write_version(object_id, v1, {"metadata/mets.xml": b"<v1/>"}, message="v1", **USER)
@@ -170,7 +175,7 @@ def test_every_change_is_a_new_version_and_unchanged_content_is_stored_once(root
     assert not hard_links(root)  # OCFL forbids links: the staging links are gone with the old copy
 
 
-def test_rewriting_the_head_state_adds_no_version(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_rewriting_the_head_state_adds_no_version(root: StorageRoot, make_files: MakeFiles) -> None:
     object_id = object_id_for(uuid.uuid4())
     files = make_files({"a.txt": b"alpha"})
     root.write_version(object_id, files, {"metadata/mets.xml": b"<m/>"}, message="v1", **USER)
@@ -186,7 +191,7 @@ def test_rewriting_the_head_state_adds_no_version(root: StorageRoot, make_files)
     assert not [e for e in root.backend.list_dir(STAGING) if e.name.startswith(TXN_PREFIX)]
 
 
-def test_keep_previous_carries_unchanged_files_forward(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_keep_previous_carries_unchanged_files_forward(root: StorageRoot, make_files: MakeFiles) -> None:
     object_id = object_id_for(uuid.uuid4())
     root.write_version(
         object_id, make_files({"a.txt": b"a", "b.txt": b"b"}), {"metadata/mets.xml": b"1"}, message="v1", **USER
@@ -205,7 +210,7 @@ def test_keep_previous_carries_unchanged_files_forward(root: StorageRoot, make_f
     assert validate_object(root.backend, root.object_path(object_id)).valid
 
 
-def test_progress_is_reported_in_bytes(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_progress_is_reported_in_bytes(root: StorageRoot, make_files: MakeFiles) -> None:
     calls: list[tuple[int, int]] = []
     files = make_files({f"f{i}": b"x" * (i + 1) * 1000 for i in range(5)})
     root.write_version(
@@ -221,7 +226,9 @@ def test_progress_is_reported_in_bytes(root: StorageRoot, make_files) -> None:  
     assert [d for d, _t in calls] == sorted(d for d, _t in calls)
 
 
-def test_without_rename_exchange_the_fallback_swap_writes_the_same_object(tmp_path: Path, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_without_rename_exchange_the_fallback_swap_writes_the_same_object(
+    tmp_path: Path, make_files: MakeFiles
+) -> None:
     backend = LocalFilesystemBackend(tmp_path / "ocfl")
     backend.disable_exchange()
     root = StorageRoot(backend, durable=False)
@@ -244,7 +251,9 @@ def test_without_rename_exchange_the_fallback_swap_writes_the_same_object(tmp_pa
         ({"m.xml": b"x"}, {"m.xml": b"y"}, "both as files and as metadata"),
     ],
 )
-def test_bad_logical_paths_are_refused(root: StorageRoot, tmp_path: Path, files, metadata, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_logical_paths_are_refused(
+    root: StorageRoot, tmp_path: Path, files: dict[str, bytes], metadata: dict[str, bytes], message: str
+) -> None:
     source = tmp_path / "source.txt"
     source.write_bytes(b"x")
     sources = dict.fromkeys(files, source)
@@ -262,7 +271,7 @@ def test_missing_source_and_missing_object(root: StorageRoot, tmp_path: Path) ->
         root.verify_object(uuid.uuid4())
 
 
-def test_open_file_of_an_unknown_path(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_open_file_of_an_unknown_path(root: StorageRoot, make_files: MakeFiles) -> None:
     object_id = uuid.uuid4()
     root.write_version(object_id, make_files({"a": b"1"}), {}, message="m", **USER)
     with pytest.raises(KeyError):
@@ -271,7 +280,7 @@ def test_open_file_of_an_unknown_path(root: StorageRoot, make_files) -> None:  #
         root.files(object_id, "v9")
 
 
-def test_concurrent_writers_of_one_object_add_one_version(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_writers_of_one_object_add_one_version(root: StorageRoot, make_files: MakeFiles) -> None:
     object_id = object_id_for(uuid.uuid4())
     files = make_files({f"f{i}.bin": os.urandom(50_000) for i in range(10)})
     with ThreadPoolExecutor(4) as pool:
@@ -299,7 +308,7 @@ def test_recover_leaves_a_live_writers_transaction_alone(root: StorageRoot) -> N
     assert report.removed == [txn] and not root.backend.exists(txn)
 
 
-def test_an_error_half_way_leaves_the_object_and_staging_as_before(root: StorageRoot, make_files) -> None:  # type: ignore[no-untyped-def]
+def test_an_error_half_way_leaves_the_object_and_staging_as_before(root: StorageRoot, make_files: MakeFiles) -> None:
     object_id = object_id_for(uuid.uuid4())
     root.write_version(object_id, make_files({"a": b"1"}), {}, message="v1", **USER)
 
