@@ -150,11 +150,13 @@ class Inventory:
 
     @property
     def manifest(self) -> dict[str, list[str]]:
-        return self.data["manifest"]
+        manifest: dict[str, list[str]] = self.data["manifest"]
+        return manifest
 
     @property
     def fixity(self) -> dict[str, dict[str, list[str]]]:
-        return self.data.get("fixity") or {}
+        fixity: dict[str, dict[str, list[str]]] = self.data.get("fixity") or {}
+        return fixity
 
     def version_names(self) -> list[str]:
         return sorted(self.data["versions"], key=lambda v: (parse_version_name(v) or (0, 0))[0])
@@ -167,7 +169,7 @@ class Inventory:
             for name in self.data["versions"]:
                 parsed = parse_version_name(name)
                 if parsed and parsed[0] == version:
-                    return name
+                    return str(name)
             raise KeyError(f"v{version}")
         if version not in self.data["versions"]:
             raise KeyError(version)

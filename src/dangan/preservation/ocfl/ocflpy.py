@@ -68,7 +68,7 @@ def teach() -> None:
     if ocfl.layout_registry.layout_is_supported(LAYOUT_NAME):
         return
 
-    class Layout0004(ocfl.layout.Layout):  # type: ignore[misc, name-defined]
+    class Layout0004(ocfl.layout.Layout):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
             self.NAME = LAYOUT_NAME
@@ -87,7 +87,8 @@ def teach() -> None:
 
 
 def _split(messages: str) -> tuple[list[str], list[str]]:
-    errors, warnings = [], []
+    errors: list[str] = []
+    warnings: list[str] = []
     for line in messages.splitlines():
         m = _CODE_RE.search(line)
         if m:

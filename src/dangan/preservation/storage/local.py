@@ -10,7 +10,7 @@ import os
 import platform
 import shutil
 import stat as statmod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -33,12 +33,12 @@ _SYS_RENAMEAT2 = {"x86_64": 316, "aarch64": 276, "arm64": 276}
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _renameat2_function():  # type: ignore[no-untyped-def]
+def _renameat2_function() -> Callable[[int, bytes, int, bytes, int], int] | None:
     func = getattr(_libc, "renameat2", None)
     if func is not None:
         func.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
         func.restype = ctypes.c_int
-        return func
+        return cast(Callable[[int, bytes, int, bytes, int], int], func)
     number = _SYS_RENAMEAT2.get(platform.machine())
     syscall = getattr(_libc, "syscall", None)
     if number is None or syscall is None:
@@ -142,7 +142,7 @@ class LocalFilesystemBackend(StorageBackend):
     # -- writing --------------------------------------------------------------------------------------------------
 
     def open_write(self, path: str) -> BinaryIO:
-        return cast(BinaryIO, open(self._abs(path), "xb", buffering=1 << 16))
+        return open(self._abs(path), "xb", buffering=1 << 16)
 
     def write_bytes(self, path: str, data: bytes, *, fsync: bool = False) -> None:
         fd = os.open(self._abs(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
