@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -13,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from dangan.preservation.ocfl.inventory import INVENTORY_TYPE
+from dangan.preservation.ocfl.inventory import INVENTORY_TYPE, Inventory
 from dangan.preservation.ocfl.root import ObjectNotFound, StorageRoot, StorageRootError, object_id_for
-from dangan.preservation.ocfl.staging import STAGING, TXN_PREFIX, transaction_name
+from dangan.preservation.ocfl.staging import STAGING, TXN_PREFIX, Staging, transaction_name
 from dangan.preservation.ocfl.validation import validate_object, validate_root
-from dangan.preservation.ocfl.writer import WriteError
+from dangan.preservation.ocfl.writer import VersionWriter, WriteError
 from dangan.preservation.storage import LocalFilesystemBackend
 
 MakeFiles = Callable[[dict[str, bytes]], dict[str, Path]]
@@ -323,3 +324,48 @@ def test_an_error_half_way_leaves_the_object_and_staging_as_before(root: Storage
     with pytest.raises(WriteError, match="timezone"):
         root.write_version(object_id, make_files({"a": b"2"}), {}, message="v2", created=datetime(2024, 1, 1), **USER)
     assert root.write_version(object_id, make_files({"a": b"2"}), {}, message="v2", **USER).version == "v2"
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "good-objects/minimal_uppercase_digests",
+        "good-objects/minimal_content_dir_called_stuff",
+        "good-objects/spec-ex-full",
+        "warn-objects/W001_zero_padded_versions",
+        "warn-objects/W004_uses_sha256",
+    ],
+)
+def test_objects_made_elsewhere_get_a_valid_next_version(tmp_path: Path, make_files: MakeFiles, fixture: str) -> None:
+    """Upper-case digests, another content directory, zero-padded names, sha256 addressing: kept as they are."""
+    conformance = (
+        os.environ.get("DANGAN_CONFORMANCE_DIR") or Path(__file__).resolve().parents[2].parent / "shared/conformance"
+    )
+    source = Path(conformance) / "ocfl/1.1" / fixture
+    if not source.is_dir():
+        pytest.fail(f"OCFL conformance fixtures not found at {source}")
+    backend = LocalFilesystemBackend(tmp_path / "store")
+    shutil.copytree(source, tmp_path / "store/object")
+    before = validate_object(backend, "object")
+    inventory = json.loads((source / "inventory.json").read_text())
+    writer = VersionWriter(backend, Staging(backend), inventory["id"], "object", durable=False)
+    result = writer.write(
+        make_files({"added.txt": b"new"}),
+        {"metadata/mets.xml": b"<m/>"},
+        message="added",
+        user_name="dangan",
+        user_address="mailto:dangan@example.org",
+        created=None,
+        progress=None,
+        keep_previous=True,
+        remove=(),
+        skip_if_unchanged=True,
+    )
+    after = validate_object(backend, "object")
+    assert after.valid, str(after)
+    assert after.warning_codes <= before.warning_codes
+    new = result.inventory
+    assert new.digest_algorithm == inventory["digestAlgorithm"]
+    assert new.content_directory == inventory.get("contentDirectory", "content")
+    assert len(new.head) == len(inventory["head"])  # v003 → v004
+    assert set(new.state()) == set(Inventory(inventory).state()) | {"added.txt", "metadata/mets.xml"}
