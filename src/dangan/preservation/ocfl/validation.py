@@ -436,6 +436,9 @@ class _ObjectValidator:
             for path in sorted(earlier - set(version.facts.content_digests)):
                 self.err("E023", f"The file {path!r} is not in the manifest of the inventory of {version.name}.")
         for path in sorted(set(facts.content_digests) - self.present):
+            parts = path.split("/")
+            if len(parts) < 3 or parts[0] not in facts.blocks or parts[1] != facts.content_directory:
+                continue  # already reported as E042: not a place content can be
             self.err("E092", f"The root manifest names {path!r}, but there is no such file.")
 
     def _check_digests(self, facts: InventoryFacts, versions: list[_Version]) -> None:
