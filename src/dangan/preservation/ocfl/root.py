@@ -21,7 +21,7 @@ from dangan.preservation.ocfl.inventory import (
 )
 from dangan.preservation.ocfl.layout import LAYOUT_DESCRIPTION, LAYOUT_NAME, HashedNTupleLayout
 from dangan.preservation.ocfl.staging import RecoveryReport, Staging
-from dangan.preservation.ocfl.writer import Progress, VersionResult, VersionWriter, WriteError
+from dangan.preservation.ocfl.writer import Describe, Progress, VersionResult, VersionWriter, WriteError
 from dangan.preservation.storage.backend import StorageBackend, join
 
 LAYOUT_FILE = "ocfl_layout.json"
@@ -243,11 +243,14 @@ class StorageRoot:
         keep_previous: bool = False,
         remove: Iterable[str] = (),
         skip_if_unchanged: bool = True,
+        describe: Describe | None = None,
     ) -> VersionResult:
         """Write the next version of an object (creating it at v1). Its state is exactly files (logical path → local
         source file) plus metadata (logical path → bytes) — plus, with keep_previous, the head's other logical paths
         less those in remove. When the head already has exactly that state the head is returned (created=False):
-        a rerun after a crash never adds a duplicate version. progress(bytes_done, bytes_total) is optional."""
+        a rerun after a crash never adds a duplicate version. progress(bytes_done, bytes_total) is optional.
+        describe(digests, current inventory, version), if given, is called once the files are staged and returns more
+        metadata (e.g. a METS document listing the files' digests), so nothing is read twice."""
         canonical = object_id_for(object_id)
         writer = VersionWriter(
             self.backend,
@@ -268,4 +271,5 @@ class StorageRoot:
             keep_previous=keep_previous,
             remove=remove,
             skip_if_unchanged=skip_if_unchanged,
+            describe=describe,
         )

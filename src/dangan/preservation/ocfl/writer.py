@@ -41,6 +41,11 @@ from dangan.preservation.ocfl.staging import NEW, OLD, STAGING, Staging, transac
 from dangan.preservation.storage.backend import ExchangeNotSupported, LinkNotSupported, StorageBackend, join, parent
 
 Progress = Callable[[int, int], None]
+# describe(content digests by logical path, the current inventory or None, the version being written) → metadata
+# (logical path → bytes), called once the new content is staged: for metadata that records the content's digests
+# (a METS file section) without reading the content twice. Returning the head's own bytes for an unchanged state
+# lets skip_if_unchanged see a rerun as the head.
+Describe = Callable[[Mapping[str, FileDigests], Inventory | None, str], Mapping[str, bytes]]
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +146,7 @@ class VersionWriter:
         keep_previous: bool,
         remove: Iterable[str],
         skip_if_unchanged: bool,
+        describe: Describe | None = None,
     ) -> VersionResult:
         _check_inputs(files, metadata, message, user_name, created)
         with self.staging.locked(self.object_path):
@@ -175,6 +181,7 @@ class VersionWriter:
                     user_address=user_address,
                     created=created,
                     skip_if_unchanged=skip_if_unchanged,
+                    describe=describe,
                 )
             except BaseException:
                 # An error (not a kill): undo now rather than at the next write. Staging goes; if the fallback
@@ -201,9 +208,21 @@ class VersionWriter:
         user_address: str | None,
         created: datetime | None,
         skip_if_unchanged: bool,
+        describe: Describe | None = None,
     ) -> VersionResult:
         content_root = join(self.new_root, version, content_dir)
         staged = self._stage_content(files, metadata, content_root, progress)
+        if describe is not None:
+            described = dict(describe({s.logical_path: s.digests for s in staged}, current, version))
+            _check_inputs({}, described, message, user_name, created)
+            clash = set(described) & {s.logical_path for s in staged}
+            if clash:
+                raise WriteError(f"describe() returned paths already given: {sorted(clash)}")
+            carried = {p: d for p, d in carried.items() if p not in described}
+            clashing = conflicting_paths([*carried, *(s.logical_path for s in staged), *described])
+            if clashing:
+                raise WriteError(f"logical path {clashing[0]!r} is a file and also a directory of {clashing[1]!r}")
+            staged += self._stage_content({}, described, content_root, None)
         crash_point("ocfl.content-staged")
 
         algorithm = current.digest_algorithm if current is not None else CONTENT_ALGORITHM
