@@ -1,4 +1,4 @@
-"""The one analyzer: folding, segmentation with the archival dictionary, the pieces inside words, and the users'
+"""The one analyzer: folding, segmentation with the archival dictionary, the character n-grams, and the users'
 dictionary words."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from dangan.search import analysis
 from dangan.search.analysis import (
     ANALYZER_VERSION,
     add_words,
+    covering_ngrams,
     index_text,
+    ngrams,
+    ngrams_of,
     normalize,
     reload_dictionary,
-    subwords,
-    subwords_of,
     words,
 )
 
@@ -25,7 +26,7 @@ from dangan.search.analysis import (
 def test_traditional_folds_to_simplified() -> None:
     assert normalize("遵義會議") == "遵义会议"
     assert words("遵義會議") == words("遵义会议") == ["遵义会议"]
-    assert subwords("遵義會議") == subwords("遵义会议")
+    assert ngrams("遵義會議") == ngrams("遵义会议")
 
 
 def test_phrase_level_conversion_keeps_what_the_phrase_table_says() -> None:
@@ -43,9 +44,9 @@ def test_full_width_and_case_fold() -> None:
 
 def test_latin_and_digit_runs_stay_whole_and_punctuation_splits() -> None:
     assert words("Z109-WS") == ["z109", "ws"]
-    assert subwords("Z109-WS") == []
+    assert ngrams("Z109-WS") == []
     assert words("《关于1935年的通知》，。！") == ["关于", "1935", "年", "的", "通知"]
-    assert words("  ，。 ") == [] and subwords("") == []
+    assert words("  ，。 ") == [] and ngrams("") == []
 
 
 @pytest.mark.parametrize("word", ["娄山关", "四渡赤水", "红三军团", "易地扶贫搬迁", "遵义会议", "黔东南苗族侗族自治州"])
@@ -59,9 +60,9 @@ def test_dictionary_words_are_kept_whole_in_titles() -> None:
     assert "四渡赤水" in words("中央红军四渡赤水战役")
 
 
-def test_subwords_are_the_pieces_inside_each_word() -> None:
-    assert subwords_of("娄山关") == ["娄山", "山关"]
-    assert subwords_of("娄山关战斗") == [
+def test_ngrams_are_two_to_four_characters_of_each_chinese_run() -> None:
+    assert ngrams_of("娄山关") == ["娄山", "山关", "娄山关"]
+    assert ngrams_of("娄山关战斗") == [
         "娄山",
         "山关",
         "关战",
@@ -72,16 +73,27 @@ def test_subwords_are_the_pieces_inside_each_word() -> None:
         "娄山关战",
         "山关战斗",
     ]
-    assert subwords_of("遵义") == [] and subwords_of("z1090") == []
-    # per text: each word's pieces, each once; Latin runs and short words give none
-    assert subwords("红三军团 娄山关") == ["红三", "三军", "军团", "红三军", "三军团", "娄山", "山关"]
-    assert subwords("遵义，会议Z109") == []
-    assert subwords("婁山關") == ["娄山", "山关"]
+    assert ngrams_of("关") == []
+    # per text: each run's n-grams, each once; runs are not bridged by punctuation or Latin text
+    assert ngrams("会议会议") == ["会议", "议会", "会议会", "议会议", "会议会议"]
+    assert ngrams("遵义，会议Z109") == ["遵义", "会议"]
+    assert ngrams("婁山關") == ["娄山", "山关", "娄山关"]
 
 
-def test_index_text_joins_words_and_subwords() -> None:
+def test_covering_ngrams() -> None:
+    assert covering_ngrams("娄山") == ["娄山"]
+    assert covering_ngrams("土地整治") == ["土地整治"]
+    assert covering_ngrams("易地扶贫搬迁") == ["易地扶贫", "扶贫搬迁"]
+    assert covering_ngrams("四渡赤水纪念馆") == ["四渡赤水", "水纪念馆"]
+    assert covering_ngrams("一二三四五六七八九") == ["一二三四", "四五六七", "六七八九"]
+
+
+def test_index_text_joins_words_and_ngrams() -> None:
     assert index_text("娄山关战斗") == ("娄山关战斗", "娄山 山关 关战 战斗 娄山关 山关战 关战斗 娄山关战 山关战斗")
-    assert index_text("红三军团 娄山关") == ("红三军团 娄山关", "红三 三军 军团 红三军 三军团 娄山 山关")
+    assert index_text("红三军团 娄山关") == (
+        "红三军团 娄山关",
+        "红三 三军 军团 红三军 三军团 红三军团 娄山 山关 娄山关",
+    )
     assert index_text("") == ("", "")
 
 
@@ -137,7 +149,7 @@ def test_segmenter_does_not_use_the_global_jieba_instance() -> None:
 
 
 def test_analyzer_version_is_a_string() -> None:
-    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION.startswith("3.")
+    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION.startswith("4.")
 
 
 def test_dictionary_file_is_well_formed() -> None:

@@ -118,7 +118,7 @@ def test_words_substrings_traditional_and_full_width(catalog: Any, archivist: An
     assert titles(run(archivist, "婁山關")) == ["娄山关战斗详报"]  # traditional query
     assert set(titles(run(archivist, "遵义会议"))) == {"遵義會議決議", "关于遵义会议的回忆"}
     assert titles(run(archivist, "abc")) == ["ＡＢＣ公司扶贫捐赠协议"]
-    assert titles(run(archivist, "军团")) == ["娄山关战斗详报"]  # a word of the 责任者 红军第三军团
+    assert titles(run(archivist, "三军团")) == ["娄山关战斗详报"]  # across 第三|军团 in the 责任者 红军第三军团
     assert titles(run(archivist, "不存在的词")) == []
 
 

@@ -1,6 +1,6 @@
 """The one Chinese analyzer: normalisation (width, traditional→simplified, case), jieba segmentation with the
-archival dictionary, and the character n-grams inside each word (its "subwords"). Every backend calls it at index
-time and at query time."""
+archival dictionary, and the character n-grams (two to four characters) of each Chinese run. Every backend calls it
+at index time and at query time."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
 ARCHIVAL_DICTIONARY = DICTIONARY_DIR / "archival.txt"
 
 # Bump the number when the analysis changes; the hash follows the shipped dictionary by itself.
-ANALYZER_VERSION: str = "3." + hashlib.sha1(ARCHIVAL_DICTIONARY.read_bytes()).hexdigest()[:8]
+ANALYZER_VERSION: str = "4." + hashlib.sha1(ARCHIVAL_DICTIONARY.read_bytes()).hexdigest()[:8]
 
 # Precise mode without the HMM: the HMM guesses "new words" from context, so the same name would be cut one way in
 # a title and another way in the query box; the archival dictionary and the bigram column give the recall instead.
@@ -272,31 +272,38 @@ def _segment(normalized: str, tokenizer: jieba.Tokenizer) -> list[str]:
     return out
 
 
-# Longest word whose inner pieces are indexed (a longer dictionary entry gives pieces up to this length only).
-MAX_SUBWORD_SOURCE = 12
+# The character n-grams indexed beside the words: every substring of two to four characters of a Chinese run. A term
+# of up to four characters is then one token, a longer one the overlapping four-character pieces that cover it.
+NGRAM_MIN, NGRAM_MAX = 2, 4
 
 
-def subwords_of(word: str) -> list[str]:
-    """The pieces of a Chinese word of three characters or more that a search may ask for: every substring of two
-    characters or more, the word itself left out (娄山关 → 娄山, 山关)."""
-    n = len(word)
-    if n < 3 or not _CJK_RUN.fullmatch(word):
-        return []
-    longest = min(n - 1, MAX_SUBWORD_SOURCE)
-    return [word[i : i + k] for k in range(2, longest + 1) for i in range(n - k + 1)]
+def ngrams_of(run: str) -> list[str]:
+    """Every substring of NGRAM_MIN…NGRAM_MAX characters of one run of Chinese characters (娄山关 → 娄山, 山关,
+    娄山关), shortest first."""
+    n = len(run)
+    return [run[i : i + k] for k in range(NGRAM_MIN, min(NGRAM_MAX, n) + 1) for i in range(n - k + 1)]
 
 
-def _subwords(segmented: Iterable[str]) -> list[str]:
+def covering_ngrams(term: str) -> list[str]:
+    """The n-grams whose presence together stands for ``term`` (one run of Chinese characters): the term itself up
+    to NGRAM_MAX characters, else overlapping NGRAM_MAX-character pieces from its start to its end."""
+    if len(term) <= NGRAM_MAX:
+        return [term]
+    starts = [*range(0, len(term) - NGRAM_MAX, NGRAM_MAX - 1), len(term) - NGRAM_MAX]
+    return [term[i : i + NGRAM_MAX] for i in starts]
+
+
+def _ngrams(normalized: str) -> list[str]:
     out: dict[str, None] = {}
-    for word in segmented:
-        for piece in subwords_of(word):
+    for run in _CJK_RUN.findall(normalized):
+        for piece in ngrams_of(run):
             out[piece] = None
     return list(out)
 
 
 def _analyze(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    segmented = _segment(normalize(text), _get_tokenizer())
-    return tuple(segmented), tuple(_subwords(segmented))
+    normalized = normalize(text)
+    return tuple(_segment(normalized, _get_tokenizer())), tuple(_ngrams(normalized))
 
 
 @lru_cache(maxsize=65536)
@@ -316,14 +323,14 @@ def words(text: str) -> list[str]:
     return list(_analysis(text)[0]) if text else []
 
 
-def subwords(text: str) -> list[str]:
-    """The pieces inside the words of ``text`` (``subwords_of`` each word), each once, in order of first sight: a
-    search for 娄山 finds 娄山关 through them, with no phrase to check."""
+def ngrams(text: str) -> list[str]:
+    """The character n-grams of ``text`` (``ngrams_of`` each Chinese run), each once, shortest first: a search for
+    娄山 finds 娄山关, and 土地整治 finds 农村土地|整治, with one token and no phrase to check."""
     return list(_analysis(text)[1]) if text else []
 
 
 def index_text(text: str) -> tuple[str, str]:
-    """What the two index columns store: the words, and the pieces inside them, each joined by spaces."""
+    """What the two index columns store: the words, and the character n-grams, each joined by spaces."""
     if not text:
         return "", ""
     w, g = _analysis(text)

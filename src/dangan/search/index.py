@@ -27,12 +27,12 @@ def tokens(joined: str | Iterable[str]) -> list[str]:
 
 @dataclass
 class Document:
-    """One analysed document: per field, its words in text order and the pieces inside them (subwords)."""
+    """One analysed document: per field, its words in text order and its character n-grams."""
 
     id: int
     content_hash: str
     words: dict[str, list[str]] = field(default_factory=dict)
-    subwords: dict[str, list[str]] = field(default_factory=dict)
+    ngrams: dict[str, list[str]] = field(default_factory=dict)
     attrs: tuple = ()  # the filter columns, in ATTRIBUTES order
     title_length: int = 0
 
@@ -115,9 +115,9 @@ def analyse(doc_id: int, texts: dict[str, Any]) -> Document:
         text = texts.get(name) or ""
         if text:
             w, g = index_text(text)
-            doc.words[name], doc.subwords[name] = tokens(w), tokens(g)
+            doc.words[name], doc.ngrams[name] = tokens(w), tokens(g)
         else:
-            doc.words[name], doc.subwords[name] = [], []
+            doc.words[name], doc.ngrams[name] = [], []
     return doc
 
 

@@ -92,21 +92,23 @@ class Backend:
         raise TypeError(node)
 
     def term(self, text: str, field: str | None, *, title_only: bool = False) -> str | None:
-        """Where a term matches: its words as a phrase (one word: a single token), or, for a run of Chinese
-        characters, the whole term as a piece inside a longer word (娄山 in 娄山关). Every alternative is a plain
-        token lookup except a phrase of several words."""
+        """Where a term matches. A run of two or more Chinese characters: where its covering n-grams all are (one
+        token up to four characters); anything else (Latin, digits, a lone character): its words as a phrase."""
         term_parts = term_tokens(text)
         if term_parts is None:
             return None
-        word_tokens, piece = term_parts
         if title_only:
             if field not in (None, "title"):
                 return None
             field = "title"
-        options = [self.phrase(word_tokens, field, grams=False)]
-        if piece is not None:
-            options.append(self.phrase([piece], field, grams=True))
-        return self.or_(list(dict.fromkeys(options)))
+        return self.term_expression(term_parts, field)
+
+    def term_expression(self, term: tuple[list[str], list[str] | None], field: str | None) -> str:
+        word_tokens, pieces = term
+        if pieces:
+            parts = [self.phrase([p], field, grams=True) for p in pieces]
+            return parts[0] if len(parts) == 1 else self.and_not(parts, [])
+        return self.phrase(word_tokens, field, grams=False)
 
     def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
         raise NotImplementedError
@@ -128,11 +130,12 @@ class Backend:
 
 @dataclass(frozen=True)
 class ScoredTerm:
-    """A positive query term as the scorers see it: its field (None: any), its word tokens, and its piece token."""
+    """A positive query term as the scorers see it: its field (None: any), its word tokens, and the n-grams that
+    cover it (empty when it is not a run of Chinese characters)."""
 
     field: str | None
     words: tuple[str, ...]
-    piece: str | None
+    pieces: tuple[str, ...]
 
 
 def scored_terms(root: Any) -> list[ScoredTerm]:
@@ -145,7 +148,7 @@ def scored_terms(root: Any) -> list[ScoredTerm]:
         if isinstance(node, Term):
             found = term_tokens(node.text)
             if found is not None:
-                out.append(ScoredTerm(node.field, tuple(found[0]), found[1]))
+                out.append(ScoredTerm(node.field, tuple(found[0]), tuple(found[1] or ())))
         elif isinstance(node, And | Or):
             for part in node.parts:
                 walk(part)
@@ -157,7 +160,7 @@ def scored_terms(root: Any) -> list[ScoredTerm]:
     return out
 
 
-# Field weights: (whole words, pieces inside words); the title outweighs the rest, a whole word outweighs a piece.
+# Field weights: (whole words, n-grams); the title outweighs the rest, a whole word outweighs a piece of a longer one.
 WEIGHTS = {
     "title": (10.0, 4.0),
     "responsible": (4.0, 1.6),
@@ -172,12 +175,13 @@ K1, B = 1.2, 0.5
 
 
 def score_texts(texts: dict[str, str], terms: Sequence[ScoredTerm]) -> float:
-    """BM25-style: per term and field, the saturated count of its word phrase and of its piece, weighted by field
-    and kind and normalised by the field's length; ``texts`` maps ``w_<field>``/``g_<field>`` to stored tokens."""
+    """BM25-style: per term and field, the saturated count of its whole-word phrase, plus a lesser weight where its
+    n-grams are there (inside longer words), weighted by field and normalised by the field's length; ``texts`` maps
+    ``w_<field>``/``g_<field>`` to the stored tokens."""
     total = 0.0
     for term in terms:
         phrase = " " + " ".join(term.words) + " "
-        piece = None if term.piece is None else " " + term.piece + " "
+        pieces = [" " + p + " " for p in term.pieces]
         for name in FIELDS if term.field is None else (term.field,):
             word_weight, piece_weight = WEIGHTS[name]
             stored = texts.get(f"w_{name}", "")
@@ -188,26 +192,23 @@ def score_texts(texts: dict[str, str], terms: Sequence[ScoredTerm]) -> float:
             tf = (" " + stored + " ").count(phrase)
             if tf:
                 total += word_weight * tf * (K1 + 1) / (tf + norm)
-            if piece is not None:
-                tf = (" " + texts.get(f"g_{name}", "") + " ").count(piece)
-                if tf:
-                    total += piece_weight * tf * (K1 + 1) / (tf + norm)
+            if pieces:
+                stored_grams = " " + texts.get(f"g_{name}", "") + " "
+                if all(p in stored_grams for p in pieces):
+                    total += piece_weight * (K1 + 1) / (1 + norm)
     return round(total, 4)
 
 
-def term_tokens(text: str) -> tuple[list[str], str | None] | None:
-    """A query term's word tokens, and the token that finds it inside longer words (None when the term is not a
-    run of Chinese characters); None when nothing searchable is left."""
-    from ..analysis import is_single_run, normalize, words
+def term_tokens(text: str) -> tuple[list[str], list[str] | None] | None:
+    """A query term's word tokens, and for a run of Chinese characters the n-grams that cover it (None otherwise);
+    None when nothing searchable is left."""
+    from ..analysis import covering_ngrams, is_single_run, normalize, words
 
     word_tokens = tokens(words(text))
     if not word_tokens:
         return None
-    piece = None
-    if is_single_run(text):
-        found = tokens(normalize(text))
-        piece = found[0] if len(found) == 1 else None
-    return word_tokens, piece
+    pieces = covering_ngrams(normalize(text)) if is_single_run(text) else None
+    return word_tokens, pieces
 
 
 def parse_ids(joined: str | None) -> np.ndarray:

@@ -1,7 +1,7 @@
 """PostgreSQL: one tsvector per unit written as a literal from the analyser's tokens (no parser in between), GIN
-index. The pieces inside words (subwords) are ``g|`` lexemes beside the words; every field a query may name carries
+index. The character n-grams are ``g|`` lexemes beside the words; every field a query may name carries
 prefixed copies of its tokens (``t|遵义``, ``r|g|张三``), so that matching, field filters and the title tier are GIN
-lookups with nothing to recheck. Weights (A title words, B other words, C title pieces, D other pieces) rank the
+lookups with nothing to recheck. Weights (A title words, B other words, C title n-grams, D other n-grams) rank the
 candidates of a page with ts_rank."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
 from ..index import ATTRIBUTES, FIELDS, Document
 from .base import INDEX_TABLE, Backend, ScoredTerm, parse_ids
 
-TSV_TABLE = "search_unit_tsv"  # unit_id, document: narrow, the tsvector out of line (migration 0004)
+TSV_TABLE = "search_unit_tsv"  # unit_id, document: the tsvector out of line, heap rows narrow (migration 0004)
 GIN_INDEX = "search_unit_tsv_document"
 PREFIX = {"title": "t", "responsible": "r", "reference_code": "c", "document_number": "n", "subjects": "s"}
 WEIGHT = {(True, "w"): "A", (False, "w"): "B", (True, "g"): "C", (False, "g"): "D"}
@@ -30,7 +30,7 @@ def tsvector_literal(doc: Document) -> str:
     positions: dict[str, list[str]] = {}
     pos = 1
     for name in FIELDS:
-        for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.subwords.get(name, []))):
+        for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.ngrams.get(name, []))):
             weight = WEIGHT[(name == "title", kind)]
             prefix = PREFIX.get(name)
             for tok in toks:
@@ -40,7 +40,7 @@ def tsvector_literal(doc: Document) -> str:
                 if prefix:
                     positions.setdefault(f"{prefix}|{lexeme}", []).append(p)
                 pos += 1
-            pos += 1  # a gap, so that no phrase spans two fields, or words and subwords
+            pos += 1  # a gap, so that no phrase spans two fields, or words and n-grams
     return " ".join(f"{_quote(lex)}:{','.join(ps[:256])}" for lex, ps in positions.items())
 
 
@@ -132,7 +132,11 @@ class PostgresBackend(Backend):
         return "(" + " & ".join(positive + [f"!{n}" for n in negative]) + ")"
 
     def match_ids(self, expression: str) -> np.ndarray:
-        with connection.cursor() as cur:
+        with connection.cursor() as cur, transaction.atomic():
+            # A bitmap of 100,000 matches needs more than the default 4 MB, or it turns lossy and every row on a
+            # lossy page is rechecked; JIT compiling costs more than this short query takes.
+            cur.execute("SET LOCAL work_mem = '64MB'")
+            cur.execute("SET LOCAL jit = off")
             cur.execute(
                 f"SELECT string_agg(unit_id::text, ',') FROM {TSV_TABLE} WHERE document @@ %s::tsquery", [expression]
             )
@@ -152,6 +156,6 @@ class PostgresBackend(Backend):
 
     def term_query(self, term: ScoredTerm) -> str:
         options = [self.phrase(list(term.words), term.field, grams=False)]
-        if term.piece is not None:
-            options.append(self.phrase([term.piece], term.field, grams=True))
+        if term.pieces:
+            options.append(self.term_expression((list(term.words), list(term.pieces)), term.field))
         return self.or_(options)

@@ -1,5 +1,5 @@
-"""SQLite: an FTS5 table with a words column (``w_``) and a subwords column (``g_``: the pieces inside the words) per
-field, rowid = unit id. FTS5 finds the matches; the candidates of a page are scored here from the stored token
+"""SQLite: an FTS5 table with a words column (``w_``) and an n-gram column (``g_``: two to four characters of each
+Chinese run) per field, rowid = unit id. FTS5 finds the matches; the candidates of a page are scored here from the stored token
 columns (whole words above pieces, the title above the other fields) — FTS5's bm25 would first scan every query
 phrase's whole document list to weigh it, tens of milliseconds for a common word."""
 
@@ -47,7 +47,7 @@ class SQLiteBackend(Backend):
         return [
             (
                 d.id,
-                *(" ".join((d.words if c[0] == "w" else d.subwords).get(c[2:], ())) for c in COLUMNS),
+                *(" ".join((d.words if c[0] == "w" else d.ngrams).get(c[2:], ())) for c in COLUMNS),
                 analyzer_version,
                 d.content_hash,
                 *_sqlite_attrs(d.attribute_values()),
@@ -109,11 +109,11 @@ class SQLiteBackend(Backend):
         # Tokens are letters and digits only (index.tokens), so quoting needs no escaping.
         quoted = '"' + " ".join(toks) + '"'
         if field is None and len(toks) == 1:
-            # One token in any column, word or subword alike: no column filter to apply (twice as fast).
+            # One token in any column, word or n-gram alike: no column filter to apply (twice as fast).
             return quoted
         assert field is None or field in QUERY_FIELDS
         kind = "g" if grams else "w"
-        # A phrase of several words stays in the word columns (a subword column lists pieces, not text order).
+        # A phrase of several words stays in the word columns (an n-gram column is not in text order).
         names = [field] if field else list(FIELDS)
         return "{" + " ".join(f"{kind}_{n}" for n in names) + "} : " + quoted
 
