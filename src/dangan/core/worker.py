@@ -1,5 +1,5 @@
 """The background task worker: `dangan worker` runs it in the foreground; `dangan serve` runs one in a thread
-so that the embedded default needs no second process."""
+so that the embedded default needs no second process. Both also run the scheduler of periodic jobs (core.schedule)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import logging
 import os
 import socket
 import threading
+
+from .schedule import run_due_jobs, start_scheduler
 
 logger = logging.getLogger("dangan.worker")
 
@@ -34,6 +36,10 @@ def run_worker(batch: bool = False) -> None:
         logger.warning("TASKS backend is not the database backend; nothing to run")
         return
     recover_interrupted_tasks()
+    if batch:
+        run_due_jobs()  # periodic jobs due now are queued, and run in this batch
+    else:
+        start_scheduler()
     worker = _make_worker(batch)
     worker.configure_signals()  # type: ignore[attr-defined]
     worker.run()  # type: ignore[attr-defined]
@@ -45,6 +51,7 @@ def start_inprocess_worker() -> threading.Thread | None:
     if "django_tasks_db" not in settings.TASKS["default"]["BACKEND"]:
         return None
     recover_interrupted_tasks()
+    start_scheduler()
     worker = _make_worker(batch=False)
     thread = threading.Thread(target=worker.run, name="dangan-worker", daemon=True)  # type: ignore[attr-defined]
     thread.start()
