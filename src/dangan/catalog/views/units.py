@@ -24,6 +24,7 @@ from dangan.catalog.actions.units import (
 from dangan.catalog.choices import UnitLevel
 from dangan.catalog.forms import AuthorityLinkForm, MoveForm, UnitForm
 from dangan.catalog.models import ArchivalUnit, Authority, UnitAuthority
+from dangan.catalog.panels import render_unit_panels
 from dangan.catalog.policy import visible_classifications
 from dangan.core.audit import action_label
 from dangan.core.models import AuditEntry
@@ -49,6 +50,7 @@ def unit_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "can_change": can_change,
         "may_have_children": unit.level != UnitLevel.ITEM,
         "link_form": AuthorityLinkForm() if can_change else None,
+        "panels": render_unit_panels(request, unit),
     }
     # 三员分立: the unit's history comes from the audit log, which only the security auditor may read.
     if can(request, Capability.AUDIT_VIEW):
