@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "dangan.core",
     "dangan.catalog",
     "dangan.search",
+    "dangan.preservation",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +142,18 @@ if os.environ.get("DANGAN_TASKS") == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # `dangan serve` runs a task worker thread in the server process unless this is off.
 INPROCESS_WORKER = _env_bool("DANGAN_INPROCESS_WORKER", True)
+# How often (seconds) a worker looks for periodic jobs that are due (core.schedule); 0 turns the scheduler off.
+SCHEDULER_SECONDS = int(os.environ.get("DANGAN_SCHEDULER_SECONDS", 300))
+
+# Preservation (see docs/operations.md). The OCFL storage root is STORAGE_ROOT above. Without fsync/syncfs a write is
+# still atomic against a killed process, not against a power cut: leave this on outside tests and benchmarks.
+STORAGE_DURABLE = _env_bool("DANGAN_STORAGE_DURABLE", True)
+# Fixity audits run by the worker, by default as DA/T 70-2018 §4.3.1.2 asks: a full pass at least every two years
+# and a sample of at least 5 % every quarter.
+AUDIT_SCHEDULE = _env_bool("DANGAN_AUDIT_SCHEDULE", True)
+AUDIT_FULL_DAYS = int(os.environ.get("DANGAN_AUDIT_FULL_DAYS", 730))
+AUDIT_SAMPLE_DAYS = int(os.environ.get("DANGAN_AUDIT_SAMPLE_DAYS", 91))
+AUDIT_SAMPLE_PERCENT = float(os.environ.get("DANGAN_AUDIT_SAMPLE_PERCENT", 5))
 
 LOGGING = {
     "version": 1,

@@ -11,5 +11,6 @@ urlpatterns = [
     path("manage/", include("dangan.core.urls")),
     path("manage/", include("dangan.catalog.urls")),
     path("manage/", include("dangan.search.urls")),
+    path("manage/", include("dangan.preservation.urls")),
     path("api/", api.urls),
 ]

@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import catalog, search, system
+    from . import catalog, preservation, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     system.register(sub)
     catalog.register(sub)
     search.register(sub)
+    preservation.register(sub)
     return parser
 
 

@@ -1,0 +1,2 @@
+"""The only code that changes preservation state: preserving (preserving.py), the index of the storage root
+(indexing.py), fixity audits (auditing.py) and reading files (access.py)."""

@@ -1,0 +1,31 @@
+"""Background work of preservation: load by id, call the same actions as the UI and CLI.
+
+Each task is idempotent: an audit resumes from its checkpoint, a description refresh writes nothing when the
+package already holds the unit's description; so the worker may run either again after a crash (see core.worker).
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def run_audit_task(run_id: int) -> str:
+    """Run (or resume) the fixity audit recorded in AuditRun ``run_id``."""
+    from dangan.preservation.actions.auditing import run_audit
+
+    run = run_audit(run_id, operator="system")
+    return run.status if run is not None else "skipped"
+
+
+@task()
+def refresh_descriptions_task(package_ids: list[int]) -> int:
+    """Write the catalog's current description into each package that has changed (a new version each)."""
+    from dangan.preservation.actions.preserving import do_refresh_description
+    from dangan.preservation.models import PreservedPackage
+
+    written = 0
+    for package in PreservedPackage.objects.filter(pk__in=package_ids).order_by("pk"):
+        result = do_refresh_description(None, package)
+        written += 1 if result is not None and result.created else 0
+    return written

@@ -1,0 +1,175 @@
+"""Workspace pages of preservation: the 长期保存 section of a unit, a package's versions, files and events, file
+downloads, and fixity audits with live progress. Visibility of a package is its unit's, asked of catalog.policy;
+a package the user may not see is a 404, like one that does not exist."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Min
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangan.core.roles import Capability
+from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
+
+from .actions.access import can_view_package, do_open_file
+from .actions.auditing import do_start_audit
+from .choices import AuditKind
+from .forms import AuditStartForm
+from .models import AuditRun, PackageEvent, PackageFile, PreservedPackage
+from .permissions import PRESERVE, RUN_AUDIT, may
+
+PANEL_FILES = 20
+PANEL_EVENTS = 10
+
+
+def _visible_package(request: HttpRequest, uuid: Any) -> PreservedPackage:
+    package = get_object_or_404(PreservedPackage.objects.select_related("unit", "last_audit_run"), uuid=uuid)
+    if not can_view_package(request.user, package):
+        raise Http404
+    return package
+
+
+def unit_panel(request: HttpRequest, unit: Any) -> str:
+    """The 长期保存 section of the unit detail page (the page has already asked the policy about the unit)."""
+    package = PreservedPackage.objects.filter(unit=unit).select_related("last_audit_run").first()
+    context: dict[str, Any] = {"unit": unit, "package": package, "can_preserve": may(request.user, PRESERVE)}
+    if package is not None:
+        head = package.versions.order_by("-number").first()
+        files = (
+            PackageFile.objects.filter(version=head).order_by("logical_path") if head else PackageFile.objects.none()
+        )
+        context.update(
+            versions=list(package.versions.order_by("-number")),
+            head=head,
+            files=list(files[:PANEL_FILES]),
+            more_files=max(0, (head.file_count if head else 0) - PANEL_FILES),
+            events=list(package.events.order_by("-date_time", "-id")[:PANEL_EVENTS]),
+            event_count=package.events.count(),
+        )
+    return render_to_string("preservation/_unit_panel.html", context, request=request)
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def package_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+    package = _visible_package(request, uuid)
+    versions = list(package.versions.order_by("-number"))
+    try:
+        number = int(request.GET.get("version", ""))
+    except ValueError:
+        number = None
+    version = next((v for v in versions if v.number == number), versions[0] if versions else None)
+    files = PackageFile.objects.filter(version=version).order_by("logical_path")
+    events = PackageEvent.objects.filter(package=package).select_related("version").order_by("-date_time", "-id")
+    run = package.last_audit_run
+    context = {
+        "package": package,
+        "unit": package.unit,
+        "versions": versions,
+        "version": version,
+        "files": paginate(request, files, 100),
+        "events": events[:200],
+        "event_count": events.count(),
+        "failures": list(run.failures.filter(package=package)[:100]) if run else [],
+    }
+    return render(request, "preservation/package_detail.html", context)
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def file_download(request: HttpRequest, uuid: Any, version: int, logical_path: str) -> HttpResponse:
+    package = _visible_package(request, uuid)
+    try:
+        row, handle = do_open_file(request.user, package, version, logical_path)
+    except (PackageFile.DoesNotExist, KeyError, PermissionDenied):
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=row.name, content_type=row.mime_type or None)
+    response["Content-Length"] = str(row.size)
+    return response
+
+
+def _schedule(now: Any) -> dict[str, Any]:
+    first = PreservedPackage.objects.aggregate(first=Min("created"))["first"]
+    last_full = AuditRun.objects.filter(kind=AuditKind.FULL).order_by("-created").first()
+    last_any = AuditRun.objects.order_by("-created").first()
+    full_days, sample_days = settings.AUDIT_FULL_DAYS, settings.AUDIT_SAMPLE_DAYS
+    return {
+        "enabled": settings.AUDIT_SCHEDULE,
+        "full_days": full_days,
+        "sample_days": sample_days,
+        "sample_percent": settings.AUDIT_SAMPLE_PERCENT,
+        "next_full": ((last_full.created if last_full else first) + timedelta(days=full_days)) if first else None,
+        "next_sample": ((last_any.created if last_any else first) + timedelta(days=sample_days)) if first else None,
+    }
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    runs = AuditRun.objects.order_by("-created")
+    can_run = may(request.user, RUN_AUDIT)
+    context = {
+        "page": paginate(request, runs, 30),
+        "form": AuditStartForm() if can_run else None,
+        "schedule": _schedule(timezone.now()),
+        "packages": PreservedPackage.objects.count(),
+    }
+    return render(request, "preservation/audit_list.html", context)
+
+
+@require_POST
+@capability_required(Capability.CATALOG_VIEW)
+def audit_start(request: HttpRequest) -> HttpResponse:
+    if not may(request.user, RUN_AUDIT):
+        raise PermissionDenied
+    form = AuditStartForm(request.POST)
+    if form.is_valid():
+        try:
+            run = do_start_audit(request.user, form.percent, all_digests=form.cleaned_data["all_digests"])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("已发起固定性检查。"))
+            return redirect("preservation:audit_detail", uuid=run.uuid)
+    runs = AuditRun.objects.order_by("-created")
+    context = {
+        "page": paginate(request, runs, 30),
+        "form": form,
+        "schedule": _schedule(timezone.now()),
+        "packages": PreservedPackage.objects.count(),
+    }
+    return render(request, "preservation/audit_list.html", context, status=400)
+
+
+def _run_context(request: HttpRequest, run: AuditRun) -> dict[str, Any]:
+    return {"run": run, "active": run.active}
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def audit_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
+    run = get_object_or_404(AuditRun, uuid=uuid)
+    context = _run_context(request, run)
+    page = paginate(request, run.failures.select_related("package", "package__unit").order_by("id"), 100)
+    # The unit of a failing package is named only to those the policy lets see it; others see the package id.
+    context["failures"] = page
+    context["failure_rows"] = [(f, f.package is not None and can_view_package(request.user, f.package)) for f in page]
+    return render(request, "preservation/audit_detail.html", context)
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def audit_progress(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """The status panel, polled every second by htmx while the audit runs; reloads the page when it ends."""
+    run = get_object_or_404(AuditRun, uuid=uuid)
+    if not is_htmx(request):
+        return redirect("preservation:audit_detail", uuid=run.uuid)
+    response = render(request, "preservation/_audit_status.html", _run_context(request, run))
+    if not run.active:
+        response["HX-Refresh"] = "true"
+    return response
