@@ -20,6 +20,10 @@ def _env_bool(name: str, default: bool) -> bool:
 
 DANGAN_HOME = Path(os.environ.get("DANGAN_HOME", "var")).resolve()
 STORAGE_ROOT = Path(os.environ.get("DANGAN_STORAGE_ROOT", str(DANGAN_HOME / "storage"))).resolve()
+# The site's own search dictionary file (one word per line), on top of the shipped archival dictionary.
+SEARCH_DICTIONARY_FILE = Path(
+    os.environ.get("DANGAN_SEARCH_DICTIONARY", str(DANGAN_HOME / "search-dictionary.txt"))
+).resolve()
 LOG_DIR = DANGAN_HOME / "logs"
 
 

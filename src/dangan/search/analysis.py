@@ -132,6 +132,20 @@ def _read_dictionary(path: Path) -> list[tuple[str, int | None]]:
     return entries
 
 
+def _file_terms() -> list[tuple[str, int | None]]:
+    """The words of the site's own dictionary file (DANGAN_SEARCH_DICTIONARY, default DANGAN_HOME/search-dictionary
+    .txt): one word per line, optionally followed by a frequency, as in jieba's format; absent is fine."""
+    try:
+        from django.conf import settings
+
+        path = Path(getattr(settings, "SEARCH_DICTIONARY_FILE", "")) if settings.configured else None
+    except Exception:  # outside Django
+        return []
+    if not path or not path.is_file():
+        return []
+    return _read_dictionary(path)
+
+
 def _database_terms() -> list[str]:
     """The users' DictionaryTerm rows; none when Django, the app registry or the table is not there yet."""
     try:
@@ -160,6 +174,8 @@ def _build(with_database: bool) -> jieba.Tokenizer:
     tokenizer.tmp_dir = _cache_dir()
     tokenizer.initialize()
     for word, freq in _read_dictionary(ARCHIVAL_DICTIONARY):
+        _add(tokenizer, word, freq)
+    for word, freq in _file_terms():
         _add(tokenizer, word, freq)
     if with_database:
         for word in _database_terms():
@@ -196,6 +212,21 @@ def add_words(terms: Iterable[str]) -> None:
         for term in terms:
             _add(tokenizer, term, None)
         _clear_caches()
+
+
+_dictionary_version: int | None = None
+
+
+def use_dictionary_version(version: int) -> None:
+    """Reload the segmenter if the users' dictionary changed since this process loaded it (``version`` is
+    ``IndexState.dictionary_version``, read by the caller)."""
+    global _dictionary_version
+    if _dictionary_version is None:
+        _dictionary_version = version  # the segmenter loads the current words on first use anyway
+        return
+    if version != _dictionary_version:
+        reload_dictionary()
+        _dictionary_version = version
 
 
 def reload_dictionary() -> None:

@@ -221,13 +221,19 @@ _shared: Columns | None = None
 class _State:
     epoch: str
     generation: int
+    dictionary_version: int = 0
 
 
 def _state() -> _State:
     with connection.cursor() as cur:
-        cur.execute("SELECT epoch, generation FROM search_indexstate WHERE id = 1")
+        cur.execute("SELECT epoch, generation, dictionary_version FROM search_indexstate WHERE id = 1")
         row = cur.fetchone()
-    return _State(row[0], int(row[1])) if row else _State("", 0)
+    state = _State(row[0], int(row[1]), int(row[2])) if row else _State("", 0)
+    # The one query per search also tells whether the users' dictionary changed in another process.
+    from .analysis import use_dictionary_version
+
+    use_dictionary_version(state.dictionary_version)
+    return state
 
 
 def _load(columns: Columns, since: int | None) -> int:
@@ -262,6 +268,11 @@ def current() -> Columns:
         shared.generation = max(state.generation, highest)
         _shared = shared
         return shared
+
+
+def follow_dictionary() -> None:
+    """Reload this process's segmenter if the users' dictionary changed elsewhere (before an index write)."""
+    _state()
 
 
 def reset() -> None:

@@ -1,4 +1,5 @@
-"""The search page's form. It only labels and renders the fields; ``service.SearchRequest`` parses and checks them."""
+"""The search page's form (it only labels and renders the fields; ``service.SearchRequest`` parses and checks them), and
+the form of the users' dictionary words."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from dangan.catalog.models import Fonds, RecordCategory
 from dangan.catalog.policy import visible_classifications
+
+from .models import DictionaryTerm
 
 SORTS = [
     ("relevance", _("相关度")),
@@ -60,3 +63,15 @@ class SearchForm(forms.Form):
 
     def filter_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.FILTERS]
+
+
+class DictionaryTermsForm(forms.Form):
+    """Words to add to the users' archival dictionary: several at once, separated by spaces, commas or new lines."""
+
+    terms = forms.CharField(
+        label=_("词语"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("例如：苟坝会议 猴场会议 红三军团")}),
+        help_text=_("每个词语 2–50 个汉字，可用空格、逗号、顿号或换行分隔；繁体与全角会自动规范。"),
+        max_length=5000,
+    )
+    kind = forms.ChoiceField(label=_("类别"), choices=DictionaryTerm.Kind.choices, initial=DictionaryTerm.Kind.OTHER)

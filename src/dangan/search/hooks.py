@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from dangan.catalog.signals import units_changed
+from dangan.core.audit import register_action
 
 from . import menu  # noqa: F401  (the workspace navigation entry 检索)
 from .index import FIELDS, UNITS, IndexSource, load_units, registry, unit_ids
 
 registry.register(IndexSource(UNITS, FIELDS, load_units, unit_ids))
+register_action("search.dictionary.add", _("添加检索词典词语"))
+register_action("search.dictionary.remove", _("删除检索词典词语"))
 
 
 # Up to this many units (any single action) are indexed at once, in the catalog's transaction. Larger batches

@@ -31,6 +31,9 @@ def index_units(unit_ids: Iterable[int]) -> int:
     ids = sorted(set(unit_ids))
     if not ids:
         return 0
+    from .columns import follow_dictionary
+
+    follow_dictionary()
     source = registry.get(UNITS)
     backend = get_backend()
     written = 0
@@ -76,8 +79,10 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     """
     from dangan.catalog.models import ArchivalUnit
 
+    from .columns import follow_dictionary
     from .models import UnitIndexEntry
 
+    follow_dictionary()
     source = registry.get(UNITS)
     backend = get_backend()
     version = _analyzer_version()

@@ -9,15 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from dangan.core.roles import Capability
-from dangan.utilities.views import capability_required
+from dangan.core.roles import Capability, has_capability
+from dangan.utilities.views import capability_required, form_errors_from
 
-from .forms import SearchForm
+from .actions.dictionary import do_add_terms, do_remove_term
+from .forms import DictionaryTermsForm, SearchForm
+from .models import DictionaryTerm
 from .service import SearchRequest, SearchResult, search
 
 FACET_LABELS = {
@@ -151,3 +156,44 @@ def search_page(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "search/search.html", context)
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def dictionary_page(request: HttpRequest) -> HttpResponse:
+    """The users' dictionary words: the list, and for those who may change the catalog, adding and removing."""
+    may_change = has_capability(request.user, Capability.CATALOG_CHANGE)
+    form = DictionaryTermsForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                created = do_add_terms(request.user, form.cleaned_data["terms"], form.cleaned_data["kind"])
+            except ValidationError as exc:
+                form_errors_from(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已添加 %(count)s 个词语；新编目与重建索引后的条目按新词切分。") % {"count": len(created)}
+                    if created
+                    else _("这些词语都已在词典中。"),
+                )
+                return redirect("search:dictionary")
+        status = 400
+    terms = Paginator(DictionaryTerm.objects.select_related("created_by"), 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "search/dictionary.html",
+        {"form": form, "terms": terms, "may_change": may_change},
+        status=status,
+    )
+
+
+@require_POST
+@capability_required(Capability.CATALOG_CHANGE)
+def dictionary_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    term = get_object_or_404(DictionaryTerm, pk=pk)
+    do_remove_term(request.user, term)
+    messages.success(request, _("已删除词语“%(term)s”。") % {"term": term.term})
+    return redirect("search:dictionary")

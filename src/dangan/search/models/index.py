@@ -48,6 +48,9 @@ class IndexState(models.Model):
     # Set when the row is created: a database that was emptied and filled again (a restore, a test) has a new
     # epoch, and the processes reload their columns in full.
     epoch = models.CharField(max_length=32, default="")
+    # Raised by every change to the users' dictionary words: each process reloads its segmenter when it sees a
+    # version other than the one it loaded (search.analysis.use_dictionary_version).
+    dictionary_version = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = "检索索引状态"
