@@ -189,6 +189,17 @@ def test_a_link_in_the_payload_is_not_followed(tmp_path: Path) -> None:
     assert "data/link.txt" not in report.digests
 
 
+def test_a_tag_file_behind_a_linked_folder_is_not_read(tmp_path: Path) -> None:
+    bag = new_bag(tmp_path)
+    outside = write_files(tmp_path / "outside", {"secret.txt": b"outside the bag"})
+    os.symlink(outside, bag / "meta")
+    tagmanifest = bag / "tagmanifest-sha512.txt"
+    digest = hashlib.sha512(b"outside the bag").hexdigest()
+    tagmanifest.write_text(tagmanifest.read_text() + f"{digest}  meta/secret.txt\n")
+    report = validate_bag(bag)
+    assert codes(report) == [("SPECIAL_FILE", "meta/secret.txt")]
+
+
 def test_manifests_missing_empty_or_unsupported(tmp_path: Path) -> None:
     bag = new_bag(tmp_path)
     (bag / "manifest-sha512.txt").rename(bag / "manifest-whirlpool.txt")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,27 +103,42 @@ def hash_files(
         except OSError as exc:
             return exc
 
-    workers = max(1, workers or default_workers())
-    # Large files first: a big file started last would leave one thread hashing alone at the end.
-    pending_jobs = iter(sorted(jobs, key=lambda j: -j.size))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bagit-hash") as pool:
-        in_flight: dict[Future[dict[str, str] | OSError], HashJob] = {}
-        # A bounded window keeps memory flat for 100,000-file bags and lets progress move smoothly.
-        window = workers * 8
-        for job in pending_jobs:
-            in_flight[pool.submit(run, job)] = job
-            if len(in_flight) >= window:
-                break
-        while in_flight:
-            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in finished:
-                job = in_flight.pop(future)
-                results[job.path] = future.result()
-                done_files += 1
-                done_bytes += job.size
-                following = next(pending_jobs, None)
-                if following is not None:
-                    in_flight[pool.submit(run, following)] = following
+    # Plain threads pulling from one shared list, results back through a queue: less bookkeeping per file than
+    # futures (10,000 small files). Large files first, so that no big file starts last and leaves one thread alone.
+    ordered = iter(sorted(jobs, key=lambda j: -j.size))
+    take = threading.Lock()
+    stop = threading.Event()
+    finished: queue.SimpleQueue[tuple[HashJob, dict[str, str] | OSError | BaseException]] = queue.SimpleQueue()
+
+    def work() -> None:
+        while not stop.is_set():
+            with take:
+                job = next(ordered, None)
+            if job is None:
+                return
+            try:
+                finished.put((job, run(job)))
+            except BaseException as exc:  # reported to the caller's thread, which raises it
+                finished.put((job, exc))
+
+    threads = [
+        threading.Thread(target=work, name=f"bagit-hash-{i}", daemon=True)
+        for i in range(min(max(1, workers or default_workers()), len(jobs)))
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(len(jobs)):
+            job, result = finished.get()
+            if isinstance(result, BaseException) and not isinstance(result, OSError):
+                raise result
+            results[job.path] = result
+            done_files += 1
+            done_bytes += job.size
             if progress:
                 progress(done_files, total_files, done_bytes, total_bytes)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
     return results

@@ -319,9 +319,8 @@ class _Validation:
                 if listed == manifest.name:
                     self.report.add("TAG_MANIFEST_SELF", listed)
                     continue
-                try:
-                    mode = os.lstat(self.base / listed).st_mode
-                except OSError:
+                mode = self.lstat_inside(listed)
+                if mode is None:
                     missing[listed].append(manifest.name)
                     continue
                 if not stat.S_ISREG(mode):
@@ -333,6 +332,20 @@ class _Validation:
         for listed in sorted(missing):
             self.report.add("TAG_FILE_MISSING", listed, manifests="、".join(missing[listed]))
         return {p: algs for p, algs in expected.items() if algs}
+
+    def lstat_inside(self, rel: str) -> int | None:
+        """The mode of a bag-relative path, never through a link: a linked folder on the way counts as the link."""
+        current = self.base
+        parts = rel.split("/")
+        for i, part in enumerate(parts):
+            current = current / part
+            try:
+                mode = os.lstat(current).st_mode
+            except OSError:
+                return None
+            if i < len(parts) - 1 and not stat.S_ISDIR(mode):
+                return None if not stat.S_ISLNK(mode) else mode
+        return mode
 
     def check_oxum(self) -> None:
         report = self.report
