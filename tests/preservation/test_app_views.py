@@ -159,3 +159,14 @@ def test_a_running_audit_polls_and_failures_name_only_visible_units(preserved, s
     assert codes["secret"] in html
     unit_page = client_for(archivist).get(reverse("catalog:unit_detail", args=[preserved["secret"].unit.uuid]))
     assert "发现问题" in unit_page.content.decode()
+
+
+def test_the_preservation_pages_switch_to_english(preserved, archivist):
+    client = client_for(archivist)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    unit_page = client.get(reverse("catalog:unit_detail", args=[preserved["public"].unit.uuid])).content.decode()
+    assert (
+        ">Preservation</h2>" in unit_page and "Preservation events (PREMIS)" in unit_page and "ingestion" in unit_page
+    )
+    audits = client.get(reverse("preservation:audit_list")).content.decode()
+    assert "Scheduled audits" in audits and "Audit now" in audits

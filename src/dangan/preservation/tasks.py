@@ -6,7 +6,11 @@ package already holds the unit's description; so the worker may run either again
 
 from __future__ import annotations
 
+import logging
+
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -25,7 +29,15 @@ def refresh_descriptions_task(package_ids: list[int]) -> int:
     from dangan.preservation.models import PreservedPackage
 
     written = 0
+    failed = []
     for package in PreservedPackage.objects.filter(pk__in=package_ids).order_by("pk"):
-        result = do_refresh_description(None, package)
+        try:
+            result = do_refresh_description(None, package)
+        except Exception:  # one package's bad description must not keep the others stale
+            logger.exception("could not refresh the description of %s", package.object_id)
+            failed.append(package.object_id)
+            continue
         written += 1 if result is not None and result.created else 0
+    if failed:
+        raise RuntimeError(f"descriptions not refreshed: {', '.join(failed)}")
     return written

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from dangan.catalog.models import ArchivalUnit
@@ -94,7 +94,13 @@ def index_object(root: StorageRoot, object_id: str, *, full: bool = False) -> In
 def _index_object(root: StorageRoot, object_id: str, full: bool) -> IndexResult:
     inventory = root.inventory(object_id)
     package_uuid = package_uuid_of(object_id)
+    if connection.vendor == "postgresql":
+        # Two jobs indexing one new object must not both insert its package (SQLite serialises writers anyway).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(package_uuid.bytes[:8], "big") >> 1])
     package = PreservedPackage.objects.select_for_update().filter(uuid=package_uuid).first()
+    if package is not None and not full and package.head_version == inventory.head:
+        return IndexResult(package)  # the rows already describe the head (versions never change once written)
     created = package is None
     if package is not None and full:
         PackageEvent.objects.filter(package=package, version__isnull=False).delete()

@@ -4,17 +4,38 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from dangan.preservation.premis import EventType
 
 register = template.Library()
 
+# The labels of premis.EventType, here so that they are translated (premis.py is plain Python, without Django).
+EVENT_LABELS = {
+    EventType.ACCESSION: pgettext_lazy("PREMIS event type", "接收进馆"),
+    EventType.CREATION: pgettext_lazy("PREMIS event type", "创建"),
+    EventType.DELETION: pgettext_lazy("PREMIS event type", "删除"),
+    EventType.FIXITY_CHECK: pgettext_lazy("PREMIS event type", "固定性检查"),
+    EventType.FORMAT_IDENTIFICATION: pgettext_lazy("PREMIS event type", "格式识别"),
+    EventType.INFORMATION_PACKAGE_CREATION: pgettext_lazy("PREMIS event type", "信息包生成"),
+    EventType.INGESTION: pgettext_lazy("PREMIS event type", "入库"),
+    EventType.MESSAGE_DIGEST_CALCULATION: pgettext_lazy("PREMIS event type", "摘要值计算"),
+    EventType.METADATA_MODIFICATION: pgettext_lazy("PREMIS event type", "元数据修改"),
+    EventType.MIGRATION: pgettext_lazy("PREMIS event type", "迁移"),
+    EventType.NORMALIZATION: pgettext_lazy("PREMIS event type", "格式转换"),
+    EventType.RECOVERY: pgettext_lazy("PREMIS event type", "恢复"),
+    EventType.REPLICATION: pgettext_lazy("PREMIS event type", "复制"),
+    EventType.TRANSFER: pgettext_lazy("PREMIS event type", "移交"),
+    EventType.VALIDATION: pgettext_lazy("PREMIS event type", "验证"),
+    EventType.VIRUS_CHECK: pgettext_lazy("PREMIS event type", "病毒检查"),
+}
+
 
 @register.filter
 def event_label(value: str) -> str:
-    """The Chinese label of a PREMIS event type (the value itself when it is not one of the vocabulary's)."""
+    """The label of a PREMIS event type (the value itself when it is not one of the vocabulary's)."""
     try:
-        return _(EventType(value).label_zh)
+        return str(EVENT_LABELS.get(EventType(value), value))
     except ValueError:
         return value
 
