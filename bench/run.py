@@ -36,6 +36,7 @@ def main() -> int:
     runs: list[tuple[str, list[str]]] = [
         ("import", ["import_bench.py", *extra]),
         ("hierarchy-sqlite", ["hierarchy_bench.py", *extra]),
+        ("preservation", ["preservation_bench.py", *extra]),
     ]
     if postgres_answers():
         runs.append(("import-postgresql", ["import_bench.py", "--database-url", PG_URL, *extra]))
