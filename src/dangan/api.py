@@ -6,6 +6,7 @@ from dangan import __version__
 from dangan.catalog.api import router as catalog_router
 from dangan.core.api import TokenOrSessionAuth, install_error_handlers
 from dangan.core.api import router as core_router
+from dangan.preservation.api import router as preservation_router
 from dangan.search.api import router as search_router
 
 api = NinjaAPI(
@@ -18,4 +19,5 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/", catalog_router)
 api.add_router("/", search_router)
+api.add_router("/", preservation_router)
 install_error_handlers(api)

@@ -155,7 +155,7 @@ def test_the_schedule_queues_a_full_pass_every_two_years_and_a_sample_every_quar
     assert due_audit(now) == (AuditKind.FULL, None)
     assert run_due_jobs(now) == {"preservation.audit": 1}  # queued and (immediate backend) run
     full = AuditRun.objects.get()
-    assert full.kind == AuditKind.FULL and full.scheduled and full.status == AuditStatus.PASSED
+    assert full.kind == AuditKind.FULL and full.scheduled and full.status == AuditStatus.PASSED and full.all_digests
     assert due_audit(now) is None
     AuditRun.objects.update(created=now - timedelta(days=95))
     assert due_audit(now) == (AuditKind.SAMPLE, 5.0)
@@ -167,6 +167,7 @@ def test_the_schedule_queues_a_full_pass_every_two_years_and_a_sample_every_quar
     assert queue_due_audits(now) == 1
     sample = AuditRun.objects.order_by("-created").first()
     assert sample.kind == AuditKind.SAMPLE and sample.sample_percent == 50 and sample.checked_objects == 1
+    assert not sample.all_digests
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,6 +4,8 @@ every quarter), queued by the worker's scheduler (core.schedule) when due.
 Due-ness is read from the audit runs themselves, so nothing else needs storing: a full pass is due when no full run
 was started in the last AUDIT_FULL_DAYS (counting from the first package), a sample when no run of either kind was
 started in the last AUDIT_SAMPLE_DAYS. Nothing is queued while a run is unfinished, or when nothing is preserved.
+The full pass checks every digest of the inventories (SHA-512, SHA-256, SM3) unless AUDIT_FULL_ALL_DIGESTS is off;
+the samples check SHA-512.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def queue_due_audits(now: datetime) -> int:
         due = due_audit(now)
         if due is None:
             return 0
-        _kind, percent = due
-        do_start_audit(None, percent, scheduled=True)
+        kind, percent = due
+        full_digests = kind == AuditKind.FULL and settings.AUDIT_FULL_ALL_DIGESTS
+        do_start_audit(None, percent, all_digests=full_digests, scheduled=True)
         return 1
