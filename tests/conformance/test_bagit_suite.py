@@ -75,7 +75,7 @@ DIGEST_CODES = {"DIGEST_MISMATCH", "TAG_DIGEST_MISMATCH"}
 
 
 def bags(*groups: str) -> list[object]:
-    found = [
+    found: list[object] = [
         pytest.param(f"{version.name}/{group}/{bag.name}", id=f"{version.name}/{group}/{bag.name}")
         for group in groups
         for version in sorted(SUITE.glob("v*"))

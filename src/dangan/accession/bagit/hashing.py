@@ -49,7 +49,7 @@ def digest_file(path: str | os.PathLike[str], algorithms: Iterable[str]) -> dict
     updates = [h.update for h in hashers.values()]
     view = _buffer()
     with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(view):  # type: ignore[attr-defined]
+        while n := f.readinto(view):
             chunk = view[:n]
             for update in updates:
                 update(chunk)
@@ -62,7 +62,7 @@ def copy_and_digest(source: str, target: str, algorithms: Iterable[str]) -> dict
     updates = [h.update for h in hashers.values()]
     view = _buffer()
     with open(source, "rb", buffering=0) as f, open(target, "xb", buffering=0) as out:
-        while n := f.readinto(view):  # type: ignore[attr-defined]
+        while n := f.readinto(view):
             chunk = view[:n]
             for update in updates:
                 update(chunk)

@@ -212,9 +212,7 @@ def _bag_zip(
 
 def _format_info(info: Info | None) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
-    items: Iterable[tuple[str, str | Sequence[str]]] = (
-        info.items() if isinstance(info, Mapping) else (info or [])  # type: ignore[assignment]
-    )
+    items: Iterable[tuple[str, str | Sequence[str]]] = info.items() if isinstance(info, Mapping) else (info or [])
     for label, value in items:
         label = str(label)
         if not label.strip() or label != label.strip() or any(c in label for c in ":\r\n"):
