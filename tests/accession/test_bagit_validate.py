@@ -292,3 +292,17 @@ def test_not_a_folder_is_a_usage_error(tmp_path: Path) -> None:
 def test_an_empty_folder_is_not_a_bag(tmp_path: Path) -> None:
     report = validate_bag(tmp_path)
     assert {"BAGIT_TXT_MISSING", "MANIFEST_MISSING", "PAYLOAD_DIR_MISSING"} <= report.error_codes
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_files_and_folders_are_reported(tmp_path: Path) -> None:
+    bag = new_bag(tmp_path)
+    (bag / "data/a.txt").chmod(0)
+    (bag / "data/sub/deeper").chmod(0)
+    try:
+        report = validate_bag(bag)
+    finally:
+        (bag / "data/a.txt").chmod(0o644)
+        (bag / "data/sub/deeper").chmod(0o755)
+    assert ("FILE_UNREADABLE", "data/a.txt") in codes(report)
+    assert ("FILE_UNREADABLE", "data/sub/deeper/") in codes(report)

@@ -121,6 +121,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         raise CommandError(f"没有这个文件夹 / no such folder: {args.path}") from None
     except NotADirectoryError:
         raise CommandError(f"不是文件夹（.zip 请先用 dangan bag make 解包）/ not a folder: {args.path}") from None
+    except PermissionError as exc:
+        raise CommandError(f"无权读取 / permission denied: {exc.filename or args.path}") from None
     finally:
         close()
     for problem in report.problems:

@@ -122,8 +122,12 @@ class _Validation:
         if not entry.is_file(follow_symlinks=False):
             self.special(name, entry)
             return None
-        with open(entry.path, "rb") as f:
-            return f.read()
+        try:
+            with open(entry.path, "rb") as f:
+                return f.read()
+        except OSError as exc:
+            self.report.add("FILE_UNREADABLE", name, error=exc.strerror or str(exc))
+            return None
 
     def special(self, path: str, entry: os.DirEntry[str] | None = None, mode: int | None = None) -> None:
         if entry is not None:
@@ -140,7 +144,8 @@ class _Validation:
     def read_bagit_txt(self) -> None:
         data = self.read_tag_bytes("bagit.txt")
         if data is None:
-            self.report.add("BAGIT_TXT_MISSING", "bagit.txt")
+            if "bagit.txt" not in self.top:
+                self.report.add("BAGIT_TXT_MISSING", "bagit.txt")
             return
         self.report.version, self.codec = read_bagit_txt(data, self.report)
 
@@ -196,28 +201,32 @@ class _Validation:
         while stack:
             folder, prefix = stack.pop()
             empty = True
-            with os.scandir(folder) as entries:
-                for item in entries:
-                    empty = False
-                    rel = prefix + item.name
-                    try:
-                        rel.encode("utf-8")
-                    except UnicodeEncodeError:
-                        report.add("PATH_NOT_UTF8", os.fsencode(rel).decode("utf-8", "replace"))
-                    if item.is_dir(follow_symlinks=False):
-                        stack.append((item.path, rel + "/"))
-                        if is_system_name(item.name):
-                            report.add("SYSTEM_FILE", rel + "/", name=item.name)
-                        elif item.name.startswith("."):
-                            report.add("HIDDEN_FILE", rel + "/")
-                    elif item.is_file(follow_symlinks=False):
-                        self.disk[rel] = item.stat(follow_symlinks=False).st_size
-                        if is_system_name(item.name):
-                            report.add("SYSTEM_FILE", rel, name=item.name)
-                        elif item.name.startswith("."):
-                            report.add("HIDDEN_FILE", rel)
-                    else:
-                        self.special(rel, item)
+            try:
+                entries = list(os.scandir(folder))
+            except OSError as exc:
+                report.add("FILE_UNREADABLE", prefix, error=exc.strerror or str(exc))
+                continue
+            for item in entries:
+                empty = False
+                rel = prefix + item.name
+                try:
+                    rel.encode("utf-8")
+                except UnicodeEncodeError:
+                    report.add("PATH_NOT_UTF8", os.fsencode(rel).decode("utf-8", "replace"))
+                if item.is_dir(follow_symlinks=False):
+                    stack.append((item.path, rel + "/"))
+                    if is_system_name(item.name):
+                        report.add("SYSTEM_FILE", rel + "/", name=item.name)
+                    elif item.name.startswith("."):
+                        report.add("HIDDEN_FILE", rel + "/")
+                elif item.is_file(follow_symlinks=False):
+                    self.disk[rel] = item.stat(follow_symlinks=False).st_size
+                    if is_system_name(item.name):
+                        report.add("SYSTEM_FILE", rel, name=item.name)
+                    elif item.name.startswith("."):
+                        report.add("HIDDEN_FILE", rel)
+                else:
+                    self.special(rel, item)
             if empty and prefix != "data/":
                 report.add("EMPTY_DIRECTORY", prefix)
         report.payload_files = len(self.disk)
