@@ -170,7 +170,7 @@ def test_the_schedule_queues_a_full_pass_every_two_years_and_a_sample_every_quar
     assert not sample.all_digests
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_audit_killed_midway_resumes_from_its_checkpoint(storage, make_unit, source_files, tmp_path):
     packages = preserve_some(make_unit, source_files, 5)
     storage_dir = Path(storage.backend.describe())

@@ -128,7 +128,7 @@ def scenarios(start: float, end: float) -> list[tuple[str, str | None, float | N
     return result
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_preserve_killed_anywhere_leaves_old_or_new_and_a_rerun_finishes(storage, make_unit, tmp_path):
     storage_dir = Path(storage.backend.describe())
     v1_paths = write_sources(tmp_path / "v1", V1)
