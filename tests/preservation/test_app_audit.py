@@ -17,7 +17,7 @@ from dangan.core.schedule import run_due_jobs
 from dangan.preservation.actions.auditing import do_audit, resumable_run
 from dangan.preservation.actions.preserving import do_preserve
 from dangan.preservation.choices import AuditKind, AuditStatus, FailureKind, FixityStatus
-from dangan.preservation.mets import parse_mets
+from dangan.preservation.mets import parse_mets, validate_mets
 from dangan.preservation.models import AuditFailure, AuditRun, PackageEvent, PreservedPackage
 from dangan.preservation.premis import EventType
 from dangan.preservation.schedule import due_audit, queue_due_audits
@@ -126,7 +126,9 @@ def test_fixity_events_are_written_into_the_next_version_of_the_mets(storage, ma
     event.refresh_from_db()
     assert event.stored and event.version.number == 2
     with storage.open_file(package.object_id, METS_PATH) as handle:
-        record = parse_mets(handle.read())
+        data = handle.read()
+    assert validate_mets(data) == []
+    record = parse_mets(data)
     assert event.identifier in {e.identifier for e in record.events}
 
 
