@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+import dangan
 from dangan.cli import main
 from dangan.core.models import AuditEntry
 from dangan.core.schedule import run_due_jobs
@@ -191,3 +192,23 @@ def test_an_audit_killed_midway_resumes_from_its_checkpoint(storage, make_unit, 
     for package in packages:  # every object checked exactly once
         assert PackageEvent.objects.filter(package=package, event_type=EventType.FIXITY_CHECK).count() == 1
     assert resumable_run() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_queues_a_due_audit_and_runs_it(storage, make_unit, source_files):
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    from dangan.core.worker import run_worker
+
+    preserve_some(make_unit, source_files, 2)
+    PreservedPackage.objects.update(created=timezone.now() - timedelta(days=100))
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        run_worker(batch=True)  # queues what is due, then runs the queue
+    run = AuditRun.objects.get()
+    assert run.scheduled and run.kind == AuditKind.SAMPLE and run.status == AuditStatus.PASSED
+    assert run.requested_by_name == "schedule" and run.checked_objects == 1
+    task = DBTaskResult.objects.get(task_path="dangan.preservation.tasks.run_audit_task")
+    assert task.status == "SUCCESSFUL"
+    event = PackageEvent.objects.get(event_type=EventType.FIXITY_CHECK)
+    assert [a["value"] for a in event.agents] == [f"dangan-{dangan.__version__}"]  # the system alone, no person
