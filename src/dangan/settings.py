@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dangan.catalog",
     "dangan.search",
     "dangan.preservation",
+    "dangan.accession",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,19 @@ AUDIT_SAMPLE_DAYS = int(os.environ.get("DANGAN_AUDIT_SAMPLE_DAYS", 91))
 AUDIT_SAMPLE_PERCENT = float(os.environ.get("DANGAN_AUDIT_SAMPLE_PERCENT", 5))
 # The scheduled full pass also checks SHA-256 and SM3 (about 3.5× slower than SHA-512 alone; samples check SHA-512).
 AUDIT_FULL_ALL_DIGESTS = _env_bool("DANGAN_AUDIT_FULL_ALL_DIGESTS", True)
+
+# Accession (see docs/operations.md): the work area where received packages are unpacked and bagged, ClamAV's
+# signature directory and scanner, the transfer format policy and the packages written at once on acceptance.
+ACCESSION_ROOT = Path(os.environ.get("DANGAN_ACCESSION_ROOT", str(DANGAN_HOME / "accession"))).resolve()
+CLAMAV_DB = Path(os.environ.get("DANGAN_CLAMAV_DB", "/var/lib/clamav"))
+CLAMAV_SCANNER = os.environ.get("DANGAN_CLAMAV_SCANNER", "clamscan")
+CLAMAV_TIMEOUT = int(os.environ.get("DANGAN_CLAMAV_TIMEOUT", 3600))
+ACCESSION_FORMATS = [f.strip() for f in os.environ.get("DANGAN_ACCESSION_FORMATS", "").split(",") if f.strip()]
+ACCESSION_REQUIRED_FIELDS = [
+    f.strip() for f in os.environ.get("DANGAN_ACCESSION_REQUIRED_FIELDS", "").split(",") if f.strip()
+]
+ACCESSION_MIN_READ_MBPS = float(os.environ.get("DANGAN_ACCESSION_MIN_READ_MBPS", 1))
+ACCESSION_WORKERS = int(os.environ.get("DANGAN_ACCESSION_WORKERS", 2))
 
 LOGGING = {
     "version": 1,

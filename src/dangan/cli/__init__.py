@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import bag, catalog, preservation, search, system
+    from . import accession, bag, catalog, preservation, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.register(sub)
     preservation.register(sub)
     bag.register(sub)
+    accession.register(sub)
     return parser
 
 

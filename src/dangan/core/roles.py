@@ -15,10 +15,13 @@ class Capability:
     ACCOUNTS_MANAGE = "accounts.manage"
     CLEARANCE_MANAGE = "clearance.manage"
     AUDIT_VIEW = "audit.view"
+    ACCESSION = "accession.manage"  # receive, check, accept, reject or return transfers (接收、征集)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.ARCHIVIST: frozenset({Capability.CATALOG_VIEW, Capability.CATALOG_CHANGE, Capability.CATALOG_IMPORT}),
+    Role.ARCHIVIST: frozenset(
+        {Capability.CATALOG_VIEW, Capability.CATALOG_CHANGE, Capability.CATALOG_IMPORT, Capability.ACCESSION}
+    ),
     # Accounts and settings; reads the catalog only at 公开 (see catalog.policy).
     Role.SYSTEM_ADMIN: frozenset({Capability.CATALOG_VIEW, Capability.ACCOUNTS_MANAGE, Capability.CATALOG_CONFIGURE}),
     # Clearances and permissions of other accounts.

@@ -1,0 +1,347 @@
+"""Accepting a checked transfer (入库), and rejecting or returning one.
+
+The order of ``do_accept``, each step safe to resume after a crash: (1) the status 入库中 with the override of an
+unperformed virus scan, if any, in the audit log; (2) ONE transaction: the catalog rows through the catalog
+import's own write path, a TransferItem per row (the ledger), the link to the import batch — so the catalog gets all
+the transfer's units or none; (3) each item's files preserved with ``do_preserve`` (storage first, rerun-safe) and
+its ledger row marked; (4) the status 已接收. A rerun skips what is done. Nothing reaches the catalog or the storage
+before (2), which only a transfer that passed the check reaches: a rejected or returned transfer writes neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangan.accession.checks.context import Progress
+from dangan.accession.choices import CheckResult, TransferStatus, Verdict
+from dangan.accession.models import CheckReport, Transfer, TransferItem
+from dangan.accession.profile import SipCatalog, normalize_path, read_catalog
+from dangan.catalog.actions.import_checks import ImportPlan, check_table
+from dangan.catalog.actions.import_write import insert_plan
+from dangan.catalog.models import ArchivalUnit, ImportBatch
+from dangan.catalog.policy import visible_classifications
+from dangan.core.audit import log
+from dangan.preservation.actions.preserving import do_preserve
+from dangan.preservation.store import CONTENT_PREFIX
+
+from .checking import effective_verdict
+from .common import actor_name, actor_user, remove_owned_bag, require_accession, set_status
+
+VIRUS_ITEM = "YJ-4-2"
+CLOSABLE = (TransferStatus.RECEIVED, TransferStatus.CHECKING)
+
+
+def _report(transfer: Transfer) -> CheckReport | None:
+    return transfer.reports.order_by("-created", "-id").first()
+
+
+def check_accept(actor: Any, transfer: Transfer, override_reason: str = "") -> CheckReport:
+    """Why ``transfer`` may not be accepted now (ValidationError), else its latest report."""
+    require_accession(actor)
+    if transfer.status not in (TransferStatus.CHECKING, TransferStatus.ACCEPTING):
+        raise ValidationError(
+            _("只有检测完成的移交可以接收（当前：%(status)s）") % {"status": transfer.get_status_display()}
+        )
+    report = _report(transfer)
+    if report is None:
+        raise ValidationError(_("尚未进行四性检测。"))
+    if transfer.status == TransferStatus.ACCEPTING:
+        return report  # resuming: everything below was checked when the acceptance began
+    if effective_verdict(report) != Verdict.PASS:
+        failed = [i.code for i in report.items.all() if i.effective_result == CheckResult.FAIL]
+        raise ValidationError(_("四性检测未通过（%(items)s），不能接收。") % {"items": "、".join(failed)})
+    items = {item.code: item for item in report.items.all()}
+    virus = items.get(VIRUS_ITEM)
+    if virus is not None and virus.result == CheckResult.NOT_PERFORMED and not override_reason.strip():
+        raise ValidationError(
+            {"override_reason": _("病毒扫描未进行（%(why)s）：接收须填写理由，记入审计日志。") % {"why": virus.summary}}
+        )
+    if actor is not None:
+        unsigned = [i.code for i in items.values() if i.result == CheckResult.MANUAL and not i.signed_result]
+        if unsigned:
+            raise ValidationError(_("人工检测项尚未签署：%(items)s") % {"items": "、".join(unsigned)})
+    if transfer.fonds is None:
+        raise ValidationError(_("未指定全宗。"))
+    if not Path(transfer.bag_path).is_dir():
+        raise ValidationError(_("信息包不存在：%(path)s") % {"path": transfer.bag_path})
+    return report
+
+
+def do_accept(
+    actor: Any,
+    transfer: Transfer,
+    *,
+    override_reason: str = "",
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Transfer:
+    """Accept ``transfer`` (or finish an acceptance a crash interrupted). See the module docstring for the order.
+    Call outside a transaction (the preservation writes storage before its rows)."""
+    if transfer.status == TransferStatus.ACCEPTED:
+        return transfer
+    report = check_accept(actor, transfer, override_reason)
+    if transfer.status != TransferStatus.ACCEPTING:
+        unsigned = [i.code for i in report.items.all() if i.result == CheckResult.MANUAL and not i.signed_result]
+        data: dict[str, Any] = {"report": str(report.uuid), "manual_unsigned": unsigned}
+        fields = []
+        if override_reason.strip():
+            transfer.virus_override = override_reason.strip()[:2000]
+            fields.append("virus_override")
+            with transaction.atomic():
+                log(
+                    transfer,
+                    "accession.transfer.virus_override",
+                    actor,
+                    {"reason": transfer.virus_override, "report": str(report.uuid), "item": VIRUS_ITEM},
+                )
+        set_status(
+            transfer,
+            TransferStatus.ACCEPTING,
+            actor,
+            "accession.transfer.accept_start",
+            _("开始入库"),
+            fields=fields,
+            **data,
+        )
+    if transfer.import_batch_id is None:
+        _write_catalog(actor, transfer)
+    _preserve_items(actor, transfer, progress, workers)
+    transfer.refresh_from_db()
+    set_status(
+        transfer,
+        TransferStatus.ACCEPTED,
+        actor,
+        "accession.transfer.accept",
+        _("已接收 %(items)d 件") % {"items": transfer.item_count},
+        items=transfer.item_count,
+        files=transfer.payload_files,
+        bytes=transfer.payload_bytes,
+        import_batch=str(transfer.import_batch.uuid) if transfer.import_batch else "",
+        virus_override=transfer.virus_override,
+    )
+    return transfer
+
+
+# ---------------------------------------------------------------------------------------------- the catalog
+
+
+def _plan(actor: Any, transfer: Transfer) -> tuple[SipCatalog, ImportPlan]:
+    catalog = read_catalog(Path(transfer.bag_path))
+    if catalog.table is None:
+        raise ValidationError(_("目录无法读取：%(why)s") % {"why": "；".join(p.message for p in catalog.problems)})
+    visible = visible_classifications(actor) if actor is not None else None
+    plan = check_table(transfer.fonds, catalog.table, visible=visible)
+    problems = [error.line() for error in plan.errors]
+    for row in plan.rows:
+        if row.existing_id is not None:
+            problems.append(_("第 %(row)d 行：该条目已在馆藏目录中") % {"row": row.number})
+        elif not row.values["reference_code"]:
+            problems.append(_("第 %(row)d 行：没有档号") % {"row": row.number})
+    if problems:
+        raise ValidationError(
+            _("目录已不能写入（检测之后馆藏目录有变化）：%(problems)s") % {"problems": "；".join(problems[:20])}
+        )
+    return catalog, plan
+
+
+def _sha256(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_catalog(actor: Any, transfer: Transfer) -> None:
+    bag = Path(transfer.bag_path)
+    try:
+        catalog, plan = _plan(actor, transfer)
+    except ValidationError as exc:
+        # Nothing was written: the transfer goes back to 检测中 with the reason, to be checked again.
+        transfer.message = "；".join(exc.messages)
+        set_status(
+            transfer,
+            TransferStatus.CHECKING,
+            actor,
+            "accession.transfer.accept_failed",
+            transfer.message,
+            fields=["message"],
+        )
+        raise
+    fonds = transfer.fonds
+    assert fonds is not None
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            fonds=fonds,
+            user=actor_user(actor),
+            file_name=("、".join(catalog.paths))[:300],
+            file_path=str(bag)[:500],
+            sha256=_sha256([bag / p for p in catalog.paths]),
+            status=ImportBatch.Status.RUNNING,
+            total_rows=len(plan.rows),
+        )
+        created = insert_plan(plan, fonds, batch)
+        units = dict(ArchivalUnit.objects.filter(import_batch=batch).values_list("reference_code", "id"))
+        TransferItem.objects.bulk_create(
+            [
+                TransferItem(
+                    transfer=transfer,
+                    row=row.number,
+                    reference_code=row.values["reference_code"],
+                    title=row.values["title"][:1000],
+                    files=[n for p in catalog.files.get(row.number, []) if (n := normalize_path(p))],
+                    unit_id=units.get(row.values["reference_code"]),
+                    preserved=not catalog.files.get(row.number),
+                )
+                for row in plan.rows
+            ],
+            batch_size=500,
+        )
+        batch.status = ImportBatch.Status.DONE
+        batch.created_count = batch.processed_rows = created
+        batch.finished = timezone.now()
+        batch.message = _("移交 %(transfer)s 接收入库：新建 %(created)d 条") % {
+            "transfer": transfer,
+            "created": created,
+        }
+        batch.save()
+        transfer.import_batch = batch
+        transfer.item_count = sum(1 for row in plan.rows if row.values["level"] == "item")
+        transfer.save(update_fields=["import_batch", "item_count", "updated"])
+        log(
+            fonds,
+            "catalog.import",
+            actor,
+            {
+                "file": batch.file_name,
+                "sha256": batch.sha256,
+                "created": created,
+                "batch": str(batch.uuid),
+                "transfer": str(transfer.uuid),
+            },
+        )
+
+
+# ------------------------------------------------------------------------------------------------ content
+
+
+def logical_paths(files: list[str]) -> dict[str, str]:
+    """Each file's path inside the package: relative to the folder the item's files share (one file: its name)."""
+    if len(files) == 1:
+        return {files[0]: CONTENT_PREFIX + posixpath.basename(files[0])}
+    common = posixpath.commonpath(files) if files else ""
+    if common in files:  # never strip a file's own name
+        common = posixpath.dirname(common)
+    return {f: CONTENT_PREFIX + (posixpath.relpath(f, common) if common else f) for f in files}
+
+
+def accession_workers(workers: int | None) -> int:
+    """Packages written at once: threads, each with its own database connection — only outside a transaction,
+    where other connections can see the catalog rows (DANGAN_ACCESSION_WORKERS, default 2)."""
+    if connection.in_atomic_block:
+        return 1
+    return max(1, workers or int(getattr(settings, "ACCESSION_WORKERS", 2)))
+
+
+def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, workers: int | None) -> None:
+    pending = list(
+        TransferItem.objects.filter(transfer=transfer, preserved=False).select_related("unit").order_by("row")
+    )
+    total = TransferItem.objects.filter(transfer=transfer).exclude(files=[]).count()
+    done = [total - len(pending)]
+    data = Path(transfer.bag_path) / "data"
+    message = _("接收入库：移交 %(transfer)s") % {"transfer": transfer}
+    lock = threading.Lock()
+
+    def preserve(item: TransferItem) -> None:
+        if item.unit is None:
+            raise ValidationError(
+                _("第 %(row)d 行（%(code)s）在目录中找不到") % {"row": item.row, "code": item.reference_code}
+            )
+        unit = ArchivalUnit.objects.select_related("fonds", "category", "parent").get(pk=item.unit_id)
+        mapping = {logical: data / source for source, logical in logical_paths(item.files).items()}
+        do_preserve(actor, unit, mapping, message=message, operator=actor_name(actor))
+        TransferItem.objects.filter(pk=item.pk).update(preserved=True, updated=timezone.now())
+        Transfer.objects.filter(pk=transfer.pk).update(preserved_items=F("preserved_items") + 1)
+        with lock:
+            done[0] += 1
+            if progress:
+                progress("长期保存", done[0], total)
+
+    run_parallel(pending, preserve, accession_workers(workers))
+
+
+def run_parallel(items: list[Any], function: Callable[[Any], None], workers: int) -> None:
+    """``function`` on every item, on ``workers`` threads; the first error stops the others and is raised."""
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            function(item)
+        return
+    source = iter(items)
+    take = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        from django.db import connection as thread_connection
+
+        try:
+            while not errors:
+                with take:
+                    item = next(source, None)
+                if item is None:
+                    return
+                try:
+                    function(item)
+                except BaseException as exc:
+                    errors.append(exc)
+                    return
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=work, name=f"accession-{n}") for n in range(min(workers, len(items)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+# ------------------------------------------------------------------------------------------ reject, return
+
+
+def _close(actor: Any, transfer: Transfer, status: str, action: str, reason: str) -> Transfer:
+    require_accession(actor)
+    if transfer.status not in CLOSABLE:
+        raise ValidationError(
+            _("只有已登记或检测中的移交可以拒收或退回（当前：%(status)s）") % {"status": transfer.get_status_display()}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明理由。")})
+    transfer.message = reason.strip()[:5000]
+    set_status(transfer, status, actor, action, transfer.message, fields=["message"])
+    remove_owned_bag(transfer)
+    return transfer
+
+
+def do_reject(actor: Any, transfer: Transfer, reason: str) -> Transfer:
+    """Refuse the transfer: nothing of it reaches the catalog or the storage; the report stays."""
+    return _close(actor, transfer, TransferStatus.REJECTED, "accession.transfer.reject", reason)
+
+
+def do_return(actor: Any, transfer: Transfer, reason: str) -> Transfer:
+    """Return the transfer for correction (退回整改): like a rejection; a corrected package is a new transfer."""
+    return _close(actor, transfer, TransferStatus.RETURNED, "accession.transfer.return", reason)

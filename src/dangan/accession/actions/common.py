@@ -1,0 +1,60 @@
+"""Shared pieces of the accession actions: the capability, status steps with their audit entries, the work area."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dangan.accession.models import Transfer, TransferStep
+from dangan.core.actions.accounts import require_actor
+from dangan.core.audit import log
+from dangan.core.roles import Capability
+
+
+def require_accession(actor: Any) -> None:
+    require_actor(actor, Capability.ACCESSION)
+
+
+def actor_name(actor: Any) -> str:
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else "console"
+
+
+def actor_user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def work_area() -> Path:
+    """Where received packages are unpacked and bagged (DANGAN_ACCESSION_ROOT)."""
+    root = Path(settings.ACCESSION_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def set_status(transfer: Transfer, status: str, actor: Any, action: str, note: str = "", **data: Any) -> None:
+    """Move ``transfer`` to ``status``: the row, a step (who, when) and an audit entry in one transaction."""
+    with transaction.atomic():
+        before = transfer.status
+        transfer.status = status
+        transfer.save(update_fields=["status", "updated", *data.pop("fields", [])])
+        TransferStep.objects.create(
+            transfer=transfer,
+            status=status,
+            user=actor_user(actor),
+            username=actor_name(actor),
+            at=timezone.now(),
+            note=note[:2000],
+        )
+        log(transfer, action, actor, {"before": {"status": before}, "after": {"status": status}, "note": note, **data})
+
+
+def remove_owned_bag(transfer: Transfer) -> None:
+    """The unpacked copy dangan made of a package is working space: removed once the transfer is closed."""
+    if transfer.bag_owned and transfer.bag_path:
+        folder = Path(transfer.bag_path).parent
+        if folder.parent == work_area():
+            shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,46 @@
+"""Background work of accession: load by id, call the same actions as the UI and CLI. Both are safe to rerun: a
+check simply runs again; an acceptance resumes where it stopped (see actions.accepting)."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+def _actor(user_id: int | None) -> object:
+    from dangan.core.models import User
+
+    return User.objects.filter(pk=user_id).first() if user_id else None
+
+
+@task()
+def check_transfer_task(transfer_id: int, user_id: int | None) -> str:
+    from dangan.accession.actions.checking import do_check
+    from dangan.accession.models import Transfer
+
+    transfer = Transfer.objects.filter(pk=transfer_id).first()
+    if transfer is None or not transfer.is_open:
+        return "skipped"
+    return do_check(_actor(user_id), transfer).verdict
+
+
+@task()
+def accept_transfer_task(transfer_id: int, user_id: int | None, override_reason: str = "") -> str:
+    from django.core.exceptions import ValidationError
+
+    from dangan.accession.actions.accepting import do_accept
+    from dangan.accession.models import Transfer
+
+    transfer = Transfer.objects.filter(pk=transfer_id).first()
+    if transfer is None:
+        return "skipped"
+    try:
+        return do_accept(_actor(user_id), transfer, override_reason=override_reason).status
+    except ValidationError as exc:
+        message = "；".join(exc.messages)
+        Transfer.objects.filter(pk=transfer_id).update(message=message[:5000])
+        logger.warning("transfer %s not accepted: %s", transfer.uuid, message)
+        return "refused"
