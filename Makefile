@@ -44,9 +44,10 @@ bench: install
 bench-quick: install
 	$(BIN)/python bench/run.py --quick
 
-# Debian packages for the browser tests and Chinese fonts (run as root; .ci/run calls it when needed).
+# Debian packages for the browser tests, Chinese fonts (web pages, PDF reports) and ClamAV for the accession virus
+# check (run as root; .ci/run calls it when needed). ClamAV's signatures are not downloaded here: see DANGAN_CLAMAV_DB.
 system-deps:
-	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk gettext
+	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk gettext clamav
 
 messages: install
 	cd src/dangan && ../../$(BIN)/dangan manage makemessages -l en --no-obsolete && ../../$(BIN)/dangan manage compilemessages
