@@ -289,5 +289,8 @@ def next_generation() -> int:
         row = cur.fetchone()
         if row:
             return int(row[0])
-        cur.execute("INSERT INTO search_indexstate (id, generation, epoch) VALUES (1, 1, %s)", [uuid.uuid4().hex])
+        cur.execute(
+            "INSERT INTO search_indexstate (id, generation, epoch, dictionary_version) VALUES (1, 1, %s, 0)",
+            [uuid.uuid4().hex],
+        )
         return 1

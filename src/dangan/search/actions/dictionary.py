@@ -8,6 +8,7 @@ that every process (the web server, the worker) reloads its segmenter before its
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -40,7 +41,9 @@ def check_terms(text: str) -> list[str]:
 
 def _bump_version() -> int:
     with transaction.atomic():
-        state, _created = IndexState.objects.select_for_update().get_or_create(pk=IndexState.ID)
+        state, _created = IndexState.objects.select_for_update().get_or_create(
+            pk=IndexState.ID, defaults={"epoch": uuid.uuid4().hex}
+        )
         state.dictionary_version += 1
         state.save(update_fields=["dictionary_version"])
     return state.dictionary_version
