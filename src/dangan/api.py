@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from dangan import __version__
+from dangan.accession.api import router as accession_router
 from dangan.catalog.api import router as catalog_router
 from dangan.core.api import TokenOrSessionAuth, install_error_handlers
 from dangan.core.api import router as core_router
@@ -19,5 +20,6 @@ api = NinjaAPI(
 api.add_router("/", core_router)
 api.add_router("/", catalog_router)
 api.add_router("/", search_router)
+api.add_router("/", accession_router)
 api.add_router("/", preservation_router)
 install_error_handlers(api)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("manage/", include("dangan.catalog.urls")),
     path("manage/", include("dangan.search.urls")),
     path("manage/", include("dangan.preservation.urls")),
+    path("manage/", include("dangan.accession.urls")),
     path("api/", api.urls),
 ]

@@ -19,6 +19,7 @@ SIGNATURE_SUFFIXES = frozenset(
     {".cvd", ".cld", ".cud", ".hdb", ".hsb", ".hdu", ".hsu", ".mdb", ".msb", ".ndb", ".ndu", ".ldb", ".ldu"}
     | {".cdb", ".idb", ".pdb", ".gdb", ".wdb", ".ftm", ".yar", ".yara", ".cbc", ".sfp", ".fp"}
 )
+MIN_FILES_PER_PROCESS = 200  # below this one process is enough
 _FOUND = re.compile(r"^(?P<path>.*): (?P<signature>\S.*) FOUND$")
 _ERROR = re.compile(r"^(?P<path>.*): (?P<error>.*) ERROR$")
 
@@ -66,10 +67,10 @@ def _version(scanner: str) -> str:
 class Scan:
     """A scan running in a child process; ``result()`` waits for it."""
 
-    def __init__(self, files: list[Path]) -> None:
+    def __init__(self, files: list[Path], processes: int | None = None) -> None:
         self.started = time.perf_counter()
-        self.process: subprocess.Popen[str] | None = None
-        self.list_file: str | None = None
+        self.processes: list[subprocess.Popen[str]] = []
+        self.list_files: list[str] = []
         scanner = scanner_path()
         database = database_dir()
         self.outcome = ScanResult(False, scanner=scanner or "", database=str(database))
@@ -89,51 +90,72 @@ class Scan:
         if not listed:
             self.outcome.performed = True
             return
-        handle, self.list_file = tempfile.mkstemp(prefix="dangan-clamav-", suffix=".txt")
-        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
-            out.write("\n".join(listed) + "\n")
-        command = [scanner, "--no-summary", "--infected", "--stdout", f"--file-list={self.list_file}"]
-        if daemon:
-            command.append("--fdpass")
-        else:
-            limit = getattr(settings, "CLAMAV_MAX_FILE_MB", 2000)
-            command += [f"--database={database}", f"--max-filesize={limit}M", f"--max-scansize={limit}M"]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="surrogateescape"
-        )
+        # One process per CPU, each with its share of the files (largest first, dealt round-robin): clamscan scans
+        # one file at a time, and its parsers (PDF, images, archives) are the slow part, not the signatures.
+        count = max(1, min(processes or os.cpu_count() or 1, len(listed) // MIN_FILES_PER_PROCESS or 1))
+        shares: list[list[str]] = [[] for _ in range(count)]
+        for index, path in enumerate(sorted(listed, key=_size, reverse=True)):
+            shares[index % count].append(path)
+        for share in shares:
+            handle, list_file = tempfile.mkstemp(prefix="dangan-clamav-", suffix=".txt")
+            with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
+                out.write("\n".join(share) + "\n")
+            self.list_files.append(list_file)
+            command = [scanner, "--no-summary", "--infected", "--stdout", f"--file-list={list_file}"]
+            if daemon:
+                command.append("--fdpass")
+            else:
+                limit = getattr(settings, "CLAMAV_MAX_FILE_MB", 2000)
+                command += [f"--database={database}", f"--max-filesize={limit}M", f"--max-scansize={limit}M"]
+            self.processes.append(
+                subprocess.Popen(
+                    command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="surrogateescape"
+                )
+            )
 
     def result(self) -> ScanResult:
         outcome = self.outcome
-        if self.process is not None:
-            try:
-                out, err = self.process.communicate(timeout=getattr(settings, "CLAMAV_TIMEOUT", 3600))
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                out, err = self.process.communicate()
-                outcome.reason = "病毒扫描超时"
-            else:
-                self._parse(out, err)
-            finally:
-                if self.list_file:
-                    Path(self.list_file).unlink(missing_ok=True)
-            self.process = None
+        if self.processes:
+            performed = True
+            timeout = getattr(settings, "CLAMAV_TIMEOUT", 3600)
+            for process in self.processes:
+                try:
+                    out, err = process.communicate(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.communicate()
+                    outcome.reason = "病毒扫描超时"
+                    performed = False
+                    continue
+                performed = self._parse(process.returncode, out, err) and performed
+            outcome.performed = performed
+            for list_file in self.list_files:
+                Path(list_file).unlink(missing_ok=True)
+            self.processes = []
         outcome.seconds = time.perf_counter() - self.started
         return outcome
 
-    def _parse(self, out: str, err: str) -> None:
+    def _parse(self, code: int, out: str, err: str) -> bool:
+        """Record what one process found; whether its scan counts as performed."""
         outcome = self.outcome
-        code = self.process.returncode if self.process is not None else 0
+        errors_before = len(outcome.errors)
         for line in out.splitlines():
             if match := _FOUND.match(line):
                 outcome.infected[match["path"]] = match["signature"]
             elif match := _ERROR.match(line):
                 outcome.errors[match["path"]] = match["error"]
-        if code in (0, 1) or (code == 2 and outcome.errors):
-            outcome.performed = True  # per-file errors are reported as files that could not be scanned
-        else:
-            message = (err.strip() or out.strip()).splitlines()
-            outcome.reason = f"病毒扫描出错（退出码 {code}）：{message[-1] if message else ''}"
-            outcome.performed = False
+        if code in (0, 1) or (code == 2 and len(outcome.errors) > errors_before):
+            return True  # per-file errors are reported as files that could not be scanned
+        message = (err.strip() or out.strip()).splitlines()
+        outcome.reason = f"病毒扫描出错（退出码 {code}）：{message[-1] if message else ''}"
+        return False
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def scan_files(files: list[Path]) -> ScanResult:

@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 
 from dangan.core.audit import register_action
+from dangan.core.roles import Capability
+from dangan.utilities.registry import MenuItem, register_menu_item
 
 register_action("accession.transfer.receive", _("登记移交"))
 register_action("accession.transfer.check_start", _("开始四性检测"))
@@ -15,3 +17,14 @@ register_action("accession.transfer.accept", _("接收入库"))
 register_action("accession.transfer.reject", _("拒收移交"))
 register_action("accession.transfer.return", _("退回整改"))
 register_action("accession.acquisition.register", _("征集登记"))
+
+register_menu_item(
+    MenuItem(
+        "accession",
+        _("接收"),
+        "accession:transfer_list",
+        Capability.ACCESSION,
+        order=35,
+        active_prefixes=("/manage/accession",),
+    )
+)
