@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import random
 import struct
 import wave
 import zipfile
@@ -71,7 +72,7 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), seed: int =
     from PIL import Image
 
     def one(n: int) -> Image.Image:
-        data = bytes((seed * 31 + n * 7 + i * 13) % 251 for i in range(size[0] * size[1] * 3))
+        data = random.Random(seed * 1000 + n).randbytes(size[0] * size[1] * 3)
         return Image.frombytes("RGB", size, data)
 
     buffer = io.BytesIO()
