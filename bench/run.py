@@ -36,11 +36,14 @@ def main() -> int:
     runs: list[tuple[str, list[str]]] = [
         ("import", ["import_bench.py", *extra]),
         ("hierarchy-sqlite", ["hierarchy_bench.py", *extra]),
+        ("search-sqlite", ["search_bench.py", *extra]),
         ("preservation", ["preservation_bench.py", *extra]),
+        ("bagit", ["bagit_bench.py", *extra]),
     ]
     if postgres_answers():
         runs.append(("import-postgresql", ["import_bench.py", "--database-url", PG_URL, *extra]))
         runs.append(("hierarchy-postgresql", ["hierarchy_bench.py", "--database-url", PG_URL, *extra]))
+        runs.append(("search-postgresql", ["search_bench.py", "--database-url", PG_URL, *extra]))
     failed = []
     for name, command in runs:
         if args.only and args.only not in name:
