@@ -6,6 +6,7 @@ and the expected best hit in the top 3 for ≥ 90 % of the judged queries. Basel
 ``title LIKE '%…%'`` scan (count and first page, same visibility filter, no facets).
 
     python bench/search_bench.py [--units 1000000] [--quick] [--samples 200] [--database-url postgres://…]
+                                 [--home DIR [--reuse]]
 """
 
 from __future__ import annotations
@@ -284,7 +285,9 @@ def measure_latency(samples: int) -> list[list[object]]:
     from dangan.core.models import User
     from dangan.search.service import SearchRequest, search
 
-    cleared = User.objects.create(username="bench-cleared", role="archivist", clearance="top_secret")
+    cleared, _created = User.objects.get_or_create(
+        username="bench-cleared", defaults={"role": "archivist", "clearance": "top_secret"}
+    )
     users = {"anonymous (公开 + 开放)": AnonymousUser(), "archivist cleared for all": cleared}
     rng = random.Random(5)
     queries = latency_queries(rng, samples)
@@ -372,6 +375,16 @@ def main() -> int:
     parser.add_argument("--database-url", default=None, help="postgres://… (the database is dropped and recreated)")
     parser.add_argument("--quick", action="store_true", help="100,000 units, 100 samples")
     parser.add_argument("--write-queries", action="store_true", help="(re)write bench/search_queries.json")
+    parser.add_argument(
+        "--home",
+        default=None,
+        help="keep the SQLite database in this DANGAN_HOME (default: a new temporary one)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --home: measure again over the catalog loaded by an earlier run (clears the index, reindexes)",
+    )
     args = parser.parse_args()
     if args.write_queries:
         QUERIES_FILE.write_text(
@@ -389,15 +402,23 @@ def main() -> int:
         return 0
     if args.quick:
         args.units, args.samples = 100_000, 100
-    if args.database_url:
+    reuse = args.reuse and args.home is not None
+    if args.database_url and not reuse:
         reset_postgres_database(args.database_url)
-    setup_django(args.database_url)
+    setup_django(args.database_url, args.home)
     from django.db import connection
 
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.search.backends import get_backend
     from dangan.search.service import check_index, reindex_all
 
-    progress(f"loading {args.units:,} units into {connection.vendor} …")
-    load(args.units)
+    if reuse and ArchivalUnit.objects.exists():
+        args.units = ArchivalUnit.objects.count()
+        progress(f"reusing {args.units:,} units in {connection.vendor}; clearing the index …")
+        get_backend().clear()
+    else:
+        progress(f"loading {args.units:,} units into {connection.vendor} …")
+        load(args.units)
     progress("reindex_all …")
     start = time.perf_counter()
     last = [0.0]
