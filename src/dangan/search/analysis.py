@@ -242,7 +242,7 @@ def reload_dictionary() -> None:
 
 # Runs of Chinese characters repeat across titles ("关于", organisation names, "工作的通知") more than titles do.
 _RUN_CACHE_SIZE = 200_000
-_run_cache: dict[str, tuple[str, ...]] = {}
+_run_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # run → (words, n-grams)
 
 
 def _cut(run: str, freq: dict[str, int], log_total: float) -> list[str]:
@@ -281,28 +281,6 @@ def _cut(run: str, freq: dict[str, int], log_total: float) -> list[str]:
     return out
 
 
-def _segment(normalized: str, tokenizer: jieba.Tokenizer) -> list[str]:
-    out: list[str] = []
-    freq = tokenizer.FREQ
-    log_total = log(tokenizer.total)
-    for match in _TOKEN.finditer(normalized):
-        cjk = match.group(1)
-        if cjk is None:
-            out.append(match.group(2))
-        elif len(cjk) == 1:
-            out.append(cjk)
-        elif HMM:
-            out.extend(tokenizer.cut(cjk, HMM=True))
-        else:
-            cut = _run_cache.get(cjk)
-            if cut is None:
-                if len(_run_cache) >= _RUN_CACHE_SIZE:
-                    _run_cache.clear()
-                cut = _run_cache[cjk] = tuple(_cut(cjk, freq, log_total))
-            out.extend(cut)
-    return out
-
-
 # The character n-grams indexed beside the words: every substring of two to four characters of a Chinese run. A term
 # of up to four characters is then one token, a longer one the overlapping four-character pieces that cover it.
 NGRAM_MIN, NGRAM_MAX = 2, 4
@@ -324,17 +302,30 @@ def covering_ngrams(term: str) -> list[str]:
     return [term[i : i + NGRAM_MAX] for i in starts]
 
 
-def _ngrams(normalized: str) -> list[str]:
-    out: dict[str, None] = {}
-    for run in _CJK_RUN.findall(normalized):
-        for piece in ngrams_of(run):
-            out[piece] = None
-    return list(out)
-
-
 def _analyze(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One pass over the runs of the normalised text: a Chinese run's words and n-grams come from the run cache (runs
+    repeat across titles far more than whole titles do), another run is one word."""
     normalized = normalize(text)
-    return tuple(_segment(normalized, _get_tokenizer())), tuple(_ngrams(normalized))
+    tokenizer = _get_tokenizer()
+    words: list[str] = []
+    grams: dict[str, None] = {}
+    for match in _TOKEN.finditer(normalized):
+        cjk = match.group(1)
+        if cjk is None:
+            words.append(match.group(2))
+            continue
+        if len(cjk) == 1:
+            words.append(cjk)
+            continue
+        cached = _run_cache.get(cjk)
+        if cached is None:
+            cut = tokenizer.cut(cjk, HMM=True) if HMM else _cut(cjk, tokenizer.FREQ, log(tokenizer.total))
+            if len(_run_cache) >= _RUN_CACHE_SIZE:
+                _run_cache.clear()
+            cached = _run_cache[cjk] = (tuple(cut), tuple(ngrams_of(cjk)))
+        words.extend(cached[0])
+        grams.update(dict.fromkeys(cached[1]))
+    return tuple(words), tuple(grams)
 
 
 @lru_cache(maxsize=65536)
@@ -358,6 +349,14 @@ def ngrams(text: str) -> list[str]:
     """The character n-grams of ``text`` (``ngrams_of`` each Chinese run), each once, shortest first: a search for
     娄山 finds 娄山关, and 土地整治 finds 农村土地|整治, with one token and no phrase to check."""
     return list(_analysis(text)[1]) if text else []
+
+
+def words_and_ngrams(text: str) -> tuple[list[str], list[str]]:
+    """``words(text)`` and ``ngrams(text)`` at once."""
+    if not text:
+        return [], []
+    w, g = _analysis(text)
+    return list(w), list(g)
 
 
 def index_text(text: str) -> tuple[str, str]:

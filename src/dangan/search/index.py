@@ -106,18 +106,14 @@ def content_hash(texts: dict[str, Any]) -> str:
 
 def analyse(doc_id: int, texts: dict[str, Any]) -> Document:
     """Run the one analyzer over a document's fields."""
-    from .analysis import index_text
+    from .analysis import words_and_ngrams
 
     doc = Document(
         doc_id, content_hash(texts), attrs=tuple(texts.get("attrs", ())), title_length=len(texts.get("title") or "")
     )
     for name in FIELDS:
-        text = texts.get(name) or ""
-        if text:
-            w, g = index_text(text)
-            doc.words[name], doc.ngrams[name] = tokens(w), tokens(g)
-        else:
-            doc.words[name], doc.ngrams[name] = [], []
+        # The analyzer's words and n-grams are runs of letters and digits already: the tokens both engines keep.
+        doc.words[name], doc.ngrams[name] = words_and_ngrams(texts.get(name) or "")
     return doc
 
 
