@@ -39,6 +39,7 @@ def main() -> int:
         ("search-sqlite", ["search_bench.py", *extra]),
         ("preservation", ["preservation_bench.py", *extra]),
         ("bagit", ["bagit_bench.py", *extra]),
+        ("accession", ["accession_bench.py", *extra]),
     ]
     if postgres_answers():
         runs.append(("import-postgresql", ["import_bench.py", "--database-url", PG_URL, *extra]))
