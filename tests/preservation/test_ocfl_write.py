@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from dangan.preservation.ocfl.inventory import INVENTORY_TYPE, Inventory
+from dangan.preservation.ocfl.layout import HashAndIdNTupleLayout, HashedNTupleLayout
 from dangan.preservation.ocfl.root import ObjectNotFound, StorageRoot, StorageRootError, object_id_for
 from dangan.preservation.ocfl.staging import STAGING, TXN_PREFIX, Staging, transaction_name
 from dangan.preservation.ocfl.validation import validate_object, validate_root
@@ -69,21 +70,70 @@ def hard_links(root: StorageRoot) -> list[str]:
     ]
 
 
-def test_initialize_writes_an_ocfl_1_1_root_with_the_0004_layout(root: StorageRoot) -> None:
+def test_initialize_writes_an_ocfl_1_1_root_with_the_0003_layout(root: StorageRoot) -> None:
     base = Path(root.backend.describe())
     assert (base / "0=ocfl_1.1").read_text() == "ocfl_1.1\n"
-    assert json.loads((base / "ocfl_layout.json").read_text())["extension"] == "0004-hashed-n-tuple-storage-layout"
-    config = json.loads((base / "extensions/0004-hashed-n-tuple-storage-layout/config.json").read_text())
+    declared = json.loads((base / "ocfl_layout.json").read_text())
+    assert declared["extension"] == "0003-hash-and-id-n-tuple-storage-layout"
+    assert isinstance(declared["description"], str)
+    config = json.loads((base / "extensions/0003-hash-and-id-n-tuple-storage-layout/config.json").read_text())
     assert config == {
+        "extensionName": "0003-hash-and-id-n-tuple-storage-layout",
+        "digestAlgorithm": "sha256",
+        "tupleSize": 3,
+        "numberOfTuples": 3,
+    }
+    assert not (base / "extensions/0004-hashed-n-tuple-storage-layout").exists()
+    root.initialize()  # idempotent
+    assert validate_root(root.backend).valid
+    assert list(root.objects()) == []
+
+
+def test_a_root_initialised_with_the_0004_layout_keeps_it(tmp_path: Path, make_files: MakeFiles) -> None:
+    """Roots written before 0003 became the default declare 0004: they are read and written as they are."""
+    base = tmp_path / "old"
+    StorageRoot(LocalFilesystemBackend(base)).initialize(HashedNTupleLayout())
+    assert json.loads((base / "ocfl_layout.json").read_text())["extension"] == "0004-hashed-n-tuple-storage-layout"
+    assert json.loads((base / "extensions/0004-hashed-n-tuple-storage-layout/config.json").read_text()) == {
         "extensionName": "0004-hashed-n-tuple-storage-layout",
         "digestAlgorithm": "sha256",
         "tupleSize": 3,
         "numberOfTuples": 3,
         "shortObjectRoot": False,
     }
-    root.initialize()  # idempotent
-    assert validate_root(root.backend).valid
-    assert list(root.objects()) == []
+    root = StorageRoot(LocalFilesystemBackend(base))  # as a new process finds it
+    root.initialize()  # with no layout asked for: the root keeps its own
+    assert root.layout == HashedNTupleLayout()
+    object_id = object_id_for(uuid.uuid4())
+    digest = hashlib.sha256(object_id.encode()).hexdigest()
+    root.write_version(object_id, make_files({"a.txt": b"a"}), {"m.xml": b"<m/>"}, message="v1", **USER)
+    root.write_version(object_id, make_files({"b.txt": b"b"}), {}, message="v2", keep_previous=True, **USER)
+    assert root.object_path(object_id) == f"{digest[:3]}/{digest[3:6]}/{digest[6:9]}/{digest}"
+    assert (base / root.object_path(object_id) / "v2/inventory.json").is_file()
+    assert [o.object_id for o in root.objects()] == [object_id]
+    assert read_all(root, object_id) == {"a.txt": b"a", "b.txt": b"b", "m.xml": b"<m/>"}
+    report = validate_root(root.backend)
+    assert report.valid, report
+    assert not (base / "extensions/0003-hash-and-id-n-tuple-storage-layout").exists()
+    # A root whose initialisation was cut before its declaration is finished with the layout it started with.
+    half = tmp_path / "half"
+    StorageRoot(LocalFilesystemBackend(half)).initialize(HashedNTupleLayout())
+    (half / "0=ocfl_1.1").unlink()
+    with pytest.raises(StorageRootError, match="different layout"):
+        StorageRoot(LocalFilesystemBackend(half)).initialize(HashAndIdNTupleLayout())
+    StorageRoot(LocalFilesystemBackend(half)).initialize()
+    assert (half / "0=ocfl_1.1").is_file()
+    assert StorageRoot(LocalFilesystemBackend(half)).layout == HashedNTupleLayout()
+
+
+def test_a_root_with_a_layout_this_code_does_not_implement_is_refused(tmp_path: Path) -> None:
+    root = StorageRoot(LocalFilesystemBackend(tmp_path / "other"))
+    root.initialize()
+    (tmp_path / "other/ocfl_layout.json").write_text(
+        '{"extension": "0002-flat-direct-storage-layout", "description": ""}'
+    )
+    with pytest.raises(StorageRootError, match="not supported"):
+        StorageRoot(LocalFilesystemBackend(tmp_path / "other")).object_path(uuid.uuid4())
 
 
 def test_a_root_that_is_not_initialized_is_refused(tmp_path: Path) -> None:
@@ -96,7 +146,9 @@ def test_objects_are_found_by_package_uuid_never_by_reference_code(root: Storage
     assert object_id_for(package) == "urn:uuid:6f1c2d4e-8a9b-4c3d-9e0f-112233445566"
     assert object_id_for("URN:UUID:6F1C2D4E-8A9B-4C3D-9E0F-112233445566") == object_id_for(package)
     digest = hashlib.sha256(b"urn:uuid:6f1c2d4e-8a9b-4c3d-9e0f-112233445566").hexdigest()
-    assert root.object_path(package) == f"{digest[:3]}/{digest[3:6]}/{digest[6:9]}/{digest}"
+    assert root.object_path(package) == (
+        f"{digest[:3]}/{digest[3:6]}/{digest[6:9]}/urn%3auuid%3a6f1c2d4e-8a9b-4c3d-9e0f-112233445566"
+    )
     with pytest.raises(ValueError):
         object_id_for("Z109-WS-2023-Y-0001")  # a reference code (档号) is not an object id
 

@@ -1,5 +1,6 @@
 """The OCFL 1.1 storage root: one object per preserved package, found by its stable id (urn:uuid:…) through the
-0004-hashed-n-tuple layout; versions written through staging and an atomic swap; a read API for the application."""
+storage layout the root declares (0003-hash-and-id-n-tuple for new roots, 0004-hashed-n-tuple for roots initialised
+before; see layout.py); versions written through staging and an atomic swap; a read API for the application."""
 
 from __future__ import annotations
 
@@ -19,13 +20,12 @@ from dangan.preservation.ocfl.inventory import (
     Inventory,
     VersionInfo,
 )
-from dangan.preservation.ocfl.layout import LAYOUT_DESCRIPTION, LAYOUT_NAME, HashedNTupleLayout
+from dangan.preservation.ocfl.layout import LAYOUTS, DefaultLayout, StorageLayout, config_path, layout_from_config
 from dangan.preservation.ocfl.staging import RecoveryReport, Staging
 from dangan.preservation.ocfl.writer import Describe, Progress, VersionResult, VersionWriter, WriteError
 from dangan.preservation.storage.backend import StorageBackend, join
 
 LAYOUT_FILE = "ocfl_layout.json"
-LAYOUT_CONFIG = f"extensions/{LAYOUT_NAME}/config.json"
 
 __all__ = [
     "FileInfo",
@@ -88,30 +88,35 @@ class StorageRoot:
         self.durable = durable
         self.workers = workers
         self.staging = Staging(backend)
-        self._layout: HashedNTupleLayout | None = None
+        self._layout: StorageLayout | None = None
 
     def __repr__(self) -> str:
         return f"StorageRoot({self.backend!r})"
 
     # -- the root -------------------------------------------------------------------------------------------------
 
-    def initialize(self, layout: HashedNTupleLayout | None = None) -> None:
-        """Create the storage root (idempotent). The declaration is written last: a root interrupted half-way is not
-        yet an OCFL root, and initialize() finishes it."""
-        layout = layout or HashedNTupleLayout()
+    def initialize(self, layout: StorageLayout | None = None) -> None:
+        """Create the storage root (idempotent), by default with the 0003-hash-and-id-n-tuple layout (sha256, 3 × 3).
+        The declaration is written last: a root interrupted half-way is not yet an OCFL root, and initialize()
+        finishes it (with the layout it had started with, unless another is asked for, which is refused). An
+        initialised root keeps the layout it declares."""
         self.backend.mkdir("", parents=True, exist_ok=True)
         if self.backend.exists(ROOT_DECLARATION):
             self.staging.ensure()
             return
         if any(e.name.startswith("0=") for e in self.backend.list_dir("")):
             raise StorageRootError(f"{self.backend.describe()} declares another OCFL version")
-        if self.backend.exists(LAYOUT_FILE) and self._read_layout() != layout:
-            raise StorageRootError(f"{self.backend.describe()} already has a different layout")
-        self.backend.mkdir(f"extensions/{LAYOUT_NAME}", parents=True, exist_ok=True)
-        self._replace(LAYOUT_CONFIG, json.dumps(layout.config(), indent=2).encode() + b"\n")
+        if self.backend.exists(LAYOUT_FILE):
+            started = self._read_layout()
+            if layout is not None and started != layout:
+                raise StorageRootError(f"{self.backend.describe()} already has a different layout")
+            layout = started
+        layout = layout or DefaultLayout()
+        self.backend.mkdir(f"extensions/{layout.name}", parents=True, exist_ok=True)
+        self._replace(config_path(layout.name), json.dumps(layout.config(), indent=2).encode() + b"\n")
         self._replace(
             LAYOUT_FILE,
-            json.dumps({"extension": LAYOUT_NAME, "description": LAYOUT_DESCRIPTION}, indent=2).encode() + b"\n",
+            json.dumps({"extension": layout.name, "description": layout.description}, indent=2).encode() + b"\n",
         )
         self.staging.ensure()
         if self.durable:
@@ -126,21 +131,30 @@ class StorageRoot:
         self.backend.write_bytes(tmp, data, fsync=self.durable)
         self.backend.rename(tmp, path, replace=True)
 
-    def _read_layout(self) -> HashedNTupleLayout:
+    def _read_layout(self) -> StorageLayout:
+        """The layout ocfl_layout.json names, with the parameters of its config.json (the defaults without one)."""
         try:
             declared = json.loads(self.backend.read_bytes(LAYOUT_FILE))
         except FileNotFoundError:
             raise StorageRootError(f"{self.backend.describe()} has no {LAYOUT_FILE}") from None
-        if declared.get("extension") != LAYOUT_NAME:
-            raise StorageRootError(f"storage layout {declared.get('extension')!r} is not supported")
+        except ValueError as exc:
+            raise StorageRootError(f"{self.backend.describe(LAYOUT_FILE)} is not valid JSON: {exc}") from None
+        name = declared.get("extension") if isinstance(declared, dict) else None
+        if name not in LAYOUTS:
+            raise StorageRootError(f"storage layout {name!r} is not supported (only {', '.join(sorted(LAYOUTS))})")
         try:
-            config = json.loads(self.backend.read_bytes(LAYOUT_CONFIG))
+            config = json.loads(self.backend.read_bytes(config_path(name)))
         except FileNotFoundError:
-            config = {}  # the extension's defaults
-        return HashedNTupleLayout.from_config(config)
+            config = None  # the extension's defaults
+        except ValueError as exc:
+            raise StorageRootError(f"{config_path(name)} is not valid JSON: {exc}") from None
+        try:
+            return layout_from_config(name, config)
+        except (ValueError, TypeError) as exc:
+            raise StorageRootError(f"{config_path(name)} is not a valid {name} configuration: {exc}") from None
 
     @property
-    def layout(self) -> HashedNTupleLayout:
+    def layout(self) -> StorageLayout:
         if self._layout is None:
             if not self.backend.exists(ROOT_DECLARATION):
                 raise StorageRootError(f"{self.backend.describe()} is not an initialized OCFL 1.1 storage root")

@@ -9,7 +9,7 @@ from typing import Any
 
 from dangan.preservation.ocfl.inventory import ROOT_DECLARATION
 from dangan.preservation.ocfl.inventory_check import SPEC_VERSIONS
-from dangan.preservation.ocfl.layout import LAYOUT_NAME, HashedNTupleLayout
+from dangan.preservation.ocfl.layout import LAYOUTS, StorageLayout, config_path, layout_from_config
 from dangan.preservation.ocfl.object_check import DECLARATION_RE, REGISTERED_EXTENSIONS, ObjectValidator
 from dangan.preservation.ocfl.report import Issue, RootValidationReport, Severity, ValidationReport
 from dangan.preservation.storage.backend import Entry, StorageBackend
@@ -95,7 +95,7 @@ def _check_root_declaration(
 
 def _check_layout(
     backend: StorageBackend, entries: dict[str, Entry], report: RootValidationReport
-) -> HashedNTupleLayout | None:
+) -> StorageLayout | None:
     if "ocfl_layout.json" not in entries:
         return None
     try:
@@ -113,15 +113,20 @@ def _check_layout(
     if layout["extension"] not in REGISTERED_EXTENSIONS:
         report.error("E071", f"ocfl_layout.json names {layout['extension']!r}, which is not a registered extension.")
         return None
-    if layout["extension"] != LAYOUT_NAME:
+    name = layout["extension"]
+    if name not in LAYOUTS:
         return None  # a registered layout this code does not implement: the hierarchy is still checked
-    config_path = f"extensions/{LAYOUT_NAME}/config.json"
     try:
-        return HashedNTupleLayout.from_config(json.loads(backend.read_bytes(config_path)))
+        config = json.loads(backend.read_bytes(config_path(name)))
     except FileNotFoundError:
-        return HashedNTupleLayout()
+        config = None  # the extension's defaults
+    except (ValueError, UnicodeDecodeError) as exc:
+        report.error("E070", f"{config_path(name)} is not valid JSON: {exc}.")
+        return None
+    try:
+        return layout_from_config(name, config)
     except (ValueError, TypeError) as exc:
-        report.error("E070", f"{config_path} is not a valid {LAYOUT_NAME} configuration: {exc}.")
+        report.error("E070", f"{config_path(name)} is not a valid {name} configuration: {exc}.")
         return None
 
 
