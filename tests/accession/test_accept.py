@@ -141,13 +141,14 @@ def test_an_unperformed_virus_scan_needs_an_override_in_the_audit_log(
 
 
 def test_an_interrupted_acceptance_resumes_without_duplicates(
-    accession_env: dict[str, Path], make_sip: Any, fonds: Any, monkeypatch: pytest.MonkeyPatch
+    accession_env: dict[str, Path], make_sip: Any, fonds: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     from dangan.accession.actions import accepting
 
     transfer = do_receive(None, make_sip(default_items(3)))
     do_check(None, transfer)
-    real = accepting.do_preserve
+    settings.ACCESSION_BATCH = 1  # a batch per item: the second one fails
+    real = accepting.do_preserve_many
     calls = {"n": 0}
 
     def crash_on_second(*args: Any, **kwargs: Any) -> Any:
@@ -156,14 +157,14 @@ def test_an_interrupted_acceptance_resumes_without_duplicates(
             raise OSError("disk went away")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(accepting, "do_preserve", crash_on_second)
+    monkeypatch.setattr(accepting, "do_preserve_many", crash_on_second)
     with pytest.raises(OSError):
         do_accept(None, transfer)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.ACCEPTING
     assert ArchivalUnit.objects.count() == 3  # the catalog went in whole
     assert PreservedPackage.objects.count() == 1
-    monkeypatch.setattr(accepting, "do_preserve", real)
+    monkeypatch.setattr(accepting, "do_preserve_many", real)
     do_accept(None, transfer)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.ACCEPTED

@@ -3,8 +3,8 @@
 The order of ``do_accept``, each step safe to resume after a crash: (1) the status 入库中 with the override of an
 unperformed virus scan, if any, in the audit log; (2) ONE transaction: the catalog rows through the catalog
 import's own write path, a TransferItem per row (the ledger), the link to the import batch — so the catalog gets all
-the transfer's units or none; (3) each item's files preserved with ``do_preserve`` (storage first, rerun-safe) and
-its ledger row marked; (4) the status 已接收. A rerun skips what is done. Nothing reaches the catalog or the storage
+the transfer's units or none; (3) the items' files preserved with ``do_preserve_many``, ACCESSION_BATCH items at a time
+(storage first, one sync and one transaction per batch, rerun-safe), then their ledger rows marked; (4) the status 已接收. A rerun skips what is done. Nothing reaches the catalog or the storage
 before (2), which only a transfer that passed the check reaches: a rejected or returned transfer writes neither.
 """
 
@@ -33,7 +33,7 @@ from dangan.catalog.actions.import_write import insert_plan
 from dangan.catalog.models import ArchivalUnit, ImportBatch
 from dangan.catalog.policy import visible_classifications
 from dangan.core.audit import log
-from dangan.preservation.actions.preserving import do_preserve
+from dangan.preservation.actions.preserving import do_preserve_many
 from dangan.preservation.store import CONTENT_PREFIX
 
 from .checking import effective_verdict
@@ -256,32 +256,49 @@ def accession_workers(workers: int | None) -> int:
     return max(1, workers or int(getattr(settings, "ACCESSION_WORKERS", 2)))
 
 
+def accession_batch() -> int:
+    """Items preserved together (one storage sync, one transaction): DANGAN_ACCESSION_BATCH, default 200."""
+    return max(1, int(getattr(settings, "ACCESSION_BATCH", 200)))
+
+
 def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, workers: int | None) -> None:
-    pending = list(
-        TransferItem.objects.filter(transfer=transfer, preserved=False).select_related("unit").order_by("row")
-    )
+    pending = list(TransferItem.objects.filter(transfer=transfer, preserved=False).order_by("row"))
     total = TransferItem.objects.filter(transfer=transfer).exclude(files=[]).count()
     done = [total - len(pending)]
     data = Path(transfer.bag_path) / "data"
     message = _("接收入库：移交 %(transfer)s") % {"transfer": transfer}
     lock = threading.Lock()
-
-    def preserve(item: TransferItem) -> None:
-        if item.unit is None:
+    for item in pending:
+        if item.unit_id is None:
             raise ValidationError(
                 _("第 %(row)d 行（%(code)s）在目录中找不到") % {"row": item.row, "code": item.reference_code}
             )
-        unit = ArchivalUnit.objects.select_related("fonds", "category", "parent").get(pk=item.unit_id)
-        mapping = {logical: data / source for source, logical in logical_paths(item.files).items()}
-        do_preserve(actor, unit, mapping, message=message, operator=actor_name(actor))
-        TransferItem.objects.filter(pk=item.pk).update(preserved=True, updated=timezone.now())
-        Transfer.objects.filter(pk=transfer.pk).update(preserved_items=F("preserved_items") + 1)
+    size = accession_batch()
+    batches = [pending[i : i + size] for i in range(0, len(pending), size)]
+
+    def preserve(batch: list[TransferItem]) -> None:
+        units = ArchivalUnit.objects.select_related("fonds", "category", "parent").in_bulk([i.unit_id for i in batch])
+        do_preserve_many(
+            actor,
+            [
+                (
+                    units[item.unit_id],
+                    {logical: data / source for source, logical in logical_paths(item.files).items()},
+                    message,
+                )
+                for item in batch
+            ],
+            operator=actor_name(actor),
+        )
+        with transaction.atomic():
+            TransferItem.objects.filter(pk__in=[i.pk for i in batch]).update(preserved=True, updated=timezone.now())
+            Transfer.objects.filter(pk=transfer.pk).update(preserved_items=F("preserved_items") + len(batch))
         with lock:
-            done[0] += 1
+            done[0] += len(batch)
             if progress:
                 progress("长期保存", done[0], total)
 
-    run_parallel(pending, preserve, accession_workers(workers))
+    run_parallel(batches, preserve, accession_workers(workers))
 
 
 def run_parallel(items: list[Any], function: Callable[[Any], None], workers: int) -> None:

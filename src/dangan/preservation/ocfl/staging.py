@@ -150,11 +150,13 @@ class Staging:
             return None
         return data if isinstance(data, dict) and isinstance(data.get("object_path"), str) else None
 
-    def write_journal(self, txn: str, data: dict[str, str]) -> None:
+    def write_journal(self, txn: str, data: dict[str, str], *, durable: bool = True) -> None:
+        """durable=False: the caller makes it durable (a sync of the whole root) before anything relies on it."""
         tmp = join(txn, JOURNAL + ".tmp")
-        self.backend.write_bytes(tmp, json.dumps(data, ensure_ascii=False).encode(), fsync=True)
+        self.backend.write_bytes(tmp, json.dumps(data, ensure_ascii=False).encode(), fsync=durable)
         self.backend.rename(tmp, join(txn, JOURNAL), replace=True)
-        self.backend.fsync(txn)
+        if durable:
+            self.backend.fsync(txn)
 
     def retire(self, txn: str) -> None:
         """Rename a finished transaction out of the way (atomic), then delete it (which may be interrupted)."""

@@ -130,6 +130,8 @@ class VersionWriter:
         self.workers = workers
         self.txn = join(STAGING, transaction_name(object_path))
         self.new_root = join(self.txn, NEW)
+        self._pending: VersionResult | None = None  # prepared, not yet committed
+        self._exists = False
 
     # -- the whole write ------------------------------------------------------------------------------------------
 
@@ -148,51 +150,87 @@ class VersionWriter:
         skip_if_unchanged: bool,
         describe: Describe | None = None,
     ) -> VersionResult:
-        _check_inputs(files, metadata, message, user_name, created)
         with self.staging.locked(self.object_path):
-            crash_point("ocfl.locked")
+            head = self.prepare(
+                files,
+                metadata,
+                message=message,
+                user_name=user_name,
+                user_address=user_address,
+                created=created,
+                progress=progress,
+                keep_previous=keep_previous,
+                remove=remove,
+                skip_if_unchanged=skip_if_unchanged,
+                describe=describe,
+            )
+            return head if head is not None else self.commit()
+
+    def prepare(
+        self,
+        files: Mapping[str, Path],
+        metadata: Mapping[str, bytes],
+        *,
+        message: str,
+        user_name: str,
+        user_address: str | None,
+        created: datetime | None,
+        progress: Progress | None,
+        keep_previous: bool,
+        remove: Iterable[str],
+        skip_if_unchanged: bool,
+        describe: Describe | None = None,
+    ) -> VersionResult | None:
+        """The first half of a write, the caller holding the object's lock: the complete new object root in staging
+        (not yet durable). Returns the head when it already has this state (nothing to commit), else None: then
+        commit() — or, for a batch, journal(), one sync for all, swap(), one sync, retire() — finishes it."""
+        _check_inputs(files, metadata, message, user_name, created)
+        crash_point("ocfl.locked")
+        self.staging.recover_transaction(transaction_name(self.object_path))
+        current = self._current_inventory()
+        previous_state = current.state() if current is not None else {}
+        carried: dict[str, str] = {}
+        if keep_previous:
+            dropped = set(remove) | set(files) | set(metadata)
+            carried = {p: d for p, d in previous_state.items() if p not in dropped}
+        clash = conflicting_paths([*carried, *files, *metadata])
+        if clash:
+            raise WriteError(f"logical path {clash[0]!r} is a file and also a directory of {clash[1]!r}")
+
+        version = self._next_version(current)
+        content_dir = current.content_directory if current is not None else DEFAULT_CONTENT_DIRECTORY
+        self.backend.mkdir(self.txn, parents=True)
+        crash_point("ocfl.staging-created")
+        try:
+            return self._build(
+                current,
+                previous_state,
+                carried,
+                version,
+                content_dir,
+                files,
+                metadata,
+                progress,
+                message=message,
+                user_name=user_name,
+                user_address=user_address,
+                created=created,
+                skip_if_unchanged=skip_if_unchanged,
+                describe=describe,
+            )
+        except BaseException:
+            self.undo()
+            raise
+
+    def undo(self) -> None:
+        """After an error (not a kill): undo now rather than at the next write. Staging goes; if the fallback swap had
+        moved the old object aside, it comes back. The caller holds the object's lock."""
+        try:
             self.staging.recover_transaction(transaction_name(self.object_path))
-            current = self._current_inventory()
-            previous_state = current.state() if current is not None else {}
-            carried: dict[str, str] = {}
-            if keep_previous:
-                dropped = set(remove) | set(files) | set(metadata)
-                carried = {p: d for p, d in previous_state.items() if p not in dropped}
-            clash = conflicting_paths([*carried, *files, *metadata])
-            if clash:
-                raise WriteError(f"logical path {clash[0]!r} is a file and also a directory of {clash[1]!r}")
+        except Exception:  # the original error matters more; recover() will retry
+            logger.exception("OCFL: could not clean up %s", self.txn)
 
-            version = self._next_version(current)
-            content_dir = current.content_directory if current is not None else DEFAULT_CONTENT_DIRECTORY
-            self.backend.mkdir(self.txn, parents=True)
-            crash_point("ocfl.staging-created")
-            try:
-                return self._build_and_swap(
-                    current,
-                    previous_state,
-                    carried,
-                    version,
-                    content_dir,
-                    files,
-                    metadata,
-                    progress,
-                    message=message,
-                    user_name=user_name,
-                    user_address=user_address,
-                    created=created,
-                    skip_if_unchanged=skip_if_unchanged,
-                    describe=describe,
-                )
-            except BaseException:
-                # An error (not a kill): undo now rather than at the next write. Staging goes; if the fallback
-                # swap had moved the old object aside, it comes back.
-                try:
-                    self.staging.recover_transaction(transaction_name(self.object_path))
-                except Exception:  # the original error matters more; recover() will retry
-                    logger.exception("OCFL: could not clean up %s", self.txn)
-                raise
-
-    def _build_and_swap(
+    def _build(
         self,
         current: Inventory | None,
         previous_state: dict[str, str],
@@ -209,7 +247,7 @@ class VersionWriter:
         created: datetime | None,
         skip_if_unchanged: bool,
         describe: Describe | None = None,
-    ) -> VersionResult:
+    ) -> VersionResult | None:
         content_root = join(self.new_root, version, content_dir)
         staged = self._stage_content(files, metadata, content_root, progress)
         if describe is not None:
@@ -242,25 +280,57 @@ class VersionWriter:
         crash_point("ocfl.inventory-written")
         self._link_current(current)
         crash_point("ocfl.staging-complete")
-        if self.durable:
-            self.backend.sync()
-        crash_point("ocfl.staging-synced")
-        self.staging.write_journal(
-            self.txn, {"object_path": self.object_path, "object_id": self.object_id, "version": version}
-        )
-        crash_point("ocfl.journal-written")
-        self._swap(exists=current is not None)
-        crash_point("ocfl.swapped")
-        if self.durable:
-            self.backend.fsync(parent(self.object_path))
-        crash_point("ocfl.swap-synced")
-        self.staging.retire(self.txn)
-        crash_point("ocfl.cleaned")
         kept = {p for paths in data["manifest"].values() for p in paths}
         written = sum(s.digests.size for s in staged if f"{version}/{content_dir}/{s.logical_path}" in kept)
-        return VersionResult(
+        self._pending = VersionResult(
             self.object_id, self.object_path, version, True, inventory, new_files, deduplicated, written
         )
+        self._exists = current is not None
+        return None
+
+    def commit(self) -> VersionResult:
+        """The second half of a write after prepare(): make staging durable, journal, swap in, make the swap durable,
+        clean up."""
+        try:
+            if self.durable:
+                self.backend.sync()
+            crash_point("ocfl.staging-synced")
+            self.journal(durable=True)
+            crash_point("ocfl.journal-written")
+            self.swap()
+            if self.durable:
+                self.backend.fsync(parent(self.object_path))
+            crash_point("ocfl.swap-synced")
+            return self.retire()
+        except BaseException:
+            self.undo()
+            raise
+
+    def journal(self, *, durable: bool) -> None:
+        """Name the object path in the transaction. durable=False leaves it to a sync of the caller's, which must come
+        before swap()."""
+        self.staging.write_journal(
+            self.txn,
+            {"object_path": self.object_path, "object_id": self.object_id, "version": self._prepared.version},
+            durable=durable,
+        )
+
+    def swap(self) -> None:
+        """Swap the new object root in: staging and the journal must be durable by now."""
+        self._swap(exists=self._exists)
+        crash_point("ocfl.swapped")
+
+    def retire(self) -> VersionResult:
+        """Remove the transaction (and the old object root in it); the swap must be durable by now."""
+        self.staging.retire(self.txn)
+        crash_point("ocfl.cleaned")
+        return self._prepared
+
+    @property
+    def _prepared(self) -> VersionResult:
+        if self._pending is None:
+            raise WriteError("no version prepared")
+        return self._pending
 
     # -- steps ----------------------------------------------------------------------------------------------------
 
