@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import threading
 from typing import Any
@@ -87,9 +88,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _warm_up_search() -> None:
+    """Load the segmenter and the search index's in-memory columns before the first search asks (a few seconds
+    for a million units), in a thread of its own so that the server answers meanwhile."""
+    from django.db import connection
+
     from dangan.search.analysis import words
+    from dangan.search.columns import current
 
     words("遵义会议档案")
+    try:
+        current()
+    except Exception as exc:  # the first search loads them instead, and reports what is wrong
+        logging.getLogger(__name__).warning("Search columns not loaded at start: %s", exc)
+    finally:
+        connection.close()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
