@@ -1,8 +1,8 @@
 """PostgreSQL: one tsvector per unit written as a literal from the analyser's tokens (no parser in between), GIN
-index. The character n-grams are ``g|`` lexemes beside the words; every field a query may name carries
-prefixed copies of its tokens (``t|遵义``, ``r|g|张三``), so that matching, field filters and the title tier are GIN
-lookups with nothing to recheck. Weights (A title words, B other words, C title n-grams, D other n-grams) rank the
-candidates of a page with ts_rank."""
+index. Each lexeme carries its field's prefix, and the character n-grams a ``g|`` after it (``t|遵义``, ``r|g|张三``),
+stored once: matching (an OR over the fields), field filters and the title tier are GIN lookups with nothing to
+recheck. Weights (A title words, B other words, C title n-grams, D other n-grams) rank the candidates of a page
+with ts_rank."""
 
 from __future__ import annotations
 
@@ -16,7 +16,16 @@ from .base import INDEX_TABLE, Backend, ScoredTerm, parse_ids
 
 TSV_TABLE = "search_unit_tsv"  # unit_id, document: the tsvector out of line, heap rows narrow (migration 0004)
 GIN_INDEX = "search_unit_tsv_document"
-PREFIX = {"title": "t", "responsible": "r", "reference_code": "c", "document_number": "n", "subjects": "s"}
+# Every lexeme carries its field's prefix (``t|遵义``, ``r|g|张三``): stored once, found per field or in any field
+# (an OR over the prefixes), with nothing to recheck in the stored tsvectors.
+PREFIX = {
+    "title": "t",
+    "responsible": "r",
+    "reference_code": "c",
+    "document_number": "n",
+    "subjects": "s",
+    "body": "b",
+}
 WEIGHT = {(True, "w"): "A", (False, "w"): "B", (True, "g"): "C", (False, "g"): "D"}
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
 _MAX_POS = 16383
@@ -32,13 +41,9 @@ def tsvector_literal(doc: Document) -> str:
     for name in FIELDS:
         for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.ngrams.get(name, []))):
             weight = WEIGHT[(name == "title", kind)]
-            prefix = PREFIX.get(name)
+            prefix = PREFIX[name] + ("|g|" if kind == "g" else "|")
             for tok in toks:
-                lexeme = f"g|{tok}" if kind == "g" else tok
-                p = f"{min(pos, _MAX_POS)}{weight}"
-                positions.setdefault(lexeme, []).append(p)
-                if prefix:
-                    positions.setdefault(f"{prefix}|{lexeme}", []).append(p)
+                positions.setdefault(prefix + tok, []).append(f"{min(pos, _MAX_POS)}{weight}")
                 pos += 1
             pos += 1  # a gap, so that no phrase spans two fields, or words and n-grams
     return " ".join(f"{_quote(lex)}:{','.join(ps[:256])}" for lex, ps in positions.items())
@@ -121,11 +126,13 @@ class PostgresBackend(Backend):
             cur.execute(f"TRUNCATE {INDEX_TABLE}, {TSV_TABLE}")
 
     def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
-        lexemes = [f"g|{t}" for t in toks] if grams else toks
-        if field is not None:
-            lexemes = [f"{PREFIX[field]}|{t}" for t in lexemes]
+        kind = "|g|" if grams else "|"
         # Plain GIN lookups: no weight to recheck in the stored tsvectors (only a phrase of several words is).
-        return "(" + " <-> ".join(_quote(t) for t in lexemes) + ")"
+        options = [
+            "(" + " <-> ".join(_quote(PREFIX[name] + kind + t) for t in toks) + ")"
+            for name in ([field] if field is not None else FIELDS)
+        ]
+        return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
 
     def or_(self, parts: list[str]) -> str:
         return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
