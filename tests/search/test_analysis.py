@@ -149,7 +149,7 @@ def test_segmenter_does_not_use_the_global_jieba_instance() -> None:
 
 
 def test_analyzer_version_is_a_string() -> None:
-    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION.startswith("5.")
+    assert isinstance(ANALYZER_VERSION, str) and ANALYZER_VERSION.startswith("6.")
 
 
 def test_dictionary_file_is_well_formed() -> None:

@@ -23,7 +23,7 @@ DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
 ARCHIVAL_DICTIONARY = DICTIONARY_DIR / "archival.txt"
 
 # Bump the number when the analysis changes; the hash follows the shipped dictionary by itself.
-ANALYZER_VERSION: str = "5." + hashlib.sha1(ARCHIVAL_DICTIONARY.read_bytes()).hexdigest()[:8]
+ANALYZER_VERSION: str = "6." + hashlib.sha1(ARCHIVAL_DICTIONARY.read_bytes()).hexdigest()[:8]
 
 # Precise mode without the HMM: the HMM guesses "new words" from context, so the same name would be cut one way in
 # a title and another way in the query box; the archival dictionary and the bigram column give the recall instead.

@@ -1,8 +1,8 @@
 """PostgreSQL: one tsvector per unit written as a literal from the analyser's tokens (no parser in between), GIN
-index. Each lexeme carries its field's prefix, and the character n-grams a ``g|`` after it (``t|遵义``, ``r|g|张三``),
-stored once: matching (an OR over the fields), field filters and the title tier are GIN lookups with nothing to
-recheck. Weights (A title words, B other words, C title n-grams, D other n-grams) rank the candidates of a page
-with ts_rank."""
+index. The title's lexemes carry ``t|``, the other fields' are plain, the fields a query may name also carry a
+prefixed copy (``r|张三``), and the character n-grams a ``g|`` before the token: matching (plain or ``t|``), field
+filters and the title tier are GIN lookups with nothing to recheck. Weights (A title words, B other words, C title
+n-grams, D other n-grams) rank the candidates of a page with ts_rank."""
 
 from __future__ import annotations
 
@@ -16,16 +16,11 @@ from .base import INDEX_TABLE, Backend, ScoredTerm, parse_ids
 
 TSV_TABLE = "search_unit_tsv"  # unit_id, document: the tsvector out of line, heap rows narrow (migration 0004)
 GIN_INDEX = "search_unit_tsv_document"
-# Every lexeme carries its field's prefix (``t|遵义``, ``r|g|张三``): stored once, found per field or in any field
-# (an OR over the prefixes), with nothing to recheck in the stored tsvectors.
-PREFIX = {
-    "title": "t",
-    "responsible": "r",
-    "reference_code": "c",
-    "document_number": "n",
-    "subjects": "s",
-    "body": "b",
-}
+# The title's lexemes carry ``t|`` (found alone for the title tier and 题名:), the other fields' are plain, and the
+# fields a query may name also carry a prefixed copy (``r|张三``); n-grams have ``g|`` before the token. Any-field
+# matching is then an OR of two lookups (plain and ``t|``), with nothing to recheck in the stored tsvectors.
+TITLE_PREFIX = "t"
+PREFIX = {"responsible": "r", "reference_code": "c", "document_number": "n", "subjects": "s"}
 WEIGHT = {(True, "w"): "A", (False, "w"): "B", (True, "g"): "C", (False, "g"): "D"}
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
 _MAX_POS = 16383
@@ -41,9 +36,14 @@ def tsvector_literal(doc: Document) -> str:
     for name in FIELDS:
         for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.ngrams.get(name, []))):
             weight = WEIGHT[(name == "title", kind)]
-            prefix = PREFIX[name] + ("|g|" if kind == "g" else "|")
+            kind_prefix = "g|" if kind == "g" else ""
+            prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
+            copy = f"{PREFIX[name]}|{kind_prefix}" if name in PREFIX else None
             for tok in toks:
-                positions.setdefault(prefix + tok, []).append(f"{min(pos, _MAX_POS)}{weight}")
+                p = f"{min(pos, _MAX_POS)}{weight}"
+                positions.setdefault(prefix + tok, []).append(p)
+                if copy:
+                    positions.setdefault(copy + tok, []).append(p)
                 pos += 1
             pos += 1  # a gap, so that no phrase spans two fields, or words and n-grams
     return " ".join(f"{_quote(lex)}:{','.join(ps[:256])}" for lex, ps in positions.items())
@@ -126,13 +126,17 @@ class PostgresBackend(Backend):
             cur.execute(f"TRUNCATE {INDEX_TABLE}, {TSV_TABLE}")
 
     def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
-        kind = "|g|" if grams else "|"
+        kind = "g|" if grams else ""
+
+        def chain(prefix: str) -> str:
+            return "(" + " <-> ".join(_quote(prefix + kind + t) for t in toks) + ")"
+
         # Plain GIN lookups: no weight to recheck in the stored tsvectors (only a phrase of several words is).
-        options = [
-            "(" + " <-> ".join(_quote(PREFIX[name] + kind + t) for t in toks) + ")"
-            for name in ([field] if field is not None else FIELDS)
-        ]
-        return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
+        if field == "title":
+            return chain(f"{TITLE_PREFIX}|")
+        if field is not None:
+            return chain(f"{PREFIX[field]}|")
+        return "(" + chain("") + " | " + chain(f"{TITLE_PREFIX}|") + ")"
 
     def or_(self, parts: list[str]) -> str:
         return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
