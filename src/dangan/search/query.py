@@ -516,6 +516,16 @@ def parse_query(q: str) -> ParsedQuery:
 # --- description --------------------------------------------------------------------------------------------
 
 
+def positive_terms(node: Node | None) -> list[Term]:
+    """The terms of ``node`` that a hit matched, in query order: all but those under a NOT (what ranking and
+    highlighting weigh)."""
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, And | Or):
+        return [term for part in node.parts for term in positive_terms(part)]
+    return []
+
+
 def _describe_node(node: Node, inside: bool = False) -> str:
     if isinstance(node, Term):
         quoted = f"“{node.text}”"

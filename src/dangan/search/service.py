@@ -343,24 +343,9 @@ def _year_buckets(years: Counter) -> list[FacetValue]:
 def _positive_terms(node: Any) -> list[tuple[str | None, str]]:
     """(field, normalised text) of the terms a hit matched: all but those under a NOT."""
     from .analysis import normalize
-    from .query import And, Not, Or, Term
+    from .query import positive_terms
 
-    out: list[tuple[str | None, str]] = []
-
-    def walk(n: Any) -> None:
-        if isinstance(n, Term):
-            text = normalize(n.text)
-            if text:
-                out.append((n.field, text))
-        elif isinstance(n, And | Or):
-            for p in n.parts:
-                walk(p)
-        elif isinstance(n, Not):
-            return
-
-    if node is not None:
-        walk(node)
-    return out
+    return [(term.field, text) for term in positive_terms(node) if (text := normalize(term.text))]
 
 
 def _normalized_chars(text: str) -> str:

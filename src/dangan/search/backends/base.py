@@ -140,23 +140,13 @@ class ScoredTerm:
 
 def scored_terms(root: Any) -> list[ScoredTerm]:
     """The positive terms of a query tree (those under a NOT do not make a hit better)."""
-    from ..query import And, Not, Or, Term
+    from ..query import positive_terms
 
     out: list[ScoredTerm] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Term):
-            found = term_tokens(node.text)
-            if found is not None:
-                out.append(ScoredTerm(node.field, tuple(found[0]), tuple(found[1] or ())))
-        elif isinstance(node, And | Or):
-            for part in node.parts:
-                walk(part)
-        elif isinstance(node, Not):
-            return
-
-    if root is not None:
-        walk(root)
+    for term in positive_terms(root):
+        found = term_tokens(term.text)
+        if found is not None:
+            out.append(ScoredTerm(term.field, tuple(found[0]), tuple(found[1] or ())))
     return out
 
 
