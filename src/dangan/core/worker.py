@@ -8,6 +8,8 @@ import os
 import socket
 import threading
 
+from dangan.utilities.processes import process_alive
+
 from .schedule import run_due_jobs, start_scheduler
 
 logger = logging.getLogger("dangan.worker")
@@ -58,16 +60,6 @@ def start_inprocess_worker() -> threading.Thread | None:
     return thread
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def recover_interrupted_tasks() -> int:
     """Tasks left RUNNING by a worker of this host that has died (crash, kill -9) are queued again.
 
@@ -81,7 +73,7 @@ def recover_interrupted_tasks() -> int:
     for result in DBTaskResult.objects.filter(status="RUNNING"):
         worker_id = (result.worker_ids or [""])[-1]
         name, _, rest = worker_id.rpartition("-")[0].rpartition("-")
-        if name != host or not rest.isdigit() or _alive(int(rest)):
+        if name != host or not rest.isdigit() or process_alive(int(rest)):
             continue
         DBTaskResult.objects.filter(pk=result.pk, status="RUNNING").update(status="READY", started_at=None)
         requeued += 1

@@ -46,6 +46,7 @@ from dangan.preservation.premis import (
 )
 from dangan.preservation.storage.backend import join
 from dangan.preservation.store import object_id_for, storage_root
+from dangan.utilities.processes import process_alive
 
 from .indexing import event_row, index_object, package_uuid_of
 from .preserving import _agents
@@ -84,13 +85,7 @@ def _owner_alive(owner: str, updated: Any) -> bool:
     pid = int(pid_text)
     if pid == os.getpid():
         return thread_text.isdigit() and any(t.ident == int(thread_text) for t in threading.enumerate())
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 # ---------------------------------------------------------------- starting a run
