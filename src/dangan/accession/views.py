@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +30,7 @@ from .report_pdf import FontMissing, render_report_pdf
 
 ACCESSION = Capability.ACCESSION
 STEPS = [TransferStatus.RECEIVED, TransferStatus.CHECKING, TransferStatus.ACCEPTING, TransferStatus.ACCEPTED]
+UPLOAD_CHUNK = 8 * 1024 * 1024  # bytes per PUT from the upload page; settings.ACCESSION_UPLOAD_CHUNK overrides it
 
 
 @capability_required(ACCESSION)
@@ -69,7 +71,8 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
                 queue_check(request.user, transfer)
                 messages.success(request, _("已登记，正在进行四性检测。"))
                 return redirect("accession:transfer_detail", uuid=transfer.uuid)
-    return render(request, "accession/transfer_new.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "chunk_size": getattr(settings, "ACCESSION_UPLOAD_CHUNK", UPLOAD_CHUNK)}
+    return render(request, "accession/transfer_new.html", context, status=400 if form.errors else 200)
 
 
 def queue_check(user: Any, transfer: Transfer) -> None:
