@@ -237,3 +237,55 @@ def test_a_valid_package_passes_every_automatic_item(accession_env: dict[str, Pa
     assert {code for code, r in results.items() if r == CheckResult.FAIL} == set()
     assert results["YJ-4-2"] == CheckResult.PASS and results["YJ-2-8"] == CheckResult.PASS
     assert os.path.isdir(run.context.scan.database)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_target_database_that_cannot_answer_fails_yj_3_2_and_blocks_acceptance(
+    accession_env: dict[str, Path], make_sip: Any, fonds: Any, archivist: Any
+) -> None:
+    """YJ-3-2 on a real failure: the catalog table of the target database is not there while the package is checked
+    (as in a database not migrated, or one the check may not read), so the trial import raises in the real planner.
+    The table is renamed away for the check only (autocommit, so this works on SQLite and PostgreSQL alike)."""
+    from django.core.exceptions import ValidationError
+    from django.db import connection
+
+    from dangan.accession.actions.accepting import do_accept
+    from dangan.accession.actions.checking import do_check, report_to_dict
+    from dangan.accession.actions.receiving import do_receive
+    from dangan.accession.choices import TransferStatus, Verdict
+    from dangan.catalog.models import ArchivalUnit, ImportBatch
+    from dangan.preservation.models import PreservedPackage
+
+    transfer = do_receive(archivist, make_sip(items(2)))
+    table = ArchivalUnit._meta.db_table
+    hidden = f"{table}_away"
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {quote(table)} RENAME TO {quote(hidden)}")
+    try:
+        report = do_check(archivist, transfer)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {quote(hidden)} RENAME TO {quote(table)}")
+
+    data = report_to_dict(report)
+    item = next(i for i in data["items"] if i["code"] == "YJ-3-2")
+    assert item["result"] == CheckResult.FAIL and item["summary"] == "目标数据库未能应答", item
+    assert len(item["evidence"]) == 1 and table in item["evidence"][0]["message"], item["evidence"]
+    # The row-level items could not be judged without the trial import, and say so rather than pass.
+    title_length = next(i for i in data["items"] if i["code"] == "YJ-1-2")
+    assert title_length["result"] == CheckResult.NOT_PERFORMED and "见 YJ-3-2" in title_length["summary"]
+    assert report.verdict == Verdict.FAIL
+
+    with pytest.raises(ValidationError, match="YJ-3-2"):
+        do_accept(archivist, transfer, override_reason="测试")
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.CHECKING
+    assert not ArchivalUnit.objects.exists()
+    assert not ImportBatch.objects.exists()
+    assert not PreservedPackage.objects.exists()
+    assert list(accession_env["storage"].rglob("0=ocfl_object_1.1")) == []
+
+    # With the table back, checking again passes the item: the failure was the database, not the package.
+    again = do_check(archivist, transfer)
+    assert again.items.get(code="YJ-3-2").result == CheckResult.PASS
