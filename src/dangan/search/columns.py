@@ -76,9 +76,20 @@ def _select(where: str) -> str:
     )
 
 
-# unit_id, fonds, category, retention, classification, openness, level, year, date, title_length, seq
-_FIELDS = ("fonds", "category", "retention", "classification", "openness", "level", "year", "date", "title_length")
-_DTYPES = (np.int32, np.int32, np.uint8, np.uint8, np.uint8, np.uint8, np.int16, np.int32, np.int32)
+# unit_id, then the columns below, in this order (seq last)
+_FIELDS = (
+    "fonds",
+    "category",
+    "retention",
+    "classification",
+    "openness",
+    "level",
+    "year",
+    "date",
+    "title_length",
+    "seq",
+)
+_DTYPES = (np.int32, np.int32, np.uint8, np.uint8, np.uint8, np.uint8, np.int16, np.int32, np.int32, np.int64)
 
 
 class Columns:
@@ -99,6 +110,7 @@ class Columns:
         self.year: np.ndarray
         self.date: np.ndarray
         self.title_length: np.ndarray
+        self.seq: np.ndarray  # the generation that wrote each row
 
     def _grow(self, max_id: int) -> None:
         if max_id < self.size:
@@ -123,6 +135,10 @@ class Columns:
         for n, name in enumerate(_FIELDS, 1):
             getattr(self, name)[ids] = data[:, n]
         return int(data[:, -1].max())
+
+    def changed_since(self, generation: int) -> np.ndarray:
+        """The ids whose index rows were written after ``generation`` (ascending)."""
+        return np.flatnonzero(self.seq > generation).astype(np.int64)
 
     # Questions ---------------------------------------------------------------------------------------------------
 

@@ -181,7 +181,12 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
         if expression is None:
             return done()
     cols = columns.current()
-    matched = backend.match_ids(expression) if root is not None else np.flatnonzero(cols.fonds).astype(np.int64)
+    if root is None:
+        matched = np.flatnonzero(cols.fonds).astype(np.int64)
+    else:
+        matched = backend.match(root, cols)
+        if matched is None:
+            return done()
     ids = cols.visible(matched, rule)
     filters = _filters(request, parsed.date_range)
     if filters is None:
@@ -251,8 +256,7 @@ def _by_relevance(
     if len(ids) <= limit:
         candidates = ids
     else:
-        title_expression = backend.compile(root, title_only=True)
-        tier = backend.match_ids(title_expression) if title_expression is not None else None
+        tier = backend.match(root, cols, title_only=True)
         candidates = cols.best_by_title(ids, tier, limit)
     scores = backend.score(scored_terms(root), candidates.tolist())
     ordered = sorted(candidates.tolist(), key=lambda i: (-scores.get(i, 0.0), i))[offset:wanted]

@@ -123,6 +123,12 @@ class Backend:
         """The ids of every document matching ``expression`` (in no set order)."""
         raise NotImplementedError
 
+    def match(self, root: Any, cols: Any, *, title_only: bool = False) -> np.ndarray | None:
+        """The ids of every document matching the query tree ``root`` (None: it can match nothing); ``cols`` are
+        the in-memory columns the search reads (``search.columns``). One match expression by default."""
+        expression = self.compile(root, title_only=title_only)
+        return None if expression is None else self.match_ids(expression)
+
     def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
         """A relevance score for each of ``ids`` (the candidates of a page): higher is better."""
         raise NotImplementedError

@@ -1,4 +1,4 @@
 from .dictionary import DictionaryTerm
-from .index import IndexState, UnitIndexEntry
+from .index import CachedTermMatch, IndexState, UnitIndexEntry
 
-__all__ = ["DictionaryTerm", "IndexState", "UnitIndexEntry"]
+__all__ = ["CachedTermMatch", "DictionaryTerm", "IndexState", "UnitIndexEntry"]

@@ -58,3 +58,31 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"generation {self.generation}"
+
+
+class CachedTermMatch(models.Model):
+    """PostgreSQL: the units a frequent query term matched, as of a generation.
+
+    Reading a common word's 100,000 matches through the GIN index visits every heap page that holds one (bench/
+    RESULTS.md, issue #3); the ids kept here are read in one row instead. They stay right without being rewritten
+    on every index write: the units written since ``as_of`` (their rows have a newer ``seq``, which every process's
+    in-memory columns know) are taken out of the kept ids and matched again through the GIN index. A removal from
+    the index, a clear and a rebuild empty the table.
+    """
+
+    # sha256 of the term's match expression (a tsquery), which is kept beside it.
+    key = models.CharField(max_length=64, primary_key=True)
+    expression = models.TextField()
+    epoch = models.CharField(max_length=32)
+    as_of = models.BigIntegerField()
+    count = models.IntegerField()
+    # The ids, sorted, as little-endian integers of ``width`` bytes (4, or 8 beyond 2**32).
+    width = models.SmallIntegerField(default=4)
+    ids = models.BinaryField()
+
+    class Meta:
+        verbose_name = "检索词命中缓存"
+        verbose_name_plural = "检索词命中缓存"
+
+    def __str__(self) -> str:
+        return f"{self.expression[:40]} ({self.count})"

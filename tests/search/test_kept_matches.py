@@ -1,0 +1,111 @@
+"""PostgreSQL keeps the matches of frequent terms (CachedTermMatch) and answers from them; the answers must stay
+exactly those of the GIN index as units are changed, added and removed. Outside a transaction, as a running
+server searches; on SQLite the same tests check the ordinary path."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.search.test_backends_agree import EXPECTED, QUERIES, _answers, _build
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def keep_every_term(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every term keeps its matches, however few (the catalog here has 200 units, not a million)."""
+    from dangan.search.backends import postgres
+
+    monkeypatch.setattr(postgres, "CACHE_MIN", 1)
+
+
+def _kept_rows() -> int:
+    from django.db import connection
+
+    from dangan.search.models import CachedTermMatch
+
+    return CachedTermMatch.objects.count() if connection.vendor == "postgresql" else 0
+
+
+def _found(user: Any, q: str) -> list[int]:
+    from dangan.search.service import SearchRequest, search
+
+    result = search(user, SearchRequest(q=q, size=100))
+    assert result.error is None
+    found = sorted(h.unit.pk for h in result.hits)
+    assert result.total == len(found), "the total counts exactly the units found"
+    return found
+
+
+def test_kept_matches_give_the_index_s_own_answers(fonds: Any, keep_every_term: None) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+
+    from tests.conftest import _make_user
+
+    _build(fonds)
+    cleared = _make_user("cleared", "archivist", "top_secret")
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    for attempt in ("matched and kept", "read back"):
+        got = {"archivist": _answers(cleared), "anonymous": _answers(AnonymousUser())}
+        for who in ("archivist", "anonymous"):
+            for q in QUERIES:
+                assert got[who][q]["ids"] == expected[who][q]["ids"], (attempt, who, q)
+                assert got[who][q]["total"] == expected[who][q]["total"], (attempt, who, q)
+        if connection.vendor == "postgresql":
+            assert _kept_rows() >= 10  # the single terms; AND / OR of terms not kept go to the GIN index whole
+
+
+def test_changes_after_a_term_was_kept_are_found(fonds: Any, archivist: Any, keep_every_term: None) -> None:
+    from dangan.catalog.actions.units import do_create_unit, do_delete_unit, do_update_unit
+    from dangan.catalog.models import ArchivalUnit
+
+    _build(fonds)
+    before = _found(archivist, "娄山关")
+    assert before
+    kept = _kept_rows()
+    # A unit gains the term, another loses it, a new one is created with it.
+    gaining = ArchivalUnit.objects.exclude(title__contains="娄山关").exclude(notes__contains="娄山关").first()
+    losing = ArchivalUnit.objects.get(title="红军攻占娄山关战斗详报")
+    do_update_unit(archivist, gaining, {"title": gaining.title + "（娄山关）"})
+    do_update_unit(archivist, losing, {"title": "红军攻占某关口战斗详报", "notes": ""})
+    created = do_create_unit(
+        archivist,
+        fonds,
+        {"title": "娄山关战役纪念馆征集说明", "year": 1985, "classification": "public", "openness": "open"},
+    )
+    after = _found(archivist, "娄山关")
+    assert gaining.pk in after
+    assert losing.pk not in after
+    assert created.pk in after
+    assert len(after) == len(before) + 1
+    assert _kept_rows() >= kept  # the kept row was used, not dropped
+
+    # A removed unit is no longer found or counted, though its id is among the kept ones (unchanged since).
+    removed = next(pk for pk in before if pk not in (losing.pk, gaining.pk))
+    do_delete_unit(archivist, ArchivalUnit.objects.get(pk=removed))
+    assert _found(archivist, "娄山关") == sorted(set(after) - {removed})
+
+
+def test_a_rebuild_matches_the_kept_terms_again(fonds: Any, archivist: Any, keep_every_term: None) -> None:
+    from django.db import connection
+
+    from dangan.search.models import CachedTermMatch, IndexState
+    from dangan.search.service import reindex_all
+
+    _build(fonds)
+    first = _found(archivist, "扶贫 -搬迁")
+    words = {q: _found(archivist, q) for q in ("扶贫", "搬迁", "遵义")}
+    kept = _kept_rows()
+    reindex_all()
+    assert _kept_rows() == kept
+    if connection.vendor == "postgresql":
+        assert kept >= 2
+        # Every kept row was matched again after the rewrite of every index row, not left to be found stale.
+        generation = IndexState.objects.get().generation
+        assert set(CachedTermMatch.objects.values_list("as_of", flat=True)) == {generation}
+    assert _found(archivist, "扶贫 -搬迁") == first
+    assert {q: _found(archivist, q) for q in words} == words
