@@ -144,3 +144,33 @@ def test_check_reports_a_missing_gin_index_on_postgresql(fonds: Any, archivist: 
         cur.execute(f"DROP INDEX {GIN_INDEX}")  # what a rebuild killed between its COPY and CREATE INDEX leaves
     report = check_index()
     assert not report.ok and GIN_INDEX in report.structure[0]
+
+
+def test_the_binary_tsvector_is_the_text_one_as_postgresql_reads_them(fonds: Any) -> None:
+    """The index sends tsvectors in binary COPY form; PostgreSQL must read each as it reads the text form — also for
+    a document longer than the 16,383 positions a tsvector keeps, and with traditional and full-width characters."""
+    from django.db import connection
+
+    from dangan.search.backends.postgres import TSV_TABLE, PostgresBackend, tsvector_literal
+    from dangan.search.index import analyse
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the binary tsvector is PostgreSQL's")
+    body = "；".join(f"第{n}次遵义会议纪要抄件，涉及红三军团与ＣＯＶＩＤ－１９疫情防控" for n in range(1500))
+    body += "。息烽集中营旧址，息烽集中营旧址，息烽集中营旧址"  # words first seen past the last position kept
+    docs = [
+        analyse(900_001, {"title": "遵義會議決議（抄件）", "responsible": "中共中央政治局", "body": "娄山关"}),
+        analyse(900_002, {"title": "长文档", "body": body, "reference_code": "Z109-WS·1935-Y-0001"}),
+    ]
+    assert max(len(d.words["body"]) + len(d.ngrams["body"]) for d in docs) > 16_383
+    backend = PostgresBackend()
+    backend.write(docs, "test")
+    backend.write(docs, "test")  # an update goes the same way (the temporary table, then the upsert)
+    with connection.cursor() as cur:
+        for doc in docs:
+            cur.execute(
+                f"SELECT document = %s::tsvector, length(document) FROM {TSV_TABLE} WHERE unit_id = %s",
+                [tsvector_literal(doc), doc.id],
+            )
+            same, lexemes = cur.fetchone()
+            assert same and lexemes > 10, doc.id

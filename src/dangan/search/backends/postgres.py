@@ -7,6 +7,7 @@ n-grams, D other n-grams) rank the candidates of a page with ts_rank."""
 from __future__ import annotations
 
 import hashlib
+import struct
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -27,7 +28,13 @@ PREFIX = {"responsible": "r", "reference_code": "c", "document_number": "n", "su
 WEIGHT = {(True, "w"): "A", (False, "w"): "B", (True, "g"): "C", (False, "g"): "D"}
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"  # D, C, B, A
 _MAX_POS = 16383
+_WEIGHT_BITS = {"A": 3 << 14, "B": 2 << 14, "C": 1 << 14, "D": 0}
+_INT32 = struct.Struct(">i")
+_ROW_HEAD = struct.Struct(">hiqi")  # field count, bigint length, the id, the tsvector's length
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\0" + struct.pack(">ii", 0, 0)
+_COPY_TRAILER = struct.pack(">h", -1)
 CACHE_TABLE = "search_cachedtermmatch"
+INCOMING_TABLE = "search_incoming_tsv"  # temporary, per connection
 # A term matching at least this many units keeps its ids (CachedTermMatch): reading them through the GIN index
 # visits a heap page per few matches, about 45 ms for 100,000 at 1,000,000 units; the kept row is read in 1–2 ms.
 CACHE_MIN = 5_000
@@ -41,23 +48,61 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsvector_literal(doc: Document) -> str:
-    positions: dict[str, list[str]] = {}
+def _lexemes(doc: Document) -> dict[str, list[int]]:
+    """Each lexeme of the document with its positions, the weight in the top two bits (as PostgreSQL stores
+    them: A 3, B 2, C 1, D 0)."""
+    positions: dict[str, list[int]] = {}
     pos = 1
     for name in FIELDS:
         for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.ngrams.get(name, []))):
-            weight = WEIGHT[(name == "title", kind)]
+            weight = _WEIGHT_BITS[WEIGHT[(name == "title", kind)]]
             kind_prefix = "g|" if kind == "g" else ""
             prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
             copy = f"{PREFIX[name]}|{kind_prefix}" if name in PREFIX else None
             for tok in toks:
-                p = f"{min(pos, _MAX_POS)}{weight}"
+                p = min(pos, _MAX_POS) | weight
                 positions.setdefault(prefix + tok, []).append(p)
                 if copy:
                     positions.setdefault(copy + tok, []).append(p)
                 pos += 1
             pos += 1  # a gap, so that no phrase spans two fields, or words and n-grams
-    return " ".join(f"{_quote(lex)}:{','.join(ps[:256])}" for lex, ps in positions.items())
+    return positions
+
+
+def tsvector_literal(doc: Document) -> str:
+    """The document's tsvector in PostgreSQL's text form (what ``tsvector_binary`` sends, for reading)."""
+    letters = {bits: letter for letter, bits in _WEIGHT_BITS.items()}
+    return " ".join(
+        f"{_quote(lex)}:{','.join(f'{p & _MAX_POS}{letters[p & ~_MAX_POS]}' for p in ps[:256])}"
+        for lex, ps in _lexemes(doc).items()
+    )
+
+
+def tsvector_binary(doc: Document) -> bytes:
+    """The document's tsvector in PostgreSQL's binary COPY form (tsvectorrecv): the lexeme count, then each lexeme
+    in byte order, NUL-terminated, with its positions. The server takes it at about twice the rate of the text
+    form, which it must parse and sort (bench/RESULTS.md, issue #3)."""
+    entries = sorted((lex.encode(), ps) for lex, ps in _lexemes(doc).items())
+    out = [_INT32.pack(len(entries))]
+    for lexeme, ps in entries:
+        if len(ps) > 1 and ps[-1] & _MAX_POS == _MAX_POS:
+            ps = _increasing(ps)  # positions past the last one PostgreSQL stores collapse into it
+        ps = ps[:256]
+        out.append(lexeme + b"\0" + struct.pack(f">H{len(ps)}H", len(ps), *ps))
+    return b"".join(out)
+
+
+def _increasing(positions: list[int]) -> list[int]:
+    out: list[int] = []
+    for p in positions:
+        if not out or p & _MAX_POS > out[-1] & _MAX_POS:
+            out.append(p)
+    return out
+
+
+def copy_row(unit_id: int, document: bytes) -> bytes:
+    """One row of a binary COPY into (unit_id bigint, document tsvector)."""
+    return _ROW_HEAD.pack(2, 8, unit_id, len(document)) + document
 
 
 class PostgresBackend(Backend):
@@ -67,7 +112,14 @@ class PostgresBackend(Backend):
     def prepare(docs: Sequence[Document], analyzer_version: str) -> list[tuple]:
         """Rows ready to write (pure: runs in the analysis workers too)."""
         return [
-            (d.id, analyzer_version, d.content_hash, tsvector_literal(d), *d.attribute_values(), d.title_length)
+            (
+                d.id,
+                analyzer_version,
+                d.content_hash,
+                copy_row(d.id, tsvector_binary(d)),
+                *d.attribute_values(),
+                d.title_length,
+            )
             for d in docs
         ]
 
@@ -79,16 +131,15 @@ class PostgresBackend(Backend):
         columns = ("analyzer_version", "content_hash", *ATTRIBUTES, "title_length", "seq")
         seq = next_generation()
         entries = [(r[0], r[1], r[2], *r[4:], seq) for r in rows]
-        documents = [(r[0], r[3]) for r in rows]
+        documents = b"".join([_COPY_HEADER, *(r[3] for r in rows), _COPY_TRAILER])
         if fresh:
             # A rebuild into an empty index: COPY, no conflict to resolve.
             with connection.cursor() as cur:
                 with cur.cursor.copy(f"COPY {INDEX_TABLE} (unit_id, {', '.join(columns)}) FROM STDIN") as copy:
                     for row in entries:
                         copy.write_row(row)
-                with cur.cursor.copy(f"COPY {TSV_TABLE} (unit_id, document) FROM STDIN") as copy:
-                    for row in documents:
-                        copy.write_row(row)
+                with cur.cursor.copy(f"COPY {TSV_TABLE} (unit_id, document) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(documents)
             return
         with connection.cursor() as cur:
             cur.executemany(
@@ -97,11 +148,18 @@ class PostgresBackend(Backend):
                 "ON CONFLICT (unit_id) DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns),
                 entries,
             )
-            cur.executemany(
-                f"INSERT INTO {TSV_TABLE} (unit_id, document) VALUES (%s, %s::tsvector) "
-                "ON CONFLICT (unit_id) DO UPDATE SET document = EXCLUDED.document",
-                documents,
+            # The tsvectors go through a temporary table (binary COPY, as in a rebuild), then replace the rows.
+            cur.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING_TABLE} (unit_id bigint, document tsvector) "
+                "ON COMMIT DELETE ROWS"
             )
+            with cur.cursor.copy(f"COPY {INCOMING_TABLE} (unit_id, document) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(documents)
+            cur.execute(
+                f"INSERT INTO {TSV_TABLE} (unit_id, document) SELECT unit_id, document FROM {INCOMING_TABLE} "
+                "ON CONFLICT (unit_id) DO UPDATE SET document = EXCLUDED.document"
+            )
+            cur.execute(f"DELETE FROM {INCOMING_TABLE}")
 
     def delete(self, ids: Sequence[int]) -> int:
         ids = list(ids)
