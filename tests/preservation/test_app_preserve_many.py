@@ -84,6 +84,39 @@ def test_many_packages_in_one_call_then_only_what_changed(storage, make_unit, tm
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_batch_writes_waiting_fixity_events_and_its_rows_equal_a_rebuild(storage, make_unit, tmp_path):
+    from dangan.preservation.actions.auditing import do_audit
+    from dangan.preservation.actions.indexing import rebuild_from_storage
+
+    from .test_app_rebuild import snapshot
+
+    units = [make_unit() for _ in range(3)]
+    do_preserve_many(None, [(unit, _sources(tmp_path, n), "") for n, unit in enumerate(units)])
+    do_audit(None)  # a fixity event per package, so far only in the database
+    waiting = {e.package.unit_id: e.identifier for e in PackageEvent.objects.filter(version__isnull=True)}
+    assert set(waiting) == {u.pk for u in units}
+
+    # Units 0 and 2 change, unit 1 does not: each next version carries the package's own waiting event (fetched for
+    # the whole batch in one query) — for unit 1 a version of its METS alone, as a single do_preserve would write.
+    sources = [_sources(tmp_path, n, "" if n == 1 else "v2") for n in range(3)]
+    results = do_preserve_many(None, [(unit, sources[n], "") for n, unit in enumerate(units)])
+    assert [(r.version, r.files_added) for r in results] == [("v2", 2), ("v2", 0), ("v2", 2)]
+    for unit in units:
+        event = PackageEvent.objects.get(identifier=waiting[unit.pk])
+        assert event.version is not None and event.version.name == "v2"
+        with storage.open_file(object_id_for(package_uuid_for_unit(unit.uuid)), "metadata/mets.xml") as handle:
+            assert waiting[unit.pk].encode() in handle.read()
+        others = set(waiting.values()) - {waiting[unit.pk]}
+        assert not PackageEvent.objects.filter(package__unit=unit, identifier__in=others).exists()
+    # The rows a batch wrote (totals of new packages computed in memory) are those a rebuild reads from storage.
+    before = snapshot()
+    PreservedPackage.objects.all().delete()
+    assert rebuild_from_storage().ok
+    after = snapshot()
+    assert after["packages"] == before["packages"] and after["files"] == before["files"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_bad_item_writes_nothing_and_a_unit_twice_is_refused(storage, make_unit, tmp_path):
     first, second = make_unit(), make_unit()
     with pytest.raises(ValidationError):

@@ -40,7 +40,7 @@ def description_for(unit: ArchivalUnit) -> Description:
         openness=unit.openness,
         page_count=unit.page_count,
         extent=unit.extent,
-        subjects=sorted(unit.subjects.values_list("term", flat=True)),
+        subjects=sorted(subject.term for subject in unit.subjects.all()),  # prefetch_related("subjects") is used
         notes=unit.notes,
         remarks=unit.remarks,
         physical_location=unit.physical_location,

@@ -24,7 +24,7 @@ from dangan.preservation.formats import FormatIdentifier
 from dangan.preservation.mets import MetsError, PackageRecord, parse_mets
 from dangan.preservation.models import PackageEvent, PackageFile, PackageVersion, PreservedPackage
 from dangan.preservation.ocfl.inventory import INVENTORY, Inventory, InventoryError
-from dangan.preservation.ocfl.root import ObjectNotFound, StorageRoot
+from dangan.preservation.ocfl.root import FileInfo, ObjectNotFound, StorageRoot
 from dangan.preservation.permissions import REBUILD, require_actor_any
 from dangan.preservation.premis import FILE_ID_TYPE, Event
 from dangan.preservation.storage.backend import join
@@ -52,10 +52,13 @@ def package_uuid_of(object_id: str) -> uuid.UUID:
     return uuid.UUID(object_id_for(object_id)[len("urn:uuid:") :])
 
 
-def read_mets(root: StorageRoot, object_id: str, version: str | None = None) -> tuple[bytes, PackageRecord] | None:
-    """The METS document of a version (default the head), or None when that version has none."""
+def read_mets(
+    root: StorageRoot, object_id: str, version: str | None = None, *, inventory: Inventory | None = None
+) -> tuple[bytes, PackageRecord] | None:
+    """The METS document of a version (default the head), or None when that version has none. ``inventory``: the
+    object's root inventory, when the caller has just read it."""
     try:
-        with root.open_file(object_id, METS_PATH, version) as handle:
+        with root.open_file(object_id, METS_PATH, version, inventory=inventory) as handle:
             data = handle.read()
     except KeyError:
         return None
@@ -83,15 +86,19 @@ def event_row(package: PreservedPackage, event: Event, **extra: Any) -> PackageE
     )
 
 
-def index_object(root: StorageRoot, object_id: str, *, full: bool = False) -> IndexResult:
+def index_object(
+    root: StorageRoot, object_id: str, *, full: bool = False, unit: ArchivalUnit | None = None
+) -> IndexResult:
     """Bring one object's rows in line with storage: the versions the database lacks are added (with their files
     and the events their METS documents first record); ``full`` first removes every row that came from storage.
+    ``unit``: the catalog unit the caller expects the package to describe, saving a query when its METS names it.
     Runs in the caller's transaction (one is opened if there is none)."""
     with transaction.atomic():
-        return _index_object(root, object_id_for(object_id), full)
+        return _index_object(root, object_id_for(object_id), full, unit)
 
 
-def _index_object(root: StorageRoot, object_id: str, full: bool) -> IndexResult:
+def _index_object(root: StorageRoot, object_id: str, full: bool, unit: ArchivalUnit | None = None) -> IndexResult:
+    # The root inventory is read once: every version, file and METS document below comes from this one view.
     inventory = root.inventory(object_id)
     package_uuid = package_uuid_of(object_id)
     if connection.vendor == "postgresql":
@@ -107,9 +114,10 @@ def _index_object(root: StorageRoot, object_id: str, full: bool) -> IndexResult:
         PackageVersion.objects.filter(package=package).delete()
     known = set() if package is None else set(package.versions.values_list("number", flat=True))
     versions = [v for v in inventory.versions() if v.number not in known]
-    documents = {v.name: read_mets(root, object_id, v.name) for v in versions}
-    head = documents[inventory.head] if inventory.head in documents else read_mets(root, object_id)
+    documents = {v.name: read_mets(root, object_id, v.name, inventory=inventory) for v in versions}
+    head = documents[inventory.head] if inventory.head in documents else read_mets(root, object_id, inventory=inventory)
     record = head[1] if head else None
+    files = {v.name: root.files(object_id, v.name, inventory=inventory) for v in versions}
 
     if package is None:
         package = PreservedPackage(uuid=package_uuid)
@@ -120,7 +128,11 @@ def _index_object(root: StorageRoot, object_id: str, full: bool) -> IndexResult:
         except ValueError:
             unit_uuid = package_uuid  # not one of ours: the package stands for itself
         if package.unit_uuid != unit_uuid or package.unit_id is None:
-            package.unit = ArchivalUnit.objects.filter(uuid=unit_uuid).first()
+            package.unit = (
+                unit
+                if unit is not None and unit.uuid == unit_uuid
+                else ArchivalUnit.objects.filter(uuid=unit_uuid).first()
+            )
         package.unit_uuid = unit_uuid
         package.label = description.title[:1000]
         package.reference_code = (description.reference_code or "")[:80]
@@ -130,15 +142,25 @@ def _index_object(root: StorageRoot, object_id: str, full: bool) -> IndexResult:
     package.object_path = root.object_path(object_id)
     package.head_version = inventory.head
     package.version_count = len(inventory.version_names())
+    if created:
+        # A new package has no other rows: its totals come from the versions about to be written, in the same
+        # INSERT (what the queries below would find).
+        package.file_count, package.total_bytes = _totals(files[inventory.head])
+        package.stored_files, package.stored_bytes = _totals(
+            list({f.content_path: f for v in files.values() for f in v}.values())
+        )
     package.save()
 
     result = IndexResult(package, created=created)
-    events = {e.identifier: e for e in PackageEvent.objects.filter(package=package)}
+    events = {} if created else {e.identifier: e for e in PackageEvent.objects.filter(package=package)}
+    head_row = None
     for info in versions:
         document = documents[info.name]
-        version_row, files = _version_rows(root, object_id, package, info, document)
+        version_row, rows = _version_rows(package, info, files[info.name], document)
+        if info.name == inventory.head:
+            head_row = version_row
         result.versions_added += 1
-        result.files_added += len(files)
+        result.files_added += len(rows)
         for event in document[1].events if document else []:
             existing = events.get(event.identifier)
             if existing is None:
@@ -149,8 +171,10 @@ def _index_object(root: StorageRoot, object_id: str, full: bool) -> IndexResult:
                 existing.save(update_fields=["version"])
                 result.events_added += 1
     PackageEvent.objects.bulk_create([e for e in events.values() if e.pk is None], batch_size=500)
+    if created:
+        return result
 
-    head_row = package.versions.get(name=inventory.head)
+    head_row = head_row or package.versions.get(name=inventory.head)
     package.file_count, package.total_bytes = head_row.file_count, head_row.total_bytes
     stored = dict(PackageFile.objects.filter(package=package).values_list("content_path", "size").distinct())
     package.stored_files, package.stored_bytes = len(stored), sum(stored.values())
@@ -158,14 +182,16 @@ def _index_object(root: StorageRoot, object_id: str, full: bool) -> IndexResult:
     return result
 
 
+def _totals(files: list[FileInfo]) -> tuple[int, int]:
+    return len(files), sum(f.size for f in files)
+
+
 def _version_rows(
-    root: StorageRoot,
-    object_id: str,
     package: PreservedPackage,
     info: Any,
+    files: list[FileInfo],
     document: tuple[bytes, PackageRecord] | None,
 ) -> tuple[PackageVersion, list[PackageFile]]:
-    files = root.files(object_id, info.name)
     version_row = PackageVersion.objects.create(
         package=package,
         number=info.number,

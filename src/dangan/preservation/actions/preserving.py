@@ -165,20 +165,31 @@ def _agent_from_link(link: Link) -> Agent:
 
 def pending_events(package_uuid: Any) -> list[Event]:
     """Events of the package so far only in the database (fixity checks), to be written into its next METS."""
-    rows = PackageEvent.objects.filter(package__uuid=package_uuid, version__isnull=True).order_by("date_time", "id")
-    return [
-        Event(
-            identifier=row.identifier,
-            type=row.event_type,
-            date_time=row.date_time,
-            detail=row.detail,
-            outcome=row.outcome,
-            outcome_detail=row.outcome_detail,
-            agents=[Link(a["type"], a["value"], a.get("role", "")) for a in row.agents],
-            objects=[Link(o["type"], o["value"], o.get("role", "")) for o in row.linked_objects],
+    return pending_events_many([package_uuid]).get(str(package_uuid), [])
+
+
+def pending_events_many(package_uuids: Iterable[Any]) -> dict[str, list[Event]]:
+    """pending_events of many packages in one query: package uuid (str) → its events (packages without any left out)."""
+    rows = (
+        PackageEvent.objects.filter(package__uuid__in=list(package_uuids), version__isnull=True)
+        .select_related("package")
+        .order_by("date_time", "id")
+    )
+    found: dict[str, list[Event]] = {}
+    for row in rows:
+        found.setdefault(str(row.package.uuid), []).append(
+            Event(
+                identifier=row.identifier,
+                type=row.event_type,
+                date_time=row.date_time,
+                detail=row.detail,
+                outcome=row.outcome,
+                outcome_detail=row.outcome_detail,
+                agents=[Link(a["type"], a["value"], a.get("role", "")) for a in row.agents],
+                objects=[Link(o["type"], o["value"], o.get("role", "")) for o in row.linked_objects],
+            )
         )
-        for row in rows
-    ]
+    return found
 
 
 def _identification_event(record: FileRecord, found: FormatIdentification, agent: Agent, now: datetime) -> Event:
@@ -213,8 +224,11 @@ class _Describer:
         identified: Mapping[str, FormatIdentification],
         agents: list[Agent],
         now: datetime,
+        pending: list[Event] | None = None,
     ) -> None:
+        """``pending``: the package's pending_events when the caller fetched them for many packages at once."""
         self.root = root
+        self.pending = pending
         self.object_id = object_id
         self.description = description
         self.sources = sources
@@ -229,7 +243,7 @@ class _Describer:
         previous = current.state() if current is not None else {}
         self.changed = sorted(p for p, d in digests.items() if (previous.get(p) or "").lower() != d.sha512)
         head = read_mets(self.root, self.object_id) if current is not None else None
-        waiting = pending_events(self.object_id[len("urn:uuid:") :])
+        waiting = self.pending if self.pending is not None else pending_events(self.object_id[len("urn:uuid:") :])
         if head is not None:
             data, record = head
             modified = changed_fields(record.description, self.description)
@@ -368,10 +382,14 @@ def do_preserve_many(
     root = storage_root()
     now = timezone.now()
     agents = _agents(actor, operator)
-    object_ids = [object_id_for(package_uuid_for_unit(unit.uuid)) for unit, _f, _m in prepared]
+    package_uuids = [package_uuid_for_unit(unit.uuid) for unit, _f, _m in prepared]
+    object_ids = [object_id_for(u) for u in package_uuids]
+    pending = pending_events_many(package_uuids)
     describers = [
-        _Describer(root, object_id, description_for(unit), files, found, agents, now)
-        for (unit, files, _m), object_id, found in zip(prepared, object_ids, identified, strict=True)
+        _Describer(root, object_id, description_for(unit), files, found, agents, now, pending.get(str(package), []))
+        for (unit, files, _m), object_id, package, found in zip(
+            prepared, object_ids, package_uuids, identified, strict=True
+        )
     ]
     written: dict[int, VersionResult] = {}
     remaining = sorted(range(len(prepared)), key=lambda i: (root.object_path(object_ids[i]), object_ids[i]))
@@ -464,7 +482,7 @@ def _index(
     message: str,
 ) -> PreserveResult:
     """The database rows of a written object and its audit entry; the caller holds the transaction."""
-    indexed = index_object(root, object_id)
+    indexed = index_object(root, object_id, unit=unit)
     package = indexed.package
     if indexed.changed:
         log(

@@ -10,6 +10,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -237,14 +238,29 @@ def write_and_digest(data: bytes, backend: StorageBackend, dest: str) -> FileDig
     return digest_bytes(data)
 
 
+_copy_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _copy_pool(workers: int) -> ThreadPoolExecutor:
+    """One lasting pool per size for copy_and_digest_many: it runs once per preserved package, and starting and
+    joining threads each time cost more than copying a small package. Its jobs never submit to it (no deadlock)."""
+    with _helper_lock:
+        pool = _copy_pools.get(workers)
+        if pool is None:
+            pool = _copy_pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocfl-copy")
+        return pool
+
+
 def run_parallel(
     jobs: Sequence[Callable[[], Any]],
     *,
     workers: int | None = None,
     on_done: Callable[[int, Any], None] | None = None,
+    pool: ThreadPoolExecutor | None = None,
 ) -> list[Any]:
     """Run jobs on a thread pool; on_done(index, result) is called in the calling thread as each finishes.
-    The first failure cancels what has not started and is raised."""
+    The first failure cancels what has not started and is raised. ``pool``: an executor to use (and leave running)
+    instead of a new one; its threads must not be the callers of this function."""
     results: list[Any] = [None] * len(jobs)
     if not jobs:
         return results
@@ -255,7 +271,9 @@ def run_parallel(
             if on_done is not None:
                 on_done(i, results[i])
         return results
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocfl-file") as pool:
+    with ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocfl-file"))
         futures = {pool.submit(job): i for i, job in enumerate(jobs)}
         remaining = set(futures)
         try:
@@ -269,6 +287,7 @@ def run_parallel(
         except BaseException:
             for fut in remaining:
                 fut.cancel()
+            wait(remaining)  # none still writes into staging when the caller cleans it up
             raise
     return results
 
@@ -282,4 +301,5 @@ def copy_and_digest_many(
 ) -> list[FileDigests]:
     """copy_and_digest for many (source, dest) pairs, several files at once; results in the order given."""
     jobs = [lambda s=src, d=dest: copy_and_digest(s, backend, d) for src, dest in items]
-    return run_parallel(jobs, workers=workers, on_done=on_done)
+    workers = workers or default_workers()
+    return run_parallel(jobs, workers=workers, on_done=on_done, pool=_copy_pool(workers) if len(jobs) > 1 else None)

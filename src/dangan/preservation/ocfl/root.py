@@ -200,9 +200,12 @@ class StorageRoot:
         """Every version, oldest first: name, created, message, user name and address."""
         return self.inventory(object_id).versions()
 
-    def files(self, object_id: str | uuid.UUID, version: str | int | None = None) -> list[FileInfo]:
-        """The files of a version (default the head), sorted by logical path."""
-        inventory = self.inventory(object_id)
+    def files(
+        self, object_id: str | uuid.UUID, version: str | int | None = None, *, inventory: Inventory | None = None
+    ) -> list[FileInfo]:
+        """The files of a version (default the head), sorted by logical path. ``inventory``: the object's root
+        inventory as the caller just read it (one read for several calls, and one consistent view)."""
+        inventory = inventory if inventory is not None else self.inventory(object_id)
         path = self.object_path(object_id)
         result = []
         for logical_path, digest in sorted(inventory.state(version).items()):
@@ -217,9 +220,17 @@ class StorageRoot:
             )
         return result
 
-    def open_file(self, object_id: str | uuid.UUID, logical_path: str, version: str | int | None = None) -> BinaryIO:
-        """Open a file of a version (default the head) for streaming reads. KeyError if it has no such file."""
-        inventory = self.inventory(object_id)
+    def open_file(
+        self,
+        object_id: str | uuid.UUID,
+        logical_path: str,
+        version: str | int | None = None,
+        *,
+        inventory: Inventory | None = None,
+    ) -> BinaryIO:
+        """Open a file of a version (default the head) for streaming reads. KeyError if it has no such file.
+        ``inventory`` as for files()."""
+        inventory = inventory if inventory is not None else self.inventory(object_id)
         state = inventory.state(version)
         if logical_path not in state:
             raise KeyError(f"{logical_path!r} is not in {inventory.resolve_version(version)} of {inventory.id}")
