@@ -273,11 +273,18 @@ def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, w
             raise ValidationError(
                 _("第 %(row)d 行（%(code)s）在目录中找不到") % {"row": item.row, "code": item.reference_code}
             )
-    size = accession_batch()
+    workers = accession_workers(workers)
+    # No bigger than needed to give every worker a share: 268 items on 2 workers are two batches of 134, not one
+    # of 200 beside one of 68.
+    size = max(1, min(accession_batch(), -(-len(pending) // workers)))
     batches = [pending[i : i + size] for i in range(0, len(pending), size)]
 
     def preserve(batch: list[TransferItem]) -> None:
-        units = ArchivalUnit.objects.select_related("fonds", "category", "parent").in_bulk([i.unit_id for i in batch])
+        units = (
+            ArchivalUnit.objects.select_related("fonds__institution", "category", "parent")
+            .prefetch_related("subjects")
+            .in_bulk([i.unit_id for i in batch])
+        )
         do_preserve_many(
             actor,
             [
@@ -298,7 +305,7 @@ def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, w
             if progress:
                 progress("长期保存", done[0], total)
 
-    run_parallel(batches, preserve, accession_workers(workers))
+    run_parallel(batches, preserve, workers)
 
 
 def run_parallel(items: list[Any], function: Callable[[Any], None], workers: int) -> None:
