@@ -174,3 +174,30 @@ def test_the_binary_tsvector_is_the_text_one_as_postgresql_reads_them(fonds: Any
             )
             same, lexemes = cur.fetchone()
             assert same and lexemes > 10, doc.id
+
+
+def test_every_substring_of_two_to_four_characters_finds_the_unit(fonds: Any, archivist: Any) -> None:
+    """PostgreSQL keeps one n-gram per starting character (the longest) and looks shorter terms up by prefix; SQLite
+    keeps them all. Either way each 2–4 character piece of a run finds the unit — at a run's start, middle and end,
+    in the title (题名:) and in another field."""
+    create(archivist, fonds, "安顺县水务局防汛报告", notes="红军攻占娄山关口")
+    create(archivist, fonds, "遵义县教育局通知")
+    title, notes = "安顺县水务局防汛报告", "红军攻占娄山关口"
+    for text, field in ((title, "题名:"), (notes, "")):
+        for size in (2, 3, 4):
+            for start in range(len(text) - size + 1):
+                piece = text[start : start + size]
+                assert hits(archivist, field + piece) == [title], piece
+    assert hits(archivist, "题名:娄山") == []
+    assert hits(archivist, "县教") == ["遵义县教育局通知"]
+
+
+def test_start_grams_keep_the_longest_ngram_at_each_start() -> None:
+    from dangan.search.analysis import ngrams_of
+    from dangan.search.backends.postgres import start_grams
+
+    assert start_grams(ngrams_of("娄山关口")) == ["关口", "山关口", "娄山关口"]
+    assert start_grams(ngrams_of("娄山")) == ["娄山"]
+    kept = start_grams(ngrams_of("安顺县水务局"))
+    assert sorted(kept) == sorted(["安顺县水", "顺县水务", "县水务局", "水务局", "务局"])
+    assert all(any(k.startswith(g) for k in kept) for g in ngrams_of("安顺县水务局"))

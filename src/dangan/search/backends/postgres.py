@@ -1,7 +1,9 @@
 """PostgreSQL: one tsvector per unit written as a literal from the analyser's tokens (no parser in between), GIN
 index. The title's lexemes carry ``t|``, the other fields' are plain, the fields a query may name also carry a
 prefixed copy (``r|张三``), and the character n-grams a ``g|`` before the token: matching (plain or ``t|``), field
-filters and the title tier are GIN lookups with nothing to recheck. Weights (A title words, B other words, C title
+filters and the title tier are GIN lookups with nothing to recheck. Of a run's n-grams only one per starting
+character is stored, the longest (four characters, shorter at the run's end): a two- or three-character term is a
+prefix lookup (``'g|娄山':*``), and the index holds a third of the n-grams SQLite's does. Weights (A title words, B other words, C title
 n-grams, D other n-grams) rank the candidates of a page with ts_rank."""
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
+from ..analysis import NGRAM_MAX, NGRAM_MIN
 from ..index import ATTRIBUTES, FIELDS, Document
 from .base import INDEX_TABLE, Backend, ScoredTerm, Unsupported, parse_ids
 
@@ -48,13 +51,21 @@ def _quote(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def start_grams(grams: Sequence[str]) -> list[str]:
+    """Of every n-gram of a text, the ones that no longer one extends to the right: a four-character n-gram, or a
+    shorter one at the end of a run. Every n-gram of the text is a prefix of one of them (娄山关口 → 娄山关口, 山关口,
+    关口), so a prefix lookup finds what the exact lookup of the whole set would."""
+    extended = {g[:-1] for g in grams if len(g) > NGRAM_MIN}
+    return [g for g in grams if len(g) >= NGRAM_MAX or g not in extended]
+
+
 def _lexemes(doc: Document) -> dict[str, list[int]]:
     """Each lexeme of the document with its positions, the weight in the top two bits (as PostgreSQL stores
     them: A 3, B 2, C 1, D 0)."""
     positions: dict[str, list[int]] = {}
     pos = 1
     for name in FIELDS:
-        for kind, toks in (("w", doc.words.get(name, [])), ("g", doc.ngrams.get(name, []))):
+        for kind, toks in (("w", doc.words.get(name, [])), ("g", start_grams(doc.ngrams.get(name, [])))):
             weight = _WEIGHT_BITS[WEIGHT[(name == "title", kind)]]
             kind_prefix = "g|" if kind == "g" else ""
             prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
@@ -222,8 +233,12 @@ class PostgresBackend(Backend):
     def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
         kind = "g|" if grams else ""
 
+        def lexeme(prefix: str, tok: str) -> str:
+            # Shorter n-grams are stored only at a run's end: elsewhere they begin a longer one (start_grams).
+            return _quote(prefix + kind + tok) + (":*" if grams and len(tok) < NGRAM_MAX else "")
+
         def chain(prefix: str) -> str:
-            return "(" + " <-> ".join(_quote(prefix + kind + t) for t in toks) + ")"
+            return "(" + " <-> ".join(lexeme(prefix, t) for t in toks) + ")"
 
         # Plain GIN lookups: no weight to recheck in the stored tsvectors (only a phrase of several words is).
         if field == "title":
