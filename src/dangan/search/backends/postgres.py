@@ -9,9 +9,11 @@ n-grams, D other n-grams) rank the candidates of a page with ts_rank."""
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -21,8 +23,9 @@ from ..analysis import NGRAM_MAX, NGRAM_MIN
 from ..index import ATTRIBUTES, FIELDS, Document
 from .base import INDEX_TABLE, Backend, ScoredTerm, Unsupported, parse_ids
 
-TSV_TABLE = "search_unit_tsv"  # unit_id, document: the tsvector out of line, heap rows narrow (migration 0004)
-GIN_INDEX = "search_unit_tsv_document"
+TSV_TABLE = "search_unit_tsv"  # unit_id, document: out of line, rows narrow (0004), hash-partitioned (0008)
+GIN_INDEX = "search_unit_tsv_document"  # on the partitioned table; each partition's is <partition>_document
+GIN_BUILD_MEMORY_MB = 1024  # maintenance_work_mem for a rebuild's GIN indexes, shared by those built at once
 # The title's lexemes carry ``t|`` (found alone for the title tier and 题名:), the other fields' are plain, and the
 # fields a query may name also carry a prefixed copy (``r|张三``); n-grams have ``g|`` before the token. Any-field
 # matching is then an OR of two lookups (plain and ``t|``), with nothing to recheck in the stored tsvectors.
@@ -187,16 +190,61 @@ class PostgresBackend(Backend):
         # The kept matches stay: once every row is rewritten they are matched afresh at the end (refresh_kept).
         if fresh:
             with connection.cursor() as cur:
-                cur.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")
+                cur.execute(f"DROP INDEX IF EXISTS {GIN_INDEX}")  # and the partitions' indexes attached to it
+                for table in self._partitions():
+                    cur.execute(f"DROP INDEX IF EXISTS {table}_document")  # one a crash left unattached
 
     def end_rebuild(self) -> None:
+        partitions = self._partitions()
+        self._build_indexes(partitions or [TSV_TABLE])
         with connection.cursor() as cur, transaction.atomic():
-            # The GIN build sorts every (lexeme, unit) pair: with the default 64 MB it spills to disk many times.
-            cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
-            cur.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON {TSV_TABLE} USING gin (document)")
+            if partitions:
+                cur.execute(f"CREATE INDEX IF NOT EXISTS {GIN_INDEX} ON ONLY {TSV_TABLE} USING gin (document)")
+                for table in partitions:
+                    cur.execute(f"ALTER INDEX {GIN_INDEX} ATTACH PARTITION {table}_document")
             cur.execute(f"ANALYZE {INDEX_TABLE}")
             cur.execute(f"ANALYZE {TSV_TABLE}")
         self.refresh_kept()
+
+    @staticmethod
+    def _partitions() -> list[str]:
+        """The tsvector table's partitions (migration 0008), by name; none where it is one table."""
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = %s::regclass ORDER BY c.relname",
+                [TSV_TABLE],
+            )
+            return [name for (name,) in cur.fetchall()]
+
+    @staticmethod
+    def _build_indexes(tables: list[str]) -> None:
+        """Each table's GIN index, one per CPU at a time on connections of their own (PostgreSQL 15 builds a GIN
+        index in one process); in the caller's connection inside a transaction, which other connections would wait
+        on."""
+        workers = 1 if connection.in_atomic_block else max(1, min(len(tables), os.cpu_count() or 1))
+        # The build sorts every (lexeme, unit) pair: with the default 64 MB it spills to disk many times.
+        memory = f"{max(64, GIN_BUILD_MEMORY_MB // workers)}MB"
+
+        def build(table: str) -> None:
+            with connection.cursor() as cur, transaction.atomic():
+                cur.execute(f"SET LOCAL maintenance_work_mem = '{memory}'")
+                index = GIN_INDEX if table == TSV_TABLE else f"{table}_document"
+                cur.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table} USING gin (document)")
+
+        if workers == 1:
+            for table in tables:
+                build(table)
+            return
+
+        def build_alone(table: str) -> None:
+            try:
+                build(table)
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(build_alone, tables))
 
     def refresh_kept(self, budget_s: float = REFRESH_BUDGET_S) -> int:
         """Match the kept terms again, the most frequent first, for at most ``budget_s`` seconds (the rest are
@@ -221,9 +269,17 @@ class PostgresBackend(Backend):
 
     def check_structure(self) -> list[str]:
         with connection.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_indexes WHERE tablename = %s AND indexname = %s", [TSV_TABLE, GIN_INDEX])
-            if cur.fetchone() is None:
-                return [f"GIN 索引 {GIN_INDEX} 缺失 / the GIN index {GIN_INDEX} is missing"]
+            cur.execute(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s",
+                [GIN_INDEX],
+            )
+            row = cur.fetchone()
+        if row is None:
+            return [f"GIN 索引 {GIN_INDEX} 缺失 / the GIN index {GIN_INDEX} is missing"]
+        if not row[0]:
+            return [
+                f"GIN 索引 {GIN_INDEX} 不完整 / the GIN index {GIN_INDEX} is incomplete (a partition lacks its own)"
+            ]
         return []
 
     def clear(self) -> None:
