@@ -107,6 +107,8 @@ class Scan:
             else:
                 limit = getattr(settings, "CLAMAV_MAX_FILE_MB", 2000)
                 command += [f"--database={database}", f"--max-filesize={limit}M", f"--max-scansize={limit}M"]
+                if not getattr(settings, "CLAMAV_IMAGE_FUZZY_HASH", False):
+                    command.append("--scan-image-fuzzy-hash=no")
             self.processes.append(
                 subprocess.Popen(
                     command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="surrogateescape"
