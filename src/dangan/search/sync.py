@@ -7,7 +7,9 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 from django.db import transaction
 
 from .backends import get_backend
@@ -77,7 +79,6 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     runs in a process pool when the catalog is large and there is more than one core, while this process reads
     the next batches and writes.
     """
-    from dangan.catalog.models import ArchivalUnit
 
     from .columns import follow_dictionary
     from .models import UnitIndexEntry
@@ -86,7 +87,8 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     source = registry.get(UNITS)
     backend = get_backend()
     version = _analyzer_version()
-    total = ArchivalUnit.objects.count()
+    ids = list(source.ids())
+    total = len(ids)
     fresh = not UnitIndexEntry.objects.exists()
     processes = processes if processes is not None else (os.cpu_count() or 1)
     pool = None
@@ -95,34 +97,48 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
 
         index_text("预热 warm-up")  # load the dictionaries before forking, so that the workers inherit them
         pool = multiprocessing.get_context("fork").Pool(processes)
-    done = 0
+    terms = frozenset(backend.rebuild_terms(_sample(source, ids), total))
+    postings: dict[str, tuple[list, list]] = {}
+    start_generation = _generation()
+    done = writes = 0
     backend.begin_rebuild(fresh)
 
-    def write(rows: list[tuple]) -> None:
-        nonlocal done
+    def write(prepared: tuple[list[tuple], dict]) -> None:
+        nonlocal done, writes
+        rows, found = prepared
         with transaction.atomic():
             backend.write_prepared(rows, fresh=fresh)
         done += len(rows)
+        writes += bool(rows)
+        for term, (anywhere, title) in found.items():
+            kept = postings.setdefault(term, ([], []))
+            kept[0].append(anywhere)
+            kept[1].append(title)
         if progress:
             progress(done, total)
 
     try:
-        batches = (sorted(source.load(chunk).items()) for chunk in _batches(source.ids(), BATCH))
+        batches = (sorted(source.load(chunk).items()) for chunk in _batches(ids, BATCH))
         if pool is not None:
             pending = []
             for items in batches:
-                pending.append(pool.apply_async(_prepare, (type(backend), items, version)))
+                pending.append(pool.apply_async(_prepare, (type(backend), items, version, terms)))
                 if len(pending) > processes:
                     write(pending.pop(0).get())
             while pending:
                 write(pending.pop(0).get())
         else:
             for items in batches:
-                write(_prepare(type(backend), items, version))
+                write(_prepare(type(backend), items, version, terms))
     finally:
         if pool is not None:
             pool.close()
             pool.join()
+    # The collected matches hold as of the last batch only if no other write came between the batches (one
+    # generation each) and no unit left the index meanwhile.
+    generation = _generation()
+    if postings and generation - start_generation == writes and UnitIndexEntry.objects.count() == done:
+        backend.keep_rebuilt({t: (np.concatenate(a), np.concatenate(b)) for t, (a, b) in postings.items()}, generation)
     backend.end_rebuild()
     orphaned = _orphaned_ids()
     if orphaned:
@@ -130,8 +146,25 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     return done
 
 
-def _prepare(backend_class: type, items: list, version: str) -> list[tuple]:
-    return backend_class.prepare(analyse_many(items), version)
+SAMPLE = 2_000  # documents analysed up front, evenly spread, for the backend's rebuild_terms
+
+
+def _sample(source: Any, ids: list[int]) -> list[Any]:
+    if not ids:
+        return []
+    step = max(1, len(ids) // SAMPLE)
+    return analyse_many(sorted(source.load(ids[::step][:SAMPLE]).items()))
+
+
+def _generation() -> int:
+    from .models import IndexState
+
+    return IndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
+
+
+def _prepare(backend_class: type, items: list, version: str, terms: frozenset[str]) -> tuple[list[tuple], dict]:
+    docs = analyse_many(items)
+    return backend_class.prepare(docs, version), (backend_class.term_postings(docs, terms) if terms else {})
 
 
 def _orphaned_ids() -> list[int]:

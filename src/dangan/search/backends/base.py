@@ -36,6 +36,21 @@ class Backend:
     def end_rebuild(self) -> None:
         """After reindex_all wrote its last batch (also on a run that resumes an interrupted one)."""
 
+    def rebuild_terms(self, sample: Sequence[Document], total: int) -> list[str]:
+        """Terms whose matches a rebuild of ``total`` documents collects as it goes (``term_postings``) and keeps
+        (``keep_rebuilt``), judged from a sample of the documents; none by default."""
+        return []
+
+    @staticmethod
+    def term_postings(docs: Sequence[Document], terms: frozenset[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Of each of ``terms`` found in ``docs``: the ids of the documents holding it anywhere, and in the title
+        (pure: runs in the analysis workers)."""
+        return {}
+
+    def keep_rebuilt(self, postings: dict[str, tuple[np.ndarray, np.ndarray]], as_of: int) -> int:
+        """Keep the matches a rebuild collected, true as of generation ``as_of``; how many were kept."""
+        return 0
+
     def write(self, docs: Sequence[Document], analyzer_version: str) -> None:
         """Insert or replace these documents."""
         self.write_prepared(self.prepare(docs, analyzer_version))

@@ -12,6 +12,7 @@ import hashlib
 import os
 import struct
 import time
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -48,6 +49,9 @@ CACHE_MIN = 5_000
 DELTA_MAX = 20_000
 # After a rebuild, the kept terms are matched again for at most this long (the rest when next searched).
 REFRESH_BUDGET_S = 60.0
+# A rebuild collects the matches of the n-grams this frequent in a sample of the catalog (at most this many), so
+# that the first search for a common word after it is as fast as the ones after that.
+SEED_TERMS_MAX = 5_000
 
 
 def _quote(lexeme: str) -> str:
@@ -246,16 +250,64 @@ class PostgresBackend(Backend):
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(build_alone, tables))
 
+    def rebuild_terms(self, sample: Sequence[Document], total: int) -> list[str]:
+        """The n-grams that, by the sample, about CACHE_MIN documents or more of ``total`` hold (half the rate, so
+        that the sample's chance misses few; those that end up below CACHE_MIN are not kept)."""
+        if total < 2 * CACHE_MIN or not sample:
+            return []
+        counts: Counter[str] = Counter()
+        for doc in sample:
+            counts.update(_grams_anywhere(doc))
+        least = max(2.0, CACHE_MIN * len(sample) / total / 2)
+        return [term for term, n in counts.most_common(SEED_TERMS_MAX) if n >= least]
+
+    @staticmethod
+    def term_postings(docs: Sequence[Document], terms: frozenset[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        anywhere: dict[str, list[int]] = {}
+        title: dict[str, list[int]] = {}
+        for doc in docs:
+            for gram in terms.intersection(_grams_anywhere(doc)):
+                anywhere.setdefault(gram, []).append(doc.id)
+            for gram in terms.intersection(doc.ngrams.get("title", ())):
+                title.setdefault(gram, []).append(doc.id)
+        return {
+            t: (np.array(ids, dtype=np.int64), np.array(title.get(t, ()), dtype=np.int64))
+            for t, ids in anywhere.items()
+        }
+
+    def keep_rebuilt(self, postings: dict[str, tuple[np.ndarray, np.ndarray]], as_of: int) -> int:
+        """A term's ids anywhere are what its plain search matches, its ids in the title what 题名: and the title
+        tier match: both kept under the expressions those searches look up."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT epoch FROM search_indexstate WHERE id = 1")
+            row = cur.fetchone()
+        if row is None:
+            return 0
+        kept = 0
+        for term, (anywhere, title) in postings.items():
+            for field, ids in ((None, anywhere), ("title", title)):
+                expression = self.term(term, field) if len(ids) >= CACHE_MIN else None
+                if expression is not None:
+                    self._keep(expression, row[0], as_of, ids)
+                    kept += 1
+        return kept
+
     def refresh_kept(self, budget_s: float = REFRESH_BUDGET_S) -> int:
         """Match the kept terms again, the most frequent first, for at most ``budget_s`` seconds (the rest are
         matched again when next searched): after a rebuild the first searches for common words are as fast as
         the ones before it. Returns how many were refreshed."""
         with connection.cursor() as cur:
-            cur.execute("SELECT epoch FROM search_indexstate WHERE id = 1")
+            cur.execute("SELECT epoch, generation FROM search_indexstate WHERE id = 1")
             row = cur.fetchone()
-            cur.execute(f"SELECT expression FROM {CACHE_TABLE} ORDER BY count DESC")
+            if row is None:
+                return 0
+            # Those the rebuild itself kept are current already.
+            cur.execute(
+                f"SELECT expression FROM {CACHE_TABLE} WHERE NOT (epoch = %s AND as_of >= %s) ORDER BY count DESC",
+                list(row),
+            )
             expressions = [e for (e,) in cur.fetchall()]
-        if row is None or not expressions:
+        if not expressions:
             return 0
         started = time.monotonic()
         done = 0
@@ -466,6 +518,10 @@ class PostgresBackend(Backend):
         if term.pieces:
             options.append(self.term_expression((list(term.words), list(term.pieces)), term.field))
         return self.or_(options)
+
+
+def _grams_anywhere(doc: Document) -> set[str]:
+    return set().union(*doc.ngrams.values()) if doc.ngrams else set()
 
 
 def _key(expression: str) -> str:
