@@ -20,6 +20,7 @@ def keep_every_term(monkeypatch: pytest.MonkeyPatch) -> None:
     from dangan.search.backends import postgres
 
     monkeypatch.setattr(postgres, "CACHE_MIN", 1)
+    monkeypatch.setattr(postgres, "SEED_MIN", 1)
 
 
 def _kept_rows() -> int:

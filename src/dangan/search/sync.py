@@ -97,7 +97,7 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
 
         index_text("预热 warm-up")  # load the dictionaries before forking, so that the workers inherit them
         pool = multiprocessing.get_context("fork").Pool(processes)
-    terms = frozenset(backend.rebuild_terms(_sample(source, ids), total))
+    terms = frozenset(backend.rebuild_terms(lambda: _sample(source, ids), total))
     postings: dict[str, tuple[list, list]] = {}
     start_generation = _generation()
     done = writes = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +36,9 @@ class Backend:
     def end_rebuild(self) -> None:
         """After reindex_all wrote its last batch (also on a run that resumes an interrupted one)."""
 
-    def rebuild_terms(self, sample: Sequence[Document], total: int) -> list[str]:
+    def rebuild_terms(self, sample: Callable[[], Sequence[Document]], total: int) -> list[str]:
         """Terms whose matches a rebuild of ``total`` documents collects as it goes (``term_postings``) and keeps
-        (``keep_rebuilt``), judged from a sample of the documents; none by default."""
+        (``keep_rebuilt``), judged from ``sample()``, some of the documents analysed; none by default."""
         return []
 
     @staticmethod
