@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -254,13 +255,15 @@ class PostgresBackend(Backend):
             list(pool.map(build_alone, tables))
 
     def rebuild_terms(self, sample: Callable[[], Sequence[Document]], total: int) -> list[str]:
-        """The n-grams that, by the sample, about SEED_MIN documents or more of ``total`` hold (at half the rate, so
+        """The words of two to four characters that, by the sample, about SEED_MIN documents or more of ``total`` hold (at half the rate, so
         that the sample's chance misses few; those that end up below SEED_MIN are not kept)."""
         seed_min = max(SEED_MIN, CACHE_MIN)
         docs = sample() if total >= 2 * seed_min else []
         counts: Counter[str] = Counter()
         for doc in docs:
-            counts.update(_grams_anywhere(doc))
+            # The n-grams that are words somewhere in the document: what people search for (遵义, 扶贫), not the
+            # pieces across two words (县水, 局关) that are as frequent.
+            counts.update(_grams_anywhere(doc).intersection(chain.from_iterable(doc.words.values())))
         least = max(2.0, seed_min * len(docs) / max(total, 1) / 2)
         return [term for term, n in counts.most_common(SEED_TERMS_MAX) if n >= least]
 
