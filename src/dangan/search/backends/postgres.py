@@ -13,7 +13,7 @@ import os
 import struct
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from typing import Any
@@ -70,23 +70,36 @@ def start_grams(grams: Sequence[str]) -> list[str]:
     return [g for g in grams if len(g) >= NGRAM_MAX or g not in extended]
 
 
+_ONE = struct.Struct(">xHH")  # the NUL ending a lexeme, a count of one, the position
+
+
 def _lexemes(doc: Document) -> dict[str, list[int]]:
     """Each lexeme of the document with its positions, the weight in the top two bits (as PostgreSQL stores
     them: A 3, B 2, C 1, D 0)."""
     positions: dict[str, list[int]] = {}
+    get = positions.get
     pos = 1
     for name in FIELDS:
-        for kind, toks in (("w", doc.words.get(name, [])), ("g", start_grams(doc.ngrams.get(name, [])))):
-            weight = _WEIGHT_BITS[WEIGHT[(name == "title", kind)]]
-            kind_prefix = "g|" if kind == "g" else ""
-            prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
-            copy = f"{PREFIX[name]}|{kind_prefix}" if name in PREFIX else None
-            for tok in toks:
-                p = min(pos, _MAX_POS) | weight
-                positions.setdefault(prefix + tok, []).append(p)
-                if copy:
-                    positions.setdefault(copy + tok, []).append(p)
-                pos += 1
+        grams = doc.ngrams.get(name)
+        for kind, toks in (("w", doc.words.get(name)), ("g", start_grams(grams) if grams else None)):
+            if toks:
+                weight = _WEIGHT_BITS[WEIGHT[(name == "title", kind)]]
+                kind_prefix = "g|" if kind == "g" else ""
+                prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
+                copy = f"{PREFIX[name]}|{kind_prefix}" if name in PREFIX else None
+                if pos + len(toks) <= _MAX_POS:
+                    stamps: Iterable[int] = range(pos | weight, (pos | weight) + len(toks))
+                else:
+                    stamps = [min(p, _MAX_POS) | weight for p in range(pos, pos + len(toks))]
+                for key_prefix in (prefix, copy) if copy else (prefix,):
+                    for p, tok in zip(stamps, toks, strict=True):
+                        key = key_prefix + tok
+                        held = get(key)
+                        if held is None:
+                            positions[key] = [p]
+                        else:
+                            held.append(p)
+                pos += len(toks)
             pos += 1  # a gap, so that no phrase spans two fields, or words and n-grams
     return positions
 
@@ -104,13 +117,20 @@ def tsvector_binary(doc: Document) -> bytes:
     """The document's tsvector in PostgreSQL's binary COPY form (tsvectorrecv): the lexeme count, then each lexeme
     in byte order, NUL-terminated, with its positions. The server takes it at about twice the rate of the text
     form, which it must parse and sort (bench/RESULTS.md, issue #3)."""
-    entries = sorted((lex.encode(), ps) for lex, ps in _lexemes(doc).items())
+    # Code point order is UTF-8 byte order: the lexemes sort as strings.
+    entries = sorted(_lexemes(doc).items())
     out = [_INT32.pack(len(entries))]
+    append = out.append
+    one = _ONE.pack
     for lexeme, ps in entries:
-        if len(ps) > 1 and ps[-1] & _MAX_POS == _MAX_POS:
+        append(lexeme.encode())
+        if len(ps) == 1:
+            append(one(1, ps[0]))
+            continue
+        if ps[-1] & _MAX_POS == _MAX_POS:
             ps = _increasing(ps)  # positions past the last one PostgreSQL stores collapse into it
         ps = ps[:256]
-        out.append(lexeme + b"\0" + struct.pack(f">H{len(ps)}H", len(ps), *ps))
+        append(struct.pack(f">xH{len(ps)}H", len(ps), *ps))
     return b"".join(out)
 
 
