@@ -145,6 +145,9 @@ def test_a_rebuild_keeps_the_matches_of_frequent_ngrams(fonds: Any, keep_every_t
         expressions = set(CachedTermMatch.objects.values_list("expression", flat=True))
         assert backend.term("六盘水", None) in expressions
         assert backend.term("六盘水", "title") in expressions  # the title tier and 题名:
+        assert backend.term("易地扶贫搬迁", None) in expressions  # a longer word: where both its pieces are
+        assert backend.term("易地扶贫搬迁", "title") in expressions
+        assert backend.term("工作总结", None) in expressions  # two adjacent words (工作, 总结)
         assert backend.term("盘水", None) not in expressions  # frequent, but no word: matched when searched
         generation = IndexState.objects.get().generation
         assert set(CachedTermMatch.objects.values_list("as_of", flat=True)) == {generation}

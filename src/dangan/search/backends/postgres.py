@@ -15,13 +15,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import chain
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
 
-from ..analysis import NGRAM_MAX, NGRAM_MIN
+from ..analysis import NGRAM_MAX, NGRAM_MIN, covering_ngrams, is_single_run
 from ..index import ATTRIBUTES, FIELDS, Document
 from .base import INDEX_TABLE, Backend, ScoredTerm, Unsupported, parse_ids
 
@@ -275,27 +275,40 @@ class PostgresBackend(Backend):
             list(pool.map(build_alone, tables))
 
     def rebuild_terms(self, sample: Callable[[], Sequence[Document]], total: int) -> list[str]:
-        """The words of two to four characters that, by the sample, about SEED_MIN documents or more of ``total`` hold (at half the rate, so
-        that the sample's chance misses few; those that end up below SEED_MIN are not kept)."""
+        """The words, and the pairs of adjacent words, of two or more Chinese characters that, by the sample, about
+        SEED_MIN documents or more of ``total`` hold (at half the rate, so that the sample's chance misses few;
+        those that end up below SEED_MIN are not kept)."""
         seed_min = max(SEED_MIN, CACHE_MIN)
         docs = sample() if total >= 2 * seed_min else []
         counts: Counter[str] = Counter()
         for doc in docs:
-            # The n-grams that are words somewhere in the document: what people search for (遵义, 扶贫), not the
-            # pieces across two words (县水, 局关) that are as frequent.
-            counts.update(_grams_anywhere(doc).intersection(chain.from_iterable(doc.words.values())))
+            counts.update(_searched_terms(doc))
         least = max(2.0, seed_min * len(docs) / max(total, 1) / 2)
         return [term for term, n in counts.most_common(SEED_TERMS_MAX) if n >= least]
 
     @staticmethod
     def term_postings(docs: Sequence[Document], terms: frozenset[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """A term matches where all the n-grams covering it are (``term_expression``): up to four characters the
+        term itself, a longer one its overlapping four-character pieces."""
+        by_first: dict[str, list[tuple[str, list[str]]]] = {}
+        for term in terms:
+            first, *rest = covering_ngrams(term)
+            by_first.setdefault(first, []).append((term, rest))
+        firsts = by_first.keys()
         anywhere: dict[str, list[int]] = {}
         title: dict[str, list[int]] = {}
         for doc in docs:
-            for gram in terms.intersection(_grams_anywhere(doc)):
-                anywhere.setdefault(gram, []).append(doc.id)
-            for gram in terms.intersection(doc.ngrams.get("title", ())):
-                title.setdefault(gram, []).append(doc.id)
+            grams = _grams_anywhere(doc)
+            in_title: set[str] | None = None
+            for first in grams.intersection(firsts):
+                for term, rest in by_first[first]:
+                    if not all(p in grams for p in rest):
+                        continue
+                    anywhere.setdefault(term, []).append(doc.id)
+                    if in_title is None:
+                        in_title = set(doc.ngrams.get("title", ()))
+                    if first in in_title and all(p in in_title for p in rest):
+                        title.setdefault(term, []).append(doc.id)
         return {
             t: (np.array(ids, dtype=np.int64), np.array(title.get(t, ()), dtype=np.int64))
             for t, ids in anywhere.items()
@@ -544,6 +557,18 @@ class PostgresBackend(Backend):
         if term.pieces:
             options.append(self.term_expression((list(term.words), list(term.pieces)), term.field))
         return self.or_(options)
+
+
+def _searched_terms(doc: Document) -> set[str]:
+    """What people type that the document holds: its words (遵义, 易地扶贫搬迁), and two adjacent words of two
+    characters or more each (工作总结 from 工作 and 总结, 资金分配方案), not the pieces across words (县水, 局关)
+    that are as frequent."""
+    found: set[str] = set()
+    for words in doc.words.values():
+        runs = [w if is_single_run(w) else "" for w in words]
+        found.update(w for w in runs if w)
+        found.update(a + b for a, b in pairwise(runs) if a and b)
+    return found
 
 
 def _grams_anywhere(doc: Document) -> set[str]:
