@@ -50,10 +50,11 @@ CACHE_MIN = 5_000
 DELTA_MAX = 20_000
 # After a rebuild, the kept terms are matched again for at most this long (the rest when next searched).
 REFRESH_BUDGET_S = 60.0
-# A rebuild collects the matches of the n-grams that match at least this many units by a sample of the catalog (at
-# most SEED_TERMS_MAX of them), so that the first search for a common word after it is as fast as the ones after
-# that. Below it a match through the GIN index takes a few milliseconds; keeping every n-gram over CACHE_MIN would
-# be 3,300 rows and 125 M ids at 1,000,000 units, a third more rebuild time.
+# A rebuild collects the matches of the words and pairs of adjacent words that match at least this many units by a
+# sample of the catalog (at most SEED_TERMS_MAX of them; 180 at 1,000,000 units), so that the first search for a
+# common word after it is as fast as the ones after that. Below it a match through the GIN index takes a few
+# milliseconds; keeping every n-gram over CACHE_MIN would be 3,300 rows and 125 M ids at 1,000,000 units, a third
+# more rebuild time.
 SEED_MIN = 20_000
 SEED_TERMS_MAX = 1_000
 
