@@ -11,11 +11,13 @@ PORT ?= 8000
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml setup.py src/dangan/search/_native.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(BIN)/python -c "import dangan.search._native" 2>/dev/null \
+		|| echo "note: dangan.search._native was not built (no C compiler?): search analysis runs in Python, slower"
 	@touch $(STAMP)
 
 run: install

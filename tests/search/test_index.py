@@ -22,7 +22,8 @@ def create(archivist: Any, fonds: Any, title: str, **data: Any) -> Any:
     from dangan.catalog.actions.units import do_create_unit
 
     data.setdefault("classification", "public")
-    return do_create_unit(archivist, fonds, {"title": title, **data}, subjects=data.pop("subjects", None))
+    subjects = data.pop("subjects", None)
+    return do_create_unit(archivist, fonds, {"title": title, **data}, subjects=subjects)
 
 
 def test_units_are_indexed_by_the_catalog_actions(fonds: Any, archivist: Any) -> None:
@@ -201,3 +202,17 @@ def test_start_grams_keep_the_longest_ngram_at_each_start() -> None:
     kept = start_grams(ngrams_of("安顺县水务局"))
     assert sorted(kept) == sorted(["安顺县水", "顺县水务", "县水务局", "水务局", "务局"])
     assert all(any(k.startswith(g) for k in kept) for g in ngrams_of("安顺县水务局"))
+
+
+def test_a_batch_of_nearly_consecutive_ids_loads_exactly_those_units(fonds: Any, archivist: Any) -> None:
+    """A rebuild's batch is read as an id range: units inside the range but not asked for stay out, with their
+    subjects."""
+    from dangan.search.index import load_units
+
+    units = [create(archivist, fonds, f"遵义会议文件第{n}号", subjects=["长征"] if n % 2 else None) for n in range(130)]
+    asked = [u.pk for n, u in enumerate(units) if n % 10 != 3]
+    loaded = load_units(asked)
+    assert sorted(loaded) == sorted(asked)
+    assert loaded[units[1].pk]["subjects"] == "长征" and loaded[units[2].pk]["subjects"] == ""
+    assert sorted(load_units([u.pk for u in units])) == sorted(u.pk for u in units)
+    assert sorted(load_units([units[5].pk, units[100].pk])) == sorted([units[5].pk, units[100].pk])

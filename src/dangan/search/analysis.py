@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import tempfile
 import threading
@@ -18,6 +19,14 @@ from pathlib import Path
 import jieba
 
 logger = logging.getLogger(__name__)
+
+try:
+    from . import _native
+except ImportError:  # installed without a C compiler: the Python versions below give the same results, slower
+    _native = None  # type: ignore[assignment]
+
+# The C versions of the hot loops (``_native.c``) run where they were built, unless DANGAN_SEARCH_NATIVE=0.
+NATIVE: bool = _native is not None and os.environ.get("DANGAN_SEARCH_NATIVE", "1") != "0"
 
 DICTIONARY_DIR = Path(__file__).resolve().parent / "dictionary"
 ARCHIVAL_DICTIONARY = DICTIONARY_DIR / "archival.txt"
@@ -245,7 +254,7 @@ _RUN_CACHE_SIZE = 200_000
 _run_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # run → (words, n-grams)
 
 
-def _cut(run: str, freq: dict[str, int], log_total: float) -> list[str]:
+def _cut_python(run: str, freq: dict[str, int], log_total: float) -> list[str]:
     """jieba's precise mode without the HMM on one run of Chinese characters: the most probable route through the
     graph of dictionary words (ties go to the longer word, as in jieba). The same algorithm as
     ``Tokenizer.cut(run, HMM=False)``, in one backward pass without the intermediate graph: three times faster."""
@@ -281,6 +290,9 @@ def _cut(run: str, freq: dict[str, int], log_total: float) -> list[str]:
     return out
 
 
+_cut = _native.cut if NATIVE else _cut_python
+
+
 # The character n-grams indexed beside the words: every substring of two to four characters of a Chinese run. A term
 # of up to four characters is then one token, a longer one the overlapping four-character pieces that cover it.
 NGRAM_MIN, NGRAM_MAX = 2, 4
@@ -289,6 +301,10 @@ NGRAM_MIN, NGRAM_MAX = 2, 4
 def ngrams_of(run: str) -> list[str]:
     """Every substring of NGRAM_MIN…NGRAM_MAX characters of one run of Chinese characters (娄山关 → 娄山, 山关,
     娄山关), shortest first."""
+    return _native.ngrams(run, NGRAM_MIN, NGRAM_MAX) if NATIVE else _ngrams_python(run)
+
+
+def _ngrams_python(run: str) -> list[str]:
     n = len(run)
     return [run[i : i + k] for k in range(NGRAM_MIN, min(NGRAM_MAX, n) + 1) for i in range(n - k + 1)]
 

@@ -128,10 +128,13 @@ def load_units(ids: list[int]) -> dict[int, dict[str, Any]]:
     from dangan.catalog.models import ArchivalUnit
 
     out: dict[int, dict[str, Any]] = {}
-    rows = ArchivalUnit.objects.filter(pk__in=ids).values_list(
+    units, wanted = _by_ids(ArchivalUnit.objects, "pk", ids)
+    rows = units.values_list(
         "id", "title", "responsible", "reference_code", "document_number", "notes", "remarks", *ATTRIBUTES
     )
     for pk, title, responsible, code, number, notes, remarks, *attrs in rows:
+        if wanted is not None and pk not in wanted:
+            continue
         out[pk] = {
             "attrs": tuple(attrs),
             "title": title or "",
@@ -144,13 +147,25 @@ def load_units(ids: list[int]) -> dict[int, dict[str, Any]]:
     if out:
         through = ArchivalUnit.subjects.through
         subjects: dict[int, list[str]] = {}
-        for unit_id, term in through.objects.filter(archivalunit_id__in=list(out)).values_list(
-            "archivalunit_id", "subject__term"
-        ):
+        links, wanted = _by_ids(through.objects, "archivalunit_id", list(out))
+        for unit_id, term in links.values_list("archivalunit_id", "subject__term"):
+            if wanted is not None and unit_id not in wanted:
+                continue
             subjects.setdefault(unit_id, []).append(term)
         for unit_id, terms in subjects.items():
             out[unit_id]["subjects"] = " ".join(sorted(terms))
     return out
+
+
+def _by_ids(manager: Any, column: str, ids: list[int]) -> tuple[Any, set[int] | None]:
+    """Rows whose ``column`` is one of ``ids``, and the set to keep them by where the query returns more: a
+    rebuild's batch of nearly consecutive ids is asked for as a range, which the database plans and binds in a
+    fraction of the time of 2,000 parameters."""
+    ordered = sorted(set(ids))
+    if len(ordered) > 100 and ordered[-1] - ordered[0] < 2 * len(ordered):
+        rows = manager.filter(**{f"{column}__gte": ordered[0], f"{column}__lte": ordered[-1]})
+        return rows, (None if ordered[-1] - ordered[0] + 1 == len(ordered) else set(ordered))
+    return manager.filter(**{f"{column}__in": ordered}), None
 
 
 def unit_ids() -> Iterator[int]:

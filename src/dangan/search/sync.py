@@ -3,6 +3,7 @@ transaction), rebuild everything in resumable batches, and check the index again
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
@@ -96,6 +97,8 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
         from .analysis import index_text
 
         index_text("预热 warm-up")  # load the dictionaries before forking, so that the workers inherit them
+        # What the workers inherit (the dictionaries, Django) is never garbage: no collection in them walks it.
+        gc.freeze()
         pool = multiprocessing.get_context("fork").Pool(processes)
     terms = frozenset(backend.rebuild_terms(lambda: _sample(source, ids), total))
     postings: dict[str, tuple[list, list]] = {}
@@ -134,6 +137,7 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
         if pool is not None:
             pool.close()
             pool.join()
+            gc.unfreeze()
     # The collected matches hold as of the last batch only if no other write came between the batches (one
     # generation each) and no unit left the index meanwhile.
     generation = _generation()
@@ -163,8 +167,16 @@ def _generation() -> int:
 
 
 def _prepare(backend_class: type, items: list, version: str, terms: frozenset[str]) -> tuple[list[tuple], dict]:
-    docs = analyse_many(items)
-    return backend_class.prepare(docs, version), (backend_class.term_postings(docs, terms) if terms else {})
+    # A batch makes some hundred thousand lists and strings and no reference cycle: the cyclic collector, which
+    # would walk them again and again while they live, a fifth of the analysis time, waits for the batch's end.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        docs = analyse_many(items)
+        return backend_class.prepare(docs, version), (backend_class.term_postings(docs, terms) if terms else {})
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _orphaned_ids() -> list[int]:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
-from ..analysis import NGRAM_MAX, NGRAM_MIN, covering_ngrams, is_single_run
+from ..analysis import NATIVE, NGRAM_MAX, NGRAM_MIN, _native, covering_ngrams, is_single_run
 from ..index import ATTRIBUTES, FIELDS, Document
 from .base import INDEX_TABLE, Backend, ScoredTerm, Unsupported, parse_ids
 
@@ -67,6 +67,10 @@ def start_grams(grams: Sequence[str]) -> list[str]:
     """Of every n-gram of a text, the ones that no longer one extends to the right: a four-character n-gram, or a
     shorter one at the end of a run. Every n-gram of the text is a prefix of one of them (娄山关口 → 娄山关口, 山关口,
     关口), so a prefix lookup finds what the exact lookup of the whole set would."""
+    return _native.start_grams(grams, NGRAM_MIN, NGRAM_MAX) if NATIVE else _start_grams_python(grams)
+
+
+def _start_grams_python(grams: Sequence[str]) -> list[str]:
     extended = {g[:-1] for g in grams if len(g) > NGRAM_MIN}
     return [g for g in grams if len(g) >= NGRAM_MAX or g not in extended]
 
@@ -74,34 +78,63 @@ def start_grams(grams: Sequence[str]) -> list[str]:
 _ONE = struct.Struct(">xHH")  # the NUL ending a lexeme, a count of one, the position
 
 
+def _layout() -> list[tuple[str, tuple[str, ...], int, tuple[str, ...], int]]:
+    """Per field: the prefixes of its words' lexemes and their weight bits, then the same for its n-grams."""
+    out = []
+    for name in FIELDS:
+        kinds = []
+        for kind in ("w", "g"):
+            kind_prefix = "g|" if kind == "g" else ""
+            prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
+            copy = f"{PREFIX[name]}|{kind_prefix}" if name in PREFIX else None
+            kinds.append(((prefix, copy) if copy else (prefix,), _WEIGHT_BITS[WEIGHT[(name == "title", kind)]]))
+        out.append((name, *kinds[0], *kinds[1]))
+    return out
+
+
+_LAYOUT = _layout()
+
+Segment = tuple[tuple[str, ...], Sequence[str], int, int]  # lexeme prefixes, tokens, first position, weight bits
+
+
+def _segments(doc: Document) -> list[Segment]:
+    """The document's tokens as runs of consecutive positions: each field's words, then its start n-grams, a gap
+    after each (so that no phrase spans two fields, or words and n-grams)."""
+    out: list[Segment] = []
+    pos = 1
+    words, ngrams = doc.words, doc.ngrams
+    for name, word_prefixes, word_weight, gram_prefixes, gram_weight in _LAYOUT:
+        toks = words.get(name)
+        if toks:
+            out.append((word_prefixes, toks, pos, word_weight))
+            pos += len(toks)
+        grams = ngrams.get(name)
+        toks = start_grams(grams) if grams else None
+        if toks:
+            out.append((gram_prefixes, toks, pos + 1, gram_weight))
+            pos += len(toks)
+        pos += 2
+    return out
+
+
 def _lexemes(doc: Document) -> dict[str, list[int]]:
     """Each lexeme of the document with its positions, the weight in the top two bits (as PostgreSQL stores
     them: A 3, B 2, C 1, D 0)."""
     positions: dict[str, list[int]] = {}
     get = positions.get
-    pos = 1
-    for name in FIELDS:
-        grams = doc.ngrams.get(name)
-        for kind, toks in (("w", doc.words.get(name)), ("g", start_grams(grams) if grams else None)):
-            if toks:
-                weight = _WEIGHT_BITS[WEIGHT[(name == "title", kind)]]
-                kind_prefix = "g|" if kind == "g" else ""
-                prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
-                copy = f"{PREFIX[name]}|{kind_prefix}" if name in PREFIX else None
-                if pos + len(toks) <= _MAX_POS:
-                    stamps: Iterable[int] = range(pos | weight, (pos | weight) + len(toks))
+    for prefixes, toks, pos, weight in _segments(doc):
+        if pos + len(toks) <= _MAX_POS:
+            stamps: Iterable[int] = range(pos | weight, (pos | weight) + len(toks))
+        else:
+            stamps = [min(p, _MAX_POS) | weight for p in range(pos, pos + len(toks))]
+        for key_prefix in prefixes:
+            for p, tok in zip(stamps, toks, strict=True):
+                key = key_prefix + tok
+                held = get(key)
+                if held is None:
+                    positions[key] = [p]
                 else:
-                    stamps = [min(p, _MAX_POS) | weight for p in range(pos, pos + len(toks))]
-                for key_prefix in (prefix, copy) if copy else (prefix,):
-                    for p, tok in zip(stamps, toks, strict=True):
-                        key = key_prefix + tok
-                        held = get(key)
-                        if held is None:
-                            positions[key] = [p]
-                        else:
-                            held.append(p)
-                pos += len(toks)
-            pos += 1  # a gap, so that no phrase spans two fields, or words and n-grams
+                    held.append(p)
     return positions
 
 
@@ -118,6 +151,12 @@ def tsvector_binary(doc: Document) -> bytes:
     """The document's tsvector in PostgreSQL's binary COPY form (tsvectorrecv): the lexeme count, then each lexeme
     in byte order, NUL-terminated, with its positions. The server takes it at about twice the rate of the text
     form, which it must parse and sort (bench/RESULTS.md, issue #3)."""
+    if NATIVE:
+        return _native.tsvector(_segments(doc), _MAX_POS)
+    return _tsvector_binary_python(doc)
+
+
+def _tsvector_binary_python(doc: Document) -> bytes:
     # Code point order is UTF-8 byte order: the lexemes sort as strings.
     entries = sorted(_lexemes(doc).items())
     out = [_INT32.pack(len(entries))]
