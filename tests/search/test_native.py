@@ -113,3 +113,47 @@ def test_tsvector_refuses_a_malformed_segment() -> None:
     with pytest.raises(TypeError):
         native.tsvector([(("t|",), [1], 1, 0)], postgres._MAX_POS)
     assert native.tsvector([], postgres._MAX_POS) == b"\0\0\0\0"
+
+
+def test_a_texts_words_and_ngrams_are_the_python_ones() -> None:
+    """Mixed scripts, punctuation, full-width forms (after normalisation), 〇 and an extension-B character, underscores
+    and digits inside words, emoji, runs met again (from the cache) and first (cut then)."""
+    tokenizer = analysis._get_tokenizer()
+    texts = [
+        *TITLES,
+        "Z109-WS·1998-Y-BGS-0200006",
+        "黔府发〔1998〕206号",
+        "一九四〇年十月二十日，〇号文件",
+        "𠀀𠀁 在 snake_case_名称 里",
+        "红军🎉长征 COVID-19 疫情 α β ½ Ⅻ ٣",
+        "内容涉及习水小康社会建设，附报告",
+        "",
+        "  ",
+        "娄山关" * 50,
+    ]
+    rng = random.Random(5)
+    runs = random_runs(300, seed=13)
+    texts += ["，".join(rng.sample(runs, 3)) + f" A{n}b_c" for n in range(300)]
+    for text in texts:
+        normalized = analysis.normalize(text)
+        expected = analysis._analyze_python(normalized, tokenizer)
+        for _ in range(2):  # the second time from the run cache
+            got = native.analyze(
+                normalized,
+                analysis._run_cache,
+                tokenizer.FREQ,
+                math.log(tokenizer.total),
+                analysis._RUN_CACHE_SIZE,
+                analysis._RUN_CACHE_LONGEST,
+                analysis.NGRAM_MIN,
+                analysis.NGRAM_MAX,
+            )
+            assert got == expected, text
+    small: dict = {}
+    for text in texts[:40]:
+        args = (tokenizer.FREQ, math.log(tokenizer.total), 3, 8, 2, 4)
+        assert native.analyze(analysis.normalize(text), small, *args) == analysis._analyze_python(
+            analysis.normalize(text), tokenizer
+        )
+        assert len(small) <= 3  # a full cache is emptied before the next run goes in
+        assert all(len(run) <= 8 for run in small)

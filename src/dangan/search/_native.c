@@ -230,6 +230,158 @@ fail:
     return NULL;
 }
 
+/* --- one text's words and n-grams ---------------------------------------------------------------------------- */
+
+/* The Chinese characters of analysis._CJK. */
+static inline int
+is_cjk(Py_UCS4 c)
+{
+    return c == 0x3007 || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F);
+}
+
+/* A letter or digit that is not Chinese: re's \w (str.isalnum() or "_") without "_" and analysis._CJK. */
+static inline int
+is_other_letter(Py_UCS4 c)
+{
+    return c != '_' && !is_cjk(c) && Py_UNICODE_ISALNUM(c);
+}
+
+/* The run's (words, n-grams) from the cache, or made and kept there (the cache cleared when full). New ref. */
+/* (tuple(a), tuple(b)); NULL on error. */
+static PyObject *
+pair_of_tuples(PyObject *a, PyObject *b)
+{
+    PyObject *first = PyList_AsTuple(a);
+    if (first == NULL)
+        return NULL;
+    PyObject *second = PyList_AsTuple(b);
+    if (second == NULL) {
+        Py_DECREF(first);
+        return NULL;
+    }
+    PyObject *pair = PyTuple_Pack(2, first, second);
+    Py_DECREF(first);
+    Py_DECREF(second);
+    return pair;
+}
+
+static PyObject *
+analysed_run(PyObject *run, PyObject *cache, PyObject *freq, PyObject *log_total, Py_ssize_t cache_max,
+             int cached_here, PyObject *shortest, PyObject *longest)
+{
+    if (cached_here) {
+        PyObject *cached = PyDict_GetItemWithError(cache, run);
+        if (cached != NULL) {
+            Py_INCREF(cached);
+            return cached;
+        }
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    PyObject *cut_args[3] = {run, freq, log_total};
+    PyObject *words = native_cut(NULL, cut_args, 3);
+    if (words == NULL)
+        return NULL;
+    PyObject *gram_args[3] = {run, shortest, longest};
+    PyObject *grams = native_ngrams(NULL, gram_args, 3);
+    if (grams == NULL) {
+        Py_DECREF(words);
+        return NULL;
+    }
+    PyObject *pair = pair_of_tuples(words, grams);
+    Py_DECREF(words);
+    Py_DECREF(grams);
+    if (pair == NULL || !cached_here)
+        return pair;
+    if (PyDict_GET_SIZE(cache) >= cache_max)
+        PyDict_Clear(cache);
+    if (PyDict_SetItem(cache, run, pair) < 0) {
+        Py_DECREF(pair);
+        return NULL;
+    }
+    return pair;
+}
+
+PyDoc_STRVAR(analyze_doc,
+             "analyze(normalized, cache, freq, log_total, cache_max, cache_longest, shortest, longest) -> (words, n-grams)\n\n"
+             "The words and the n-grams (each once, in order) of a normalised text: a Chinese run cut as by cut() and\n"
+             "its n-grams, both kept in cache (at most cache_max runs of at most cache_longest characters); another\n"
+             "run of letters and digits one word (analysis._analyze_python).");
+
+static PyObject *
+native_analyze(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 8 || !PyUnicode_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "analyze() takes a str, two dicts, a float and four ints");
+        return NULL;
+    }
+    PyObject *text = args[0], *cache = args[1], *freq = args[2], *log_total = args[3];
+    Py_ssize_t cache_max = PyLong_AsSsize_t(args[4]);
+    Py_ssize_t cache_longest = PyLong_AsSsize_t(args[5]);
+    if ((cache_max == -1 || cache_longest == -1) && PyErr_Occurred())
+        return NULL;
+    PyObject *words = PyList_New(0), *grams = PyList_New(0), *seen = PySet_New(NULL), *result = NULL;
+    if (words == NULL || grams == NULL || seen == NULL)
+        goto done;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < n;) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        int cjk = is_cjk(c);
+        if (!cjk && !is_other_letter(c)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        if (cjk)
+            while (j < n && is_cjk(PyUnicode_READ(kind, data, j)))
+                j++;
+        else
+            while (j < n && is_other_letter(PyUnicode_READ(kind, data, j)))
+                j++;
+        PyObject *run = PyUnicode_Substring(text, i, j);
+        if (run == NULL)
+            goto done;
+        if (!cjk || j - i == 1) {
+            int rc = PyList_Append(words, run);
+            Py_DECREF(run);
+            if (rc < 0)
+                goto done;
+            i = j;
+            continue;
+        }
+        PyObject *pair =
+            analysed_run(run, cache, freq, log_total, cache_max, j - i <= cache_longest, args[6], args[7]);
+        Py_DECREF(run);
+        if (pair == NULL)
+            goto done;
+        PyObject *run_words = PyTuple_GET_ITEM(pair, 0), *run_grams = PyTuple_GET_ITEM(pair, 1);
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(run_words); k++)
+            if (PyList_Append(words, PyTuple_GET_ITEM(run_words, k)) < 0) {
+                Py_DECREF(pair);
+                goto done;
+            }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(run_grams); k++) {
+            PyObject *gram = PyTuple_GET_ITEM(run_grams, k);
+            int in = PySet_Contains(seen, gram);
+            if (in < 0 || (!in && (PySet_Add(seen, gram) < 0 || PyList_Append(grams, gram) < 0))) {
+                Py_DECREF(pair);
+                goto done;
+            }
+        }
+        Py_DECREF(pair);
+        i = j;
+    }
+    result = pair_of_tuples(words, grams);
+done:
+    Py_XDECREF(words);
+    Py_XDECREF(grams);
+    Py_XDECREF(seen);
+    return result;
+}
+
 /* --- the tsvector's binary form ------------------------------------------------------------------------------- */
 
 typedef struct {
@@ -433,6 +585,7 @@ static PyMethodDef native_methods[] = {
     {"cut", (PyCFunction)(void (*)(void))native_cut, METH_FASTCALL, cut_doc},
     {"ngrams", (PyCFunction)(void (*)(void))native_ngrams, METH_FASTCALL, ngrams_doc},
     {"start_grams", (PyCFunction)(void (*)(void))native_start_grams, METH_FASTCALL, start_grams_doc},
+    {"analyze", (PyCFunction)(void (*)(void))native_analyze, METH_FASTCALL, analyze_doc},
     {"tsvector", (PyCFunction)(void (*)(void))native_tsvector, METH_FASTCALL, tsvector_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -251,6 +251,8 @@ def reload_dictionary() -> None:
 
 # Runs of Chinese characters repeat across titles ("关于", organisation names, "工作的通知") more than titles do.
 _RUN_CACHE_SIZE = 200_000
+# Longer runs (whole titles without punctuation) seldom come again: kept, they would only fill the cache.
+_RUN_CACHE_LONGEST = 12
 _run_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}  # run → (words, n-grams)
 
 
@@ -323,6 +325,21 @@ def _analyze(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     repeat across titles far more than whole titles do), another run is one word."""
     normalized = normalize(text)
     tokenizer = _get_tokenizer()
+    if NATIVE and not HMM:
+        return _native.analyze(
+            normalized,
+            _run_cache,
+            tokenizer.FREQ,
+            log(tokenizer.total),
+            _RUN_CACHE_SIZE,
+            _RUN_CACHE_LONGEST,
+            NGRAM_MIN,
+            NGRAM_MAX,
+        )
+    return _analyze_python(normalized, tokenizer)
+
+
+def _analyze_python(normalized: str, tokenizer: jieba.Tokenizer) -> tuple[tuple[str, ...], tuple[str, ...]]:
     words: list[str] = []
     grams: dict[str, None] = {}
     for match in _TOKEN.finditer(normalized):
@@ -333,12 +350,15 @@ def _analyze(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if len(cjk) == 1:
             words.append(cjk)
             continue
-        cached = _run_cache.get(cjk)
+        kept = len(cjk) <= _RUN_CACHE_LONGEST
+        cached = _run_cache.get(cjk) if kept else None
         if cached is None:
             cut = tokenizer.cut(cjk, HMM=True) if HMM else _cut(cjk, tokenizer.FREQ, log(tokenizer.total))
-            if len(_run_cache) >= _RUN_CACHE_SIZE:
-                _run_cache.clear()
-            cached = _run_cache[cjk] = (tuple(cut), tuple(ngrams_of(cjk)))
+            cached = (tuple(cut), tuple(ngrams_of(cjk)))
+            if kept:
+                if len(_run_cache) >= _RUN_CACHE_SIZE:
+                    _run_cache.clear()
+                _run_cache[cjk] = cached
         words.extend(cached[0])
         grams.update(dict.fromkeys(cached[1]))
     return tuple(words), tuple(grams)
@@ -353,6 +373,11 @@ def _analysis(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if len(text) <= _CACHE_MAX_CHARS:
         return _analyze_short(text)
     return _analyze(text)
+
+
+def analysis_of(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``words(text)`` and ``ngrams(text)`` as the analyser keeps them (tuples shared with its caches)."""
+    return _analysis(text) if text else ((), ())
 
 
 def words(text: str) -> list[str]:

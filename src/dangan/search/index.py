@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,12 +27,13 @@ def tokens(joined: str | Iterable[str]) -> list[str]:
 
 @dataclass
 class Document:
-    """One analysed document: per field, its words in text order and its character n-grams."""
+    """One analysed document: per field, its words in text order and its character n-grams (the analyser's own
+    tuples, shared with its caches: read them, never change them)."""
 
     id: int
     content_hash: str
-    words: dict[str, list[str]] = field(default_factory=dict)
-    ngrams: dict[str, list[str]] = field(default_factory=dict)
+    words: dict[str, Sequence[str]] = field(default_factory=dict)
+    ngrams: dict[str, Sequence[str]] = field(default_factory=dict)
     attrs: tuple = ()  # the filter columns, in ATTRIBUTES order
     title_length: int = 0
 
@@ -96,24 +97,25 @@ def content_hash(texts: dict[str, Any]) -> str:
     compares."""
     from .analysis import ANALYZER_VERSION
 
-    h = hashlib.blake2b(digest_size=8)
-    h.update(ANALYZER_VERSION.encode())
+    # One update of the joined bytes: the same digest as one update per part, in a third of the time.
+    parts = [ANALYZER_VERSION]
     for name in FIELDS:
-        h.update(b"\x1f" + (texts.get(name) or "").encode())
-    h.update(repr(tuple(str(v) for v in texts.get("attrs", ()))).encode())
-    return h.hexdigest()
+        parts.append("\x1f")
+        parts.append(texts.get(name) or "")
+    parts.append(repr(tuple(map(str, texts.get("attrs", ())))))
+    return hashlib.blake2b("".join(parts).encode(), digest_size=8).hexdigest()
 
 
 def analyse(doc_id: int, texts: dict[str, Any]) -> Document:
     """Run the one analyzer over a document's fields."""
-    from .analysis import words_and_ngrams
+    from .analysis import analysis_of
 
-    doc = Document(
-        doc_id, content_hash(texts), attrs=tuple(texts.get("attrs", ())), title_length=len(texts.get("title") or "")
-    )
+    title = texts.get("title") or ""
+    doc = Document(doc_id, content_hash(texts), attrs=tuple(texts.get("attrs", ())), title_length=len(title))
+    words, ngrams = doc.words, doc.ngrams
     for name in FIELDS:
         # The analyzer's words and n-grams are runs of letters and digits already: the tokens both engines keep.
-        doc.words[name], doc.ngrams[name] = words_and_ngrams(texts.get(name) or "")
+        words[name], ngrams[name] = analysis_of(texts.get(name) or "")
     return doc
 
 

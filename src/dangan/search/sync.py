@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 
 from .backends import get_backend
 from .index import UNITS, analyse_many, content_hash, registry
@@ -93,10 +93,12 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     fresh = not UnitIndexEntry.objects.exists()
     processes = processes if processes is not None else (os.cpu_count() or 1)
     pool = None
-    if processes > 1 and total >= POOL_THRESHOLD:
+    if processes > 1 and total >= POOL_THRESHOLD and not connection.in_atomic_block:
         from .analysis import index_text
 
         index_text("预热 warm-up")  # load the dictionaries before forking, so that the workers inherit them
+        # The workers read their batches on connections of their own: none may inherit this one's socket.
+        connection.close()
         # What the workers inherit (the dictionaries, Django) is never garbage: no collection in them walks it.
         gc.freeze()
         pool = multiprocessing.get_context("fork").Pool(processes)
@@ -121,18 +123,17 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
             progress(done, total)
 
     try:
-        batches = (sorted(source.load(chunk).items()) for chunk in _batches(ids, BATCH))
         if pool is not None:
             pending = []
-            for items in batches:
-                pending.append(pool.apply_async(_prepare, (type(backend), items, version, terms)))
+            for chunk in _batches(ids, BATCH):
+                pending.append(pool.apply_async(_load_and_prepare, (type(backend), chunk, version, terms)))
                 if len(pending) > processes:
                     write(pending.pop(0).get())
             while pending:
                 write(pending.pop(0).get())
         else:
-            for items in batches:
-                write(_prepare(type(backend), items, version, terms))
+            for chunk in _batches(ids, BATCH):
+                write(_prepare(type(backend), sorted(source.load(chunk).items()), version, terms))
     finally:
         if pool is not None:
             pool.close()
@@ -164,6 +165,13 @@ def _generation() -> int:
     from .models import IndexState
 
     return IndexState.objects.filter(pk=1).values_list("generation", flat=True).first() or 0
+
+
+def _load_and_prepare(
+    backend_class: type, ids: list[int], version: str, terms: frozenset[str]
+) -> tuple[list[tuple], dict]:
+    """In a worker: read the batch (on the worker's own connection), analyse it and format its rows."""
+    return _prepare(backend_class, sorted(registry.get(UNITS).load(ids).items()), version, terms)
 
 
 def _prepare(backend_class: type, items: list, version: str, terms: frozenset[str]) -> tuple[list[tuple], dict]:

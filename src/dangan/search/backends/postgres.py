@@ -12,7 +12,7 @@ import hashlib
 import os
 import struct
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -330,25 +330,35 @@ class PostgresBackend(Backend):
     def term_postings(docs: Sequence[Document], terms: frozenset[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """A term matches where all the n-grams covering it are (``term_expression``): up to four characters the
         term itself, a longer one its overlapping four-character pieces."""
-        by_first: dict[str, list[tuple[str, list[str]]]] = {}
+        by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for term in terms:
             first, *rest = covering_ngrams(term)
-            by_first.setdefault(first, []).append((term, rest))
-        firsts = by_first.keys()
-        anywhere: dict[str, list[int]] = {}
-        title: dict[str, list[int]] = {}
+            by_first.setdefault(first, []).append((term, tuple(rest)))
+        firsts = frozenset(by_first)
+        anywhere: defaultdict[str, list[int]] = defaultdict(list)
+        title: defaultdict[str, list[int]] = defaultdict(list)
         for doc in docs:
-            grams = _grams_anywhere(doc)
-            in_title: set[str] | None = None
-            for first in grams.intersection(firsts):
+            title_grams = doc.ngrams.get("title") or ()
+            in_title = firsts.intersection(title_grams)
+            found = set(in_title)
+            for name, grams in doc.ngrams.items():
+                if grams and name != "title":
+                    found.update(firsts.intersection(grams))
+            everywhere: set[str] | None = None  # made only for a term of more than one piece
+            title_set: set[str] | None = None
+            for first in found:
                 for term, rest in by_first[first]:
-                    if not all(p in grams for p in rest):
-                        continue
-                    anywhere.setdefault(term, []).append(doc.id)
-                    if in_title is None:
-                        in_title = set(doc.ngrams.get("title", ()))
-                    if first in in_title and all(p in in_title for p in rest):
-                        title.setdefault(term, []).append(doc.id)
+                    if rest:
+                        everywhere = _grams_anywhere(doc) if everywhere is None else everywhere
+                        if not everywhere.issuperset(rest):
+                            continue
+                    anywhere[term].append(doc.id)
+                    if first in in_title:
+                        if rest:
+                            title_set = set(title_grams) if title_set is None else title_set
+                            if not title_set.issuperset(rest):
+                                continue
+                        title[term].append(doc.id)
         return {
             t: (np.array(ids, dtype=np.int64), np.array(title.get(t, ()), dtype=np.int64))
             for t, ids in anywhere.items()
