@@ -392,14 +392,6 @@ def ngrams(text: str) -> list[str]:
     return list(_analysis(text)[1]) if text else []
 
 
-def words_and_ngrams(text: str) -> tuple[list[str], list[str]]:
-    """``words(text)`` and ``ngrams(text)`` at once."""
-    if not text:
-        return [], []
-    w, g = _analysis(text)
-    return list(w), list(g)
-
-
 def index_text(text: str) -> tuple[str, str]:
     """What the two index columns store: the words, and the character n-grams, each joined by spaces."""
     if not text:

@@ -76,9 +76,9 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     """Rebuild the whole index: every unit analysed and written again, orphaned rows removed.
 
     Each batch of ``BATCH`` units is written in its own transaction, so an interrupted run leaves a consistent
-    index and running it again finishes the work (writes are upserts). Analysis (and the formatting of the rows)
-    runs in a process pool when the catalog is large and there is more than one core, while this process reads
-    the next batches and writes.
+    index and running it again finishes the work (writes are upserts). Reading, analysis and the formatting of
+    the rows run in a process pool when the catalog is large and there is more than one core (each worker on its
+    own connection), while this process writes.
     """
 
     from .columns import follow_dictionary
@@ -133,7 +133,7 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
                 write(pending.pop(0).get())
         else:
             for chunk in _batches(ids, BATCH):
-                write(_prepare(type(backend), sorted(source.load(chunk).items()), version, terms))
+                write(_load_and_prepare(type(backend), chunk, version, terms))
     finally:
         if pool is not None:
             pool.close()
@@ -170,7 +170,7 @@ def _generation() -> int:
 def _load_and_prepare(
     backend_class: type, ids: list[int], version: str, terms: frozenset[str]
 ) -> tuple[list[tuple], dict]:
-    """In a worker: read the batch (on the worker's own connection), analyse it and format its rows."""
+    """Read the batch (in a worker, on the worker's own connection), analyse it and format its rows."""
     return _prepare(backend_class, sorted(registry.get(UNITS).load(ids).items()), version, terms)
 
 

@@ -78,7 +78,7 @@ def _start_grams_python(grams: Sequence[str]) -> list[str]:
 _ONE = struct.Struct(">xHH")  # the NUL ending a lexeme, a count of one, the position
 
 
-def _layout() -> list[tuple[str, tuple[str, ...], int, tuple[str, ...], int]]:
+def _layout() -> list[tuple[tuple[str, ...], int, tuple[str, ...], int]]:
     """Per field: the prefixes of its words' lexemes and their weight bits, then the same for its n-grams."""
     out = []
     for name in FIELDS:
@@ -88,7 +88,7 @@ def _layout() -> list[tuple[str, tuple[str, ...], int, tuple[str, ...], int]]:
             prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
             copy = f"{PREFIX[name]}|{kind_prefix}" if name in PREFIX else None
             kinds.append(((prefix, copy) if copy else (prefix,), _WEIGHT_BITS[WEIGHT[(name == "title", kind)]]))
-        out.append((name, *kinds[0], *kinds[1]))
+        out.append((*kinds[0], *kinds[1]))
     return out
 
 
@@ -103,7 +103,7 @@ def _segments(doc: Document) -> list[Segment]:
     out: list[Segment] = []
     pos = 1
     words, ngrams = doc.words, doc.ngrams
-    for name, word_prefixes, word_weight, gram_prefixes, gram_weight in _LAYOUT:
+    for name, (word_prefixes, word_weight, gram_prefixes, gram_weight) in zip(FIELDS, _LAYOUT, strict=True):
         toks = words.get(name)
         if toks:
             out.append((word_prefixes, toks, pos, word_weight))
