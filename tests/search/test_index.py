@@ -216,3 +216,67 @@ def test_a_batch_of_nearly_consecutive_ids_loads_exactly_those_units(fonds: Any,
     assert loaded[units[1].pk]["subjects"] == "长征" and loaded[units[2].pk]["subjects"] == ""
     assert sorted(load_units([u.pk for u in units])) == sorted(u.pk for u in units)
     assert sorted(load_units([units[5].pk, units[100].pk])) == sorted([units[5].pk, units[100].pk])
+
+
+def test_clearing_the_index_empties_it_and_a_rebuild_fills_it_again(fonds: Any, archivist: Any) -> None:
+    from dangan.search.backends import get_backend
+    from dangan.search.models import UnitIndexEntry
+    from dangan.search.service import check_index, reindex_all
+
+    create(archivist, fonds, "关于娄山关战斗的报告")
+    create(archivist, fonds, "遵义会议决议")
+    get_backend().clear()
+    assert hits(archivist, "娄山") == [] and not UnitIndexEntry.objects.exists()
+    assert len(check_index().missing) == 2
+    assert reindex_all() == 2
+    assert hits(archivist, "娄山") == ["关于娄山关战斗的报告"]
+    assert check_index().ok
+
+
+def test_a_rebuild_forgets_what_analyze_recorded_of_the_empty_fts_table(fonds: Any, archivist: Any) -> None:
+    """ANALYZE over an empty FTS5 table (as after loading a catalog) records figures that slow every later FTS5
+    write the more the index grows; a rebuild removes them."""
+    from django.db import connection
+
+    from dangan.search.backends.sqlite import SHADOW_TABLES
+    from dangan.search.service import reindex_all
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's planner statistics")
+
+    def recorded() -> list[str]:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT tbl FROM sqlite_stat1 WHERE tbl IN ({', '.join('%s' for _ in SHADOW_TABLES)})", SHADOW_TABLES
+            )
+            return [t for (t,) in cur.fetchall()]
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    assert "search_unit_fts_data" in recorded()
+    create(archivist, fonds, "关于娄山关战斗的报告")
+    assert reindex_all() == 1
+    assert recorded() == []
+    assert hits(archivist, "娄山关") == ["关于娄山关战斗的报告"]
+
+
+def test_a_rebuild_restores_fts5_merging_when_it_ends(fonds: Any, archivist: Any) -> None:
+    from django.db import connection
+
+    from dangan.search.backends.sqlite import FTS_TABLE, MERGING, REBUILD_MERGING
+    from dangan.search.service import reindex_all
+
+    if connection.vendor != "sqlite":
+        pytest.skip("FTS5's settings")
+
+    def settings() -> dict[str, int]:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT k, v FROM {FTS_TABLE}_config WHERE k IN ('automerge', 'crisismerge')")
+            return dict(cur.fetchall())
+
+    seen: list[dict[str, int]] = []
+    create(archivist, fonds, "关于娄山关战斗的报告")
+    assert reindex_all(lambda done, total: seen.append(settings())) == 1
+    assert seen == [REBUILD_MERGING]  # while the batches are written
+    assert settings() == MERGING
+    assert hits(archivist, "娄山关") == ["关于娄山关战斗的报告"]

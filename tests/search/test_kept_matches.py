@@ -1,6 +1,6 @@
-"""PostgreSQL keeps the matches of frequent terms (CachedTermMatch) and answers from them; the answers must stay
-exactly those of the GIN index as units are changed, added and removed. Outside a transaction, as a running
-server searches; on SQLite the same tests check the ordinary path."""
+"""Both engines keep the matches of frequent terms (CachedTermMatch) and answer from them; the answers must stay
+exactly those of the engine's own index (PostgreSQL's GIN index, SQLite's FTS5 table) as units are changed, added
+and removed. Outside a transaction, as a running server searches."""
 
 from __future__ import annotations
 
@@ -17,18 +17,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def keep_every_term(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every term keeps its matches, however few (the catalog here has 200 units, not a million)."""
-    from dangan.search.backends import postgres
+    from dangan.search.backends import base
 
-    monkeypatch.setattr(postgres, "CACHE_MIN", 1)
-    monkeypatch.setattr(postgres, "SEED_MIN", 1)
+    monkeypatch.setattr(base, "CACHE_MIN", 1)
+    monkeypatch.setattr(base, "SEED_MIN", 1)
 
 
 def _kept_rows() -> int:
-    from django.db import connection
-
     from dangan.search.models import CachedTermMatch
 
-    return CachedTermMatch.objects.count() if connection.vendor == "postgresql" else 0
+    return CachedTermMatch.objects.count()
 
 
 def _found(user: Any, q: str) -> list[int]:
@@ -43,7 +41,6 @@ def _found(user: Any, q: str) -> list[int]:
 
 def test_kept_matches_give_the_index_s_own_answers(fonds: Any, keep_every_term: None) -> None:
     from django.contrib.auth.models import AnonymousUser
-    from django.db import connection
 
     from tests.conftest import _make_user
 
@@ -56,8 +53,7 @@ def test_kept_matches_give_the_index_s_own_answers(fonds: Any, keep_every_term: 
             for q in QUERIES:
                 assert got[who][q]["ids"] == expected[who][q]["ids"], (attempt, who, q)
                 assert got[who][q]["total"] == expected[who][q]["total"], (attempt, who, q)
-        if connection.vendor == "postgresql":
-            assert _kept_rows() >= 10  # the single terms; AND / OR of terms not kept go to the GIN index whole
+        assert _kept_rows() >= 10  # the single terms; AND / OR of terms not kept go to the engine whole
 
 
 def test_changes_after_a_term_was_kept_are_found(fonds: Any, archivist: Any, keep_every_term: None) -> None:
@@ -92,8 +88,6 @@ def test_changes_after_a_term_was_kept_are_found(fonds: Any, archivist: Any, kee
 
 
 def test_a_rebuild_matches_the_kept_terms_again(fonds: Any, archivist: Any, keep_every_term: None) -> None:
-    from django.db import connection
-
     from dangan.search.models import CachedTermMatch, IndexState
     from dangan.search.service import reindex_all
 
@@ -103,11 +97,10 @@ def test_a_rebuild_matches_the_kept_terms_again(fonds: Any, archivist: Any, keep
     kept = _kept_rows()
     reindex_all()
     assert _kept_rows() >= kept  # and the rebuild's own (test_a_rebuild_keeps_the_matches_of_frequent_ngrams)
-    if connection.vendor == "postgresql":
-        assert kept >= 2
-        # Every kept row was matched again after the rewrite of every index row, not left to be found stale.
-        generation = IndexState.objects.get().generation
-        assert set(CachedTermMatch.objects.values_list("as_of", flat=True)) == {generation}
+    assert kept >= 2
+    # Every kept row was matched again after the rewrite of every index row, not left to be found stale.
+    generation = IndexState.objects.get().generation
+    assert set(CachedTermMatch.objects.values_list("as_of", flat=True)) == {generation}
     assert _found(archivist, "扶贫 -搬迁") == first
     assert {q: _found(archivist, q) for q in words} == words
 
@@ -131,8 +124,6 @@ def _answers_are_the_index_s_own() -> None:
 def test_a_rebuild_keeps_the_matches_of_frequent_ngrams(fonds: Any, keep_every_term: None) -> None:
     """The first search for a common word after a rebuild reads kept matches the rebuild collected as it went,
     and they are exactly what the index answers."""
-    from django.db import connection
-
     from dangan.search.backends import get_backend
     from dangan.search.models import CachedTermMatch, IndexState
     from dangan.search.service import reindex_all
@@ -140,17 +131,16 @@ def test_a_rebuild_keeps_the_matches_of_frequent_ngrams(fonds: Any, keep_every_t
     _build(fonds)
     CachedTermMatch.objects.all().delete()
     reindex_all()
-    if connection.vendor == "postgresql":
-        backend = get_backend()
-        expressions = set(CachedTermMatch.objects.values_list("expression", flat=True))
-        assert backend.term("六盘水", None) in expressions
-        assert backend.term("六盘水", "title") in expressions  # the title tier and 题名:
-        assert backend.term("易地扶贫搬迁", None) in expressions  # a longer word: where both its pieces are
-        assert backend.term("易地扶贫搬迁", "title") in expressions
-        assert backend.term("工作总结", None) in expressions  # two adjacent words (工作, 总结)
-        assert backend.term("盘水", None) not in expressions  # frequent, but no word: matched when searched
-        generation = IndexState.objects.get().generation
-        assert set(CachedTermMatch.objects.values_list("as_of", flat=True)) == {generation}
+    backend = get_backend()
+    expressions = set(CachedTermMatch.objects.values_list("expression", flat=True))
+    assert backend.term("六盘水", None) in expressions
+    assert backend.term("六盘水", "title") in expressions  # the title tier and 题名:
+    assert backend.term("易地扶贫搬迁", None) in expressions  # a longer word: where both its pieces are
+    assert backend.term("易地扶贫搬迁", "title") in expressions
+    assert backend.term("工作总结", None) in expressions  # two adjacent words (工作, 总结)
+    assert backend.term("盘水", None) not in expressions  # frequent, but no word: matched when searched
+    generation = IndexState.objects.get().generation
+    assert set(CachedTermMatch.objects.values_list("as_of", flat=True)) == {generation}
     _answers_are_the_index_s_own()
 
 

@@ -1,17 +1,39 @@
-"""What both backends share: the compilation of the query tree into boolean match expressions."""
+"""What both backends share: the compilation of the query tree into boolean match expressions, and the matches of
+frequent terms kept as id lists (CachedTermMatch), collected by a rebuild and read back instead of the engine's own
+posting lists."""
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 
+from ..analysis import covering_ngrams, is_single_run
 from ..index import FIELDS, Document, tokens
 
 INDEX_TABLE = "search_unitindexentry"
+CACHE_TABLE = "search_cachedtermmatch"
+# A term matching at least this many units keeps its ids (CachedTermMatch): matching it again costs about 45 ms for
+# 100,000 at 1,000,000 units through PostgreSQL's GIN index, 15–25 ms through FTS5; the kept row is read in 1–2 ms.
+CACHE_MIN = 5_000
+# Beyond this many units written since a term's ids were kept, the term is matched afresh (and kept again).
+DELTA_MAX = 20_000
+# After a rebuild, the kept terms are matched again for at most this long (the rest when next searched).
+REFRESH_BUDGET_S = 60.0
+# A rebuild collects the matches of the words and pairs of adjacent words that match at least this many units by a
+# sample of the catalog (at most SEED_TERMS_MAX of them; 180 at 1,000,000 units), so that the first search for a
+# common word after it is as fast as the ones after that. Below it a match through the GIN index takes a few
+# milliseconds; keeping every n-gram over CACHE_MIN would be 3,300 rows and 125 M ids at 1,000,000 units, a third
+# more rebuild time.
+SEED_MIN = 20_000
+SEED_TERMS_MAX = 1_000
 
 
 class Unsupported(Exception):
@@ -37,19 +59,98 @@ class Backend:
         """After reindex_all wrote its last batch (also on a run that resumes an interrupted one)."""
 
     def rebuild_terms(self, sample: Callable[[], Sequence[Document]], total: int) -> list[str]:
-        """Terms whose matches a rebuild of ``total`` documents collects as it goes (``term_postings``) and keeps
-        (``keep_rebuilt``), judged from ``sample()``, some of the documents analysed; none by default."""
-        return []
+        """The words, and the pairs of adjacent words, of two or more Chinese characters that, by the sample, about
+        SEED_MIN documents or more of ``total`` hold (at half the rate, so that the sample's chance misses few;
+        those that end up below SEED_MIN are not kept)."""
+        seed_min = max(SEED_MIN, CACHE_MIN)
+        docs = sample() if total >= 2 * seed_min else []
+        counts: Counter[str] = Counter()
+        for doc in docs:
+            counts.update(_searched_terms(doc))
+        least = max(2.0, seed_min * len(docs) / max(total, 1) / 2)
+        return [term for term, n in counts.most_common(SEED_TERMS_MAX) if n >= least]
 
     @staticmethod
     def term_postings(docs: Sequence[Document], terms: frozenset[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Of each of ``terms`` found in ``docs``: the ids of the documents holding it anywhere, and in the title
-        (pure: runs in the analysis workers)."""
-        return {}
+        """A term matches where all the n-grams covering it are (``term_expression``): up to four characters the
+        term itself, a longer one its overlapping four-character pieces."""
+        by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for term in terms:
+            first, *rest = covering_ngrams(term)
+            by_first.setdefault(first, []).append((term, tuple(rest)))
+        firsts = frozenset(by_first)
+        anywhere: defaultdict[str, list[int]] = defaultdict(list)
+        title: defaultdict[str, list[int]] = defaultdict(list)
+        for doc in docs:
+            title_grams = doc.ngrams.get("title") or ()
+            in_title = firsts.intersection(title_grams)
+            found = set(in_title)
+            for name, grams in doc.ngrams.items():
+                if grams and name != "title":
+                    found.update(firsts.intersection(grams))
+            everywhere: set[str] | None = None  # made only for a term of more than one piece
+            title_set: set[str] | None = None
+            for first in found:
+                for term, rest in by_first[first]:
+                    if rest:
+                        everywhere = _grams_anywhere(doc) if everywhere is None else everywhere
+                        if not everywhere.issuperset(rest):
+                            continue
+                    anywhere[term].append(doc.id)
+                    if first in in_title:
+                        if rest:
+                            title_set = set(title_grams) if title_set is None else title_set
+                            if not title_set.issuperset(rest):
+                                continue
+                        title[term].append(doc.id)
+        return {
+            t: (np.array(ids, dtype=np.int64), np.array(title.get(t, ()), dtype=np.int64))
+            for t, ids in anywhere.items()
+        }
 
     def keep_rebuilt(self, postings: dict[str, tuple[np.ndarray, np.ndarray]], as_of: int) -> int:
-        """Keep the matches a rebuild collected, true as of generation ``as_of``; how many were kept."""
-        return 0
+        """A term's ids anywhere are what its plain search matches, its ids in the title what 题名: and the title
+        tier match: both kept under the expressions those searches look up."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT epoch FROM search_indexstate WHERE id = 1")
+            row = cur.fetchone()
+        if row is None:
+            return 0
+        kept = 0
+        for term, (anywhere, title) in postings.items():
+            for field, ids in ((None, anywhere), ("title", title)):
+                expression = self.term(term, field) if len(ids) >= max(SEED_MIN, CACHE_MIN) else None
+                if expression is not None:
+                    self._keep(expression, row[0], as_of, ids)
+                    kept += 1
+        return kept
+
+    def refresh_kept(self, budget_s: float = REFRESH_BUDGET_S) -> int:
+        """Match the kept terms again, the most frequent first, for at most ``budget_s`` seconds (the rest are
+        matched again when next searched): after a rebuild the first searches for common words are as fast as
+        the ones before it. Returns how many were refreshed."""
+        with connection.cursor() as cur:
+            cur.execute("SELECT epoch, generation FROM search_indexstate WHERE id = 1")
+            row = cur.fetchone()
+            if row is None:
+                return 0
+            # Those the rebuild itself kept are current already.
+            cur.execute(
+                f"SELECT expression FROM {CACHE_TABLE} WHERE NOT (epoch = %s AND as_of >= %s) ORDER BY count DESC",
+                list(row),
+            )
+            expressions = [e for (e,) in cur.fetchall()]
+        if not expressions:
+            return 0
+        started = time.monotonic()
+        done = 0
+        for expression in expressions:
+            if time.monotonic() - started > budget_s:
+                break
+            ids, generation = self._match_as_of(expression)
+            self._keep(expression, row[0], generation, ids)
+            done += 1
+        return done
 
     def write(self, docs: Sequence[Document], analyzer_version: str) -> None:
         """Insert or replace these documents."""
@@ -62,7 +163,10 @@ class Backend:
         marks = ", ".join("%s" for _ in ids)
         with connection.cursor() as cur:
             cur.execute(f"DELETE FROM {INDEX_TABLE} WHERE unit_id IN ({marks})", ids)
-            return cur.rowcount
+            removed = cur.rowcount
+            # A removed unit leaves no newer row behind to tell the kept matches that it is gone.
+            cur.execute(f"DELETE FROM {CACHE_TABLE}")
+            return removed
 
     def clear(self) -> None:
         raise NotImplementedError
@@ -138,11 +242,133 @@ class Backend:
         """The ids of every document matching ``expression`` (in no set order)."""
         raise NotImplementedError
 
+    # Matching term by term, with the matches of frequent terms kept (CachedTermMatch) ---------------------
+
     def match(self, root: Any, cols: Any, *, title_only: bool = False) -> np.ndarray | None:
         """The ids of every document matching the query tree ``root`` (None: it can match nothing); ``cols`` are
-        the in-memory columns the search reads (``search.columns``). One match expression by default."""
-        expression = self.compile(root, title_only=title_only)
-        return None if expression is None else self.match_ids(expression)
+        the in-memory columns the search reads (``search.columns``).
+
+        The terms whose matches are kept are read from their rows; the rest of each AND / OR goes to the engine as
+        one expression (a lone term alone, and kept if it is a frequent one); the parts are combined as arrays.
+        Inside a transaction (whose own writes no kept row knows), one expression."""
+        if connection.in_atomic_block:
+            expression = self.compile(root, title_only=title_only)
+            return None if expression is None else self.match_ids(expression)
+        plan = self._plan(root, title_only)
+        if plan is None:
+            return None
+        kept = self._kept(sorted(_expressions(plan)), cols.epoch)
+        return self._evaluate(plan, kept, cols)
+
+    def _evaluate(self, plan: Any, kept: dict[str, tuple[int, int, bytes]], cols: Any) -> np.ndarray:
+        if plan[0] == "term":
+            return self._term_ids(plan[1], kept.get(plan[1]), cols)
+        if not _expressions(plan) & kept.keys():
+            return self.match_ids(self._expression(plan))
+        if plan[0] == "or":
+            held = [p for p in plan[1] if _expressions(p) & kept.keys()]
+            rest = [p for p in plan[1] if p not in held]
+            arrays = [self._evaluate(p, kept, cols) for p in held]
+            if rest:
+                arrays.append(self._evaluate(("or", rest) if len(rest) > 1 else rest[0], kept, cols))
+            return np.unique(np.concatenate(arrays))
+        positive, negative = plan[1], plan[2]
+        held = [p for p in positive if _expressions(p) & kept.keys()]
+        rest = [p for p in positive if p not in held]
+        arrays = [self._evaluate(p, kept, cols) for p in held]
+        held_negative = [n for n in negative if _expressions(n) & kept.keys()]
+        rest_negative = [n for n in negative if n not in held_negative]
+        if rest:
+            # The other positive parts and the negative ones not kept: one GIN expression.
+            part = rest[0] if len(rest) == 1 and not rest_negative else ("and", rest, rest_negative)
+            arrays.append(self._evaluate(part, kept, cols))
+            rest_negative = []
+        ids = _intersection(arrays)
+        for other in held_negative + rest_negative:
+            if not len(ids):
+                break
+            ids = ids[~_members(self._evaluate(other, kept, cols), ids)]
+        return ids
+
+    def _expression(self, plan: Any) -> str:
+        if plan[0] == "term":
+            return plan[1]
+        if plan[0] == "or":
+            return self.or_([self._expression(p) for p in plan[1]])
+        return self.and_not([self._expression(p) for p in plan[1]], [self._expression(n) for n in plan[2]])
+
+    def _plan(self, node: Any, title_only: bool) -> Any:
+        """The tree with each term's match expression at its leaves: ("term", expr), ("or", [..]),
+        ("and", [positive..], [negative..]); None where nothing can match (as ``compile``)."""
+        from ..query import And, Not, Or, Term
+
+        if isinstance(node, Term):
+            expression = self.term(node.text, node.field, title_only=title_only)
+            return None if expression is None else ("term", expression)
+        if isinstance(node, Or):
+            if any(isinstance(p, Not) for p in node.parts):
+                raise Unsupported
+            parts = [p for p in (self._plan(p, title_only) for p in node.parts) if p is not None]
+            return ("or", parts) if parts else None
+        if isinstance(node, And):
+            positive = [self._plan(p, title_only) for p in node.parts if not isinstance(p, Not)]
+            if not positive:
+                raise Unsupported
+            if any(p is None for p in positive):
+                return None
+            negative = [n for n in (self._plan(p.part, False) for p in node.parts if isinstance(p, Not)) if n]
+            return ("and", positive, negative)
+        raise Unsupported if isinstance(node, Not) else TypeError(node)
+
+    def _kept(self, expressions: list[str], epoch: str) -> dict[str, tuple[int, int, bytes]]:
+        keys = {_key(e): e for e in expressions}
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT key, as_of, width, ids FROM {CACHE_TABLE} WHERE key IN ({', '.join('%s' for _ in keys)}) AND epoch = %s",
+                [*keys, epoch],
+            )
+            return {keys[key]: (int(as_of), int(width), bytes(ids)) for key, as_of, width, ids in cur.fetchall()}
+
+    def _term_ids(self, expression: str, kept: tuple[int, int, bytes] | None, cols: Any) -> np.ndarray:
+        if kept is not None:
+            as_of, width, blob = kept
+            changed = cols.changed_since(as_of)
+            if len(changed) <= DELTA_MAX:
+                ids = np.frombuffer(blob, dtype=f"<u{width}").astype(np.int64)
+                if not len(changed):
+                    return ids
+                # The units written since: out of the kept ids, and matched again (a few primary-key lookups).
+                ids = ids[~_members(changed, ids)]
+                return np.concatenate([ids, self._match_among(expression, changed)])
+        ids, generation = self._match_as_of(expression)
+        if len(ids) >= CACHE_MIN:
+            self._keep(expression, cols.epoch, generation, ids)
+        return ids
+
+    def _keep(self, expression: str, epoch: str, as_of: int, ids: np.ndarray) -> None:
+        ids = np.sort(ids)
+        width = 4 if not len(ids) or int(ids[-1]) < 2**32 else 8
+        with connection.cursor() as cur:
+            # Another process may have kept the same term meanwhile: the newer generation wins.
+            cur.execute(
+                f"INSERT INTO {CACHE_TABLE} (key, expression, epoch, as_of, count, width, ids) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET "
+                "expression = EXCLUDED.expression, epoch = EXCLUDED.epoch, as_of = EXCLUDED.as_of, "
+                "count = EXCLUDED.count, width = EXCLUDED.width, ids = EXCLUDED.ids "
+                f"WHERE {CACHE_TABLE}.epoch <> EXCLUDED.epoch OR {CACHE_TABLE}.as_of < EXCLUDED.as_of",
+                [_key(expression), expression, epoch, as_of, len(ids), width, ids.astype(f"<u{width}").tobytes()],
+            )
+
+    def _match_as_of(self, expression: str) -> tuple[np.ndarray, int]:
+        """The ids matching ``expression``, and the generation they reflect (read in the same snapshot)."""
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SELECT generation FROM search_indexstate WHERE id = 1")
+            row = cur.fetchone()
+            return self.match_ids(expression), int(row[0]) if row else 0
+
+    def _match_among(self, expression: str, candidates: np.ndarray) -> np.ndarray:
+        """Of ``candidates`` (ids), those matching ``expression``."""
+        raise NotImplementedError
 
     def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
         """A relevance score for each of ``ids`` (the candidates of a page): higher is better."""
@@ -227,3 +453,50 @@ def parse_ids(joined: str | None) -> np.ndarray:
     if not joined:
         return np.zeros(0, dtype=np.int64)
     return np.fromstring(joined, dtype=np.int64, sep=",")
+
+
+def _searched_terms(doc: Document) -> set[str]:
+    """What people type that the document holds: its words (遵义, 易地扶贫搬迁), and two adjacent words of two
+    characters or more each (工作总结 from 工作 and 总结, 资金分配方案), not the pieces across words (县水, 局关)
+    that are as frequent."""
+    found: set[str] = set()
+    for words in doc.words.values():
+        runs = [w if is_single_run(w) else "" for w in words]
+        found.update(w for w in runs if w)
+        found.update(a + b for a, b in pairwise(runs) if a and b)
+    return found
+
+
+def _grams_anywhere(doc: Document) -> set[str]:
+    return set().union(*doc.ngrams.values()) if doc.ngrams else set()
+
+
+def _key(expression: str) -> str:
+    return hashlib.sha256(expression.encode()).hexdigest()
+
+
+def _expressions(plan: Any) -> set[str]:
+    if plan[0] == "term":
+        return {plan[1]}
+    parts = plan[1] if plan[0] == "or" else plan[1] + plan[2]
+    return set().union(*(_expressions(p) for p in parts))
+
+
+def _members(of: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """For each of ``ids``, whether it is in ``of`` (a lookup table over the ids' range: linear, not a sort)."""
+    if not len(of) or not len(ids):
+        return np.zeros(len(ids), dtype=bool)
+    top = int(max(of.max(), ids.max())) + 1
+    table = np.zeros(top, dtype=bool)
+    table[of] = True
+    return table[ids]
+
+
+def _intersection(arrays: list[np.ndarray]) -> np.ndarray:
+    arrays = sorted(arrays, key=len)
+    ids = arrays[0]
+    for other in arrays[1:]:
+        if not len(ids):
+            break
+        ids = ids[_members(other, ids)]
+    return ids

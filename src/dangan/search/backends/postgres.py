@@ -8,22 +8,17 @@ n-grams, D other n-grams) rank the candidates of a page with ts_rank."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import struct
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import pairwise
-from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
 
-from ..analysis import NATIVE, NGRAM_MAX, NGRAM_MIN, _native, covering_ngrams, is_single_run
+from ..analysis import NATIVE, NGRAM_MAX, NGRAM_MIN, _native
 from ..index import ATTRIBUTES, FIELDS, Document
-from .base import INDEX_TABLE, Backend, ScoredTerm, Unsupported, parse_ids
+from .base import CACHE_TABLE, INDEX_TABLE, Backend, ScoredTerm, parse_ids
 
 TSV_TABLE = "search_unit_tsv"  # unit_id, document: out of line, rows narrow (0004), hash-partitioned (0008)
 GIN_INDEX = "search_unit_tsv_document"  # on the partitioned table; each partition's is <partition>_document
@@ -41,22 +36,7 @@ _INT32 = struct.Struct(">i")
 _ROW_HEAD = struct.Struct(">hiqi")  # field count, bigint length, the id, the tsvector's length
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\0" + struct.pack(">ii", 0, 0)
 _COPY_TRAILER = struct.pack(">h", -1)
-CACHE_TABLE = "search_cachedtermmatch"
 INCOMING_TABLE = "search_incoming_tsv"  # temporary, per connection
-# A term matching at least this many units keeps its ids (CachedTermMatch): reading them through the GIN index
-# visits a heap page per few matches, about 45 ms for 100,000 at 1,000,000 units; the kept row is read in 1–2 ms.
-CACHE_MIN = 5_000
-# Beyond this many units written since a term's ids were kept, the term is matched afresh (and kept again).
-DELTA_MAX = 20_000
-# After a rebuild, the kept terms are matched again for at most this long (the rest when next searched).
-REFRESH_BUDGET_S = 60.0
-# A rebuild collects the matches of the words and pairs of adjacent words that match at least this many units by a
-# sample of the catalog (at most SEED_TERMS_MAX of them; 180 at 1,000,000 units), so that the first search for a
-# common word after it is as fast as the ones after that. Below it a match through the GIN index takes a few
-# milliseconds; keeping every n-gram over CACHE_MIN would be 3,300 rows and 125 M ids at 1,000,000 units, a third
-# more rebuild time.
-SEED_MIN = 20_000
-SEED_TERMS_MAX = 1_000
 
 
 def _quote(lexeme: str) -> str:
@@ -248,8 +228,6 @@ class PostgresBackend(Backend):
         if ids:
             with connection.cursor() as cur:
                 cur.execute(f"DELETE FROM {TSV_TABLE} WHERE unit_id = ANY(%s)", [ids])
-                # A removed unit leaves no newer row behind to tell the kept matches that it is gone.
-                cur.execute(f"DELETE FROM {CACHE_TABLE}")
         return super().delete(ids)
 
     def begin_rebuild(self, fresh: bool) -> None:
@@ -314,100 +292,6 @@ class PostgresBackend(Backend):
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(build_alone, tables))
 
-    def rebuild_terms(self, sample: Callable[[], Sequence[Document]], total: int) -> list[str]:
-        """The words, and the pairs of adjacent words, of two or more Chinese characters that, by the sample, about
-        SEED_MIN documents or more of ``total`` hold (at half the rate, so that the sample's chance misses few;
-        those that end up below SEED_MIN are not kept)."""
-        seed_min = max(SEED_MIN, CACHE_MIN)
-        docs = sample() if total >= 2 * seed_min else []
-        counts: Counter[str] = Counter()
-        for doc in docs:
-            counts.update(_searched_terms(doc))
-        least = max(2.0, seed_min * len(docs) / max(total, 1) / 2)
-        return [term for term, n in counts.most_common(SEED_TERMS_MAX) if n >= least]
-
-    @staticmethod
-    def term_postings(docs: Sequence[Document], terms: frozenset[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """A term matches where all the n-grams covering it are (``term_expression``): up to four characters the
-        term itself, a longer one its overlapping four-character pieces."""
-        by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        for term in terms:
-            first, *rest = covering_ngrams(term)
-            by_first.setdefault(first, []).append((term, tuple(rest)))
-        firsts = frozenset(by_first)
-        anywhere: defaultdict[str, list[int]] = defaultdict(list)
-        title: defaultdict[str, list[int]] = defaultdict(list)
-        for doc in docs:
-            title_grams = doc.ngrams.get("title") or ()
-            in_title = firsts.intersection(title_grams)
-            found = set(in_title)
-            for name, grams in doc.ngrams.items():
-                if grams and name != "title":
-                    found.update(firsts.intersection(grams))
-            everywhere: set[str] | None = None  # made only for a term of more than one piece
-            title_set: set[str] | None = None
-            for first in found:
-                for term, rest in by_first[first]:
-                    if rest:
-                        everywhere = _grams_anywhere(doc) if everywhere is None else everywhere
-                        if not everywhere.issuperset(rest):
-                            continue
-                    anywhere[term].append(doc.id)
-                    if first in in_title:
-                        if rest:
-                            title_set = set(title_grams) if title_set is None else title_set
-                            if not title_set.issuperset(rest):
-                                continue
-                        title[term].append(doc.id)
-        return {
-            t: (np.array(ids, dtype=np.int64), np.array(title.get(t, ()), dtype=np.int64))
-            for t, ids in anywhere.items()
-        }
-
-    def keep_rebuilt(self, postings: dict[str, tuple[np.ndarray, np.ndarray]], as_of: int) -> int:
-        """A term's ids anywhere are what its plain search matches, its ids in the title what 题名: and the title
-        tier match: both kept under the expressions those searches look up."""
-        with connection.cursor() as cur:
-            cur.execute("SELECT epoch FROM search_indexstate WHERE id = 1")
-            row = cur.fetchone()
-        if row is None:
-            return 0
-        kept = 0
-        for term, (anywhere, title) in postings.items():
-            for field, ids in ((None, anywhere), ("title", title)):
-                expression = self.term(term, field) if len(ids) >= max(SEED_MIN, CACHE_MIN) else None
-                if expression is not None:
-                    self._keep(expression, row[0], as_of, ids)
-                    kept += 1
-        return kept
-
-    def refresh_kept(self, budget_s: float = REFRESH_BUDGET_S) -> int:
-        """Match the kept terms again, the most frequent first, for at most ``budget_s`` seconds (the rest are
-        matched again when next searched): after a rebuild the first searches for common words are as fast as
-        the ones before it. Returns how many were refreshed."""
-        with connection.cursor() as cur:
-            cur.execute("SELECT epoch, generation FROM search_indexstate WHERE id = 1")
-            row = cur.fetchone()
-            if row is None:
-                return 0
-            # Those the rebuild itself kept are current already.
-            cur.execute(
-                f"SELECT expression FROM {CACHE_TABLE} WHERE NOT (epoch = %s AND as_of >= %s) ORDER BY count DESC",
-                list(row),
-            )
-            expressions = [e for (e,) in cur.fetchall()]
-        if not expressions:
-            return 0
-        started = time.monotonic()
-        done = 0
-        for expression in expressions:
-            if time.monotonic() - started > budget_s:
-                break
-            ids, generation = self._match_as_of(expression)
-            self._keep(expression, row[0], generation, ids)
-            done += 1
-        return done
-
     def check_structure(self) -> list[str]:
         with connection.cursor() as cur:
             cur.execute(
@@ -468,105 +352,6 @@ class PostgresBackend(Backend):
             generation, joined = cur.fetchone()
             return parse_ids(joined), int(generation or 0)
 
-    # Matching term by term, with the matches of frequent terms kept ----------------------------------------------
-
-    def match(self, root: Any, cols: Any, *, title_only: bool = False) -> np.ndarray | None:
-        """The terms whose matches are kept are read from their rows; the rest of each AND / OR goes to the GIN
-        index as one expression (a lone term alone, and kept if it is a frequent one); the parts are combined as
-        arrays. Inside a transaction (whose own writes no kept row knows), one expression, as the other engine."""
-        if connection.in_atomic_block:
-            return super().match(root, cols, title_only=title_only)
-        plan = self._plan(root, title_only)
-        if plan is None:
-            return None
-        kept = self._kept(sorted(_expressions(plan)), cols.epoch)
-        return self._evaluate(plan, kept, cols)
-
-    def _evaluate(self, plan: Any, kept: dict[str, tuple[int, int, bytes]], cols: Any) -> np.ndarray:
-        if plan[0] == "term":
-            return self._term_ids(plan[1], kept.get(plan[1]), cols)
-        if not _expressions(plan) & kept.keys():
-            return self.match_ids(self._expression(plan))
-        if plan[0] == "or":
-            held = [p for p in plan[1] if _expressions(p) & kept.keys()]
-            rest = [p for p in plan[1] if p not in held]
-            arrays = [self._evaluate(p, kept, cols) for p in held]
-            if rest:
-                arrays.append(self._evaluate(("or", rest) if len(rest) > 1 else rest[0], kept, cols))
-            return np.unique(np.concatenate(arrays))
-        positive, negative = plan[1], plan[2]
-        held = [p for p in positive if _expressions(p) & kept.keys()]
-        rest = [p for p in positive if p not in held]
-        arrays = [self._evaluate(p, kept, cols) for p in held]
-        held_negative = [n for n in negative if _expressions(n) & kept.keys()]
-        rest_negative = [n for n in negative if n not in held_negative]
-        if rest:
-            # The other positive parts and the negative ones not kept: one GIN expression.
-            part = rest[0] if len(rest) == 1 and not rest_negative else ("and", rest, rest_negative)
-            arrays.append(self._evaluate(part, kept, cols))
-            rest_negative = []
-        ids = _intersection(arrays)
-        for other in held_negative + rest_negative:
-            if not len(ids):
-                break
-            ids = ids[~_members(self._evaluate(other, kept, cols), ids)]
-        return ids
-
-    def _expression(self, plan: Any) -> str:
-        if plan[0] == "term":
-            return plan[1]
-        if plan[0] == "or":
-            return self.or_([self._expression(p) for p in plan[1]])
-        return self.and_not([self._expression(p) for p in plan[1]], [self._expression(n) for n in plan[2]])
-
-    def _plan(self, node: Any, title_only: bool) -> Any:
-        """The tree with each term's match expression at its leaves: ("term", expr), ("or", [..]),
-        ("and", [positive..], [negative..]); None where nothing can match (as ``compile``)."""
-        from ..query import And, Not, Or, Term
-
-        if isinstance(node, Term):
-            expression = self.term(node.text, node.field, title_only=title_only)
-            return None if expression is None else ("term", expression)
-        if isinstance(node, Or):
-            if any(isinstance(p, Not) for p in node.parts):
-                raise Unsupported
-            parts = [p for p in (self._plan(p, title_only) for p in node.parts) if p is not None]
-            return ("or", parts) if parts else None
-        if isinstance(node, And):
-            positive = [self._plan(p, title_only) for p in node.parts if not isinstance(p, Not)]
-            if not positive:
-                raise Unsupported
-            if any(p is None for p in positive):
-                return None
-            negative = [n for n in (self._plan(p.part, False) for p in node.parts if isinstance(p, Not)) if n]
-            return ("and", positive, negative)
-        raise Unsupported if isinstance(node, Not) else TypeError(node)
-
-    def _kept(self, expressions: list[str], epoch: str) -> dict[str, tuple[int, int, bytes]]:
-        keys = {_key(e): e for e in expressions}
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT key, as_of, width, ids FROM {CACHE_TABLE} WHERE key = ANY(%s) AND epoch = %s",
-                [list(keys), epoch],
-            )
-            return {keys[key]: (int(as_of), int(width), bytes(ids)) for key, as_of, width, ids in cur.fetchall()}
-
-    def _term_ids(self, expression: str, kept: tuple[int, int, bytes] | None, cols: Any) -> np.ndarray:
-        if kept is not None:
-            as_of, width, blob = kept
-            changed = cols.changed_since(as_of)
-            if len(changed) <= DELTA_MAX:
-                ids = np.frombuffer(blob, dtype=f"<u{width}").astype(np.int64)
-                if not len(changed):
-                    return ids
-                # The units written since: out of the kept ids, and matched again (a few primary-key lookups).
-                ids = ids[~_members(changed, ids)]
-                return np.concatenate([ids, self._match_among(expression, changed)])
-        ids, generation = self._match_as_of(expression)
-        if len(ids) >= CACHE_MIN:
-            self._keep(expression, cols.epoch, generation, ids)
-        return ids
-
     def _match_among(self, expression: str, candidates: np.ndarray) -> np.ndarray:
         with connection.cursor() as cur:
             cur.execute(
@@ -575,20 +360,6 @@ class PostgresBackend(Backend):
                 [candidates.tolist(), expression],
             )
             return parse_ids(cur.fetchone()[0])
-
-    def _keep(self, expression: str, epoch: str, as_of: int, ids: np.ndarray) -> None:
-        ids = np.sort(ids)
-        width = 4 if not len(ids) or int(ids[-1]) < 2**32 else 8
-        with connection.cursor() as cur:
-            # Another process may have kept the same term meanwhile: the newer generation wins.
-            cur.execute(
-                f"INSERT INTO {CACHE_TABLE} (key, expression, epoch, as_of, count, width, ids) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET "
-                "expression = EXCLUDED.expression, epoch = EXCLUDED.epoch, as_of = EXCLUDED.as_of, "
-                "count = EXCLUDED.count, width = EXCLUDED.width, ids = EXCLUDED.ids "
-                f"WHERE {CACHE_TABLE}.epoch <> EXCLUDED.epoch OR {CACHE_TABLE}.as_of < EXCLUDED.as_of",
-                [_key(expression), expression, epoch, as_of, len(ids), width, ids.astype(f"<u{width}").tobytes()],
-            )
 
     def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
         if not ids or not terms:
@@ -607,50 +378,3 @@ class PostgresBackend(Backend):
         if term.pieces:
             options.append(self.term_expression((list(term.words), list(term.pieces)), term.field))
         return self.or_(options)
-
-
-def _searched_terms(doc: Document) -> set[str]:
-    """What people type that the document holds: its words (遵义, 易地扶贫搬迁), and two adjacent words of two
-    characters or more each (工作总结 from 工作 and 总结, 资金分配方案), not the pieces across words (县水, 局关)
-    that are as frequent."""
-    found: set[str] = set()
-    for words in doc.words.values():
-        runs = [w if is_single_run(w) else "" for w in words]
-        found.update(w for w in runs if w)
-        found.update(a + b for a, b in pairwise(runs) if a and b)
-    return found
-
-
-def _grams_anywhere(doc: Document) -> set[str]:
-    return set().union(*doc.ngrams.values()) if doc.ngrams else set()
-
-
-def _key(expression: str) -> str:
-    return hashlib.sha256(expression.encode()).hexdigest()
-
-
-def _expressions(plan: Any) -> set[str]:
-    if plan[0] == "term":
-        return {plan[1]}
-    parts = plan[1] if plan[0] == "or" else plan[1] + plan[2]
-    return set().union(*(_expressions(p) for p in parts))
-
-
-def _members(of: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """For each of ``ids``, whether it is in ``of`` (a lookup table over the ids' range: linear, not a sort)."""
-    if not len(of) or not len(ids):
-        return np.zeros(len(ids), dtype=bool)
-    top = int(max(of.max(), ids.max())) + 1
-    table = np.zeros(top, dtype=bool)
-    table[of] = True
-    return table[ids]
-
-
-def _intersection(arrays: list[np.ndarray]) -> np.ndarray:
-    arrays = sorted(arrays, key=len)
-    ids = arrays[0]
-    for other in arrays[1:]:
-        if not len(ids):
-            break
-        ids = ids[_members(other, ids)]
-    return ids

@@ -11,10 +11,11 @@ import numpy as np
 from django.db import IntegrityError, connection, transaction
 
 from ..index import ATTRIBUTES, FIELDS, QUERY_FIELDS, Document
-from .base import INDEX_TABLE, Backend, ScoredTerm, parse_ids, score_texts
+from .base import CACHE_TABLE, INDEX_TABLE, Backend, ScoredTerm, parse_ids, score_texts
 
 FTS_TABLE = "search_unit_fts"
 COLUMNS = [f"{kind}_{name}" for name in FIELDS for kind in ("w", "g")]
+SHADOW_TABLES = [f"{FTS_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config")]
 
 # Weights per field: (whole words, pieces inside words).
 WEIGHTS = {
@@ -31,6 +32,27 @@ CREATE_SQL = (
     + ", ".join(COLUMNS)
     + ", tokenize = 'unicode61 remove_diacritics 0', detail = full)"
 )
+
+
+# FTS5's merging of segments as its documentation sets it by default, and during a rebuild (none but the crisis
+# merge of 64 segments of one level; the rebuild's end merges everything into one segment).
+MERGING = {"automerge": 4, "crisismerge": 16}
+REBUILD_MERGING = {"automerge": 0, "crisismerge": 64}
+
+
+def forget_fts_statistics() -> None:
+    """Remove what ANALYZE recorded about the FTS5 table's shadow tables. Taken while the index was empty or small
+    (as after loading a catalog), those figures make every later FTS5 write and merge slower the larger the index
+    grows: a rebuild of 300,000 units ran at 3,300 units/s with them and 7,200 without (bench/RESULTS.md, issue
+    #3). Without figures the planner's defaults serve FTS5's own statements well."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'")
+        if cur.fetchone() is None:
+            return
+        cur.execute(f"DELETE FROM sqlite_stat1 WHERE tbl IN ({', '.join('%s' for _ in SHADOW_TABLES)})", SHADOW_TABLES)
+        deleted = cur.rowcount
+    if deleted and not connection.in_atomic_block:
+        connection.close()  # the planner reads the statistics when a connection opens
 
 
 def _sqlite_attrs(attrs: tuple) -> tuple:
@@ -101,9 +123,13 @@ class SQLiteBackend(Backend):
         return sum(super(SQLiteBackend, self).delete(ids[s : s + 500]) for s in range(0, len(ids), 500))
 
     def clear(self) -> None:
-        with connection.cursor() as cur:
-            cur.execute(f"DELETE FROM {FTS_TABLE}")
+        # Deleting FTS5 rows one by one tokenizes each row again to find its entries (minutes at 1,000,000
+        # units); dropping the table and its shadow tables and creating it again is a moment.
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            cur.execute(CREATE_SQL)
             cur.execute(f"DELETE FROM {INDEX_TABLE}")
+            cur.execute(f"DELETE FROM {CACHE_TABLE}")
 
     def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
         # Tokens are letters and digits only (index.tokens), so quoting needs no escaping.
@@ -117,10 +143,25 @@ class SQLiteBackend(Backend):
         names = [field] if field else list(FIELDS)
         return "{" + " ".join(f"{kind}_{n}" for n in names) + "} : " + quoted
 
+    @staticmethod
+    def _configure(settings: dict[str, int]) -> None:
+        with connection.cursor() as cur:
+            for name, value in settings.items():
+                cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES (%s, %s)", [name, value])
+
+    def begin_rebuild(self, fresh: bool) -> None:
+        forget_fts_statistics()
+        # No merging of segments while the batches come in: the end of the rebuild merges them all once, and the
+        # merges on the way would only be done again (writes 75 instead of 75–105 µs per unit at 300,000 units).
+        # A rebuild that is interrupted leaves these settings until the next one ends.
+        self._configure(REBUILD_MERGING)
+
     def end_rebuild(self) -> None:
         # A bulk load leaves FTS5 with many segments; merging them once halves the time of every lookup.
         with connection.cursor() as cur:
             cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+        self._configure(MERGING)
+        self.refresh_kept()
 
     def or_(self, parts: list[str]) -> str:
         return parts[0] if len(parts) == 1 else "(" + " OR ".join(f"({p})" for p in parts) + ")"
@@ -135,6 +176,15 @@ class SQLiteBackend(Backend):
         # Aggregated in SQLite: one string instead of a Python tuple per match (110,000 matches: 10 ms, not 30).
         with connection.cursor() as cur:
             cur.execute(f"SELECT group_concat(rowid) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
+            return parse_ids(cur.fetchone()[0])
+
+    def _match_among(self, expression: str, candidates: np.ndarray) -> np.ndarray:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT group_concat(rowid) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+                "AND rowid IN (SELECT value FROM json_each(%s))",
+                [expression, "[" + ",".join(map(str, candidates.tolist())) + "]"],
+            )
             return parse_ids(cur.fetchone()[0])
 
     def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
