@@ -29,7 +29,7 @@ DELTA_MAX = 20_000
 REFRESH_BUDGET_S = 60.0
 # A rebuild collects the matches of the words and pairs of adjacent words that match at least this many units by a
 # sample of the catalog (at most SEED_TERMS_MAX of them; 180 at 1,000,000 units), so that the first search for a
-# common word after it is as fast as the ones after that. Below it a match through the GIN index takes a few
+# common word after it is as fast as the ones after that. Below it a match through the engine takes a few
 # milliseconds; keeping every n-gram over CACHE_MIN would be 3,300 rows and 125 M ids at 1,000,000 units, a third
 # more rebuild time.
 SEED_MIN = 20_000
@@ -279,7 +279,7 @@ class Backend:
         held_negative = [n for n in negative if _expressions(n) & kept.keys()]
         rest_negative = [n for n in negative if n not in held_negative]
         if rest:
-            # The other positive parts and the negative ones not kept: one GIN expression.
+            # The other positive parts and the negative ones not kept: one expression for the engine.
             part = rest[0] if len(rest) == 1 and not rest_negative else ("and", rest, rest_negative)
             arrays.append(self._evaluate(part, kept, cols))
             rest_negative = []
