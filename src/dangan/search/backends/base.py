@@ -72,8 +72,10 @@ class Backend:
 
     @staticmethod
     def term_postings(docs: Sequence[Document], terms: frozenset[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """A term matches where all the n-grams covering it are (``term_expression``): up to four characters the
-        term itself, a longer one its overlapping four-character pieces."""
+        """Of each of ``terms`` found in ``docs``: the ids of the documents holding it anywhere, and in the title
+        (pure: runs in the analysis workers). A term matches where all the n-grams covering it are
+        (``term_expression``): up to four characters the term itself, a longer one its overlapping four-character
+        pieces."""
         by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for term in terms:
             first, *rest = covering_ngrams(term)
