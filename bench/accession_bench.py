@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dangan.core.actors import CONSOLE
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import progress, reset_postgres_database, setup_django, table
@@ -155,9 +157,9 @@ def main() -> int:
         from dangan.search.service import SearchRequest, search
 
         write_eicar_signature(work / "clamav")
-        do_ensure_institution(None, "BENCH", "基准测试档案馆")
-        do_ensure_default_categories(None)
-        do_create_fonds(None, "Z109", "贵州省扶贫开发办公室")
+        do_ensure_institution(CONSOLE, "BENCH", "基准测试档案馆")
+        do_ensure_default_categories(CONSOLE)
+        do_create_fonds(CONSOLE, "Z109", "贵州省扶贫开发办公室")
         progress(f"building a SIP of {files} files, ~{megabytes} MB …")
         folder, item_count, file_count = build_sip(work, files, megabytes << 20)
         bag = make_bag(

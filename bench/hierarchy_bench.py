@@ -17,6 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
+from dangan.core.actors import CONSOLE
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import progress, reset_postgres_database, setup_django, summarize_ms, table
@@ -170,9 +172,9 @@ def load(total: int) -> tuple[int, int]:
     from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory
     from dangan.core.actions.institution import do_ensure_institution
 
-    do_ensure_institution(None, "BENCH", "基准测试档案馆")
-    do_ensure_default_categories(None)
-    fonds = do_create_fonds(None, "Z109", "贵州省扶贫开发办公室")
+    do_ensure_institution(CONSOLE, "BENCH", "基准测试档案馆")
+    do_ensure_default_categories(CONSOLE)
+    fonds = do_create_fonds(CONSOLE, "Z109", "贵州省扶贫开发办公室")
     category = RecordCategory.objects.get(code="WS")
     rows = generate_rows(total, fonds.pk, category.pk)
     start = time.perf_counter()

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from dangan.core.actors import CONSOLE
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import OUT_DIR, progress, reset_postgres_database, setup_django, table
@@ -174,11 +176,11 @@ def time_import(path: Path, database_url: str | None) -> tuple[int, float, str]:
     from dangan.catalog.actions.importing import import_catalog
     from dangan.core.actions.institution import do_ensure_institution
 
-    do_ensure_institution(None, "GZSDAG", "贵州省档案馆")
-    do_ensure_default_categories(None)
-    fonds = do_create_fonds(None, FONDS, "贵州省扶贫开发办公室")
+    do_ensure_institution(CONSOLE, "GZSDAG", "贵州省档案馆")
+    do_ensure_default_categories(CONSOLE)
+    fonds = do_create_fonds(CONSOLE, FONDS, "贵州省扶贫开发办公室")
     start = time.perf_counter()
-    result = import_catalog(None, path, fonds)
+    result = import_catalog(CONSOLE, path, fonds)
     seconds = time.perf_counter() - start
     if result.status != "done":
         for error in result.errors[:20]:

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dangan.core.actors import CONSOLE
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import progress, setup_django, table
@@ -99,9 +101,9 @@ def new_unit(n: int) -> object:
 
     fonds = Fonds.objects.filter(code="Z109").first()
     if fonds is None:
-        do_ensure_institution(None, "BENCH", "基准测试档案馆")
-        do_ensure_default_categories(None)
-        fonds = do_create_fonds(None, "Z109", "贵州省扶贫开发办公室")
+        do_ensure_institution(CONSOLE, "BENCH", "基准测试档案馆")
+        do_ensure_default_categories(CONSOLE)
+        fonds = do_create_fonds(CONSOLE, "Z109", "贵州省扶贫开发办公室")
     data = {
         "title": f"基准测试档案 {n}",
         "category": RecordCategory.objects.get(code="WS"),
@@ -109,7 +111,7 @@ def new_unit(n: int) -> object:
         "retention": "Y",
         "organization": "BGS",
     }
-    return do_create_unit(None, fonds, data)
+    return do_create_unit(CONSOLE, fonds, data)
 
 
 def mbps(nbytes: int, seconds: float) -> float:
@@ -135,7 +137,7 @@ def bench_write(work: Path, files: int, total: int, rounds: int, durable: bool) 
         settings.STORAGE_DURABLE = False
         unit = new_unit(r)
         started = time.perf_counter()
-        result = do_preserve(None, unit, [source])
+        result = do_preserve(CONSOLE, unit, [source])
         o = time.perf_counter() - started
         assert result.created and result.files_added == files
         ours.append(o)
@@ -145,7 +147,7 @@ def bench_write(work: Path, files: int, total: int, rounds: int, durable: bool) 
             settings.STORAGE_DURABLE = True
             unit = new_unit(100 + r)
             started = time.perf_counter()
-            do_preserve(None, unit, [source])
+            do_preserve(CONSOLE, unit, [source])
             durable_times.append(time.perf_counter() - started)
     shutil.rmtree(source)
     shutil.rmtree(work / "write-storage")
@@ -190,7 +192,7 @@ def bench_audit(work: Path, files: int, total: int, rounds: int, per_file_rounds
         progress(f"audit set-up: package {p + 1}/{packages}")
         source = work / "audit-src"
         make_files(source, files // packages, total // packages, seed=1000 + p)
-        do_preserve(None, new_unit(1000 + p), [source])
+        do_preserve(CONSOLE, new_unit(1000 + p), [source])
         shutil.rmtree(source)
     paths = [p for p in files_under(work / "audit-storage") if "/extensions/" not in p and "/content/" in p]
     size = sum(os.path.getsize(p) for p in paths)
@@ -202,13 +204,13 @@ def bench_audit(work: Path, files: int, total: int, rounds: int, per_file_rounds
         progress(f"audit round {r + 1}/{rounds}")
         batch.append(sha512sum_batch(paths))
         started = time.perf_counter()
-        run = do_audit(None)
+        run = do_audit(CONSOLE)
         ours.append(time.perf_counter() - started)
         assert run.status == "passed" and run.checked_files == len(paths), (run.status, run.checked_files)
         if r < per_file_rounds:
             per_file.append(sha512sum_per_file(paths))
     started = time.perf_counter()
-    run = do_audit(None, all_digests=True)
+    run = do_audit(CONSOLE, all_digests=True)
     all_digests.append(time.perf_counter() - started)
     shutil.rmtree(work / "audit-storage")
     o, b, f = statistics.median(ours), statistics.median(batch), statistics.median(per_file)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from dangan.core.actors import CONSOLE
 from dangan.core.choices import Role, SecurityClassification
 
 
@@ -22,7 +23,7 @@ def chinese() -> Any:
 def institution(db: Any) -> Any:
     from dangan.core.actions.institution import do_ensure_institution
 
-    return do_ensure_institution(None, "GZSDAG", "贵州省档案馆")
+    return do_ensure_institution(CONSOLE, "GZSDAG", "贵州省档案馆")
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def categories(db: Any) -> Any:
     from dangan.catalog.actions.configuration import do_ensure_default_categories
     from dangan.catalog.models import RecordCategory
 
-    do_ensure_default_categories(None)
+    do_ensure_default_categories(CONSOLE)
     return {c.code: c for c in RecordCategory.objects.all()}
 
 
@@ -38,7 +39,7 @@ def categories(db: Any) -> Any:
 def fonds(institution: Any, categories: Any) -> Any:
     from dangan.catalog.actions.configuration import do_create_fonds
 
-    return do_create_fonds(None, "Z109", "贵州省扶贫开发办公室", creator="贵州省扶贫开发办公室")
+    return do_create_fonds(CONSOLE, "Z109", "贵州省扶贫开发办公室", creator="贵州省扶贫开发办公室")
 
 
 def _make_user(username: str, role: str, clearance: str = SecurityClassification.PUBLIC) -> Any:

@@ -18,6 +18,7 @@ from dangan.accession.choices import CheckResult, TransferStatus, Verdict
 from dangan.accession.models import TransferItem
 from dangan.accession.samples import SampleItem, default_items, pdf_bytes
 from dangan.catalog.models import ArchivalUnit, ImportBatch
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 from dangan.preservation.models import PreservedPackage
 
@@ -86,7 +87,7 @@ def test_a_rejected_transfer_writes_nothing_to_the_catalog_or_the_storage(
     assert not PreservedPackage.objects.exists()
     assert storage_objects(accession_env["storage"]) == []
     with pytest.raises(ValidationError):
-        do_accept(None, transfer)
+        do_accept(CONSOLE, transfer)
 
 
 def test_the_same_bag_twice_is_a_duplicate(accession_env: dict[str, Path], make_sip: Any, fonds: Any) -> None:
@@ -96,7 +97,7 @@ def test_the_same_bag_twice_is_a_duplicate(accession_env: dict[str, Path], make_
     again = ingest(bag)
     assert again.status == "duplicate" and again.transfer == first.transfer
     with pytest.raises(DuplicateBag):
-        do_receive(None, bag)
+        do_receive(CONSOLE, bag)
     assert ArchivalUnit.objects.count() == 1
 
 
@@ -107,33 +108,33 @@ def test_a_zip_and_a_plain_folder_are_bagged_on_arrival(
 
     folder = make_sip(default_items(2), bag=False)
     archive = Path(shutil.make_archive(str(tmp_path / "transfer"), "zip", folder))
-    transfer = do_receive(None, archive)
+    transfer = do_receive(CONSOLE, archive)
     assert transfer.bag_owned and (Path(transfer.bag_path) / "bagit.txt").is_file()
-    report = do_check(None, transfer)
+    report = do_check(CONSOLE, transfer)
     # A folder has no bag-info labels of its own: no Source-Organization (2-5); the rest passes.
     failed = {i.code for i in report.items.all() if i.result == CheckResult.FAIL}
     assert failed == {"YJ-2-5"}
-    do_reject(None, transfer, "缺少移交单位")
+    do_reject(CONSOLE, transfer, "缺少移交单位")
     assert not Path(transfer.bag_path).exists()  # dangan's own copy is removed
-    second = do_receive(None, folder, transferring_unit="贵州省扶贫开发办公室")
+    second = do_receive(CONSOLE, folder, transferring_unit="贵州省扶贫开发办公室")
     assert second.bag_owned and folder.is_dir() and not (folder / "bagit.txt").exists()
 
 
 def test_an_unperformed_virus_scan_needs_an_override_in_the_audit_log(
     accession_env: dict[str, Path], no_signatures: Path, make_sip: Any, fonds: Any
 ) -> None:
-    transfer = do_receive(None, make_sip(default_items(1)))
-    report = do_check(None, transfer)
+    transfer = do_receive(CONSOLE, make_sip(default_items(1)))
+    report = do_check(CONSOLE, transfer)
     results = {i.code: i for i in report.items.all()}
     assert results["YJ-4-1"].result == CheckResult.NOT_PERFORMED
     assert results["YJ-4-2"].result == CheckResult.NOT_PERFORMED
     assert "没有特征库文件" in results["YJ-4-2"].summary
     assert report.verdict == Verdict.PASS
     with pytest.raises(ValidationError, match="病毒扫描未进行"):
-        do_accept(None, transfer)
+        do_accept(CONSOLE, transfer)
     result = ingest(Path(transfer.bag_path))  # the CLI path waits for an override
     assert result.status == "waiting" and result.transfer == transfer
-    do_accept(None, transfer, override_reason="隔离网内病毒库待更新，已人工查验介质")
+    do_accept(CONSOLE, transfer, override_reason="隔离网内病毒库待更新，已人工查验介质")
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.ACCEPTED
     entry = AuditEntry.objects.get(action="accession.transfer.virus_override")
@@ -145,8 +146,8 @@ def test_an_interrupted_acceptance_resumes_without_duplicates(
 ) -> None:
     from dangan.accession.actions import accepting
 
-    transfer = do_receive(None, make_sip(default_items(3)))
-    do_check(None, transfer)
+    transfer = do_receive(CONSOLE, make_sip(default_items(3)))
+    do_check(CONSOLE, transfer)
     settings.ACCESSION_BATCH = 1  # a batch per item: the second one fails
     real = accepting.do_preserve_many
     calls = {"n": 0}
@@ -159,13 +160,13 @@ def test_an_interrupted_acceptance_resumes_without_duplicates(
 
     monkeypatch.setattr(accepting, "do_preserve_many", crash_on_second)
     with pytest.raises(OSError):
-        do_accept(None, transfer)
+        do_accept(CONSOLE, transfer)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.ACCEPTING
     assert ArchivalUnit.objects.count() == 3  # the catalog went in whole
     assert PreservedPackage.objects.count() == 1
     monkeypatch.setattr(accepting, "do_preserve_many", real)
-    do_accept(None, transfer)
+    do_accept(CONSOLE, transfer)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.ACCEPTED
     assert ArchivalUnit.objects.count() == 3 and ImportBatch.objects.count() == 1

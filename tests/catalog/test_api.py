@@ -15,6 +15,7 @@ import pytest
 from dangan.catalog.actions.units import do_create_unit
 from dangan.catalog.models import ArchivalUnit, Authority, UnitAuthority
 from dangan.core.actions.accounts import do_create_api_token
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 from tests.helpers import call, multipart
 
@@ -28,11 +29,11 @@ live = pytest.mark.django_db(transaction=True)
 def tree(fonds, categories) -> dict[str, Any]:
     """A year series holding one item at each 密级 up to 机密, and one open item at the top of the fonds."""
     ws = categories["WS"]
-    series = do_create_unit(None, fonds, {"title": "2016年", "level": "series", "year": 2016})
+    series = do_create_unit(CONSOLE, fonds, {"title": "2016年", "level": "series", "year": 2016})
 
     def item(title: str, classification: str, **extra: Any) -> ArchivalUnit:
         data = {"title": title, "category": ws, "year": 2016, "retention": "Y", "organization": "BGS"}
-        return do_create_unit(None, fonds, {**data, "classification": classification, **extra}, parent=series)
+        return do_create_unit(CONSOLE, fonds, {**data, "classification": classification, **extra}, parent=series)
 
     units = {
         "series": series,
@@ -42,7 +43,7 @@ def tree(fonds, categories) -> dict[str, Any]:
         "confidential": item("有关专项工作的请示", "confidential"),
     }
     units["top"] = do_create_unit(
-        None, fonds, {"title": "全宗说明", "category": ws, "year": 2017, "retention": "D30", "openness": "open"}
+        CONSOLE, fonds, {"title": "全宗说明", "category": ws, "year": 2017, "retention": "D30", "openness": "open"}
     )
     return units
 
@@ -283,10 +284,10 @@ def test_unit_list_paging_and_totals(client, tree, archivist, system_admin):
 
 @pytest.mark.django_db
 def test_children_paging(client, fonds, categories, archivist):
-    series = do_create_unit(None, fonds, {"title": "2018年", "level": "series", "year": 2018})
+    series = do_create_unit(CONSOLE, fonds, {"title": "2018年", "level": "series", "year": 2018})
     for n in range(5):
         do_create_unit(
-            None,
+            CONSOLE,
             fonds,
             {"title": f"第{n + 1}件", "category": categories["WS"], "year": 2018, "retention": "D10"},
             parent=series,

@@ -15,6 +15,7 @@ from dangan.catalog.actions.importing import import_catalog
 from dangan.catalog.actions.units import do_create_unit
 from dangan.catalog.models import ArchivalUnit, Fonds, Subject
 from dangan.cli import main
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 
 D = dt.date
@@ -24,9 +25,9 @@ D = dt.date
 def tree(fonds, categories):
     """A series without a 档号 holding a file (案卷) of items, and loose items: every field and date precision."""
     ws = categories["WS"]
-    series = do_create_unit(None, fonds, {"title": "2016年文书档案", "level": "series", "notes": "按年度—机构分类"})
+    series = do_create_unit(CONSOLE, fonds, {"title": "2016年文书档案", "level": "series", "notes": "按年度—机构分类"})
     folder = do_create_unit(
-        None,
+        CONSOLE,
         fonds,
         {
             "title": "贵州省扶贫开发办公室关于易地扶贫搬迁的文件材料",
@@ -39,7 +40,7 @@ def tree(fonds, categories):
         parent=series,
     )
     first = do_create_unit(
-        None,
+        CONSOLE,
         fonds,
         {
             "title": "关于做好易地扶贫搬迁工作的通知",
@@ -61,7 +62,7 @@ def tree(fonds, categories):
         subjects=["易地扶贫搬迁", "脱贫攻坚"],
     )
     do_create_unit(
-        None,
+        CONSOLE,
         fonds,
         {
             "title": "=关于产业扶贫项目验收的报告",  # must stay text in Excel, not become a formula
@@ -78,7 +79,7 @@ def tree(fonds, categories):
         parent=folder,
     )
     do_create_unit(
-        None,
+        CONSOLE,
         fonds,
         {
             "title": "红军长征过黔东南的回忆材料",
@@ -90,7 +91,7 @@ def tree(fonds, categories):
         },
         subjects=["红军", "长征"],
     )
-    do_create_unit(None, fonds, {"title": "待整理材料", "retention": "D10"})
+    do_create_unit(CONSOLE, fonds, {"title": "待整理材料", "retention": "D10"})
     return {"series": series, "folder": folder, "first": first}
 
 
@@ -144,7 +145,7 @@ def read_xlsx(path):
 
 def test_the_layout_and_the_tree_order(tmp_path, fonds, tree):
     path = tmp_path / "目录.xlsx"
-    assert export_catalog(None, fonds, path) == 6
+    assert export_catalog(CONSOLE, fonds, path) == 6
     rows = read_xlsx(path)
     assert rows[0] == EXPORT_COLUMNS
     assert EXPORT_COLUMNS[:9] == ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
@@ -192,7 +193,7 @@ def test_the_layout_and_the_tree_order(tmp_path, fonds, tree):
 
 def test_a_title_like_a_formula_stays_text(tmp_path, fonds, tree):
     path = tmp_path / "目录.xlsx"
-    export_catalog(None, fonds, path)
+    export_catalog(CONSOLE, fonds, path)
     sheet = load_workbook(path).active
     cell = next(c for c in sheet["E"] if c.value and str(c.value).startswith("="))
     assert cell.data_type == "s" and cell.value == "=关于产业扶贫项目验收的报告"
@@ -202,8 +203,8 @@ def test_a_title_like_a_formula_stays_text(tmp_path, fonds, tree):
 def test_export_then_import_into_the_same_fonds_changes_nothing(tmp_path, fonds, tree, suffix):
     before = snapshot(fonds)
     path = tmp_path / f"目录{suffix}"
-    count = export_catalog(None, fonds, path)
-    result = import_catalog(None, path, fonds)
+    count = export_catalog(CONSOLE, fonds, path)
+    result = import_catalog(CONSOLE, path, fonds)
     assert (result.status, result.created, result.unchanged) == ("done", 0, count), [e.line() for e in result.errors]
     assert snapshot(fonds) == before
 
@@ -212,21 +213,21 @@ def test_export_then_import_into_the_same_fonds_changes_nothing(tmp_path, fonds,
 def test_export_then_import_into_an_empty_fonds_recreates_every_unit(tmp_path, fonds, tree, suffix):
     before = snapshot(fonds)
     path = tmp_path / f"目录{suffix}"
-    export_catalog(None, fonds, path)
+    export_catalog(CONSOLE, fonds, path)
     # A fresh start: no units, no subject terms, a new fonds with the same code.
     for depth in (2, 1, 0):
         ArchivalUnit.objects.filter(depth=depth).delete()
     Subject.objects.all().delete()
     fonds.delete()
-    fresh = do_create_fonds(None, "Z109", "贵州省扶贫开发办公室")
-    result = import_catalog(None, path, fresh)
+    fresh = do_create_fonds(CONSOLE, "Z109", "贵州省扶贫开发办公室")
+    result = import_catalog(CONSOLE, path, fresh)
     assert (result.status, result.created) == ("done", 6), [e.line() for e in result.errors]
     assert snapshot(fresh) == before
 
 
 def test_csv_export_opens_in_excel(tmp_path, fonds, tree):
     path = tmp_path / "目录.csv"
-    export_catalog(None, fonds, path)
+    export_catalog(CONSOLE, fonds, path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
@@ -245,11 +246,11 @@ def test_only_what_the_reader_may_see(tmp_path, fonds, tree, junior_archivist, s
 
 def test_a_child_of_a_hidden_parent_does_not_reveal_it(tmp_path, fonds, categories, junior_archivist):
     hidden = do_create_unit(
-        None,
+        CONSOLE,
         fonds,
         {"title": "秘密案卷", "level": "file", "classification": "secret", "reference_code": "Z109-WS·2016-Y-0009"},
     )
-    do_create_unit(None, fonds, {"title": "卷内公开件"}, parent=hidden)
+    do_create_unit(CONSOLE, fonds, {"title": "卷内公开件"}, parent=hidden)
     path = tmp_path / "目录.xlsx"
     assert export_catalog(junior_archivist, fonds, path) == 1
     row = dict(zip(EXPORT_COLUMNS, read_xlsx(path)[1], strict=True))
@@ -264,10 +265,10 @@ def test_a_large_fonds_is_read_in_chunks(tmp_path, fonds, categories, django_ass
     for n in range(2500):
         workbook.active.append([f"通知{n}", "WS", 2020, "D10", "扶贫"])
     workbook.save(tmp_path / "in.xlsx")
-    assert import_catalog(None, tmp_path / "in.xlsx", fonds).created == 2500
+    assert import_catalog(CONSOLE, tmp_path / "in.xlsx", fonds).created == 2500
     calls = []
     with django_assert_max_num_queries(15):  # the skeleton, then 3 chunks of 1000 (units, subjects), the audit
-        count = export_catalog(None, fonds, tmp_path / "out.csv", progress=lambda d, t: calls.append((d, t)))
+        count = export_catalog(CONSOLE, fonds, tmp_path / "out.csv", progress=lambda d, t: calls.append((d, t)))
     assert count == 2500 and calls[-1] == (2500, 2500) and len(calls) == 3
 
 

@@ -23,6 +23,7 @@ from dangan.catalog.actions.units import do_create_unit
 from dangan.catalog.models import ArchivalUnit, ImportBatch
 from dangan.catalog.refcodes import DA_T_13
 from dangan.cli import main
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 
 HEADER = [
@@ -92,7 +93,7 @@ def units() -> int:
 
 def test_a_good_file_imports_every_row_with_one_audit_entry(tmp_path, fonds, categories):
     path = write_xlsx(tmp_path / "目录.xlsx", HEADER, [good_row(n) for n in (1, 2, 3)])
-    result = import_catalog(None, path, fonds)
+    result = import_catalog(CONSOLE, path, fonds)
     assert result.status == "done" and result.ok
     assert (result.created, result.unchanged, result.total_rows) == (3, 0, 3)
     assert result.summary() == "已导入 3 条，未变化 0 条"
@@ -124,7 +125,7 @@ def test_a_good_file_imports_every_row_with_one_audit_entry(tmp_path, fonds, cat
 def test_progress_is_reported_and_recorded(tmp_path, fonds, categories):
     path = write_xlsx(tmp_path / "目录.xlsx", HEADER, [good_row(n) for n in range(1, 2501)])
     calls: list[tuple[int, int]] = []
-    result = import_catalog(None, path, fonds, progress=lambda done, total: calls.append((done, total)))
+    result = import_catalog(CONSOLE, path, fonds, progress=lambda done, total: calls.append((done, total)))
     assert calls[:2] == [(1000, 2500), (2000, 2500)] and calls[-1] == (2500, 2500)
     assert result.created == 2500 and result.batch.processed_rows == 2500
 
@@ -161,7 +162,7 @@ def test_one_bad_row_among_a_hundred_imports_nothing(tmp_path, fonds, categories
     for other, other_value in (also[0] if also else {}).items():
         rows[49][HEADER.index(other)] = other_value
     path = write_xlsx(tmp_path / "目录.xlsx", HEADER, rows)
-    result = import_catalog(None, path, fonds)
+    result = import_catalog(CONSOLE, path, fonds)
     assert result.status == "invalid" and not result.ok
     assert len(result.errors) == 1, [e.line() for e in result.errors]
     error = result.errors[0]
@@ -177,7 +178,7 @@ def test_one_bad_row_among_a_hundred_imports_nothing(tmp_path, fonds, categories
 def test_control_characters_in_a_csv(tmp_path, fonds, categories):
     rows = [good_row(1), good_row(2)]
     rows[1][HEADER.index("责任者")] = "贵州省\x07扶贫办"
-    result = import_catalog(None, write_csv(tmp_path / "目录.csv", HEADER, rows), fonds)
+    result = import_catalog(CONSOLE, write_csv(tmp_path / "目录.csv", HEADER, rows), fonds)
     [error] = result.errors
     assert (error.row, error.column, error.code) == (3, "责任者", "1-6") and "U+0007" in error.reason
     assert error.line() == "第 3 行 [责任者] “贵州省⟨U+0007⟩扶贫办”：含有控制字符或乱码字符（U+0007）"
@@ -187,7 +188,7 @@ def test_control_characters_in_a_csv(tmp_path, fonds, categories):
 def test_the_report_line_and_json(tmp_path, fonds, categories):
     rows = [good_row(1), good_row(2)]
     rows[1][HEADER.index("日期")] = "2021-13-01"
-    result = import_catalog(None, write_xlsx(tmp_path / "目录.xlsx", HEADER, rows), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "目录.xlsx", HEADER, rows), fonds)
     assert result.errors[0].line() == "第 4 行 [日期] “2021-13-01”：无法识别的日期"
     data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
     assert data["status"] == "invalid" and data["ok"] is False and data["batch"] == str(result.batch.uuid)
@@ -198,15 +199,15 @@ def test_the_report_line_and_json(tmp_path, fonds, categories):
 
 def test_many_errors_are_all_reported_but_only_the_first_thousand_stored(tmp_path, fonds, categories):
     rows = [[n, "", "", "", f"通知{n}", "2021-13-01"] for n in range(1, 1201)]
-    result = import_catalog(None, write_xlsx(tmp_path / "目录.xlsx", HEADER[:6], rows), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "目录.xlsx", HEADER[:6], rows), fonds)
     assert len(result.errors) == 1200 and len(result.batch.errors) == 1000
     assert "1200 处错误" in result.message and "1000" in result.message
 
 
 def test_a_code_already_in_the_database_with_other_content_is_an_error(tmp_path, fonds, categories):
-    do_create_unit(None, fonds, {"title": "原有的题名", "reference_code": code(2), "category": categories["WS"]})
+    do_create_unit(CONSOLE, fonds, {"title": "原有的题名", "reference_code": code(2), "category": categories["WS"]})
     path = write_xlsx(tmp_path / "目录.xlsx", HEADER, [good_row(1), good_row(2)])
-    result = import_catalog(None, path, fonds)
+    result = import_catalog(CONSOLE, path, fonds)
     [error] = result.errors
     assert (error.row, error.column, error.code) == (4, "档号", "1-8")
     assert error.reason.startswith("档号已存在且内容不同（") and "题名" in error.reason
@@ -216,7 +217,7 @@ def test_a_code_already_in_the_database_with_other_content_is_an_error(tmp_path,
 def test_an_item_cannot_hold_other_units(tmp_path, fonds, categories):
     header = ["档号", "题名", "层级", "上级档号"]
     rows = [[code(1), "一件", "件", ""], [code(2), "另一件", "件", code(1)], [code(3), "卷", "案卷", code(2)]]
-    result = import_catalog(None, write_xlsx(tmp_path / "目录.xlsx", header, rows, title=None), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "目录.xlsx", header, rows, title=None), fonds)
     reasons = [(e.row, e.column, e.reason) for e in result.errors]
     assert reasons == [(3, "上级档号", "“件”之下不能再有下级档案"), (4, "上级档号", "“件”之下不能再有下级档案")]
     assert units() == 0
@@ -225,19 +226,19 @@ def test_an_item_cannot_hold_other_units(tmp_path, fonds, categories):
 def test_a_cycle_of_parents_is_an_error(tmp_path, fonds, categories):
     header = ["档号", "题名", "层级", "上级档号"]
     rows = [[code(1), "甲", "类别", code(2)], [code(2), "乙", "类别", code(1)]]
-    result = import_catalog(None, write_xlsx(tmp_path / "目录.xlsx", header, rows, title=None), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "目录.xlsx", header, rows, title=None), fonds)
     assert {e.reason for e in result.errors} == {"上级关系构成循环"} and units() == 0
 
 
 def test_missing_title_column_or_unreadable_file_is_a_file_level_error(tmp_path, fonds, categories):
     path = write_xlsx(tmp_path / "目录.xlsx", ["档号", "日期"], [[code(1), "2021"]])
     with pytest.raises(ImportError_, match="题名"):
-        import_catalog(None, path, fonds)
+        import_catalog(CONSOLE, path, fonds)
     batch = ImportBatch.objects.get()
     assert batch.status == "failed" and "题名" in batch.message
     (tmp_path / "目录.docx").write_bytes(b"PK\x03\x04")
     with pytest.raises(ImportError_, match="不支持的文件类型"):
-        import_catalog(None, tmp_path / "目录.docx", fonds)
+        import_catalog(CONSOLE, tmp_path / "目录.docx", fonds)
     assert units() == 0
 
 
@@ -260,7 +261,7 @@ def test_each_date_form_and_choice_label(tmp_path, fonds, categories):
         ["子", "２０２１－０３－０５", "", "", "", ""],
         ["丑", "民国24年3月", "", "", "", ""],
     ]
-    result = import_catalog(None, write_xlsx(tmp_path / "目录.xlsx", header, rows), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "目录.xlsx", header, rows), fonds)
     assert result.status == "done", [e.line() for e in result.errors]
     got = {
         u.title: (u.date, u.date_precision, u.classification, u.retention, u.openness, u.level)
@@ -310,7 +311,7 @@ def test_header_synonyms_and_ignored_columns(tmp_path, fonds, categories):
             "2页",
         ]
     ]
-    result = import_catalog(None, write_xlsx(tmp_path / "目录.xlsx", header, rows), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "目录.xlsx", header, rows), fonds)
     assert result.status == "done"
     assert result.message == "已导入 1 条，未变化 0 条\n已忽略未识别的列：批注"
     unit = ArchivalUnit.objects.get()
@@ -328,7 +329,7 @@ def test_header_synonyms_and_ignored_columns(tmp_path, fonds, categories):
 def test_csv_as_excel_saves_it(tmp_path, fonds, categories, encoding):
     rows = [good_row(1), good_row(2)]
     path = write_csv(tmp_path / "目录.csv", HEADER, rows, encoding=encoding)
-    result = import_catalog(None, path, fonds)
+    result = import_catalog(CONSOLE, path, fonds)
     assert result.status == "done" and result.created == 2
     assert ArchivalUnit.objects.get(reference_code=code(1)).title == "关于做好第1批易地扶贫搬迁工作的通知"
 
@@ -336,7 +337,7 @@ def test_csv_as_excel_saves_it(tmp_path, fonds, categories, encoding):
 def test_the_header_row_below_a_title_row_in_csv(tmp_path, fonds, categories):
     path = tmp_path / "目录.csv"
     path.write_text("贵州省扶贫开发办公室 2021 年归档文件目录,,\n,,\n题名,日期,页数\n通知,2021.3.5,2\n", "utf-8-sig")
-    result = import_catalog(None, path, fonds)
+    result = import_catalog(CONSOLE, path, fonds)
     assert result.status == "done" and ArchivalUnit.objects.get().page_count == 2
 
 
@@ -345,8 +346,8 @@ def test_the_header_row_below_a_title_row_in_csv(tmp_path, fonds, categories):
 
 def test_the_same_file_twice_creates_nothing_and_says_when(tmp_path, fonds, categories):
     path = write_xlsx(tmp_path / "目录.xlsx", HEADER, [good_row(n) for n in (1, 2)])
-    first = import_catalog(None, path, fonds)
-    second = import_catalog(None, path, fonds)
+    first = import_catalog(CONSOLE, path, fonds)
+    second = import_catalog(CONSOLE, path, fonds)
     assert second.status == "duplicate" and second.ok and second.created == 0
     assert second.summary().startswith("该文件已于 ") and "本次未新建任何档案" in second.summary()
     assert second.batch.pk != first.batch.pk and second.batch.status == "duplicate"
@@ -354,16 +355,16 @@ def test_the_same_file_twice_creates_nothing_and_says_when(tmp_path, fonds, cate
 
 
 def test_rows_already_imported_are_unchanged(tmp_path, fonds, categories):
-    import_catalog(None, write_xlsx(tmp_path / "a.xlsx", HEADER, [good_row(n) for n in (1, 2, 3)]), fonds)
+    import_catalog(CONSOLE, write_xlsx(tmp_path / "a.xlsx", HEADER, [good_row(n) for n in (1, 2, 3)]), fonds)
     again = write_csv(tmp_path / "b.csv", HEADER, [good_row(n) for n in (1, 2, 3, 4)])  # another file, same rows
-    result = import_catalog(None, again, fonds)
+    result = import_catalog(CONSOLE, again, fonds)
     assert (result.status, result.created, result.unchanged) == ("done", 1, 3)
     assert result.summary() == "已导入 1 条，未变化 3 条"
     assert units() == 4
 
 
 def test_rows_without_a_code_get_the_next_numbers_once(tmp_path, fonds, categories):
-    do_create_unit(None, fonds, {"title": "已有", "category": categories["WS"], "year": 2021, "retention": "Y"})
+    do_create_unit(CONSOLE, fonds, {"title": "已有", "category": categories["WS"], "year": 2021, "retention": "Y"})
     header = ["题名", "门类", "年度", "保管期限", "机构（问题）", "档号", "日期"]
     rows = [
         ["第一件", "文书", 2021, "永久", "", "", "2021-01-05"],
@@ -372,7 +373,7 @@ def test_rows_without_a_code_get_the_next_numbers_once(tmp_path, fonds, categori
         ["办公室的", "WS", 2021, "永久", "BGS", "", ""],
         ["未分类的", "", 2021, "", "", "", ""],
     ]
-    result = import_catalog(None, write_xlsx(tmp_path / "a.xlsx", header, rows), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "a.xlsx", header, rows), fonds)
     assert result.status == "done", [e.line() for e in result.errors]
     codes = dict(ArchivalUnit.objects.values_list("title", "reference_code"))
     assert codes == {
@@ -384,16 +385,16 @@ def test_rows_without_a_code_get_the_next_numbers_once(tmp_path, fonds, categori
         "未分类的": None,
     }
     # The same rows in another file: matched by their content, numbered nothing new.
-    result = import_catalog(None, write_csv(tmp_path / "b.csv", header, rows), fonds)
+    result = import_catalog(CONSOLE, write_csv(tmp_path / "b.csv", header, rows), fonds)
     assert (result.status, result.created, result.unchanged) == ("done", 0, 5)
     assert units() == 6
 
 
 def test_generated_codes_follow_the_fonds_pattern(tmp_path, fonds, categories):
-    do_set_code_rule(None, DA_T_13, fonds=fonds)
+    do_set_code_rule(CONSOLE, DA_T_13, fonds=fonds)
     header = ["题名", "门类", "年度", "保管期限", "机构"]
     result = import_catalog(
-        None, write_xlsx(tmp_path / "a.xlsx", header, [["通知", "WS", 2015, "D30", "办公室"]]), fonds
+        CONSOLE, write_xlsx(tmp_path / "a.xlsx", header, [["通知", "WS", 2015, "D30", "办公室"]]), fonds
     )
     assert result.status == "done"
     assert ArchivalUnit.objects.get().reference_code == "Z109-WS·2015·D30·办公室-0001"
@@ -403,8 +404,8 @@ def test_generated_codes_follow_the_fonds_pattern(tmp_path, fonds, categories):
 
 
 def test_parents_by_code_in_the_file_or_the_database(tmp_path, fonds, categories):
-    existing = do_create_unit(None, fonds, {"title": "已有案卷", "level": "file", "reference_code": code(900)})
-    do_create_unit(None, fonds, {"title": "已有卷内件", "reference_code": code(901)}, parent=existing)
+    existing = do_create_unit(CONSOLE, fonds, {"title": "已有案卷", "level": "file", "reference_code": code(900)})
+    do_create_unit(CONSOLE, fonds, {"title": "已有卷内件", "reference_code": code(901)}, parent=existing)
     header = ["档号", "题名", "层级", "上级档号"]
     rows = [
         [code(11), "卷内第一件", "件", code(10)],  # the parent comes later in the file
@@ -412,7 +413,7 @@ def test_parents_by_code_in_the_file_or_the_database(tmp_path, fonds, categories
         [code(12), "卷内第二件", "件", code(10)],
         [code(902), "补入已有案卷", "件", code(900)],
     ]
-    result = import_catalog(None, write_xlsx(tmp_path / "a.xlsx", header, rows), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "a.xlsx", header, rows), fonds)
     assert result.status == "done", [e.line() for e in result.errors]
     folder = ArchivalUnit.objects.get(reference_code=code(10))
     assert (folder.depth, folder.child_count, folder.parent) == (0, 2, None)
@@ -428,11 +429,11 @@ def test_parents_by_code_in_the_file_or_the_database(tmp_path, fonds, categories
 def test_parents_without_a_code_by_their_sequence_number(tmp_path, fonds, categories):
     header = ["序号", "题名", "层级", "上级序号"]
     rows = [[1, "2021年文书", "类别", ""], [2, "案卷一", "案卷", 1], [3, "件一", "件", 2], [4, "件二", "件", 2]]
-    result = import_catalog(None, write_xlsx(tmp_path / "a.xlsx", header, rows), fonds)
+    result = import_catalog(CONSOLE, write_xlsx(tmp_path / "a.xlsx", header, rows), fonds)
     assert result.status == "done"
     tree = {u.title: (u.parent.title if u.parent else None, u.depth) for u in ArchivalUnit.objects.all()}
     assert tree == {"2021年文书": (None, 0), "案卷一": ("2021年文书", 1), "件一": ("案卷一", 2), "件二": ("案卷一", 2)}
-    again = import_catalog(None, write_csv(tmp_path / "b.csv", header, rows), fonds)
+    again = import_catalog(CONSOLE, write_csv(tmp_path / "b.csv", header, rows), fonds)
     assert (again.created, again.unchanged) == (0, 4)
 
 

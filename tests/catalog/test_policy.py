@@ -7,6 +7,7 @@ import pytest
 from dangan.catalog.actions.units import do_create_unit
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.policy import can_view_unit, visible_units
+from dangan.core.actors import CONSOLE
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def spectrum(fonds, archivist):
     for level in ("public", "internal", "secret", "confidential", "top_secret"):
         for openness in ("open", "pending"):
             units[(level, openness)] = do_create_unit(
-                None, fonds, {"title": f"{level}-{openness}", "classification": level, "openness": openness}
+                CONSOLE, fonds, {"title": f"{level}-{openness}", "classification": level, "openness": openness}
             )
     return units
 

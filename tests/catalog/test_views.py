@@ -16,6 +16,7 @@ from dangan.catalog.choices import UnitLevel
 from dangan.catalog.filters import ORDERINGS
 from dangan.catalog.forms import UnitFilterForm
 from dangan.catalog.models import ArchivalUnit, Authority, Fonds, UnitAuthority
+from dangan.core.actors import CONSOLE
 from dangan.core.choices import SecurityClassification
 from dangan.core.models import AuditEntry
 
@@ -34,13 +35,13 @@ def make_item(fonds: Fonds, categories: dict, title: str = "关于开展脱贫�
     data = {"title": title, "category": categories["WS"], "year": 2011, "retention": "Y", "organization": "BGS"}
     parent = extra.pop("parent", None)
     data.update(extra)
-    return do_create_unit(None, fonds, data, parent=parent)
+    return do_create_unit(CONSOLE, fonds, data, parent=parent)
 
 
 @pytest.fixture
 def holdings(fonds, categories) -> dict[str, ArchivalUnit]:
     """A series with two items, plus one unit at each sensitive level."""
-    series = do_create_unit(None, fonds, {"title": "2011年 办公室", "level": UnitLevel.SERIES, "year": 2011})
+    series = do_create_unit(CONSOLE, fonds, {"title": "2011年 办公室", "level": UnitLevel.SERIES, "year": 2011})
     return {
         "series": series,
         "public": make_item(fonds, categories, "关于开展脱贫攻坚工作的通知", parent=series, responsible="省扶贫办"),
@@ -138,7 +139,7 @@ def test_anonymous_users_are_sent_to_login_from_catalog_pages(fonds, holdings):
 
 def test_a_fonds_with_120_top_level_units_shows_50_then_loads_more(fonds, categories, archivist):
     for n in range(120):
-        do_create_unit(None, fonds, {"title": f"第{n + 1:03d}件", "level": UnitLevel.ITEM})
+        do_create_unit(CONSOLE, fonds, {"title": f"第{n + 1:03d}件", "level": UnitLevel.ITEM})
     client = client_for(archivist)
     page = client.get(reverse("catalog:fonds_detail", args=[fonds.code])).content.decode()
     assert count_nodes(page) == 50
@@ -218,8 +219,8 @@ def test_the_filter_form_offers_every_ordering_the_filter_knows():
 
 def test_the_unit_page_shows_fields_breadcrumbs_and_authorities(fonds, holdings, archivist):
     unit = holdings["public"]
-    person = do_create_authority(None, {"kind": "organization", "name": "贵州省扶贫开发办公室"})
-    do_link_authority(None, unit, person, "creator")
+    person = do_create_authority(CONSOLE, {"kind": "organization", "name": "贵州省扶贫开发办公室"})
+    do_link_authority(CONSOLE, unit, person, "creator")
     text = client_for(archivist).get(reverse("catalog:unit_detail", args=[unit.uuid])).content.decode()
     for expected in ("关于开展脱贫攻坚工作的通知", "Z109-WS·2011-Y-BGS-0001", "省扶贫办", "永久", "公开", "待审"):
         assert expected in text, expected
@@ -332,9 +333,9 @@ def test_delete_refuses_a_unit_with_children_and_removes_a_leaf(fonds, holdings,
 
 
 def test_children_are_paged_on_the_unit_page(fonds, archivist):
-    series = do_create_unit(None, fonds, {"title": "大类", "level": UnitLevel.SERIES})
+    series = do_create_unit(CONSOLE, fonds, {"title": "大类", "level": UnitLevel.SERIES})
     for n in range(55):
-        do_create_unit(None, fonds, {"title": f"子件{n + 1:02d}"}, parent=series)
+        do_create_unit(CONSOLE, fonds, {"title": f"子件{n + 1:02d}"}, parent=series)
     client = client_for(archivist)
     url = reverse("catalog:unit_detail", args=[series.uuid])
     first = client.get(url).content.decode()
@@ -382,9 +383,9 @@ def test_authorities_are_created_listed_edited_and_linked(fonds, holdings, archi
 
 
 def test_an_authority_page_lists_only_units_the_user_may_see(fonds, holdings, junior_archivist, system_admin):
-    authority = do_create_authority(None, {"kind": "place", "name": "遵义"})
-    do_link_authority(None, holdings["public"], authority, "place")
-    do_link_authority(None, holdings["secret"], authority, "place")
+    authority = do_create_authority(CONSOLE, {"kind": "place", "name": "遵义"})
+    do_link_authority(CONSOLE, holdings["public"], authority, "place")
+    do_link_authority(CONSOLE, holdings["secret"], authority, "place")
     text = client_for(junior_archivist).get(reverse("catalog:authority_detail", args=[authority.uuid])).content.decode()
     assert holdings["public"].title in text and holdings["secret"].title not in text
     assert client_for(junior_archivist).get(reverse("catalog:authority_create")).status_code == 200
@@ -451,7 +452,7 @@ PAGES = [
 
 
 def test_every_catalog_page_for_every_role(fonds, holdings, archivist, system_admin, security_admin, security_auditor):
-    authority = do_create_authority(None, {"kind": "event", "name": "脱贫攻坚"})
+    authority = do_create_authority(CONSOLE, {"kind": "event", "name": "脱贫攻坚"})
     args = {"fonds": [fonds.code], "unit": [holdings["public"].uuid], "authority": [authority.uuid], None: []}
     clients = {
         "archivist": client_for(archivist),

@@ -13,6 +13,7 @@ from dangan.core.actions.accounts import (
     do_set_clearance,
     do_set_role,
 )
+from dangan.core.actors import CONSOLE
 from dangan.core.choices import Role
 from dangan.core.models import APIToken
 
@@ -57,9 +58,9 @@ def test_api_tokens_keep_only_a_hash(archivist):
 
 
 def test_a_clearance_at_creation_is_for_the_console_only(system_admin):
-    user, _ = do_create_user(None, "demo-archivist", Role.ARCHIVIST, clearance="secret")
+    user, _ = do_create_user(CONSOLE, "demo-archivist", Role.ARCHIVIST, clearance="secret")
     assert user.clearance == "secret"
     with pytest.raises(PermissionDenied):  # the system administrator never sets clearances (三员分立)
         do_create_user(system_admin, "lisi", Role.ARCHIVIST, clearance="secret")
     with pytest.raises(ValidationError, match="未知密级"):
-        do_create_user(None, "wangwu", Role.ARCHIVIST, clearance="very-secret")
+        do_create_user(CONSOLE, "wangwu", Role.ARCHIVIST, clearance="very-secret")

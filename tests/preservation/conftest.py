@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from dangan.core.actors import CONSOLE
+
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 TEXT = "遵义会议纪要（抄件）\n".encode()
 
@@ -55,7 +57,7 @@ def make_unit(fonds: Any, categories: Any) -> Callable[..., Any]:
             "page_count": 3,
         }
         data.update(extra)
-        return do_create_unit(None, fonds, data, subjects=["扶贫", "通知"])
+        return do_create_unit(CONSOLE, fonds, data, subjects=["扶贫", "通知"])
 
     return make
 

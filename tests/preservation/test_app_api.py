@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from dangan.core.actors import CONSOLE
 from dangan.preservation.actions.auditing import do_audit
 from dangan.preservation.actions.preserving import do_preserve
 from dangan.preservation.models import AuditRun
@@ -30,7 +31,7 @@ def test_a_units_package_follows_the_policy(
 ):
     secret = make_unit(classification="secret")
     unpreserved = make_unit()
-    do_preserve(None, secret, source_files({"0001.pdf": PDF, "说明.txt": TEXT}))
+    do_preserve(CONSOLE, secret, source_files({"0001.pdf": PDF, "说明.txt": TEXT}))
     body = client_for(archivist).get(f"/api/units/{secret.uuid}/package").json()
     assert body["head_version"] == "v1" and body["fixity_status"] == "unchecked"
     assert [v["name"] for v in body["versions"]] == ["v1"]
@@ -50,10 +51,10 @@ def test_audits_through_the_api(storage, make_unit, source_files, archivist, jun
     public = make_unit()
     secret = make_unit(classification="secret")
     for unit in (public, secret):
-        package = do_preserve(None, unit, source_files({"说明.txt": TEXT})).package
+        package = do_preserve(CONSOLE, unit, source_files({"说明.txt": TEXT})).package
         row = package.files.get(logical_path="content/说明.txt")
         (Path(storage.backend.describe()) / package.object_path / row.content_path).write_bytes(b"altered")
-    run = do_audit(None)
+    run = do_audit(CONSOLE)
     body = client_for(junior_archivist).get(f"/api/preservation/audits/{run.uuid}").json()
     assert body["status"] == "failed" and body["failure_count"] == 2
     units = {f["unit"] for f in body["failures"]}

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 import dangan
 from dangan.cli import main
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 from dangan.core.schedule import run_due_jobs
 from dangan.preservation.actions.auditing import do_audit, resumable_run
@@ -31,7 +32,7 @@ def preserve_some(make_unit, source_files, count: int = 3) -> list[PreservedPack
     packages = []
     for i in range(count):
         files = source_files({"0001.pdf": PDF, "说明.txt": TEXT + str(i).encode(), f"scan-{i}.bin": bytes([i]) * 5000})
-        packages.append(do_preserve(None, make_unit(), files).package)
+        packages.append(do_preserve(CONSOLE, make_unit(), files).package)
     return packages
 
 
@@ -94,7 +95,7 @@ def test_changed_missing_and_extra_files_are_found_with_what_differs(storage, ma
 def test_a_missing_object_and_all_digests(storage, make_unit, source_files):
     kept, gone = preserve_some(make_unit, source_files, 2)
     shutil.rmtree(Path(storage.backend.describe()) / gone.object_path)
-    run = do_audit(None, all_digests=True)
+    run = do_audit(CONSOLE, all_digests=True)
     assert run.status == AuditStatus.FAILED and run.checked_files == 4  # kept's three files and its METS
     failure = AuditFailure.objects.get(run=run)
     assert failure.kind == FailureKind.OBJECT_MISSING and failure.package == gone
@@ -108,11 +109,11 @@ def test_a_missing_object_and_all_digests(storage, make_unit, source_files):
 @pytest.mark.django_db
 def test_a_sample_checks_its_share_of_objects(storage, make_unit, source_files):
     preserve_some(make_unit, source_files, 5)
-    run = do_audit(None, 40)
+    run = do_audit(CONSOLE, 40)
     assert run.kind == AuditKind.SAMPLE and run.sample_percent == 40
     assert run.total_objects == run.checked_objects == 2
     assert PackageEvent.objects.filter(event_type=EventType.FIXITY_CHECK).count() == 2
-    assert do_audit(None, 1).checked_objects == 1  # at least one object
+    assert do_audit(CONSOLE, 1).checked_objects == 1  # at least one object
     assert main(["audit", "--sample", "0"]) == 2
     assert main(["audit", "--sample", "120"]) == 2
 
@@ -120,10 +121,10 @@ def test_a_sample_checks_its_share_of_objects(storage, make_unit, source_files):
 @pytest.mark.django_db
 def test_fixity_events_are_written_into_the_next_version_of_the_mets(storage, make_unit, source_files):
     (package,) = preserve_some(make_unit, source_files, 1)
-    do_audit(None)
+    do_audit(CONSOLE)
     event = PackageEvent.objects.get(package=package, event_type=EventType.FIXITY_CHECK)
     assert not event.stored
-    do_preserve(None, package.unit, source_files({"补充.txt": b"more"}))
+    do_preserve(CONSOLE, package.unit, source_files({"补充.txt": b"more"}))
     event.refresh_from_db()
     assert event.stored and event.version.number == 2
     with storage.open_file(package.object_id, METS_PATH) as handle:
@@ -137,7 +138,7 @@ def test_fixity_events_are_written_into_the_next_version_of_the_mets(storage, ma
 def test_an_audit_indexes_an_object_the_database_does_not_know(storage, make_unit, source_files):
     (package,) = preserve_some(make_unit, source_files, 1)
     PreservedPackage.objects.all().delete()  # as after a kill between the storage swap and the commit
-    run = do_audit(None)
+    run = do_audit(CONSOLE)
     assert run.status == AuditStatus.PASSED and run.indexed_objects == 1
     restored = PreservedPackage.objects.get(uuid=package.uuid)
     assert restored.fixity_status == FixityStatus.OK and restored.unit == package.unit
@@ -207,7 +208,7 @@ def test_the_worker_queues_a_due_audit_and_runs_it(storage, make_unit, source_fi
         run_worker(batch=True)  # queues what is due, then runs the queue
     run = AuditRun.objects.get()
     assert run.scheduled and run.kind == AuditKind.SAMPLE and run.status == AuditStatus.PASSED
-    assert run.requested_by_name == "schedule" and run.checked_objects == 1
+    assert run.requested_by_name == "system" and run.checked_objects == 1
     task = DBTaskResult.objects.get(task_path="dangan.preservation.tasks.run_audit_task")
     assert task.status == "SUCCESSFUL"
     event = PackageEvent.objects.get(event_type=EventType.FIXITY_CHECK)

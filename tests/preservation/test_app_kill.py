@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dangan.cli import main
+from dangan.core.actors import CONSOLE
 from dangan.preservation.actions.preserving import CRASH_STEPS, do_preserve
 from dangan.preservation.mets import parse_mets
 from dangan.preservation.models import PackageEvent, PackageFile, PreservedPackage
@@ -153,7 +154,7 @@ def test_preserve_killed_anywhere_leaves_old_or_new_and_a_rerun_finishes(storage
         unit = make_unit()
         object_id = object_id_for(package_uuid_for_unit(unit.uuid))
         if version == 2:
-            do_preserve(None, unit, v1_paths)
+            do_preserve(CONSOLE, unit, v1_paths)
         paths = v2_paths if version == 2 else v1_paths
         expected_new = NEW if version == 2 else OLD
         child = run_dangan(["preserve", "--unit", str(unit.uuid), *paths], storage_dir, crash_at=crash_at, delay=delay)

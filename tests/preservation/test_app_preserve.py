@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangan.catalog.actions.units import do_update_unit
 from dangan.catalog.models import ArchivalUnit
+from dangan.core.actors import CONSOLE
 from dangan.core.choices import SecurityClassification
 from dangan.core.models import AuditEntry
 from dangan.preservation.actions.preserving import collect_files, do_preserve
@@ -72,13 +73,13 @@ def test_first_preserve_writes_an_ocfl_object_with_mets_and_the_rows(storage, ma
 def test_every_change_is_a_new_version_and_nothing_new_is_no_version(storage, make_unit, source_files):
     unit = make_unit()
     first = source_files({"a.txt": b"first", "b.txt": b"stays"})
-    v1 = do_preserve(None, unit, first)
-    again = do_preserve(None, unit, first)
+    v1 = do_preserve(CONSOLE, unit, first)
+    again = do_preserve(CONSOLE, unit, first)
     assert not again.created and again.version == "v1" and not again.indexed
     assert AuditEntry.objects.filter(action="preservation.package.preserve").count() == 1
 
     (changed,) = source_files({"a.txt": b"second"})
-    v2 = do_preserve(None, unit, [changed], message="更正")
+    v2 = do_preserve(CONSOLE, unit, [changed], message="更正")
     assert v2.created and v2.version == "v2" and v2.changed_paths == ["content/a.txt"]
     package = PreservedPackage.objects.get(pk=v1.package.pk)
     assert (package.head_version, package.version_count) == ("v2", 2)
@@ -98,7 +99,7 @@ def test_a_changed_description_is_a_new_version_with_a_metadata_modification_eve
     storage, make_unit, source_files, archivist, django_capture_on_commit_callbacks
 ):
     unit = make_unit()
-    package = do_preserve(None, unit, source_files({"a.txt": b"x"})).package
+    package = do_preserve(CONSOLE, unit, source_files({"a.txt": b"x"})).package
     with django_capture_on_commit_callbacks(execute=True):
         do_update_unit(archivist, unit, {"title": "关于开展脱贫攻坚工作的通知（修订）"})
     package.refresh_from_db()
@@ -138,7 +139,7 @@ def test_bad_input_is_refused_before_anything_is_written(storage, make_unit, sou
     with pytest.raises(ValidationError, match="重复"):
         collect_files([a, b])
     with pytest.raises(ValidationError):
-        do_preserve(None, unit, [])
+        do_preserve(CONSOLE, unit, [])
     assert PreservedPackage.objects.count() == 0 and list(storage.objects()) == []
 
 
@@ -149,7 +150,7 @@ def test_a_failed_write_leaves_no_object_and_no_row(storage, make_unit, source_f
     ArchivalUnit.objects.filter(pk=unit.pk).update(title="坏\x0b字符")
     unit.refresh_from_db()
     with pytest.raises(ValueError):
-        do_preserve(None, unit, source_files({"a.txt": b"x"}))
+        do_preserve(CONSOLE, unit, source_files({"a.txt": b"x"}))
     assert PreservedPackage.objects.count() == 0
     assert list(storage.objects()) == []
     assert [e.name for e in storage.backend.list_dir("extensions/dangan-staging") if e.name.startswith("txn")] == []

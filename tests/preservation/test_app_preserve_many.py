@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 from dangan.preservation.actions.preserving import do_preserve, do_preserve_many
 from dangan.preservation.models import PackageEvent, PreservedPackage
@@ -61,7 +62,7 @@ def _audit_count(unit_uuid: str) -> int:
 def test_many_packages_in_one_call_then_only_what_changed(storage, make_unit, tmp_path):
     units = [make_unit() for _ in range(UNITS)]
     items = [(unit, _sources(tmp_path, n), "") for n, unit in enumerate(units)]
-    results = do_preserve_many(None, items)
+    results = do_preserve_many(CONSOLE, items)
     assert [r.package.unit_id for r in results] == [u.pk for u in units]  # in the order given
     assert all(r.created and r.version == "v1" and r.indexed and r.files_added == 2 for r in results)
     for unit in units:
@@ -74,12 +75,12 @@ def test_many_packages_in_one_call_then_only_what_changed(storage, make_unit, tm
 
     # Again with one unit's file changed: one new version, the others untouched, nothing logged for them.
     items[2] = (units[2], _sources(tmp_path, 2, "changed"), "更新")
-    results = do_preserve_many(None, items)
+    results = do_preserve_many(CONSOLE, items)
     assert [(r.created, r.version) for r in results] == [(n == 2, "v2" if n == 2 else "v1") for n in range(UNITS)]
     assert [_state(storage, u) for u in units] == [("v2", 2) if n == 2 else ("v1", 1) for n in range(UNITS)]
     assert [_audit_count(str(u.uuid)) for u in units] == [2 if n == 2 else 1 for n in range(UNITS)]
     # A single do_preserve of the same content finds nothing to do either.
-    assert do_preserve(None, units[0], items[0][1]).created is False
+    assert do_preserve(CONSOLE, units[0], items[0][1]).created is False
     assert validate_root(storage.backend).valid
 
 
@@ -91,15 +92,15 @@ def test_a_batch_writes_waiting_fixity_events_and_its_rows_equal_a_rebuild(stora
     from .test_app_rebuild import snapshot
 
     units = [make_unit() for _ in range(3)]
-    do_preserve_many(None, [(unit, _sources(tmp_path, n), "") for n, unit in enumerate(units)])
-    do_audit(None)  # a fixity event per package, so far only in the database
+    do_preserve_many(CONSOLE, [(unit, _sources(tmp_path, n), "") for n, unit in enumerate(units)])
+    do_audit(CONSOLE)  # a fixity event per package, so far only in the database
     waiting = {e.package.unit_id: e.identifier for e in PackageEvent.objects.filter(version__isnull=True)}
     assert set(waiting) == {u.pk for u in units}
 
     # Units 0 and 2 change, unit 1 does not: each next version carries the package's own waiting event (fetched for
     # the whole batch in one query) — for unit 1 a version of its METS alone, as a single do_preserve would write.
     sources = [_sources(tmp_path, n, "" if n == 1 else "v2") for n in range(3)]
-    results = do_preserve_many(None, [(unit, sources[n], "") for n, unit in enumerate(units)])
+    results = do_preserve_many(CONSOLE, [(unit, sources[n], "") for n, unit in enumerate(units)])
     assert [(r.version, r.files_added) for r in results] == [("v2", 2), ("v2", 0), ("v2", 2)]
     for unit in units:
         event = PackageEvent.objects.get(identifier=waiting[unit.pk])
@@ -111,7 +112,7 @@ def test_a_batch_writes_waiting_fixity_events_and_its_rows_equal_a_rebuild(stora
     # The rows a batch wrote (totals of new packages computed in memory) are those a rebuild reads from storage.
     before = snapshot()
     PreservedPackage.objects.all().delete()
-    assert rebuild_from_storage().ok
+    assert rebuild_from_storage(CONSOLE).ok
     after = snapshot()
     assert after["packages"] == before["packages"] and after["files"] == before["files"]
 
@@ -120,9 +121,9 @@ def test_a_batch_writes_waiting_fixity_events_and_its_rows_equal_a_rebuild(stora
 def test_a_bad_item_writes_nothing_and_a_unit_twice_is_refused(storage, make_unit, tmp_path):
     first, second = make_unit(), make_unit()
     with pytest.raises(ValidationError):
-        do_preserve_many(None, [(first, _sources(tmp_path, 1), ""), (second, [tmp_path / "missing.pdf"], "")])
+        do_preserve_many(CONSOLE, [(first, _sources(tmp_path, 1), ""), (second, [tmp_path / "missing.pdf"], "")])
     with pytest.raises(ValidationError):
-        do_preserve_many(None, [(first, _sources(tmp_path, 1), ""), (first, _sources(tmp_path, 2), "")])
+        do_preserve_many(CONSOLE, [(first, _sources(tmp_path, 1), ""), (first, _sources(tmp_path, 2), "")])
     assert _state(storage, first) is None and _state(storage, second) is None
     assert not PreservedPackage.objects.exists()
 
@@ -161,10 +162,11 @@ import json, sys
 import django
 django.setup()
 from dangan.catalog.models import ArchivalUnit
+from dangan.core.actors import CONSOLE
 from dangan.preservation.actions.preserving import do_preserve_many
 spec = json.loads(sys.argv[1])
 units = {str(u.uuid): u for u in ArchivalUnit.objects.filter(uuid__in=[s[0] for s in spec])}
-do_preserve_many(None, [(units[u], {k: v for k, v in files.items()}, "") for u, files in spec])
+do_preserve_many(CONSOLE, [(units[u], {k: v for k, v in files.items()}, "") for u, files in spec])
 """
 
 # (crash point, the objects expected to be new after the kill: None = some may be)
@@ -186,7 +188,7 @@ def test_a_killed_batch_leaves_old_or_new_and_a_rerun_finishes_once(storage, mak
     units = [make_unit() for _ in range(UNITS)]
     # Two of the units have a first version already: the batch updates them and creates the others.
     for n in (0, 1):
-        do_preserve(None, units[n], _sources(tmp_path, n))
+        do_preserve(CONSOLE, units[n], _sources(tmp_path, n))
     sources = [_sources(tmp_path, n, "new") for n in range(UNITS)]
     spec = [[str(u.uuid), {k: str(v) for k, v in s.items()}] for u, s in zip(units, sources, strict=True)]
     child = subprocess.run(
@@ -206,7 +208,7 @@ def test_a_killed_batch_leaves_old_or_new_and_a_rerun_finishes_once(storage, mak
     check_rows_point_at_storage(storage, crash_at)
     assert validate_root(storage.backend).valid
 
-    results = do_preserve_many(None, [(u, s, "") for u, s in zip(units, sources, strict=True)])  # the rerun
+    results = do_preserve_many(CONSOLE, [(u, s, "") for u, s in zip(units, sources, strict=True)])  # the rerun
     assert [_state(storage, u) for u in units] == [expected_new[n] for n in range(UNITS)]
     for n, (unit, result) in enumerate(zip(units, results, strict=True)):
         package = PreservedPackage.objects.get(unit=unit)
@@ -221,5 +223,5 @@ def test_a_killed_batch_leaves_old_or_new_and_a_rerun_finishes_once(storage, mak
     # A second rerun writes nothing.
     assert not any(
         r.created or r.indexed
-        for r in do_preserve_many(None, [(u, s, "") for u, s in zip(units, sources, strict=True)])
+        for r in do_preserve_many(CONSOLE, [(u, s, "") for u, s in zip(units, sources, strict=True)])
     )

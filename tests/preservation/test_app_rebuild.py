@@ -11,6 +11,7 @@ import pytest
 
 from dangan.catalog.actions.units import do_update_unit
 from dangan.cli import main
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 from dangan.preservation.actions.auditing import do_audit
 from dangan.preservation.actions.indexing import rebuild_from_storage
@@ -90,12 +91,12 @@ def snapshot() -> dict[str, Any]:
 def build_history(make_unit, source_files, archivist, capture) -> None:
     first, second = make_unit(), make_unit(title="遵义会议会址修缮方案")
     do_preserve(archivist, first, source_files({"0001.pdf": PDF, "说明.txt": TEXT, "img/p1.jpg": jpeg_bytes(1)}))
-    do_preserve(None, first, source_files({"说明.txt": TEXT + b"\xe8\xa1\xa5"}), message="更正说明")
-    do_preserve(None, second, source_files({"方案.pdf": PDF + b"%v2"}))
-    do_audit(None)  # fixity events, written into the METS only with a next version
+    do_preserve(CONSOLE, first, source_files({"说明.txt": TEXT + b"\xe8\xa1\xa5"}), message="更正说明")
+    do_preserve(CONSOLE, second, source_files({"方案.pdf": PDF + b"%v2"}))
+    do_audit(CONSOLE)  # fixity events, written into the METS only with a next version
     with capture(execute=True):
         do_update_unit(archivist, second, {"responsible": "遵义市文物局"})
-    do_preserve(None, second, source_files({"附件/图.jpg": jpeg_bytes(2)}))
+    do_preserve(CONSOLE, second, source_files({"附件/图.jpg": jpeg_bytes(2)}))
 
 
 def test_rebuild_from_storage_alone_equals_what_the_actions_wrote(
@@ -107,18 +108,18 @@ def test_rebuild_from_storage_alone_equals_what_the_actions_wrote(
     assert PackageEvent.objects.filter(version__isnull=True).count() == 1  # the first package's fixity check
 
     PreservedPackage.objects.all().delete()  # the database lost every preservation record
-    report = rebuild_from_storage()
+    report = rebuild_from_storage(CONSOLE)
     assert report.ok and report.objects == 2 and report.versions == 5
     assert snapshot() == before
     # Rebuilding over a complete index changes nothing.
-    report = rebuild_from_storage()
+    report = rebuild_from_storage(CONSOLE)
     assert report.ok and snapshot() == before
     assert AuditEntry.objects.filter(action="preservation.rebuild").count() == 2
 
 
 def test_rebuild_cli_reports_missing_and_unreadable_objects(storage, make_unit, source_files, capsys):
-    kept = do_preserve(None, make_unit(), source_files({"a.txt": b"a"})).package
-    gone = do_preserve(None, make_unit(), source_files({"b.txt": b"b"})).package
+    kept = do_preserve(CONSOLE, make_unit(), source_files({"a.txt": b"a"})).package
+    gone = do_preserve(CONSOLE, make_unit(), source_files({"b.txt": b"b"})).package
     assert main(["rebuild"]) == 0
     assert "1 个对象" not in capsys.readouterr().out
 

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
 from dangan.preservation.actions.auditing import do_audit
 from dangan.preservation.actions.preserving import do_preserve
@@ -38,7 +39,7 @@ def preserved(storage, make_unit, source_files) -> dict[str, Any]:
     for level in ("public", "internal", "secret"):
         unit = make_unit(title=f"{level} 扶贫档案", classification=level)
         files = source_files({"0001.pdf": PDF, "说明.txt": TEXT})
-        result[level] = do_preserve(None, unit, files, message="接收").package
+        result[level] = do_preserve(CONSOLE, unit, files, message="接收").package
     return result
 
 
@@ -67,7 +68,7 @@ def test_a_unit_without_a_package_says_so(storage, make_unit, archivist, system_
 
 def test_package_page_lists_versions_files_and_events(preserved, archivist, source_files):
     package = preserved["secret"]
-    do_preserve(None, package.unit, source_files({"说明.txt": TEXT + b"!"}))
+    do_preserve(CONSOLE, package.unit, source_files({"说明.txt": TEXT + b"!"}))
     client = client_for(archivist)
     html = client.get(reverse("preservation:package_detail", args=[package.uuid])).content.decode()
     assert "v2" in html and "content/说明.txt" in html and "格式识别" in html
@@ -148,7 +149,7 @@ def test_a_running_audit_polls_and_failures_name_only_visible_units(preserved, s
     for package in preserved.values():
         row = package.files.get(logical_path="content/0001.pdf")
         (Path(storage.backend.describe()) / package.object_path / row.content_path).write_bytes(b"%PDF-x")
-    run = do_audit(None)
+    run = do_audit(CONSOLE)
     assert run.failed_objects == 3
     html = client.get(reverse("preservation:audit_detail", args=[run.uuid])).content.decode()
     assert html.count("内容被改动") == 3 and "content/0001.pdf" in html

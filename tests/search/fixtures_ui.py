@@ -10,11 +10,12 @@ import pytest
 
 from dangan.catalog.actions.units import do_create_unit
 from dangan.catalog.models import ArchivalUnit, Fonds
+from dangan.core.actors import CONSOLE
 
 
 def make_item(fonds: Fonds, categories: dict, title: str, classification: str = "public", **extra: Any) -> ArchivalUnit:
     data = {"title": title, "category": categories["WS"], "year": 2016, "retention": "Y", "organization": "BGS"}
-    return do_create_unit(None, fonds, {**data, "classification": classification, **extra})
+    return do_create_unit(CONSOLE, fonds, {**data, "classification": classification, **extra})
 
 
 @pytest.fixture(name="holdings")

@@ -9,6 +9,7 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from dangan.catalog.actions.importing import import_catalog
+from dangan.core.actors import CONSOLE
 from dangan.core.worker import run_worker
 from dangan.search import hooks
 from dangan.search.service import SearchRequest, search
@@ -26,7 +27,7 @@ def test_a_large_import_is_indexed_by_the_worker(fonds, archivist, tmp_path, mon
     rows = ["题名,日期,密级"] + [f"娄山关战斗第{i}号电报,1935-02-1{i},公开" for i in range(1, 10)]
     sheet.write_text("\n".join(rows), encoding="utf-8")
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
-        result = import_catalog(None, sheet, fonds)
+        result = import_catalog(CONSOLE, sheet, fonds)
         assert result.created == 9
         assert DBTaskResult.objects.filter(task_path="dangan.search.tasks.index_units_task").count() == 3
         assert titles(archivist, "娄山关") == []  # queued, not yet run

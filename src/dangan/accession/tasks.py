@@ -7,13 +7,9 @@ import logging
 
 from django_tasks import task
 
+from dangan.core.actors import actor_for_task
+
 logger = logging.getLogger(__name__)
-
-
-def _actor(user_id: int | None) -> object:
-    from dangan.core.models import User
-
-    return User.objects.filter(pk=user_id).first() if user_id else None
 
 
 @task()
@@ -24,7 +20,7 @@ def check_transfer_task(transfer_id: int, user_id: int | None) -> str:
     transfer = Transfer.objects.filter(pk=transfer_id).first()
     if transfer is None or not transfer.is_open:
         return "skipped"
-    return do_check(_actor(user_id), transfer).verdict
+    return do_check(actor_for_task(user_id), transfer).verdict
 
 
 @task()
@@ -38,7 +34,7 @@ def accept_transfer_task(transfer_id: int, user_id: int | None, override_reason:
     if transfer is None:
         return "skipped"
     try:
-        return do_accept(_actor(user_id), transfer, override_reason=override_reason).status
+        return do_accept(actor_for_task(user_id), transfer, override_reason=override_reason).status
     except ValidationError as exc:
         message = "；".join(exc.messages)
         Transfer.objects.filter(pk=transfer_id).update(message=message[:5000])

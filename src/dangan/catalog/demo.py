@@ -29,6 +29,7 @@ from dangan.catalog.models import ArchivalUnit, Authority, Fonds, RecordCategory
 from dangan.catalog.refcodes import DA_T_13
 from dangan.core.actions.accounts import do_create_user
 from dangan.core.actions.institution import do_ensure_institution
+from dangan.core.actors import CONSOLE
 from dangan.core.audit import log
 from dangan.core.choices import Role
 from dangan.core.models import Institution, User
@@ -101,9 +102,9 @@ class _Loader:
         institution = Institution.current()
         new_institution = institution is None
         if institution is None:
-            institution = do_ensure_institution(None, *DEMO_INSTITUTION, is_sample=True)
+            institution = do_ensure_institution(CONSOLE, *DEMO_INSTITUTION, is_sample=True)
         self.lines.append(f"机构：{institution.name}（{institution.code}）{'，新建' if new_institution else ''}")
-        do_ensure_default_categories(None)
+        do_ensure_default_categories(CONSOLE)
         self.category = RecordCategory.objects.get(code="WS")
         self._ensure_authorities()
 
@@ -131,7 +132,7 @@ class _Loader:
             log(
                 institution,
                 "catalog.demo",
-                None,
+                CONSOLE,
                 {
                     "fonds": {r.code: r.units for r in results},
                     "units": sum(r.units for r in results),
@@ -151,7 +152,7 @@ class _Loader:
             authority = Authority.objects.filter(kind=kind, name=name).first()
             if authority is None:
                 authority = do_create_authority(
-                    None,
+                    CONSOLE,
                     {
                         "kind": kind,
                         "name": name,
@@ -173,11 +174,11 @@ class _Loader:
                 self.lines.append(f"全宗号 {existing.code} 已被非示例全宗“{existing.name}”使用，跳过该示例全宗")
             return None
         fields = {k: v for k, v in spec.items() if k not in ("code", "name")}
-        return do_create_fonds(None, spec["code"], spec["name"], is_sample=True, **fields)
+        return do_create_fonds(CONSOLE, spec["code"], spec["name"], is_sample=True, **fields)
 
     def _unit(self, fonds: Fonds, parent: ArchivalUnit | None, values: dict[str, Any], **kwargs: Any) -> ArchivalUnit:
         values = {"category": self.category, "notes": data.SAMPLE_NOTE, **values}
-        return do_create_unit(None, fonds, values, parent=parent, is_sample=True, **kwargs)
+        return do_create_unit(CONSOLE, fonds, values, parent=parent, is_sample=True, **kwargs)
 
     def _series(self, fonds: Fonds, year: int, result: FondsResult) -> ArchivalUnit:
         result.series += 1
@@ -221,14 +222,14 @@ class _Loader:
         if author := data.ORG_ALIASES.get(spec.responsible):
             links.append((author, AuthorityRole.AUTHOR))
         for name, role in links:
-            do_link_authority(None, unit, self.authorities[name], role)
+            do_link_authority(CONSOLE, unit, self.authorities[name], role)
             self.links += 1
         return unit
 
     # ------------------------------------------------------------ X001: series → 案卷 → 件
 
     def _load_red(self, fonds: Fonds, result: FondsResult) -> None:
-        do_set_code_rule(None, DA_T_13, fonds=fonds)
+        do_set_code_rule(CONSOLE, DA_T_13, fonds=fonds)
         rng = random.Random("dangan-demo-X001")
         series: dict[int, ArchivalUnit] = {}
         for number, spec in enumerate(data.RED_FILES, start=1):
@@ -426,7 +427,7 @@ class _Loader:
             if User.objects.filter(username=username).exists():
                 rows.append(f"{username} / （已存在，未修改） / {label}")
                 continue
-            _, password = do_create_user(None, username, role, full_name=full_name, clearance=clearance)
+            _, password = do_create_user(CONSOLE, username, role, full_name=full_name, clearance=clearance)
             created.append(username)
             rows.append(f"{username} / {password} / {label}")
         if created:

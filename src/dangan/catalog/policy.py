@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from dangan.core.actors import is_operator
 from dangan.core.choices import Role, SecurityClassification
 from dangan.core.roles import Capability, has_capability
 
@@ -21,7 +22,9 @@ _NOTHING = Q(pk__in=[])
 
 
 def visible_classifications(user: Any) -> list[str]:
-    """The 密级 levels whose units ``user`` may see (empty: none)."""
+    """The 密级 levels whose units ``user`` may see (empty: none). The console and the system's own jobs see all."""
+    if is_operator(user):
+        return list(SecurityClassification.values)
     if not getattr(user, "is_authenticated", False):
         return [SecurityClassification.PUBLIC]
     if not has_capability(user, Capability.CATALOG_VIEW):
@@ -51,7 +54,7 @@ def visibility_rule(user: Any) -> VisibilityRule:
     levels = tuple(visible_classifications(user))
     if not levels:
         return VisibilityRule(())
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) and not is_operator(user):
         # The public sees only units that are both 公开 and opened (开放).
         return VisibilityRule(levels, (Openness.OPEN.value,))
     return VisibilityRule(levels, None, everything=len(levels) == len(SecurityClassification.values))

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dangan.core.actors import CONSOLE
+
 from . import EXIT_OK, EXIT_PROBLEMS, CommandError
 
 
@@ -60,7 +62,7 @@ def cmd_fonds_add(args: argparse.Namespace) -> int:
     from dangan.catalog.actions.configuration import do_create_fonds
 
     try:
-        fonds = do_create_fonds(None, args.code, args.name, creator=args.creator)
+        fonds = do_create_fonds(CONSOLE, args.code, args.name, creator=args.creator)
     except ValidationError as exc:
         raise CommandError("; ".join(exc.messages)) from None
     print(f"已创建全宗 created fonds: {fonds.code} {fonds.name}")
@@ -94,7 +96,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        result = import_catalog(None, args.file, fonds, dry_run=args.dry_run, progress=progress)
+        result = import_catalog(CONSOLE, args.file, fonds, dry_run=args.dry_run, progress=progress)
     except ImportError_ as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -115,6 +117,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     fonds = _fonds(args.fonds)
     if args.output.suffix.lower() not in {".xlsx", ".csv"}:
         raise CommandError("输出文件须为 .xlsx 或 .csv / the output must be .xlsx or .csv")
-    count = export_catalog(None, fonds, args.output)
+    count = export_catalog(CONSOLE, fonds, args.output)
     print(f"已导出 exported {count} 条 rows → {args.output}")
     return EXIT_OK

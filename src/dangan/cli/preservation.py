@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dangan.core.actors import CONSOLE
+
 from . import EXIT_OK, EXIT_PROBLEMS, CommandError
 
 MAX_LISTED = 200  # failures printed without --json
@@ -115,7 +117,7 @@ def cmd_preserve(args: argparse.Namespace) -> int:
         raise CommandError("；".join(exc.messages)) from None
     progress, close = _bar("保存 preserving")
     try:
-        result = do_preserve(None, unit, files, message=args.message, progress=progress)
+        result = do_preserve(CONSOLE, unit, files, message=args.message, progress=progress)
     except (ValidationError, PermissionDenied) as exc:
         raise CommandError("；".join(getattr(exc, "messages", [str(exc)]))) from None
     except (WriteError, StorageRootError, OSError, ValueError) as exc:
@@ -171,7 +173,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             bar_progress(run.checked_bytes, max(run.total_bytes, run.checked_bytes))
 
     try:
-        run = do_audit(None, args.sample, all_digests=args.all_digests, progress=progress)
+        run = do_audit(CONSOLE, args.sample, all_digests=args.all_digests, progress=progress)
     except ValidationError as exc:
         raise CommandError("；".join(exc.messages)) from None
     finally:
@@ -220,7 +222,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     progress, close = _bar("重建 rebuilding", unit="个")
     try:
-        report = rebuild_from_storage(None, progress=None if args.json else progress)
+        report = rebuild_from_storage(CONSOLE, progress=None if args.json else progress)
     except StorageRootError as exc:
         raise CommandError(str(exc)) from None
     finally:

@@ -13,6 +13,8 @@ import sys
 import unicodedata
 from typing import Any
 
+from dangan.core.actors import CONSOLE
+
 from . import EXIT_OK, EXIT_PROBLEMS, CommandError
 
 MAX_LISTED_IDS = 20
@@ -53,18 +55,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     return cmd_query(args, " ".join(words))
 
 
-def operator() -> Any:
-    """The console operator, who sees everything.
-
-    ``catalog.policy`` has no notion of an operator, so the operator is an unsaved archivist cleared for 绝密: the
-    one kind of user that policy lets see every unit. Nothing is written as this user.
-    """
-    from dangan.core.choices import Role, SecurityClassification
-    from dangan.core.models import User
-
-    return User(username="console", role=Role.ARCHIVIST, clearance=SecurityClassification.TOP_SECRET, is_active=True)
-
-
 def cmd_query(args: argparse.Namespace, query: str) -> int:
     from dangan.search.service import SearchRequest, search
 
@@ -81,14 +71,13 @@ def cmd_query(args: argparse.Namespace, query: str) -> int:
     request = SearchRequest.from_params(params)
     if request.errors:
         raise CommandError("；".join(request.errors.values()))
-    user = operator()
-    result = search(user, request)
+    result = search(CONSOLE, request)
     if result.error:
         raise CommandError(f"检索式有误 malformed query: {result.error}")
     hits = list(result.hits)
     while len(hits) < min(args.limit, result.total) and result.hits:
         request.page += 1
-        result = search(user, request)
+        result = search(CONSOLE, request)
         hits.extend(result.hits)
     hits = hits[: args.limit]
     if args.json:

@@ -8,6 +8,8 @@ import sys
 import threading
 from typing import Any
 
+from dangan.core.actors import CONSOLE
+
 from . import EXIT_OK, EXIT_PROBLEMS, CommandError
 
 
@@ -64,8 +66,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     institution = Institution.current()
     if institution is None:
-        institution = do_ensure_institution(None, args.institution_code or "DAG", args.institution_name or "档案馆")
-    do_ensure_default_categories(None)
+        institution = do_ensure_institution(CONSOLE, args.institution_code or "DAG", args.institution_name or "档案馆")
+    do_ensure_default_categories(CONSOLE)
     print(f"数据目录 data directory: {settings.DANGAN_HOME}")
     print(f"机构 institution: {institution.code} {institution.name}")
     return EXIT_OK
@@ -131,9 +133,9 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
         print(f"Administrator {args.username} exists; use --reset to issue a new one-time password.")
         return EXIT_OK
     if existing:
-        password = do_reset_password(None, existing)
+        password = do_reset_password(CONSOLE, existing)
     else:
-        _, password = do_create_user(None, args.username, Role.SYSTEM_ADMIN, full_name="系统管理员")
+        _, password = do_create_user(CONSOLE, args.username, Role.SYSTEM_ADMIN, full_name="系统管理员")
     print(f"系统管理员 administrator: {args.username}")
     print(f"一次性密码 one-time password: {password}")
     print("首次登录后须修改密码。 Change it at first login.")

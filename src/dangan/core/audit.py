@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dangan.utilities.registry import Registry
 
+from .actors import account_of, actor_name
 from .models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -40,14 +41,14 @@ def log(instance: models.Model | None, action: str, user: Any, data: dict[str, A
     """
     if action not in audit_actions:
         raise KeyError(f"unregistered audit action {action!r}")
-    user_obj = user if getattr(user, "is_authenticated", False) else None
+    user_obj = account_of(user)
     with transaction.atomic():
         _lock_chain()
         last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
         entry = AuditEntry(
             timestamp=timezone.now(),
             user=user_obj,
-            username=user_obj.get_username() if user_obj else (str(user) if user else "system"),
+            username=_username(user),
             action=action,
             object_type=instance._meta.label_lower if instance is not None else "",
             object_id=str(getattr(instance, "uuid", None) or getattr(instance, "pk", "") or ""),
@@ -58,6 +59,16 @@ def log(instance: models.Model | None, action: str, user: Any, data: dict[str, A
         entry.entry_hash = entry.compute_hash()
         entry.save()
     return entry
+
+
+def _username(user: Any) -> str:
+    """The name recorded for ``user``: an account's username, an operator's key (console, system), or — for the
+    sign-in failures of nobody in particular — the name that was tried."""
+    if isinstance(user, str):
+        return user[:150]
+    if user is None:
+        raise TypeError("log() needs the actor: a user, CONSOLE or SYSTEM")
+    return actor_name(user)
 
 
 def _lock_chain() -> None:

@@ -32,7 +32,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 
 
 def has_capability(user: Any, capability: str) -> bool:
-    """Whether ``user`` (possibly anonymous) holds ``capability`` through its role."""
+    """Whether ``user`` (possibly anonymous) holds ``capability`` through its role. The console and the system's own
+    jobs (``core.actors``) hold every capability; ``None`` holds none."""
+    if getattr(user, "is_operator", False):
+        return True
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return capability in ROLE_CAPABILITIES.get(user.role, frozenset())

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from dangan.core.actors import check_actor
 from dangan.core.roles import Capability, has_capability
 
 PRESERVE = (Capability.CATALOG_CHANGE,)
@@ -23,6 +24,7 @@ def may(user: Any, capabilities: tuple[str, ...]) -> bool:
 
 
 def require_actor_any(actor: Any, capabilities: tuple[str, ...]) -> None:
-    """PermissionDenied unless ``actor`` holds one of ``capabilities``; None is the operator at the console."""
-    if actor is not None and not may(actor, capabilities):
+    """PermissionDenied unless ``actor`` holds one of ``capabilities`` (operators hold them all; None is refused)."""
+    check_actor(actor)
+    if not may(actor, capabilities):
         raise PermissionDenied(_("您没有执行此操作的权限。"))

@@ -42,6 +42,7 @@ def queue_due_audits(now: datetime) -> int:
     """Queue the audit due at ``now`` (the run and its task commit together); returns how many were queued."""
     if not settings.AUDIT_SCHEDULE:
         return 0
+    from dangan.core.actors import SYSTEM
     from dangan.preservation.actions.auditing import do_start_audit
 
     with transaction.atomic():
@@ -53,5 +54,5 @@ def queue_due_audits(now: datetime) -> int:
             return 0
         kind, percent = due
         full_digests = kind == AuditKind.FULL and settings.AUDIT_FULL_ALL_DIGESTS
-        do_start_audit(None, percent, all_digests=full_digests, scheduled=True)
+        do_start_audit(SYSTEM, percent, all_digests=full_digests, scheduled=True)
         return 1

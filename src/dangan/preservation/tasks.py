@@ -10,6 +10,8 @@ import logging
 
 from django_tasks import task
 
+from dangan.core.actors import SYSTEM
+
 logger = logging.getLogger(__name__)
 
 
@@ -18,7 +20,7 @@ def run_audit_task(run_id: int) -> str:
     """Run (or resume) the fixity audit recorded in AuditRun ``run_id``."""
     from dangan.preservation.actions.auditing import run_audit
 
-    run = run_audit(run_id, operator="system")
+    run = run_audit(run_id, SYSTEM)
     return run.status if run is not None else "skipped"
 
 
@@ -32,7 +34,7 @@ def refresh_descriptions_task(package_ids: list[int]) -> int:
     failed = []
     for package in PreservedPackage.objects.filter(pk__in=package_ids).order_by("pk"):
         try:
-            result = do_refresh_description(None, package)
+            result = do_refresh_description(SYSTEM, package)
         except Exception:  # one package's bad description must not keep the others stale
             logger.exception("could not refresh the description of %s", package.object_id)
             failed.append(package.object_id)

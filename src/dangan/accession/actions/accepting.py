@@ -32,12 +32,13 @@ from dangan.catalog.actions.import_checks import ImportPlan, check_table
 from dangan.catalog.actions.import_write import insert_plan
 from dangan.catalog.models import ArchivalUnit, ImportBatch
 from dangan.catalog.policy import visible_classifications
+from dangan.core.actors import account_of, is_operator
 from dangan.core.audit import log
 from dangan.preservation.actions.preserving import do_preserve_many
 from dangan.preservation.store import CONTENT_PREFIX
 
 from .checking import effective_verdict
-from .common import actor_name, actor_user, remove_owned_bag, require_accession, set_status
+from .common import remove_owned_bag, require_accession, set_status
 
 VIRUS_ITEM = "YJ-4-2"
 CLOSABLE = (TransferStatus.RECEIVED, TransferStatus.CHECKING)
@@ -68,7 +69,7 @@ def check_accept(actor: Any, transfer: Transfer, override_reason: str = "") -> C
         raise ValidationError(
             {"override_reason": _("病毒扫描未进行（%(why)s）：接收须填写理由，记入审计日志。") % {"why": virus.summary}}
         )
-    if actor is not None:
+    if not is_operator(actor):  # the console accepts without the workspace's signatures (dangan ingest)
         unsigned = [i.code for i in items.values() if i.result == CheckResult.MANUAL and not i.signed_result]
         if unsigned:
             raise ValidationError(_("人工检测项尚未签署：%(items)s") % {"items": "、".join(unsigned)})
@@ -141,7 +142,7 @@ def _plan(actor: Any, transfer: Transfer) -> tuple[SipCatalog, ImportPlan]:
     catalog = read_catalog(Path(transfer.bag_path))
     if catalog.table is None:
         raise ValidationError(_("目录无法读取：%(why)s") % {"why": "；".join(p.message for p in catalog.problems)})
-    visible = visible_classifications(actor) if actor is not None else None
+    visible = None if is_operator(actor) else visible_classifications(actor)
     plan = check_table(transfer.fonds, catalog.table, visible=visible)
     problems = [error.line() for error in plan.errors]
     for row in plan.rows:
@@ -186,7 +187,7 @@ def _write_catalog(actor: Any, transfer: Transfer) -> None:
     with transaction.atomic():
         batch = ImportBatch.objects.create(
             fonds=fonds,
-            user=actor_user(actor),
+            user=account_of(actor),
             file_name=("、".join(catalog.paths))[:300],
             file_path=str(bag)[:500],
             sha256=_sha256([bag / p for p in catalog.paths]),
@@ -295,7 +296,6 @@ def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, w
                 )
                 for item in batch
             ],
-            operator=actor_name(actor),
         )
         with transaction.atomic():
             TransferItem.objects.filter(pk__in=[i.pk for i in batch]).update(preserved=True, updated=timezone.now())

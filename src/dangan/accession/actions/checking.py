@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from dangan.accession.checks import CheckInput, CheckRun, Progress, run_checks
 from dangan.accession.choices import CheckResult, TransferStatus, Verdict
 from dangan.accession.models import CheckItem, CheckReport, Transfer
+from dangan.core.actors import account_of, actor_name
 from dangan.core.audit import log
 
-from .common import actor_name, actor_user, require_accession, set_status
+from .common import require_accession, set_status
 
 PROGRESS_SECONDS = 0.5  # how often the progress of a running check is written for the UI to poll
 
@@ -111,7 +112,7 @@ def save_report(actor: Any, transfer: Transfer, run: CheckRun, started: Any) -> 
         not_performed=tally[CheckResult.NOT_PERFORMED],
         seconds=run.seconds,
         finished=timezone.now(),
-        checked_by=actor_user(actor),
+        checked_by=account_of(actor),
         checked_by_name=actor_name(actor),
     )
     CheckItem.objects.bulk_create(
@@ -172,7 +173,7 @@ def effective_verdict(report: CheckReport) -> str:
 def do_sign_item(actor: Any, item: CheckItem, result: str, note: str = "") -> CheckItem:
     """A person signs a manual item (载体外观 …) as passed or failed, with a note."""
     require_accession(actor)
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    if not getattr(actor, "is_authenticated", False):
         raise ValidationError(_("人工检测项须由登录的人员签署。"))
     if item.result != CheckResult.MANUAL:
         raise ValidationError(_("只有人工检测项需要签署。"))

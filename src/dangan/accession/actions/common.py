@@ -12,20 +12,13 @@ from django.utils import timezone
 
 from dangan.accession.models import Transfer, TransferStep
 from dangan.core.actions.accounts import require_actor
+from dangan.core.actors import account_of, actor_name
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
 
 def require_accession(actor: Any) -> None:
     require_actor(actor, Capability.ACCESSION)
-
-
-def actor_name(actor: Any) -> str:
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else "console"
-
-
-def actor_user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def work_area() -> Path:
@@ -44,7 +37,7 @@ def set_status(transfer: Transfer, status: str, actor: Any, action: str, note: s
         TransferStep.objects.create(
             transfer=transfer,
             status=status,
-            user=actor_user(actor),
+            user=account_of(actor),
             username=actor_name(actor),
             at=timezone.now(),
             note=note[:2000],

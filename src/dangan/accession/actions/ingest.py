@@ -18,6 +18,7 @@ from dangan.accession.checks.context import bag_digest
 from dangan.accession.choices import CheckResult, TransferStatus, Verdict
 from dangan.accession.models import Transfer
 from dangan.catalog.models import Fonds
+from dangan.core.actors import CONSOLE
 
 from .accepting import VIRUS_ITEM, do_accept, do_reject
 from .checking import do_check, report_to_dict, run_to_dict
@@ -99,7 +100,7 @@ def ingest(
     fonds_code: str | None = None,
     override_reason: str = "",
     progress: Progress | None = None,
-    actor: Any = None,
+    actor: Any = CONSOLE,
     workers: int | None = None,
 ) -> IngestResult:
     """Receive, check and accept (or reject) the package at ``path``."""

@@ -20,9 +20,10 @@ from dangan.accession.choices import TransferKind, TransferStatus
 from dangan.accession.models import Acquisition, Transfer, TransferStep
 from dangan.accession.profile import INFO_BATCH, INFO_FONDS, INFO_ITEMS, INFO_SOURCE
 from dangan.catalog.models import Fonds
+from dangan.core.actors import account_of, actor_name
 from dangan.core.audit import log
 
-from .common import actor_name, actor_user, require_accession, work_area
+from .common import require_accession, work_area
 
 ACTIVE = (TransferStatus.RECEIVED, TransferStatus.CHECKING, TransferStatus.ACCEPTING, TransferStatus.ACCEPTED)
 
@@ -70,7 +71,7 @@ def _create(actor: Any, transfer: Transfer) -> Transfer:
     TransferStep.objects.create(
         transfer=transfer,
         status=TransferStatus.RECEIVED,
-        user=actor_user(actor),
+        user=account_of(actor),
         username=actor_name(actor),
         at=timezone.now(),
         note=_("登记信息包 %(name)s") % {"name": transfer.source_name},
@@ -142,7 +143,7 @@ def do_receive(
             bag_digest=digest,
             payload_files=facts.payload_files,
             payload_bytes=facts.payload_bytes,
-            received_by=actor_user(actor),
+            received_by=account_of(actor),
             received_by_name=actor_name(actor),
         )
         return _create(actor, transfer)
@@ -162,7 +163,7 @@ def do_register_acquisition(actor: Any, data: dict[str, Any]) -> Acquisition:
         raise ValidationError({"description": _("请填写接收内容。")})
     fields = {f.name for f in Acquisition._meta.get_fields()}
     acquisition = Acquisition(**{k: v for k, v in data.items() if k in fields})
-    acquisition.registered_by = actor_user(actor)
+    acquisition.registered_by = account_of(actor)
     acquisition.registered_by_name = actor_name(actor)
     acquisition.full_clean(exclude=["registered_by"])
     acquisition.save()

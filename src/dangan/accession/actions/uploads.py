@@ -38,7 +38,7 @@ def _safe_name(name: str) -> str:
 
 def do_start_upload(actor: Any, file_name: str, size: int) -> Upload:
     require_accession(actor)
-    if actor is None:
+    if not getattr(actor, "is_authenticated", False):
         raise ValidationError(_("上传须由登录的人员进行。"))
     name = _safe_name(file_name)
     if not name.lower().endswith(".zip"):

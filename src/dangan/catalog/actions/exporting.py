@@ -56,16 +56,14 @@ PROGRESS_EVERY = 1000
 
 
 def export_catalog(actor: Any, fonds: Fonds, path: Path, *, progress: Callable[[int, int], None] | None = None) -> int:
-    """Write the catalog of ``fonds`` that ``actor`` may see (None: the console, everything) to ``path``
+    """Write the catalog of ``fonds`` that ``actor`` may see (the console sees everything) to ``path``
     (.xlsx or .csv by its suffix); returns the number of rows written."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise ValidationError(_("导出文件须为 .xlsx 或 .csv"))
     require_actor(actor, Capability.CATALOG_VIEW)
-    units = ArchivalUnit.objects.filter(fonds=fonds)
-    if actor is not None:
-        units = visible_units(actor, units)
+    units = visible_units(actor, ArchivalUnit.objects.filter(fonds=fonds))
     rows = _rows(units, progress)
     partial = path.with_name(f".{path.name}.part")
     count = _write_xlsx(partial, rows) if suffix == ".xlsx" else _write_csv(partial, rows)

@@ -27,6 +27,7 @@ from dangan.catalog.models import Fonds, ImportBatch
 from dangan.catalog.policy import visible_classifications
 from dangan.catalog.tabular import SUPPORTED_SUFFIXES, Table, TableError, read_table
 from dangan.core.actions.accounts import require_actor
+from dangan.core.actors import account_of, is_operator
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
@@ -96,7 +97,7 @@ def import_catalog(
     progress: Callable[[int, int], None] | None = None,
     batch: ImportBatch | None = None,
 ) -> ImportResult:
-    """Import the catalog table in ``path`` into ``fonds``; ``actor`` None is the operator at the console.
+    """Import the catalog table in ``path`` into ``fonds`` as ``actor`` (a user, or CONSOLE from the CLI).
 
     Raises ImportError_ when the file cannot be read as a catalog; a file with any bad row imports nothing and
     returns status "invalid" with the errors. ``batch`` (from do_start_import) is reused, else one is created.
@@ -144,7 +145,7 @@ def _begin(
     if batch is None:
         batch = ImportBatch(
             fonds=fonds,
-            user=actor if getattr(actor, "is_authenticated", False) else None,
+            user=account_of(actor),
             file_name=file_name[:300],
             file_path=str(path.resolve())[:500],
             dry_run=dry_run,
@@ -207,7 +208,7 @@ def _check_and_write(
     batch: ImportBatch,
     progress: Callable[[int, int], None] | None,
 ) -> ImportResult:
-    visible = visible_classifications(actor) if actor is not None else None
+    visible = None if is_operator(actor) else visible_classifications(actor)
     for attempt in (1, 2):
         plan = check_table(fonds, table, visible=visible, progress=_reporter(batch, progress))
         if plan.errors:
@@ -324,7 +325,7 @@ def do_start_import(actor: Any, fonds: Fonds, file_name: str, data: IO[bytes], *
         )
     batch = ImportBatch(
         fonds=fonds,
-        user=actor if getattr(actor, "is_authenticated", False) else None,
+        user=account_of(actor),
         file_name=Path(file_name.replace("\\", "/")).name[:300] or name,
         dry_run=dry_run,
         status=Status.PENDING,
@@ -358,6 +359,10 @@ def run_import_batch(batch_id: int) -> None:
     write transaction therefore left nothing) is redone from scratch."""
     batch = ImportBatch.objects.select_related("fonds", "user").filter(pk=batch_id).first()
     if batch is None or batch.status in FINAL_STATUSES:
+        return
+    if batch.user is None or not batch.user.is_active:
+        # Queued imports are started by a person; never run one with the console's rights instead.
+        _fail(batch, _("发起导入的账号已删除或已停用，导入未执行。"))
         return
     # An unreadable file or a withdrawn permission is recorded on the batch for the person who started it.
     with contextlib.suppress(ImportError_, PermissionDenied):

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from dangan.core.actors import Actor, check_actor, is_operator
 from dangan.core.audit import log
 from dangan.core.choices import Role, SecurityClassification
 from dangan.core.models import APIToken, User
@@ -31,14 +32,15 @@ def require(user: Any, capability: str) -> None:
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
-def require_actor(actor: Any, capability: str) -> None:
-    """As ``require``, for actions: an ``actor`` of None is the operator at the console, who may do anything."""
-    if actor is not None:
-        require(actor, capability)
+def require_actor(actor: Actor, capability: str) -> None:
+    """As ``require``, for actions: ``actor`` may be an account or an operator (``core.actors``), never None."""
+    check_actor(actor)
+    require(actor, capability)
 
 
 def check_create_user(actor: Any, username: str, role: str, clearance: str | None = None) -> None:
-    if actor is not None:
+    check_actor(actor)
+    if not is_operator(actor):
         require(actor, Capability.ACCOUNTS_MANAGE)
         if clearance is not None:
             # Clearances belong to the security administrator (三员分立); only the console may set one at creation.
@@ -66,7 +68,7 @@ def do_create_user(
 ) -> tuple[User, str]:
     """Create an account. Returns the user and its one-time password (shown once, to be changed at login).
 
-    ``actor`` None means the operator at the console (``dangan createadmin``, ``dangan demo``). ``clearance`` sets
+    ``actor`` CONSOLE is the operator at the console (``dangan createadmin``, ``dangan demo``). ``clearance`` sets
     the 涉密等级 at creation; outside the console that takes the security administrator's capability.
     """
     check_create_user(actor, username, role, clearance)
@@ -132,7 +134,7 @@ def do_set_clearance(actor: Any, user: User, clearance: str) -> User:
 
 @transaction.atomic
 def do_reset_password(actor: Any, user: User) -> str:
-    """A new one-time password for ``user``. ``actor`` None means the operator at the console."""
+    """A new one-time password for ``user``. ``actor`` CONSOLE is the operator at the console."""
     require_actor(actor, Capability.ACCOUNTS_MANAGE)
     password = one_time_password()
     user.set_password(password)

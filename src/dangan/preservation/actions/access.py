@@ -28,7 +28,7 @@ def do_open_file(
     """The row and an open stream of one file of one version; the download is audit-logged. Raises PermissionDenied
     when the policy hides the unit, PackageFile.DoesNotExist when the version has no such file."""
     require_actor_any(actor, VIEW)
-    if actor is not None and not can_view_package(actor, package):
+    if not can_view_package(actor, package):
         raise PermissionDenied(_("您无权查看该档案。"))
     row = PackageFile.objects.select_related("version").get(
         package=package, version__number=version, logical_path=logical_path

@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangan.core.actors import account_of, actor_name
 from dangan.core.audit import log
 from dangan.preservation.choices import AuditKind, AuditStatus, FailureKind, FixityStatus
 from dangan.preservation.mets import MetsError
@@ -109,14 +110,14 @@ def do_start_audit(
     """Record a new audit run (every object, or ``sample_percent`` % of them) and, with ``enqueue``, queue it for the
     worker in the same transaction."""
     check_start_audit(actor, sample_percent)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = account_of(actor)
     run = AuditRun.objects.create(
         kind=AuditKind.SAMPLE if sample_percent is not None and sample_percent < 100 else AuditKind.FULL,
         sample_percent=sample_percent if sample_percent is not None and sample_percent < 100 else None,
         all_digests=all_digests,
         scheduled=scheduled,
         requested_by=user,
-        requested_by_name=user.get_username() if user else ("schedule" if scheduled else "console"),
+        requested_by_name=actor_name(actor),
     )
     log(run, "preservation.audit.start", actor, {"kind": run.kind, "sample_percent": run.sample_percent})
     if enqueue:
@@ -199,11 +200,9 @@ def _plan(run: AuditRun, root: StorageRoot) -> None:
     run.save()
 
 
-def run_audit(
-    run_id: int, *, actor: Any = None, progress: AuditProgress | None = None, operator: str = "console"
-) -> AuditRun | None:
+def run_audit(run_id: int, actor: Any, *, progress: AuditProgress | None = None) -> AuditRun | None:
     """Run (or resume) audit ``run_id`` to its end. None when another live process runs it or it is finished.
-    The worker's task (``operator`` "system") and ``dangan audit`` both call this; it is idempotent."""
+    The worker's task (as SYSTEM) and ``dangan audit`` (as CONSOLE) both call this; it is idempotent."""
     run = _claim(run_id)
     if run is None:
         return None
@@ -217,7 +216,7 @@ def run_audit(
         while run.checkpoint < len(run.plan):
             object_id = run.plan[run.checkpoint]
             crash_point("preservation.audit-object")
-            _check_object(root, run, object_id, actor, operator)
+            _check_object(root, run, object_id, actor)
             if progress is not None:
                 progress(run)
         return _finish(run, actor)
@@ -270,7 +269,7 @@ class _Outcome:
     inventory: Inventory | None = None
 
 
-def _check_object(root: StorageRoot, run: AuditRun, object_id: str, actor: Any, operator: str) -> None:
+def _check_object(root: StorageRoot, run: AuditRun, object_id: str, actor: Any) -> None:
     indexed = False
     package = PreservedPackage.objects.filter(uuid=package_uuid_of(object_id)).first()
     try:
@@ -305,7 +304,7 @@ def _check_object(root: StorageRoot, run: AuditRun, object_id: str, actor: Any, 
             run=run, package=package, object_id=object_id, kind=FailureKind.INVENTORY, message=str(exc)[:2000]
         )
         outcome = _Outcome(package, None, [broken], FixityStatus.FAILED)
-    _record(run, object_id, outcome, actor, operator, indexed)
+    _record(run, object_id, outcome, actor, indexed)
 
 
 def _logical_paths(inventory: Inventory | None) -> dict[str, str]:
@@ -347,7 +346,7 @@ def _summary(failures: list[AuditFailure]) -> str:
     return text
 
 
-def _record(run: AuditRun, object_id: str, outcome: _Outcome, actor: Any, operator: str, indexed: bool) -> None:
+def _record(run: AuditRun, object_id: str, outcome: _Outcome, actor: Any, indexed: bool) -> None:
     """One object's result and the run's checkpoint, in one transaction."""
     package = outcome.package
     failures = outcome.failures
@@ -368,7 +367,7 @@ def _record(run: AuditRun, object_id: str, outcome: _Outcome, actor: Any, operat
                 % {"algorithms": algorithms, "files": checked},
                 outcome=EventOutcome.FAIL if failures else EventOutcome.SUCCESS,
                 outcome_detail=_summary(failures),
-                agents=_agents(actor, operator),
+                agents=_agents(actor),
                 objects=[
                     intellectual_entity_id(object_id),
                     *[Link("logical path", f.logical_path) for f in failures if f.logical_path][:MAX_LISTED],

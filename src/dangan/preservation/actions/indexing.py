@@ -249,8 +249,8 @@ class RebuildReport:
         return not self.missing and not self.errors
 
 
-def rebuild_from_storage(actor: Any = None, *, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
-    """Recreate every package's rows from the storage root alone (``actor`` None: the console operator).
+def rebuild_from_storage(actor: Any, *, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
+    """Recreate every package's rows from the storage root alone (``actor``: CONSOLE from ``dangan rebuild``).
 
     Each object is indexed afresh in its own transaction; audit results and fixity-check events that are only in
     the database stay. Packages whose object is not in storage are kept, marked missing, and reported."""

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from dangan.catalog.models import ArchivalUnit
 from dangan.catalog.policy import can_view_unit
+from dangan.core.actors import SYSTEM, actor_name
 from dangan.core.audit import log
 from dangan.preservation.description import changed_fields, description_for
 from dangan.preservation.formats import FormatIdentification, FormatIdentifier, FormatPolicy
@@ -124,7 +125,7 @@ def collect_files(paths: Iterable[Path | str]) -> dict[str, Path]:
 
 def check_preserve(actor: Any, unit: ArchivalUnit, files: Mapping[str, Path]) -> None:
     require_actor_any(actor, PRESERVE)
-    if actor is not None and not can_view_unit(actor, unit):
+    if not can_view_unit(actor, unit):
         raise PermissionDenied(_("您无权查看该档案。"))
     if not files:
         raise ValidationError(_("请至少指定一个文件。"))
@@ -141,16 +142,11 @@ def check_preserve(actor: Any, unit: ArchivalUnit, files: Mapping[str, Path]) ->
 # ---------------------------------------------------------------- agents and events
 
 
-def actor_name(actor: Any, operator: str) -> str:
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else operator
-
-
-def _agents(actor: Any, operator: str) -> list[Agent]:
+def _agents(actor: Any) -> list[Agent]:
+    """The software, and the person who acted: an account, or the console operator (the system is the software)."""
     agents = [software_agent()]
-    if getattr(actor, "is_authenticated", False):
-        agents.append(person_agent(actor.get_username(), actor.get_full_name()))
-    elif operator == "console":
-        agents.append(person_agent("console", "控制台操作员"))
+    if actor is not SYSTEM:
+        agents.append(person_agent(actor_name(actor), actor.get_full_name()))
     return agents
 
 
@@ -338,11 +334,10 @@ def do_preserve(
     *,
     message: str = "",
     progress: Progress | None = None,
-    operator: str = "console",
 ) -> PreserveResult:
     """Preserve files for ``unit``: a new version of its package holding them (beside the files it already had; a
     file of the same name is replaced). ``paths`` are files and directories (see collect_files) or a ready mapping
-    of logical path → source. ``actor`` None is the operator at the console (``operator`` names it).
+    of logical path → source. ``actor`` is a user, or CONSOLE for ``dangan preserve``.
 
     Nothing new (same files, same description) writes no version. Call it outside a transaction: storage is written
     first, the database after (inside one, a rollback would leave storage ahead of the database until the next
@@ -352,14 +347,12 @@ def do_preserve(
     identified = {logical: _identifier.identify(source) for logical, source in files.items()}
     crash_point("preservation.identified")
     default = _("保存 %(count)d 个文件") % {"count": len(files)}
-    return _write(actor, unit, files, identified, message or default, progress, operator)
+    return _write(actor, unit, files, identified, message or default, progress)
 
 
 def do_preserve_many(
     actor: Any,
     items: Sequence[PreserveItem],
-    *,
-    operator: str = "console",
 ) -> list[PreserveResult]:
     """Preserve the files of many units (``items``: (unit, paths, message), each as do_preserve takes them) with one
     sync of the storage and one database transaction for all; the results in the order of ``items``. Each unit at
@@ -381,7 +374,7 @@ def do_preserve_many(
         return []
     root = storage_root()
     now = timezone.now()
-    agents = _agents(actor, operator)
+    agents = _agents(actor)
     package_uuids = [package_uuid_for_unit(unit.uuid) for unit, _f, _m in prepared]
     object_ids = [object_id_for(u) for u in package_uuids]
     pending = pending_events_many(package_uuids)
@@ -407,7 +400,7 @@ def do_preserve_many(
                         dict(files),
                         {},
                         message=message,
-                        user_name=actor_name(actor, operator),
+                        user_name=actor_name(actor),
                         user_address=getattr(actor, "email", "") or None,
                         created=now,
                         keep_previous=True,
@@ -430,14 +423,14 @@ def do_preserve_many(
     return results
 
 
-def do_refresh_description(actor: Any, package: PreservedPackage, *, operator: str = "system") -> PreserveResult | None:
+def do_refresh_description(actor: Any, package: PreservedPackage) -> PreserveResult | None:
     """Write the unit's current description into its package (a new version with a metadata modification event) if
     it differs from the head's; None when the package's unit is no longer in the catalog."""
     require_actor_any(actor, PRESERVE)
     unit = ArchivalUnit.objects.select_related("fonds", "category", "parent").filter(pk=package.unit_id).first()
     if unit is None:
         return None
-    return _write(actor, unit, {}, {}, _("更新著录信息"), None, operator)
+    return _write(actor, unit, {}, {}, _("更新著录信息"), None)
 
 
 def _write(
@@ -447,18 +440,17 @@ def _write(
     identified: Mapping[str, FormatIdentification],
     message: str,
     progress: Progress | None,
-    operator: str,
 ) -> PreserveResult:
     root = storage_root()
     object_id = object_id_for(package_uuid_for_unit(unit.uuid))
     now = timezone.now()
-    describer = _Describer(root, object_id, description_for(unit), files, identified, _agents(actor, operator), now)
+    describer = _Describer(root, object_id, description_for(unit), files, identified, _agents(actor), now)
     result = root.write_version(
         object_id,
         dict(files),
         {},
         message=message,
-        user_name=actor_name(actor, operator),
+        user_name=actor_name(actor),
         user_address=getattr(actor, "email", "") or None,
         created=now,
         progress=progress,
