@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from dangan.utilities.registry import Registry
+from dangan.utilities.registry import Registry, StrOrPromise
 
 from .actors import account_of, actor_name
 from .models import AuditEntry
@@ -18,10 +18,10 @@ from .models import AuditEntry
 GENESIS_HASH = "0" * 64
 
 # Action types, registered by the app that owns them: key -> Chinese label.
-audit_actions = Registry[str]("audit action types")
+audit_actions = Registry[StrOrPromise]("audit action types")
 
 
-def register_action(key: str, label: str) -> str:
+def register_action(key: str, label: StrOrPromise) -> str:
     audit_actions.register(key, label)
     return key
 

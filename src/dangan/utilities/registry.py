@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from django.utils.functional import Promise
+
 T = TypeVar("T")
 
 
@@ -35,12 +37,15 @@ class Registry(Generic[T]):
         return list(self._items.items())
 
 
+StrOrPromise = str | Promise  # a label: a plain string or gettext_lazy's
+
+
 @dataclass(frozen=True)
 class MenuItem:
     """One entry of the staff workspace navigation."""
 
     key: str
-    label: str
+    label: StrOrPromise
     url_name: str
     capability: str | None = None
     order: int = 100
