@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from dangan.core.actors import CONSOLE
@@ -120,7 +121,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:

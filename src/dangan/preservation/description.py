@@ -45,7 +45,7 @@ def description_for(unit: ArchivalUnit) -> Description:
         remarks=unit.remarks,
         physical_location=unit.physical_location,
         former_reference_codes=list(unit.former_reference_codes or []),
-        parent_uuid=str(unit.parent.uuid) if unit.parent_id else "",
+        parent_uuid=str(unit.parent.uuid) if unit.parent is not None else "",
         position=unit.position,
     )
 

@@ -21,9 +21,9 @@ import jieba
 logger = logging.getLogger(__name__)
 
 try:
-    from . import _native
+    from . import _native  # type: ignore[attr-defined]  # the C extension, built by make install
 except ImportError:  # installed without a C compiler: the Python versions below give the same results, slower
-    _native = None  # type: ignore[assignment]
+    _native = None
 
 # The C versions of the hot loops (``_native.c``) run where they were built, unless DANGAN_SEARCH_NATIVE=0.
 NATIVE: bool = _native is not None and os.environ.get("DANGAN_SEARCH_NATIVE", "1") != "0"

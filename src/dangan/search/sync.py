@@ -14,6 +14,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from .backends import get_backend
+from .backends.base import Backend
 from .index import UNITS, analyse_many, content_hash, registry
 
 BATCH = 2_000
@@ -174,7 +175,9 @@ def _load_and_prepare(
     return _prepare(backend_class, sorted(registry.get(UNITS).load(ids).items()), version, terms)
 
 
-def _prepare(backend_class: type, items: list, version: str, terms: frozenset[str]) -> tuple[list[tuple], dict]:
+def _prepare(
+    backend_class: type[Backend], items: list, version: str, terms: frozenset[str]
+) -> tuple[list[tuple], dict]:
     # A batch makes some hundred thousand lists and strings and no reference cycle: the cyclic collector, which
     # would walk them again and again while they live, a fifth of the analysis time, waits for the batch's end.
     enabled = gc.isenabled()

@@ -82,7 +82,7 @@ def teach() -> None:
     if ocfl.layout_registry.layout_is_supported(HashedNTupleLayout.name):
         return
 
-    class Layout0004(ocfl.layout.Layout):  # type: ignore[misc]
+    class Layout0004(ocfl.layout.Layout):
         def __init__(self) -> None:
             super().__init__()
             self.NAME = HashedNTupleLayout.name
