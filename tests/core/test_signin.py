@@ -100,8 +100,10 @@ def test_the_scheduler_records_expired_locks(institution, archivist):
         attempt("archivist", "wrong-password")
     run_due_jobs()
     assert not AuditEntry.objects.filter(action="core.signin.unlock").exists()
+    attempt("made-up-name", "guess")
     run_due_jobs(timezone.now() + dt.timedelta(hours=1))
     assert AuditEntry.objects.get(action="core.signin.unlock").data["reason"] == "expired"
+    assert not SignInThrottle.objects.filter(key="made-up-name").exists()  # counts older than the window go
 
 
 def test_the_security_admin_unlocks(institution, archivist, security_admin, system_admin):

@@ -180,9 +180,13 @@ def do_unlock(actor: Any, row: SignInThrottle) -> bool:
 
 @transaction.atomic
 def do_release_expired_locks(now: dt.datetime | None = None) -> int:
-    """Record the unlock of every lock whose delay has run out (the scheduler calls this; so does the next attempt)."""
+    """Record the unlock of every lock whose delay has run out (the scheduler calls this; so does the next attempt),
+    and forget the counts of names and addresses that failed no more within the window (names made up by an
+    attacker would otherwise pile up). Returns how many locks were released."""
     now = now or timezone.now()
     rows = list(SignInThrottle.objects.select_for_update().filter(locked_at__isnull=False, locked_until__lte=now))
     for row in rows:
         _unlock(row, SYSTEM, now, "expired")
+    stale = now - dt.timedelta(seconds=settings.SIGNIN_WINDOW_SECONDS)
+    SignInThrottle.objects.filter(locked_at__isnull=True, window_started__lt=stale).delete()
     return len(rows)
