@@ -51,6 +51,7 @@ bench-quick: install
 system-deps:
 	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk gettext clamav
 
+# Extracts only the English catalog; zh_Hans holds hand-kept overrides of Django's own messages, compiled as they are.
 messages: install
 	cd src/dangan && ../../$(BIN)/dangan manage makemessages -l en --no-obsolete && ../../$(BIN)/dangan manage compilemessages
 

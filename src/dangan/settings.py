@@ -48,6 +48,38 @@ DEBUG = _env_bool("DANGAN_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DANGAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DANGAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
+
+# HTTPS (docs/security.md). Unset means: on, unless the server answers only to this machine (every allowed host is a
+# loopback name), which is how `make run` serves plain http on 127.0.0.1. On: Secure cookies and HSTS.
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+HTTPS = _env_bool("DANGAN_HTTPS", not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS)
+
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto: https`` (or ``=``) → ``("HTTP_X_FORWARDED_PROTO", "https")``; empty → None."""
+    if not value.strip():
+        return None
+    name, sep, expected = value.replace("=", ":", 1).partition(":")
+    if not sep or not name.strip() or not expected.strip():
+        raise ValueError(f"DANGAN_PROXY_SSL_HEADER must read 'Header-Name: value', not {value!r}")
+    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
+
+
+# The header a TLS-terminating proxy sets (and strips from clients), e.g. "X-Forwarded-Proto: https".
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(os.environ.get("DANGAN_PROXY_SSL_HEADER", ""))
+# How many proxies in front of dangan append to X-Forwarded-For: the client address (audit log, sign-in locks) is
+# the entry that many places from the right. 0: the connection's own address.
+TRUSTED_PROXIES = int(os.environ.get("DANGAN_TRUSTED_PROXIES", 0))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True  # pages take the token from the form or the hx-headers attribute, never the cookie
+SECURE_HSTS_SECONDS = int(os.environ.get("DANGAN_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("DANGAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_SSL_REDIRECT = _env_bool("DANGAN_SSL_REDIRECT", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,6 +100,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangan.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dangan.core.middleware.ChineseFirstMiddleware",
@@ -95,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangan.core.context_processors.workspace",
+                "dangan.core.context_processors.security",
             ],
         },
     },
@@ -117,11 +151,34 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "catalog:fonds_list"
 LOGOUT_REDIRECT_URL = "core:login"
 
+# Password policy (等级保护; docs/security.md): length, character classes, not like the account's names, not common,
+# and a maximum age after which the account must set a new one (0: never).
+PASSWORD_MIN_LENGTH = int(os.environ.get("DANGAN_PASSWORD_MIN_LENGTH", 10))
+PASSWORD_CHARACTER_CLASSES = int(os.environ.get("DANGAN_PASSWORD_CHARACTER_CLASSES", 3))
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("DANGAN_PASSWORD_MAX_AGE_DAYS", 90))
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {
+        "NAME": "dangan.core.passwords.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": PASSWORD_CHARACTER_CLASSES},
+    },
+    {"NAME": "dangan.core.passwords.NotLikeUsernameValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in failures (登录失败处理): after ..._FAILURES failed attempts within ..._WINDOW_SECONDS an account name, or
+# a client address, is locked for ..._LOCK_SECONDS (0: until the security administrator unlocks it).
+SIGNIN_ACCOUNT_FAILURES = int(os.environ.get("DANGAN_SIGNIN_ACCOUNT_FAILURES", 5))
+SIGNIN_ADDRESS_FAILURES = int(os.environ.get("DANGAN_SIGNIN_ADDRESS_FAILURES", 20))
+SIGNIN_WINDOW_SECONDS = int(os.environ.get("DANGAN_SIGNIN_WINDOW_SECONDS", 15 * 60))
+SIGNIN_LOCK_SECONDS = int(os.environ.get("DANGAN_SIGNIN_LOCK_SECONDS", 30 * 60))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

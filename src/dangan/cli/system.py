@@ -1,14 +1,20 @@
-"""System subcommands: init, serve, worker, demo, createadmin, auditlog, manage."""
+"""System subcommands: init, serve, worker, demo, createadmin, user, auditlog, manage.
+
+`dangan user …` is the one place where the three administrator roles (三员) are created, given, changed, reset and
+deactivated: the web and the API never do it (docs/security.md).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import threading
 from typing import Any
 
 from dangan.core.actors import CONSOLE
+from dangan.core.choices import Role
 
 from . import EXIT_OK, EXIT_PROBLEMS, CommandError
 
@@ -37,6 +43,8 @@ def register(sub: Any) -> None:
     p.add_argument("--username", default="admin")
     p.add_argument("--reset", action="store_true", help="已存在时重置其一次性密码 / reset if it exists")
     p.set_defaults(handler=cmd_createadmin)
+
+    _register_user(sub)
 
     p = sub.add_parser("auditlog", help="审计日志 / the audit log")
     p.add_argument("action", choices=["verify"], help="verify: 校验哈希链 / check the hash chain")
@@ -124,7 +132,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_createadmin(args: argparse.Namespace) -> int:
     from dangan.core.actions.accounts import do_create_user, do_reset_password
-    from dangan.core.choices import Role
     from dangan.core.models import User
 
     existing = User.objects.filter(username=args.username).first()
@@ -139,6 +146,147 @@ def cmd_createadmin(args: argparse.Namespace) -> int:
     print(f"系统管理员 administrator: {args.username}")
     print(f"一次性密码 one-time password: {password}")
     print("首次登录后须修改密码。 Change it at first login.")
+    return EXIT_OK
+
+
+ROLE_HELP = "archivist 业务人员 · system_admin 系统管理员 · security_admin 安全保密管理员 · security_auditor 安全审计员"
+
+
+def _register_user(sub: Any) -> None:
+    user = sub.add_parser(
+        "user",
+        help="账号与三员角色（仅限控制台）/ accounts and the three administrator roles (console only)",
+        description="三员（系统管理员、安全保密管理员、安全审计员）只能在此创建、变更、重置和停用。\n"
+        "The three administrator roles are created, changed, reset and deactivated only here.",
+        epilog="退出码 / exit codes: 0 成功 done · 2 用法错误（账号不存在、角色无效）usage (no such account, bad role)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    usub = user.add_subparsers(dest="user_command", metavar="子命令 SUBCOMMAND", required=True)
+    p = usub.add_parser("list", help="列出账号 / list accounts")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
+    p.set_defaults(handler=cmd_user_list)
+    p = usub.add_parser("create", help="创建账号并显示一次性密码 / create an account, print its one-time password")
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=Role.values, help=ROLE_HELP)
+    p.add_argument("--full-name", default="", help="姓名 / full name")
+    p.add_argument("--email", default="", help="电子邮箱 / e-mail")
+    p.set_defaults(handler=cmd_user_create)
+    p = usub.add_parser("role", help="变更角色（会话结束、令牌吊销、涉密等级归零）/ change a role")
+    p.add_argument("username")
+    p.add_argument("role", choices=Role.values, help=ROLE_HELP)
+    p.set_defaults(handler=cmd_user_role)
+    p = usub.add_parser("reset-password", help="重置为一次性密码 / issue a new one-time password")
+    p.add_argument("username")
+    p.set_defaults(handler=cmd_user_reset_password)
+    p = usub.add_parser("deactivate", help="停用账号 / deactivate an account")
+    p.add_argument("username")
+    p.set_defaults(handler=cmd_user_active, active=False)
+    p = usub.add_parser("activate", help="启用账号 / reactivate an account")
+    p.add_argument("username")
+    p.set_defaults(handler=cmd_user_active, active=True)
+    p = usub.add_parser("unlock", help="解除登录锁定 / lift a sign-in lock")
+    p.add_argument("key", nargs="?", help="账号名或客户端地址 / account name or client address")
+    p.add_argument("--all", action="store_true", help="解除全部锁定 / every lock")
+    p.set_defaults(handler=cmd_user_unlock)
+
+
+def _account(username: str) -> Any:
+    from dangan.core.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise CommandError(f"账号 {username} 不存在 / no account {username}")
+    return user
+
+
+def _refused(exc: Exception) -> CommandError:
+    messages = getattr(exc, "messages", None) or [str(exc)]
+    return CommandError("；".join(str(m) for m in messages))
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from dangan.core.models import User
+
+    rows: list[dict[str, Any]] = [
+        {
+            "username": u.username,
+            "full_name": u.get_full_name(),
+            "role": u.role,
+            "clearance": u.clearance,
+            "clearance_to_confirm": u.clearance_to_confirm,
+            "is_active": u.is_active,
+            "must_change_password": u.must_change_password,
+        }
+        for u in User.objects.order_by("username")
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for row in rows:
+        state = "启用 active" if row["is_active"] else "停用 inactive"
+        print(f"{row['username']}\t{Role(row['role']).label}\t{row['clearance']}\t{state}")
+    return EXIT_OK
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from dangan.core.actions.accounts import do_create_user
+
+    try:
+        user, password = do_create_user(CONSOLE, args.username, args.role, full_name=args.full_name, email=args.email)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+    print(f"已创建 created: {user.username} ({Role(user.role).label})")
+    print(f"一次性密码 one-time password: {password}")
+    print("首次登录后须修改密码。 Change it at first login.")
+    return EXIT_OK
+
+
+def cmd_user_role(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from dangan.core.actions.accounts import do_set_role
+
+    user = _account(args.username)
+    try:
+        do_set_role(CONSOLE, user, args.role)
+    except ValidationError as exc:
+        raise _refused(exc) from None
+    print(f"{user.username}: {Role(user.role).label}（涉密等级 clearance: {user.clearance}）")
+    return EXIT_OK
+
+
+def cmd_user_reset_password(args: argparse.Namespace) -> int:
+    from dangan.core.actions.accounts import do_reset_password
+
+    user = _account(args.username)
+    password = do_reset_password(CONSOLE, user)
+    print(f"{user.username} 一次性密码 one-time password: {password}")
+    if user.clearance_to_confirm:
+        print(f"涉密等级已暂停，待安全保密管理员确认 clearance suspended until confirmed: {user.clearance_to_confirm}")
+    return EXIT_OK
+
+
+def cmd_user_active(args: argparse.Namespace) -> int:
+    from dangan.core.actions.accounts import do_set_active
+
+    user = _account(args.username)
+    do_set_active(CONSOLE, user, args.active)
+    print(f"{user.username}: {'已启用 active' if args.active else '已停用 deactivated'}")
+    return EXIT_OK
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    from dangan.core.actions.signin import current_locks, do_unlock
+
+    if not args.all and not args.key:
+        raise CommandError("请给出账号名或地址，或 --all / give a name or an address, or --all")
+    locks = current_locks()
+    if not args.all:
+        locks = locks.filter(key=args.key)
+    count = sum(1 for lock in list(locks) if do_unlock(CONSOLE, lock))
+    print(f"已解除 {count} 个锁定 / {count} lock(s) lifted")
     return EXIT_OK
 
 

@@ -48,6 +48,10 @@ class _Bearer(HttpBearer):
         now = timezone.now()
         if (api_token.expires and api_token.expires < now) or not api_token.user.is_active:
             return None
+        if api_token.user.needs_password_change:
+            # A one-time password (whoever set it knows it) or an expired one: the account may do nothing, by any
+            # door, until it has set its own password in the workspace.
+            raise PermissionDenied(_("该账号须先在工作台修改密码（一次性密码或密码已过期），之后才能使用 API 令牌。"))
         if not api_token.last_used or (now - api_token.last_used).total_seconds() > 60:
             APIToken.objects.filter(pk=api_token.pk).update(last_used=now)
         request.user = api_token.user
@@ -59,7 +63,7 @@ class _Session(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not user.must_change_password:
+        if user is not None and user.is_authenticated and not user.needs_password_change:
             return user
         return None
 

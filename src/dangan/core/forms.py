@@ -2,25 +2,65 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from .actions import signin
 from .audit import audit_actions
-from .choices import Role, SecurityClassification
+from .choices import SecurityClassification
 from .models import User
+from .roles import business_roles
 
 
 class LoginForm(AuthenticationForm):
+    """Sign-in, counted and locked per account name and per client address (``core.actions.signin``)."""
+
     username = forms.CharField(
         label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"})
     )
     password = forms.CharField(
         label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return super().clean()
+        address = signin.client_address(self.request)
+        gate = signin.begin_attempt(username, address)
+        if not gate.allowed:
+            raise self.locked_error(gate)
+        try:
+            super().clean()
+        except forms.ValidationError:
+            gate = signin.record_failure(username, address)
+            if not gate.allowed:
+                raise self.locked_error(gate) from None
+            raise
+        signin.record_success(username, address)
+        return self.cleaned_data
+
+    @staticmethod
+    def locked_error(gate: signin.Gate) -> forms.ValidationError:
+        """The same words whether the name exists or not, and whether the name or the address is locked."""
+        if gate.locked_until is None:
+            message = gettext("登录失败次数过多，已被锁定。请联系安全保密管理员解锁。")
+        else:
+            minutes = max(1, math.ceil((gate.locked_until - timezone.now()).total_seconds() / 60))
+            message = ngettext(
+                "登录失败次数过多，已被锁定。请 %(minutes)d 分钟后再试，或联系安全保密管理员解锁。",
+                "登录失败次数过多，已被锁定。请 %(minutes)d 分钟后再试，或联系安全保密管理员解锁。",
+                minutes,
+            ) % {"minutes": minutes}
+        return forms.ValidationError(message, code="locked")
 
 
 class OwnPasswordForm(forms.Form):
@@ -39,7 +79,7 @@ class OwnPasswordForm(forms.Form):
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         self.user = user
         super().__init__(*args, **kwargs)
-        self.fields["new_password"].help_text = " ".join(str(t) for t in password_validators_help_texts())
+        self.fields["new_password"].help_text = "".join(str(t) for t in password_validators_help_texts())
 
     def clean_current_password(self) -> str:
         value = self.cleaned_data["current_password"]
@@ -58,14 +98,18 @@ class OwnPasswordForm(forms.Form):
 
 
 class UserCreateForm(forms.Form):
+    """A business account; the three administrators are created only at the console (``dangan user create``)."""
+
     username = forms.CharField(label=_("用户名"), max_length=150)
     full_name = forms.CharField(label=_("姓名"), max_length=150, required=False)
     email = forms.EmailField(label=_("电子邮箱"), required=False)
-    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("角色"), choices=business_roles)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    """Between business roles only: the three administrator roles are given and taken at the console."""
+
+    role = forms.ChoiceField(label=_("角色"), choices=business_roles)
 
 
 class ClearanceForm(forms.Form):

@@ -1,8 +1,14 @@
-"""What each role may do. Views, API endpoints and the CLI ask `has_capability`; nothing else decides it."""
+"""What each role may do. Views, API endpoints and the CLI ask `has_capability`; nothing else decides it.
+
+The three administrator roles (三员: 系统管理员, 安全保密管理员, 安全审计员) are kept apart: none of them holds another's
+capability, and none of them is granted, changed or taken away except from the server's console (docs/security.md).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from dangan.utilities.registry import StrOrPromise
 
 from .choices import Role
 
@@ -16,6 +22,7 @@ class Capability:
     CLEARANCE_MANAGE = "clearance.manage"
     AUDIT_VIEW = "audit.view"
     ACCESSION = "accession.manage"  # receive, check, accept, reject or return transfers (接收、征集)
+    SIGNIN_UNLOCK = "signin.unlock"  # lift a sign-in lock (登录锁定) before it expires
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -24,11 +31,24 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # Accounts and settings; reads the catalog only at 公开 (see catalog.policy).
     Role.SYSTEM_ADMIN: frozenset({Capability.CATALOG_VIEW, Capability.ACCOUNTS_MANAGE, Capability.CATALOG_CONFIGURE}),
-    # Clearances and permissions of other accounts.
-    Role.SECURITY_ADMIN: frozenset({Capability.CLEARANCE_MANAGE}),
+    # Clearances of other accounts, and sign-in locks; never accounts or passwords.
+    Role.SECURITY_ADMIN: frozenset({Capability.CLEARANCE_MANAGE, Capability.SIGNIN_UNLOCK}),
     # Reads the audit log, and nothing else.
     Role.SECURITY_AUDITOR: frozenset({Capability.AUDIT_VIEW}),
 }
+
+# The 三员: granted, changed and managed (password reset, deactivation) only from the console.
+ADMINISTRATOR_ROLES: frozenset[str] = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.SECURITY_AUDITOR})
+
+
+def is_administrator_role(role: str) -> bool:
+    """Whether ``role`` is one of the three separated administrator roles (三员)."""
+    return role in ADMINISTRATOR_ROLES
+
+
+def business_roles() -> list[tuple[str, StrOrPromise]]:
+    """The roles the system administrator may give in the workspace: every role but the three administrators'."""
+    return [(value, label) for value, label in Role.choices if value not in ADMINISTRATOR_ROLES]
 
 
 def has_capability(user: Any, capability: str) -> bool:

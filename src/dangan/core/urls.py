@@ -1,4 +1,5 @@
-"""Routes of the core pages under /manage/: sign-in, own password and tokens, accounts, clearances, audit log."""
+"""Routes of the core pages under /manage/: sign-in, own password and tokens, accounts, clearances, sign-in locks,
+audit log."""
 
 from django.urls import path
 
@@ -20,6 +21,9 @@ urlpatterns = [
     path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("clearances/", views.clearance_list, name="clearance_list"),
     path("clearances/<int:pk>/", views.clearance_set, name="clearance_set"),
+    path("clearances/<int:pk>/confirm/", views.clearance_confirm, name="clearance_confirm"),
+    path("sign-in-locks/", views.signin_lock_list, name="signin_lock_list"),
+    path("sign-in-locks/<int:pk>/unlock/", views.signin_unlock, name="signin_unlock"),
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
 ]

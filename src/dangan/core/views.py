@@ -1,4 +1,5 @@
-"""Core pages of the staff workspace: sign-in, own password, accounts, clearances, audit log, API tokens.
+"""Core pages of the staff workspace: sign-in, own password, accounts, clearances, sign-in locks, audit log, API
+tokens.
 
 Thin: each view checks a capability, calls an action from ``core.actions.accounts`` and shows its messages.
 """
@@ -6,8 +7,9 @@ Thin: each view checks a capability, calls an action from ``core.actions.account
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -25,7 +27,7 @@ from django.views.decorators.http import require_POST
 from dangan.utilities.registry import visible_menu
 from dangan.utilities.views import capability_required, form_errors_from, login_required, paginate
 
-from .actions import accounts
+from .actions import accounts, signin
 from .audit import action_label, verify_chain
 from .choices import Role
 from .forms import (
@@ -37,8 +39,8 @@ from .forms import (
     TokenForm,
     UserCreateForm,
 )
-from .models import APIToken, AuditEntry, Institution, User
-from .roles import Capability
+from .models import APIToken, AuditEntry, Institution, SignInThrottle, User
+from .roles import Capability, business_roles, is_administrator_role
 
 
 class LoginView(auth_views.LoginView):
@@ -62,18 +64,28 @@ class LogoutView(auth_views.LogoutView):
 @never_cache
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    """Change one's own password; accounts with a one-time password are sent here by the middleware."""
-    form = OwnPasswordForm(request.user, request.POST or None)
+    """Change one's own password; accounts with a one-time or an expired password are sent here by the middleware,
+    and see nothing else (no navigation) until they have changed it."""
+    user = cast(User, request.user)  # signed in: login_required
+    form = OwnPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            accounts.do_change_own_password(request.user, form.cleaned_data["new_password"])
+            accounts.do_change_own_password(
+                user, form.cleaned_data["new_password"], address=signin.client_address(request)
+            )
         except ValidationError as exc:
             form.add_error("new_password", exc.messages)
         else:
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, user)
             messages.success(request, _("密码已修改。"))
             return redirect("core:home")
-    return render(request, "core/password_change.html", {"form": form, "forced": request.user.must_change_password})
+    context = {
+        "form": form,
+        "forced": user.needs_password_change,
+        "one_time": user.must_change_password,
+        "max_age_days": settings.PASSWORD_MAX_AGE_DAYS,
+    }
+    return render(request, "core/password_change.html", context)
 
 
 @login_required
@@ -127,10 +139,13 @@ def _with_one_time_password(request: HttpRequest, user: User, password: str, *, 
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User, pk=pk)
+    administrator = is_administrator_role(account.role)
     context = {
         "account": account,
         "role_form": RoleForm(initial={"role": account.role}),
-        "is_self": account.pk == request.user.pk,
+        # Only between business roles, and only where there is more than one to choose from.
+        "can_change_role": not administrator and len(business_roles()) > 1,
+        "administrator": administrator,
     }
     return render(request, "core/user_detail.html", context)
 
@@ -185,7 +200,9 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 def clearance_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
-    users = User.objects.order_by("username")
+    roles = business_roles()
+    # Clearances apply to business accounts only: the three administrators read 公开 whatever they are given.
+    users = User.objects.filter(role__in=[value for value, _label in roles]).order_by("username")
     if q:
         users = users.filter(Q(username__icontains=q) | Q(first_name__icontains=q))
     if role in Role.values:
@@ -193,7 +210,7 @@ def clearance_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, users)
     rows = [(u, ClearanceForm(initial={"clearance": u.clearance}, prefix=f"u{u.pk}")) for u in page]
     return render(
-        request, "core/clearance_list.html", {"page": page, "rows": rows, "q": q, "role": role, "roles": Role.choices}
+        request, "core/clearance_list.html", {"page": page, "rows": rows, "q": q, "role": role, "roles": roles}
     )
 
 
@@ -215,10 +232,51 @@ def clearance_set(request: HttpRequest, pk: int) -> HttpResponse:
             )
     else:
         messages.error(request, _("请选择有效的涉密等级。"))
+    return _back_to_clearances(request)
+
+
+@require_POST
+@capability_required(Capability.CLEARANCE_MANAGE)
+def clearance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give back a clearance that a password reset suspended (once the account has set its own password)."""
+    account = get_object_or_404(User, pk=pk)
+    try:
+        accounts.do_confirm_clearance(request.user, account)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("已确认 %(user)s 的涉密等级：%(level)s。") % {"user": account, "level": account.get_clearance_display()},
+        )
+    return _back_to_clearances(request)
+
+
+def _back_to_clearances(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("core:clearance_list")
+
+
+# ---------------------------------------------------------------- sign-in locks (安全保密管理员)
+
+
+@capability_required(Capability.SIGNIN_UNLOCK)
+def signin_lock_list(request: HttpRequest) -> HttpResponse:
+    """Names and addresses locked after too many failed sign-ins, with a button to lift each lock."""
+    return render(request, "core/signin_lock_list.html", {"page": paginate(request, signin.current_locks())})
+
+
+@require_POST
+@capability_required(Capability.SIGNIN_UNLOCK)
+def signin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(SignInThrottle, pk=pk)
+    if signin.do_unlock(request.user, row):
+        messages.success(request, _("已解除对 %(key)s 的锁定。") % {"key": row.key})
+    else:
+        messages.info(request, _("%(key)s 已不在锁定中。") % {"key": row.key})
+    return redirect("core:signin_lock_list")
 
 
 # ---------------------------------------------------------------- audit log (安全审计员)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from dangan.core.choices import Role, SecurityClassification
@@ -23,6 +26,14 @@ class User(AbstractUser):
         help_text=_("可查阅的最高密级，由安全保密管理员设定。"),
     )
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
+    # When the account last set its own password (the expiry clock, DANGAN_PASSWORD_MAX_AGE_DAYS).
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    # A clearance suspended by a password reset, waiting for the security administrator to confirm it again.
+    clearance_to_confirm = models.CharField(
+        _("待确认的涉密等级"), max_length=16, choices=SecurityClassification.choices, blank=True, default=""
+    )
+    # Part of the session hash: raising it ends every session of the account (reset, deactivation, role change).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -35,6 +46,24 @@ class User(AbstractUser):
         from dangan.core.roles import has_capability
 
         return has_capability(self, capability)
+
+    @property
+    def password_expired(self) -> bool:
+        """Whether the account's own password is older than DANGAN_PASSWORD_MAX_AGE_DAYS (0: passwords never expire)."""
+        days = settings.PASSWORD_MAX_AGE_DAYS
+        return days > 0 and self.password_changed_at < timezone.now() - dt.timedelta(days=days)
+
+    @property
+    def needs_password_change(self) -> bool:
+        """A one-time password or an expired one: nothing but the password change page until it is changed."""
+        return self.must_change_password or self.password_expired
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django keys a session to the password hash; adding the generation lets a reset, a deactivation or a role
+        # change end the account's sessions even where the password stays the same.
+        key_salt = "dangan.core.User.get_session_auth_hash"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class APIToken(models.Model):
