@@ -29,4 +29,5 @@ urlpatterns = [
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<uuid:uuid>/", views.import_detail, name="import_detail"),
     path("imports/<uuid:uuid>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<uuid:uuid>/import/", views.import_checked, name="import_checked"),
 ]

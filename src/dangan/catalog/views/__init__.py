@@ -2,7 +2,7 @@
 
 from .authorities import authority_create, authority_detail, authority_edit, authority_list
 from .fonds import fonds_detail, fonds_list, renumber, tree_children
-from .imports import import_detail, import_list, import_new, import_progress
+from .imports import import_checked, import_detail, import_list, import_new, import_progress
 from .units import (
     unit_create,
     unit_delete,
@@ -20,6 +20,7 @@ __all__ = [
     "authority_list",
     "fonds_detail",
     "fonds_list",
+    "import_checked",
     "import_detail",
     "import_list",
     "import_new",
