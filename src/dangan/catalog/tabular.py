@@ -403,7 +403,7 @@ def chinese_label(enum: type, value: str) -> str:
 @cache
 def choice_table(kind: str) -> dict[str, str]:
     """Normalized label or code → stored value, for one choice field."""
-    enum = CHOICE_ENUMS[kind]
+    enum: Any = CHOICE_ENUMS[kind]
     table: dict[str, str] = {}
     for member in enum:
         table[choice_key(member.value)] = member.value

@@ -271,37 +271,44 @@ def _scan_refs(handle: IO[bytes]) -> UsedRange | None:
 _REF = re.compile(r"([A-Za-z]{1,3})([0-9]{1,7})$")
 
 
+@dataclass
+class _Position:
+    row: int = 0
+    column: int = 0
+    cell: tuple[int, int] = (0, 0)
+    in_cell: bool = False
+
+
 def _scan_exactly(handle: IO[bytes]) -> UsedRange:
     """The used range as calamine computes it: a cell without r follows the one before it in its row, a row
     without r follows the row before it, and only a cell with content (a value, an inline string or a formula)
     counts."""
     used = UsedRange()
-    state = {"row": 0, "column": 0, "cell": (0, 0), "in_cell": False}
+    at = _Position()
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = name.rsplit(":", 1)[-1]
         if local == "row":
             ref = attrs.get("r", "")
-            state["row"] = int(ref) if ref.isdigit() else state["row"] + 1
-            state["column"] = 0
+            at.row = int(ref) if ref.isdigit() else at.row + 1
+            at.column = 0
         elif local == "c":
             match = _REF.match(attrs.get("r", ""))
             if match:
                 row, column = int(match.group(2)), column_index(match.group(1))
             else:
-                row, column = max(state["row"], 1), state["column"] + 1
-            state["column"] = column
-            state["cell"] = (row, column)
-            state["in_cell"] = True
-        elif state["in_cell"]:  # the cell has content
-            row, column = state["cell"]
-            used.rows = max(used.rows, row)
-            used.columns = max(used.columns, column)
-            state["in_cell"] = False
+                row, column = max(at.row, 1), at.column + 1
+            at.column = column
+            at.cell = (row, column)
+            at.in_cell = True
+        elif at.in_cell:  # the cell has content
+            used.rows = max(used.rows, at.cell[0])
+            used.columns = max(used.columns, at.cell[1])
+            at.in_cell = False
 
     def end(name: str) -> None:
         if name.rsplit(":", 1)[-1] == "c":
-            state["in_cell"] = False
+            at.in_cell = False
 
     parser = _parser()
     parser.StartElementHandler = start

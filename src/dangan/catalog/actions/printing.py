@@ -69,7 +69,7 @@ def print_catalog(
 
 def _rows(queryset: QuerySet[ArchivalUnit], order: list[int]) -> list[tuple[str, ...]]:
     labels = choice_labels()[SecurityClassification]
-    out = []
+    out: list[tuple[str, ...]] = []
     for chunk in chunks(order, FETCH_CHUNK):
         loaded = queryset.filter(id__in=chunk).in_bulk()
         for unit_id in chunk:
@@ -101,7 +101,7 @@ def _render(actor: Any, fonds: Fonds, queryset: QuerySet[ArchivalUnit], order: l
     who = str(printed_by) if printed_by is not None else str(getattr(actor, "label", ""))
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
 
-    class CatalogPdf(FPDF):  # type: ignore[misc]
+    class CatalogPdf(FPDF):
         def footer(self) -> None:
             self.set_y(-10)
             self.set_font("cjk", "", 8)

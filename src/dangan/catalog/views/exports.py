@@ -4,7 +4,6 @@ the same visibility policy as the CLI; every export and print is audit-logged by
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -91,8 +91,8 @@ def _file_name(fonds: Fonds, scope: str, kind: str) -> str:
 
 
 def _file(content: bytes, name: str, kind: str, *, attachment: bool) -> HttpResponse:
-    response = FileResponse(io.BytesIO(content), as_attachment=attachment, filename=name)
-    response["Content-Type"] = CONTENT_TYPES[kind]
+    response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = content_disposition_header(attachment, name) or ""
     response["Cache-Control"] = "no-store"  # a catalog may hold classified descriptions: keep it out of caches
     return response
 
