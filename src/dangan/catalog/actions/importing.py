@@ -40,6 +40,15 @@ from dangan.core.actors import account_of, is_operator
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
+from .import_batches import (
+    FileTooLarge,
+    ImportAlreadyActive,
+    ImportError_,
+    fail_batch,
+    refuse_if_active,
+    save_outcome,
+    settle_if_stale,
+)
 from .import_checks import ImportPlan, check_table
 from .import_rows import RowError
 from .import_write import insert_plan
@@ -62,29 +71,6 @@ MAX_STORED_ERRORS = 1000
 BATCH_PROGRESS_EVERY = 5000
 Status = ImportBatch.Status
 FINAL_STATUSES = frozenset({Status.DONE, Status.INVALID, Status.DUPLICATE, Status.CHECKED, Status.FAILED})
-
-
-class ImportError_(Exception):
-    """The file cannot be imported at all (unreadable, unsupported type, no header row); message in Chinese."""
-
-
-class FileTooLarge(ImportError_):
-    """The file is over the size limit (DANGAN_IMPORT_MAX_BYTES)."""
-
-
-class ImportAlreadyActive(ImportError_):
-    """The same import — same fonds, same file content, dry run or not — is already queued or running."""
-
-    def __init__(self, batch: ImportBatch) -> None:
-        self.batch = batch
-        kind = _("试导入") if batch.dry_run else _("导入")
-        when = date_format(timezone.localtime(batch.created), "Y-m-d H:i")
-        super().__init__(
-            _(
-                "同一文件向全宗 %(fonds)s 的%(kind)s已在进行中（%(status)s，%(when)s 开始），请等待其完成，不必重复提交。"
-            )
-            % {"fonds": batch.fonds.code, "kind": kind, "status": batch.get_status_display(), "when": when}
-        )
 
 
 @dataclass
@@ -145,10 +131,10 @@ def import_catalog(
             raise ImportError_(_("服务器上保存的文件在上传后被改动，未导入任何内容；请重新上传。"))
         if batch is None:
             with transaction.atomic():
-                _refuse_if_active(fonds, sha256, dry_run)
+                refuse_if_active(fonds, sha256, dry_run)
     except (PermissionDenied, ImportError_) as exc:
         if batch is not None and not isinstance(exc, ImportAlreadyActive):  # a queued batch records why it did not run
-            _fail(batch, str(exc))
+            fail_batch(batch, str(exc))
         raise
     batch = _begin(batch, actor, fonds, path, file_name, sha256, dry_run)
     try:
@@ -159,10 +145,10 @@ def import_catalog(
         batch.save(update_fields=["total_rows", "updated"])
         return _check_and_write(actor, table, fonds, batch, progress)
     except ImportError_ as exc:
-        _fail(batch, str(exc))
+        fail_batch(batch, str(exc))
         raise
     except Exception as exc:
-        _fail(batch, _("导入失败：%(error)s") % {"error": exc.__class__.__name__})
+        fail_batch(batch, _("导入失败：%(error)s") % {"error": exc.__class__.__name__})
         raise
 
 
@@ -214,7 +200,7 @@ def _finish_duplicate(batch: ImportBatch, earlier: ImportBatch) -> ImportResult:
         "when": when,
         "created": earlier.created_count,
     }
-    _save_outcome(batch, Status.DUPLICATE, message, total=earlier.total_rows)
+    save_outcome(batch, Status.DUPLICATE, message, total=earlier.total_rows)
     return ImportResult(Status.DUPLICATE, total_rows=earlier.total_rows, message=message, batch=batch)
 
 
@@ -224,20 +210,6 @@ def _read(path: Path, file_name: str) -> Table:
         return read_table(path, suffix)
     except TableError as exc:
         raise ImportError_(str(exc)) from exc
-
-
-def _fail(batch: ImportBatch, message: str) -> None:
-    _save_outcome(batch, Status.FAILED, message)
-
-
-def _save_outcome(batch: ImportBatch, status: str, message: str, **counts: int) -> None:
-    batch.status = status
-    batch.message = message
-    batch.finished = timezone.now()
-    batch.total_rows = counts.get("total", batch.total_rows)
-    batch.created_count = counts.get("created", 0)
-    batch.unchanged_count = counts.get("unchanged", 0)
-    batch.save()
 
 
 def _check_and_write(
@@ -299,7 +271,7 @@ def _finish_invalid(batch: ImportBatch, plan: ImportPlan) -> ImportResult:
         message += _("（记录中只保存前 %(kept)d 处）") % {"kept": MAX_STORED_ERRORS}
     message = _with_notes(message, plan)
     batch.errors = [error.to_dict() for error in plan.errors[:MAX_STORED_ERRORS]]
-    _save_outcome(batch, Status.INVALID, message, total=len(plan.rows))
+    save_outcome(batch, Status.INVALID, message, total=len(plan.rows))
     return ImportResult(Status.INVALID, 0, 0, len(plan.rows), plan.errors, message, batch)
 
 
@@ -310,7 +282,7 @@ def _finish_checked(batch: ImportBatch, plan: ImportPlan) -> ImportResult:
         "unchanged": unchanged,
     }
     message = _with_notes(message, plan)
-    _save_outcome(batch, Status.CHECKED, message, total=len(plan.rows), created=created, unchanged=unchanged)
+    save_outcome(batch, Status.CHECKED, message, total=len(plan.rows), created=created, unchanged=unchanged)
     return ImportResult(Status.CHECKED, created, unchanged, len(plan.rows), [], message, batch)
 
 
@@ -336,7 +308,7 @@ def _write(actor: Any, plan: ImportPlan, fonds: Fonds, batch: ImportBatch) -> Im
     log(fonds, "catalog.import", actor, data)
     # The batch is marked done in the same transaction: a crash leaves it RUNNING with nothing written.
     batch.processed_rows = total
-    _save_outcome(batch, Status.DONE, message, total=total, created=created, unchanged=unchanged)
+    save_outcome(batch, Status.DONE, message, total=total, created=created, unchanged=unchanged)
     return ImportResult(Status.DONE, created, unchanged, total, [], message, batch)
 
 
@@ -377,7 +349,7 @@ def do_start_import(actor: Any, fonds: Fonds, file_name: str, data: IO[bytes], *
     target = Path(settings.MEDIA_ROOT) / "imports" / str(batch.uuid) / name
     try:
         batch.sha256 = _store_upload(data, target, limit)
-        _refuse_if_active(fonds, batch.sha256, dry_run)
+        refuse_if_active(fonds, batch.sha256, dry_run)
     except ImportError_:
         _remove_upload(target)
         raise
@@ -409,7 +381,7 @@ def do_import_checked(actor: Any, checked: ImportBatch) -> ImportBatch:
     """正式导入: queue the import of the file stored for the passed dry run ``checked``. The file is read and every
     row checked again when the import runs, against the catalog as it is then."""
     check_import_checked(actor, checked)
-    _refuse_if_active(checked.fonds, checked.sha256, False)
+    refuse_if_active(checked.fonds, checked.sha256, False)
     batch = ImportBatch.objects.create(
         fonds=checked.fonds,
         user=account_of(actor) or checked.user,
@@ -426,44 +398,6 @@ def do_import_checked(actor: Any, checked: ImportBatch) -> ImportBatch:
 
 def _when(batch: ImportBatch) -> str:
     return date_format(timezone.localtime(batch.finished or batch.created), "Y-m-d H:i")
-
-
-def _refuse_if_active(fonds: Fonds, sha256: str, dry_run: bool) -> None:
-    """ImportAlreadyActive if the same import is queued or running. Runs in the caller's transaction, with the
-    fonds row locked so that two requests at once cannot both pass (SQLite's write lock does the same)."""
-    Fonds.objects.select_for_update().filter(pk=fonds.pk).first()
-    same = ImportBatch.objects.select_related("fonds").filter(
-        fonds=fonds, sha256=sha256, dry_run=dry_run, status__in=(Status.PENDING, Status.RUNNING)
-    )
-    for batch in same:
-        if not settle_if_stale(batch):
-            raise ImportAlreadyActive(batch)
-
-
-def settle_if_stale(batch: ImportBatch) -> bool:
-    """Mark ``batch`` failed if it is pending or running but its background task is over (a worker that crashed
-    and whose task recovery gave up on, or a task deleted); returns whether it did. Nothing was written: the import
-    writes in one transaction with the batch's final status."""
-    if not batch.is_active or not batch.task_id:
-        return False
-    from django_tasks.base import TaskResultStatus
-    from django_tasks.exceptions import TaskResultDoesNotExist
-
-    from dangan.catalog.tasks import run_import_batch as task
-
-    try:
-        over = task.get_result(batch.task_id).status in (TaskResultStatus.FAILED, TaskResultStatus.SUCCESSFUL)
-    except TaskResultDoesNotExist:
-        over = True
-    except NotImplementedError:  # a backend that keeps no results (the immediate one) ran it already
-        return False
-    if not over:
-        return False
-    batch.refresh_from_db()
-    if not batch.is_active:
-        return False
-    _fail(batch, _("后台导入任务已中止，未写入任何内容；可以重新导入。"))
-    return True
 
 
 def _queue(batch: ImportBatch) -> None:
@@ -510,7 +444,7 @@ def run_import_batch(batch_id: int) -> None:
         return
     if batch.user is None or not batch.user.is_active:
         # Queued imports are started by a person; never run one with the console's rights instead.
-        _fail(batch, _("发起导入的账号已删除或已停用，导入未执行。"))
+        fail_batch(batch, _("发起导入的账号已删除或已停用，导入未执行。"))
         return
     # An unreadable file or a withdrawn permission is recorded on the batch for the person who started it.
     with contextlib.suppress(ImportError_, PermissionDenied):
