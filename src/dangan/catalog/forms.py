@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
@@ -14,8 +15,8 @@ from .actions.units import EDITABLE_FIELDS
 from .choices import AuthorityKind, AuthorityRole, Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from .models import ArchivalUnit, Authority, Fonds, RecordCategory
 from .models.fonds import fonds_code_validator
+from .tabular_limits import megabytes, too_large_message
 
-MAX_IMPORT_BYTES = 200 * 1024 * 1024
 IMPORT_SUFFIXES = (".xlsx", ".csv")
 _SEPARATORS = re.compile(r"[、,，;；\s]+")
 
@@ -223,9 +224,7 @@ class AuthorityLinkForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("目录文件"),
-        help_text=_(
-            "Excel（.xlsx）或 CSV（UTF-8）文件，第一行为中文表头（档号、题名、日期、密级、保管期限等），最大 200 MB。"
-        ),
+        help_text=_("Excel（.xlsx）或 CSV（UTF-8）文件，第一行为中文表头（档号、题名、日期、密级、保管期限等）。"),
         error_messages={"required": _("请选择要导入的文件（.xlsx 或 .csv）。"), "empty": _("上传的文件是空的。")},
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
@@ -241,6 +240,11 @@ class ImportForm(forms.Form):
         help_text=_("只检查文件并报告问题，不写入任何档案。"),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = megabytes(settings.IMPORT_MAX_BYTES)
+        self.fields["file"].help_text = f"{self.fields['file'].help_text}{_('最大 %(limit)s。') % {'limit': limit}}"
+
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         suffix = Path(upload.name or "").suffix.lower()
@@ -248,8 +252,6 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(
                 _("不支持的文件类型“%(suffix)s”：请上传 .xlsx 或 .csv 文件。") % {"suffix": suffix or _("无扩展名")}
             )
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                _("文件过大（%(size)d MB），上限为 200 MB；请拆分后分批导入。") % {"size": upload.size // (1024 * 1024)}
-            )
+        if upload.size > settings.IMPORT_MAX_BYTES:  # the same limit as the API's (catalog.actions.importing)
+            raise forms.ValidationError(too_large_message(upload.size, settings.IMPORT_MAX_BYTES))
         return upload

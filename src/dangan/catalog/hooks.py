@@ -21,6 +21,7 @@ register_action("catalog.authority.link", _("关联规范档案"))
 register_action("catalog.authority.unlink", _("取消关联规范档案"))
 register_action("catalog.import", _("导入目录"))
 register_action("catalog.export", _("导出目录"))
+register_action("catalog.print", _("打印目录"))
 register_action("catalog.demo", _("加载示例数据"))
 
 register_menu_item(

@@ -1,5 +1,6 @@
-"""Catalog spreadsheets: reading .xlsx (python-calamine) and .csv (UTF-8 or GB18030), finding and matching the
-Chinese header row, and parsing cells the way archivists type them (dates, numbers, choice labels or codes).
+"""Catalog spreadsheets: reading .xlsx (python-calamine) and .csv (UTF-8 or GB18030) within the limits of
+catalog.tabular_limits, finding and matching the Chinese header row, and parsing cells the way archivists type
+them (dates, numbers, choice labels or codes).
 
 Pure parsing, no database: the import process (catalog.actions.importing) builds on it.
 """
@@ -20,20 +21,21 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from dangan.utilities.spreadsheets import is_formula_like
 from dangan.utilities.text import clean_cell, fold_width
 
 from .choices import DatePrecision, Openness, RetentionPeriod, SecurityClassification, UnitLevel
+from .tabular_limits import ReadLimits, TableError, check_extent, check_file_size, check_xlsx
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+# Only formats whose extent can be known before they are read (see tabular_limits): .xls, .xlsb and .ods are
+# refused with a hint to save them as .xlsx.
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+UNBOUNDED_SUFFIXES = frozenset({".xls", ".xlsb", ".ods", ".et"})
 CSV_SUFFIXES = frozenset({".csv", ".txt"})
 SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES | CSV_SUFFIXES
 HEADER_SEARCH_ROWS = 10  # a title row ("归档文件目录") or two often sits above the header
 
 Cell = Any  # str | int | float | bool | date | datetime | None, as the readers give them
-
-
-class TableError(Exception):
-    """The file cannot be read as a catalog table; the message is fit to show the user."""
 
 
 class CellError(ValueError):
@@ -161,17 +163,22 @@ class Table:
     sheet: str = ""
 
 
-def read_table(path: Path, suffix: str | None = None) -> Table:
-    """Read the catalog table of ``path`` (the first sheet that has a 题名 header)."""
+def unsupported_type_message(suffix: str) -> str:
+    if suffix in UNBOUNDED_SUFFIXES:
+        return _("不支持“%(suffix)s”文件：请在 Excel 或 WPS 中另存为 .xlsx 后导入") % {"suffix": suffix}
+    return _("不支持的文件类型“%(suffix)s”，请使用 .xlsx 或 .csv 文件") % {"suffix": suffix or _("无扩展名")}
+
+
+def read_table(path: Path, suffix: str | None = None, limits: ReadLimits | None = None) -> Table:
+    """Read the catalog table of ``path`` (the first sheet that has a 题名 header), within ``limits`` (by default
+    the DANGAN_IMPORT_MAX_* settings): TableError, naming the limit, for a file or a sheet that exceeds one."""
     suffix = (suffix or path.suffix).lower()
-    if suffix in SPREADSHEET_SUFFIXES:
-        sheets = _read_spreadsheet(path)
-    elif suffix in CSV_SUFFIXES:
-        sheets = [("", _read_csv(path))]
-    else:
-        raise TableError(
-            _("不支持的文件类型“%(suffix)s”，请使用 .xlsx 或 .csv 文件") % {"suffix": suffix or _("无扩展名")}
-        )
+    limits = limits or ReadLimits.from_settings()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise TableError(unsupported_type_message(suffix))
+    check_file_size(path, limits)
+    sheets: Iterable[tuple[str, list[list[Cell]]]]
+    sheets = _read_spreadsheet(path, limits) if suffix in SPREADSHEET_SUFFIXES else [("", _read_csv(path, limits))]
     for name, rows in sheets:
         index = find_header_row(rows)
         if index is not None:
@@ -181,9 +188,10 @@ def read_table(path: Path, suffix: str | None = None) -> Table:
     )
 
 
-def _read_spreadsheet(path: Path) -> Iterable[tuple[str, list[list[Cell]]]]:
+def _read_spreadsheet(path: Path, limits: ReadLimits) -> Iterable[tuple[str, list[list[Cell]]]]:
     from python_calamine import CalamineWorkbook
 
+    check_xlsx(path, limits)  # before calamine allocates the used range of any sheet
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for damaged, encrypted or mislabelled files
@@ -221,17 +229,25 @@ def decode_text(data: bytes) -> str:
     raise TableError(_("无法识别 CSV 文件的编码（应为 UTF-8 或 GBK/GB18030）"))
 
 
-def _read_csv(path: Path) -> list[list[Cell]]:
+def _read_csv(path: Path, limits: ReadLimits) -> list[list[Cell]]:
     try:
         text = decode_text(path.read_bytes())
     except OSError as exc:
         raise TableError(_("无法读取文件：%(error)s") % {"error": exc}) from exc
     head = text[:4096]
     delimiter = "\t" if head.count("\t") > head.count(",") else ","
+    rows: list[list[Cell]] = []
+    columns = cells = 0
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            columns = max(columns, len(row))
+            cells += len(row)
+            if len(rows) > limits.max_rows or columns > limits.max_columns or cells > limits.max_cells:
+                check_extent(path.name, len(rows), columns, limits)
     except csv.Error as exc:
         raise TableError(_("CSV 文件格式有误：%(error)s") % {"error": exc}) from exc
+    return rows
 
 
 # ---------------------------------------------------------------- cells
@@ -245,6 +261,14 @@ def cell_text(value: Cell) -> str:
     if isinstance(value, dt.datetime):
         value = value.date() if not value.time() else value
     return clean_cell(value)
+
+
+def unguard(value: Cell) -> Cell:
+    """A text cell as it was before an export guarded it against formula injection (utilities.spreadsheets
+    .safe_text): "'=HYPERLINK(…)" reads back as "=HYPERLINK(…)", so an exported catalog imports unchanged."""
+    if isinstance(value, str) and value.startswith("'") and is_formula_like(value[1:]):
+        return value[1:]
+    return value
 
 
 def code_text(value: Cell) -> str:
@@ -379,7 +403,7 @@ def chinese_label(enum: type, value: str) -> str:
 @cache
 def choice_table(kind: str) -> dict[str, str]:
     """Normalized label or code → stored value, for one choice field."""
-    enum = CHOICE_ENUMS[kind]
+    enum: Any = CHOICE_ENUMS[kind]
     table: dict[str, str] = {}
     for member in enum:
         table[choice_key(member.value)] = member.value

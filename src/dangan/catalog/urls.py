@@ -1,4 +1,4 @@
-"""Routes of the catalog pages under /manage/: fonds, units, authority records and imports."""
+"""Routes of the catalog pages under /manage/: fonds, units, authority records, imports and exports."""
 
 from django.urls import path
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("fonds/<str:code>/", views.fonds_detail, name="fonds_detail"),
     path("fonds/<str:code>/tree/", views.tree_children, name="tree_children"),
     path("fonds/<str:code>/renumber/", views.renumber, name="renumber"),
+    path("fonds/<str:code>/export/", views.fonds_export, name="fonds_export"),
     path("fonds/<str:code>/units/new/", views.unit_create, name="unit_create"),
     path("units/<uuid:uuid>/", views.unit_detail, name="unit_detail"),
     path("units/<uuid:uuid>/edit/", views.unit_edit, name="unit_edit"),
@@ -29,4 +30,5 @@ urlpatterns = [
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<uuid:uuid>/", views.import_detail, name="import_detail"),
     path("imports/<uuid:uuid>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<uuid:uuid>/import/", views.import_checked, name="import_checked"),
 ]

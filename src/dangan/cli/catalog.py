@@ -1,4 +1,4 @@
-"""`dangan catalog …`: fonds, and Excel/CSV catalog import and export."""
+"""`dangan catalog …`: fonds, Excel/CSV catalog import and export, and the printable 归档文件目录 (PDF)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,15 @@ def register(sub: Any) -> None:
     p.add_argument("--fonds", required=True, help="全宗号 / fonds code")
     p.add_argument("-o", "--output", type=Path, required=True, help="输出文件 .xlsx 或 .csv / output file")
     p.set_defaults(handler=cmd_export)
+
+    p = csub.add_parser(
+        "print",
+        help="打印归档文件目录（PDF）/ the 归档文件目录 of a fonds as a PDF",
+        epilog="退出码 / exit codes: 0 已生成 written · 1 无可打印的档案或超过上限 nothing to print or too many rows · 2 用法错误 usage",
+    )
+    p.add_argument("--fonds", required=True, help="全宗号 / fonds code")
+    p.add_argument("-o", "--output", type=Path, required=True, help="输出文件 .pdf / output file")
+    p.set_defaults(handler=cmd_print)
 
 
 def _fonds(code: str) -> Any:
@@ -119,4 +128,27 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError("输出文件须为 .xlsx 或 .csv / the output must be .xlsx or .csv")
     count = export_catalog(CONSOLE, fonds, args.output)
     print(f"已导出 exported {count} 条 rows → {args.output}")
+    return EXIT_OK
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from django.core.exceptions import ValidationError
+
+    from dangan.catalog.actions.printing import print_catalog
+    from dangan.utilities.fonts import FontMissing
+
+    fonds = _fonds(args.fonds)
+    if args.output.suffix.lower() != ".pdf":
+        raise CommandError("输出文件须为 .pdf / the output must be .pdf")
+    try:
+        printed = print_catalog(CONSOLE, fonds)
+    except ValidationError as exc:
+        print("；".join(exc.messages), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except FontMissing as exc:
+        raise CommandError(str(exc)) from None
+    partial = args.output.with_name(f".{args.output.name}.part")
+    partial.write_bytes(printed.content)
+    partial.replace(args.output)
+    print(f"已生成 written {printed.rows} 条 rows → {args.output}")
     return EXIT_OK

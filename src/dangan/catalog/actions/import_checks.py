@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import DatePrecision, UnitLevel
 from dangan.catalog.models import ArchivalUnit, Fonds
+from dangan.catalog.policy import unit_filter, visible_classifications
 from dangan.catalog.refcodes import PatternError
 from dangan.catalog.tabular import HeaderMap, Table
 
@@ -27,6 +28,17 @@ from .units import check_parent
 PROGRESS_EVERY = 1000
 
 
+def code_taken_message() -> str:
+    """The one answer for a 档号 held by a unit of another fonds or by one the importer may not see: it says the
+    code cannot be used (uniqueness makes that unavoidable) and nothing about the unit that holds it."""
+    return _("档号已被其他档案使用，不能用于本次导入")
+
+
+def parent_missing_message() -> str:
+    """The answer for a 上级档号 that does not exist — and for one the importer may not see."""
+    return _("上级档号在本文件和本全宗中都不存在")
+
+
 @dataclass
 class ImportPlan:
     header: HeaderMap
@@ -34,6 +46,18 @@ class ImportPlan:
     errors: list[RowError]
     codes: dict[str, int] = field(default_factory=dict)  # 档号 given in the file → index of its (first) row
     parent_depths: dict[int, int] = field(default_factory=dict)  # existing parent id → its depth
+    # Which units the importer may see (catalog.policy); None: every unit (the console, or a check with no viewer).
+    seen: Q | None = None
+
+    def visible_ids(self, ids: list[int]) -> set[int]:
+        """Those of ``ids`` the importer may see."""
+        if self.seen is None:
+            return set(ids)
+        return set(ArchivalUnit.objects.filter(self.seen, pk__in=ids).values_list("pk", flat=True))
+
+    def visible(self, units: Any) -> Any:
+        """A queryset of units narrowed to those the importer may see."""
+        return units if self.seen is None else units.filter(self.seen)
 
     @property
     def unchanged(self) -> int:
@@ -58,8 +82,19 @@ def check_table(
     *,
     visible: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    viewer: Any = None,
 ) -> ImportPlan:
-    """Parse and check every row of ``table`` for ``fonds``; ``visible`` limits the 密级 the importer may use."""
+    """Parse and check every row of ``table`` for ``fonds``.
+
+    ``viewer`` is the person importing (catalog.policy decides what they may see), or ``visible`` the 密级 levels
+    they may see; with neither, every unit is visible (the console). A row may not use a 密级 above them, and
+    units they may not see are treated as absent: no row is matched to one, compared with one, or put under one.
+    """
+    if viewer is not None and visible is None:
+        visible = visible_classifications(viewer)
+    seen = unit_filter(viewer) if viewer is not None else None
+    if seen is None and visible is not None:
+        seen = Q(classification__in=list(visible))
     errors: list[RowError] = []
     parser = RowParser(fonds, table.header, errors, visible)
     rows: list[PlannedRow] = []
@@ -70,7 +105,7 @@ def check_table(
             rows.append(row)
         if progress and offset % PROGRESS_EVERY == 0:
             progress(offset, total)
-    plan = ImportPlan(table.header, rows, errors)
+    plan = ImportPlan(table.header, rows, errors, seen=seen if seen != Q() else None)
     _check_codes(plan, fonds)
     if plan.parent_given:
         _resolve_parents(plan, fonds)
@@ -99,10 +134,12 @@ def _check_codes(plan: ImportPlan, fonds: Fonds) -> None:
         else:
             plan.codes[code] = index
     for chunk in chunks(plan.codes):
-        for unit in ArchivalUnit.objects.filter(reference_code__in=chunk).values(*EXISTING_FIELDS):
+        units = list(ArchivalUnit.objects.filter(reference_code__in=chunk).values(*EXISTING_FIELDS))
+        seen = plan.visible_ids([unit["id"] for unit in units])
+        for unit in units:
             row = plan.rows[plan.codes[unit["reference_code"]]]
-            if unit["fonds_id"] != fonds.pk:
-                plan.error(row, column, unit["reference_code"], _("档号已被其他全宗的档案使用"), "1-8")
+            if unit["fonds_id"] != fonds.pk or unit["id"] not in seen:
+                plan.error(row, column, unit["reference_code"], code_taken_message(), "1-8")
             else:
                 row.existing = unit
 
@@ -119,10 +156,9 @@ def _resolve_parents(plan: ImportPlan, fonds: Fonds) -> None:
     wanted = {row.parent_code for row in rows if row.parent_code and row.parent_code not in plan.codes}
     found: dict[str, dict[str, Any]] = {}
     for chunk in chunks(wanted):
-        for unit in ArchivalUnit.objects.filter(reference_code__in=chunk).values(
-            "id", "reference_code", "fonds_id", "level", "depth"
-        ):
-            found[unit["reference_code"]] = unit
+        units = plan.visible(ArchivalUnit.objects.filter(reference_code__in=chunk))
+        for unit in units.values("id", "reference_code", "fonds_id", "level", "depth"):
+            found[unit["reference_code"]] = unit  # a parent the importer may not see is not found
     levels: dict[int, str] = {}
     verdicts: dict[tuple[str, str], str | None] = {}
     for index, row in enumerate(rows):
@@ -131,7 +167,7 @@ def _resolve_parents(plan: ImportPlan, fonds: Fonds) -> None:
             if row.parent_code in plan.codes:
                 row.parent_index = plan.codes[row.parent_code]
             elif (unit := found.get(row.parent_code)) is None:
-                plan.error(row, column, row.parent_code, _("上级档号在本文件和本全宗中都不存在"))
+                plan.error(row, column, row.parent_code, parent_missing_message())
                 continue
             elif unit["fonds_id"] != fonds.pk:
                 plan.error(row, column, row.parent_code, _("上级档号属于其他全宗"), "1-9")
@@ -222,7 +258,8 @@ def _match_existing(plan: ImportPlan, fonds: Fonds) -> None:
     by_content: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     candidates: list[dict[str, Any]] = []
     for chunk in chunks({row.values["title"] for row in codeless}):
-        for unit in ArchivalUnit.objects.filter(fonds=fonds, title__in=chunk).values(*EXISTING_FIELDS):
+        units = plan.visible(ArchivalUnit.objects.filter(fonds=fonds, title__in=chunk))
+        for unit in units.values(*EXISTING_FIELDS):
             parent = unit["parent_id"] if plan.parent_given else None
             by_content[(parent, *(_unit_value(unit, name) for name in fields))].append(unit)
             candidates.append(unit)

@@ -25,9 +25,10 @@ from dangan.catalog.tabular import (
     parse_choice,
     parse_date,
     parse_int,
+    unguard,
 )
 from dangan.catalog.validation import date_problem, max_length, text_problem, year_problem
-from dangan.utilities.text import find_bad_characters
+from dangan.utilities.text import find_bad_characters, is_plain_text, special_character_problem
 
 from .configuration import pattern_for
 from .units import parse_reference_code
@@ -127,11 +128,14 @@ def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 
 def checked_text(field_name: str, text: str, limit: int) -> str:
-    """``text``, or CellError when it has control characters (DA/T 70 1-6) or is too long (1-2)."""
-    if len(text) <= limit and text.isprintable() and "\ufffd" not in text:
+    """``text``, or CellError when it has special characters — control or private-use characters, or text garbled
+    by a wrong encoding (DA/T 70 1-6) — or is too long (1-2)."""
+    if len(text) <= limit and is_plain_text(text):
         return text  # plain printable text within the limit needs no closer look
+    if problem := special_character_problem(text):
+        raise CellError(problem, "1-6")
     if problem := text_problem(field_name, text):
-        raise CellError(problem, "1-6" if find_bad_characters(text) else "1-2")
+        raise CellError(problem, "1-2")
     return text
 
 
@@ -195,6 +199,8 @@ class RowParser:
             value = cells[index]
             if value is None or value == "" or (value.__class__ is str and value.isspace()):
                 continue
+            if value.__class__ is str and value[0] == "'":
+                value = unguard(value)  # a formula guard our own export added (utilities.spreadsheets)
             content = content or key != "sequence"
             try:
                 handler(row, value)
@@ -274,8 +280,8 @@ class RowParser:
     def _subjects(self, row: PlannedRow, value: Any) -> None:
         terms = subject_terms(value)
         for term in terms:
-            if bad := find_bad_characters(term):
-                raise CellError(_("含有控制字符或乱码字符（%(chars)s）") % {"chars": "、".join(bad)}, "1-6")
+            if problem := special_character_problem(term):
+                raise CellError(problem, "1-6")
             if len(term) > 100:
                 raise CellError(_("主题词“%(term)s”超过 100 字") % {"term": term[:20]}, "1-2")
         row.subjects = terms

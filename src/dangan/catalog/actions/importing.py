@@ -1,9 +1,11 @@
 """Catalog import (目录导入) from .xlsx or .csv: all or nothing, with a row-by-row report.
 
-``import_catalog`` reads the file (catalog.tabular), checks every row (import_rows, import_checks) and, only when
-no row is bad, writes every new unit in one transaction with bulk inserts and one audit entry. The same file
-imported twice creates nothing the second time. ``do_start_import`` stores an upload and runs the same import as
-a background task (catalog.tasks), recorded in an ImportBatch the UI polls.
+``import_catalog`` reads the file (catalog.tabular, within the DANGAN_IMPORT_MAX_* limits), checks every row
+(import_rows, import_checks) as the importing person may see the catalog and, only when no row is bad, writes every
+new unit in one transaction with bulk inserts and one audit entry. The same file imported twice creates nothing
+the second time. ``do_start_import`` stores an upload and runs the same import as a background task
+(catalog.tasks), recorded in an ImportBatch the UI polls; ``do_import_checked`` imports the stored file of a passed
+dry run (正式导入). The same import (fonds, file content, dry run or not) is never queued twice at once.
 """
 
 from __future__ import annotations
@@ -17,41 +19,58 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dangan.catalog.models import Fonds, ImportBatch
-from dangan.catalog.policy import visible_classifications
-from dangan.catalog.tabular import SUPPORTED_SUFFIXES, Table, TableError, read_table
+from dangan.catalog.tabular import (
+    SUPPORTED_SUFFIXES,
+    ReadLimits,
+    Table,
+    TableError,
+    read_table,
+    unsupported_type_message,
+)
+from dangan.catalog.tabular_limits import too_large_message
 from dangan.core.actions.accounts import require_actor
 from dangan.core.actors import account_of, is_operator
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
+from .import_batches import (
+    FileTooLarge,
+    ImportAlreadyActive,
+    ImportError_,
+    fail_batch,
+    refuse_if_active,
+    save_outcome,
+    settle_if_stale,
+)
 from .import_checks import ImportPlan, check_table
 from .import_rows import RowError
 from .import_write import insert_plan
 
 __all__ = [
+    "FileTooLarge",
+    "ImportAlreadyActive",
     "ImportError_",
     "ImportResult",
     "RowError",
+    "check_import_checked",
+    "do_import_checked",
     "do_start_import",
     "import_catalog",
     "run_import_batch",
+    "settle_if_stale",
 ]
 
 MAX_STORED_ERRORS = 1000
 BATCH_PROGRESS_EVERY = 5000
 Status = ImportBatch.Status
 FINAL_STATUSES = frozenset({Status.DONE, Status.INVALID, Status.DUPLICATE, Status.CHECKED, Status.FAILED})
-
-
-class ImportError_(Exception):
-    """The file cannot be imported at all (unreadable, unsupported type, no header row); message in Chinese."""
 
 
 @dataclass
@@ -104,12 +123,18 @@ def import_catalog(
     """
     path = Path(path)
     file_name = file_name or path.name
+    expected = batch.sha256 if batch is not None else ""  # the digest taken when the file was stored
     try:
         require_actor(actor, Capability.CATALOG_IMPORT)
         sha256 = _sha256(path)
+        if expected and sha256 != expected:
+            raise ImportError_(_("服务器上保存的文件在上传后被改动，未导入任何内容；请重新上传。"))
+        if batch is None:
+            with transaction.atomic():
+                refuse_if_active(fonds, sha256, dry_run)
     except (PermissionDenied, ImportError_) as exc:
-        if batch is not None:  # a queued batch records why it did not run
-            _fail(batch, str(exc))
+        if batch is not None and not isinstance(exc, ImportAlreadyActive):  # a queued batch records why it did not run
+            fail_batch(batch, str(exc))
         raise
     batch = _begin(batch, actor, fonds, path, file_name, sha256, dry_run)
     try:
@@ -120,10 +145,10 @@ def import_catalog(
         batch.save(update_fields=["total_rows", "updated"])
         return _check_and_write(actor, table, fonds, batch, progress)
     except ImportError_ as exc:
-        _fail(batch, str(exc))
+        fail_batch(batch, str(exc))
         raise
     except Exception as exc:
-        _fail(batch, _("导入失败：%(error)s") % {"error": exc.__class__.__name__})
+        fail_batch(batch, _("导入失败：%(error)s") % {"error": exc.__class__.__name__})
         raise
 
 
@@ -175,7 +200,7 @@ def _finish_duplicate(batch: ImportBatch, earlier: ImportBatch) -> ImportResult:
         "when": when,
         "created": earlier.created_count,
     }
-    _save_outcome(batch, Status.DUPLICATE, message, total=earlier.total_rows)
+    save_outcome(batch, Status.DUPLICATE, message, total=earlier.total_rows)
     return ImportResult(Status.DUPLICATE, total_rows=earlier.total_rows, message=message, batch=batch)
 
 
@@ -187,20 +212,6 @@ def _read(path: Path, file_name: str) -> Table:
         raise ImportError_(str(exc)) from exc
 
 
-def _fail(batch: ImportBatch, message: str) -> None:
-    _save_outcome(batch, Status.FAILED, message)
-
-
-def _save_outcome(batch: ImportBatch, status: str, message: str, **counts: int) -> None:
-    batch.status = status
-    batch.message = message
-    batch.finished = timezone.now()
-    batch.total_rows = counts.get("total", batch.total_rows)
-    batch.created_count = counts.get("created", 0)
-    batch.unchanged_count = counts.get("unchanged", 0)
-    batch.save()
-
-
 def _check_and_write(
     actor: Any,
     table: Table,
@@ -208,9 +219,10 @@ def _check_and_write(
     batch: ImportBatch,
     progress: Callable[[int, int], None] | None,
 ) -> ImportResult:
-    visible = None if is_operator(actor) else visible_classifications(actor)
+    # Checked as the importer may see the catalog (catalog.policy): units hidden from them are treated as absent.
+    viewer = None if is_operator(actor) else actor
     for attempt in (1, 2):
-        plan = check_table(fonds, table, visible=visible, progress=_reporter(batch, progress))
+        plan = check_table(fonds, table, viewer=viewer, progress=_reporter(batch, progress))
         if plan.errors:
             return _finish_invalid(batch, plan)
         if batch.dry_run:
@@ -259,7 +271,7 @@ def _finish_invalid(batch: ImportBatch, plan: ImportPlan) -> ImportResult:
         message += _("（记录中只保存前 %(kept)d 处）") % {"kept": MAX_STORED_ERRORS}
     message = _with_notes(message, plan)
     batch.errors = [error.to_dict() for error in plan.errors[:MAX_STORED_ERRORS]]
-    _save_outcome(batch, Status.INVALID, message, total=len(plan.rows))
+    save_outcome(batch, Status.INVALID, message, total=len(plan.rows))
     return ImportResult(Status.INVALID, 0, 0, len(plan.rows), plan.errors, message, batch)
 
 
@@ -270,7 +282,7 @@ def _finish_checked(batch: ImportBatch, plan: ImportPlan) -> ImportResult:
         "unchanged": unchanged,
     }
     message = _with_notes(message, plan)
-    _save_outcome(batch, Status.CHECKED, message, total=len(plan.rows), created=created, unchanged=unchanged)
+    save_outcome(batch, Status.CHECKED, message, total=len(plan.rows), created=created, unchanged=unchanged)
     return ImportResult(Status.CHECKED, created, unchanged, len(plan.rows), [], message, batch)
 
 
@@ -284,21 +296,19 @@ def _write(actor: Any, plan: ImportPlan, fonds: Fonds, batch: ImportBatch) -> Im
     message = _with_notes(
         _("已导入 %(created)d 条，未变化 %(unchanged)d 条") % {"created": created, "unchanged": unchanged}, plan
     )
-    log(
-        fonds,
-        "catalog.import",
-        actor,
-        {
-            "file": batch.file_name,
-            "sha256": batch.sha256,
-            "created": created,
-            "unchanged": unchanged,
-            "batch": str(batch.uuid),
-        },
-    )
+    data = {
+        "file": batch.file_name,
+        "sha256": batch.sha256,
+        "created": created,
+        "unchanged": unchanged,
+        "batch": str(batch.uuid),
+    }
+    if batch.dry_run_batch_id is not None:
+        data["dry_run_batch"] = str(ImportBatch.objects.values_list("uuid", flat=True).get(pk=batch.dry_run_batch_id))
+    log(fonds, "catalog.import", actor, data)
     # The batch is marked done in the same transaction: a crash leaves it RUNNING with nothing written.
     batch.processed_rows = total
-    _save_outcome(batch, Status.DONE, message, total=total, created=created, unchanged=unchanged)
+    save_outcome(batch, Status.DONE, message, total=total, created=created, unchanged=unchanged)
     return ImportResult(Status.DONE, created, unchanged, total, [], message, batch)
 
 
@@ -315,14 +325,20 @@ def safe_file_name(name: str) -> str:
 
 @transaction.atomic
 def do_start_import(actor: Any, fonds: Fonds, file_name: str, data: IO[bytes], *, dry_run: bool) -> ImportBatch:
-    """Store an uploaded file, record a pending ImportBatch and queue the import (run after commit)."""
+    """Store an uploaded file, record a pending ImportBatch and queue the import (run after commit).
+
+    The web form, the API and any other caller get the same checks: the file type, the size limit
+    (DANGAN_IMPORT_MAX_BYTES, also while storing it) and no second start of an import already queued or running.
+    """
     require_actor(actor, Capability.CATALOG_IMPORT)
     name = safe_file_name(file_name)
     suffix = Path(name).suffix
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ImportError_(
-            _("不支持的文件类型“%(suffix)s”，请使用 .xlsx 或 .csv 文件") % {"suffix": suffix or _("无扩展名")}
-        )
+        raise ImportError_(unsupported_type_message(suffix))
+    limit = ReadLimits.from_settings().max_bytes
+    size = getattr(data, "size", None)
+    if isinstance(size, int) and size > limit:
+        raise FileTooLarge(too_large_message(size, limit))
     batch = ImportBatch(
         fonds=fonds,
         user=account_of(actor),
@@ -331,27 +347,93 @@ def do_start_import(actor: Any, fonds: Fonds, file_name: str, data: IO[bytes], *
         status=Status.PENDING,
     )
     target = Path(settings.MEDIA_ROOT) / "imports" / str(batch.uuid) / name
-    batch.sha256 = _store_upload(data, target)
+    try:
+        batch.sha256 = _store_upload(data, target, limit)
+        refuse_if_active(fonds, batch.sha256, dry_run)
+    except ImportError_:
+        _remove_upload(target)
+        raise
     batch.file_path = str(target)
     batch.save()
-
-    from dangan.catalog.tasks import run_import_batch as task
-
-    transaction.on_commit(lambda: task.enqueue(batch.pk))
+    _queue(batch)
     return batch
 
 
-def _store_upload(data: IO[bytes], target: Path) -> str:
+def check_import_checked(actor: Any, checked: ImportBatch) -> None:
+    """Whether ``actor`` may import the file of the dry run ``checked`` without uploading it again: the dry run
+    passed, it is their own (its report and file hold values only its uploader may read), its file is still
+    stored, and it has not been imported already. PermissionDenied or ValidationError, in Chinese."""
+    require_actor(actor, Capability.CATALOG_IMPORT)
+    account = account_of(actor)
+    if not is_operator(actor) and (account is None or checked.user_id != account.pk):
+        raise PermissionDenied(_("只有上传该文件的人可以正式导入。"))
+    if not checked.dry_run or checked.status != Status.CHECKED:
+        raise ValidationError(_("只有校验通过的试导入可以正式导入。"))
+    done = checked.imports.filter(status=Status.DONE).first()
+    if done is not None:
+        raise ValidationError(_("该试导入的文件已正式导入（%(when)s），无须再次导入。") % {"when": _when(done)})
+    if not checked.file_path or not Path(checked.file_path).is_file():
+        raise ValidationError(_("试导入的文件已不在服务器上，请重新上传。"))
+
+
+@transaction.atomic
+def do_import_checked(actor: Any, checked: ImportBatch) -> ImportBatch:
+    """正式导入: queue the import of the file stored for the passed dry run ``checked``. The file is read and every
+    row checked again when the import runs, against the catalog as it is then."""
+    check_import_checked(actor, checked)
+    refuse_if_active(checked.fonds, checked.sha256, False)
+    batch = ImportBatch.objects.create(
+        fonds=checked.fonds,
+        user=account_of(actor) or checked.user,
+        file_name=checked.file_name,
+        file_path=checked.file_path,
+        sha256=checked.sha256,  # the import refuses a file changed since
+        dry_run=False,
+        dry_run_batch=checked,
+        status=Status.PENDING,
+    )
+    _queue(batch)
+    return batch
+
+
+def _when(batch: ImportBatch) -> str:
+    return date_format(timezone.localtime(batch.finished or batch.created), "Y-m-d H:i")
+
+
+def _queue(batch: ImportBatch) -> None:
+    """Queue the batch's task once the transaction commits, and remember the task's id on the batch."""
+    from dangan.catalog.tasks import run_import_batch as task
+
+    def enqueue() -> None:
+        result = task.enqueue(batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk).update(task_id=str(result.id)[:64])
+
+    transaction.on_commit(enqueue)
+
+
+def _store_upload(data: IO[bytes], target: Path, limit: int) -> str:
+    """Write ``data`` to ``target`` (through a .part file), refusing it once it passes ``limit`` bytes."""
     target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     blocks = data.chunks() if hasattr(data, "chunks") else iter(lambda: data.read(1 << 20), b"")
     partial = target.with_name(target.name + ".part")
+    size = 0
     with partial.open("wb") as handle:
         for block in blocks:
+            size += len(block)
+            if size > limit:
+                raise FileTooLarge(too_large_message(size, limit))
             digest.update(block)
             handle.write(block)
     partial.replace(target)
     return digest.hexdigest()
+
+
+def _remove_upload(target: Path) -> None:
+    for path in (target, target.with_name(target.name + ".part")):
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        target.parent.rmdir()
 
 
 def run_import_batch(batch_id: int) -> None:
@@ -362,7 +444,7 @@ def run_import_batch(batch_id: int) -> None:
         return
     if batch.user is None or not batch.user.is_active:
         # Queued imports are started by a person; never run one with the console's rights instead.
-        _fail(batch, _("发起导入的账号已删除或已停用，导入未执行。"))
+        fail_batch(batch, _("发起导入的账号已删除或已停用，导入未执行。"))
         return
     # An unreadable file or a withdrawn permission is recorded on the batch for the person who started it.
     with contextlib.suppress(ImportError_, PermissionDenied):

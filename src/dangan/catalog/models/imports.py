@@ -35,6 +35,18 @@ class ImportBatch(StableIdentityModel):
     errors = models.JSONField(_("错误"), default=list, blank=True)
     message = models.TextField(_("说明"), blank=True)
     finished = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    # The background task that runs it (django-tasks result id): a batch left pending or running by a task that
+    # ended (a crashed worker's task marked failed) is known to be over, and does not block the same import.
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    # For an import started from a passed dry run ("正式导入"): that dry run, whose stored file it imports.
+    dry_run_batch = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="imports",
+        verbose_name=_("试导入批次"),
+    )
 
     class Meta:
         verbose_name = _("目录导入")
@@ -43,6 +55,10 @@ class ImportBatch(StableIdentityModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
 
     @property
     def progress_percent(self) -> int:

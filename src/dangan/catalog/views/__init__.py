@@ -1,8 +1,9 @@
 """The catalog pages of the staff workspace, one module per topic."""
 
 from .authorities import authority_create, authority_detail, authority_edit, authority_list
+from .exports import fonds_export
 from .fonds import fonds_detail, fonds_list, renumber, tree_children
-from .imports import import_detail, import_list, import_new, import_progress
+from .imports import import_checked, import_detail, import_list, import_new, import_progress
 from .units import (
     unit_create,
     unit_delete,
@@ -19,7 +20,9 @@ __all__ = [
     "authority_edit",
     "authority_list",
     "fonds_detail",
+    "fonds_export",
     "fonds_list",
+    "import_checked",
     "import_detail",
     "import_list",
     "import_new",
