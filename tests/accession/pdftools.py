@@ -43,7 +43,9 @@ def pdf_text(data: bytes) -> str:
                     if isinstance(part, (int, float)):
                         continue
                     raw = part.original_bytes if hasattr(part, "original_bytes") else bytes(part)
-                    out.append("".join(current.get(int.from_bytes(raw[i : i + 2], "big"), "") for i in range(0, len(raw), 2)))
+                    out.append(
+                        "".join(current.get(int.from_bytes(raw[i : i + 2], "big"), "") for i in range(0, len(raw), 2))
+                    )
             elif operator in LINE_OPERATORS:
                 out.append("\n")
         out.append("\f")

@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangan.accession.actions.accepting import do_accept, do_reject
 from dangan.accession.actions.checking import do_check, do_sign_item
-from dangan.accession.actions.reports import report_to_dict
 from dangan.accession.actions.ingest import ingest
 from dangan.accession.actions.receiving import DuplicateBag, do_receive
+from dangan.accession.actions.reports import report_to_dict
 from dangan.accession.choices import CheckResult, TransferStatus, Verdict
 from dangan.accession.models import TransferItem
 from dangan.accession.samples import SampleItem, default_items, pdf_bytes

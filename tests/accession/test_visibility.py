@@ -38,14 +38,18 @@ def mixed_package(make_sip: Any) -> Path:
     return make_sip(
         [
             SampleItem(PUBLIC_TITLE, {"content/0001/公开照片.jpg": broken}, 1, 1),
-            SampleItem(SECRET_TITLE, {SECRET_FILE: broken, "content/0002/正文.pdf": pdf_bytes(1)}, 2, 2, classification="机密"),
+            SampleItem(
+                SECRET_TITLE, {SECRET_FILE: broken, "content/0002/正文.pdf": pdf_bytes(1)}, 2, 2, classification="机密"
+            ),
         ],
         sheet="目录.csv",  # a sheet may hold a control character where .xlsx cannot
     )
 
 
 @pytest.fixture
-def checked(accession_env: dict[str, Path], no_signatures: Path, make_sip: Any, fonds: Any, junior_archivist: Any) -> Any:
+def checked(
+    accession_env: dict[str, Path], no_signatures: Path, make_sip: Any, fonds: Any, junior_archivist: Any
+) -> Any:
     """The package received and checked by an archivist cleared for 公开 only (the first check is anyone's: nothing
     of the rows is known before it)."""
     transfer = do_receive(junior_archivist, mixed_package(make_sip))
