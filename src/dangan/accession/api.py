@@ -34,6 +34,7 @@ from .schemas import (
     UploadIn,
     UploadOut,
 )
+from .views import signed_in
 
 router = ActionRouter(tags=["接收 accession"], by_alias=True)
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -101,7 +102,7 @@ def _upload(request: HttpRequest, uuid: UUID) -> Upload:
     upload = Upload.objects.filter(uuid=uuid).first()
     if upload is None:
         raise Http404(_("上传不存在"))
-    return owned_upload(request.user, upload)
+    return owned_upload(signed_in(request), upload)
 
 
 def _transfer(uuid: UUID) -> Transfer:
@@ -114,7 +115,7 @@ def _transfer(uuid: UUID) -> Transfer:
 @router.post("/accession/uploads", response={201: UploadOut, **ERROR_RESPONSES}, summary="开始上传 / start an upload")
 def start_upload(request: HttpRequest, body: UploadIn) -> Any:
     _need(request)
-    return 201, upload_out(do_start_upload(request.user, body.file_name, body.size))
+    return 201, upload_out(do_start_upload(signed_in(request), body.file_name, body.size))
 
 
 @router.get("/accession/uploads/{uuid}", response={200: UploadOut, **ERROR_RESPONSES}, summary="上传进度（续传偏移量）")
@@ -140,7 +141,7 @@ def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
     if total != upload.size or end - start + 1 != length:
         raise ValidationError({"Content-Range": _("Content-Range 与上传大小或数据长度不符")})
     try:
-        upload = do_write_chunk(request.user, upload, start, request, length)
+        upload = do_write_chunk(signed_in(request), upload, start, request, length)
     except OffsetMismatch as exc:
         return JsonResponse({"detail": exc.messages[0], "errors": {}, "offset": exc.offset}, status=409)
     return upload_out(upload)
@@ -154,7 +155,7 @@ def create_transfer(request: HttpRequest, body: TransferIn) -> Any:
     fonds = fonds_or_error(body.fonds) if body.fonds else None
     with transaction.atomic():
         transfer = do_receive_upload(
-            request.user,
+            signed_in(request),
             _upload(request, body.upload),
             fonds=fonds,
             kind=body.kind,
@@ -163,9 +164,9 @@ def create_transfer(request: HttpRequest, body: TransferIn) -> Any:
             declared_items=body.declared_items,
             declared_bytes=body.declared_bytes,
         )
-        do_queue_check(request.user, transfer)
+        do_queue_check(signed_in(request), transfer)
     transfer.refresh_from_db()
-    return 201, transfer_out(transfer, request.user)
+    return 201, transfer_out(transfer, signed_in(request))
 
 
 @router.get("/accession/transfers", response={200: list[TransferOut], **ERROR_RESPONSES}, summary="移交登记簿")
@@ -174,41 +175,41 @@ def list_transfers(request: HttpRequest, status: str = "", limit: int = 50, offs
     transfers = Transfer.objects.select_related("fonds").order_by("-created")
     if status:
         transfers = transfers.filter(status=status)
-    return [transfer_out(t, request.user) for t in transfers[offset : offset + min(limit, 200)]]
+    return [transfer_out(t, signed_in(request)) for t in transfers[offset : offset + min(limit, 200)]]
 
 
 @router.get("/accession/transfers/{uuid}", response={200: TransferOut, **ERROR_RESPONSES}, summary="一次移交")
 def get_transfer(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
-    return transfer_out(_transfer(uuid), request.user)
+    return transfer_out(_transfer(uuid), signed_in(request))
 
 
 @router.post("/accession/transfers/{uuid}/check", response={202: TransferOut, **ERROR_RESPONSES}, summary="重新检测")
 def check_transfer(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
-    transfer = do_queue_check(request.user, _transfer(uuid))
+    transfer = do_queue_check(signed_in(request), _transfer(uuid))
     transfer.refresh_from_db()
-    return 202, transfer_out(transfer, request.user)
+    return 202, transfer_out(transfer, signed_in(request))
 
 
 @router.post("/accession/transfers/{uuid}/accept", response={202: TransferOut, **ERROR_RESPONSES}, summary="接收入库")
 def accept_transfer(request: HttpRequest, uuid: UUID, body: AcceptIn) -> Any:
     _need(request)
-    transfer = do_queue_accept(request.user, _transfer(uuid), body.override_reason)
+    transfer = do_queue_accept(signed_in(request), _transfer(uuid), body.override_reason)
     transfer.refresh_from_db()
-    return 202, transfer_out(transfer, request.user)
+    return 202, transfer_out(transfer, signed_in(request))
 
 
 @router.post("/accession/transfers/{uuid}/reject", response={200: TransferOut, **ERROR_RESPONSES}, summary="拒收")
 def reject_transfer(request: HttpRequest, uuid: UUID, body: ReasonIn) -> Any:
     _need(request)
-    return transfer_out(do_reject(request.user, _transfer(uuid), body.reason), request.user)
+    return transfer_out(do_reject(signed_in(request), _transfer(uuid), body.reason), signed_in(request))
 
 
 @router.post("/accession/transfers/{uuid}/return", response={200: TransferOut, **ERROR_RESPONSES}, summary="退回整改")
 def return_transfer(request: HttpRequest, uuid: UUID, body: ReasonIn) -> Any:
     _need(request)
-    return transfer_out(do_return(request.user, _transfer(uuid), body.reason), request.user)
+    return transfer_out(do_return(signed_in(request), _transfer(uuid), body.reason), signed_in(request))
 
 
 def _report(uuid: UUID) -> CheckReport:
@@ -221,7 +222,7 @@ def _report(uuid: UUID) -> CheckReport:
 @router.get("/accession/reports/{uuid}", response={200: ReportOut, **ERROR_RESPONSES}, summary="四性检测报告（JSON）")
 def get_report(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
-    return report_to_dict(_report(uuid), request.user)
+    return report_to_dict(_report(uuid), signed_in(request))
 
 
 @router.get(
@@ -234,7 +235,7 @@ def get_report_pdf(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     from .report_pdf import render_report_pdf
 
-    response = HttpResponse(render_report_pdf(_report(uuid), request.user), content_type="application/pdf")
+    response = HttpResponse(render_report_pdf(_report(uuid), signed_in(request)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{uuid}.pdf"'
     return response
 
@@ -249,5 +250,5 @@ def sign_item(request: HttpRequest, uuid: UUID, code: str, body: SignIn) -> Any:
     item = CheckItem.objects.select_related("report", "report__transfer").filter(report__uuid=uuid, code=code).first()
     if item is None:
         raise Http404(_("检测项不存在"))
-    do_sign_item(request.user, item, body.result, body.note)
-    return report_to_dict(item.report, request.user)
+    do_sign_item(signed_in(request), item, body.result, body.note)
+    return report_to_dict(item.report, signed_in(request))

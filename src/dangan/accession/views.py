@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangan.core.models import User
 from dangan.core.roles import Capability
 from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
 
@@ -38,6 +39,14 @@ STEPS = [TransferStatus.RECEIVED, TransferStatus.CHECKING, TransferStatus.ACCEPT
 UPLOAD_CHUNK = 8 * 1024 * 1024  # bytes per PUT from the upload page; settings.ACCESSION_UPLOAD_CHUNK overrides it
 
 
+def signed_in(request: HttpRequest) -> User:
+    """The person behind ``request``: the pages and the API let only a signed-in account with the capability in."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied(_("请先登录。"))
+    return user
+
+
 @capability_required(ACCESSION)
 def transfer_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
@@ -54,13 +63,13 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        upload = Upload.objects.filter(uuid=data["upload"], user=request.user).first()
+        upload = Upload.objects.filter(uuid=data["upload"], user=signed_in(request)).first()
         if upload is None:
             form.add_error(None, _("找不到上传的文件，请重新上传。"))
         else:
             try:
                 transfer = do_receive_upload(
-                    request.user,
+                    signed_in(request),
                     upload,
                     fonds=data["fonds"],
                     kind=data["kind"],
@@ -73,7 +82,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form_errors_from(form, exc)
             else:
-                do_queue_check(request.user, transfer)
+                do_queue_check(signed_in(request), transfer)
                 messages.success(request, _("已登记，正在进行四性检测。"))
                 return redirect("accession:transfer_detail", uuid=transfer.uuid)
     context = {"form": form, "chunk_size": getattr(settings, "ACCESSION_UPLOAD_CHUNK", UPLOAD_CHUNK)}
@@ -81,7 +90,7 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, transfer: Transfer) -> dict[str, Any]:
-    user = request.user
+    user = signed_in(request)
     report = transfer.latest_report()
     items = list(report.items.all()) if report else []
     virus = next((i for i in items if i.code == VIRUS_ITEM), None)
@@ -137,16 +146,16 @@ def transfer_action(request: HttpRequest, uuid: Any, action: str) -> HttpRespons
     transfer = get_object_or_404(Transfer, uuid=uuid)
     try:
         if action == "check":
-            do_queue_check(request.user, transfer)
+            do_queue_check(signed_in(request), transfer)
             messages.success(request, _("已开始重新检测。"))
         elif action == "accept":
             form = AcceptForm(request.POST)
             form.is_valid()
-            do_queue_accept(request.user, transfer, form.cleaned_data.get("override_reason", ""))
+            do_queue_accept(signed_in(request), transfer, form.cleaned_data.get("override_reason", ""))
             messages.success(request, _("已开始接收入库。"))
         elif action in ("reject", "return"):
             reason = ReasonForm(request.POST).data.get("reason", "")
-            (do_reject if action == "reject" else do_return)(request.user, transfer, reason)
+            (do_reject if action == "reject" else do_return)(signed_in(request), transfer, reason)
             messages.success(request, _("已拒收。") if action == "reject" else _("已退回整改。"))
         else:
             return HttpResponse(status=404)
@@ -161,9 +170,10 @@ def transfer_action(request: HttpRequest, uuid: Any, action: str) -> HttpRespons
 @capability_required(ACCESSION)
 def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     report = get_object_or_404(CheckReport.objects.select_related("transfer"), uuid=uuid)
-    views = item_views(request.user, report)
+    person = signed_in(request)
+    views = item_views(person, report)
     signable = {
-        view.item.code for view in views if view.item.result == CheckResult.MANUAL and can_sign(request.user, view.item)
+        view.item.code for view in views if view.item.result == CheckResult.MANUAL and can_sign(person, view.item)
     }
     context = {
         "report": report,
@@ -180,7 +190,7 @@ def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 def report_pdf(request: HttpRequest, uuid: Any) -> HttpResponse:
     report = get_object_or_404(CheckReport.objects.select_related("transfer__fonds__institution"), uuid=uuid)
     try:
-        data = render_report_pdf(report, request.user)
+        data = render_report_pdf(report, signed_in(request))
     except FontMissing as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(data, content_type="application/pdf")
@@ -191,7 +201,7 @@ def report_pdf(request: HttpRequest, uuid: Any) -> HttpResponse:
 @capability_required(ACCESSION)
 def report_json(request: HttpRequest, uuid: Any) -> HttpResponse:
     report = get_object_or_404(CheckReport, uuid=uuid)
-    data = report_to_dict(report, request.user)
+    data = report_to_dict(report, signed_in(request))
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="report-{report.uuid}.json"'
     return response
@@ -208,7 +218,7 @@ def item_sign(request: HttpRequest, uuid: Any, code: str) -> HttpResponse:
         messages.error(request, _("请选择签署结果。"))
     else:
         try:
-            do_sign_item(request.user, item, form.cleaned_data["result"], form.cleaned_data["note"])
+            do_sign_item(signed_in(request), item, form.cleaned_data["result"], form.cleaned_data["note"])
             messages.success(request, _("已签署 %(code)s。") % {"code": item.code})
         except ValidationError as exc:
             for message in exc.messages:
@@ -229,7 +239,7 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
     form = AcquisitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            do_register_acquisition(request.user, form.cleaned_data)
+            do_register_acquisition(signed_in(request), form.cleaned_data)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:

@@ -63,7 +63,7 @@ class IngestResult:
     @property
     def ok(self) -> bool:
         if self.status == CHECKED:
-            return bool(self.report) and self.report["verdict"] == Verdict.PASS
+            return self.report is not None and self.report["verdict"] == Verdict.PASS
         return self.status == ACCEPTED
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,13 +152,14 @@ def ingest(
         transfer.save(update_fields=["fonds", "updated"])
     if transfer.status != TransferStatus.ACCEPTING:
         report = do_check(actor, transfer, progress=progress, workers=workers)
-        data = report_to_dict(report, actor)
+        checked = report_to_dict(report, actor)
+        data: dict[str, Any] | None = checked
         if report.verdict != Verdict.PASS:
-            failed = [i for i in data["items"] if i["result"] == CheckResult.FAIL]
+            failed = [i for i in checked["items"] if i["result"] == CheckResult.FAIL]
             reason = _("四性检测未通过：%(items)s") % {"items": "、".join(f"{i['code']} {i['name']}" for i in failed)}
             do_reject(actor, transfer, reason)
             return IngestResult(REJECTED, _("已拒收：%(reason)s") % {"reason": reason}, transfer, data)
-        virus = next((i for i in data["items"] if i["code"] == VIRUS_ITEM), None)
+        virus = next((i for i in checked["items"] if i["code"] == VIRUS_ITEM), None)
         if virus and virus["result"] == CheckResult.NOT_PERFORMED and not override_reason.strip():
             message = _(
                 "未接收：病毒扫描未进行（%(why)s）。配置病毒库（DANGAN_CLAMAV_DB）后重新运行，或用 --allow-unscanned 理由 "

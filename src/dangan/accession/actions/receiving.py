@@ -45,12 +45,10 @@ def is_bag(path: Path) -> bool:
 def find_duplicate(digest: str, exclude: int | None = None) -> Transfer | None:
     if not digest:
         return None
-    return (
-        Transfer.objects.filter(bag_digest=digest, status__in=ACTIVE_STATUSES)
-        .exclude(pk=exclude)
-        .order_by("created")
-        .first()
-    )
+    found = Transfer.objects.filter(bag_digest=digest, status__in=ACTIVE_STATUSES)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found.order_by("created").first()
 
 
 def prepare_bag(source: Path, dest: Path, name: str = "") -> tuple[Path, bool]:

@@ -188,11 +188,12 @@ def gather(given: CheckInput, progress: Progress | None = None, *, workers: int 
     seconds["virus"] = result.seconds
     duplicates = []
     if digest:
-        duplicates = list(
-            Transfer.objects.filter(bag_digest=digest, status__in=(TransferStatus.ACCEPTED, TransferStatus.ACCEPTING))
-            .exclude(pk=given.transfer_id)
-            .order_by("created")
+        earlier = Transfer.objects.filter(
+            bag_digest=digest, status__in=(TransferStatus.ACCEPTED, TransferStatus.ACCEPTING)
         )
+        if given.transfer_id is not None:
+            earlier = earlier.exclude(pk=given.transfer_id)
+        duplicates = list(earlier.order_by("created"))
     return CheckContext(
         input=given,
         bag_report=report,
