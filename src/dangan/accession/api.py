@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from ninja import Status
 
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, require_capability
 from dangan.core.roles import Capability
@@ -115,7 +116,7 @@ def _transfer(uuid: UUID) -> Transfer:
 @router.post("/accession/uploads", response={201: UploadOut, **ERROR_RESPONSES}, summary="开始上传 / start an upload")
 def start_upload(request: HttpRequest, body: UploadIn) -> Any:
     _need(request)
-    return 201, upload_out(do_start_upload(signed_in(request), body.file_name, body.size))
+    return Status(201, upload_out(do_start_upload(signed_in(request), body.file_name, body.size)))
 
 
 @router.get("/accession/uploads/{uuid}", response={200: UploadOut, **ERROR_RESPONSES}, summary="上传进度（续传偏移量）")
@@ -166,7 +167,7 @@ def create_transfer(request: HttpRequest, body: TransferIn) -> Any:
         )
         do_queue_check(signed_in(request), transfer)
     transfer.refresh_from_db()
-    return 201, transfer_out(transfer, signed_in(request))
+    return Status(201, transfer_out(transfer, signed_in(request)))
 
 
 @router.get("/accession/transfers", response={200: list[TransferOut], **ERROR_RESPONSES}, summary="移交登记簿")
@@ -189,7 +190,7 @@ def check_transfer(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     transfer = do_queue_check(signed_in(request), _transfer(uuid))
     transfer.refresh_from_db()
-    return 202, transfer_out(transfer, signed_in(request))
+    return Status(202, transfer_out(transfer, signed_in(request)))
 
 
 @router.post("/accession/transfers/{uuid}/accept", response={202: TransferOut, **ERROR_RESPONSES}, summary="接收入库")
@@ -197,7 +198,7 @@ def accept_transfer(request: HttpRequest, uuid: UUID, body: AcceptIn) -> Any:
     _need(request)
     transfer = do_queue_accept(signed_in(request), _transfer(uuid), body.override_reason)
     transfer.refresh_from_db()
-    return 202, transfer_out(transfer, signed_in(request))
+    return Status(202, transfer_out(transfer, signed_in(request)))
 
 
 @router.post("/accession/transfers/{uuid}/reject", response={200: TransferOut, **ERROR_RESPONSES}, summary="拒收")

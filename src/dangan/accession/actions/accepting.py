@@ -31,6 +31,7 @@ from dangan.accession.choices import OPEN_STATUSES, CheckResult, TransferStatus,
 from dangan.accession.models import CheckReport, Transfer, TransferItem
 from dangan.accession.profile import normalize_path, read_catalog
 from dangan.catalog.actions.bulk import check_new_units, do_write_new_units
+from dangan.catalog.choices import UnitLevel
 from dangan.catalog.models import ArchivalUnit
 from dangan.core.actors import Actor, is_operator
 from dangan.core.audit import log
@@ -213,7 +214,7 @@ def _write_catalog(actor: Actor, transfer: Transfer) -> None:
             batch_size=500,
         )
         transfer.import_batch = written.batch
-        transfer.item_count = sum(1 for row in plan.rows if row.values["level"] == "item")
+        transfer.item_count = sum(1 for row in plan.rows if row.values["level"] == UnitLevel.ITEM)
         transfer.save(update_fields=["import_batch", "item_count", "updated"])
 
 

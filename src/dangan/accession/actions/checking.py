@@ -14,6 +14,7 @@ from dangan.accession.checks import CheckInput, CheckRun, run_checks
 from dangan.accession.checks.levels import EvidenceLevels
 from dangan.accession.choices import OPEN_STATUSES, CheckResult, TransferStatus, Verdict
 from dangan.accession.models import CheckItem, CheckReport, Transfer
+from dangan.catalog.choices import UnitLevel
 from dangan.core.actors import Actor, account_of
 from dangan.core.audit import log
 from dangan.utilities.progress import PhaseProgress, throttled
@@ -36,7 +37,7 @@ def run_facts(run: CheckRun) -> dict[str, Any]:
         "payload_files": report.payload_files,
         "payload_bytes": report.payload_bytes,
         "content_files": len(ctx.files),
-        "items": sum(1 for row in ctx.plan.rows if row.values["level"] == "item") if ctx.plan else None,
+        "items": sum(1 for row in ctx.plan.rows if row.values["level"] == UnitLevel.ITEM) if ctx.plan else None,
         "rows": len(ctx.plan.rows) if ctx.plan else None,
         "fonds": ctx.fonds_code,
         "catalog": ctx.catalog.paths,
