@@ -1,6 +1,8 @@
 """The upload page of accession in a real browser: the page's script sends a SIP (.zip) in chunks (PUT with
 Content-Range), resumes after a broken connection from the offset the server reports, follows a 409 to the server's
-offset, and the registered transfer shows in the register with its status in Chinese.
+offset, fills in the declared bytes from the zip's directory, and the registered transfer shows in the register with
+its status in Chinese. The transfer page follows a check and an acceptance run by the real database queue's worker
+by itself (htmx polls its progress panel while a job is claimed).
 
 Drives Debian's chromium through Playwright against pytest-django's live server, as tests/e2e/test_browser.py does
 (skipped when chromium is missing, unless DANGAN_REQUIRE_BROWSER=1; screenshots in DANGAN_SCREENSHOT_DIR if set).
