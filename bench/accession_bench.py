@@ -189,9 +189,7 @@ def main() -> int:
         check_total = facts["total"]
         units = ArchivalUnit.objects.count()
         packages = PreservedPackage.objects.count()
-        from dangan.cli.search import operator
-
-        hits = search(operator(), SearchRequest(q="扶贫开发办公室")).total
+        hits = search(CONSOLE, SearchRequest(q="扶贫开发办公室")).total
         rate = (file_count + 1) / seconds
         ratio = seconds / base_1
         rows = [

@@ -244,6 +244,9 @@ ACCESSION_REQUIRED_FIELDS = [
 ACCESSION_MIN_READ_MBPS = float(os.environ.get("DANGAN_ACCESSION_MIN_READ_MBPS", 1))
 ACCESSION_WORKERS = int(os.environ.get("DANGAN_ACCESSION_WORKERS", 2))
 ACCESSION_BATCH = int(os.environ.get("DANGAN_ACCESSION_BATCH", 200))
+# The acceptance (入库) of a transfer is made by a second person: not the one who registered it, ran its check or
+# signed one of its manual items (docs/development/accession.md).
+ACCESSION_SECOND_ACCEPTOR = _env_bool("DANGAN_ACCESSION_SECOND_ACCEPTOR", False)
 REPORT_FONT = os.environ.get("DANGAN_REPORT_FONT", "")
 
 LOGGING = {

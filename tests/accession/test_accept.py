@@ -11,9 +11,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from dangan.accession.actions.accepting import do_accept, do_reject
-from dangan.accession.actions.checking import do_check, do_sign_item, report_to_dict
+from dangan.accession.actions.checking import do_check, do_sign_item
 from dangan.accession.actions.ingest import ingest
 from dangan.accession.actions.receiving import DuplicateBag, do_receive
+from dangan.accession.actions.reports import report_to_dict
 from dangan.accession.choices import CheckResult, TransferStatus, Verdict
 from dangan.accession.models import TransferItem
 from dangan.accession.samples import SampleItem, default_items, pdf_bytes
@@ -35,7 +36,7 @@ def test_a_valid_transfer_is_accepted_into_the_catalog_storage_and_search(
     assert transfer.status == TransferStatus.RECEIVED and transfer.fonds == fonds
     assert transfer.transferring_unit == "贵州省扶贫开发办公室" and transfer.declared_items == 4
     report = do_check(archivist, transfer)
-    data = report_to_dict(report)
+    data = report_to_dict(report, archivist)
     failed = [(i["code"], i["evidence"][:2]) for i in data["items"] if i["result"] == "fail"]
     assert report.verdict == Verdict.PASS, failed
     assert {i["code"] for i in data["items"] if i["result"] == CheckResult.MANUAL} == {"YJ-3-6", "YJ-4-5", "YJ-4-7"}
@@ -191,12 +192,17 @@ def test_permissions_per_role(
         with pytest.raises(PermissionDenied):
             do_receive(user, bag)
     transfer = do_receive(junior_archivist, bag)
-    report = do_check(junior_archivist, transfer)
+    report = do_check(junior_archivist, transfer)  # the first check: nothing of the rows was known before it
     assert report.verdict == Verdict.PASS
-    for item in report.items.filter(result=CheckResult.MANUAL):
-        do_sign_item(junior_archivist, item, CheckResult.PASS)
-    # Cleared for 公开 only: may not bring a 机密 item into the catalog; nothing is written.
-    with pytest.raises(ValidationError, match="超出您可查看的范围"):
+    transfer.refresh_from_db()
+    assert transfer.classification == "confidential"
+    # Cleared for 公开 only: may neither sign, nor accept (bring a 机密 item into the catalog); nothing is written.
+    manual = list(report.items.filter(result=CheckResult.MANUAL))
+    with pytest.raises(PermissionDenied, match="超出您可查看的范围"):
+        do_sign_item(junior_archivist, manual[0], CheckResult.PASS)
+    for item in manual:
+        do_sign_item(archivist, item, CheckResult.PASS)
+    with pytest.raises(PermissionDenied, match="超出您可查看的范围"):
         do_accept(junior_archivist, transfer)
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.CHECKING and not ArchivalUnit.objects.exists()

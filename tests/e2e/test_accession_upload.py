@@ -1,6 +1,8 @@
 """The upload page of accession in a real browser: the page's script sends a SIP (.zip) in chunks (PUT with
 Content-Range), resumes after a broken connection from the offset the server reports, follows a 409 to the server's
-offset, and the registered transfer shows in the register with its status in Chinese.
+offset, fills in the declared bytes from the zip's directory, and the registered transfer shows in the register with
+its status in Chinese. The transfer page follows a check and an acceptance run by the real database queue's worker
+by itself (htmx polls its progress panel while a job is claimed).
 
 Drives Debian's chromium through Playwright against pytest-django's live server, as tests/e2e/test_browser.py does
 (skipped when chromium is missing, unless DANGAN_REQUIRE_BROWSER=1; screenshots in DANGAN_SCREENSHOT_DIR if set).
@@ -275,3 +277,84 @@ def test_the_page_follows_a_409_to_the_offset_the_server_has_reached(signed_in: 
     upload = uploaded(sip_zip)
     assert upload.status == "complete" and Path(upload.path).read_bytes() == data
     expect(page.get_by_role("button", name="登记并检测")).to_be_enabled()
+
+
+def content_bytes(package: Path) -> int:
+    """The bytes of the files under data/ of the zipped bag: what the server will count as its payload."""
+    with zipfile.ZipFile(package) as archive:
+        return sum(i.file_size for i in archive.infolist() if i.filename.startswith("data/") and not i.is_dir())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_form_fills_in_the_declared_bytes_from_the_package(signed_in: Any, sip_zip: Path) -> None:
+    """The browser knows the package: the declared bytes are read from the zip's directory, not asked for."""
+    from playwright.sync_api import expect
+
+    page = signed_in
+    field = page.get_by_label("声明字节数")
+    expect(field).to_have_value("")
+    page.get_by_label("信息包（.zip）").set_input_files(str(sip_zip))
+    expect(page.locator("#upload-status")).to_contain_text("上传完成")
+    expect(field).to_have_value(str(content_bytes(sip_zip)))
+    page.get_by_label("全宗", exact=True).select_option("Z109")
+    page.get_by_role("button", name="登记并检测").click()
+    expect(page.get_by_text("已登记，正在进行四性检测。")).to_be_visible(timeout=60_000)
+
+    from dangan.accession.models import Transfer
+
+    transfer = Transfer.objects.get()
+    assert transfer.declared_bytes == transfer.payload_bytes == content_bytes(sip_zip)
+    item = transfer.latest_report().items.get(code="YJ-2-2")
+    assert item.result == "pass" and "与声明相符" in item.summary
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_transfer_page_follows_its_jobs_without_a_reload(
+    signed_in: Any, live_server: Any, tmp_path: Path, archivist: Any, settings: Any, shots: Path
+) -> None:
+    """Check again, then accept, with the database queue and its worker: the page shows each job's progress as the
+    worker writes it, and the result when it ends, by itself (htmx polls the progress panel)."""
+    from playwright.sync_api import expect
+
+    from dangan.accession.actions.checking import do_check, do_sign_item
+    from dangan.accession.actions.receiving import do_receive
+    from dangan.accession.models import Transfer
+    from tests.accession.test_jobs import DATABASE_QUEUE, run_queued_jobs
+
+    transfer = do_receive(archivist, make_sample_sip(tmp_path / "sip", default_items(2)))
+    do_check(archivist, transfer)
+    settings.TASKS = DATABASE_QUEUE
+    page = signed_in
+    page.goto(f"{live_server.url}/manage/accession/transfers/{transfer.uuid}/")
+    badges = page.locator(".page-header__meta .badge")
+    expect(badges.nth(0)).to_have_text("检测中")
+
+    page.get_by_role("button", name="重新检测").click()
+    progress = page.locator("#transfer-progress")
+    expect(progress.get_by_role("heading")).to_have_text("检测进度")
+    expect(progress).to_contain_text("排队等待后台任务 · 0%")
+    # The worker writes its progress; the page shows it without being reloaded.
+    Transfer.objects.filter(pk=transfer.pk).update(
+        progress_label="格式识别与可读性", progress_done=37, progress_total=100
+    )
+    expect(progress).to_contain_text("格式识别与可读性 · 37%")
+    run_queued_jobs()
+    expect(progress).to_have_count(0, timeout=15_000)  # the check ended: the page shows its new report
+    assert transfer.reports.count() == 2
+
+    report = transfer.latest_report()
+    for item in report.items.filter(result="manual"):
+        do_sign_item(archivist, item, "pass", "已人工查验")
+    page.goto(f"{live_server.url}/manage/accession/transfers/{transfer.uuid}/")
+    page.get_by_role("button", name="接收入库").click()
+    expect(progress.get_by_role("heading")).to_have_text("入库进度")
+    expect(progress).to_contain_text("等待后台任务开始")
+    page.screenshot(path=str(shots / "transfer-accept-queued.png"), full_page=True)
+    run_queued_jobs()
+    expect(badges.nth(0)).to_have_text("已接收", timeout=15_000)
+    expect(progress).to_have_count(0)
+    page.screenshot(path=str(shots / "transfer-accepted.png"), full_page=True)
+    transfer.refresh_from_db()
+    assert transfer.status == "accepted" and transfer.task == ""

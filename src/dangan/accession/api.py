@@ -1,5 +1,6 @@
 """Accession endpoints (django-ninja), mounted under /api/ by dangan.api: resumable uploads, transfers and their
-actions, check reports (JSON and PDF), manual item signatures. Every endpoint needs the accession capability."""
+actions, check reports (JSON and PDF), manual item signatures. Every endpoint needs the accession capability; each
+calls an action, and its body and answer are typed (accession.schemas)."""
 
 from __future__ import annotations
 
@@ -11,46 +12,41 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Status
 
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, require_capability
 from dangan.core.roles import Capability
 
-from .actions.accepting import check_accept, do_reject, do_return
-from .actions.checking import do_sign_item, report_to_dict
+from .actions.accepting import do_reject, do_return
+from .actions.access import may_act
+from .actions.checking import do_sign_item
+from .actions.jobs import active_task, do_queue_accept, do_queue_check
+from .actions.reports import report_to_dict
 from .actions.uploads import OffsetMismatch, do_receive_upload, do_start_upload, do_write_chunk, owned_upload
 from .models import CheckItem, CheckReport, Transfer, Upload
+from .schemas import (
+    AcceptIn,
+    OffsetConflictOut,
+    ReasonIn,
+    ReportOut,
+    SignIn,
+    TransferIn,
+    TransferOut,
+    UploadIn,
+    UploadOut,
+)
+from .views import signed_in
 
-router = ActionRouter(tags=["接收 accession"])
+router = ActionRouter(tags=["接收 accession"], by_alias=True)
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
-
-
-class UploadIn(Schema):
-    file_name: str
-    size: int
-
-
-class TransferIn(Schema):
-    upload: UUID
-    fonds: str | None = None
-    kind: str = "transfer"
-    transferring_unit: str = ""
-    batch: str = ""
-    declared_items: int | None = None
-    declared_bytes: int | None = None
-
-
-class ReasonIn(Schema):
-    reason: str
-
-
-class AcceptIn(Schema):
-    override_reason: str = ""
-
-
-class SignIn(Schema):
-    result: str
-    note: str = ""
+PDF_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "四性检测报告（PDF/A-2b）",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 
 def _need(request: HttpRequest) -> None:
@@ -59,7 +55,7 @@ def _need(request: HttpRequest) -> None:
 
 def upload_out(upload: Upload) -> dict[str, Any]:
     return {
-        "uuid": str(upload.uuid),
+        "uuid": upload.uuid,
         "file_name": upload.file_name,
         "size": upload.size,
         "offset": upload.received,
@@ -67,10 +63,10 @@ def upload_out(upload: Upload) -> dict[str, Any]:
     }
 
 
-def transfer_out(transfer: Transfer) -> dict[str, Any]:
+def transfer_out(transfer: Transfer, viewer: Any) -> dict[str, Any]:
     report = transfer.latest_report()
     return {
-        "uuid": str(transfer.uuid),
+        "uuid": transfer.uuid,
         "kind": transfer.kind,
         "status": transfer.status,
         "status_display": str(transfer.get_status_display()),
@@ -79,23 +75,27 @@ def transfer_out(transfer: Transfer) -> dict[str, Any]:
         "transferring_unit": transfer.transferring_unit,
         "batch": transfer.batch,
         "source_name": transfer.source_name,
+        "declared_items": transfer.declared_items,
+        "declared_bytes": transfer.declared_bytes,
         "files": transfer.payload_files,
         "bytes": transfer.payload_bytes,
         "items": transfer.item_count,
         "preserved_items": transfer.preserved_items,
         "message": transfer.message,
-        "report": str(report.uuid) if report else None,
+        "report": report.uuid if report else None,
+        "task": active_task(transfer) or None,
+        "may_act": may_act(viewer, transfer),
         "steps": [
             {
                 "status": s.status,
                 "status_display": str(s.get_status_display()),
                 "by": s.username,
-                "at": s.at.isoformat(),
+                "at": s.at,
                 "note": s.note,
             }
             for s in transfer.steps.all()
         ],
-        "created": transfer.created.isoformat(),
+        "created": transfer.created,
     }
 
 
@@ -103,7 +103,7 @@ def _upload(request: HttpRequest, uuid: UUID) -> Upload:
     upload = Upload.objects.filter(uuid=uuid).first()
     if upload is None:
         raise Http404(_("上传不存在"))
-    return owned_upload(request.user, upload)
+    return owned_upload(signed_in(request), upload)
 
 
 def _transfer(uuid: UUID) -> Transfer:
@@ -113,13 +113,13 @@ def _transfer(uuid: UUID) -> Transfer:
     return transfer
 
 
-@router.post("/accession/uploads", response={201: dict, **ERROR_RESPONSES}, summary="开始上传 / start an upload")
+@router.post("/accession/uploads", response={201: UploadOut, **ERROR_RESPONSES}, summary="开始上传 / start an upload")
 def start_upload(request: HttpRequest, body: UploadIn) -> Any:
     _need(request)
-    return 201, upload_out(do_start_upload(request.user, body.file_name, body.size))
+    return Status(201, upload_out(do_start_upload(signed_in(request), body.file_name, body.size)))
 
 
-@router.get("/accession/uploads/{uuid}", response={200: dict, **ERROR_RESPONSES}, summary="上传进度（续传偏移量）")
+@router.get("/accession/uploads/{uuid}", response={200: UploadOut, **ERROR_RESPONSES}, summary="上传进度（续传偏移量）")
 def get_upload(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     return upload_out(_upload(request, uuid))
@@ -127,7 +127,7 @@ def get_upload(request: HttpRequest, uuid: UUID) -> Any:
 
 @router.put(
     "/accession/uploads/{uuid}",
-    response={200: dict, **ERROR_RESPONSES},
+    response={200: UploadOut, 409: OffsetConflictOut, **ERROR_RESPONSES},
     summary="上传一个数据块 / send a chunk",
     description="请求体为原始字节；Content-Range: bytes START-END/TOTAL（START 须等于已接收的字节数，否则 409 并返回 offset）。",
 )
@@ -142,23 +142,21 @@ def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
     if total != upload.size or end - start + 1 != length:
         raise ValidationError({"Content-Range": _("Content-Range 与上传大小或数据长度不符")})
     try:
-        upload = do_write_chunk(request.user, upload, start, request, length)
+        upload = do_write_chunk(signed_in(request), upload, start, request, length)
     except OffsetMismatch as exc:
         return JsonResponse({"detail": exc.messages[0], "errors": {}, "offset": exc.offset}, status=409)
     return upload_out(upload)
 
 
-@router.post("/accession/transfers", response={201: dict, **ERROR_RESPONSES}, summary="登记移交并开始检测")
+@router.post("/accession/transfers", response={201: TransferOut, **ERROR_RESPONSES}, summary="登记移交并开始检测")
 def create_transfer(request: HttpRequest, body: TransferIn) -> Any:
     _need(request)
     from dangan.catalog.api.common import fonds_or_error
 
-    from .views import queue_check
-
     fonds = fonds_or_error(body.fonds) if body.fonds else None
     with transaction.atomic():
         transfer = do_receive_upload(
-            request.user,
+            signed_in(request),
             _upload(request, body.upload),
             fonds=fonds,
             kind=body.kind,
@@ -167,64 +165,52 @@ def create_transfer(request: HttpRequest, body: TransferIn) -> Any:
             declared_items=body.declared_items,
             declared_bytes=body.declared_bytes,
         )
-        queue_check(request.user, transfer)
+        do_queue_check(signed_in(request), transfer)
     transfer.refresh_from_db()
-    return 201, transfer_out(transfer)
+    return Status(201, transfer_out(transfer, signed_in(request)))
 
 
-@router.get("/accession/transfers", response={200: list[dict], **ERROR_RESPONSES}, summary="移交登记簿")
+@router.get("/accession/transfers", response={200: list[TransferOut], **ERROR_RESPONSES}, summary="移交登记簿")
 def list_transfers(request: HttpRequest, status: str = "", limit: int = 50, offset: int = 0) -> Any:
     _need(request)
     transfers = Transfer.objects.select_related("fonds").order_by("-created")
     if status:
         transfers = transfers.filter(status=status)
-    return [transfer_out(t) for t in transfers[offset : offset + min(limit, 200)]]
+    return [transfer_out(t, signed_in(request)) for t in transfers[offset : offset + min(limit, 200)]]
 
 
-@router.get("/accession/transfers/{uuid}", response={200: dict, **ERROR_RESPONSES}, summary="一次移交")
+@router.get("/accession/transfers/{uuid}", response={200: TransferOut, **ERROR_RESPONSES}, summary="一次移交")
 def get_transfer(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
-    return transfer_out(_transfer(uuid))
+    return transfer_out(_transfer(uuid), signed_in(request))
 
 
-@router.post("/accession/transfers/{uuid}/check", response={202: dict, **ERROR_RESPONSES}, summary="重新检测")
+@router.post("/accession/transfers/{uuid}/check", response={202: TransferOut, **ERROR_RESPONSES}, summary="重新检测")
 def check_transfer(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
-    from .views import queue_check
-
-    transfer = _transfer(uuid)
-    if not transfer.is_open:
-        raise ValidationError(_("该移交已结束，不能再检测。"))
-    with transaction.atomic():
-        queue_check(request.user, transfer)
+    transfer = do_queue_check(signed_in(request), _transfer(uuid))
     transfer.refresh_from_db()
-    return 202, transfer_out(transfer)
+    return Status(202, transfer_out(transfer, signed_in(request)))
 
 
-@router.post("/accession/transfers/{uuid}/accept", response={202: dict, **ERROR_RESPONSES}, summary="接收入库")
+@router.post("/accession/transfers/{uuid}/accept", response={202: TransferOut, **ERROR_RESPONSES}, summary="接收入库")
 def accept_transfer(request: HttpRequest, uuid: UUID, body: AcceptIn) -> Any:
     _need(request)
-    from .tasks import accept_transfer_task
-
-    transfer = _transfer(uuid)
-    check_accept(request.user, transfer, body.override_reason)
-    transfer_id, user_id, reason = transfer.pk, request.user.pk, body.override_reason
-    with transaction.atomic():
-        transaction.on_commit(lambda: accept_transfer_task.enqueue(transfer_id, user_id, reason))
+    transfer = do_queue_accept(signed_in(request), _transfer(uuid), body.override_reason)
     transfer.refresh_from_db()
-    return 202, transfer_out(transfer)
+    return Status(202, transfer_out(transfer, signed_in(request)))
 
 
-@router.post("/accession/transfers/{uuid}/reject", response={200: dict, **ERROR_RESPONSES}, summary="拒收")
+@router.post("/accession/transfers/{uuid}/reject", response={200: TransferOut, **ERROR_RESPONSES}, summary="拒收")
 def reject_transfer(request: HttpRequest, uuid: UUID, body: ReasonIn) -> Any:
     _need(request)
-    return transfer_out(do_reject(request.user, _transfer(uuid), body.reason))
+    return transfer_out(do_reject(signed_in(request), _transfer(uuid), body.reason), signed_in(request))
 
 
-@router.post("/accession/transfers/{uuid}/return", response={200: dict, **ERROR_RESPONSES}, summary="退回整改")
+@router.post("/accession/transfers/{uuid}/return", response={200: TransferOut, **ERROR_RESPONSES}, summary="退回整改")
 def return_transfer(request: HttpRequest, uuid: UUID, body: ReasonIn) -> Any:
     _need(request)
-    return transfer_out(do_return(request.user, _transfer(uuid), body.reason))
+    return transfer_out(do_return(signed_in(request), _transfer(uuid), body.reason), signed_in(request))
 
 
 def _report(uuid: UUID) -> CheckReport:
@@ -234,29 +220,36 @@ def _report(uuid: UUID) -> CheckReport:
     return report
 
 
-@router.get("/accession/reports/{uuid}", response={200: dict, **ERROR_RESPONSES}, summary="四性检测报告（JSON）")
+@router.get("/accession/reports/{uuid}", response={200: ReportOut, **ERROR_RESPONSES}, summary="四性检测报告（JSON）")
 def get_report(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
-    return report_to_dict(_report(uuid))
+    return report_to_dict(_report(uuid), signed_in(request))
 
 
-@router.get("/accession/reports/{uuid}/pdf", summary="四性检测报告（PDF）", response={200: None, **ERROR_RESPONSES})
+@router.get(
+    "/accession/reports/{uuid}/pdf",
+    summary="四性检测报告（PDF）",
+    response={200: None, **ERROR_RESPONSES},
+    openapi_extra=PDF_RESPONSE,
+)
 def get_report_pdf(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     from .report_pdf import render_report_pdf
 
-    response = HttpResponse(render_report_pdf(_report(uuid)), content_type="application/pdf")
+    response = HttpResponse(render_report_pdf(_report(uuid), signed_in(request)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{uuid}.pdf"'
     return response
 
 
 @router.post(
-    "/accession/reports/{uuid}/items/{code}/sign", response={200: dict, **ERROR_RESPONSES}, summary="签署人工检测项"
+    "/accession/reports/{uuid}/items/{code}/sign",
+    response={200: ReportOut, **ERROR_RESPONSES},
+    summary="签署人工检测项",
 )
 def sign_item(request: HttpRequest, uuid: UUID, code: str, body: SignIn) -> Any:
     _need(request)
     item = CheckItem.objects.select_related("report", "report__transfer").filter(report__uuid=uuid, code=code).first()
     if item is None:
         raise Http404(_("检测项不存在"))
-    do_sign_item(request.user, item, body.result, body.note)
-    return report_to_dict(item.report)
+    do_sign_item(signed_in(request), item, body.result, body.note)
+    return report_to_dict(item.report, signed_in(request))

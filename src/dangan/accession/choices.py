@@ -24,6 +24,15 @@ class TransferStatus(models.TextChoices):
 
 OPEN_STATUSES = (TransferStatus.RECEIVED, TransferStatus.CHECKING)
 FINAL_STATUSES = (TransferStatus.ACCEPTED, TransferStatus.REJECTED, TransferStatus.RETURNED)
+# A package that is registered, being checked, being written or accepted: the same bag again is a duplicate.
+ACTIVE_STATUSES = (TransferStatus.RECEIVED, TransferStatus.CHECKING, TransferStatus.ACCEPTING, TransferStatus.ACCEPTED)
+
+
+class TransferTask(models.TextChoices):
+    """The background job a transfer has queued or running (at most one at a time)."""
+
+    CHECK = "check", _("四性检测")
+    ACCEPT = "accept", _("接收入库")
 
 
 class Property(models.TextChoices):

@@ -4,6 +4,7 @@ performed, and accepting the package then takes an explicit override recorded in
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_SUFFIXES = frozenset(
     {".cvd", ".cld", ".cud", ".hdb", ".hsb", ".hdu", ".hsu", ".mdb", ".msb", ".ndb", ".ndu", ".ldb", ".ldu"}
@@ -30,7 +33,7 @@ class ScanResult:
     reason: str = ""  # why not performed
     scanner: str = ""
     version: str = ""
-    database: str = ""
+    database: str = ""  # the server's folder: for the log and the operator, never shown in a report
     signature_files: list[str] = field(default_factory=list)
     scanned: int = 0
     infected: dict[str, str] = field(default_factory=dict)  # absolute path → signature name
@@ -80,7 +83,8 @@ class Scan:
         daemon = Path(scanner).name.startswith("clamdscan")
         signatures = [] if daemon else signature_files(database)
         if not daemon and not signatures:
-            self.outcome.reason = f"病毒库目录 {database} 中没有特征库文件（DANGAN_CLAMAV_DB）"
+            logger.warning("no ClamAV signature files in %s (DANGAN_CLAMAV_DB)", database)
+            self.outcome.reason = "病毒库目录中没有特征库文件（见 DANGAN_CLAMAV_DB）"
             return
         self.outcome.signature_files = signatures
         self.outcome.version = _version(scanner)
@@ -148,8 +152,8 @@ class Scan:
                 outcome.errors[match["path"]] = match["error"]
         if code in (0, 1) or (code == 2 and len(outcome.errors) > errors_before):
             return True  # per-file errors are reported as files that could not be scanned
-        message = (err.strip() or out.strip()).splitlines()
-        outcome.reason = f"病毒扫描出错（退出码 {code}）：{message[-1] if message else ''}"
+        logger.warning("clamscan exited with %s: %s", code, (err.strip() or out.strip())[-2000:])
+        outcome.reason = f"病毒扫描出错（退出码 {code}），详见服务器日志"
         return False
 
 

@@ -24,7 +24,12 @@ class TransferForm(forms.Form):
     transferring_unit = forms.CharField(label=_("移交单位"), max_length=300, required=False)
     batch = forms.CharField(label=_("移交批次"), max_length=100, required=False)
     declared_items = forms.IntegerField(label=_("声明件数"), min_value=0, required=False)
-    declared_bytes = forms.IntegerField(label=_("声明字节数"), min_value=0, required=False)
+    declared_bytes = forms.IntegerField(
+        label=_("声明字节数"),
+        min_value=0,
+        required=False,
+        help_text=_("选择文件后自动填写：压缩包中内容文件的总字节数；移交清单另有数字时可改为清单上的数字"),
+    )
 
 
 class ReasonForm(forms.Form):

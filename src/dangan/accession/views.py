@@ -1,29 +1,35 @@
 """Workspace pages of accession: the transfer register, a transfer with its status steps and actions, the upload of
 a package (resumable, through the API's upload endpoints), the check report (page, PDF, JSON) with the manual items
-to sign, and the register of collected material."""
+to sign, and the register of collected material.
+
+Each page is a shell over the actions: a button shows when the action's own check passes (``can_*``), and what a
+report shows of the catalog's rows is what actions.access lets the reader see."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangan.core.models import User
 from dangan.core.roles import Capability
 from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
 
-from .actions.accepting import do_reject, do_return
-from .actions.checking import do_sign_item, report_to_dict
+from .actions.accepting import can_close, do_reject, do_return, second_acceptor_required
+from .actions.access import may_act
+from .actions.checking import can_sign, do_sign_item
+from .actions.events import VIRUS_ITEM
+from .actions.jobs import active_task, can_queue_accept, can_start_check, do_queue_accept, do_queue_check
 from .actions.receiving import do_register_acquisition
+from .actions.reports import item_views, report_to_dict
 from .actions.uploads import do_receive_upload
-from .choices import CheckResult, TransferStatus
+from .choices import CheckResult, Property, TransferStatus, TransferTask
 from .forms import AcceptForm, AcquisitionForm, ReasonForm, SignForm, TransferForm
 from .models import Acquisition, CheckItem, CheckReport, Transfer, Upload
 from .report_pdf import FontMissing, render_report_pdf
@@ -31,6 +37,14 @@ from .report_pdf import FontMissing, render_report_pdf
 ACCESSION = Capability.ACCESSION
 STEPS = [TransferStatus.RECEIVED, TransferStatus.CHECKING, TransferStatus.ACCEPTING, TransferStatus.ACCEPTED]
 UPLOAD_CHUNK = 8 * 1024 * 1024  # bytes per PUT from the upload page; settings.ACCESSION_UPLOAD_CHUNK overrides it
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The person behind ``request``: the pages and the API let only a signed-in account with the capability in."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied(_("请先登录。"))
+    return user
 
 
 @capability_required(ACCESSION)
@@ -49,13 +63,13 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        upload = Upload.objects.filter(uuid=data["upload"], user=request.user).first()
+        upload = Upload.objects.filter(uuid=data["upload"], user=signed_in(request)).first()
         if upload is None:
             form.add_error(None, _("找不到上传的文件，请重新上传。"))
         else:
             try:
                 transfer = do_receive_upload(
-                    request.user,
+                    signed_in(request),
                     upload,
                     fonds=data["fonds"],
                     kind=data["kind"],
@@ -68,51 +82,42 @@ def transfer_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form_errors_from(form, exc)
             else:
-                queue_check(request.user, transfer)
+                do_queue_check(signed_in(request), transfer)
                 messages.success(request, _("已登记，正在进行四性检测。"))
                 return redirect("accession:transfer_detail", uuid=transfer.uuid)
     context = {"form": form, "chunk_size": getattr(settings, "ACCESSION_UPLOAD_CHUNK", UPLOAD_CHUNK)}
     return render(request, "accession/transfer_new.html", context, status=400 if form.errors else 200)
 
 
-def queue_check(user: Any, transfer: Transfer) -> None:
-    from .tasks import check_transfer_task
-
-    transfer_id, user_id = transfer.pk, getattr(user, "pk", None)
-    transaction.on_commit(lambda: check_transfer_task.enqueue(transfer_id, user_id))
-
-
 def _detail_context(request: HttpRequest, transfer: Transfer) -> dict[str, Any]:
+    user = signed_in(request)
     report = transfer.latest_report()
     items = list(report.items.all()) if report else []
-    virus = next((i for i in items if i.code == "YJ-4-2"), None)
+    virus = next((i for i in items if i.code == VIRUS_ITEM), None)
     unsigned = [i for i in items if i.result == CheckResult.MANUAL and not i.signed_result]
     reached = {step.status for step in transfer.steps.all()}
+    task = active_task(transfer)
     return {
         "transfer": transfer,
         "report": report,
         "items": items,
         "steps": transfer.steps.select_related("user").all(),
         "path": [(s, s.label, s in reached or s == transfer.status) for s in STEPS],
-        "running": _running(transfer, report),
+        "task": task,
+        "running": bool(task),
+        "accepting": task == TransferTask.ACCEPT or transfer.status == TransferStatus.ACCEPTING,
+        "closed": transfer.status in (TransferStatus.REJECTED, TransferStatus.RETURNED),
         "accept_form": AcceptForm(),
         "reason_form": ReasonForm(),
         "needs_override": virus is not None and virus.result == CheckResult.NOT_PERFORMED,
         "unsigned": unsigned,
-        "can_accept": transfer.status == TransferStatus.CHECKING
-        and report is not None
-        and report.verdict == "pass"
-        and not unsigned,
-        "can_close": transfer.is_open,
+        "may_act": may_act(user, transfer),
+        "can_accept": can_queue_accept(user, transfer),
+        "writing": transfer.status == TransferStatus.ACCEPTING,
+        "can_check": can_start_check(user, transfer),
+        "can_close": can_close(user, transfer),
+        "second_acceptor": second_acceptor_required(),
     }
-
-
-def _running(transfer: Transfer, report: CheckReport | None) -> bool:
-    if transfer.status == TransferStatus.ACCEPTING:
-        return True
-    if transfer.status not in (TransferStatus.RECEIVED, TransferStatus.CHECKING):
-        return False
-    return report is None or (transfer.progress_total and transfer.progress_done < transfer.progress_total)
 
 
 @capability_required(ACCESSION)
@@ -123,6 +128,8 @@ def transfer_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 @capability_required(ACCESSION)
 def transfer_progress(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """The progress panel, polled by htmx while a job of the transfer is queued or running; when it ends, the
+    answer reloads the page (which then shows the report or the accepted transfer)."""
     transfer = get_object_or_404(Transfer, uuid=uuid)
     if not is_htmx(request):
         return redirect("accession:transfer_detail", uuid=transfer.uuid)
@@ -136,65 +143,54 @@ def transfer_progress(request: HttpRequest, uuid: Any) -> HttpResponse:
 @require_POST
 @capability_required(ACCESSION)
 def transfer_action(request: HttpRequest, uuid: Any, action: str) -> HttpResponse:
-    from .tasks import accept_transfer_task
-
     transfer = get_object_or_404(Transfer, uuid=uuid)
     try:
         if action == "check":
-            if not transfer.is_open:
-                raise ValidationError(_("该移交已结束，不能再检测。"))
-            Transfer.objects.filter(pk=transfer.pk).update(progress_done=0, progress_total=1)
-            queue_check(request.user, transfer)
+            do_queue_check(signed_in(request), transfer)
             messages.success(request, _("已开始重新检测。"))
         elif action == "accept":
             form = AcceptForm(request.POST)
             form.is_valid()
-            from .actions.accepting import check_accept
-
-            reason = form.cleaned_data.get("override_reason", "")
-            check_accept(request.user, transfer, reason)
-            transfer_id, user_id = transfer.pk, request.user.pk
-            transaction.on_commit(lambda: accept_transfer_task.enqueue(transfer_id, user_id, reason))
+            do_queue_accept(signed_in(request), transfer, form.cleaned_data.get("override_reason", ""))
             messages.success(request, _("已开始接收入库。"))
         elif action in ("reject", "return"):
-            form = ReasonForm(request.POST)
-            reason = form.data.get("reason", "")
-            (do_reject if action == "reject" else do_return)(request.user, transfer, reason)
+            reason = ReasonForm(request.POST).data.get("reason", "")
+            (do_reject if action == "reject" else do_return)(signed_in(request), transfer, reason)
             messages.success(request, _("已拒收。") if action == "reject" else _("已退回整改。"))
         else:
             return HttpResponse(status=404)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     return redirect("accession:transfer_detail", uuid=transfer.uuid)
 
 
 @capability_required(ACCESSION)
 def report_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     report = get_object_or_404(CheckReport.objects.select_related("transfer"), uuid=uuid)
-    items = list(report.items.select_related("signed_by"))
+    person = signed_in(request)
+    views = item_views(person, report)
+    signable = {
+        view.item.code for view in views if view.item.result == CheckResult.MANUAL and can_sign(person, view.item)
+    }
     context = {
         "report": report,
         "transfer": report.transfer,
-        "items": items,
-        "groups": [(label, [i for i in items if i.property == value]) for value, label in _properties()],
+        "groups": [(label, [v for v in views if v.item.property == value]) for value, label in Property.choices],
+        "withheld": sum(view.hidden for view in views),
         "sign_form": SignForm(),
-        "can_sign": report.transfer is not None and report.transfer.is_open,
+        "signable": signable,
     }
     return render(request, "accession/report_detail.html", context)
 
 
-def _properties() -> list[tuple[str, str]]:
-    from .choices import Property
-
-    return list(Property.choices)
-
-
 @capability_required(ACCESSION)
 def report_pdf(request: HttpRequest, uuid: Any) -> HttpResponse:
-    report = get_object_or_404(CheckReport, uuid=uuid)
+    report = get_object_or_404(CheckReport.objects.select_related("transfer__fonds__institution"), uuid=uuid)
     try:
-        data = render_report_pdf(report)
+        data = render_report_pdf(report, signed_in(request))
     except FontMissing as exc:
         return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(data, content_type="application/pdf")
@@ -205,7 +201,8 @@ def report_pdf(request: HttpRequest, uuid: Any) -> HttpResponse:
 @capability_required(ACCESSION)
 def report_json(request: HttpRequest, uuid: Any) -> HttpResponse:
     report = get_object_or_404(CheckReport, uuid=uuid)
-    response = JsonResponse(report_to_dict(report), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    data = report_to_dict(report, signed_in(request))
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="report-{report.uuid}.json"'
     return response
 
@@ -221,11 +218,13 @@ def item_sign(request: HttpRequest, uuid: Any, code: str) -> HttpResponse:
         messages.error(request, _("请选择签署结果。"))
     else:
         try:
-            do_sign_item(request.user, item, form.cleaned_data["result"], form.cleaned_data["note"])
+            do_sign_item(signed_in(request), item, form.cleaned_data["result"], form.cleaned_data["note"])
             messages.success(request, _("已签署 %(code)s。") % {"code": item.code})
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
     return redirect("accession:report_detail", uuid=item.report.uuid)
 
 
@@ -240,14 +239,10 @@ def acquisition_new(request: HttpRequest) -> HttpResponse:
     form = AcquisitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            do_register_acquisition(request.user, form.cleaned_data)
+            do_register_acquisition(signed_in(request), form.cleaned_data)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
             messages.success(request, _("已登记征集。"))
             return redirect("accession:acquisition_list")
     return render(request, "accession/acquisition_form.html", {"form": form}, status=400 if form.errors else 200)
-
-
-def evidence_json(item: CheckItem) -> str:
-    return json.dumps(item.evidence, ensure_ascii=False)

@@ -1,19 +1,22 @@
 """Accepting a checked transfer (入库), and rejecting or returning one.
 
 The order of ``do_accept``, each step safe to resume after a crash: (1) the status 入库中 with the override of an
-unperformed virus scan, if any, in the audit log; (2) ONE transaction: the catalog rows through the catalog
-import's own write path, a TransferItem per row (the ledger), the link to the import batch — so the catalog gets all
-the transfer's units or none; (3) the items' files preserved with ``do_preserve_many``, ACCESSION_BATCH items at a time
-(storage first, one sync and one transaction per batch, rerun-safe), then their ledger rows marked; (4) the status 已接收. A rerun skips what is done. Nothing reaches the catalog or the storage
-before (2), which only a transfer that passed the check reaches: a rejected or returned transfer writes neither.
+unperformed virus scan, if any, in the audit log; (2) ONE transaction: the catalog rows through the catalog's public
+write path (``catalog.actions.bulk``), a TransferItem per row (the ledger), the link to the import batch — so the
+catalog gets all the transfer's units or none; (3) the items' files preserved with ``do_preserve_many``,
+ACCESSION_BATCH items at a time (storage first, one sync and one transaction per batch, rerun-safe), each package's
+METS recording the four-property check and the virus check as PREMIS events (actions.events), then their ledger rows
+marked; (4) the status 已接收. A rerun skips what is done. Nothing reaches the catalog or the storage before (2),
+which only a transfer that passed the check reaches: a rejected or returned transfer writes neither.
+
+Who may accept: a person who may see every row of the transfer (actions.access); with DANGAN_ACCESSION_SECOND_ACCEPTOR
+a second person, who neither registered nor checked it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,33 +27,46 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangan.accession.checks.context import Progress
-from dangan.accession.choices import CheckResult, TransferStatus, Verdict
+from dangan.accession.choices import OPEN_STATUSES, CheckResult, TransferStatus, Verdict
 from dangan.accession.models import CheckReport, Transfer, TransferItem
-from dangan.accession.profile import SipCatalog, normalize_path, read_catalog
-from dangan.catalog.actions.import_checks import ImportPlan, check_table
-from dangan.catalog.actions.import_write import insert_plan
-from dangan.catalog.models import ArchivalUnit, ImportBatch
-from dangan.catalog.policy import visible_classifications
-from dangan.core.actors import account_of, is_operator
+from dangan.accession.profile import normalize_path, read_catalog
+from dangan.catalog.actions.bulk import check_new_units, do_write_new_units
+from dangan.catalog.choices import UnitLevel
+from dangan.catalog.models import ArchivalUnit
+from dangan.core.actors import Actor, is_operator
 from dangan.core.audit import log
 from dangan.preservation.actions.preserving import do_preserve_many
 from dangan.preservation.store import CONTENT_PREFIX
+from dangan.utilities.digests import files_digest
+from dangan.utilities.parallel import run_parallel
+from dangan.utilities.progress import PhaseProgress
 
+from .access import check_may_act
 from .checking import effective_verdict
-from .common import remove_owned_bag, require_accession, set_status
-
-VIRUS_ITEM = "YJ-4-2"
-CLOSABLE = (TransferStatus.RECEIVED, TransferStatus.CHECKING)
+from .common import allowed, remove_owned_bag, set_status
+from .events import VIRUS_ITEM, acceptance_events
 
 
 def _report(transfer: Transfer) -> CheckReport | None:
     return transfer.reports.order_by("-created", "-id").first()
 
 
-def check_accept(actor: Any, transfer: Transfer, override_reason: str = "") -> CheckReport:
-    """Why ``transfer`` may not be accepted now (ValidationError), else its latest report."""
-    require_accession(actor)
+def second_acceptor_required() -> bool:
+    """DANGAN_ACCESSION_SECOND_ACCEPTOR: the acceptance must be made by a person who neither registered the
+    transfer nor checked it (ran the check or signed a manual item)."""
+    return bool(getattr(settings, "ACCESSION_SECOND_ACCEPTOR", False))
+
+
+def involved_in_check(transfer: Transfer, report: CheckReport) -> set[int]:
+    """The accounts that registered ``transfer`` or checked it (ran ``report`` or signed one of its items)."""
+    people = {transfer.received_by_id, report.checked_by_id}
+    people.update(item.signed_by_id for item in report.items.all())
+    return {pk for pk in people if pk is not None}
+
+
+def check_accept(actor: Actor, transfer: Transfer, override_reason: str = "") -> CheckReport:
+    """Why ``transfer`` may not be accepted now (ValidationError, PermissionDenied), else its latest report."""
+    check_may_act(actor, transfer)
     if transfer.status not in (TransferStatus.CHECKING, TransferStatus.ACCEPTING):
         raise ValidationError(
             _("只有检测完成的移交可以接收（当前：%(status)s）") % {"status": transfer.get_status_display()}
@@ -73,19 +89,27 @@ def check_accept(actor: Any, transfer: Transfer, override_reason: str = "") -> C
         unsigned = [i.code for i in items.values() if i.result == CheckResult.MANUAL and not i.signed_result]
         if unsigned:
             raise ValidationError(_("人工检测项尚未签署：%(items)s") % {"items": "、".join(unsigned)})
+        if second_acceptor_required() and getattr(actor, "pk", None) in involved_in_check(transfer, report):
+            raise ValidationError(
+                _("本馆要求由第二人接收入库：登记或检测（含签署人工检测项）该移交的人员不能再接收，请由其他人员接收。")
+            )
     if transfer.fonds is None:
         raise ValidationError(_("未指定全宗。"))
     if not Path(transfer.bag_path).is_dir():
-        raise ValidationError(_("信息包不存在：%(path)s") % {"path": transfer.bag_path})
+        raise ValidationError(_("信息包已不在工作区中，无法接收；请重新登记。"))
     return report
 
 
+def can_accept(actor: Actor, transfer: Transfer) -> bool:
+    return allowed(check_accept, actor, transfer, "-")
+
+
 def do_accept(
-    actor: Any,
+    actor: Actor,
     transfer: Transfer,
     *,
     override_reason: str = "",
-    progress: Progress | None = None,
+    progress: PhaseProgress | None = None,
     workers: int | None = None,
 ) -> Transfer:
     """Accept ``transfer`` (or finish an acceptance a crash interrupted). See the module docstring for the order.
@@ -118,7 +142,7 @@ def do_accept(
         )
     if transfer.import_batch_id is None:
         _write_catalog(actor, transfer)
-    _preserve_items(actor, transfer, progress, workers)
+    _preserve_items(actor, transfer, report, progress, workers)
     transfer.refresh_from_db()
     set_status(
         transfer,
@@ -138,41 +162,22 @@ def do_accept(
 # ---------------------------------------------------------------------------------------------- the catalog
 
 
-def _plan(actor: Any, transfer: Transfer) -> tuple[SipCatalog, ImportPlan]:
-    catalog = read_catalog(Path(transfer.bag_path))
-    if catalog.table is None:
-        raise ValidationError(_("目录无法读取：%(why)s") % {"why": "；".join(p.message for p in catalog.problems)})
-    visible = None if is_operator(actor) else visible_classifications(actor)
-    plan = check_table(transfer.fonds, catalog.table, visible=visible)
-    problems = [error.line() for error in plan.errors]
-    for row in plan.rows:
-        if row.existing_id is not None:
-            problems.append(_("第 %(row)d 行：该条目已在馆藏目录中") % {"row": row.number})
-        elif not row.values["reference_code"]:
-            problems.append(_("第 %(row)d 行：没有档号") % {"row": row.number})
-    if problems:
-        raise ValidationError(
-            _("目录已不能写入（检测之后馆藏目录有变化）：%(problems)s") % {"problems": "；".join(problems[:20])}
-        )
-    return catalog, plan
-
-
-def _sha256(paths: list[Path]) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    return digest.hexdigest()
-
-
-def _write_catalog(actor: Any, transfer: Transfer) -> None:
+def _write_catalog(actor: Actor, transfer: Transfer) -> None:
+    """The catalog rows through the catalog's public write path, and the ledger, in one transaction."""
     bag = Path(transfer.bag_path)
+    fonds = transfer.fonds
+    assert fonds is not None
+    catalog = read_catalog(bag)
     try:
-        catalog, plan = _plan(actor, transfer)
+        if catalog.table is None:
+            raise ValidationError(_("目录无法读取：%(why)s") % {"why": "；".join(p.message for p in catalog.problems)})
+        plan = check_new_units(actor, fonds, catalog.table)
     except ValidationError as exc:
-        # Nothing was written: the transfer goes back to 检测中 with the reason, to be checked again.
-        transfer.message = "；".join(exc.messages)
+        # Nothing was written: the transfer goes back to 检测中 with the reason (rows and reasons, never a cell's
+        # value: every archivist reads the register), to be checked again.
+        transfer.message = _("目录已不能写入（检测之后馆藏目录有变化）：%(problems)s") % {
+            "problems": "；".join(exc.messages)
+        }
         set_status(
             transfer,
             TransferStatus.CHECKING,
@@ -181,21 +186,18 @@ def _write_catalog(actor: Any, transfer: Transfer) -> None:
             transfer.message,
             fields=["message"],
         )
-        raise
-    fonds = transfer.fonds
-    assert fonds is not None
+        raise ValidationError(transfer.message) from None
     with transaction.atomic():
-        batch = ImportBatch.objects.create(
-            fonds=fonds,
-            user=account_of(actor),
-            file_name=("、".join(catalog.paths))[:300],
-            file_path=str(bag)[:500],
-            sha256=_sha256([bag / p for p in catalog.paths]),
-            status=ImportBatch.Status.RUNNING,
-            total_rows=len(plan.rows),
+        written = do_write_new_units(
+            actor,
+            fonds,
+            plan,
+            file_name="、".join(catalog.paths),
+            sha256=files_digest(bag / p for p in catalog.paths),
+            note=_("移交 %(transfer)s 接收入库：新建 %(created)d 条")
+            % {"transfer": transfer, "created": len(plan.rows) - plan.unchanged},
+            audit={"transfer": str(transfer.uuid)},
         )
-        created = insert_plan(plan, fonds, batch)
-        units = dict(ArchivalUnit.objects.filter(import_batch=batch).values_list("reference_code", "id"))
         TransferItem.objects.bulk_create(
             [
                 TransferItem(
@@ -204,36 +206,16 @@ def _write_catalog(actor: Any, transfer: Transfer) -> None:
                     reference_code=row.values["reference_code"],
                     title=row.values["title"][:1000],
                     files=[n for p in catalog.files.get(row.number, []) if (n := normalize_path(p))],
-                    unit_id=units.get(row.values["reference_code"]),
+                    unit_id=written.units.get(row.number),
                     preserved=not catalog.files.get(row.number),
                 )
                 for row in plan.rows
             ],
             batch_size=500,
         )
-        batch.status = ImportBatch.Status.DONE
-        batch.created_count = batch.processed_rows = created
-        batch.finished = timezone.now()
-        batch.message = _("移交 %(transfer)s 接收入库：新建 %(created)d 条") % {
-            "transfer": transfer,
-            "created": created,
-        }
-        batch.save()
-        transfer.import_batch = batch
-        transfer.item_count = sum(1 for row in plan.rows if row.values["level"] == "item")
+        transfer.import_batch = written.batch
+        transfer.item_count = sum(1 for row in plan.rows if row.values["level"] == UnitLevel.ITEM)
         transfer.save(update_fields=["import_batch", "item_count", "updated"])
-        log(
-            fonds,
-            "catalog.import",
-            actor,
-            {
-                "file": batch.file_name,
-                "sha256": batch.sha256,
-                "created": created,
-                "batch": str(batch.uuid),
-                "transfer": str(transfer.uuid),
-            },
-        )
 
 
 # ------------------------------------------------------------------------------------------------ content
@@ -262,7 +244,9 @@ def accession_batch() -> int:
     return max(1, int(getattr(settings, "ACCESSION_BATCH", 200)))
 
 
-def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, workers: int | None) -> None:
+def _preserve_items(
+    actor: Actor, transfer: Transfer, report: CheckReport, progress: PhaseProgress | None, workers: int | None
+) -> None:
     pending = list(TransferItem.objects.filter(transfer=transfer, preserved=False).order_by("row"))
     total = TransferItem.objects.filter(transfer=transfer).exclude(files=[]).count()
     done = [total - len(pending)]
@@ -296,6 +280,7 @@ def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, w
                 )
                 for item in batch
             ],
+            events=acceptance_events(actor, transfer, report, list(units.values())),
         )
         with transaction.atomic():
             TransferItem.objects.filter(pk__in=[i.pk for i in batch]).update(preserved=True, updated=timezone.now())
@@ -305,67 +290,44 @@ def _preserve_items(actor: Any, transfer: Transfer, progress: Progress | None, w
             if progress:
                 progress("长期保存", done[0], total)
 
-    run_parallel(batches, preserve, workers)
-
-
-def run_parallel(items: list[Any], function: Callable[[Any], None], workers: int) -> None:
-    """``function`` on every item, on ``workers`` threads; the first error stops the others and is raised."""
-    if workers <= 1 or len(items) <= 1:
-        for item in items:
-            function(item)
-        return
-    source = iter(items)
-    take = threading.Lock()
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        from django.db import connection as thread_connection
-
-        try:
-            while not errors:
-                with take:
-                    item = next(source, None)
-                if item is None:
-                    return
-                try:
-                    function(item)
-                except BaseException as exc:
-                    errors.append(exc)
-                    return
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=work, name=f"accession-{n}") for n in range(min(workers, len(items)))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
+    run_parallel(batches, preserve, workers, name="accession")
 
 
 # ------------------------------------------------------------------------------------------ reject, return
 
 
-def _close(actor: Any, transfer: Transfer, status: str, action: str, reason: str) -> Transfer:
-    require_accession(actor)
-    if transfer.status not in CLOSABLE:
+def check_close(actor: Actor, transfer: Transfer, reason: str = "-") -> None:
+    """Why ``transfer`` may not be rejected or returned now (the rule behind those buttons too)."""
+    check_may_act(actor, transfer)
+    if transfer.status not in OPEN_STATUSES:
         raise ValidationError(
             _("只有已登记或检测中的移交可以拒收或退回（当前：%(status)s）") % {"status": transfer.get_status_display()}
         )
+    if transfer.task:
+        from .jobs import check_no_task
+
+        check_no_task(transfer)
     if not reason.strip():
         raise ValidationError({"reason": _("请写明理由。")})
+
+
+def can_close(actor: Actor, transfer: Transfer) -> bool:
+    return allowed(check_close, actor, transfer)
+
+
+def _close(actor: Actor, transfer: Transfer, status: str, action: str, reason: str) -> Transfer:
+    check_close(actor, transfer, reason)
     transfer.message = reason.strip()[:5000]
     set_status(transfer, status, actor, action, transfer.message, fields=["message"])
     remove_owned_bag(transfer)
     return transfer
 
 
-def do_reject(actor: Any, transfer: Transfer, reason: str) -> Transfer:
+def do_reject(actor: Actor, transfer: Transfer, reason: str) -> Transfer:
     """Refuse the transfer: nothing of it reaches the catalog or the storage; the report stays."""
     return _close(actor, transfer, TransferStatus.REJECTED, "accession.transfer.reject", reason)
 
 
-def do_return(actor: Any, transfer: Transfer, reason: str) -> Transfer:
+def do_return(actor: Actor, transfer: Transfer, reason: str) -> Transfer:
     """Return the transfer for correction (退回整改): like a rejection; a corrected package is a new transfer."""
     return _close(actor, transfer, TransferStatus.RETURNED, "accession.transfer.return", reason)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,40 +10,41 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangan.accession.checks import CheckInput, CheckRun, Progress, run_checks
-from dangan.accession.choices import CheckResult, TransferStatus, Verdict
+from dangan.accession.checks import CheckInput, CheckRun, run_checks
+from dangan.accession.checks.levels import EvidenceLevels
+from dangan.accession.choices import OPEN_STATUSES, CheckResult, TransferStatus, Verdict
 from dangan.accession.models import CheckItem, CheckReport, Transfer
-from dangan.core.actors import account_of, actor_name
+from dangan.catalog.choices import UnitLevel
+from dangan.core.actors import Actor, account_of
 from dangan.core.audit import log
+from dangan.utilities.progress import PhaseProgress, throttled
 
-from .common import require_accession, set_status
+from .access import check_may_act
+from .common import allowed, person_name, set_status
 
 PROGRESS_SECONDS = 0.5  # how often the progress of a running check is written for the UI to poll
+CLAMAV_FACTS = ("performed", "version", "reason", "signature_files")
 
 
 def run_facts(run: CheckRun) -> dict[str, Any]:
+    """What the report says about the package. Paths are inside the package: nothing names the server's folders."""
     ctx = run.context
     report = ctx.bag_report
+    scan = ctx.scan
     return {
-        "bag": str(ctx.bag),
         "bagit_version": report.version,
         "algorithms": report.payload_algorithms,
         "payload_files": report.payload_files,
         "payload_bytes": report.payload_bytes,
         "content_files": len(ctx.files),
-        "items": sum(1 for row in ctx.plan.rows if row.values["level"] == "item") if ctx.plan else None,
+        "items": sum(1 for row in ctx.plan.rows if row.values["level"] == UnitLevel.ITEM) if ctx.plan else None,
         "rows": len(ctx.plan.rows) if ctx.plan else None,
         "fonds": ctx.fonds_code,
         "catalog": ctx.catalog.paths,
         "bag_digest": ctx.bag_digest,
         "source_organization": ctx.info("Source-Organization"),
         "bagging_date": ctx.info("Bagging-Date"),
-        "clamav": {
-            "performed": ctx.scan.performed,
-            "version": ctx.scan.version,
-            "database": ctx.scan.database,
-            "reason": ctx.scan.reason,
-        },
+        "clamav": {key: getattr(scan, key) for key in CLAMAV_FACTS},
         "seconds": {k: round(v, 3) for k, v in ctx.seconds.items()} | {"total": round(run.seconds, 3)},
     }
 
@@ -53,40 +53,43 @@ def counts(results: list[str]) -> dict[str, int]:
     return {value: sum(1 for r in results if r == value) for value in CheckResult.values}
 
 
-def _progress_writer(transfer: Transfer, progress: Progress | None) -> Progress:
-    last = [0.0]
+def _progress_writer(transfer: Transfer, progress: PhaseProgress | None) -> PhaseProgress:
+    def store(label: str, done: int, total: int) -> None:
+        Transfer.objects.filter(pk=transfer.pk).update(
+            progress_label=label[:100], progress_done=done, progress_total=total
+        )
+
+    stored = throttled(store, PROGRESS_SECONDS)
 
     def report(label: str, done: int, total: int) -> None:
         if progress is not None:
             progress(label, done, total)
-        now = time.monotonic()
-        if now - last[0] >= PROGRESS_SECONDS or done >= total:
-            last[0] = now
-            Transfer.objects.filter(pk=transfer.pk).update(
-                progress_label=label[:100], progress_done=done, progress_total=total
-            )
+        stored(label, done, total)
 
     return report
 
 
-def do_check(
-    actor: Any, transfer: Transfer, *, progress: Progress | None = None, workers: int | None = None
-) -> CheckReport:
-    """Check ``transfer``'s package against every item and store the report; the transfer stays in 检测中 until it
-    is accepted, rejected or returned. A check can be repeated (e.g. after a manual item or the virus database)."""
-    require_accession(actor)
-    if transfer.status not in (TransferStatus.RECEIVED, TransferStatus.CHECKING):
+def check_check(actor: Actor, transfer: Transfer) -> None:
+    check_may_act(actor, transfer)
+    if transfer.status not in OPEN_STATUSES:
         raise ValidationError(
             _("只有已登记或检测中的移交可以检测（当前：%(status)s）") % {"status": transfer.get_status_display()}
         )
-    bag = Path(transfer.bag_path)
-    if not bag.is_dir():
-        raise ValidationError(_("信息包不存在：%(path)s") % {"path": bag})
+    if not Path(transfer.bag_path).is_dir():
+        raise ValidationError(_("信息包已不在工作区中，无法检测；请重新登记。"))
+
+
+def do_check(
+    actor: Actor, transfer: Transfer, *, progress: PhaseProgress | None = None, workers: int | None = None
+) -> CheckReport:
+    """Check ``transfer``'s package against every item and store the report; the transfer stays in 检测中 until it
+    is accepted, rejected or returned. A check can be repeated (e.g. after a manual item or the virus database)."""
+    check_check(actor, transfer)
     if transfer.status == TransferStatus.RECEIVED:
         set_status(transfer, TransferStatus.CHECKING, actor, "accession.transfer.check_start", _("开始四性检测"))
     started = timezone.now()
     given = CheckInput(
-        bag=bag,
+        bag=Path(transfer.bag_path),
         fonds=transfer.fonds,
         declared_items=transfer.declared_items,
         declared_bytes=transfer.declared_bytes,
@@ -97,9 +100,10 @@ def do_check(
 
 
 @transaction.atomic
-def save_report(actor: Any, transfer: Transfer, run: CheckRun, started: Any) -> CheckReport:
+def save_report(actor: Actor, transfer: Transfer, run: CheckRun, started: Any) -> CheckReport:
     results = [item.outcome.result for item in run.items]
     tally = counts(results)
+    levels = EvidenceLevels(run.context)
     report = CheckReport.objects.create(
         transfer=transfer,
         bag_path=transfer.bag_path,
@@ -113,30 +117,26 @@ def save_report(actor: Any, transfer: Transfer, run: CheckRun, started: Any) -> 
         seconds=run.seconds,
         finished=timezone.now(),
         checked_by=account_of(actor),
-        checked_by_name=actor_name(actor),
+        checked_by_name=person_name(actor),
     )
-    CheckItem.objects.bulk_create(
-        [
-            CheckItem(report=report, position=position, **_item_fields(item.to_dict()))
-            for position, item in enumerate(run.items)
-        ]
-    )
+    items = []
+    for position, item in enumerate(run.items):
+        data = item.to_dict()
+        data["evidence"] = levels.annotate(data["evidence"])
+        items.append(CheckItem(report=report, position=position, **_item_fields(data)))
+    CheckItem.objects.bulk_create(items)
     report.created = started
     report.save(update_fields=["created"])
     ctx = run.context
     if transfer.fonds_id is None and ctx.fonds is not None:
         transfer.fonds = ctx.fonds
     transfer.verdict = run.verdict
+    transfer.classification = levels.transfer
     transfer.item_count = report.facts.get("items") or 0
     transfer.progress_done = transfer.progress_total
-    transfer.message = _("四性检测%(verdict)s：通过 %(p)d 项，不通过 %(f)d 项，待人工 %(m)d 项，未检测 %(n)d 项") % {
-        "verdict": Verdict(run.verdict).label,
-        "p": report.passed,
-        "f": report.failed,
-        "m": report.manual,
-        "n": report.not_performed,
-    }
-    transfer.save(update_fields=["fonds", "verdict", "item_count", "progress_done", "message", "updated"])
+    transfer.message = check_message(report)
+    fields = ["fonds", "verdict", "classification", "item_count", "progress_done", "message", "updated"]
+    transfer.save(update_fields=fields)
     log(
         transfer,
         "accession.transfer.check",
@@ -169,23 +169,63 @@ def effective_verdict(report: CheckReport) -> str:
     return Verdict.FAIL if CheckResult.FAIL in results else Verdict.PASS
 
 
-@transaction.atomic
-def do_sign_item(actor: Any, item: CheckItem, result: str, note: str = "") -> CheckItem:
-    """A person signs a manual item (载体外观 …) as passed or failed, with a note."""
-    require_accession(actor)
+def effective_counts(report: CheckReport) -> dict[str, int]:
+    """The items by result after the signatures: a signed manual item counts as what the person found; ``unsigned``
+    is what still waits for a person (待人工)."""
+    items = list(report.items.all())
+    tally = counts([item.effective_result for item in items])
+    tally["unsigned"] = tally.pop(CheckResult.MANUAL)
+    tally["signed"] = sum(1 for item in items if item.signed_result)
+    return tally
+
+
+def check_message(report: CheckReport) -> str:
+    """The one-line result of a check as the transfer shows it, signatures included."""
+    tally = effective_counts(report)
+    message = _("四性检测%(verdict)s：通过 %(p)d 项，不通过 %(f)d 项，待人工 %(m)d 项，未检测 %(n)d 项") % {
+        "verdict": Verdict(effective_verdict(report)).label,
+        "p": tally[CheckResult.PASS],
+        "f": tally[CheckResult.FAIL],
+        "m": tally["unsigned"],
+        "n": tally[CheckResult.NOT_PERFORMED],
+    }
+    if tally["signed"]:
+        message += _("（已签署人工检测 %(s)d 项）") % {"s": tally["signed"]}
+    return message
+
+
+def check_sign(actor: Actor, item: CheckItem, result: str = CheckResult.PASS, note: str = "-") -> None:
+    """Why ``actor`` may not sign ``item`` now (the rule behind the signing form too)."""
+    transfer = item.report.transfer
+    if transfer is None:
+        raise ValidationError(_("该报告不属于任何移交，不能签署。"))
+    check_may_act(actor, transfer)
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError(_("人工检测项须由登录的人员签署。"))
     if item.result != CheckResult.MANUAL:
         raise ValidationError(_("只有人工检测项需要签署。"))
+    if transfer.status not in OPEN_STATUSES:
+        raise ValidationError(_("该移交已结束，不能再签署。"))
+    if transfer.latest_report() != item.report:
+        raise ValidationError(_("该报告已被新的检测取代，请在最新报告中签署。"))
     if result not in (CheckResult.PASS, CheckResult.FAIL):
         raise ValidationError({"result": _("请选择“通过”或“不通过”。")})
-    transfer = item.report.transfer
-    if transfer is None or transfer.status not in (TransferStatus.RECEIVED, TransferStatus.CHECKING):
-        raise ValidationError(_("该移交已结束，不能再签署。"))
     if result == CheckResult.FAIL and not note.strip():
         raise ValidationError({"note": _("不通过时请写明原因。")})
-    item.signed_by = actor
-    item.signed_by_name = actor.get_username()
+
+
+def can_sign(actor: Actor, item: CheckItem) -> bool:
+    return not item.signed_result and allowed(check_sign, actor, item)
+
+
+@transaction.atomic
+def do_sign_item(actor: Actor, item: CheckItem, result: str, note: str = "") -> CheckItem:
+    """A person signs a manual item (载体外观 …) as passed or failed, with a note."""
+    check_sign(actor, item, result, note)
+    transfer = item.report.transfer
+    assert transfer is not None
+    item.signed_by = account_of(actor)
+    item.signed_by_name = person_name(actor)
     item.signed_at = timezone.now()
     item.signed_result = result
     item.signed_note = note.strip()[:2000]
@@ -194,89 +234,7 @@ def do_sign_item(actor: Any, item: CheckItem, result: str, note: str = "") -> Ch
     report.verdict = effective_verdict(report)
     report.save(update_fields=["verdict", "updated"])
     transfer.verdict = report.verdict
-    transfer.save(update_fields=["verdict", "updated"])
-    log(
-        item.report.transfer,
-        "accession.check.sign",
-        actor,
-        {"item": item.code, "result": result, "note": item.signed_note},
-    )
+    transfer.message = check_message(report)
+    transfer.save(update_fields=["verdict", "message", "updated"])
+    log(transfer, "accession.check.sign", actor, {"item": item.code, "result": result, "note": item.signed_note})
     return item
-
-
-def report_to_dict(report: CheckReport) -> dict[str, Any]:
-    """The report as JSON (API, CLI --json): Chinese labels beside the stable values."""
-    transfer = report.transfer
-    return {
-        "uuid": str(report.uuid),
-        "transfer": str(transfer.uuid) if transfer else None,
-        "verdict": report.verdict,
-        "verdict_display": str(Verdict(report.verdict).label),
-        "created": report.created.isoformat(),
-        "finished": report.finished.isoformat() if report.finished else None,
-        "checked_by": report.checked_by_name,
-        "facts": report.facts,
-        "counts": {
-            "pass": report.passed,
-            "fail": report.failed,
-            "manual": report.manual,
-            "not_applicable": report.not_applicable,
-            "not_performed": report.not_performed,
-        },
-        "items": [item_to_dict(item) for item in report.items.all()],
-    }
-
-
-def item_to_dict(item: CheckItem) -> dict[str, Any]:
-    from dangan.accession.choices import Property
-
-    return {
-        "code": item.code,
-        "name": item.name,
-        "property": item.property,
-        "property_display": str(Property(item.property).label),
-        "result": item.result,
-        "result_display": str(CheckResult(item.result).label),
-        "summary": item.summary,
-        "evidence": item.evidence,
-        "evidence_count": item.evidence_count,
-        "signed": (
-            {
-                "by": item.signed_by_name,
-                "at": item.signed_at.isoformat() if item.signed_at else None,
-                "result": item.signed_result,
-                "note": item.signed_note,
-            }
-            if item.signed_result
-            else None
-        ),
-    }
-
-
-def run_to_dict(run: CheckRun) -> dict[str, Any]:
-    """A check that was not stored (dangan ingest --check-only), in the same shape as report_to_dict."""
-    from dangan.accession.choices import Property
-
-    tally = counts([item.outcome.result for item in run.items])
-    items = []
-    for item in run.items:
-        data = item.to_dict()
-        data["property_display"] = str(Property(data["property"]).label)
-        data["result_display"] = str(CheckResult(data["result"]).label)
-        data["signed"] = None
-        items.append(data)
-    return {
-        "uuid": None,
-        "transfer": None,
-        "verdict": run.verdict,
-        "verdict_display": str(Verdict(run.verdict).label),
-        "facts": run_facts(run),
-        "counts": {
-            "pass": tally["pass"],
-            "fail": tally["fail"],
-            "manual": tally["manual"],
-            "not_applicable": tally["not_applicable"],
-            "not_performed": tally["not_performed"],
-        },
-        "items": items,
-    }

@@ -11,20 +11,41 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangan.accession.checks import CheckInput, Progress, run_checks
 from dangan.accession.checks.context import bag_digest
-from dangan.accession.choices import CheckResult, TransferStatus, Verdict
+from dangan.accession.choices import OPEN_STATUSES, CheckResult, TransferStatus, Verdict
 from dangan.accession.models import Transfer
 from dangan.catalog.models import Fonds
-from dangan.core.actors import CONSOLE
+from dangan.core.actors import CONSOLE, Actor
 
-from .accepting import VIRUS_ITEM, do_accept, do_reject
-from .checking import do_check, report_to_dict, run_to_dict
+from .accepting import do_accept, do_reject
+from .checking import do_check
+from .events import VIRUS_ITEM
 from .receiving import DuplicateBag, do_receive, is_bag, prepare_bag
+from .reports import report_to_dict, run_to_dict
 
-ACCEPTED, REJECTED, DUPLICATE, CHECKED, WAITING = "accepted", "rejected", "duplicate", "checked", "waiting"
+
+class IngestOutcome(models.TextChoices):
+    """How ``dangan ingest`` ended (the ``status`` of its JSON)."""
+
+    ACCEPTED = "accepted", gettext_lazy("已接收")
+    REJECTED = "rejected", gettext_lazy("已拒收")
+    DUPLICATE = "duplicate", gettext_lazy("重复移交")
+    CHECKED = "checked", gettext_lazy("仅检测")
+    WAITING = "waiting", gettext_lazy("待确认")
+
+
+ACCEPTED, REJECTED, DUPLICATE, CHECKED, WAITING = (
+    IngestOutcome.ACCEPTED,
+    IngestOutcome.REJECTED,
+    IngestOutcome.DUPLICATE,
+    IngestOutcome.CHECKED,
+    IngestOutcome.WAITING,
+)
 
 
 class UsageError(Exception):
@@ -33,7 +54,7 @@ class UsageError(Exception):
 
 @dataclass
 class IngestResult:
-    status: str  # accepted, rejected, duplicate, checked (check-only), waiting (needs an override or a person)
+    status: str  # an IngestOutcome: waiting means it needs an override or a person
     message: str
     transfer: Transfer | None = None
     report: dict[str, Any] | None = None
@@ -42,13 +63,13 @@ class IngestResult:
     @property
     def ok(self) -> bool:
         if self.status == CHECKED:
-            return bool(self.report) and self.report["verdict"] == Verdict.PASS
+            return self.report is not None and self.report["verdict"] == Verdict.PASS
         return self.status == ACCEPTED
 
     def to_dict(self) -> dict[str, Any]:
         transfer = self.transfer
         return {
-            "status": self.status,
+            "status": str(self.status),
             "ok": self.ok,
             "message": self.message,
             "details": self.details,
@@ -100,7 +121,7 @@ def ingest(
     fonds_code: str | None = None,
     override_reason: str = "",
     progress: Progress | None = None,
-    actor: Any = CONSOLE,
+    actor: Actor = CONSOLE,
     workers: int | None = None,
 ) -> IngestResult:
     """Receive, check and accept (or reject) the package at ``path``."""
@@ -111,12 +132,11 @@ def ingest(
     transfer = None
     if is_bag(path):
         digest = bag_digest(path)
-        transfer = (
-            Transfer.objects.filter(bag_digest=digest, status__in=("received", "checking", "accepting")).first()
-            if digest
-            else None
+        continuing = (*OPEN_STATUSES, TransferStatus.ACCEPTING)
+        transfer = Transfer.objects.filter(bag_digest=digest, status__in=continuing).first() if digest else None
+        accepted = (
+            Transfer.objects.filter(bag_digest=digest, status=TransferStatus.ACCEPTED).first() if digest else None
         )
-        accepted = Transfer.objects.filter(bag_digest=digest, status="accepted").first() if digest else None
         if transfer is None and accepted is not None:
             return IngestResult(DUPLICATE, str(DuplicateBag(accepted).messages[0]), accepted)
     if transfer is None:
@@ -132,13 +152,14 @@ def ingest(
         transfer.save(update_fields=["fonds", "updated"])
     if transfer.status != TransferStatus.ACCEPTING:
         report = do_check(actor, transfer, progress=progress, workers=workers)
-        data = report_to_dict(report)
+        checked = report_to_dict(report, actor)
+        data: dict[str, Any] | None = checked
         if report.verdict != Verdict.PASS:
-            failed = [i for i in data["items"] if i["result"] == CheckResult.FAIL]
+            failed = [i for i in checked["items"] if i["result"] == CheckResult.FAIL]
             reason = _("四性检测未通过：%(items)s") % {"items": "、".join(f"{i['code']} {i['name']}" for i in failed)}
             do_reject(actor, transfer, reason)
             return IngestResult(REJECTED, _("已拒收：%(reason)s") % {"reason": reason}, transfer, data)
-        virus = next((i for i in data["items"] if i["code"] == VIRUS_ITEM), None)
+        virus = next((i for i in checked["items"] if i["code"] == VIRUS_ITEM), None)
         if virus and virus["result"] == CheckResult.NOT_PERFORMED and not override_reason.strip():
             message = _(
                 "未接收：病毒扫描未进行（%(why)s）。配置病毒库（DANGAN_CLAMAV_DB）后重新运行，或用 --allow-unscanned 理由 "
@@ -147,7 +168,7 @@ def ingest(
             return IngestResult(WAITING, message, transfer, data)
     else:
         report_obj = transfer.latest_report()
-        data = report_to_dict(report_obj) if report_obj else None
+        data = report_to_dict(report_obj, actor) if report_obj else None
     try:
         do_accept(actor, transfer, override_reason=override_reason, progress=progress, workers=workers)
     except ValidationError as exc:

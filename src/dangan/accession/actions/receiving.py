@@ -16,16 +16,14 @@ from django.utils.translation import gettext as _
 
 from dangan.accession.bagit import BagError, make_bag, validate_bag
 from dangan.accession.checks.context import bag_digest
-from dangan.accession.choices import TransferKind, TransferStatus
+from dangan.accession.choices import ACTIVE_STATUSES, TransferKind, TransferStatus
 from dangan.accession.models import Acquisition, Transfer, TransferStep
 from dangan.accession.profile import INFO_BATCH, INFO_FONDS, INFO_ITEMS, INFO_SOURCE
 from dangan.catalog.models import Fonds
-from dangan.core.actors import account_of, actor_name
+from dangan.core.actors import Actor, account_of, actor_name
 from dangan.core.audit import log
 
-from .common import require_accession, work_area
-
-ACTIVE = (TransferStatus.RECEIVED, TransferStatus.CHECKING, TransferStatus.ACCEPTING, TransferStatus.ACCEPTED)
+from .common import hide_paths, person_name, require_accession, work_area
 
 
 class DuplicateBag(ValidationError):
@@ -47,22 +45,28 @@ def is_bag(path: Path) -> bool:
 def find_duplicate(digest: str, exclude: int | None = None) -> Transfer | None:
     if not digest:
         return None
-    return Transfer.objects.filter(bag_digest=digest, status__in=ACTIVE).exclude(pk=exclude).order_by("created").first()
+    found = Transfer.objects.filter(bag_digest=digest, status__in=ACTIVE_STATUSES)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found.order_by("created").first()
 
 
-def prepare_bag(source: Path, dest: Path) -> tuple[Path, bool]:
+def prepare_bag(source: Path, dest: Path, name: str = "") -> tuple[Path, bool]:
     """The bag to check for ``source``: itself if it is a bag (not copied), else a new bag at ``dest`` made from the
-    folder or the .zip. Returns (bag, made)."""
+    folder or the .zip. Returns (bag, made). Messages name the package by ``name`` (its name as received, e.g. the
+    uploaded file's) or its last path part, never by where it lies on the server."""
+    shown = name or source.name
     if is_bag(source):
         return source, False
     if not source.exists():
-        raise ValidationError(_("文件或文件夹不存在：%(path)s") % {"path": source})
+        raise ValidationError(_("文件或文件夹不存在：%(name)s") % {"name": shown})
     if not source.is_dir() and not zipfile.is_zipfile(source):
-        raise ValidationError(_("%(path)s 既不是文件夹也不是 .zip 压缩包") % {"path": source.name})
+        raise ValidationError(_("%(name)s 既不是文件夹也不是 .zip 压缩包") % {"name": shown})
     try:
         return make_bag(source, dest), True
     except BagError as exc:
-        raise ValidationError(_("无法打包：%(error)s") % {"error": exc.message_zh}) from None
+        error = hide_paths(exc.message_zh, source, source.resolve(), dest, dest.parent, work_area())
+        raise ValidationError(_("无法打包：%(error)s") % {"error": error.replace(source.name, shown)}) from None
 
 
 @transaction.atomic
@@ -94,7 +98,7 @@ def _create(actor: Any, transfer: Transfer) -> Transfer:
 
 
 def do_receive(
-    actor: Any,
+    actor: Actor,
     source: Path | str,
     *,
     fonds: Fonds | None = None,
@@ -114,7 +118,7 @@ def do_receive(
     if kind not in TransferKind.values:
         raise ValidationError(_("未知的类型：%(kind)s") % {"kind": kind})
     identity = uuid.uuid4()
-    bag, made = prepare_bag(source, work_area() / str(identity) / "bag")
+    bag, made = prepare_bag(source, work_area() / str(identity) / "bag", source_name)
     try:
         digest = bag_digest(bag)
         if (existing := find_duplicate(digest)) is not None:
@@ -144,7 +148,7 @@ def do_receive(
             payload_files=facts.payload_files,
             payload_bytes=facts.payload_bytes,
             received_by=account_of(actor),
-            received_by_name=actor_name(actor),
+            received_by_name=person_name(actor),
         )
         return _create(actor, transfer)
     except BaseException:
@@ -164,7 +168,7 @@ def do_register_acquisition(actor: Any, data: dict[str, Any]) -> Acquisition:
     fields = {f.name for f in Acquisition._meta.get_fields()}
     acquisition = Acquisition(**{k: v for k, v in data.items() if k in fields})
     acquisition.registered_by = account_of(actor)
-    acquisition.registered_by_name = actor_name(actor)
+    acquisition.registered_by_name = person_name(actor)
     acquisition.full_clean(exclude=["registered_by"])
     acquisition.save()
     log(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +21,12 @@ from .receiving import do_receive
 
 MAX_UPLOAD_BYTES = 1 << 40
 BLOCK = 1 << 20
+
+
+class ByteSource(Protocol):
+    """Where a chunk's bytes are read from: a request body, a file."""
+
+    def read(self, size: int, /) -> bytes: ...
 
 
 class OffsetMismatch(ValidationError):
@@ -60,7 +66,7 @@ def owned_upload(actor: Any, upload: Upload) -> Upload:
     return upload
 
 
-def do_write_chunk(actor: Any, upload: Upload, offset: int, stream: IO[bytes], length: int) -> Upload:
+def do_write_chunk(actor: Any, upload: Upload, offset: int, stream: ByteSource, length: int) -> Upload:
     """Append ``length`` bytes read from ``stream`` at ``offset`` (which must be where the upload stands)."""
     require_accession(actor)
     owned_upload(actor, upload)

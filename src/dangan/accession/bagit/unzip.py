@@ -122,7 +122,7 @@ def unpack_zip(
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise BagError(f"无法读取压缩包：{exc}", f"cannot read the archive: {exc}") from exc
+        raise BagError("压缩包已损坏或不是 .zip 格式，无法读取", f"cannot read the archive: {exc}") from exc
     with archive:
         entries = inspect_zip(archive, limits)
         target.mkdir(parents=False)

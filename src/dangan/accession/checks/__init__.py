@@ -3,6 +3,7 @@ judge every registered item (registry, items). Manual items come out as "manual"
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,8 @@ from dangan.accession.choices import CheckResult, Verdict
 
 from .context import CheckContext, CheckInput, Progress, gather
 from .registry import EVIDENCE_LIMIT, CheckSpec, Evidence, Outcome, check_spec, registered_checks
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "EVIDENCE_LIMIT",
@@ -68,8 +71,9 @@ def judge(context: CheckContext) -> list[ItemOutcome]:
         else:
             try:
                 outcome = spec.function(context)
-            except Exception as exc:  # a bug in one item must not hide the others, nor pass silently
-                outcome = Outcome(CheckResult.FAIL, f"检测出错：{exc.__class__.__name__}: {exc}")
+            except Exception:  # a bug in one item must not hide the others, nor pass silently
+                logger.exception("check item %s raised", spec.code)
+                outcome = Outcome(CheckResult.FAIL, "检测程序出错，未能完成本项检测（详见服务器日志）")
         outcomes.append(ItemOutcome(spec, outcome))
     return outcomes
 

@@ -5,10 +5,10 @@ format and readability, and the virus scan (a child process running beside the r
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,17 +18,19 @@ from django.conf import settings
 
 from dangan.accession.bagit import BagReport, validate_bag
 from dangan.accession.bagit.tagfiles import MANIFEST_NAME
+from dangan.accession.choices import TransferStatus
 from dangan.accession.clamav import Scan, ScanResult
 from dangan.accession.profile import INFO_FONDS, SipCatalog, read_catalog
-from dangan.catalog.actions.import_checks import ImportPlan, check_table
+from dangan.catalog.actions.bulk import ImportPlan, plan_rows
 from dangan.catalog.models import Fonds
 from dangan.catalog.tabular import code_text
 from dangan.preservation.formats import PRESERVATION_GROUPS, FormatIdentification, FormatPolicy, default_identifier
+from dangan.utilities.parallel import default_workers
+from dangan.utilities.progress import PhaseProgress as Progress
 
-from .readability import Readability, check_readable
+from .readability import Readability, check_readable, read_error
 
-# progress(phase label, done, total)
-Progress = Callable[[str, int, int], None]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -166,9 +168,10 @@ def gather(given: CheckInput, progress: Progress | None = None, *, workers: int 
     plan, plan_error = None, ""
     if catalog.table is not None and fonds is not None:
         try:
-            plan = check_table(fonds, catalog.table, visible=None)
-        except Exception as exc:  # the target database must answer (DA/T 70 3-2); say why it did not
-            plan_error = f"{exc.__class__.__name__}: {exc}"
+            plan = plan_rows(fonds, catalog.table, visible=None)
+        except Exception:  # the target database must answer (DA/T 70 3-2): the report says so, the log says why
+            logger.exception("the catalog could not check the rows of %s", bag)
+            plan_error = "目录试导入时数据库出错，详见服务器日志"
     seconds["catalog"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
@@ -185,11 +188,12 @@ def gather(given: CheckInput, progress: Progress | None = None, *, workers: int 
     seconds["virus"] = result.seconds
     duplicates = []
     if digest:
-        duplicates = list(
-            Transfer.objects.filter(bag_digest=digest, status__in=("accepted", "accepting"))
-            .exclude(pk=given.transfer_id)
-            .order_by("created")
+        earlier = Transfer.objects.filter(
+            bag_digest=digest, status__in=(TransferStatus.ACCEPTED, TransferStatus.ACCEPTING)
         )
+        if given.transfer_id is not None:
+            earlier = earlier.exclude(pk=given.transfer_id)
+        duplicates = list(earlier.order_by("created"))
     return CheckContext(
         input=given,
         bag_report=report,
@@ -231,13 +235,13 @@ def _content_facts(
             facts.found = identifier.identify(path)
             facts.readability = check_readable(path, facts.found)
         except OSError as exc:
-            facts.error = exc.strerror or str(exc)
+            facts.error = read_error(exc)
         return facts
 
     results: dict[str, FileFacts] = {}
     done = 0
     ordered = sorted(sizes)
-    with ThreadPoolExecutor(max_workers=max(1, workers or (os.cpu_count() or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, workers or default_workers())) as pool:
         for facts in pool.map(examine, ordered):
             results[facts.path] = facts
             done += facts.size

@@ -3,6 +3,7 @@ a function of the gathered facts (checks.context.CheckContext) that returns its 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -61,11 +62,12 @@ class CheckSpec:
     function: CheckFunction | None  # None: a manual item, signed by a person
     description: str = ""
 
-    @property
+    # The "property" field shadows the builtin inside the class body.
+    @builtins.property
     def manual(self) -> bool:
         return self.function is None
 
-    @property
+    @builtins.property
     def number(self) -> str:
         return self.code.removeprefix("YJ-")
 

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangan.accession.choices import DonorKind, TransferKind, TransferStatus, Verdict
+from dangan.accession.choices import OPEN_STATUSES, DonorKind, TransferKind, TransferStatus, TransferTask, Verdict
 from dangan.catalog.models import ArchivalUnit, Fonds, ImportBatch
+from dangan.core.choices import SecurityClassification
 from dangan.utilities.models import StableIdentityModel, TimestampedModel
 
 if TYPE_CHECKING:
@@ -69,6 +70,15 @@ class Transfer(StableIdentityModel):
         _("状态"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.RECEIVED, db_index=True
     )
     verdict = models.CharField(_("检测结论"), max_length=16, choices=Verdict.choices, default=Verdict.PENDING)
+    # The highest 密级 among the catalog's rows, found by the latest check ("" until then). Only a person who may see
+    # that level may act on the transfer or read the evidence of every row (see actions.access).
+    classification = models.CharField(
+        _("最高密级"), max_length=16, choices=SecurityClassification.choices, blank=True, default=""
+    )
+    # The background job queued or running for this transfer, and its id in the task queue (see actions.jobs).
+    task = models.CharField(_("后台任务"), max_length=16, choices=TransferTask.choices, blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    task_since = models.DateTimeField(null=True, blank=True)
     source_name = models.CharField(_("来源文件"), max_length=300, blank=True)
     bag_path = models.CharField(_("信息包位置"), max_length=1000)
     bag_owned = models.BooleanField(default=False, help_text="the bag folder was made by dangan and may be removed")
@@ -109,7 +119,7 @@ class Transfer(StableIdentityModel):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (TransferStatus.RECEIVED, TransferStatus.CHECKING)
+        return self.status in OPEN_STATUSES
 
     def latest_report(self) -> CheckReport | None:
         return self.reports.order_by("-created", "-id").first()

@@ -353,10 +353,16 @@ def do_preserve(
 def do_preserve_many(
     actor: Any,
     items: Sequence[PreserveItem],
+    *,
+    events: Mapping[int, Sequence[Event]] | None = None,
 ) -> list[PreserveResult]:
     """Preserve the files of many units (``items``: (unit, paths, message), each as do_preserve takes them) with one
     sync of the storage and one database transaction for all; the results in the order of ``items``. Each unit at
-    most once. All the checks come first: a bad item writes nothing. Call it outside a transaction, as do_preserve."""
+    most once. All the checks come first: a bad item writes nothing. Call it outside a transaction, as do_preserve.
+
+    ``events``: unit pk → PREMIS events that happened to the unit's content before it came here (accession's
+    four-property and virus checks), written into the new version's METS. Give them stable identifiers: an event
+    the package already holds is not written again."""
     prepared = []
     seen: set[Any] = set()
     for unit, paths, message in items:
@@ -378,8 +384,18 @@ def do_preserve_many(
     package_uuids = [package_uuid_for_unit(unit.uuid) for unit, _f, _m in prepared]
     object_ids = [object_id_for(u) for u in package_uuids]
     pending = pending_events_many(package_uuids)
+    given = events or {}
     describers = [
-        _Describer(root, object_id, description_for(unit), files, found, agents, now, pending.get(str(package), []))
+        _Describer(
+            root,
+            object_id,
+            description_for(unit),
+            files,
+            found,
+            agents,
+            now,
+            [*pending.get(str(package), []), *given.get(unit.pk, ())],
+        )
         for (unit, files, _m), object_id, package, found in zip(
             prepared, object_ids, package_uuids, identified, strict=True
         )
