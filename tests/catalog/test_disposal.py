@@ -72,3 +72,16 @@ def test_a_disposed_unit_leaves_the_holdings_but_keeps_its_row_and_number(
             change()
     with pytest.raises(ValidationError):
         do_request_disposal(archivist, gone, "再销毁一次")
+    with pytest.raises(ValidationError, match="已处置"):
+        do_create_unit(archivist, fonds, {"title": "处置后的下级"}, parent=gone)
+
+
+def test_a_unit_with_a_disposal_record_is_not_deleted(fonds, categories, archivist):
+    """Even a withdrawn request stays in the register with its unit: deleting the unit is refused, not a 500."""
+    from dangan.catalog.actions.disposals import do_withdraw_disposal
+
+    unit = item(fonds, categories, "著录有误的条目")
+    do_withdraw_disposal(archivist, do_request_disposal(archivist, unit, "重复著录，申请销毁"))
+    with pytest.raises(ValidationError, match="鉴定销毁记录"):
+        do_delete_unit(archivist, unit)
+    assert ArchivalUnit.objects.filter(pk=unit.pk).exists()

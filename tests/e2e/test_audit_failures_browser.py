@@ -6,17 +6,17 @@ Skipped when chromium is missing, unless DANGAN_REQUIRE_BROWSER=1 (see test_brow
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from dangan.core.actors import CONSOLE
 from tests.conftest import PASSWORD
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser, screenshot_dir  # noqa: F401 (fixture)
+from .test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
 
 # A long path with no place to break it: two long directory names (each under the file system's 255 bytes).
 LONG_DIRS = ("关于开展脱贫攻坚工作的通知及附件" * 4, "扶贫资金管理办法_" + "0123456789" * 12)
@@ -27,9 +27,17 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_long_failure_paths_stay_inside_the_table(
-    live_server, settings, tmp_path, fonds, categories, archivist, screenshot_dir, monkeypatch  # noqa: F811
+    live_server,
+    settings,
+    tmp_path,
+    fonds,
+    categories,
+    archivist,
+    monkeypatch,
 ):
     _require_browser()
+    screenshot_dir = Path(os.environ.get("DANGAN_SCREENSHOT_DIR") or tmp_path)
+    screenshot_dir.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import expect, sync_playwright
 
     from dangan.catalog.actions.units import do_create_unit

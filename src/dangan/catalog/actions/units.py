@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import SecurityClassification, UnitLevel
 from dangan.catalog.holds import hold_labels, holds_on
-from dangan.catalog.models import ArchivalUnit, Fonds, Subject
+from dangan.catalog.models import ArchivalUnit, Fonds, Subject, UnitDisposal
 from dangan.catalog.policy import sees_every_unit, unit_filter, visible_child_counts, visible_classifications
 from dangan.catalog.signals import notify_units_changed
 from dangan.catalog.validation import check_unit_fields
@@ -188,6 +188,8 @@ def _refresh_from(target: ArchivalUnit, source: ArchivalUnit) -> None:
 def check_parent(fonds: Fonds, parent: ArchivalUnit | None, level: str) -> None:
     if parent is None:
         return
+    if parent.disposed:
+        raise ValidationError(_("上级档案已处置，不能在其下新建或移入档案"))
     if parent.fonds_id != fonds.pk:
         raise ValidationError(_("上级档案不属于全宗 %(code)s") % {"code": fonds.code})
     if parent.level == UnitLevel.ITEM:
@@ -431,6 +433,9 @@ def check_delete_unit(actor: Any, unit: ArchivalUnit) -> None:
     refuse_disposed(unit)
     if ArchivalUnit.objects.filter(parent=unit).exists():
         raise ValidationError(_("该档案还有下级档案，不能删除"))
+    if UnitDisposal.objects.filter(unit=unit).exists():
+        # The register of disposals keeps every request, granted or not, with its unit.
+        raise ValidationError(_("该档案有鉴定销毁记录，不能删除；如需移除，请申请鉴定销毁"))
     if held := holds_on([unit.pk]).get(unit.pk):
         raise ValidationError(
             _(
