@@ -18,6 +18,7 @@ from dangan.core.actors import CONSOLE
 from dangan.core.choices import Role, SecurityClassification
 from dangan.core.models import AuditEntry, User
 from dangan.preservation.actions.preserving import do_preserve
+from dangan.search.sync import reindex_all
 
 from .conftest import PDF, TEXT
 
@@ -111,6 +112,8 @@ def test_disposal_through_the_pages(preserved_unit, storage, archivist, second_a
     assert requester.get("/api/search", {"q": "遵义会议会址"}).json()["total"] == 0
     assert Client().get("/api/search", {"q": "遵义会议会址"}).json()["total"] == 0
     assert TITLE not in requester.get(reverse("search:search"), {"q": "遵义会议会址"}).content.decode()
+    reindex_all(processes=1)  # a full rebuild of the index does not bring it back
+    assert requester.get("/api/search", {"q": "遵义会议会址"}).json()["total"] == 0
     unit.fonds.refresh_from_db()
     assert unit.fonds.unit_count == 0 and unit.fonds.top_level_count == 0
 
