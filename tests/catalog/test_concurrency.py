@@ -14,7 +14,7 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from dangan.catalog.actions.units import do_create_unit, do_move_unit, do_update_unit
+from dangan.catalog.actions.units import do_create_unit, do_delete_unit, do_move_unit, do_update_unit
 from dangan.catalog.choices import UnitLevel
 from dangan.catalog.models import ArchivalUnit
 from dangan.core.actors import CONSOLE
@@ -175,6 +175,9 @@ def test_the_edit_form_refuses_a_stale_save_and_keeps_what_was_typed(fonds, cate
     assert 'name="version" value="2"' in text  # saving again, after checking, applies the form
     unit.refresh_from_db()
     assert unit.title == "关于开展脱贫攻坚工作的通知" and unit.remarks == "他人先改的备注"
+    # Deleted meanwhile: the save finds nothing to change (404), never a server error.
+    do_delete_unit(CONSOLE, unit)
+    assert mine.post(url, {**form, "version": "2"}).status_code == 404
 
 
 def test_bulk_renumbering_and_moves_do_not_lose_concurrent_edits(fonds, categories, archivist):

@@ -123,6 +123,9 @@ def unit_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
         try:
             do_update_unit(request.user, unit, changes, expected_version=form.cleaned_data["version"])
         except EditConflict as exc:
+            if exc.current_version is None:  # deleted meanwhile: nothing left to edit
+                messages.error(request, exc.message)
+                return redirect("catalog:fonds_detail", code=unit.fonds.code)
             form, status = _conflict(request, form, unit, exc), 409
         except ValidationError as exc:
             form_errors_from(form, exc)
