@@ -170,7 +170,7 @@ def test_the_edit_form_refuses_a_stale_save_and_keeps_what_was_typed(fonds, cate
     text = response.content.decode()
     assert response.status_code == 409
     assert "该档案已被他人修改" in text and "您的修改没有保存" in text
-    assert "他人保存的“备注”现为：他人先改的备注" in text
+    assert "与您所填不同：“备注”现在保存的是“他人先改的备注”" in text
     assert "我改的题名" in text  # what was typed is still on the form
     assert 'name="version" value="2"' in text  # saving again, after checking, applies the form
     unit.refresh_from_db()

@@ -148,7 +148,7 @@ def _conflict(request: HttpRequest, form: UnitForm, unit: ArchivalUnit, exc: Edi
     again.is_valid()
     again.add_error(None, exc.message)
     for label, value in differences:
-        again.add_error(None, _("他人保存的“%(field)s”现为：%(value)s") % {"field": label, "value": value})
+        again.add_error(None, _("与您所填不同：“%(field)s”现在保存的是“%(value)s”") % {"field": label, "value": value})
     return again
 
 
