@@ -11,14 +11,15 @@ from django.test import Client
 from django.urls import reverse
 
 from dangan.catalog.actions.authorities import do_create_authority, do_link_authority
+from dangan.catalog.actions.disposals import do_request_disposal
 from dangan.catalog.actions.units import do_create_unit
 from dangan.catalog.choices import UnitLevel
 from dangan.catalog.filters import ORDERINGS
 from dangan.catalog.forms import UnitFilterForm
 from dangan.catalog.models import ArchivalUnit, Authority, Fonds, UnitAuthority
 from dangan.core.actors import CONSOLE
-from dangan.core.choices import SecurityClassification
-from dangan.core.models import AuditEntry
+from dangan.core.choices import Role, SecurityClassification
+from dangan.core.models import AuditEntry, User
 
 pytestmark = pytest.mark.django_db
 
@@ -250,8 +251,12 @@ def test_an_archivist_creates_units_at_the_top_and_under_a_parent(fonds, holding
     unit = ArchivalUnit.objects.get(title="关于召开扶贫工作会议的通知")
     assert response["Location"] == reverse("catalog:unit_detail", args=[unit.uuid])
     assert unit.parent == holdings["series"]
-    assert unit.reference_code == "Z109-WS·2011-Y-BGS-0005"
+    # The group holds a 绝密 item the archivist (机密) may not see: the unit is saved unnumbered, and said so.
+    assert unit.reference_code is None and "未自动编号" in client.get(response["Location"]).content.decode()
     assert sorted(unit.subjects.values_list("term", flat=True)) == ["会议", "扶贫"]
+    cleared = User.objects.create(username="chief", role=Role.ARCHIVIST, clearance=SecurityClassification.TOP_SECRET)
+    client_for(cleared).post(f"{url}?parent={holdings['series'].uuid}", {**form, "title": "关于召开第二次会议的通知"})
+    assert ArchivalUnit.objects.get(title="关于召开第二次会议的通知").reference_code == "Z109-WS·2011-Y-BGS-0005"
 
     response = client.post(url, {**form, "title": "顶层文件", "year": "", "retention": ""})
     top = ArchivalUnit.objects.get(title="顶层文件")
@@ -441,6 +446,9 @@ PAGES = [
     ("catalog:unit_edit", "unit", 200, 403),
     ("catalog:unit_move", "unit", 200, 403),
     ("catalog:unit_delete", "unit", 200, 403),
+    ("catalog:unit_dispose", "unit", 200, 403),
+    ("catalog:disposal_list", None, 200, 403),
+    ("catalog:disposal_detail", "disposal", 200, 403),
     ("catalog:renumber", "fonds", 200, 403),
     ("catalog:authority_list", None, 200, 200),
     ("catalog:authority_detail", "authority", 200, 200),
@@ -453,7 +461,14 @@ PAGES = [
 
 def test_every_catalog_page_for_every_role(fonds, holdings, archivist, system_admin, security_admin, security_auditor):
     authority = do_create_authority(CONSOLE, {"kind": "event", "name": "脱贫攻坚"})
-    args = {"fonds": [fonds.code], "unit": [holdings["public"].uuid], "authority": [authority.uuid], None: []}
+    disposal = do_request_disposal(CONSOLE, holdings["public2"], "保管期限已满")
+    args = {
+        "fonds": [fonds.code],
+        "unit": [holdings["public"].uuid],
+        "authority": [authority.uuid],
+        "disposal": [disposal.uuid],
+        None: [],
+    }
     clients = {
         "archivist": client_for(archivist),
         "system_admin": client_for(system_admin),

@@ -57,9 +57,12 @@ def test_audits_through_the_api(storage, make_unit, source_files, archivist, jun
     run = do_audit(CONSOLE)
     body = client_for(junior_archivist).get(f"/api/preservation/audits/{run.uuid}").json()
     assert body["status"] == "failed" and body["failure_count"] == 2
-    units = {f["unit"] for f in body["failures"]}
-    assert units == {str(public.uuid), None}  # the 秘密 unit is not named to a 公开-cleared archivist
+    # The failure in the 秘密 unit is only counted for a 公开-cleared archivist: its path and digests would tell.
+    assert [f["unit"] for f in body["failures"]] == [str(public.uuid)] and body["hidden_failures"] == 1
     assert all(f["kind"] == "changed" and f["expected"] and f["actual"] for f in body["failures"])
+    assert body["failures"][0]["message"].startswith("文件内容已改变")
+    full = client_for(archivist).get(f"/api/preservation/audits/{run.uuid}").json()
+    assert {f["unit"] for f in full["failures"]} == {str(public.uuid), str(secret.uuid)}
     listing = client_for(archivist).get("/api/preservation/audits").json()
     assert listing["total"] == 1 and listing["items"][0]["uuid"] == str(run.uuid)
 

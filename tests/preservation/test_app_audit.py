@@ -89,6 +89,15 @@ def test_changed_missing_and_extra_files_are_found_with_what_differs(storage, ma
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "failed" and {f["kind"] for f in report["failures"]} == {"changed", "missing", "extra"}
     assert all(f["object_id"].startswith("urn:uuid:") for f in report["failures"])
+    # The console reads every failure, described in Chinese (the checker's English stays in the log).
+    messages = {f["kind"]: f["message"] for f in report["failures"]}
+    assert messages == {
+        "changed": "文件内容已改变：SHA512 摘要值与清单记录不符",
+        "missing": "清单中记录的文件在存储库中不存在",
+        "extra": "存储库中有清单未记录的文件",
+    }
+    assert {f["kind_display"] for f in report["failures"]} == {"内容被改动", "文件缺失", "多出文件"}
+    assert all(f.message == f.description for f in AuditFailure.objects.filter(run=run))
 
 
 @pytest.mark.django_db

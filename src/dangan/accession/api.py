@@ -229,7 +229,7 @@ def get_report(request: HttpRequest, uuid: UUID) -> Any:
 @router.get(
     "/accession/reports/{uuid}/pdf",
     summary="四性检测报告（PDF）",
-    response={200: None, **ERROR_RESPONSES},
+    response=ERROR_RESPONSES,  # the 200 (a PDF) is described in PDF_RESPONSE
     openapi_extra=PDF_RESPONSE,
 )
 def get_report_pdf(request: HttpRequest, uuid: UUID) -> Any:

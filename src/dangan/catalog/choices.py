@@ -12,6 +12,7 @@ __all__ = [
     "AuthorityKind",
     "AuthorityRole",
     "DatePrecision",
+    "DisposalStatus",
     "Openness",
     "RetentionPeriod",
     "SecurityClassification",
@@ -39,6 +40,15 @@ class Openness(models.TextChoices):
     OPEN = "open", _("开放")
     CONTROLLED = "controlled", _("控制")
     PENDING = "pending", _("待审")
+
+
+class DisposalStatus(models.TextChoices):
+    """Where a request to dispose of a unit (鉴定销毁) stands: a second person approves or rejects it."""
+
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已处置")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 class DatePrecision(models.TextChoices):

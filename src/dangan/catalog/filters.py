@@ -86,7 +86,9 @@ class UnitFilter:
         if self.fonds:
             qs = qs.filter(fonds__code__iexact=self.fonds)
         if self.parent:
-            qs = qs.filter(parent__uuid=self.parent) if is_uuid(self.parent) else qs.none()
+            # Only under a parent the user may see: children of a hidden one would confirm that it exists.
+            parents = visible_units(user).filter(uuid=self.parent) if is_uuid(self.parent) else None
+            qs = qs.filter(parent__in=parents) if parents is not None else qs.none()
         if self.category:
             qs = qs.filter(category__code__iexact=self.category)
         for name in ("level", "retention", "classification", "openness"):

@@ -79,6 +79,8 @@ class UnitForm(forms.Form):
     subjects = forms.CharField(
         label=_("主题词"), required=False, help_text=_("多个主题词用顿号、逗号或空格分隔。"), max_length=2000
     )
+    # The unit's version when the form was filled in: a save from an older one is refused, not merged blindly.
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, classifications: list[str] | None = None, **kwargs: Any) -> None:
         """``classifications``: the 密级 levels to offer (those the user may see, from catalog.policy)."""
@@ -94,8 +96,10 @@ class UnitForm(forms.Form):
             },
         )
         subjects = self.fields.pop("subjects")
+        version = self.fields.pop("version")
         self.fields.update(model_fields)
         self.fields["subjects"] = subjects
+        self.fields["version"] = version
         self.fields["category"].queryset = RecordCategory.objects.order_by("order", "code")
         self.fields["reference_code"].help_text = _("留空时，分类齐全的“件”按档号规则自动编号。")
         self.fields["item_number"].help_text = _("留空则取本分类下一个件号。")
@@ -121,7 +125,30 @@ class UnitForm(forms.Form):
         initial = {name: getattr(unit, name) for name in EDITABLE_FIELDS}
         initial["category"] = unit.category_id
         initial["subjects"] = "、".join(unit.subjects.values_list("term", flat=True))
+        initial["version"] = unit.version
         return initial
+
+    def differences(self, unit: ArchivalUnit) -> list[tuple[str, str]]:
+        """(label, value now saved) of each field where ``unit`` as saved differs from what was typed: shown when
+        a save is refused because someone else saved first, so the person sees what to reconcile."""
+        saved = self.initial_for(unit)
+        out: list[tuple[str, str]] = []
+        for name in (*EDITABLE_FIELDS, "subjects"):
+            typed = self.cleaned_data.get(name)
+            now = saved.get(name)
+            if name == "category":
+                typed = typed.pk if typed is not None else None
+            if name == "subjects":
+                typed = "、".join(split_terms(typed or ""))
+            if (typed if typed not in ("", None) else None) == (now if now not in ("", None) else None):
+                continue
+            shown: Any = now
+            if name == "category":
+                shown = unit.category
+            elif name in ("level", "retention", "classification", "openness", "date_precision") and now:
+                shown = getattr(unit, f"get_{name}_display")()
+            out.append((str(self.fields[name].label), "—" if shown in ("", None) else str(shown)))
+        return out
 
 
 class MoveForm(forms.Form):
@@ -130,6 +157,28 @@ class MoveForm(forms.Form):
         required=False,
         max_length=80,
         help_text=_("填写上级档案的档号或标识符（UUID）；留空表示移到全宗的顶层。"),
+    )
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class DisposalRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=_("处置理由（鉴定意见）"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("例如：保管期限已满，经鉴定小组鉴定无继续保存价值。须由另一人审批后才会处置。"),
+        error_messages={"required": _("请填写处置理由（鉴定意见）。")},
+    )
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class DisposalDecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("审批意见"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("驳回时必填。"),
     )
 
 

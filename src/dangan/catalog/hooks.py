@@ -15,6 +15,10 @@ register_action("catalog.unit.update", _("修改档案"))
 register_action("catalog.unit.move", _("移动档案"))
 register_action("catalog.unit.delete", _("删除档案"))
 register_action("catalog.unit.renumber", _("重新编号"))
+register_action("catalog.unit.disposal.request", _("申请鉴定销毁"))
+register_action("catalog.unit.disposal.reject", _("驳回鉴定销毁申请"))
+register_action("catalog.unit.disposal.withdraw", _("撤回鉴定销毁申请"))
+register_action("catalog.unit.dispose", _("鉴定销毁（处置）档案"))
 register_action("catalog.authority.create", _("创建规范档案"))
 register_action("catalog.authority.update", _("修改规范档案"))
 register_action("catalog.authority.link", _("关联规范档案"))
@@ -42,6 +46,16 @@ register_menu_item(
         Capability.CATALOG_VIEW,
         order=20,
         active_prefixes=("/manage/authorities",),
+    )
+)
+register_menu_item(
+    MenuItem(
+        "disposals",
+        _("鉴定销毁"),
+        "catalog:disposal_list",
+        Capability.CATALOG_CHANGE,
+        order=25,
+        active_prefixes=("/manage/disposals",),
     )
 )
 register_menu_item(

@@ -1,4 +1,5 @@
-"""The one visibility policy: whether a person may see a unit, given its 密级, its openness and the person's role.
+"""The one visibility policy: whether a person may see a unit, given its 密级, its openness, the person's role and
+whether the unit was disposed of (鉴定销毁: out of the holdings, seen only through the register of disposals).
 
 Every route that shows units — staff pages, API, search, exports, and later the portal, IIIF, OAI-PMH, feeds —
 asks this module. Nothing else decides it.
@@ -6,17 +7,18 @@ asks this module. Nothing else decides it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from dangan.core.actors import is_operator
 from dangan.core.choices import Role, SecurityClassification
 from dangan.core.roles import Capability, has_capability
 
 from .choices import Openness
-from .models import ArchivalUnit, ImportBatch
+from .models import ArchivalUnit, ImportBatch, UnitDisposal
 
 _NOTHING = Q(pk__in=[])
 
@@ -60,8 +62,9 @@ def visibility_rule(user: Any) -> VisibilityRule:
     return VisibilityRule(levels, None, everything=len(levels) == len(SecurityClassification.values))
 
 
-def unit_filter(user: Any) -> Q:
-    """A filter on ArchivalUnit selecting what ``user`` may see."""
+def classification_filter(user: Any) -> Q:
+    """The 密级 / openness part of the rule as a filter on ArchivalUnit (an empty Q: every level), disposal aside.
+    Most code wants ``unit_filter``; this one serves the register of disposals and the numbering rule."""
     rule = visibility_rule(user)
     if rule.nothing:
         return _NOTHING
@@ -73,17 +76,132 @@ def unit_filter(user: Any) -> Q:
     return q
 
 
+def unit_filter(user: Any) -> Q:
+    """A filter on ArchivalUnit selecting what ``user`` may see: the holdings (not disposed of) that the rule allows.
+    Never empty: ask ``sees_every_unit`` whether the rule hides anything from ``user``."""
+    return Q(disposed=False) & classification_filter(user)
+
+
+def sees_every_unit(user: Any) -> bool:
+    """Whether the rule hides no unit of the holdings from ``user`` (so stored counters may be shown as they are)."""
+    return visibility_rule(user).everything
+
+
 def visible_units(user: Any, queryset: QuerySet[ArchivalUnit] | None = None) -> QuerySet[ArchivalUnit]:
     """``queryset`` (all units by default) narrowed to what ``user`` may see."""
     qs = ArchivalUnit.objects.all() if queryset is None else queryset
     return qs.filter(unit_filter(user))
 
 
-def can_view_unit(user: Any, unit: ArchivalUnit) -> bool:
+def _rule_allows(user: Any, unit: ArchivalUnit) -> bool:
     rule = visibility_rule(user)
     if unit.classification not in rule.classifications:
         return False
     return rule.openness is None or unit.openness in rule.openness
+
+
+def can_view_unit(user: Any, unit: ArchivalUnit) -> bool:
+    """Whether ``user`` may see ``unit`` among the holdings (a disposed-of unit is in none of them)."""
+    return not unit.disposed and _rule_allows(user, unit)
+
+
+# ---------------------------------------------------------------- the hierarchy around a unit
+
+
+def visible_ancestors(user: Any, unit: ArchivalUnit) -> list[ArchivalUnit]:
+    """The chain above ``unit`` that ``user`` may be shown (breadcrumbs), from the top down.
+
+    The chain stops below the first ancestor hidden from ``user``: a placeholder, or the visible units above it,
+    would tell that something hidden sits in between (a 公开 件 in a 机密 案卷 shows only its fonds).
+    """
+    chain: list[ArchivalUnit] = []
+    current = unit.parent
+    while current is not None:
+        if not can_view_unit(user, current):
+            break
+        chain.append(current)
+        current = current.parent
+    return list(reversed(chain))
+
+
+def visible_parent_ids(user: Any, parent_ids: Iterable[int]) -> set[int]:
+    """Which of ``parent_ids`` ``user`` may see (one query; none when the rule hides nothing)."""
+    ids = set(parent_ids)
+    if not ids or sees_every_unit(user):
+        return ids
+    return set(visible_units(user, ArchivalUnit.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+
+
+def visible_child_counts(user: Any, units: Iterable[ArchivalUnit]) -> dict[int, int]:
+    """For each unit, how many of its children ``user`` may see (one query, none if the user sees everything):
+    what the tree's expand toggle and the API's child_count show, so a hidden child is not betrayed by them."""
+    units = list(units)
+    if sees_every_unit(user):
+        return {u.pk: u.child_count for u in units}
+    with_children = [u.pk for u in units if u.child_count]
+    counts: dict[int, int] = {u.pk: 0 for u in units}
+    if with_children:
+        rows = (
+            visible_units(user, ArchivalUnit.objects.filter(parent_id__in=with_children))
+            .order_by()
+            .values_list("parent_id")
+            .annotate(n=Count("id"))
+        )
+        counts.update(dict(rows))
+    return counts
+
+
+def sees_whole_group(user: Any, units: QuerySet[ArchivalUnit]) -> bool:
+    """Whether ``user`` may see every unit of ``units`` (a classification group), disposed-of ones included.
+
+    Numbering (件号, 档号) in a group is only for those: the next free number, or a number refused as taken, would
+    otherwise tell of units they may not see. Disposed-of units count by their 密级, as they keep their numbers.
+    """
+    if sees_every_unit(user):
+        return True
+    return not units.exclude(classification_filter(user)).exists()
+
+
+# ---------------------------------------------------------------- the register of disposals (鉴定销毁)
+
+
+def can_read_disposals(user: Any) -> bool:
+    """Whether ``user`` may open the register of disposals at all: those who may change the catalog (archivists)
+    and the operators. What each of them sees in it is still limited by the 密级 rule."""
+    return has_capability(user, Capability.CATALOG_CHANGE)
+
+
+def can_view_disposed_unit(user: Any, unit: ArchivalUnit) -> bool:
+    """Whether ``user`` may see a disposed-of unit's record (and its preserved package) through the register."""
+    return unit.disposed and can_read_disposals(user) and _rule_allows(user, unit)
+
+
+def can_view_unit_record(user: Any, unit: ArchivalUnit) -> bool:
+    """Whether ``user`` may see ``unit``'s record at all: among the holdings, or in the register of disposals.
+    The preserved package of a unit is visible exactly when this is true."""
+    return can_view_unit(user, unit) or can_view_disposed_unit(user, unit)
+
+
+def visible_records(user: Any, queryset: QuerySet[ArchivalUnit] | None = None) -> QuerySet[ArchivalUnit]:
+    """``queryset`` narrowed to the units whose record ``user`` may see (``can_view_unit_record`` as a filter):
+    the holdings they may see, and the disposed-of units the register shows them."""
+    qs = ArchivalUnit.objects.all() if queryset is None else queryset
+    rule = classification_filter(user)
+    if can_read_disposals(user):
+        return qs.filter(rule)
+    return qs.filter(Q(disposed=False) & rule)
+
+
+def visible_disposals(user: Any, queryset: QuerySet[UnitDisposal] | None = None) -> QuerySet[UnitDisposal]:
+    """The entries of the register that ``user`` may see: those of units whose 密级 the rule lets them read
+    (an entry of a unit above their clearance is left out, as if it did not exist)."""
+    qs = UnitDisposal.objects.all() if queryset is None else queryset
+    if not can_read_disposals(user):
+        return qs.none()
+    rule = classification_filter(user)
+    if not rule:
+        return qs
+    return qs.filter(unit__in=ArchivalUnit.objects.filter(rule))
 
 
 def can_view_catalog(user: Any) -> bool:

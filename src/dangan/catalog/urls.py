@@ -1,4 +1,5 @@
-"""Routes of the catalog pages under /manage/: fonds, units, authority records, imports and exports."""
+"""Routes of the catalog pages under /manage/: fonds, units, the register of disposals, authority records, imports
+and exports."""
 
 from django.urls import path
 
@@ -16,12 +17,16 @@ urlpatterns = [
     path("units/<uuid:uuid>/edit/", views.unit_edit, name="unit_edit"),
     path("units/<uuid:uuid>/move/", views.unit_move, name="unit_move"),
     path("units/<uuid:uuid>/delete/", views.unit_delete, name="unit_delete"),
+    path("units/<uuid:uuid>/dispose/", views.unit_dispose, name="unit_dispose"),
     path("units/<uuid:uuid>/authorities/", views.unit_link_authority, name="unit_link_authority"),
     path(
         "units/<uuid:uuid>/authorities/<int:link_id>/delete/",
         views.unit_unlink_authority,
         name="unit_unlink_authority",
     ),
+    path("disposals/", views.disposal_list, name="disposal_list"),
+    path("disposals/<uuid:uuid>/", views.disposal_detail, name="disposal_detail"),
+    path("disposals/<uuid:uuid>/decide/", views.disposal_decide, name="disposal_decide"),
     path("authorities/", views.authority_list, name="authority_list"),
     path("authorities/new/", views.authority_create, name="authority_create"),
     path("authorities/<uuid:uuid>/", views.authority_detail, name="authority_detail"),

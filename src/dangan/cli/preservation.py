@@ -143,12 +143,13 @@ def _failure_json(failure: Any) -> dict[str, Any]:
         "object_id": failure.object_id,
         "unit_reference_code": package.reference_code if package else "",
         "kind": failure.kind,
+        "kind_display": str(failure.get_kind_display()),
         "path": failure.logical_path,
         "content_path": failure.content_path,
         "algorithm": failure.algorithm,
         "expected": failure.expected,
         "actual": failure.actual,
-        "message": failure.message,
+        "message": failure.description,
     }
 
 
@@ -178,7 +179,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         raise CommandError("；".join(exc.messages)) from None
     finally:
         close()
-    failures = failures_of(run)
+    failures = failures_of(run, CONSOLE)  # the console reads every failure: it holds the storage anyway
     if args.json:
         print(
             json.dumps(

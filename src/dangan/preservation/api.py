@@ -11,15 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Schema, Status
+from ninja import Field, Schema, Status
 
-from dangan.catalog.policy import can_view_unit
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_bounds, require_capability
 from dangan.core.roles import Capability
 
-from .actions.access import can_view_package
+from .actions.access import can_view_package, readable_failures
 from .actions.auditing import do_start_audit
-from .models import AuditRun, PackageFile, PreservedPackage
+from .models import AuditFailure, AuditRun, PackageFile, PreservedPackage
 from .permissions import RUN_AUDIT, may
 
 router = ActionRouter(tags=["长期保存 preservation"])
@@ -78,7 +77,7 @@ class PackageOut(Schema):
 
 class FailureOut(Schema):
     object_id: str
-    unit: UUID | None  # only when the caller may see the unit
+    unit: UUID | None  # None: no catalog unit (an object the database does not know)
     kind: str
     kind_display: str
     logical_path: str
@@ -114,7 +113,8 @@ class RunOut(Schema):
 
 
 class RunDetailOut(RunOut):
-    failures: list[FailureOut]
+    failures: list[FailureOut] = Field(description="调用者有权查看的档案中发现的问题")
+    hidden_failures: int = Field(description="涉及调用者无权查看的档案的问题数（不列出）")
 
 
 class RunPage(Schema):
@@ -198,24 +198,31 @@ def list_audits(request: HttpRequest, page: int = 1, size: int = 20) -> Any:
     "/preservation/audits/{uuid:run_id}",
     response={200: RunDetailOut, **ERROR_RESPONSES},
     summary="一次固定性检查及其问题 / one audit and its failures",
-    description="问题所在对象的档案只对能查看该档案的人给出（unit）；其他人只看到对象标识。",
+    description="只列出调用者有权查看的档案中发现的问题（文件路径、摘要值会透露档案内容）；其余只给出数量"
+    "（hidden_failures）。message 为中文说明。",
 )
 def get_audit(request: HttpRequest, run_id: UUID) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     run = AuditRun.objects.filter(uuid=run_id).first()
     if run is None:
         raise Http404(_("检查记录不存在"))
-    failures = []
-    for f in run.failures.select_related("package", "package__unit").order_by("id"):
-        visible = f.package is not None and f.package.unit is not None and can_view_unit(request.user, f.package.unit)
-        failures.append(
-            {
-                **{k: getattr(f, k) for k in FailureOut.model_fields if k not in ("unit", "kind_display")},
-                "unit": f.package.unit_uuid if visible and f.package else None,
-                "kind_display": str(f.get_kind_display()),
-            }
-        )
-    return {**_run_out(run), "failures": failures}
+    everything = run.failures.select_related("package", "package__unit")
+    shown = list(readable_failures(request.user, everything).order_by("id"))
+    return {
+        **_run_out(run),
+        "failures": [failure_out(f) for f in shown],
+        "hidden_failures": everything.count() - len(shown),
+    }
+
+
+def failure_out(f: AuditFailure) -> dict[str, Any]:
+    """One failure as JSON, its message in Chinese (the caller has been allowed to see it)."""
+    return {
+        **{k: getattr(f, k) for k in FailureOut.model_fields if k not in ("unit", "kind_display", "message")},
+        "unit": f.package.unit_uuid if f.package else None,
+        "kind_display": str(f.get_kind_display()),
+        "message": f.description,
+    }
 
 
 @router.post(

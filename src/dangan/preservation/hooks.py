@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from dangan.catalog.holds import DeletionHold, register_deletion_hold
 from dangan.catalog.panels import UnitPanel, register_unit_panel
 from dangan.catalog.signals import units_changed
 from dangan.core.audit import register_action
@@ -43,6 +44,21 @@ def _panel(request: Any, unit: Any) -> str:
 
 
 register_unit_panel(UnitPanel("preservation", _panel, order=50))
+
+
+def _units_with_packages(unit_ids: list[int]) -> set[int]:
+    """The units among ``unit_ids`` that have a preserved package: the catalog refuses to simply delete them (the
+    OCFL object would be left with no one able to see it); they can only be disposed of, and keep their package."""
+    from .models import PreservedPackage
+
+    held: set[int] = set()
+    for start in range(0, len(unit_ids), _LOOKUP_CHUNK):
+        chunk = unit_ids[start : start + _LOOKUP_CHUNK]
+        held.update(PreservedPackage.objects.filter(unit_id__in=chunk).values_list("unit_id", flat=True))
+    return held
+
+
+register_deletion_hold(DeletionHold("preservation", _("已长期保存（有保存包）"), _units_with_packages))
 
 
 def _queue_audits(now: Any) -> int:

@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangan.catalog.choices import DisposalStatus
 from dangan.core.roles import Capability
 from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
 
-from .actions.access import can_view_package, do_open_file
+from .actions.access import can_view_package, do_open_file, readable_failures
 from .actions.auditing import do_start_audit
 from .choices import AuditKind
 from .forms import AuditStartForm
@@ -71,9 +72,12 @@ def package_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     files = PackageFile.objects.filter(version=version).order_by("logical_path")
     events = PackageEvent.objects.filter(package=package).select_related("version").order_by("-date_time", "-id")
     run = package.last_audit_run
+    unit = package.unit
     context = {
         "package": package,
-        "unit": package.unit,
+        "unit": unit,
+        # A disposed-of unit is reached through the register of disposals, not the holdings.
+        "disposal": unit.disposals.filter(status=DisposalStatus.APPROVED).first() if unit and unit.disposed else None,
         "versions": versions,
         "version": version,
         "files": paginate(request, files, 100),
@@ -156,10 +160,13 @@ def _run_context(request: HttpRequest, run: AuditRun) -> dict[str, Any]:
 def audit_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     run = get_object_or_404(AuditRun, uuid=uuid)
     context = _run_context(request, run)
-    page = paginate(request, run.failures.select_related("package", "package__unit").order_by("id"), 100)
-    # The unit of a failing package is named only to those the policy lets see it; others see the package id.
+    # Only the failures in packages the policy lets the reader see are listed (their paths and digests name the
+    # unit's files); the others are counted, as the run's totals already count them.
+    failures = readable_failures(request.user, run.failures.select_related("package", "package__unit"))
+    page = paginate(request, failures.order_by("id"), 100)
     context["failures"] = page
-    context["failure_rows"] = [(f, f.package is not None and can_view_package(request.user, f.package)) for f in page]
+    context["failure_rows"] = list(page)
+    context["hidden_failures"] = run.failures.count() - page.paginator.count
     return render(request, "preservation/audit_detail.html", context)
 
 

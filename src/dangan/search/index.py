@@ -130,7 +130,8 @@ def load_units(ids: list[int]) -> dict[int, dict[str, Any]]:
     from dangan.catalog.models import ArchivalUnit
 
     out: dict[int, dict[str, Any]] = {}
-    units, wanted = _by_ids(ArchivalUnit.objects, "pk", ids)
+    # Disposed-of units (鉴定销毁) are out of the holdings: left out here, index_units removes their rows.
+    units, wanted = _by_ids(ArchivalUnit.objects.filter(disposed=False), "pk", ids)
     rows = units.values_list(
         "id", "title", "responsible", "reference_code", "document_number", "notes", "remarks", *ATTRIBUTES
     )
@@ -175,7 +176,11 @@ def unit_ids() -> Iterator[int]:
 
     last = 0
     while True:
-        batch = list(ArchivalUnit.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:10_000])
+        batch = list(
+            ArchivalUnit.objects.filter(pk__gt=last, disposed=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:10_000]
+        )
         if not batch:
             return
         yield from batch

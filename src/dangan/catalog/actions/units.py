@@ -1,30 +1,78 @@
-"""Archival units: create, update, move, delete, reference codes and renumbering, and paged children.
+"""Archival units: create, update, move, delete, and paged children (numbering is in ``numbering``, disposal in
+``disposals``).
 
 Every change goes through here (views, API, CLI, importer and tasks alike), is validated by check_*, and is
-written with its audit entry in one transaction.
+written with its audit entry in one transaction. Changes to an existing unit lock its row first and work from the
+row as it is then, never from a copy read before (``lock_unit``): they write only the columns they change, raise
+the unit's ``version``, and refuse a change made from an older version (``EditConflict``). So two people editing
+different fields both keep their edit, and the audit log records what the database holds.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, ForeignKey, Max
 from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import SecurityClassification, UnitLevel
-from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory, Subject
-from dangan.catalog.policy import unit_filter, visible_classifications
-from dangan.catalog.refcodes import CodePattern, PatternError
+from dangan.catalog.holds import hold_labels, holds_on
+from dangan.catalog.models import ArchivalUnit, Fonds, Subject, UnitDisposal
+from dangan.catalog.policy import sees_every_unit, unit_filter, visible_child_counts, visible_classifications
 from dangan.catalog.signals import notify_units_changed
 from dangan.catalog.validation import check_unit_fields
 from dangan.core.actions.accounts import require_actor
 from dangan.core.audit import log
 from dangan.core.roles import Capability
+from dangan.utilities.concurrency import EditConflict
 
 from .configuration import pattern_for
+from .numbering import (
+    ClassificationGroup,
+    apply_code_parts,
+    check_code_unique,
+    check_renumber,
+    code_values,
+    do_renumber_range,
+    format_reference_code,
+    may_number,
+    next_item_number,
+    numbering_refused,
+    numbering_withheld,
+    parse_reference_code,
+)
+
+# numbering's names stay importable from here (views, the API and tests imported them before the split).
+__all__ = [
+    "EDITABLE_FIELDS",
+    "ChildrenPage",
+    "ClassificationGroup",
+    "adjust_counts",
+    "check_classification_allowed",
+    "check_delete_unit",
+    "check_parent",
+    "check_renumber",
+    "check_update_unit",
+    "children_page",
+    "code_values",
+    "do_create_unit",
+    "do_delete_unit",
+    "do_move_unit",
+    "do_renumber_range",
+    "do_update_unit",
+    "format_reference_code",
+    "lock_unit",
+    "next_item_number",
+    "numbering_withheld",
+    "parse_reference_code",
+    "refuse_disposed",
+    "set_subjects",
+    "snapshot",
+]
 
 EDITABLE_FIELDS = (
     "level",
@@ -73,88 +121,65 @@ def snapshot(unit: ArchivalUnit, fields: tuple[str, ...] | list[str] = EDITABLE_
     return out
 
 
-# ---------------------------------------------------------------- reference codes (档号)
+# ---------------------------------------------------------------- locking and versions
+
+_RELATED = ("fonds", "category", "parent")
 
 
-def code_values(unit: ArchivalUnit) -> dict[str, Any]:
-    return {
-        "fonds": unit.fonds.code,
-        "category": unit.category.code if unit.category_id else None,
-        "year": unit.year,
-        "retention": unit.retention or None,
-        "org": unit.organization or None,
-        "item": unit.item_number,
-    }
+def _related_field(name: str) -> ForeignKey[Any, Any]:
+    field = ArchivalUnit._meta.get_field(name)
+    assert isinstance(field, ForeignKey)
+    return field
 
 
-def parse_reference_code(fonds: Fonds, category: RecordCategory | None, code: str) -> dict[str, str]:
-    """The parts of ``code``; ValidationError if it does not fit the fonds' pattern or names another fonds."""
-    pattern = pattern_for(fonds, category)
-    parts = pattern.parse(code)
-    if parts is None:
-        raise ValidationError(
-            _("档号“%(code)s”不符合档号格式 %(pattern)s（例如 %(example)s）")
-            % {"code": code, "pattern": pattern.source, "example": pattern.example()}
-        )
-    if parts.get("fonds", "").upper() != fonds.code.upper():
-        raise ValidationError(
-            _("档号“%(code)s”中的全宗号 %(found)s 与所属全宗 %(fonds)s 不符")
-            % {"code": code, "found": parts.get("fonds"), "fonds": fonds.code}
-        )
-    if category is not None and "category" in parts and parts["category"].upper() != category.code.upper():
-        raise ValidationError(
-            _("档号“%(code)s”中的门类代码 %(found)s 与门类 %(category)s 不符")
-            % {"code": code, "found": parts["category"], "category": category.code}
-        )
-    return parts
+def lock_unit(unit: ArchivalUnit, expected_version: int | None = None) -> ArchivalUnit:
+    """``unit``'s row, locked until the end of the caller's transaction and read afresh under the lock.
 
-
-def next_item_number(
-    fonds: Fonds, category: RecordCategory | None, year: int | None, retention: str, organization: str
-) -> int:
-    """The next free 件号 within a classification group (全宗·门类·年度·保管期限·机构)."""
-    current = ArchivalUnit.objects.filter(
-        fonds=fonds, category=category, year=year, retention=retention, organization=organization
-    ).aggregate(m=Max("item_number"))["m"]
-    return (current or 0) + 1
-
-
-def format_reference_code(unit: ArchivalUnit, pattern: CodePattern | None = None) -> str:
-    pattern = pattern or pattern_for(unit.fonds, unit.category)
-    try:
-        return pattern.format(code_values(unit))
-    except PatternError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
-def _apply_code_parts(unit: ArchivalUnit, parts: dict[str, str]) -> None:
-    """Fill the classification fields from a parsed 档号, or reject a contradiction with fields already set."""
-    mapping = {
-        "year": ("year", int),
-        "retention": ("retention", str),
-        "org": ("organization", str),
-        "item": ("item_number", int),
-    }
-    for part, (field, cast) in mapping.items():
-        if part not in parts:
-            continue
-        value = cast(parts[part])
-        current = getattr(unit, field)
-        if current in (None, ""):
-            setattr(unit, field, value)
-        elif current != value:
-            raise ValidationError(
-                _("档号中的%(label)s %(code_value)s 与著录的 %(value)s 不一致")
-                % {"label": ArchivalUnit._meta.get_field(field).verbose_name, "code_value": value, "value": current}
+    ``expected_version``: the version the change was made from (None: any); a different one raises EditConflict,
+    as does a unit deleted meanwhile. SQLite takes its write lock when the transaction begins (IMMEDIATE), so the
+    row read here is as current there as under PostgreSQL's row lock.
+    """
+    locked = ArchivalUnit.objects.select_for_update().filter(pk=unit.pk).first()
+    if locked is None:
+        raise EditConflict(_("该档案已被删除，您的修改没有保存。"))
+    if expected_version is not None and locked.version != expected_version:
+        raise EditConflict(
+            _(
+                "该档案已被他人修改（您读取的是第 %(expected)d 版，现在是第 %(current)d 版），您的修改没有保存。"
+                "请查看最新内容后再提交。"
             )
+            % {"expected": expected_version, "current": locked.version},
+            current_version=locked.version,
+        )
+    # Related rows read before stay valid (an edit never changes a unit's fonds, and a category or parent loaded
+    # for the same id is the same row), and save a query each.
+    for name in _RELATED:
+        field = _related_field(name)
+        if field.is_cached(unit):
+            related = getattr(unit, name)
+            if (related.pk if related is not None else None) == getattr(locked, f"{name}_id"):
+                field.set_cached_value(locked, related)
+    return locked
 
 
-def _check_code_unique(code: str, exclude_pk: int | None = None) -> None:
-    qs = ArchivalUnit.objects.filter(reference_code=code)
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    if qs.exists():
-        raise ValidationError(_("档号 %(code)s 已被使用") % {"code": code})
+def refuse_disposed(unit: ArchivalUnit) -> None:
+    """A disposed-of unit is a record in the register of disposals: it is no longer described, moved or deleted."""
+    if unit.disposed:
+        raise ValidationError(_("该档案已处置，不能再修改、移动或删除"))
+
+
+def _refresh_from(target: ArchivalUnit, source: ArchivalUnit) -> None:
+    """Give the caller's copy the values now saved, so that it never holds what was overwritten."""
+    if target is source:
+        return
+    for f in ArchivalUnit._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))
+    for name in _RELATED:
+        field = _related_field(name)
+        if field.is_cached(source):
+            field.set_cached_value(target, getattr(source, name))
+        elif field.is_cached(target):
+            field.delete_cached_value(target)
 
 
 # ---------------------------------------------------------------- create / update / move / delete
@@ -163,6 +188,8 @@ def _check_code_unique(code: str, exclude_pk: int | None = None) -> None:
 def check_parent(fonds: Fonds, parent: ArchivalUnit | None, level: str) -> None:
     if parent is None:
         return
+    if parent.disposed:
+        raise ValidationError(_("上级档案已处置，不能在其下新建或移入档案"))
     if parent.fonds_id != fonds.pk:
         raise ValidationError(_("上级档案不属于全宗 %(code)s") % {"code": fonds.code})
     if parent.level == UnitLevel.ITEM:
@@ -185,7 +212,8 @@ def do_create_unit(
     """Create a unit under ``parent`` (or at the top of ``fonds``).
 
     A given 档号 is parsed into its classification fields; without one, an item whose classification is
-    complete gets the next 件号 and its 档号 from the pattern in force.
+    complete gets the next 件号 and its 档号 from the pattern in force — when ``actor`` may number in its group
+    (numbering.may_number); otherwise it is left unnumbered (numbering.numbering_withheld tells).
     """
     require_actor(actor, Capability.CATALOG_CHANGE)
     unknown = set(data) - set(EDITABLE_FIELDS)
@@ -201,28 +229,40 @@ def do_create_unit(
     code = (unit.reference_code or "").strip() or None
     unit.reference_code = code
     if code:
-        _apply_code_parts(unit, parse_reference_code(fonds, unit.category, code))
-        _check_code_unique(code)
-    elif assign_reference_code and unit.level == UnitLevel.ITEM and unit.year and unit.retention:
+        apply_code_parts(unit, parse_reference_code(fonds, unit.category, code))
+        if not may_number(actor, unit):
+            raise numbering_refused()
+        check_code_unique(actor, code)
+    elif unit.item_number is not None and not may_number(actor, unit):
+        raise numbering_refused()
+    elif (
+        assign_reference_code
+        and unit.level == UnitLevel.ITEM
+        and unit.year
+        and unit.retention
+        and may_number(actor, unit)
+    ):
         pattern = pattern_for(fonds, unit.category)
         if unit.item_number is None:
             unit.item_number = next_item_number(fonds, unit.category, unit.year, unit.retention, unit.organization)
         if "category" not in pattern.fields or unit.category_id:
             unit.reference_code = format_reference_code(unit, pattern)
-            _check_code_unique(unit.reference_code)
+            check_code_unique(actor, unit.reference_code)
     siblings = ArchivalUnit.objects.filter(fonds=fonds, parent=parent)
     unit.position = (siblings.aggregate(m=Max("position"))["m"] or 0) + 1
     unit.full_clean(exclude=["fonds", "parent", "subjects"])
     unit.save()
     if subjects:
         set_subjects(unit, subjects)
-    _adjust_counts(fonds, parent, +1)
+    adjust_counts(fonds, parent, +1)
     log(unit, "catalog.unit.create", actor, {"after": {**snapshot(unit), "subjects": subjects or []}})
     notify_units_changed([unit.pk])
     return unit
 
 
-def _adjust_counts(fonds: Fonds, parent: ArchivalUnit | None, delta: int) -> None:
+def adjust_counts(fonds: Fonds, parent: ArchivalUnit | None, delta: int) -> None:
+    """Keep the stored counters (the fonds' units and top level, the parent's children) in step, with F() updates
+    that never overwrite a concurrent change."""
     Fonds.objects.filter(pk=fonds.pk).update(unit_count=F("unit_count") + delta)
     if parent is None:
         Fonds.objects.filter(pk=fonds.pk).update(top_level_count=F("top_level_count") + delta)
@@ -252,48 +292,76 @@ def check_update_unit(actor: Any, unit: ArchivalUnit, changes: dict[str, Any]) -
 
 
 @transaction.atomic
-def do_update_unit(actor: Any, unit: ArchivalUnit, changes: dict[str, Any]) -> ArchivalUnit:
-    """Change description fields; a changed 档号 is validated and the old one kept in 曾用档号."""
+def do_update_unit(
+    actor: Any, unit: ArchivalUnit, changes: dict[str, Any], *, expected_version: int | None = None
+) -> ArchivalUnit:
+    """Change description fields; a changed 档号 is validated and the old one kept in 曾用档号.
+
+    Works on the row locked and read afresh (``lock_unit``): only the fields whose values differ from the row are
+    written, with the version raised by one; ``expected_version`` refuses a change made from an older version.
+    ``unit`` is given the saved values, and returned.
+    """
     check_update_unit(actor, unit, changes)
+    current = lock_unit(unit, expected_version)
+    refuse_disposed(current)
     changes = dict(changes)
     subjects = changes.pop("subjects", None)
-    fields = [f for f in changes if getattr(unit, f) != changes[f]]
-    before = snapshot(unit, fields)
-    old_subjects = list(unit.subjects.values_list("term", flat=True)) if subjects is not None else None
-    old_code = unit.reference_code
-    for field in fields:
-        setattr(unit, field, changes[field])
+    if "parent" in changes:
+        raise ValueError("use do_move_unit to change a unit's parent")
+    fields = [f for f in changes if getattr(current, f) != changes[f]]
+    before = snapshot(current, fields)
+    old_subjects = list(current.subjects.values_list("term", flat=True)) if subjects is not None else None
+    old_code = current.reference_code
+    old_number = current.item_number
+    for name in fields:
+        setattr(current, name, changes[name])
+    written = list(fields)
     if "reference_code" in fields:
-        code = (unit.reference_code or "").strip() or None
-        unit.reference_code = code
+        code = (current.reference_code or "").strip() or None
+        current.reference_code = code
         if code:
-            parts = parse_reference_code(unit.fonds, unit.category, code)
-            for part, field in (
+            parts = parse_reference_code(current.fonds, current.category, code)
+            for part, name in (
                 ("year", "year"),
                 ("retention", "retention"),
                 ("org", "organization"),
                 ("item", "item_number"),
             ):
-                if part in parts and field not in fields:
-                    setattr(unit, field, int(parts[part]) if field in ("year", "item_number") else parts[part])
-            _apply_code_parts(unit, parts)
-            _check_code_unique(code, exclude_pk=unit.pk)
-        if old_code and old_code != code and old_code not in unit.former_reference_codes:
-            unit.former_reference_codes = [*unit.former_reference_codes, old_code]
-            fields.append("former_reference_codes")
-    if "parent" in fields:
-        raise ValueError("use do_move_unit to change a unit's parent")
-    unit.full_clean(exclude=["fonds", "parent", "subjects"])
-    unit.save()
-    data: dict[str, Any] = {"before": before, "after": snapshot(unit, [f for f in fields if f in EDITABLE_FIELDS])}
+                if part in parts and name not in fields:
+                    setattr(current, name, int(parts[part]) if name in ("year", "item_number") else parts[part])
+                    written.append(name)
+            apply_code_parts(current, parts)
+        if old_code and old_code != code and old_code not in current.former_reference_codes:
+            current.former_reference_codes = [*current.former_reference_codes, old_code]
+            written.append("former_reference_codes")
+    numbered = (current.reference_code and current.reference_code != old_code) or (
+        current.item_number is not None and current.item_number != old_number
+    )
+    if numbered and not may_number(actor, current):
+        raise numbering_refused()
+    if current.reference_code and current.reference_code != old_code:
+        check_code_unique(actor, current.reference_code, exclude_pk=current.pk)
+    if written:
+        current.full_clean(exclude=["fonds", "parent", "subjects"])
+        current.version += 1
+        current.save(update_fields=[*dict.fromkeys(written), "version", "updated"])
+    data: dict[str, Any] = {
+        "before": before,
+        "after": snapshot(current, [f for f in fields if f in EDITABLE_FIELDS]),
+    }
     if subjects is not None:
-        new_subjects = set_subjects(unit, subjects)
+        new_subjects = set_subjects(current, subjects)
         if new_subjects != old_subjects:
             data["before"]["subjects"] = old_subjects
             data["after"]["subjects"] = new_subjects
+            if not written:
+                current.version += 1
+                current.save(update_fields=["version", "updated"])
     if data["before"] or data["after"]:
-        log(unit, "catalog.unit.update", actor, data)
-        notify_units_changed([unit.pk])
+        data["version"] = current.version
+        log(current, "catalog.unit.update", actor, data)
+        notify_units_changed([current.pk])
+    _refresh_from(unit, current)
     return unit
 
 
@@ -307,139 +375,86 @@ def _descendant_ids(unit: ArchivalUnit) -> list[int]:
 
 
 @transaction.atomic
-def do_move_unit(actor: Any, unit: ArchivalUnit, new_parent: ArchivalUnit | None) -> ArchivalUnit:
-    """Move ``unit`` (with everything under it) to the end of ``new_parent``'s children in the same fonds."""
+def do_move_unit(
+    actor: Any, unit: ArchivalUnit, new_parent: ArchivalUnit | None, *, expected_version: int | None = None
+) -> ArchivalUnit:
+    """Move ``unit`` (with everything under it) to the end of ``new_parent``'s children in the same fonds.
+
+    The unit and the new parent are locked (in id order, so two moves never wait on each other in a circle) before
+    the check that the new parent is not below the unit: two crossing moves cannot make a cycle.
+    """
     require_actor(actor, Capability.CATALOG_CHANGE)
-    if new_parent is not None and (new_parent.pk == unit.pk or new_parent.pk in _descendant_ids(unit)):
+    if new_parent is not None and new_parent.pk != unit.pk:
+        for pk in sorted((unit.pk, new_parent.pk)):
+            list(ArchivalUnit.objects.select_for_update().filter(pk=pk).values_list("pk"))
+    current = lock_unit(unit, expected_version)
+    refuse_disposed(current)
+    if new_parent is not None:
+        new_parent = ArchivalUnit.objects.filter(pk=new_parent.pk, disposed=False).first()
+        if new_parent is None:
+            raise EditConflict(_("新的上级档案已不存在，没有移动。"))
+    if new_parent is not None and (new_parent.pk == current.pk or new_parent.pk in _descendant_ids(current)):
         raise ValidationError(_("不能把档案移动到它自己或它的下级之下"))
-    check_parent(unit.fonds, new_parent, unit.level)
-    old_parent = unit.parent
+    check_parent(current.fonds, new_parent, current.level)
+    old_parent = current.parent
     if (old_parent.pk if old_parent else None) == (new_parent.pk if new_parent else None):
+        _refresh_from(unit, current)
         return unit
-    _adjust_counts(unit.fonds, old_parent, -1)
-    _adjust_counts(unit.fonds, new_parent, +1)
-    siblings = ArchivalUnit.objects.filter(fonds=unit.fonds, parent=new_parent)
-    unit.parent = new_parent
-    unit.position = (siblings.aggregate(m=Max("position"))["m"] or 0) + 1
-    depth_delta = (new_parent.depth + 1 if new_parent else 0) - unit.depth
-    unit.depth += depth_delta
-    unit.save(update_fields=["parent", "position", "depth", "updated"])
+    adjust_counts(current.fonds, old_parent, -1)
+    adjust_counts(current.fonds, new_parent, +1)
+    siblings = ArchivalUnit.objects.filter(fonds=current.fonds, parent=new_parent)
+    current.parent = new_parent
+    current.position = (siblings.aggregate(m=Max("position"))["m"] or 0) + 1
+    depth_delta = (new_parent.depth + 1 if new_parent else 0) - current.depth
+    current.depth += depth_delta
+    current.version += 1
+    current.save(update_fields=["parent", "position", "depth", "version", "updated"])
     if depth_delta:
-        ArchivalUnit.objects.filter(pk__in=_descendant_ids(unit)).update(depth=F("depth") + depth_delta)
+        ArchivalUnit.objects.filter(pk__in=_descendant_ids(current)).update(depth=F("depth") + depth_delta)
     log(
-        unit,
+        current,
         "catalog.unit.move",
         actor,
         {
             "before": {"parent": str(old_parent.uuid) if old_parent else None},
             "after": {"parent": str(new_parent.uuid) if new_parent else None},
+            "version": current.version,
         },
     )
-    notify_units_changed([unit.pk])
+    notify_units_changed([current.pk])
+    _refresh_from(unit, current)
     return unit
 
 
-@transaction.atomic
-def do_delete_unit(actor: Any, unit: ArchivalUnit) -> None:
+def check_delete_unit(actor: Any, unit: ArchivalUnit) -> None:
+    """A unit may be deleted when nothing is below it and no higher app holds it (a preserved package: then it can
+    only be disposed of, with a reason and a second person's approval — catalog.actions.disposals)."""
     require_actor(actor, Capability.CATALOG_CHANGE)
+    refuse_disposed(unit)
     if ArchivalUnit.objects.filter(parent=unit).exists():
         raise ValidationError(_("该档案还有下级档案，不能删除"))
-    data = {"before": snapshot(unit), "uuid": str(unit.uuid)}
-    _adjust_counts(unit.fonds, unit.parent, -1)
-    log(unit, "catalog.unit.delete", actor, data)
-    notify_units_changed([unit.pk], removed=True)
-    unit.delete()
-
-
-# ---------------------------------------------------------------- renumbering
-
-
-@dataclass(frozen=True)
-class ClassificationGroup:
-    fonds: Fonds
-    category: RecordCategory | None
-    year: int | None
-    retention: str
-    organization: str = ""
-
-    def units(self) -> QuerySet[ArchivalUnit]:
-        return ArchivalUnit.objects.filter(
-            fonds=self.fonds,
-            category=self.category,
-            year=self.year,
-            retention=self.retention,
-            organization=self.organization,
-        )
-
-
-def check_renumber(actor: Any, group: ClassificationGroup, first: int, last: int, start: int) -> list[ArchivalUnit]:
-    require_actor(actor, Capability.CATALOG_CHANGE)
-    if first < 1 or last < first or start < 1:
+    if UnitDisposal.objects.filter(unit=unit).exists():
+        # The register of disposals keeps every request, granted or not, with its unit.
+        raise ValidationError(_("该档案有鉴定销毁记录，不能删除；如需移除，请申请鉴定销毁"))
+    if held := holds_on([unit.pk]).get(unit.pk):
         raise ValidationError(
-            _("编号范围无效：起 %(first)d，止 %(last)d，新起始号 %(start)d")
-            % {"first": first, "last": last, "start": start}
+            _(
+                "该档案%(holds)s，不能直接删除。如确需移除，请申请鉴定销毁（处置），经另一人审批后处置；保存包仍保留在存储库中。"
+            )
+            % {"holds": "、".join(hold_labels(held))}
         )
-    units = list(group.units().filter(item_number__gte=first, item_number__lte=last).order_by("item_number"))
-    if not units:
-        raise ValidationError(_("该范围内没有档案"))
-    visibility = unit_filter(actor)
-    if visibility and group.units().filter(pk__in=[u.pk for u in units]).exclude(visibility).exists():
-        # Renumbering changes every unit in the range, so it needs sight of every one of them.
-        raise ValidationError(_("该范围内有您的涉密等级无权查看的档案，不能重新编号"))
-    new_numbers = set(range(start, start + len(units)))
-    moving = {u.pk for u in units}
-    clash = group.units().filter(item_number__in=new_numbers).exclude(pk__in=moving)
-    if clash.exists():
-        shown = clash.filter(visibility) if visibility else clash
-        taken = sorted(shown.values_list("item_number", flat=True))[:10]
-        raise ValidationError(
-            _("新件号与范围外的档案冲突：%(numbers)s") % {"numbers": ", ".join(map(str, taken)) or "…"}
-        )
-    return units
 
 
 @transaction.atomic
-def do_renumber_range(
-    actor: Any, group: ClassificationGroup, first: int, last: int, start: int
-) -> list[tuple[str | None, str | None]]:
-    """Give the items numbered ``first``…``last`` consecutive 件号 from ``start`` and new 档号.
-
-    Units keep their identity (UUID, links, storage); each old 档号 is kept in 曾用档号.
-    Returns (old, new) pairs.
-    """
-    units = check_renumber(actor, group, first, last, start)
-    pattern = pattern_for(group.fonds, group.category)
-    changes: list[tuple[str | None, str | None]] = []
-    # Two passes so that swapping numbers inside the range never collides on the unique 档号.
-    for unit in units:
-        ArchivalUnit.objects.filter(pk=unit.pk).update(reference_code=None)
-    for offset, unit in enumerate(units):
-        old_code = unit.reference_code
-        unit.item_number = start + offset
-        new_code = format_reference_code(unit, pattern) if old_code or unit.year else None
-        if old_code and old_code != new_code and old_code not in unit.former_reference_codes:
-            unit.former_reference_codes = [*unit.former_reference_codes, old_code]
-        unit.reference_code = new_code
-        unit.save(update_fields=["item_number", "reference_code", "former_reference_codes", "updated"])
-        changes.append((old_code, new_code))
-    log(
-        group.fonds,
-        "catalog.unit.renumber",
-        actor,
-        {
-            "group": {
-                "category": group.category.code if group.category else None,
-                "year": group.year,
-                "retention": group.retention,
-                "organization": group.organization,
-            },
-            "range": [first, last],
-            "start": start,
-            "changes": changes,
-        },
-    )
-    notify_units_changed(u.pk for u in units)
-    return changes
+def do_delete_unit(actor: Any, unit: ArchivalUnit, *, expected_version: int | None = None) -> None:
+    require_actor(actor, Capability.CATALOG_CHANGE)
+    current = lock_unit(unit, expected_version)
+    check_delete_unit(actor, current)
+    data = {"before": snapshot(current), "uuid": str(current.uuid)}
+    adjust_counts(current.fonds, current.parent, -1)
+    log(current, "catalog.unit.delete", actor, data)
+    notify_units_changed([current.pk], removed=True)
+    current.delete()
 
 
 # ---------------------------------------------------------------- reading the hierarchy
@@ -451,6 +466,8 @@ class ChildrenPage:
     total: int
     page: int
     size: int
+    # unit id → how many of its children the reader may see (what the tree's expand toggle shows)
+    child_counts: dict[int, int] = dataclasses.field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -469,28 +486,18 @@ MAX_PAGE_SIZE = 200
 
 
 def children_page(user: Any, fonds: Fonds, parent: ArchivalUnit | None, page: int = 1, size: int = 50) -> ChildrenPage:
-    """One page of the children ``user`` may see, in order. Uses the (fonds, parent, position) index and the
-    stored child counts, so it costs the same on a fonds of a thousand units or of millions."""
+    """One page of the children ``user`` may see, in order, with how many children of each they may see. Uses the
+    (fonds, parent, disposed, position) index and the stored child counts, so it costs the same on a fonds of a
+    thousand units or of millions."""
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, page)
-    visibility = unit_filter(user)
-    qs = ArchivalUnit.objects.filter(fonds=fonds, parent=parent)
-    if visibility:  # an empty Q means: sees everything
-        qs = qs.filter(visibility)
-        total = qs.count()
-    else:
+    qs = ArchivalUnit.objects.filter(fonds=fonds, parent=parent).filter(unit_filter(user))
+    if sees_every_unit(user):
         total = parent.child_count if parent is not None else fonds.top_level_count
+    else:
+        total = qs.count()
     # Two steps: the page's ids from the covering index (cheap even at a deep offset), then just those rows.
     ids = list(qs.order_by("position", "id").values_list("id", flat=True)[(page - 1) * size : page * size])
     rows = {u.pk: u for u in ArchivalUnit.objects.filter(pk__in=ids).select_related("category")}
-    return ChildrenPage([rows[pk] for pk in ids], total, page, size)
-
-
-def ancestors(unit: ArchivalUnit) -> list[ArchivalUnit]:
-    """The chain from the top of the fonds down to ``unit``'s parent."""
-    chain: list[ArchivalUnit] = []
-    current = unit.parent
-    while current is not None:
-        chain.append(current)
-        current = current.parent
-    return list(reversed(chain))
+    units = [rows[pk] for pk in ids]
+    return ChildrenPage(units, total, page, size, visible_child_counts(user, units))

@@ -6,11 +6,12 @@ catalog.policy, and calls one action; the actions' errors become JSON (see core.
 
 from dangan.core.api import ActionRouter
 
-from . import authorities, fonds, imports, units
+from . import authorities, disposals, fonds, imports, units
 
 router = ActionRouter()
 router.add_router("/", fonds.router)
 router.add_router("/", units.router)
+router.add_router("/", disposals.router)
 router.add_router("/", authorities.router)
 router.add_router("/", imports.router)
 

@@ -11,17 +11,16 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from dangan.catalog.models import ArchivalUnit, Authority, Fonds, RecordCategory
-from dangan.catalog.policy import unit_filter, visible_units
+from dangan.catalog.policy import sees_every_unit, visible_child_counts, visible_parent_ids, visible_units
 
 
 def sees_everything(user: Any) -> bool:
     """Whether the policy lets ``user`` see every unit (so stored counters may be shown as they are)."""
-    return not unit_filter(user)
+    return sees_every_unit(user)
 
 
 def _as_uuid(value: UUID | str) -> UUID | None:
@@ -119,31 +118,14 @@ def fonds_out(user: Any, fonds: Fonds) -> dict[str, Any]:
     }
 
 
-def visible_child_counts(user: Any, units: Iterable[ArchivalUnit]) -> dict[int, int]:
-    """For each unit, how many of its children ``user`` may see (one query, none if the user sees everything)."""
-    units = list(units)
-    if sees_everything(user):
-        return {u.pk: u.child_count for u in units}
-    with_children = [u.pk for u in units if u.child_count]
-    counts: dict[int, int] = {u.pk: 0 for u in units}
-    if with_children:
-        rows = (
-            visible_units(user, ArchivalUnit.objects.filter(parent_id__in=with_children))
-            .order_by()
-            .values_list("parent_id")
-            .annotate(n=Count("id"))
-        )
-        counts.update(dict(rows))
-    return counts
-
-
 def units_out(user: Any, units: Iterable[ArchivalUnit]) -> list[dict[str, Any]]:
     """Serialise ``units`` with a constant number of queries (parents, fonds, categories, subjects, counts)."""
     units = list(units)
     if not units:
         return []
     ids = [u.pk for u in units]
-    parent_ids = {u.parent_id for u in units if u.parent_id}
+    # A parent hidden from ``user`` is given as null, like none at all: its id would tell that it exists.
+    parent_ids = visible_parent_ids(user, {u.parent_id for u in units if u.parent_id})
     parents = dict(ArchivalUnit.objects.filter(pk__in=parent_ids).values_list("pk", "uuid")) if parent_ids else {}
     fonds_codes = dict(Fonds.objects.filter(pk__in={u.fonds_id for u in units}).values_list("pk", "code"))
     category_ids = {u.category_id for u in units if u.category_id}
@@ -189,6 +171,7 @@ def units_out(user: Any, units: Iterable[ArchivalUnit]) -> list[dict[str, Any]]:
             "child_count": child_counts.get(u.pk, 0),
             "former_reference_codes": list(u.former_reference_codes or []),
             "is_sample": u.is_sample,
+            "version": u.version,
             "created": u.created,
             "updated": u.updated,
         }

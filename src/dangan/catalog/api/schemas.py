@@ -79,7 +79,7 @@ class UnitOut(Schema):
     level: str
     level_display: str
     fonds: str = Field(description="全宗号")
-    parent: UUID | None
+    parent: UUID | None = Field(description="上级档案的 UUID；顶层档案，或上级对调用者不可见时，为 null")
     category: str | None = Field(description="门类代码")
     year: int | None
     retention: str
@@ -103,6 +103,10 @@ class UnitOut(Schema):
     child_count: int = Field(description="调用者可见的下级数量")
     former_reference_codes: list[str]
     is_sample: bool
+    version: int = Field(
+        description="修订号：每次保存加一。修改、移动、删除时用 If-Match 请求头（或 version 字段）提交读取时的值，"
+        "档案在此期间被他人修改则返回 409"
+    )
     created: dt.datetime
     updated: dt.datetime
 
@@ -132,6 +136,12 @@ class UnitFields(Schema):
     subjects: list[str] | None = Field(None, description="主题词")
 
 
+class UnitPatch(UnitFields):
+    version: int | None = Field(
+        None, description="读取时的修订号（与 If-Match 请求头二选一）；不是当前修订号时返回 409，不保存"
+    )
+
+
 class UnitIn(UnitFields):
     fonds: str = Field(description="全宗号")
     parent: UUID | None = Field(None, description="上级档案的 UUID；不填则在全宗顶层")
@@ -139,6 +149,43 @@ class UnitIn(UnitFields):
 
 class MoveIn(Schema):
     parent: UUID | None = Field(description="新的上级档案 UUID；null 表示移到全宗顶层")
+    version: int | None = Field(None, description="读取时的修订号（与 If-Match 请求头二选一）")
+
+
+# ---------------------------------------------------------------- disposals (鉴定销毁)
+
+
+class DisposalIn(Schema):
+    reason: str = Field(description="处置理由（鉴定意见），至少 4 个字")
+    version: int | None = Field(None, description="读取档案时的修订号（与 If-Match 请求头二选一）")
+
+
+class DecisionIn(Schema):
+    note: str = Field("", description="审批意见；驳回时必填")
+
+
+class DisposalOut(Schema):
+    uuid: UUID
+    unit: UnitOut
+    status: str = Field(description="requested 待审批、approved 已处置、rejected 已驳回、withdrawn 已撤回")
+    status_display: str
+    reason: str
+    requested_by: str
+    created: dt.datetime
+    decided_by: str
+    decided: dt.datetime | None
+    decision_note: str
+    holds: list[str] = Field(
+        description="申请时档案的保存情况，例如“已长期保存（有保存包）”；保存包仍可由 GET /api/units/{uuid}/package 读取"
+    )
+
+
+class DisposalPage(Schema):
+    items: list[DisposalOut]
+    total: int
+    page: int
+    size: int
+    pages: int
 
 
 class UnitQuery(Schema):

@@ -1,4 +1,5 @@
 from .authorities import Authority, UnitAuthority
+from .disposals import UnitDisposal
 from .fonds import Fonds, RecordCategory, ReferenceCodeRule
 from .imports import ImportBatch
 from .units import ArchivalUnit, Subject
@@ -12,4 +13,5 @@ __all__ = [
     "ReferenceCodeRule",
     "Subject",
     "UnitAuthority",
+    "UnitDisposal",
 ]

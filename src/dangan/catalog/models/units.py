@@ -77,6 +77,13 @@ class ArchivalUnit(StableIdentityModel):
     )
     is_sample = models.BooleanField(_("示例数据"), default=False)
 
+    # Raised by one on every write of the row (catalog.actions.units): an edit made from an older version is refused
+    # (optimistic check: the form's hidden field, the API's If-Match / version) instead of overwriting.
+    version = models.PositiveIntegerField(_("修订号"), default=1, editable=False)
+    # Disposed of (鉴定销毁, catalog.actions.disposals): the row stays, out of every list, count and search; the
+    # register of disposals shows it to those catalog.policy allows.
+    disposed = models.BooleanField(_("已处置"), default=False, editable=False)
+
     class Meta:
         verbose_name = _("档案")
         verbose_name_plural = _("档案")
@@ -84,9 +91,9 @@ class ArchivalUnit(StableIdentityModel):
         indexes = [
             # Children of a unit, or the top level of a fonds, in order: the hierarchy browser's only query.
             # With id and (on PostgreSQL) the visibility columns in the index, the page's ids come from an
-            # index-only scan, however deep the page.
+            # index-only scan, however deep the page; ``disposed`` (always = False there) keeps it one range.
             models.Index(
-                fields=["fonds", "parent", "position", "id"],
+                fields=["fonds", "parent", "disposed", "position", "id"],
                 include=["classification", "openness"],
                 name="catalog_unit_children",
             ),

@@ -1,6 +1,7 @@
 """The hierarchy browser's nodes, rendered in Python: this fragment is the hot path of browsing a large fonds
 (50 nodes a request), and the template engine spent most of the request resolving the same few fields.
-Every value is escaped with ``html.escape`` before it is joined."""
+Every value is escaped with ``html.escape`` before it is joined. A node offers to expand only when it has children
+the reader may see (``ChildrenPage.child_counts``, from catalog.policy): the stored count would betray hidden ones."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def tree_nodes(tree: Any, fonds: Any) -> SafeString:
         title = escape(node.title)
         focus = " data-focus-after-swap" if index == 0 and tree.page > 1 else ""
         toggle, children = spacer, ""
-        if node.child_count:
+        if tree.child_counts.get(node.pk, 0):
             label = escape(expand % {"title": Truncator(node.title).chars(20)})
             toggle = (
                 f'<button type="button" class="tree-toggle" aria-expanded="false" aria-controls="children-{uuid}" '

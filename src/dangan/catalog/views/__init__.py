@@ -1,6 +1,7 @@
 """The catalog pages of the staff workspace, one module per topic."""
 
 from .authorities import authority_create, authority_detail, authority_edit, authority_list
+from .disposals import disposal_decide, disposal_detail, disposal_list, unit_dispose
 from .exports import fonds_export
 from .fonds import fonds_detail, fonds_list, renumber, tree_children
 from .imports import import_checked, import_detail, import_list, import_new, import_progress
@@ -19,6 +20,9 @@ __all__ = [
     "authority_detail",
     "authority_edit",
     "authority_list",
+    "disposal_decide",
+    "disposal_detail",
+    "disposal_list",
     "fonds_detail",
     "fonds_export",
     "fonds_list",
@@ -32,6 +36,7 @@ __all__ = [
     "unit_create",
     "unit_delete",
     "unit_detail",
+    "unit_dispose",
     "unit_edit",
     "unit_link_authority",
     "unit_move",

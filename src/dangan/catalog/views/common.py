@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from dangan.catalog.models import ArchivalUnit, Fonds
-from dangan.catalog.policy import can_view_unit, unit_filter, visible_units
+from dangan.catalog.policy import can_view_unit, sees_every_unit, visible_units
 from dangan.utilities.views import user_can
 
 # Above this many, the fonds list shows "10000+" for users who see only part of a fonds (no full count).
@@ -48,7 +48,7 @@ def visible_count(user: Any, fonds: Fonds) -> tuple[int, bool]:
     Users who see everything get the stored count; others a count that stops at COUNT_CAP, so the fonds list
     never scans a fonds of millions and never reveals how many units are hidden from the user.
     """
-    if not unit_filter(user):  # an empty Q: sees everything
+    if sees_every_unit(user):
         return fonds.unit_count, False
     count = visible_units(user, ArchivalUnit.objects.filter(fonds=fonds))[: COUNT_CAP + 1].count()
     return min(count, COUNT_CAP), count > COUNT_CAP

@@ -1,4 +1,9 @@
-"""Unit pages: detail with breadcrumbs, children and authority links; create, edit, move, delete."""
+"""Unit pages: detail with breadcrumbs, children and authority links; create, edit, move, delete.
+
+Breadcrumbs show only the ancestors catalog.policy lets the reader see (``visible_ancestors``). Edits carry the
+version the form was filled in from: when someone else saved first the page answers 409, keeps what was typed and
+lists the values now saved.
+"""
 
 from __future__ import annotations
 
@@ -14,21 +19,23 @@ from django.views.decorators.http import require_POST
 
 from dangan.catalog.actions.authorities import do_link_authority, do_unlink_authority
 from dangan.catalog.actions.units import (
-    ancestors,
     children_page,
     do_create_unit,
     do_delete_unit,
     do_move_unit,
     do_update_unit,
+    numbering_withheld,
 )
-from dangan.catalog.choices import UnitLevel
+from dangan.catalog.choices import DisposalStatus, UnitLevel
 from dangan.catalog.forms import AuthorityLinkForm, MoveForm, UnitForm
-from dangan.catalog.models import ArchivalUnit, Authority, UnitAuthority
+from dangan.catalog.holds import hold_labels, holds_on
+from dangan.catalog.models import ArchivalUnit, Authority, UnitAuthority, UnitDisposal
 from dangan.catalog.panels import render_unit_panels
-from dangan.catalog.policy import visible_classifications
+from dangan.catalog.policy import can_view_unit, visible_ancestors, visible_classifications
 from dangan.core.audit import action_label
 from dangan.core.models import AuditEntry
 from dangan.core.roles import Capability
+from dangan.utilities.concurrency import EditConflict, parse_version
 from dangan.utilities.views import capability_required, form_errors_from, page_number
 
 from .common import can, find_visible_unit, get_fonds, get_visible_unit
@@ -43,7 +50,8 @@ def unit_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     context: dict[str, Any] = {
         "unit": unit,
         "fonds": unit.fonds,
-        "trail": ancestors(unit),
+        "trail": visible_ancestors(request.user, unit),
+        "open_disposal": UnitDisposal.objects.filter(unit=unit, status=DisposalStatus.REQUESTED).first(),
         "children": children_page(request.user, unit.fonds, unit, page_number(request), CHILDREN_PAGE_SIZE),
         "links": unit.authority_links.select_related("authority").order_by("role", "authority__name"),
         "subjects": list(unit.subjects.values_list("term", flat=True)),
@@ -80,8 +88,17 @@ def unit_create(request: HttpRequest, code: str) -> HttpResponse:
             form_errors_from(form, exc)
         else:
             messages.success(request, _("已创建档案“%(unit)s”。") % {"unit": unit})
+            if numbering_withheld(request.user, unit):
+                messages.warning(
+                    request,
+                    _(
+                        "未自动编号：本分类中有您无权查看的档案，件号和档号须由可查看本分类全部档案的人员编定。"
+                        "档案已保存，尚无档号。"
+                    ),
+                )
             return redirect("catalog:unit_detail", uuid=unit.uuid)
-    context = {"form": form, "fonds": fonds, "parent": parent, "trail": ancestors(parent) if parent else []}
+    trail = visible_ancestors(request.user, parent) if parent else []
+    context = {"form": form, "fonds": fonds, "parent": parent, "trail": trail}
     return render(request, "catalog/unit_form.html", context, status=400 if form.errors else 200)
 
 
@@ -100,24 +117,46 @@ def unit_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
         initial=UnitForm.initial_for(unit),
         classifications=visible_classifications(request.user),
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         changes = {**form.unit_data(), "subjects": form.subject_terms()}
         try:
-            do_update_unit(request.user, unit, changes)
+            do_update_unit(request.user, unit, changes, expected_version=form.cleaned_data["version"])
+        except EditConflict as exc:
+            if exc.current_version is None:  # deleted meanwhile: nothing left to edit
+                messages.error(request, exc.message)
+                return redirect("catalog:fonds_detail", code=unit.fonds.code)
+            form, status = _conflict(request, form, unit, exc), 409
         except ValidationError as exc:
             form_errors_from(form, exc)
             unit.refresh_from_db()
         else:
             messages.success(request, _("已保存。"))
             return redirect("catalog:unit_detail", uuid=unit.uuid)
-    context = {"form": form, "unit": unit, "fonds": unit.fonds, "trail": ancestors(unit)}
-    return render(request, "catalog/unit_form.html", context, status=400 if form.errors else 200)
+    context = {"form": form, "unit": unit, "fonds": unit.fonds, "trail": visible_ancestors(request.user, unit)}
+    return render(request, "catalog/unit_form.html", context, status=400 if status == 200 and form.errors else status)
+
+
+def _conflict(request: HttpRequest, form: UnitForm, unit: ArchivalUnit, exc: EditConflict) -> UnitForm:
+    """The form again, as typed, with the conflict explained and the fields that now differ listed; its version is
+    the current one, so saving again (after checking) applies what is on the form."""
+    unit.refresh_from_db()
+    differences = form.differences(unit)
+    data = request.POST.copy()
+    data["version"] = str(unit.version)
+    again = UnitForm(data, initial=UnitForm.initial_for(unit), classifications=visible_classifications(request.user))
+    again.is_valid()
+    again.add_error(None, exc.message)
+    for label, value in differences:
+        again.add_error(None, _("与您所填不同：“%(field)s”现在保存的是“%(value)s”") % {"field": label, "value": value})
+    return again
 
 
 @capability_required(Capability.CATALOG_CHANGE)
 def unit_move(request: HttpRequest, uuid: Any) -> HttpResponse:
     unit = get_visible_unit(request, uuid)
-    form = MoveForm(request.POST or None)
+    form = MoveForm(request.POST or None, initial={"version": unit.version})
+    status = 200
     if request.method == "POST" and form.is_valid():
         reference = form.cleaned_data["target"]
         target = find_visible_unit(request.user, unit.fonds, reference) if reference else None
@@ -125,14 +164,17 @@ def unit_move(request: HttpRequest, uuid: Any) -> HttpResponse:
             form.add_error("target", _("本全宗中找不到档号或标识符为“%(ref)s”的档案。") % {"ref": reference})
         else:
             try:
-                do_move_unit(request.user, unit, target)
+                do_move_unit(request.user, unit, target, expected_version=form.cleaned_data["version"])
+            except EditConflict as exc:
+                form.add_error(None, exc.message)
+                status = 409
             except ValidationError as exc:
                 form_errors_from(form, exc, fields=())
             else:
                 messages.success(request, _("已移动。"))
                 return redirect("catalog:unit_detail", uuid=unit.uuid)
-    context = {"form": form, "unit": unit, "fonds": unit.fonds, "trail": ancestors(unit)}
-    return render(request, "catalog/unit_move.html", context, status=400 if form.errors else 200)
+    context = {"form": form, "unit": unit, "fonds": unit.fonds, "trail": visible_ancestors(request.user, unit)}
+    return render(request, "catalog/unit_move.html", context, status=400 if status == 200 and form.errors else status)
 
 
 @capability_required(Capability.CATALOG_CHANGE)
@@ -141,15 +183,24 @@ def unit_delete(request: HttpRequest, uuid: Any) -> HttpResponse:
     if request.method == "POST":
         parent, fonds = unit.parent, unit.fonds
         try:
-            do_delete_unit(request.user, unit)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            expected = parse_version(request.POST.get("version"))
+        except ValueError:
+            expected = None
+        try:
+            do_delete_unit(request.user, unit, expected_version=expected)
+        except (ValidationError, EditConflict) as exc:
+            messages.error(request, str(exc) if isinstance(exc, EditConflict) else " ".join(exc.messages))
             return redirect("catalog:unit_detail", uuid=unit.uuid)
         messages.success(request, _("已删除档案“%(unit)s”。") % {"unit": unit})
-        if parent is not None:
+        if parent is not None and can_view_unit(request.user, parent):
             return redirect("catalog:unit_detail", uuid=parent.uuid)
         return redirect("catalog:fonds_detail", code=fonds.code)
-    context = {"unit": unit, "fonds": unit.fonds, "trail": ancestors(unit)}
+    context = {
+        "unit": unit,
+        "fonds": unit.fonds,
+        "trail": visible_ancestors(request.user, unit),
+        "holds": hold_labels(holds_on([unit.pk]).get(unit.pk, [])),
+    }
     return render(request, "catalog/unit_delete.html", context)
 
 

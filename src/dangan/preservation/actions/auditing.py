@@ -33,6 +33,7 @@ from dangan.core.audit import log
 from dangan.preservation.choices import AuditKind, AuditStatus, FailureKind, FixityStatus
 from dangan.preservation.mets import MetsError
 from dangan.preservation.models import AuditFailure, AuditRun, PreservedPackage
+from dangan.preservation.models.audits import failure_description
 from dangan.preservation.ocfl.crash import crash_point
 from dangan.preservation.ocfl.fixity import Failure, VerifyReport
 from dangan.preservation.ocfl.inventory import INVENTORY, Inventory, InventoryError
@@ -49,6 +50,7 @@ from dangan.preservation.storage.backend import join
 from dangan.preservation.store import object_id_for, storage_root
 from dangan.utilities.processes import process_alive
 
+from .access import readable_failures
 from .indexing import event_row, index_object, package_uuid_of
 from .preserving import _agents
 
@@ -221,11 +223,14 @@ def run_audit(run_id: int, actor: Any, *, progress: AuditProgress | None = None)
                 progress(run)
         return _finish(run, actor)
     except Exception as exc:
+        # The exception's own text is English and may name server paths: it goes to the server log, not the page.
+        logger.exception("audit %s stopped", run.uuid)
         AuditRun.objects.filter(pk=run.pk).update(
             status=AuditStatus.ERROR,
             finished=timezone.now(),
             owner="",
-            message=_("检查出错中止：%(error)s") % {"error": f"{exc.__class__.__name__}: {exc}"[:500]},
+            message=_("检查出错中止（%(error)s），详情见服务器日志；再次发起检查会从中断处继续。")
+            % {"error": exc.__class__.__name__},
         )
         raise
 
@@ -296,12 +301,17 @@ def _check_object(root: StorageRoot, run: AuditRun, object_id: str, actor: Any) 
             object_id=object_id,
             kind=FailureKind.OBJECT_MISSING,
             content_path=package.object_path if package else "",
-            message=_("存储库中没有这个对象"),
+            message=failure_description(FailureKind.OBJECT_MISSING),
         )
         outcome = _Outcome(package, None, [missing], FixityStatus.MISSING)
     except InventoryError as exc:
+        logger.warning("audit: the inventory of %s cannot be read: %s", object_id, exc)
         broken = AuditFailure(
-            run=run, package=package, object_id=object_id, kind=FailureKind.INVENTORY, message=str(exc)[:2000]
+            run=run,
+            package=package,
+            object_id=object_id,
+            kind=FailureKind.INVENTORY,
+            message=failure_description(FailureKind.INVENTORY),
         )
         outcome = _Outcome(package, None, [broken], FixityStatus.FAILED)
     _record(run, object_id, outcome, actor, indexed)
@@ -319,17 +329,18 @@ def _logical_paths(inventory: Inventory | None) -> dict[str, str]:
 
 
 def _failure(run: AuditRun, package: PreservedPackage | None, object_id: str, failure: Failure) -> AuditFailure:
+    kind = FailureKind(failure.kind.value)
     return AuditFailure(
         run=run,
         package=package,
         object_id=object_id,
-        kind=FailureKind(failure.kind.value),
+        kind=kind,
         content_path=failure.path[:1100],
         logical_path="",
         algorithm=failure.algorithm or "",
         expected=(failure.expected or "")[:200],
         actual=(failure.actual or "")[:200],
-        message=failure.message[:2000],
+        message=failure_description(kind, failure.algorithm or ""),
     )
 
 
@@ -420,5 +431,6 @@ def _record(run: AuditRun, object_id: str, outcome: _Outcome, actor: Any, indexe
         )
 
 
-def failures_of(run: AuditRun) -> list[AuditFailure]:
-    return list(run.failures.select_related("package").order_by("id"))
+def failures_of(run: AuditRun, actor: Any) -> list[AuditFailure]:
+    """The failures of ``run`` that ``actor`` may read (catalog.policy, through access.readable_failures)."""
+    return list(readable_failures(actor, run.failures.select_related("package", "package__unit")).order_by("id"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangan.preservation.choices import AuditKind, AuditStatus, FailureKind
@@ -82,3 +83,26 @@ class AuditFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.logical_path or self.content_path}"
+
+    @property
+    def description(self) -> str:
+        """What was found, for people, in Chinese: from the kind, whatever language ``message`` was stored in
+        (the OCFL checker's own messages are English, and older runs stored them)."""
+        return failure_description(self.kind, self.algorithm)
+
+
+def failure_description(kind: str, algorithm: str = "") -> str:
+    """The Chinese sentence for a failure of ``kind`` (FailureKind)."""
+    if kind == FailureKind.CHANGED:
+        if algorithm:
+            return gettext("文件内容已改变：%(algorithm)s 摘要值与清单记录不符") % {"algorithm": algorithm.upper()}
+        return gettext("文件内容已改变：摘要值与清单记录不符")
+    texts: dict[str, str] = {
+        FailureKind.MISSING: gettext("清单中记录的文件在存储库中不存在"),
+        FailureKind.EXTRA: gettext("存储库中有清单未记录的文件"),
+        FailureKind.SIDECAR: gettext("清单文件与其摘要文件不符，或摘要文件缺失"),
+        FailureKind.INVENTORY: gettext("保存包清单缺失、无法读取，或与当前版本中的副本不一致"),
+        FailureKind.UNREADABLE: gettext("文件无法读取"),
+        FailureKind.OBJECT_MISSING: gettext("存储库中没有这个对象"),
+    }
+    return texts.get(kind, gettext("未知问题"))
