@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .actions.units import EDITABLE_FIELDS
 from .choices import AuthorityKind, AuthorityRole, Openness, RetentionPeriod, SecurityClassification, UnitLevel
+from .dates import PartialDate, parse_partial_date
 from .models import ArchivalUnit, Authority, Fonds, RecordCategory
 from .models.fonds import fonds_code_validator
 
@@ -35,6 +36,24 @@ def split_terms(value: str) -> list[str]:
     return [t for t in _SEPARATORS.split(value or "") if t]
 
 
+class PartialDateField(forms.Field):
+    """A date typed as archivists write it, at the precision known (1935年1月, 1935, 民国二十四年): a PartialDate."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", _("可只写年或年月，例如 1935-01-15、1935年1月、1935、民国二十四年。"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"placeholder": "1935-01-15", "autocomplete": "off", "maxlength": "40"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.input_text if isinstance(value, PartialDate) else value
+
+    def to_python(self, value: Any) -> PartialDate | None:
+        text = str(value or "").strip()[:40]
+        return parse_partial_date(text) if text else None
+
+
 class FondsForm(forms.ModelForm):
     class Meta:
         model = Fonds
@@ -50,6 +69,33 @@ class FondsForm(forms.ModelForm):
         pass
 
 
+class FondsEditForm(FondsForm):
+    """Edits a fonds' description; the 全宗号 is locked (shown, not editable) once the fonds holds units."""
+
+    class Meta(FondsForm.Meta):
+        fields = ["code", "name", "creator", "start_year", "end_year", "arrangement", "history", "scheme_notes"]
+        widgets = {"history": forms.Textarea(attrs={"rows": 4}), "scheme_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, code_locked: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("start_year", "end_year"):
+            self.fields[name].widget.attrs.update({"min": 1000, "max": 2100})
+        if code_locked:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("本全宗已有档案，全宗号是每件档案档号的一部分，不能修改。")
+        else:
+            self.fields["code"].help_text = _("尚无档案时可以更正全宗号；著录或导入档案后不能再改。")
+
+    def changes(self) -> dict[str, Any]:
+        """The submitted values as do_update_fonds takes them (a locked code is left out)."""
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        if self.fields["code"].disabled:
+            data.pop("code")
+        for name in ("creator", "history", "scheme_notes"):
+            data[name] = data[name] or ""
+        return data
+
+
 class UnitForm(forms.Form):
     """All the editable DA/T 22 fields of a unit, labelled from the model, in two groups."""
 
@@ -62,7 +108,6 @@ class UnitForm(forms.Form):
                 "document_number",
                 "responsible",
                 "date",
-                "date_precision",
                 "page_count",
                 "classification",
                 "openness",
@@ -87,12 +132,14 @@ class UnitForm(forms.Form):
             fields=EDITABLE_FIELDS,
             widgets={
                 "title": forms.Textarea(attrs={"rows": 2}),
-                "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 "remarks": forms.Textarea(attrs={"rows": 2}),
                 "notes": forms.Textarea(attrs={"rows": 2}),
             },
         )
         subjects = self.fields.pop("subjects")
+        # The date is typed at the precision it is known (1935年1月), which gives date_precision: no day invented.
+        del model_fields["date_precision"]
+        model_fields["date"] = PartialDateField(label=model_fields["date"].label, required=False)
         self.fields.update(model_fields)
         self.fields["subjects"] = subjects
         self.fields["category"].queryset = RecordCategory.objects.order_by("order", "code")
@@ -110,14 +157,21 @@ class UnitForm(forms.Form):
 
     def unit_data(self) -> dict[str, Any]:
         """The cleaned values as the unit actions take them."""
-        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+        data = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name != "date_precision"}
+        partial = data.pop("date")
+        data["date"], data["date_precision"] = (partial.date, partial.precision) if partial else (None, "")
+        before = self.initial.get("date")
+        if partial and isinstance(before, PartialDate) and not before.precision and before.date == partial.date:
+            data["date_precision"] = ""  # an older unit's full date with no precision recorded: unchanged
+        return data
 
     def subject_terms(self) -> list[str]:
         return split_terms(self.cleaned_data.get("subjects", ""))
 
     @classmethod
     def initial_for(cls, unit: ArchivalUnit) -> dict[str, Any]:
-        initial = {name: getattr(unit, name) for name in EDITABLE_FIELDS}
+        initial = {name: getattr(unit, name) for name in EDITABLE_FIELDS if name != "date_precision"}
+        initial["date"] = PartialDate(unit.date, unit.date_precision) if unit.date else None
         initial["category"] = unit.category_id
         initial["subjects"] = "、".join(unit.subjects.values_list("term", flat=True))
         return initial

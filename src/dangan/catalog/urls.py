@@ -8,6 +8,7 @@ app_name = "catalog"
 urlpatterns = [
     path("fonds/", views.fonds_list, name="fonds_list"),
     path("fonds/<str:code>/", views.fonds_detail, name="fonds_detail"),
+    path("fonds/<str:code>/edit/", views.fonds_edit, name="fonds_edit"),
     path("fonds/<str:code>/tree/", views.tree_children, name="tree_children"),
     path("fonds/<str:code>/renumber/", views.renumber, name="renumber"),
     path("fonds/<str:code>/units/new/", views.unit_create, name="unit_create"),

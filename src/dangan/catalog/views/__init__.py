@@ -1,7 +1,7 @@
 """The catalog pages of the staff workspace, one module per topic."""
 
 from .authorities import authority_create, authority_detail, authority_edit, authority_list
-from .fonds import fonds_detail, fonds_list, renumber, tree_children
+from .fonds import fonds_detail, fonds_edit, fonds_list, renumber, tree_children
 from .imports import import_detail, import_list, import_new, import_progress
 from .units import (
     unit_create,
@@ -19,6 +19,7 @@ __all__ = [
     "authority_edit",
     "authority_list",
     "fonds_detail",
+    "fonds_edit",
     "fonds_list",
     "import_detail",
     "import_list",

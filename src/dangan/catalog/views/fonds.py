@@ -1,5 +1,5 @@
-"""Fonds pages: the list (home page), creating a fonds, the fonds page with its hierarchy browser, unit search
-and renumbering."""
+"""Fonds pages: the list (home page), creating and editing a fonds, the fonds page with its hierarchy browser,
+classification browser, unit search and renumbering."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dangan.catalog.actions.configuration import FONDS_FIELDS, do_create_fonds
+from dangan.catalog.actions.configuration import FONDS_FIELDS, do_create_fonds, do_update_fonds, fonds_has_units
 from dangan.catalog.actions.units import ClassificationGroup, children_page, do_renumber_range
 from dangan.catalog.filters import UnitFilter
-from dangan.catalog.forms import FondsForm, RenumberForm, UnitFilterForm
+from dangan.catalog.forms import FondsEditForm, FondsForm, RenumberForm, UnitFilterForm
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import can_view_unit
 from dangan.core.roles import Capability
@@ -61,6 +61,23 @@ def _fonds_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已创建全宗 %(fonds)s。") % {"fonds": fonds})
             return redirect("catalog:fonds_detail", code=fonds.code)
     return _fonds_list(request, form, status=400)
+
+
+@capability_required(Capability.CATALOG_CHANGE)
+def fonds_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a fonds' description; its 全宗号 only while it holds no units (see do_update_fonds)."""
+    fonds = get_fonds(code)
+    form = FondsEditForm(request.POST or None, instance=fonds, code_locked=fonds_has_units(fonds))
+    if request.method == "POST" and form.is_valid():
+        try:
+            fonds = do_update_fonds(request.user, fonds, form.changes())
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("已保存全宗 %(fonds)s。") % {"fonds": fonds})
+            return redirect(reverse("catalog:fonds_detail", args=[fonds.code]) + "?tab=about")
+    context = {"fonds": fonds, "form": form}
+    return render(request, "catalog/fonds_form.html", context, status=400 if form.errors else 200)
 
 
 @capability_required(Capability.CATALOG_VIEW)
