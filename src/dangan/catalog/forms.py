@@ -269,9 +269,41 @@ class AuthorityForm(forms.Form):
 
 
 class AuthorityLinkForm(forms.Form):
-    kind = forms.ChoiceField(label=_("规范档案类型"), choices=AuthorityKind.choices)
-    name = forms.CharField(label=_("规范名称"), max_length=300)
+    """Links a unit to an authority record named by any of its names. The picker fills ``authority`` (the chosen
+    record's UUID); typed without the picker, the name must be one record's name or variant name."""
+
+    name = forms.CharField(
+        label=_("规范档案"),
+        max_length=300,
+        help_text=_("输入规范名称或其他名称（曾用名、简称、别名）的任意部分，用 ↑ ↓ 选择，回车确认。"),
+    )
+    authority = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("类型"), choices=[("", _("全部类型")), *AuthorityKind.choices], required=False)
     role = forms.ChoiceField(label=_("关系"), choices=AuthorityRole.choices)
+
+    def clean(self) -> dict[str, Any]:
+        from .actions.authorities import authority_named
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        chosen = data.get("authority")
+        if chosen:
+            data["authority"] = Authority.objects.filter(uuid=chosen).first()
+            if data["authority"] is None:
+                self.add_error("name", _("所选的规范档案已不存在，请重新选择。"))
+        else:
+            try:
+                data["authority"] = authority_named(data["name"], data.get("kind") or None)
+            except forms.ValidationError as exc:
+                self.add_error("name", exc)
+        return data
+
+    def error_summary(self) -> str:
+        """The form's problems as one message for the unit page."""
+        if self.data.get("name", "").strip() and self.errors.get("name"):
+            return " ".join(self.errors["name"])
+        return str(_("请填写规范档案的名称和关系。"))
 
 
 class ImportForm(forms.Form):

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("authorities/", views.authority_list, name="authority_list"),
     path("authorities/new/", views.authority_create, name="authority_create"),
+    path("authorities/picker/", views.authority_picker, name="authority_picker"),
     path("authorities/<uuid:uuid>/", views.authority_detail, name="authority_detail"),
     path("authorities/<uuid:uuid>/edit/", views.authority_edit, name="authority_edit"),
     path("imports/", views.import_list, name="import_list"),

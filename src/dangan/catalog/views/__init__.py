@@ -1,6 +1,6 @@
 """The catalog pages of the staff workspace, one module per topic."""
 
-from .authorities import authority_create, authority_detail, authority_edit, authority_list
+from .authorities import authority_create, authority_detail, authority_edit, authority_list, authority_picker
 from .fonds import fonds_detail, fonds_edit, fonds_list, renumber, tree_children
 from .imports import import_detail, import_list, import_new, import_progress
 from .units import (
@@ -18,6 +18,7 @@ __all__ = [
     "authority_detail",
     "authority_edit",
     "authority_list",
+    "authority_picker",
     "fonds_detail",
     "fonds_edit",
     "fonds_list",
