@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Schema, Status
+from ninja import Field, Schema, Status
 
 from dangan.catalog.policy import can_view_unit
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_bounds, require_capability
@@ -19,6 +19,7 @@ from dangan.core.roles import Capability
 
 from .actions.access import can_view_package
 from .actions.auditing import do_start_audit
+from .formats import display_name
 from .models import AuditRun, PackageFile, PreservedPackage
 from .permissions import RUN_AUDIT, may
 
@@ -43,8 +44,9 @@ class FileOut(Schema):
     sm3: str
     puid: str
     mime_type: str
-    format_name: str
+    format_name: str = Field(description="PRONOM 的格式名称（英文）")
     format_version: str
+    format_display: str = Field(description="格式的中文名称（如 TIFF 图像）；没有中文名称时为 PRONOM 名称和版本")
     format_note: str
     download_url: str
 
@@ -131,7 +133,8 @@ class AuditIn(Schema):
 
 def _file_out(package: PreservedPackage, row: PackageFile, number: int) -> dict[str, Any]:
     return {
-        **{f: getattr(row, f) for f in FileOut.model_fields if f != "download_url"},
+        **{f: getattr(row, f) for f in FileOut.model_fields if f not in ("download_url", "format_display")},
+        "format_display": display_name(row.puid, row.format_name, row.format_version),
         "download_url": reverse("preservation:file_download", args=[package.uuid, number, row.logical_path]),
     }
 

@@ -32,7 +32,7 @@ from dangan.catalog.policy import can_view_unit
 from dangan.core.actors import SYSTEM, actor_name
 from dangan.core.audit import log
 from dangan.preservation.description import changed_fields, description_for
-from dangan.preservation.formats import FormatIdentification, FormatIdentifier, FormatPolicy
+from dangan.preservation.formats import FormatIdentification, FormatIdentifier, FormatPolicy, display_name
 from dangan.preservation.mets import Description, PackageRecord, build_mets
 from dangan.preservation.models import PackageEvent, PreservedPackage
 from dangan.preservation.ocfl.batch import BatchWrite
@@ -189,7 +189,7 @@ def pending_events_many(package_uuids: Iterable[Any]) -> dict[str, list[Event]]:
 
 
 def _identification_event(record: FileRecord, found: FormatIdentification, agent: Agent, now: datetime) -> Event:
-    parts = [found.puid or _("未识别"), " ".join(p for p in (found.format_name, found.format_version) if p)]
+    parts = [found.puid or _("未识别"), display_name(found.puid, found.format_name, found.format_version)]
     parts.append(found.mime_type)
     notes = [found.warning] if found.warning else []
     if found.puid and not (decision := _policy.check(found.puid)).accepted:
