@@ -117,4 +117,22 @@
     var p = event.target.matches && event.target.matches("[data-picker-input]") && pickerParts(event.target);
     if (p) pickerClose(p);
   });
+
+  // Upload forms that state their limits: say at once, before sending gigabytes, when the chosen files exceed them
+  // (the server refuses them anyway).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var form = input.form;
+    if (!input.matches || !input.matches('input[type="file"]') || !form || !form.hasAttribute("data-upload-limits")) return;
+    var maxBytes = Number(form.getAttribute("data-max-bytes"));
+    var maxFiles = Number(form.getAttribute("data-max-files"));
+    var total = 0;
+    for (var i = 0; i < input.files.length; i++) total += input.files[i].size;
+    var message = "";
+    if (input.files.length > maxFiles) message = "一次最多上传 " + maxFiles + " 个文件，请分批上传。";
+    else if (total > maxBytes) message = "所选文件共 " + (total / 1048576).toFixed(1) + " MB，超过上限 " + (maxBytes / 1048576).toFixed(0) + " MB，请分批上传。";
+    input.setCustomValidity(message);
+    var error = document.getElementById(input.id + "-error");
+    if (error) { error.textContent = message; error.hidden = !message; }
+  });
 })();
