@@ -97,6 +97,22 @@ class ArchivalUnit(StableIdentityModel):
                 fields=["fonds", "category", "year", "retention", "organization", "item_number"],
                 name="catalog_unit_classification",
             ),
+            # The classification browser (catalog.classification): the items of a fonds grouped by 门类, 年度,
+            # 保管期限 and 机构 and counted through the visibility policy, from the index alone.
+            models.Index(
+                fields=[
+                    "fonds",
+                    "level",
+                    "category",
+                    "year",
+                    "retention",
+                    "organization",
+                    "item_number",
+                    "classification",
+                    "openness",
+                ],
+                name="catalog_unit_scheme",
+            ),
         ]
 
     def __str__(self) -> str:

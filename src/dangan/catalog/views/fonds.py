@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dangan.catalog.actions.configuration import FONDS_FIELDS, do_create_fonds, do_update_fonds, fonds_has_units
 from dangan.catalog.actions.units import ClassificationGroup, children_page, do_renumber_range
+from dangan.catalog.classification import browse_scheme
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.forms import FondsEditForm, FondsForm, RenumberForm, UnitFilterForm
 from dangan.catalog.models import ArchivalUnit, Fonds
@@ -25,7 +27,8 @@ from dangan.utilities.views import capability_required, form_errors_from, is_htm
 from .common import can, get_fonds, visible_count
 
 TREE_PAGE_SIZE = 50
-TABS = ("tree", "list", "about", "renumber")
+SCHEME_PAGE_SIZE = 50
+TABS = ("tree", "scheme", "list", "about", "renumber")
 
 
 @capability_required(Capability.CATALOG_VIEW)
@@ -91,11 +94,26 @@ def fonds_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {"fonds": fonds, "tab": tab, "can_change": can_change}
     if tab == "tree":
         context["tree"] = children_page(request.user, fonds, None, 1, TREE_PAGE_SIZE)
+    elif tab == "scheme":
+        context.update(_scheme(request, fonds))
     elif tab == "list":
         context.update(_unit_search(request, fonds))
     elif tab == "renumber":
         context["renumber_form"] = RenumberForm()
     return render(request, "catalog/fonds_detail.html", context)
+
+
+def _scheme(request: HttpRequest, fonds: Fonds) -> dict[str, Any]:
+    """The classification browser (年度 / 机构 / 保管期限, see catalog.classification) and, in the last group, a
+    counted page of its items for the pagination partial."""
+    view = browse_scheme(request.user, fonds, request.GET, page_number(request), SCHEME_PAGE_SIZE)
+    context: dict[str, Any] = {"scheme": view}
+    if view.level is None:
+        paginator = Paginator(range(view.total), view.size)
+        page = paginator.page(min(view.page, paginator.num_pages))
+        page.counted = True  # type: ignore[attr-defined]
+        context["page"] = page
+    return context
 
 
 def _unit_search(request: HttpRequest, fonds: Fonds) -> dict[str, Any]:
