@@ -3,6 +3,16 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // The 菜单 button of narrow screens opens and closes the main navigation.
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-nav-toggle]");
+    if (!toggle) return;
+    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (nav) nav.classList.toggle("is-open", open);
+  });
+
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("select[data-autosubmit]") && el.form) {
