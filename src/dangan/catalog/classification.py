@@ -34,7 +34,7 @@ LEVEL_LABELS = {
     "organization": gettext_lazy("机构(问题)"),
 }
 _COLUMNS = {"category": "category_id", "year": "year", "retention": "retention", "organization": "organization"}
-ORDERS = {
+ORDERS: dict[str, tuple[str, str, str]] = {
     ArrangementOrder.YEAR_ORG_RETENTION: ("year", "organization", "retention"),
     ArrangementOrder.YEAR_RETENTION_ORG: ("year", "retention", "organization"),
 }

@@ -302,7 +302,7 @@ class AuthorityLinkForm(forms.Form):
     def error_summary(self) -> str:
         """The form's problems as one message for the unit page."""
         if self.data.get("name", "").strip() and self.errors.get("name"):
-            return " ".join(self.errors["name"])
+            return " ".join(str(message) for message in self.errors["name"])
         return str(_("请填写规范档案的名称和关系。"))
 
 

@@ -33,7 +33,7 @@ STALE_SECONDS = 24 * 3600  # a folder left by a killed process is removed by a l
 ENVELOPE_BYTES = 1024 * 1024
 
 
-class StagedFile(UploadedFile):
+class StagedFile(UploadedFile):  # type: ignore[type-arg]
     """An uploaded file already on disk at ``path``, under the name it was uploaded with."""
 
     def __init__(self, path: Path, name: str, content_type: str, size: int) -> None:
@@ -62,7 +62,7 @@ class StagingUploadHandler(FileUploadHandler):
 
     def handle_raw_input(
         self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: str | None = None
-    ) -> tuple[QueryDict, MultiValueDict] | None:
+    ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
         if content_length and content_length > self.max_bytes + ENVELOPE_BYTES:
             self.problem = too_large_message(self.max_bytes)
             return QueryDict(encoding=encoding), MultiValueDict()  # nothing is read
@@ -71,7 +71,7 @@ class StagingUploadHandler(FileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.count += 1
-        self.path = self.folder / f"{self.count:04d}" / self.file_name
+        self.path = self.folder / f"{self.count:04d}" / (self.file_name or "file")
         self.path.parent.mkdir(parents=True)
         try:
             self.file = open(self.path, "wb")  # noqa: SIM115  (closed in file_complete, or by the parser on StopUpload)

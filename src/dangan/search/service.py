@@ -233,7 +233,7 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
     # catalog row decides what is shown.
     units = visible_units(user).select_related("fonds", "category").in_bulk(page_ids)
     terms = _positive_terms(root)
-    matched = _explain([units[i] for i in page_ids if i in units], terms)
+    explained = _explain([units[i] for i in page_ids if i in units], terms)
     for unit_id in page_ids:
         unit = units.get(unit_id)
         if unit is None:
@@ -244,7 +244,7 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
                 scores.get(unit_id, 0.0),
                 highlight(unit.title, terms),
                 _snippet(unit, terms),
-                matched.get(unit_id, []),
+                explained.get(unit_id, []),
             )
         )
     return done()
@@ -487,7 +487,7 @@ def _explain(units: list[ArchivalUnit], terms: list[tuple[str | None, str]]) -> 
     for unit in units:
         found = []
         for key, index_field, label in MATCH_FIELDS:
-            wanted = [(None, text) for fld, text in terms if fld in (None, index_field)]
+            wanted: list[tuple[str | None, str]] = [(None, text) for fld, text in terms if fld in (None, index_field)]
             if not wanted:
                 continue
             if key == "subjects":
