@@ -83,6 +83,8 @@ def test_the_authority_picker_finds_a_record_by_a_variant_name_with_the_keyboard
         expect(page.locator("#authority-options")).to_be_visible()
         expect(box).to_have_attribute("aria-expanded", "true")
         expect(options.first).to_contain_text("又名 毛润之")
+        if shots := os.environ.get("DANGAN_SCREENSHOT_DIR"):
+            page.screenshot(path=f"{shots}/picker.png", full_page=True)
 
         page.keyboard.press("ArrowDown")
         expect(options.first).to_have_attribute("aria-selected", "true")

@@ -73,6 +73,16 @@ def test_a_unit_is_found_by_its_linked_authoritys_other_names_and_says_so(units,
     assert search(archivist, SearchRequest(q="毛润之")).total == 0
     assert search(archivist, SearchRequest(q="子任")).total == 1
 
+    # A second role keeps the names when the first is removed; removing the last link removes them.
+    from dangan.catalog.actions.authorities import do_unlink_authority
+    from dangan.catalog.models import UnitAuthority
+
+    do_link_authority(CONSOLE, units["person"], units["mao"], "subject")
+    do_unlink_authority(CONSOLE, UnitAuthority.objects.get(unit=units["person"], role="author"))
+    assert search(archivist, SearchRequest(q="子任")).total == 1
+    do_unlink_authority(CONSOLE, UnitAuthority.objects.get(unit=units["person"], role="subject"))
+    assert search(archivist, SearchRequest(q="子任")).total == 0
+
 
 def test_the_page_and_the_api_show_why(units, archivist):
     client = client_for(archivist)

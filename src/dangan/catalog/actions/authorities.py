@@ -85,6 +85,7 @@ def do_link_authority(actor: Any, unit: ArchivalUnit, authority: Authority, role
     require_actor(actor, Capability.CATALOG_CHANGE)
     if role not in AuthorityRole.values:
         raise ValidationError(_("未知关系：%(role)s") % {"role": role})
+    named = UnitAuthority.objects.filter(unit=unit, authority=authority).exists()
     link, created = UnitAuthority.objects.get_or_create(unit=unit, authority=authority, role=role)
     if created:
         log(
@@ -93,7 +94,8 @@ def do_link_authority(actor: Any, unit: ArchivalUnit, authority: Authority, role
             actor,
             {"after": {"authority": str(authority.uuid), "name": authority.name, "role": role}},
         )
-        notify_units_changed([unit.pk])
+        if not named:  # a second role of the same record adds no name to the unit's search text
+            notify_units_changed([unit.pk])
     return link
 
 
@@ -106,9 +108,10 @@ def do_unlink_authority(actor: Any, link: UnitAuthority) -> None:
         actor,
         {"before": {"authority": str(link.authority.uuid), "name": link.authority.name, "role": link.role}},
     )
-    unit_id = link.unit_id
+    unit_id, authority_id = link.unit_id, link.authority_id
     link.delete()
-    notify_units_changed([unit_id])
+    if not UnitAuthority.objects.filter(unit_id=unit_id, authority_id=authority_id).exists():
+        notify_units_changed([unit_id])
 
 
 # ---------------------------------------------------------------- finding a record by any of its names
