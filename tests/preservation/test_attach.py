@@ -132,6 +132,25 @@ def test_uploads_over_the_limits_are_refused_whole_in_chinese(storage, staging, 
     assert leftovers(staging) == []
 
 
+def test_a_file_cannot_take_the_name_of_a_folder_in_the_package(storage, staging, make_unit, archivist, tmp_path):
+    from dangan.core.actors import CONSOLE
+    from dangan.preservation.actions.preserving import do_preserve
+
+    unit = make_unit()
+    folder = tmp_path / "扫描件"
+    folder.mkdir()
+    (folder / "0001.pdf").write_bytes(PDF)
+    do_preserve(CONSOLE, unit, [folder])  # content/扫描件/0001.pdf
+    url = reverse("preservation:unit_files", args=[unit.uuid])
+    response = client_for(archivist).post(url, {"files": [upload("扫描件", TEXT)]})
+    assert response.status_code == 400
+    assert "“扫描件”与保存包中的“扫描件/0001.pdf”冲突" in response.content.decode()
+    response = client_for(archivist).post(f"/api/units/{unit.uuid}/files", {"files": [upload("扫描件", TEXT)]})
+    assert response.status_code == 422 and "同一路径不能既是文件又是目录" in response.json()["detail"]
+    assert PreservedPackage.objects.get(unit=unit).head_version == "v1"
+    assert leftovers(staging) == []
+
+
 def test_uploads_follow_the_visibility_policy_and_the_roles(
     storage, staging, make_unit, junior_archivist, system_admin, archivist
 ):
