@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
@@ -33,7 +33,13 @@ STALE_SECONDS = 24 * 3600  # a folder left by a killed process is removed by a l
 ENVELOPE_BYTES = 1024 * 1024
 
 
-class StagedFile(UploadedFile):  # type: ignore[type-arg]
+if TYPE_CHECKING:
+    _UploadedFile = UploadedFile[bytes]  # generic in the type stubs only
+else:
+    _UploadedFile = UploadedFile
+
+
+class StagedFile(_UploadedFile):
     """An uploaded file already on disk at ``path``, under the name it was uploaded with."""
 
     def __init__(self, path: Path, name: str, content_type: str, size: int) -> None:
