@@ -36,6 +36,7 @@ def main() -> int:
     runs: list[tuple[str, list[str]]] = [
         ("import", ["import_bench.py", *extra]),
         ("hierarchy-sqlite", ["hierarchy_bench.py", *extra]),
+        ("classification-sqlite", ["classification_bench.py", *extra]),
         ("search-sqlite", ["search_bench.py", *extra]),
         ("preservation", ["preservation_bench.py", *extra]),
         ("bagit", ["bagit_bench.py", *extra]),

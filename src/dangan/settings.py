@@ -203,6 +203,8 @@ IMPORT_MAX_CELLS = int(os.environ.get("DANGAN_IMPORT_MAX_CELLS", 20_000_000))
 # Private-use characters (U+E000–U+F8FF, planes 15–16) are DA/T 70 special characters, unless this institution
 # makes its own characters (造字) there.
 ALLOW_PRIVATE_USE_CHARACTERS = _env_bool("DANGAN_ALLOW_PRIVATE_USE_CHARACTERS", False)
+# Files in one multipart request (Django's guard; also the most files one upload to a unit's package may hold).
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DANGAN_UPLOAD_MAX_FILES", 100))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("DANGAN_SESSION_SECONDS", 8 * 3600))
@@ -219,6 +221,10 @@ SCHEDULER_SECONDS = int(os.environ.get("DANGAN_SCHEDULER_SECONDS", 300))
 # Preservation (see docs/operations.md). The OCFL storage root is STORAGE_ROOT above. Without fsync/syncfs a write is
 # still atomic against a killed process, not against a power cut: leave this on outside tests and benchmarks.
 STORAGE_DURABLE = _env_bool("DANGAN_STORAGE_DURABLE", True)
+# Files uploaded to a unit's package from the workspace or the API (POST /api/units/<uuid>/files): the most one
+# request may carry in total (default 2 GiB); they are streamed to MEDIA_ROOT/preserve, never held in memory. The
+# number of files per request is DATA_UPLOAD_MAX_NUMBER_FILES above.
+PRESERVE_UPLOAD_MAX_BYTES = int(os.environ.get("DANGAN_PRESERVE_UPLOAD_MAX_BYTES", 2 * 1024**3))
 # Fixity audits run by the worker, by default as DA/T 70-2018 §4.3.1.2 asks: a full pass at least every two years
 # and a sample of at least 5 % every quarter.
 AUDIT_SCHEDULE = _env_bool("DANGAN_AUDIT_SCHEDULE", True)

@@ -1,5 +1,7 @@
-"""Top-level routes: staff workspace under /manage/, REST API under /api/, language switch."""
+"""Top-level routes: staff workspace under /manage/, REST API under /api/, language switch, and /favicon.ico for
+browsers that ask for it before reading the page's icon links."""
 
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -7,6 +9,7 @@ from dangan.api import api
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="core:home", permanent=False)),
+    path("favicon.ico", RedirectView.as_view(url=static("dangan/img/favicon.ico"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("dangan.core.urls")),
     path("manage/", include("dangan.catalog.urls")),

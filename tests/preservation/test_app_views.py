@@ -61,9 +61,9 @@ def test_the_unit_page_shows_its_package(preserved, archivist):
 def test_a_unit_without_a_package_says_so(storage, make_unit, archivist, system_admin):
     unit = make_unit()
     html = client_for(archivist).get(reverse("catalog:unit_detail", args=[unit.uuid])).content.decode()
-    assert "尚未长期保存" in html and "dangan preserve" in html
+    assert "尚未长期保存" in html and "上传文件并长期保存" in html  # the upload form, open
     html = client_for(system_admin).get(reverse("catalog:unit_detail", args=[unit.uuid])).content.decode()
-    assert "尚未长期保存" in html and "dangan preserve" not in html  # cannot preserve
+    assert "尚未长期保存" in html and "上传文件并长期保存" not in html  # cannot preserve
 
 
 def test_package_page_lists_versions_files_and_events(preserved, archivist, source_files):

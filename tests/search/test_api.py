@@ -21,6 +21,7 @@ ITEM_KEYS = {
     "reference_code",
     "title",
     "title_html",
+    "matched",
     "snippet_html",
     "fonds",
     "date",

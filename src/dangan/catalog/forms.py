@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .actions.units import EDITABLE_FIELDS
 from .choices import AuthorityKind, AuthorityRole, Openness, RetentionPeriod, SecurityClassification, UnitLevel
+from .dates import PartialDate, parse_partial_date
 from .models import ArchivalUnit, Authority, Fonds, RecordCategory
 from .models.fonds import fonds_code_validator
 from .tabular_limits import megabytes, too_large_message
@@ -36,6 +37,24 @@ def split_terms(value: str) -> list[str]:
     return [t for t in _SEPARATORS.split(value or "") if t]
 
 
+class PartialDateField(forms.Field):
+    """A date typed as archivists write it, at the precision known (1935年1月, 1935, 民国二十四年): a PartialDate."""
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", _("可只写年或年月，例如 1935-01-15、1935年1月、1935、民国二十四年。"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"placeholder": "1935-01-15", "autocomplete": "off", "maxlength": "40"})
+
+    def prepare_value(self, value: Any) -> Any:
+        return value.input_text if isinstance(value, PartialDate) else value
+
+    def to_python(self, value: Any) -> PartialDate | None:
+        text = str(value or "").strip()[:40]
+        return parse_partial_date(text) if text else None
+
+
 class FondsForm(forms.ModelForm):
     class Meta:
         model = Fonds
@@ -51,6 +70,33 @@ class FondsForm(forms.ModelForm):
         pass
 
 
+class FondsEditForm(FondsForm):
+    """Edits a fonds' description; the 全宗号 is locked (shown, not editable) once the fonds holds units."""
+
+    class Meta(FondsForm.Meta):
+        fields = ["code", "name", "creator", "start_year", "end_year", "arrangement", "history", "scheme_notes"]
+        widgets = {"history": forms.Textarea(attrs={"rows": 4}), "scheme_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, code_locked: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("start_year", "end_year"):
+            self.fields[name].widget.attrs.update({"min": 1000, "max": 2100})
+        if code_locked:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _("本全宗已有档案，全宗号是每件档案档号的一部分，不能修改。")
+        else:
+            self.fields["code"].help_text = _("尚无档案时可以更正全宗号；著录或导入档案后不能再改。")
+
+    def changes(self) -> dict[str, Any]:
+        """The submitted values as do_update_fonds takes them (a locked code is left out)."""
+        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        if self.fields["code"].disabled:
+            data.pop("code")
+        for name in ("creator", "history", "scheme_notes"):
+            data[name] = data[name] or ""
+        return data
+
+
 class UnitForm(forms.Form):
     """All the editable DA/T 22 fields of a unit, labelled from the model, in two groups."""
 
@@ -63,7 +109,6 @@ class UnitForm(forms.Form):
                 "document_number",
                 "responsible",
                 "date",
-                "date_precision",
                 "page_count",
                 "classification",
                 "openness",
@@ -90,13 +135,15 @@ class UnitForm(forms.Form):
             fields=EDITABLE_FIELDS,
             widgets={
                 "title": forms.Textarea(attrs={"rows": 2}),
-                "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                 "remarks": forms.Textarea(attrs={"rows": 2}),
                 "notes": forms.Textarea(attrs={"rows": 2}),
             },
         )
         subjects = self.fields.pop("subjects")
         version = self.fields.pop("version")
+        # The date is typed at the precision it is known (1935年1月), which gives date_precision: no day invented.
+        del model_fields["date_precision"]
+        model_fields["date"] = PartialDateField(label=model_fields["date"].label, required=False)
         self.fields.update(model_fields)
         self.fields["subjects"] = subjects
         self.fields["version"] = version
@@ -115,14 +162,21 @@ class UnitForm(forms.Form):
 
     def unit_data(self) -> dict[str, Any]:
         """The cleaned values as the unit actions take them."""
-        return {name: self.cleaned_data[name] for name in EDITABLE_FIELDS}
+        data = {name: self.cleaned_data[name] for name in EDITABLE_FIELDS if name != "date_precision"}
+        partial = data.pop("date")
+        data["date"], data["date_precision"] = (partial.date, partial.precision) if partial else (None, "")
+        before = self.initial.get("date")
+        if partial and isinstance(before, PartialDate) and not before.precision and before.date == partial.date:
+            data["date_precision"] = ""  # an older unit's full date with no precision recorded: unchanged
+        return data
 
     def subject_terms(self) -> list[str]:
         return split_terms(self.cleaned_data.get("subjects", ""))
 
     @classmethod
     def initial_for(cls, unit: ArchivalUnit) -> dict[str, Any]:
-        initial = {name: getattr(unit, name) for name in EDITABLE_FIELDS}
+        initial = {name: getattr(unit, name) for name in EDITABLE_FIELDS if name != "date_precision"}
+        initial["date"] = PartialDate(unit.date, unit.date_precision) if unit.date else None
         initial["category"] = unit.category_id
         initial["subjects"] = "、".join(unit.subjects.values_list("term", flat=True))
         initial["version"] = unit.version
@@ -265,9 +319,41 @@ class AuthorityForm(forms.Form):
 
 
 class AuthorityLinkForm(forms.Form):
-    kind = forms.ChoiceField(label=_("规范档案类型"), choices=AuthorityKind.choices)
-    name = forms.CharField(label=_("规范名称"), max_length=300)
+    """Links a unit to an authority record named by any of its names. The picker fills ``authority`` (the chosen
+    record's UUID); typed without the picker, the name must be one record's name or variant name."""
+
+    name = forms.CharField(
+        label=_("规范档案"),
+        max_length=300,
+        help_text=_("输入规范名称或其他名称（曾用名、简称、别名）的任意部分，用 ↑ ↓ 选择，回车确认。"),
+    )
+    authority = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("类型"), choices=[("", _("全部类型")), *AuthorityKind.choices], required=False)
     role = forms.ChoiceField(label=_("关系"), choices=AuthorityRole.choices)
+
+    def clean(self) -> dict[str, Any]:
+        from .actions.authorities import authority_named
+
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        chosen = data.get("authority")
+        if chosen:
+            data["authority"] = Authority.objects.filter(uuid=chosen).first()
+            if data["authority"] is None:
+                self.add_error("name", _("所选的规范档案已不存在，请重新选择。"))
+        else:
+            try:
+                data["authority"] = authority_named(data["name"], data.get("kind") or None)
+            except forms.ValidationError as exc:
+                self.add_error("name", exc)
+        return data
+
+    def error_summary(self) -> str:
+        """The form's problems as one message for the unit page."""
+        if self.data.get("name", "").strip() and self.errors.get("name"):
+            return " ".join(str(message) for message in self.errors["name"])
+        return str(_("请填写规范档案的名称和关系。"))
 
 
 class ImportForm(forms.Form):

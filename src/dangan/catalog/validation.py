@@ -9,7 +9,20 @@ from django.utils.translation import gettext as _
 
 from dangan.utilities.text import find_bad_characters
 
+from .choices import DatePrecision
+from .dates import PartialDate, date_label, parse_partial_date
 from .models import ArchivalUnit
+
+__all__ = [
+    "PartialDate",
+    "check_unit_fields",
+    "date_label",
+    "date_precision_problem",
+    "date_problem",
+    "parse_partial_date",
+    "text_problem",
+    "year_problem",
+]
 
 TEXT_FIELDS = (
     "title",
@@ -49,6 +62,22 @@ def date_problem(value: dt.date | None, today: dt.date | None = None) -> str | N
     return None
 
 
+def date_precision_problem(value: dt.date | None, precision: str | None) -> str | None:
+    """Why ``precision`` does not fit ``value``: a date known to the month or year stands on the month's or year's
+    first day, so that no day is invented."""
+    if not precision:
+        return None
+    if precision not in DatePrecision.values:
+        return _("未知的日期精度：%(value)s（应为 day、month 或 year）") % {"value": precision}
+    if value is None:
+        return None
+    if precision == DatePrecision.MONTH and value.day != 1:
+        return _("日期只精确到月时不能有日：请写作 %(example)s") % {"example": f"{value.year:04d}-{value.month:02d}"}
+    if precision == DatePrecision.YEAR and (value.month, value.day) != (1, 1):
+        return _("日期只精确到年时不能有月、日：请写作 %(example)s") % {"example": f"{value.year:04d}"}
+    return None
+
+
 def year_problem(year: int | None, date: dt.date | None) -> str | None:
     if year is None:
         return None
@@ -68,8 +97,9 @@ def check_unit_fields(data: dict) -> None:
         value = data.get(field)
         if isinstance(value, str) and (problem := text_problem(field, value)):
             errors[field] = problem
-    if problem := date_problem(data.get("date")):
-        errors["date"] = problem
+    date_issue = date_problem(data.get("date")) or date_precision_problem(data.get("date"), data.get("date_precision"))
+    if date_issue:
+        errors["date"] = date_issue
     if problem := year_problem(data.get("year"), data.get("date")):
         errors["year"] = problem
     page_count = data.get("page_count")

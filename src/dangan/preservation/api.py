@@ -1,25 +1,33 @@
-"""The preservation REST endpoints (django-ninja), mounted under /api/ by dangan.api: a unit's package, the fixity
-audits, starting one. A package is visible exactly when its unit is (catalog.policy); otherwise 404."""
+"""The preservation REST endpoints (django-ninja), mounted under /api/ by dangan.api: a unit's package, uploading
+files to it, the fixity audits, starting one. A package is visible exactly when its unit is (catalog.policy);
+otherwise 404."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Schema, Status
+from ninja import Field, File, Form, Schema, Status, UploadedFile
+from ninja.decorators import decorate_view
 
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_bounds, require_capability
+from dangan.catalog.policy import visible_units
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, ErrorOut, error_response, page_bounds, require_capability
 from dangan.core.roles import Capability
 
 from .actions.access import can_view_package, readable_failures
+from .actions.attaching import do_attach_files
 from .actions.auditing import do_start_audit
+from .formats import display_name
 from .models import AuditFailure, AuditRun, PackageFile, PreservedPackage
-from .permissions import RUN_AUDIT, may
+from .permissions import PRESERVE, RUN_AUDIT, may
+from .uploads import StagedFile, read_upload, staging_folder
 
 router = ActionRouter(tags=["长期保存 preservation"])
 
@@ -42,8 +50,9 @@ class FileOut(Schema):
     sm3: str
     puid: str
     mime_type: str
-    format_name: str
+    format_name: str = Field(description="PRONOM 的格式名称（英文）")
     format_version: str
+    format_display: str = Field(description="格式的中文名称（如 TIFF 图像）；没有中文名称时为 PRONOM 名称和版本")
     format_note: str
     download_url: str
 
@@ -131,7 +140,8 @@ class AuditIn(Schema):
 
 def _file_out(package: PreservedPackage, row: PackageFile, number: int) -> dict[str, Any]:
     return {
-        **{f: getattr(row, f) for f in FileOut.model_fields if f != "download_url"},
+        **{f: getattr(row, f) for f in FileOut.model_fields if f not in ("download_url", "format_display")},
+        "format_display": display_name(row.puid, row.format_name, row.format_version),
         "download_url": reverse("preservation:file_download", args=[package.uuid, number, row.logical_path]),
     }
 
@@ -172,6 +182,60 @@ def get_package(request: HttpRequest, unit_id: UUID) -> Any:
             for e in events
         ],
     }
+
+
+class AttachOut(Schema):
+    created: bool = Field(description="是否生成了新版本（上传的文件与当前版本相同时为 false）")
+    version: str = Field(description="保存包的当前版本，如 v2")
+    files_added: int = Field(description="新增或更新的文件数")
+    changed_paths: list[str] = Field(description="新增或更新的文件的逻辑路径（content/<文件名>）")
+    package: PackageOut
+
+
+def _staged(run: Callable[..., Any]) -> Callable[..., Any]:
+    """Receive the request's files into a staging folder before anything reads the body (limits included), keep
+    them for the endpoint in ``request.staged_files``, and remove the folder once the response is made."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with staging_folder() as folder:
+            files, problem = read_upload(request, folder)
+            if problem:
+                return error_response(413, problem)
+            request.staged_files = files  # type: ignore[attr-defined]
+            return run(request, *args, **kwargs)
+
+    return wrapper
+
+
+@router.post(
+    "/units/{uuid:unit_id}/files",
+    response={200: AttachOut, 201: AttachOut, 413: ErrorOut, **ERROR_RESPONSES},
+    summary="上传文件到档案的保存包 / upload files as a new version of a unit's package",
+    description="multipart/form-data：一个或多个 files（文件名即保存路径 content/<文件名>，同名文件替换当前版本中的文件），"
+    "可选 message（版本说明）。生成新版本时返回 201，文件与当前版本相同时返回 200 且不生成版本。"
+    "与 dangan preserve 相同：写入 OCFL 新版本、METS 与 PREMIS 事件，并记入审计日志。"
+    "超过 DANGAN_PRESERVE_UPLOAD_MAX_BYTES（合计字节数）或 DANGAN_UPLOAD_MAX_FILES（文件数）时返回 413，不保存任何内容；"
+    "看不到的档案返回 404。",
+)
+@decorate_view(_staged)
+def attach_files(request: HttpRequest, unit_id: UUID, files: File[list[UploadedFile]], message: Form[str] = "") -> Any:
+    require_capability(request, Capability.CATALOG_VIEW)
+    unit = visible_units(request.user).select_related("fonds").filter(uuid=unit_id).first()
+    if unit is None:
+        raise Http404(_("档案不存在"))
+    if not may(request.user, PRESERVE):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    staged: list[StagedFile] = request.staged_files  # type: ignore[attr-defined]
+    result = do_attach_files(request.user, unit, staged, message)
+    body = {
+        "created": result.created,
+        "version": result.version,
+        "files_added": result.files_added,
+        "changed_paths": result.changed_paths,
+        "package": get_package(request, unit_id),
+    }
+    return Status(201 if result.created else 200, body)
 
 
 def _run_out(run: AuditRun) -> dict[str, Any]:

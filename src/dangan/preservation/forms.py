@@ -1,4 +1,5 @@
-"""The form that starts a fixity audit from the workspace."""
+"""The forms of the preservation pages: starting a fixity audit, and the note that goes with files uploaded to a
+unit (the files themselves are received by ``preservation.uploads``)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,15 @@ class AuditStartForm(forms.Form):
     @property
     def percent(self) -> float | None:
         return self.cleaned_data["sample_percent"] if self.cleaned_data["kind"] == AuditKind.SAMPLE else None
+
+
+class UploadNoteForm(forms.Form):
+    """The fields sent with the files of an upload to a unit's package; the files are ``request.FILES["files"]``."""
+
+    message = forms.CharField(
+        label=_("说明"),
+        required=False,
+        max_length=500,
+        help_text=_("写入版本记录，例如：补充扫描件、更换清晰版本。"),
+        widget=forms.TextInput(attrs={"placeholder": _("例如：补充扫描件")}),
+    )

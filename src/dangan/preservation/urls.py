@@ -11,6 +11,7 @@ urlpatterns = [
     path("preservation/audits/<uuid:uuid>/", views.audit_detail, name="audit_detail"),
     path("preservation/audits/<uuid:uuid>/progress/", views.audit_progress, name="audit_progress"),
     path("preservation/packages/<uuid:uuid>/", views.package_detail, name="package_detail"),
+    path("preservation/units/<uuid:uuid>/files/", views.unit_files, name="unit_files"),
     path(
         "preservation/packages/<uuid:uuid>/v<int:version>/<path:logical_path>",
         views.file_download,

@@ -1,6 +1,6 @@
-"""Workspace pages of preservation: the 长期保存 section of a unit, a package's versions, files and events, file
-downloads, and fixity audits with live progress. Visibility of a package is its unit's, asked of catalog.policy;
-a package the user may not see is a 404, like one that does not exist."""
+"""Workspace pages of preservation: the 长期保存 section of a unit with its upload form, a package's versions, files
+and events, file downloads, and fixity audits with live progress. Visibility of a package is its unit's, asked of
+catalog.policy; a package the user may not see is a 404, like one that does not exist."""
 
 from __future__ import annotations
 
@@ -9,25 +9,32 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Min
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from dangan.catalog.choices import DisposalStatus
+from dangan.catalog.models import ArchivalUnit
+from dangan.catalog.policy import can_view_unit
 from dangan.core.roles import Capability
 from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
 
 from .actions.access import can_view_package, do_open_file, readable_failures
+from .actions.attaching import do_attach_files
 from .actions.auditing import do_start_audit
 from .choices import AuditKind
-from .forms import AuditStartForm
+from .forms import AuditStartForm, UploadNoteForm
 from .models import AuditRun, PackageEvent, PackageFile, PreservedPackage
-from .permissions import PRESERVE, RUN_AUDIT, may
+from .permissions import PRESERVE, RUN_AUDIT, VIEW, may
+from .uploads import StagedFile, read_upload, staging_folder, upload_limits
 
 PANEL_FILES = 20
 PANEL_EVENTS = 10
@@ -43,7 +50,10 @@ def _visible_package(request: HttpRequest, uuid: Any) -> PreservedPackage:
 def unit_panel(request: HttpRequest, unit: Any) -> str:
     """The 长期保存 section of the unit detail page (the page has already asked the policy about the unit)."""
     package = PreservedPackage.objects.filter(unit=unit).select_related("last_audit_run").first()
-    context: dict[str, Any] = {"unit": unit, "package": package, "can_preserve": may(request.user, PRESERVE)}
+    can_preserve = may(request.user, PRESERVE)
+    context: dict[str, Any] = {"unit": unit, "package": package, "can_preserve": can_preserve}
+    if can_preserve:
+        context.update(upload_form=UploadNoteForm(auto_id="upload_%s"), limits=upload_limits())
     if package is not None:
         head = package.versions.order_by("-number").first()
         files = (
@@ -58,6 +68,58 @@ def unit_panel(request: HttpRequest, unit: Any) -> str:
             event_count=package.events.count(),
         )
     return render_to_string("preservation/_unit_panel.html", context, request=request)
+
+
+@csrf_exempt  # checked in _receive_files, once the body is on disk (see preservation.uploads)
+def unit_files(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """GET: the form to upload files to a unit's package; POST: store them as a new version of it.
+
+    Who may do this and whether the unit is visible are settled before the body is read; the files are then
+    streamed to a staging folder, stored by ``do_attach_files`` and the folder removed."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not may(request.user, VIEW):
+        raise PermissionDenied
+    unit = ArchivalUnit.objects.select_related("fonds").filter(uuid=uuid).first()
+    if unit is None or not can_view_unit(request.user, unit):
+        raise Http404
+    if not may(request.user, PRESERVE):
+        raise PermissionDenied
+    if request.method != "POST":
+        return _files_page(request, unit, UploadNoteForm())
+    with staging_folder() as folder:
+        files, problem = read_upload(request, folder)
+        return _receive_files(request, unit, files, problem)
+
+
+@csrf_protect
+def _receive_files(request: HttpRequest, unit: ArchivalUnit, files: list[StagedFile], problem: str) -> HttpResponse:
+    form = UploadNoteForm(request.POST)
+    if problem:
+        form.add_error(None, problem)
+        return _files_page(request, unit, form, status=413)
+    if form.is_valid():
+        try:
+            result = do_attach_files(request.user, unit, files, form.cleaned_data["message"])
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            if result.created:
+                messages.success(
+                    request,
+                    _("已保存为新版本 %(version)s：新增或更新 %(count)d 个文件。")
+                    % {"version": result.version, "count": result.files_added},
+                )
+            else:
+                messages.info(request, _("上传的文件与当前版本中的相同，没有生成新版本。"))
+            return redirect(reverse("catalog:unit_detail", args=[unit.uuid]) + "#preservation")
+    return _files_page(request, unit, form, status=400)
+
+
+def _files_page(request: HttpRequest, unit: ArchivalUnit, form: UploadNoteForm, status: int = 200) -> HttpResponse:
+    package = PreservedPackage.objects.filter(unit=unit).first()
+    context = {"unit": unit, "fonds": unit.fonds, "package": package, "upload_form": form, "limits": upload_limits()}
+    return render(request, "preservation/unit_files.html", context, status=status)
 
 
 @capability_required(Capability.CATALOG_VIEW)

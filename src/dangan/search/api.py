@@ -57,6 +57,14 @@ class SearchQuery(Schema):
     size: int = Field(20, description="每页条数，最多 100")
 
 
+class MatchedFieldOut(Schema):
+    field: str = Field(
+        description="命中的著录项：title、reference_code、document_number、responsible、subjects、authorities、notes、remarks"
+    )
+    label: str = Field(description="著录项的中文名称，如 主题词、规范档案")
+    values: list[str] = Field(description="命中的取值（主题词、规范档案名称、档号、文号、责任者）；题名和附注为空")
+
+
 class SearchHitOut(Schema):
     uuid: UUID
     reference_code: str | None = Field(description="档号")
@@ -72,6 +80,7 @@ class SearchHitOut(Schema):
     openness: str = Field(description="开放状态")
     openness_display: str
     score: float = Field(description="相关度得分")
+    matched: list[MatchedFieldOut] = Field(description="检索词出现在哪些著录项中（说明为何命中）")
 
 
 class FacetValueOut(Schema):
@@ -113,6 +122,7 @@ def _hits_out(hits: list[Any]) -> list[dict[str, Any]]:
                 "openness": unit.openness,
                 "openness_display": str(unit.get_openness_display()),
                 "score": hit.score,
+                "matched": [{"field": m.field, "label": m.label, "values": list(m.values)} for m in hit.matched],
             }
         )
     return out

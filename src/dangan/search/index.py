@@ -157,7 +157,29 @@ def load_units(ids: list[int]) -> dict[int, dict[str, Any]]:
             subjects.setdefault(unit_id, []).append(term)
         for unit_id, terms in subjects.items():
             out[unit_id]["subjects"] = " ".join(sorted(terms))
+        for unit_id, names in authority_names(list(out)).items():
+            # The names (preferred and variant) of the linked authority records are searched as free text, so a
+            # unit is found by a person's other names too; the result page says it matched by 规范档案.
+            out[unit_id]["body"] = "\n".join(t for t in (out[unit_id]["body"], " ".join(names)) if t)
     return out
+
+
+def authority_names(unit_ids: list[int]) -> dict[int, list[str]]:
+    """unit id → the names of its linked authority records (each record's preferred name, then its variants)."""
+    from dangan.catalog.models import UnitAuthority
+
+    found: dict[int, list[str]] = {}
+    links, wanted = _by_ids(UnitAuthority.objects, "unit_id", unit_ids)
+    rows = links.order_by("unit_id", "authority__name", "authority_id").values_list(
+        "unit_id", "authority_id", "authority__name", "authority__variant_names"
+    )
+    seen: set[tuple[int, int]] = set()
+    for unit_id, authority_id, name, variants in rows:
+        if (wanted is not None and unit_id not in wanted) or (unit_id, authority_id) in seen:
+            continue
+        seen.add((unit_id, authority_id))
+        found.setdefault(unit_id, []).extend([name, *(v for v in variants or [] if v and v != name)])
+    return found
 
 
 def _by_ids(manager: Any, column: str, ids: list[int]) -> tuple[Any, set[int] | None]:

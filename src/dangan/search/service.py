@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from dangan.catalog.filters import UnitFilter
@@ -30,6 +31,7 @@ __all__ = [
     "CheckReport",
     "FacetValue",
     "Hit",
+    "MatchedField",
     "SearchRequest",
     "SearchResult",
     "check_index",
@@ -108,12 +110,29 @@ class SearchRequest:
         return r
 
 
+@dataclass(frozen=True)
+class MatchedField:
+    """One described field of a hit that holds a searched term: ``field`` (stable, English), its Chinese ``label``,
+    and the matching ``values`` where they are short (the subject terms, the authority names, the 档号 …)."""
+
+    field: str
+    label: str
+    values: tuple[str, ...] = ()
+
+
 @dataclass
 class Hit:
     unit: ArchivalUnit
     score: float
     title_html: SafeString
     snippet_html: SafeString
+    matched: list[MatchedField] = field(default_factory=list)
+
+    @property
+    def matched_elsewhere(self) -> list[MatchedField]:
+        """The fields other than the title that hold a searched term: why a hit matched when its title does not
+        show it."""
+        return [m for m in self.matched if m.field != "title"]
 
 
 @dataclass
@@ -214,11 +233,20 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
     # catalog row decides what is shown.
     units = visible_units(user).select_related("fonds", "category").in_bulk(page_ids)
     terms = _positive_terms(root)
+    explained = _explain([units[i] for i in page_ids if i in units], terms)
     for unit_id in page_ids:
         unit = units.get(unit_id)
         if unit is None:
             continue
-        result.hits.append(Hit(unit, scores.get(unit_id, 0.0), highlight(unit.title, terms), _snippet(unit, terms)))
+        result.hits.append(
+            Hit(
+                unit,
+                scores.get(unit_id, 0.0),
+                highlight(unit.title, terms),
+                _snippet(unit, terms),
+                explained.get(unit_id, []),
+            )
+        )
     return done()
 
 
@@ -424,6 +452,86 @@ def _snippet(unit: ArchivalUnit, terms: list[tuple[str | None, str]]) -> SafeStr
         return mark_safe("")
     piece = text[:SNIPPET_CHARS]
     return mark_safe(html.escape(piece) + ("…" if len(text) > SNIPPET_CHARS else ""))
+
+
+# Why a hit matched ---------------------------------------------------------------------------------------------
+
+# The described fields a hit is explained by, in the order shown: (key, the index field a query names, label).
+MATCH_FIELDS = (
+    ("title", "title", _lazy("题名")),
+    ("reference_code", "reference_code", _lazy("档号")),
+    ("document_number", "document_number", _lazy("文号")),
+    ("responsible", "responsible", _lazy("责任者")),
+    ("subjects", "subjects", _lazy("主题词")),
+    ("authorities", "body", _lazy("规范档案")),
+    ("notes", "body", _lazy("附注")),
+    ("remarks", "body", _lazy("备注")),
+)
+_SHOWN_VALUES = {"reference_code", "document_number", "responsible", "subjects", "authorities"}
+
+
+def _explain(units: list[ArchivalUnit], terms: list[tuple[str | None, str]]) -> dict[int, list[MatchedField]]:
+    """For each unit of a page, the fields that hold one of the searched terms. Two queries for the whole page
+    (subject terms, linked authority names), none per hit; the texts are matched as the highlighter matches them."""
+    if not units or not terms:
+        return {}
+    ids = [u.pk for u in units]
+    subjects: dict[int, list[str]] = {}
+    through = ArchivalUnit.subjects.through
+    for unit_id, term in (
+        through.objects.filter(archivalunit_id__in=ids).order_by("id").values_list("archivalunit_id", "subject__term")
+    ):
+        subjects.setdefault(unit_id, []).append(term)
+    authorities = _authority_groups(ids) if any(fld in (None, "body") for fld, _t in terms) else {}
+    out: dict[int, list[MatchedField]] = {}
+    for unit in units:
+        found = []
+        for key, index_field, label in MATCH_FIELDS:
+            wanted: list[tuple[str | None, str]] = [(None, text) for fld, text in terms if fld in (None, index_field)]
+            if not wanted:
+                continue
+            if key == "subjects":
+                values = [t for t in subjects.get(unit.pk, []) if _spans(t, wanted, key)]
+            elif key == "authorities":
+                values = [
+                    shown
+                    for name, names in authorities.get(unit.pk, [])
+                    if (shown := _matched_authority(name, names, wanted, key))
+                ]
+            else:
+                text = getattr(unit, key) or ""
+                values = [text] if text and _spans(text, wanted, key) else []
+            if values:
+                found.append(MatchedField(key, str(label), tuple(values) if key in _SHOWN_VALUES else ()))
+        out[unit.pk] = found
+    return out
+
+
+def _matched_authority(name: str, names: list[str], terms: list[tuple[str | None, str]], key: str) -> str:
+    """The record's name if one of its names holds a term: 毛泽东, or 毛泽东（毛润之） when a variant matched."""
+    hit = next((n for n in names if _spans(n, terms, key)), "")
+    if not hit:
+        return ""
+    return name if hit == name else f"{name}（{hit}）"
+
+
+def _authority_groups(unit_ids: list[int]) -> dict[int, list[tuple[str, list[str]]]]:
+    """unit id → (the record as shown, all its names) for each linked authority record: one query."""
+    from dangan.catalog.models import UnitAuthority
+
+    groups: dict[int, list[tuple[str, list[str]]]] = {}
+    seen: set[tuple[int, int]] = set()
+    rows = (
+        UnitAuthority.objects.filter(unit_id__in=unit_ids)
+        .order_by("unit_id", "authority__name", "authority_id")
+        .values_list("unit_id", "authority_id", "authority__name", "authority__variant_names")
+    )
+    for unit_id, authority_id, name, variants in rows:
+        if (unit_id, authority_id) in seen:
+            continue
+        seen.add((unit_id, authority_id))
+        groups.setdefault(unit_id, []).append((name, [name, *(v for v in variants or [] if v)]))
+    return groups
 
 
 # Description -----------------------------------------------------------------------------------------------------

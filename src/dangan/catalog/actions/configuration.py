@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -9,7 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from dangan.catalog.models import Fonds, RecordCategory, ReferenceCodeRule
+from dangan.catalog.choices import ArrangementOrder
+from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory, ReferenceCodeRule
 from dangan.catalog.models.fonds import category_code_validator, fonds_code_validator
 from dangan.catalog.refcodes import (
     DEFAULT_PATTERN,
@@ -22,8 +24,10 @@ from dangan.core.actions.accounts import require_actor
 from dangan.core.audit import log
 from dangan.core.models import Institution
 from dangan.core.roles import Capability
+from dangan.utilities.text import find_bad_characters
 
 FONDS_FIELDS = ("name", "creator", "start_year", "end_year", "history", "arrangement", "scheme_notes")
+FONDS_EDITABLE_FIELDS = ("code", *FONDS_FIELDS)
 
 DEFAULT_CATEGORIES = [
     ("WS", "文书"),
@@ -62,19 +66,73 @@ def do_create_fonds(actor: Any, code: str, name: str, **fields: Any) -> Fonds:
     return fonds
 
 
-@transaction.atomic
-def do_update_fonds(actor: Any, fonds: Fonds, changes: dict[str, Any]) -> Fonds:
+def fonds_has_units(fonds: Fonds) -> bool:
+    """Whether any unit (visible to anyone or not) belongs to ``fonds``."""
+    return ArchivalUnit.objects.filter(fonds=fonds).exists()
+
+
+def check_update_fonds(actor: Any, fonds: Fonds, changes: dict[str, Any]) -> None:
+    """Validate a change of a fonds' description. The 全宗号 may change only while the fonds holds no unit: it is
+    the first part of every unit's 档号 (and of the 档号 in preserved packages and exported catalogs), so a fonds
+    with units keeps it; a mistyped code is corrected before the first unit is described or imported."""
     require_actor(actor, Capability.CATALOG_CHANGE)
-    unknown = set(changes) - set(FONDS_FIELDS)
+    unknown = set(changes) - set(FONDS_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown fonds fields: {sorted(unknown)}")
-    before = {k: getattr(fonds, k) for k in changes}
-    for key, value in changes.items():
-        setattr(fonds, key, value)
-    fonds.full_clean()
-    fonds.save()
-    log(fonds, "catalog.fonds.update", actor, {"before": before, "after": changes})
-    return fonds
+    errors: dict[str, str] = {}
+    if "code" in changes:
+        code = str(changes["code"] or "").strip()
+        if code != fonds.code:
+            try:
+                fonds_code_validator(code)
+            except ValidationError as exc:
+                errors["code"] = exc.messages[0]
+            else:
+                if Fonds.objects.filter(code__iexact=code).exclude(pk=fonds.pk).exists():
+                    errors["code"] = _("全宗号 %(code)s 已存在。") % {"code": code}
+                elif fonds_has_units(fonds):
+                    errors["code"] = _(
+                        "全宗 %(code)s 已有档案：全宗号是每件档案档号的一部分，不能再修改。"
+                        "只有尚未著录或导入档案的全宗可以更正全宗号。"
+                    ) % {"code": fonds.code}
+    if "name" in changes and not str(changes["name"] or "").strip():
+        errors["name"] = _("全宗名称不能为空。")
+    for field in ("name", "creator", "history", "scheme_notes"):
+        value = changes.get(field)
+        if isinstance(value, str) and (bad := find_bad_characters(value)):
+            errors[field] = _("含有控制字符或乱码字符（%(chars)s）") % {"chars": "、".join(bad)}
+    this_year = dt.date.today().year
+    for field in ("start_year", "end_year"):
+        year = changes.get(field)
+        if year is not None and not 1000 <= year <= this_year:
+            errors[field] = _("年度 %(year)d 不合理") % {"year": year}
+    start = changes.get("start_year", fonds.start_year)
+    end = changes.get("end_year", fonds.end_year)
+    if start is not None and end is not None and start > end and "end_year" not in errors:
+        errors["end_year"] = _("终止年度 %(end)d 早于起始年度 %(start)d") % {"end": end, "start": start}
+    if "arrangement" in changes and changes["arrangement"] not in ArrangementOrder.values:
+        errors["arrangement"] = _("未知的分类方案：%(value)s") % {"value": changes["arrangement"]}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def do_update_fonds(actor: Any, fonds: Fonds, changes: dict[str, Any]) -> Fonds:
+    """Change a fonds' description (and, while it has no units, its 全宗号). Only the fields that differ from the
+    stored row are written, under a row lock, and the audit entry names exactly those."""
+    changes = {k: (v.strip() if isinstance(v, str) and k in ("code", "name") else v) for k, v in changes.items()}
+    locked = Fonds.objects.select_for_update().get(pk=fonds.pk)
+    check_update_fonds(actor, locked, changes)
+    fields = [k for k, v in changes.items() if getattr(locked, k) != v]
+    if not fields:
+        return locked
+    before = {k: getattr(locked, k) for k in fields}
+    for key in fields:
+        setattr(locked, key, changes[key])
+    locked.full_clean(validate_unique=False)
+    locked.save(update_fields=[*fields, "updated"])
+    log(locked, "catalog.fonds.update", actor, {"before": before, "after": {k: changes[k] for k in fields}})
+    return locked
 
 
 @transaction.atomic

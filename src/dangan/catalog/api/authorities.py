@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Status
 
-from dangan.catalog.actions.authorities import do_create_authority, do_update_authority
+from dangan.catalog.actions.authorities import do_create_authority, do_update_authority, matching_authorities
 from dangan.catalog.models import Authority
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_bounds, require_capability
 from dangan.core.roles import Capability
@@ -20,7 +20,12 @@ from .schemas import AuthorityIn, AuthorityOut, AuthorityPage, AuthorityPatch
 router = ActionRouter(tags=["规范档案 authorities"])
 
 
-@router.get("/authorities", response={200: AuthorityPage, **ERROR_RESPONSES}, summary="规范档案列表 / list")
+@router.get(
+    "/authorities",
+    response={200: AuthorityPage, **ERROR_RESPONSES},
+    summary="规范档案列表 / list",
+    description="q：在规范名称、其他名称（曾用名、简称、别名）和简介中查找，不分全角半角和大小写。",
+)
 def list_authorities(
     request: HttpRequest, kind: str | None = None, q: str | None = None, page: int = 1, size: int = 50
 ) -> Any:
@@ -30,7 +35,9 @@ def list_authorities(
     if kind:
         qs = qs.filter(kind=kind)
     if q and q.strip():
-        qs = qs.filter(Q(name__icontains=q.strip()) | Q(description__icontains=q.strip()))
+        # Any of the record's names (preferred or variant), or its description.
+        by_name = matching_authorities(q.strip()).values("pk")
+        qs = qs.filter(Q(pk__in=by_name) | Q(description__icontains=q.strip()))
     total = qs.count()
     return {
         "items": [authority_out(a) for a in qs[(page - 1) * size : page * size]],

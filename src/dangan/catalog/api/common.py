@@ -158,6 +158,7 @@ def units_out(user: Any, units: Iterable[ArchivalUnit]) -> list[dict[str, Any]]:
             "responsible": u.responsible,
             "date": u.date,
             "date_precision": u.date_precision,
+            "date_display": u.date_label,
             "page_count": u.page_count,
             "classification": u.classification,
             "classification_display": str(u.get_classification_display()),

@@ -43,12 +43,18 @@ def get_fonds(request: HttpRequest, code: str) -> Any:
     return fonds_out(request.user, fonds_or_404(code))
 
 
-@router.patch("/fonds/{code}", response={200: FondsOut, **ERROR_RESPONSES}, summary="修改全宗 / change a fonds")
+@router.patch(
+    "/fonds/{code}",
+    response={200: FondsOut, **ERROR_RESPONSES},
+    summary="修改全宗 / change a fonds",
+    description="只写入与现有值不同的字段，并记入审计日志。全宗号（code）只有在全宗尚无任何档案时可以修改，"
+    "否则返回 422：全宗号是每件档案档号的一部分。",
+)
 def update_fonds(request: HttpRequest, code: str, payload: FondsPatch) -> Any:
     require_capability(request, Capability.CATALOG_CHANGE)
     fonds = fonds_or_404(code)
     changes = payload.dict(exclude_unset=True)
-    for key in ("name", "creator", "history", "scheme_notes", "arrangement"):
+    for key in ("code", "name", "creator", "history", "scheme_notes", "arrangement"):
         if key in changes and changes[key] is None:
             changes[key] = ""
     fonds = do_update_fonds(request.user, fonds, changes)

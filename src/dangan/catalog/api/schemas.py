@@ -41,6 +41,7 @@ class FondsIn(Schema):
 
 
 class FondsPatch(Schema):
+    code: str | None = Field(None, description="全宗号；只有尚无档案的全宗可以修改（档号中含全宗号）")
     name: str | None = None
     creator: str | None = None
     start_year: int | None = None
@@ -88,8 +89,9 @@ class UnitOut(Schema):
     item_number: int | None
     document_number: str = Field(description="文号")
     responsible: str = Field(description="责任者")
-    date: dt.date | None
-    date_precision: str
+    date: dt.date | None = Field(description="日期；只知年或年月时为该年、该月的第一天（见 date_precision）")
+    date_precision: str = Field(description="日期精度：day、month、year")
+    date_display: str = Field(description="按精度显示的日期：1935年1月15日、1935年1月、1935年")
     page_count: int | None
     classification: str = Field(description="密级")
     classification_display: str
@@ -124,8 +126,12 @@ class UnitFields(Schema):
     document_number: str | None = None
     responsible: str | None = None
     title: str | None = Field(None, description="题名（新建时必填）")
-    date: dt.date | None = None
-    date_precision: str | None = Field(None, description="day、month、year")
+    date: str | None = Field(
+        None,
+        description="日期，可只写到月或年：1935-01-15、1935-01、1935（也可写 1935年1月、民国二十四年）；"
+        "精度随写法确定，不会补出日",
+    )
+    date_precision: str | None = Field(None, description="day、month、year；通常不填，由 date 的写法确定")
     page_count: int | None = None
     classification: str | None = Field(None, description="public、internal、secret、confidential、top_secret")
     openness: str | None = Field(None, description="open、controlled、pending")

@@ -18,6 +18,7 @@ from ninja import Query, Status
 
 from dangan.catalog.actions.authorities import do_link_authority, do_unlink_authority
 from dangan.catalog.actions.units import do_create_unit, do_delete_unit, do_move_unit, do_update_unit
+from dangan.catalog.dates import resolve_date
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import Fonds, UnitAuthority
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, ErrorOut, error_response, page_bounds, require_capability
@@ -96,6 +97,11 @@ def _unit_data(payload: UnitIn | UnitPatch, *, partial: bool) -> dict[str, Any]:
         data["title"] = (data.get("title") or "").strip()
     if "category" in data:
         data["category"] = category_or_error(data["category"])
+    if "date" in data:
+        # Typed at any precision (1935-01, 1935年, 民国二十四年): the precision comes from the writing.
+        data["date"], precision = resolve_date(data["date"], data.get("date_precision"))
+        if precision is not None:
+            data["date_precision"] = precision
     if "subjects" in data and data["subjects"] is None:
         data["subjects"] = []
     return data

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangan.catalog.choices import DatePrecision, Openness, RetentionPeriod, SecurityClassification, UnitLevel
+from dangan.catalog.dates import date_label
 from dangan.utilities.models import StableIdentityModel
 
 from .fonds import Fonds, RecordCategory
@@ -103,14 +104,35 @@ class ArchivalUnit(StableIdentityModel):
                 fields=["fonds", "category", "year", "retention", "organization", "item_number"],
                 name="catalog_unit_classification",
             ),
+            # The classification browser (catalog.classification): the items of a fonds grouped by 门类, 年度,
+            # 保管期限 and 机构 and counted through the visibility policy, from the index alone.
+            models.Index(
+                fields=[
+                    "fonds",
+                    "level",
+                    "category",
+                    "year",
+                    "retention",
+                    "organization",
+                    "item_number",
+                    "classification",
+                    "openness",
+                ],
+                name="catalog_unit_scheme",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference_code} {self.title}" if self.reference_code else self.title
 
     @property
+    def date_label(self) -> str:
+        """The date as shown on the pages, no more precise than it is known: 1935年1月15日, 1935年1月, 1935年."""
+        return date_label(self.date, self.date_precision)
+
+    @property
     def date_display(self) -> str:
-        """The date as archivists write it (DA/T 22: 8 digits), with the precision it was known to."""
+        """The date as the 归档文件目录 writes it (DA/T 22: 8 digits), with the precision it was known to."""
         if not self.date:
             return ""
         if self.date_precision == DatePrecision.YEAR:

@@ -1,9 +1,9 @@
 """The catalog pages of the staff workspace, one module per topic."""
 
-from .authorities import authority_create, authority_detail, authority_edit, authority_list
+from .authorities import authority_create, authority_detail, authority_edit, authority_list, authority_picker
 from .disposals import disposal_decide, disposal_detail, disposal_list, unit_dispose
 from .exports import fonds_export
-from .fonds import fonds_detail, fonds_list, renumber, tree_children
+from .fonds import fonds_detail, fonds_edit, fonds_list, renumber, tree_children
 from .imports import import_checked, import_detail, import_list, import_new, import_progress
 from .units import (
     unit_create,
@@ -20,10 +20,12 @@ __all__ = [
     "authority_detail",
     "authority_edit",
     "authority_list",
+    "authority_picker",
     "disposal_decide",
     "disposal_detail",
     "disposal_list",
     "fonds_detail",
+    "fonds_edit",
     "fonds_export",
     "fonds_list",
     "import_checked",

@@ -1,4 +1,5 @@
-"""Authority record pages (规范档案): list, detail with the units that cite it, create and edit."""
+"""Authority record pages (规范档案): list, detail with the units that cite it, create and edit, and the picker
+that finds a record by any of its names for the unit page's link form."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from dangan.catalog.actions.authorities import do_create_authority, do_update_authority
+from dangan.catalog.actions.authorities import (
+    PICKER_LIMIT,
+    do_create_authority,
+    do_update_authority,
+    find_authorities,
+    matching_authorities,
+)
 from dangan.catalog.choices import AuthorityKind
 from dangan.catalog.forms import AuthorityForm
 from dangan.catalog.models import ArchivalUnit, Authority
@@ -28,7 +35,8 @@ def authority_list(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     authorities = Authority.objects.order_by("kind", "name")
     if q:
-        authorities = authorities.filter(Q(name__icontains=q) | Q(dates__icontains=q) | Q(identifier__icontains=q))
+        by_name = matching_authorities(q).values("pk")
+        authorities = authorities.filter(Q(pk__in=by_name) | Q(dates__icontains=q) | Q(identifier__icontains=q))
     if kind in AuthorityKind.values:
         authorities = authorities.filter(kind=kind)
     context = {
@@ -91,3 +99,14 @@ def authority_edit(request: HttpRequest, uuid: Any) -> HttpResponse:
             return redirect("catalog:authority_detail", uuid=authority.uuid)
     context = {"form": form, "authority": authority}
     return render(request, "catalog/authority_form.html", context, status=400 if form.errors else 200)
+
+
+@capability_required(Capability.CATALOG_VIEW)
+def authority_picker(request: HttpRequest) -> HttpResponse:
+    """The options of the authority picker (an htmx fragment): records any of whose names contain what was typed
+    (``name`` or ``q``), optionally of one ``kind``, best first."""
+    query = (request.GET.get("name") or request.GET.get("q") or "").strip()[:300]
+    kind = request.GET.get("kind") or None
+    matches = find_authorities(query, kind) if query else []
+    context = {"matches": matches, "query": query, "limit": PICKER_LIMIT}
+    return render(request, "catalog/_authority_options.html", context)

@@ -1,5 +1,5 @@
-"""Fonds pages: the list (home page), creating a fonds, the fonds page with its hierarchy browser, unit search
-and renumbering."""
+"""Fonds pages: the list (home page), creating and editing a fonds, the fonds page with its hierarchy browser,
+classification browser, unit search and renumbering."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dangan.catalog.actions.configuration import FONDS_FIELDS, do_create_fonds
+from dangan.catalog.actions.configuration import FONDS_FIELDS, do_create_fonds, do_update_fonds, fonds_has_units
 from dangan.catalog.actions.units import ClassificationGroup, children_page, do_renumber_range
+from dangan.catalog.classification import browse_scheme
 from dangan.catalog.filters import UnitFilter
-from dangan.catalog.forms import FondsForm, RenumberForm, UnitFilterForm
+from dangan.catalog.forms import FondsEditForm, FondsForm, RenumberForm, UnitFilterForm
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import can_view_unit
 from dangan.core.roles import Capability
@@ -25,7 +27,8 @@ from dangan.utilities.views import capability_required, form_errors_from, is_htm
 from .common import can, get_fonds, visible_count
 
 TREE_PAGE_SIZE = 50
-TABS = ("tree", "list", "about", "renumber")
+SCHEME_PAGE_SIZE = 50
+TABS = ("tree", "scheme", "list", "about", "renumber")
 
 
 @capability_required(Capability.CATALOG_VIEW)
@@ -63,6 +66,23 @@ def _fonds_create(request: HttpRequest) -> HttpResponse:
     return _fonds_list(request, form, status=400)
 
 
+@capability_required(Capability.CATALOG_CHANGE)
+def fonds_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a fonds' description; its 全宗号 only while it holds no units (see do_update_fonds)."""
+    fonds = get_fonds(code)
+    form = FondsEditForm(request.POST or None, instance=fonds, code_locked=fonds_has_units(fonds))
+    if request.method == "POST" and form.is_valid():
+        try:
+            fonds = do_update_fonds(request.user, fonds, form.changes())
+        except ValidationError as exc:
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("已保存全宗 %(fonds)s。") % {"fonds": fonds})
+            return redirect(reverse("catalog:fonds_detail", args=[fonds.code]) + "?tab=about")
+    context = {"fonds": fonds, "form": form}
+    return render(request, "catalog/fonds_form.html", context, status=400 if form.errors else 200)
+
+
 @capability_required(Capability.CATALOG_VIEW)
 def fonds_detail(request: HttpRequest, code: str) -> HttpResponse:
     fonds = get_fonds(code)
@@ -74,11 +94,26 @@ def fonds_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {"fonds": fonds, "tab": tab, "can_change": can_change}
     if tab == "tree":
         context["tree"] = children_page(request.user, fonds, None, 1, TREE_PAGE_SIZE)
+    elif tab == "scheme":
+        context.update(_scheme(request, fonds))
     elif tab == "list":
         context.update(_unit_search(request, fonds))
     elif tab == "renumber":
         context["renumber_form"] = RenumberForm()
     return render(request, "catalog/fonds_detail.html", context)
+
+
+def _scheme(request: HttpRequest, fonds: Fonds) -> dict[str, Any]:
+    """The classification browser (年度 / 机构 / 保管期限, see catalog.classification) and, in the last group, a
+    counted page of its items for the pagination partial."""
+    view = browse_scheme(request.user, fonds, request.GET, page_number(request), SCHEME_PAGE_SIZE)
+    context: dict[str, Any] = {"scheme": view}
+    if view.level is None:
+        paginator = Paginator(range(view.total), view.size)
+        page = paginator.page(min(view.page, paginator.num_pages))
+        page.counted = True  # type: ignore[attr-defined]
+        context["page"] = page
+    return context
 
 
 def _unit_search(request: HttpRequest, fonds: Fonds) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from dangan.catalog.actions.units import (
 from dangan.catalog.choices import DisposalStatus, UnitLevel
 from dangan.catalog.forms import AuthorityLinkForm, MoveForm, UnitForm
 from dangan.catalog.holds import hold_labels, holds_on
-from dangan.catalog.models import ArchivalUnit, Authority, UnitAuthority, UnitDisposal
+from dangan.catalog.models import ArchivalUnit, UnitAuthority, UnitDisposal
 from dangan.catalog.panels import render_unit_panels
 from dangan.catalog.policy import can_view_unit, visible_ancestors, visible_classifications
 from dangan.core.audit import action_label
@@ -209,16 +209,11 @@ def unit_delete(request: HttpRequest, uuid: Any) -> HttpResponse:
 def unit_link_authority(request: HttpRequest, uuid: Any) -> HttpResponse:
     unit = get_visible_unit(request, uuid)
     form = AuthorityLinkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写规范档案的类型、名称和关系。"))
+    if not form.is_valid():  # the form finds the record by any of its names (see AuthorityLinkForm)
+        messages.error(request, form.error_summary())
         return redirect("catalog:unit_detail", uuid=unit.uuid)
     data = form.cleaned_data
-    authority = Authority.objects.filter(kind=data["kind"], name=data["name"].strip()).first()
-    if authority is None:
-        messages.error(
-            request, _("没有名为“%(name)s”的规范档案，请先在“规范档案”中创建。") % {"name": data["name"].strip()}
-        )
-        return redirect("catalog:unit_detail", uuid=unit.uuid)
+    authority = data["authority"]
     try:
         do_link_authority(request.user, unit, authority, data["role"])
     except ValidationError as exc:

@@ -32,9 +32,9 @@ from dangan.catalog.policy import can_view_unit
 from dangan.core.actors import SYSTEM, actor_name
 from dangan.core.audit import log
 from dangan.preservation.description import changed_fields, description_for
-from dangan.preservation.formats import FormatIdentification, FormatIdentifier, FormatPolicy
+from dangan.preservation.formats import FormatIdentification, FormatIdentifier, FormatPolicy, display_name
 from dangan.preservation.mets import Description, PackageRecord, build_mets
-from dangan.preservation.models import PackageEvent, PreservedPackage
+from dangan.preservation.models import PackageEvent, PackageFile, PackageVersion, PreservedPackage
 from dangan.preservation.ocfl.batch import BatchWrite
 from dangan.preservation.ocfl.crash import crash_point
 from dangan.preservation.ocfl.digests import FileDigests
@@ -137,6 +137,16 @@ def check_preserve(actor: Any, unit: ArchivalUnit, files: Mapping[str, Path]) ->
     clash = conflicting_paths(list(files))
     if clash:
         raise ValidationError(_("“%(file)s”既是文件又是“%(other)s”的目录") % {"file": clash[0], "other": clash[1]})
+    # The new files join those the package holds already: none may be a file where the other has a directory.
+    head = PackageVersion.objects.filter(package__unit=unit).order_by("-number").first()
+    if head is not None:
+        stored = set(PackageFile.objects.filter(version=head).values_list("logical_path", flat=True)) - set(files)
+        clash = conflicting_paths([*files, *sorted(stored)])
+        if clash:
+            raise ValidationError(
+                _("“%(file)s”与保存包中的“%(other)s”冲突：同一路径不能既是文件又是目录，请改名后再保存。")
+                % {"file": clash[0].removeprefix(CONTENT_PREFIX), "other": clash[1].removeprefix(CONTENT_PREFIX)}
+            )
 
 
 # ---------------------------------------------------------------- agents and events
@@ -189,7 +199,7 @@ def pending_events_many(package_uuids: Iterable[Any]) -> dict[str, list[Event]]:
 
 
 def _identification_event(record: FileRecord, found: FormatIdentification, agent: Agent, now: datetime) -> Event:
-    parts = [found.puid or _("未识别"), " ".join(p for p in (found.format_name, found.format_version) if p)]
+    parts = [found.puid or _("未识别"), display_name(found.puid, found.format_name, found.format_version)]
     parts.append(found.mime_type)
     notes = [found.warning] if found.warning else []
     if found.puid and not (decision := _policy.check(found.puid)).accepted:

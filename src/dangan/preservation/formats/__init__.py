@@ -20,7 +20,7 @@ from .containers import CONTAINER_CHECKS
 from .media import MEDIA_CHECKS
 from .pdf import check_pdf
 from .policy import PRESERVATION_GROUPS, FormatPolicy, PolicyDecision
-from .registry import FORMATS, LOCAL_PREFIX, FormatInfo, extension_formats, format_info
+from .registry import FORMATS, LOCAL_PREFIX, FormatInfo, display_name, extension_formats, format_info
 from .sample import Hit, Sample
 from .text import check_text
 
@@ -33,6 +33,7 @@ __all__ = [
     "FormatInfo",
     "FormatPolicy",
     "PolicyDecision",
+    "display_name",
     "format_info",
     "identify",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FORMATS", "LOCAL_PREFIX", "FormatInfo", "extension_formats", "format_info"]
+__all__ = ["FORMATS", "LOCAL_PREFIX", "FormatInfo", "display_name", "extension_formats", "format_info"]
 
 LOCAL_PREFIX = "dangan-fmt/"
 
@@ -163,6 +163,17 @@ FORMATS: dict[str, FormatInfo] = _parse(_TABLE)
 def format_info(puid: str) -> FormatInfo | None:
     """What the registry knows about a PUID or project-local id."""
     return FORMATS.get(puid)
+
+
+def display_name(puid: str, name: str = "", version: str = "") -> str:
+    """The format's name for people: the Chinese name where the registry has one ("TIFF 图像" for fmt/353; the
+    version is part of it), else the name and version as recorded (PRONOM's English), else ""."""
+    info = FORMATS.get(puid) if puid else None
+    if info is not None:
+        if version and version != info.version and version not in info.name_zh:
+            return f"{info.name_zh} {version}"  # a version read from the file itself (OFD.xml …)
+        return info.name_zh
+    return " ".join(part for part in (name, version) if part)
 
 
 def extension_formats() -> dict[str, frozenset[str]]:

@@ -1,11 +1,14 @@
-"""Template helpers of the preservation pages: PREMIS event and outcome labels, short digests."""
+"""Template helpers of the preservation pages: format names, PREMIS event and outcome labels, short digests."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from dangan.preservation.formats import display_name
 from dangan.preservation.premis import EventType
 
 register = template.Library()
@@ -49,3 +52,10 @@ def outcome_label(value: str) -> str:
 def short_digest(value: str) -> str:
     """The first and last eight characters of a long digest, for tables (the whole one goes in a title attribute)."""
     return f"{value[:8]}…{value[-8:]}" if value and len(value) > 20 else value
+
+
+@register.filter
+def format_label(row: Any) -> str:
+    """A file's format for people: the Chinese name where one exists (TIFF 图像), else PRONOM's name and version;
+    the PUID is shown beside it by the templates."""
+    return display_name(row.puid, row.format_name, row.format_version) or str(_("未识别"))
