@@ -11,14 +11,24 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Query, Schema
 
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, require_capability
+from dangan.core.api import (
+    ERROR_RESPONSES,
+    ActionRouter,
+    PageOut,
+    filter_query,
+    page_query,
+    paged,
+    read_filters,
+    require_capability,
+)
 from dangan.core.roles import Capability
 
 from .actions.accepting import check_accept, do_reject, do_return
 from .actions.checking import do_sign_item, report_to_dict
 from .actions.uploads import OffsetMismatch, do_receive_upload, do_start_upload, do_write_chunk, owned_upload
+from .filters import TransferFilter
 from .models import CheckItem, CheckReport, Transfer, Upload
 
 router = ActionRouter(tags=["接收 accession"])
@@ -172,13 +182,24 @@ def create_transfer(request: HttpRequest, body: TransferIn) -> Any:
     return 201, transfer_out(transfer)
 
 
-@router.get("/accession/transfers", response={200: list[dict], **ERROR_RESPONSES}, summary="移交登记簿")
-def list_transfers(request: HttpRequest, status: str = "", limit: int = 50, offset: int = 0) -> Any:
+class TransferPage(PageOut):
+    items: list[dict[str, Any]]
+
+
+TransferQuery = filter_query(TransferFilter)
+TransferPaging = page_query()
+
+
+@router.get(
+    "/accession/transfers",
+    response={200: TransferPage, **ERROR_RESPONSES},
+    summary="移交登记簿",
+    description="新的在前；筛选条件与工作台列表相同（accession.filters.TransferFilter）。",
+)
+def list_transfers(request: HttpRequest, filters: Query[TransferQuery], paging: Query[TransferPaging]) -> Any:
     _need(request)
-    transfers = Transfer.objects.select_related("fonds").order_by("-created")
-    if status:
-        transfers = transfers.filter(status=status)
-    return [transfer_out(t) for t in transfers[offset : offset + min(limit, 200)]]
+    transfers = read_filters(TransferFilter, filters).apply(request.user)
+    return paged(transfers, paging, transfer_out)
 
 
 @router.get("/accession/transfers/{uuid}", response={200: dict, **ERROR_RESPONSES}, summary="一次移交")

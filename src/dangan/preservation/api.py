@@ -11,14 +11,24 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Schema, Status
+from ninja import Query, Schema, Status
 
 from dangan.catalog.policy import can_view_unit
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_bounds, require_capability
+from dangan.core.api import (
+    ERROR_RESPONSES,
+    ActionRouter,
+    PageOut,
+    filter_query,
+    page_query,
+    paged,
+    read_filters,
+    require_capability,
+)
 from dangan.core.roles import Capability
 
 from .actions.access import can_view_package
 from .actions.auditing import do_start_audit
+from .filters import AuditRunFilter, PackageFilter
 from .models import AuditRun, PackageFile, PreservedPackage
 from .permissions import RUN_AUDIT, may
 
@@ -117,11 +127,33 @@ class RunDetailOut(RunOut):
     failures: list[FailureOut]
 
 
-class RunPage(Schema):
-    total: int
-    page: int
-    size: int
+class RunPage(PageOut):
     items: list[RunOut]
+
+
+class PackageSummaryOut(Schema):
+    object_id: str
+    unit: UUID
+    reference_code: str
+    label: str
+    head_version: str
+    version_count: int
+    file_count: int
+    total_bytes: int
+    fixity_status: str
+    fixity_status_display: str
+    last_audit: datetime | None
+    package_created: datetime | None
+
+
+class PackagePage(PageOut):
+    items: list[PackageSummaryOut]
+
+
+RunQuery = filter_query(AuditRunFilter)
+PackageQuery = filter_query(PackageFilter)
+RunPaging = page_query(20)
+PackagePaging = page_query()
 
 
 class AuditIn(Schema):
@@ -181,17 +213,35 @@ def _run_out(run: AuditRun) -> dict[str, Any]:
     return data
 
 
-@router.get("/preservation/audits", response={200: RunPage, **ERROR_RESPONSES}, summary="固定性检查 / fixity audits")
-def list_audits(request: HttpRequest, page: int = 1, size: int = 20) -> Any:
+def _package_summary(package: PreservedPackage) -> dict[str, Any]:
+    data = {f: getattr(package, f) for f in PackageSummaryOut.model_fields if hasattr(package, f)}
+    data["unit"] = package.unit_uuid
+    data["fixity_status_display"] = str(package.get_fixity_status_display())
+    return data
+
+
+@router.get(
+    "/preservation/packages",
+    response={200: PackagePage, **ERROR_RESPONSES},
+    summary="保存包列表 / preserved packages",
+    description="只列出调用者可见的档案的保存包（catalog.policy）；筛选条件见 preservation.filters.PackageFilter。",
+)
+def list_packages(request: HttpRequest, filters: Query[PackageQuery], paging: Query[PackagePaging]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
-    page, size = page_bounds(page, size)
-    runs = AuditRun.objects.order_by("-created")
-    return {
-        "total": runs.count(),
-        "page": page,
-        "size": size,
-        "items": [_run_out(r) for r in runs[(page - 1) * size : page * size]],
-    }
+    packages = read_filters(PackageFilter, filters).apply(request.user)
+    return paged(packages, paging, _package_summary)
+
+
+@router.get(
+    "/preservation/audits",
+    response={200: RunPage, **ERROR_RESPONSES},
+    summary="固定性检查 / fixity audits",
+    description="新的在前；筛选条件与工作台列表相同（preservation.filters.AuditRunFilter）。",
+)
+def list_audits(request: HttpRequest, filters: Query[RunQuery], paging: Query[RunPaging]) -> Any:
+    require_capability(request, Capability.CATALOG_VIEW)
+    runs = read_filters(AuditRunFilter, filters).apply(request.user)
+    return paged(runs, paging, _run_out)
 
 
 @router.get(

@@ -8,20 +8,22 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, Status, UploadedFile
+from ninja import File, Form, Query, Status, UploadedFile
 
+from dangan.catalog.filters import ImportBatchFilter
 from dangan.catalog.models import ImportBatch
 from dangan.catalog.policy import import_report_errors
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, require_capability
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_query, paged, read_filters, require_capability
 from dangan.core.roles import Capability
 
 from .common import fonds_or_error
-from .schemas import ImportOut
+from .schemas import ImportOut, ImportPage, ImportQuery
 
 router = ActionRouter(tags=["目录导入 imports"])
+ImportPaging = page_query(20)
 
 
-def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+def import_summary(batch: ImportBatch) -> dict[str, Any]:
     return {
         "uuid": batch.uuid,
         "fonds": batch.fonds.code,
@@ -34,10 +36,25 @@ def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
         "created_count": batch.created_count,
         "unchanged_count": batch.unchanged_count,
         "message": batch.message,
-        "errors": import_report_errors(request.user, batch),
         "created": batch.created,
         "finished": batch.finished,
     }
+
+
+def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+    return {**import_summary(batch), "errors": import_report_errors(request.user, batch)}
+
+
+@router.get(
+    "/imports",
+    response={200: ImportPage, **ERROR_RESPONSES},
+    summary="导入批次列表 / import batches",
+    description="新的在前；筛选条件与工作台列表相同（catalog.filters.ImportBatchFilter）。逐行问题见单个批次。",
+)
+def list_imports(request: HttpRequest, filters: Query[ImportQuery], paging: Query[ImportPaging]) -> Any:
+    require_capability(request, Capability.CATALOG_IMPORT)
+    batches = read_filters(ImportBatchFilter, filters).apply(request.user)
+    return paged(batches, paging, import_summary)
 
 
 @router.post(
