@@ -283,7 +283,10 @@ def test_unit_list_paging_and_totals(client, tree, archivist, system_admin):
     for params in ({"size": 1000}, {"size": 0}, {"page": -1}, {"page": 10**20}, {"size": "many"}):
         response = get(client, archivist, "/api/units", **params)
         assert response.status_code == 422, params
-        assert response.json()["detail"].startswith("请求数据有误") and set(response.json()["errors"]) <= {"page", "size"}
+        assert response.json()["detail"].startswith("请求数据有误") and set(response.json()["errors"]) <= {
+            "page",
+            "size",
+        }
     beyond = get(client, archivist, "/api/units", page=100000).json()
     assert beyond["items"] == [] and beyond["has_next"] is False
 

@@ -58,7 +58,7 @@ class Param:
 
     def describe(self) -> str:
         """For the API's documentation of the parameter."""
-        return self.description or str(self.label)
+        return str(self.description or self.label)
 
 
 class Text(Param):
@@ -100,7 +100,7 @@ class Exact(Param):
 
 
 class Choice(Param):
-    """One of a fixed set of values (a TextChoices' values, or a list)."""
+    """One of a set of values: a TextChoices' values, a list, or a function giving them (a registry's keys)."""
 
     def __init__(self, label: str, choices: Any, *, field: str = "", description: str = "") -> None:
         super().__init__(label, field=field, description=description)
@@ -108,7 +108,9 @@ class Choice(Param):
 
     @property
     def values(self) -> list[str]:
-        return list(getattr(self.choices, "values", self.choices))
+        if hasattr(self.choices, "values"):
+            return list(self.choices.values)
+        return list(self.choices() if callable(self.choices) else self.choices)
 
     def parse(self, raw: str) -> Any:
         if raw not in self.values:
