@@ -17,8 +17,8 @@ from dangan.core.api import (
     ERROR_RESPONSES,
     ActionRouter,
     PageOut,
+    PageQuery,
     filter_query,
-    page_query,
     paged,
     read_filters,
     require_capability,
@@ -186,8 +186,8 @@ class TransferPage(PageOut):
     items: list[dict[str, Any]]
 
 
-TransferQuery = filter_query(TransferFilter)
-TransferPaging = page_query()
+class TransferQuery(filter_query(TransferFilter)):  # type: ignore[misc]
+    """The query parameters of accession.filters.TransferFilter."""
 
 
 @router.get(
@@ -196,7 +196,7 @@ TransferPaging = page_query()
     summary="移交登记簿",
     description="新的在前；筛选条件与工作台列表相同（accession.filters.TransferFilter）。",
 )
-def list_transfers(request: HttpRequest, filters: Query[TransferQuery], paging: Query[TransferPaging]) -> Any:
+def list_transfers(request: HttpRequest, filters: Query[TransferQuery], paging: Query[PageQuery]) -> Any:
     _need(request)
     transfers = read_filters(TransferFilter, filters).apply(request.user)
     return paged(transfers, paging, transfer_out)

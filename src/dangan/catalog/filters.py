@@ -15,7 +15,7 @@ from .choices import AuthorityKind, Openness, RetentionPeriod, SecurityClassific
 from .models import Authority, Fonds, ImportBatch
 from .policy import visible_units
 
-ORDERINGS = {
+ORDERINGS: dict[str, tuple[str, ...]] = {
     "reference_code": ("reference_code", "id"),
     "position": ("position", "id"),
     "date": ("date", "id"),

@@ -26,7 +26,7 @@ def _import_abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> 
 
     from dangan.catalog.models import ImportBatch
 
-    batch_id = args[0] if args else kwargs.get("batch_id")
+    batch_id = int(args[0] if args else kwargs["batch_id"])
     ImportBatch.objects.filter(pk=batch_id, status__in=(ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING)).update(
         status=ImportBatch.Status.FAILED, message=message, finished=timezone.now()
     )

@@ -308,16 +308,19 @@ class PageOut(Schema):
     has_next: bool = Field(description="后面是否还有")
 
 
-@functools.cache
-def page_query(default_size: int = DEFAULT_PAGE_SIZE, max_size: int = MAX_PAGE_SIZE) -> type[Schema]:
+class PageQuery(Schema):
     """The ``page``/``size`` query parameters of a list, with their bounds: a value outside them is a 422 with a
-    Chinese message (never clamped in the API: a client that asks for page 0 or 10,000 rows has a bug to know of)."""
-    return create_model(  # type: ignore[no-any-return, call-overload]
-        f"PageQuery{default_size}_{max_size}",
-        __base__=Schema,
-        page=(int, Field(1, ge=1, le=MAX_PAGE, description=f"页码，1–{MAX_PAGE}")),
-        size=(int, Field(default_size, ge=1, le=max_size, description=f"每页条数，1–{max_size}")),
-    )
+    Chinese message (never clamped in the API: a client that asks for page 0 or 10,000 rows has a bug to know of).
+    A list with another default size subclasses it and declares ``size`` again."""
+
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，1–{MAX_PAGE}")
+    size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，1–{MAX_PAGE_SIZE}")
+
+
+class ShortPageQuery(PageQuery):
+    """Paging of the lists whose rows are large (audits, imports): 20 rows unless asked."""
+
+    size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，1–{MAX_PAGE_SIZE}")
 
 
 def paged(
@@ -330,7 +333,8 @@ def paged(
 @functools.cache
 def filter_query(filters: type[FilterSet]) -> type[Schema]:
     """The query parameters of a list's FilterSet, for its endpoint: every one optional text, read and checked by
-    the filter class itself (the same messages as on the page)."""
+    the filter class itself (the same messages as on the page). Used as the base of the endpoint's query class
+    (``class UnitQuery(filter_query(UnitFilter)):  # type: ignore[misc]``), so that type checkers see a class."""
     fields: dict[str, Any] = {
         name: (str | None, Field(None, description=param.describe())) for name, param in filters.params.items()
     }
@@ -339,7 +343,8 @@ def filter_query(filters: type[FilterSet]) -> type[Schema]:
             str | None,
             Field(None, description=f"{filters.ordering_label}：{'、'.join(filters.orderings)}"),
         )
-    return create_model(f"{filters.__name__}Query", __base__=Schema, **fields)  # type: ignore[no-any-return, call-overload]
+    model: type[Schema] = create_model(f"{filters.__name__}Query", __base__=Schema, **fields)
+    return model
 
 
 class InvalidFilters(ValidationError):

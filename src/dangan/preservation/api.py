@@ -18,8 +18,9 @@ from dangan.core.api import (
     ERROR_RESPONSES,
     ActionRouter,
     PageOut,
+    PageQuery,
+    ShortPageQuery,
     filter_query,
-    page_query,
     paged,
     read_filters,
     require_capability,
@@ -150,10 +151,12 @@ class PackagePage(PageOut):
     items: list[PackageSummaryOut]
 
 
-RunQuery = filter_query(AuditRunFilter)
-PackageQuery = filter_query(PackageFilter)
-RunPaging = page_query(20)
-PackagePaging = page_query()
+class RunQuery(filter_query(AuditRunFilter)):  # type: ignore[misc]
+    """The query parameters of preservation.filters.AuditRunFilter."""
+
+
+class PackageQuery(filter_query(PackageFilter)):  # type: ignore[misc]
+    """The query parameters of preservation.filters.PackageFilter."""
 
 
 class AuditIn(Schema):
@@ -226,7 +229,7 @@ def _package_summary(package: PreservedPackage) -> dict[str, Any]:
     summary="保存包列表 / preserved packages",
     description="只列出调用者可见的档案的保存包（catalog.policy）；筛选条件见 preservation.filters.PackageFilter。",
 )
-def list_packages(request: HttpRequest, filters: Query[PackageQuery], paging: Query[PackagePaging]) -> Any:
+def list_packages(request: HttpRequest, filters: Query[PackageQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     packages = read_filters(PackageFilter, filters).apply(request.user)
     return paged(packages, paging, _package_summary)
@@ -238,7 +241,7 @@ def list_packages(request: HttpRequest, filters: Query[PackageQuery], paging: Qu
     summary="固定性检查 / fixity audits",
     description="新的在前；筛选条件与工作台列表相同（preservation.filters.AuditRunFilter）。",
 )
-def list_audits(request: HttpRequest, filters: Query[RunQuery], paging: Query[RunPaging]) -> Any:
+def list_audits(request: HttpRequest, filters: Query[RunQuery], paging: Query[ShortPageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     runs = read_filters(AuditRunFilter, filters).apply(request.user)
     return paged(runs, paging, _run_out)

@@ -33,7 +33,7 @@ def _audit_abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> N
     from dangan.preservation.choices import AuditStatus
     from dangan.preservation.models import AuditRun
 
-    run_id = args[0] if args else kwargs.get("run_id")
+    run_id = int(args[0] if args else kwargs["run_id"])
     AuditRun.objects.filter(pk=run_id, status__in=(AuditStatus.PENDING, AuditStatus.RUNNING)).update(
         status=AuditStatus.ERROR, owner="", finished=timezone.now(), message=message
     )

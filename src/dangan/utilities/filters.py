@@ -22,6 +22,8 @@ from typing import Any, ClassVar, Self
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from .registry import StrOrPromise
+
 MAX_TEXT = 200  # a search box's text; longer is refused, not cut
 
 
@@ -30,7 +32,7 @@ class Param:
 
     empty: Any = ""
 
-    def __init__(self, label: str, *, field: str = "", description: str = "") -> None:
+    def __init__(self, label: StrOrPromise, *, field: str = "", description: StrOrPromise = "") -> None:
         self.label = label
         self.field = field
         self.description = description
@@ -65,7 +67,7 @@ class Text(Param):
     """Free text: rows where any of ``lookups`` contains it (case-insensitively)."""
 
     def __init__(
-        self, label: str, lookups: Iterable[str], *, max_length: int = MAX_TEXT, description: str = ""
+        self, label: StrOrPromise, lookups: Iterable[str], *, max_length: int = MAX_TEXT, description: StrOrPromise = ""
     ) -> None:
         super().__init__(label, description=description)
         self.lookups = tuple(lookups)
@@ -86,7 +88,9 @@ class Text(Param):
 class Exact(Param):
     """A code or name matched whole (case-insensitively with ``ignore_case``)."""
 
-    def __init__(self, label: str, *, field: str = "", ignore_case: bool = True, description: str = "") -> None:
+    def __init__(
+        self, label: StrOrPromise, *, field: str = "", ignore_case: bool = True, description: StrOrPromise = ""
+    ) -> None:
         super().__init__(label, field=field, description=description)
         self.ignore_case = ignore_case
 
@@ -102,7 +106,7 @@ class Exact(Param):
 class Choice(Param):
     """One of a set of values: a TextChoices' values, a list, or a function giving them (a registry's keys)."""
 
-    def __init__(self, label: str, choices: Any, *, field: str = "", description: str = "") -> None:
+    def __init__(self, label: StrOrPromise, choices: Any, *, field: str = "", description: StrOrPromise = "") -> None:
         super().__init__(label, field=field, description=description)
         self.choices = choices
 
@@ -128,14 +132,14 @@ class Integer(Param):
 
     def __init__(
         self,
-        label: str,
+        label: StrOrPromise,
         *,
         field: str = "",
         lookup: str = "exact",
         low: int = -(2**31),
         high: int = 2**31 - 1,
-        message: str = "",  # instead of the default messages; may name %(value)s
-        description: str = "",
+        message: StrOrPromise = "",  # instead of the default messages; may name %(value)s
+        description: StrOrPromise = "",
     ) -> None:
         super().__init__(label, field=field, description=description)
         self.lookup, self.low, self.high, self.message = lookup, low, high, message
@@ -163,7 +167,13 @@ class Day(Param):
     empty = None
 
     def __init__(
-        self, label: str, *, field: str = "", lookup: str = "gte", moment: bool = False, description: str = ""
+        self,
+        label: StrOrPromise,
+        *,
+        field: str = "",
+        lookup: str = "gte",
+        moment: bool = False,
+        description: StrOrPromise = "",
     ) -> None:
         super().__init__(label, field=field, description=description)
         self.lookup, self.moment = lookup, moment

@@ -2,7 +2,7 @@
 answered with the same envelope ``{items, page, size, total, pages, has_next}``.
 
 Bounds: 1 ≤ page ≤ MAX_PAGE and 1 ≤ size ≤ the list's maximum (MAX_PAGE_SIZE unless it says less). The API refuses
-values outside them with 422 and a Chinese message (core.api.page_query); a workspace page, where a person edited
+values outside them with 422 and a Chinese message (core.api.PageQuery); a workspace page, where a person edited
 the address, shows the nearest page instead (utilities.views). A page past the end is empty, not an error.
 ``total`` (and ``pages``) may be null where counting would cost more than the list is worth (the whole catalog);
 ``has_next`` is always there.

@@ -10,14 +10,13 @@ from ninja import Query, Status
 
 from dangan.catalog.actions.authorities import do_create_authority, do_update_authority
 from dangan.catalog.filters import AuthorityFilter
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_query, paged, read_filters, require_capability
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, PageQuery, paged, read_filters, require_capability
 from dangan.core.roles import Capability
 
 from .common import authority_or_404, authority_out
 from .schemas import AuthorityIn, AuthorityOut, AuthorityPage, AuthorityPatch, AuthorityQuery
 
 router = ActionRouter(tags=["规范档案 authorities"])
-AuthorityPaging = page_query()
 
 
 @router.get(
@@ -26,7 +25,7 @@ AuthorityPaging = page_query()
     summary="规范档案列表 / list",
     description="筛选条件与工作台列表相同（catalog.filters.AuthorityFilter）。",
 )
-def list_authorities(request: HttpRequest, filters: Query[AuthorityQuery], paging: Query[AuthorityPaging]) -> Any:
+def list_authorities(request: HttpRequest, filters: Query[AuthorityQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     authorities = read_filters(AuthorityFilter, filters).apply(request.user)
     return paged(authorities, paging, authority_out)

@@ -14,15 +14,13 @@ from dangan.catalog.actions.units import ClassificationGroup, children_page, do_
 from dangan.catalog.filters import FondsFilter
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import visible_units
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_query, paged, read_filters, require_capability
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, PageQuery, paged, read_filters, require_capability
 from dangan.core.roles import Capability
 
 from .common import category_or_error, fonds_or_404, fonds_out, unit_or_404, units_out
 from .schemas import ChildrenPage, FondsIn, FondsOut, FondsPage, FondsPatch, FondsQuery, RenumberIn, RenumberOut
 
 router = ActionRouter(tags=["全宗 fonds"])
-FondsPaging = page_query()
-ChildrenPaging = page_query()
 
 
 @router.get(
@@ -31,7 +29,7 @@ ChildrenPaging = page_query()
     summary="全宗列表 / list fonds",
     description="筛选条件与工作台列表相同（catalog.filters.FondsFilter）。",
 )
-def list_fonds(request: HttpRequest, filters: Query[FondsQuery], paging: Query[FondsPaging]) -> Any:
+def list_fonds(request: HttpRequest, filters: Query[FondsQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     fonds = read_filters(FondsFilter, filters).apply(request.user)
     return paged(fonds, paging, lambda f: fonds_out(request.user, f))
@@ -70,7 +68,7 @@ def update_fonds(request: HttpRequest, code: str, payload: FondsPatch) -> Any:
     summary="下级档案（分页）/ one page of the hierarchy",
     description="不带 parent 时返回全宗顶层；带 parent（档案 UUID）时返回它的下级。只列出调用者可见的档案。",
 )
-def list_children(request: HttpRequest, code: str, paging: Query[ChildrenPaging], parent: str | None = None) -> Any:
+def list_children(request: HttpRequest, code: str, paging: Query[PageQuery], parent: str | None = None) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     fonds = fonds_or_404(code)
     parent_unit = None

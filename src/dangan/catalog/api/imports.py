@@ -13,14 +13,13 @@ from ninja import File, Form, Query, Status, UploadedFile
 from dangan.catalog.filters import ImportBatchFilter
 from dangan.catalog.models import ImportBatch
 from dangan.catalog.policy import import_report_errors
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_query, paged, read_filters, require_capability
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, ShortPageQuery, paged, read_filters, require_capability
 from dangan.core.roles import Capability
 
 from .common import fonds_or_error
 from .schemas import ImportOut, ImportPage, ImportQuery
 
 router = ActionRouter(tags=["目录导入 imports"])
-ImportPaging = page_query(20)
 
 
 def import_summary(batch: ImportBatch) -> dict[str, Any]:
@@ -51,7 +50,7 @@ def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
     summary="导入批次列表 / import batches",
     description="新的在前；筛选条件与工作台列表相同（catalog.filters.ImportBatchFilter）。逐行问题见单个批次。",
 )
-def list_imports(request: HttpRequest, filters: Query[ImportQuery], paging: Query[ImportPaging]) -> Any:
+def list_imports(request: HttpRequest, filters: Query[ImportQuery], paging: Query[ShortPageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_IMPORT)
     batches = read_filters(ImportBatchFilter, filters).apply(request.user)
     return paged(batches, paging, import_summary)

@@ -145,10 +145,20 @@ class MoveIn(Schema):
 
 
 # The list endpoints' query parameters are their filter classes' (catalog.filters), the paging is core.api's.
-UnitQuery = filter_query(UnitFilter)
-FondsQuery = filter_query(FondsFilter)
-AuthorityQuery = filter_query(AuthorityFilter)
-ImportQuery = filter_query(ImportBatchFilter)
+class UnitQuery(filter_query(UnitFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.UnitFilter."""
+
+
+class FondsQuery(filter_query(FondsFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.FondsFilter."""
+
+
+class AuthorityQuery(filter_query(AuthorityFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.AuthorityFilter."""
+
+
+class ImportQuery(filter_query(ImportBatchFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.ImportBatchFilter."""
 
 
 class UnitPage(PageOut):

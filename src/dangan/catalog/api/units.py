@@ -14,7 +14,7 @@ from dangan.catalog.actions.authorities import do_link_authority, do_unlink_auth
 from dangan.catalog.actions.units import do_create_unit, do_delete_unit, do_move_unit, do_update_unit
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import Fonds, UnitAuthority
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_query, read_filters, require_capability
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, PageQuery, read_filters, require_capability
 from dangan.core.roles import Capability
 from dangan.utilities.paging import slice_page
 
@@ -32,7 +32,6 @@ from .common import (
 from .schemas import LinkIn, LinkOut, MoveIn, UnitFields, UnitIn, UnitOut, UnitPage, UnitQuery
 
 router = ActionRouter(tags=["档案 units"])
-UnitPaging = page_query()
 
 # Fields stored as text: a JSON null means "empty" for them.
 _TEXT_FIELDS = {
@@ -89,7 +88,7 @@ def _link_out(link: UnitAuthority) -> dict[str, Any]:
     description="筛选条件与工作台列表相同（catalog.filters.UnitFilter）。无效的筛选值返回 422 和逐项说明。"
     "未筛选时 total 可能为 null（不为每次请求清点整个目录）。",
 )
-def list_units(request: HttpRequest, filters: Query[UnitQuery], paging: Query[UnitPaging]) -> Any:
+def list_units(request: HttpRequest, filters: Query[UnitQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     unit_filter = read_filters(UnitFilter, filters)
     qs = unit_filter.apply(request.user)
