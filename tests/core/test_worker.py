@@ -46,10 +46,10 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def start_worker(*args: str) -> subprocess.Popen[str]:
+def start_worker(*args: str, **env: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-c", "import sys; from dangan.cli import main; sys.exit(main())", "worker", *args]
     return subprocess.Popen(
-        command, cwd=ROOT, env=worker_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, cwd=ROOT, env=worker_env() | env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
@@ -129,6 +129,36 @@ def test_a_worker_killed_mid_task_is_seen_dead_even_as_a_zombie_and_its_task_run
     row = DBTaskResult.objects.get(pk=task.pk)
     assert row.status == "FAILED" and len(row.worker_ids) == 2
     assert row.exception_class_path == WORKER_LOST and "2 次意外终止" in row.traceback
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_takes_over_the_task_of_one_that_died_without_a_restart(tmp_path):
+    """Recovery is not only at start: a live worker notices another's death within WORKER_RECOVERY_SECONDS (once, a
+    killed import stayed "running" with 0 rows until the next restart)."""
+    marker = tmp_path / "running"
+    task = queue("hold", str(marker))
+    first = start_worker()
+    second = None
+    try:
+        wait_for(marker.exists, what="the first worker to start the task")
+        taken_by = int(marker.read_text())
+        second = start_worker(DANGAN_WORKER_RECOVERY_SECONDS="0.5")
+        time.sleep(2)  # the second worker is up, and idle: the task is the first one's
+        assert status(task) == "RUNNING" and int(marker.read_text()) == taken_by
+        first.kill()
+        first.communicate()
+        wait_for(lambda: int(marker.read_text() or 0) == second.pid, timeout=20, what="the second worker")
+        row = DBTaskResult.objects.get(pk=task.pk)
+        assert (
+            row.status == "RUNNING"
+            and len(row.worker_ids) == 2
+            and row.worker_ids[-1].split("@")[0].endswith(f".{second.pid}")
+        )
+    finally:
+        for worker in (first, second):
+            if worker is not None:
+                worker.kill()
+                worker.communicate()
 
 
 @pytest.mark.django_db(transaction=True)
