@@ -179,7 +179,8 @@ def _lock_path(token: int) -> Path:
 def _file_lock(token: int) -> int | None:
     path = _lock_path(token)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    # Readable by all: a web server running as another account must be able to test the lock (not to take it).
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -191,14 +192,17 @@ def _file_lock(token: int) -> int | None:
 def _file_is_locked(token: int) -> bool:
     path = _lock_path(token)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return False
+    except PermissionError:
+        return True  # cannot tell: never take over a job on a guess
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
         return True
     finally:
         os.close(fd)  # closing our descriptor drops our shared lock, if we got it
-    path.unlink(missing_ok=True)  # its owner is gone: nobody will take this token's lock again
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)  # its owner is gone: nobody will take this token's lock again
     return False
