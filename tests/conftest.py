@@ -19,6 +19,16 @@ def chinese() -> Any:
         yield
 
 
+@pytest.fixture(autouse=True)
+def liveness_released() -> Any:
+    """A test that ran a job took this process's liveness lock (core.liveness); on PostgreSQL that lock is a
+    connection of its own, which would keep the test database from being dropped at the end."""
+    yield
+    from dangan.core import liveness
+
+    liveness.release()
+
+
 @pytest.fixture
 def institution(db: Any) -> Any:
     from dangan.core.actions.institution import do_ensure_institution

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dangan.core.api.APIErrorMiddleware",  # first: every error under /api/ becomes JSON, whoever answered it
     "django.middleware.security.SecurityMiddleware",
     "dangan.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -215,6 +216,11 @@ if os.environ.get("DANGAN_TASKS") == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # `dangan serve` runs a task worker thread in the server process unless this is off.
 INPROCESS_WORKER = _env_bool("DANGAN_INPROCESS_WORKER", True)
+# A task whose worker process died under it (kill -9, out of memory, a crash in a C library) is queued again, up to
+# this many deaths; then it is marked failed instead of killing the next worker too (core.worker).
+TASK_MAX_CRASHES = max(1, int(os.environ.get("DANGAN_TASK_MAX_CRASHES", 2)))
+# How often (seconds) a running worker looks for tasks left by dead workers, on any host; 0: only when it starts.
+WORKER_RECOVERY_SECONDS = float(os.environ.get("DANGAN_WORKER_RECOVERY_SECONDS", 30))
 # How often (seconds) a worker looks for periodic jobs that are due (core.schedule); 0 turns the scheduler off.
 SCHEDULER_SECONDS = int(os.environ.get("DANGAN_SCHEDULER_SECONDS", 300))
 

@@ -267,7 +267,7 @@ def test_unit_filters_and_their_errors(client, tree, archivist):
     assert errors["year_from"] == "年度应为四位数字：二〇一六"
     assert errors["classification"] == "无效的取值：绝密"
     assert errors["ordering"] == "无效的排序：size"
-    assert response.json()["detail"] == "筛选条件有误"
+    assert response.json()["detail"].startswith("筛选条件有误：年度应为四位数字")
 
 
 @pytest.mark.django_db
@@ -279,7 +279,16 @@ def test_unit_list_paging_and_totals(client, tree, archivist, system_admin):
     assert len(last["items"]) == 2 and last["has_next"] is False
     filtered = get(client, archivist, "/api/units", level="item", size=2).json()
     assert filtered["total"] == 5 and filtered["pages"] == 3
-    assert get(client, archivist, "/api/units", size=1000).json()["size"] == 200
+    # Out of bounds is refused, not clamped (docs/development/api.md): 1 ≤ page ≤ 100000, 1 ≤ size ≤ 200.
+    for params in ({"size": 1000}, {"size": 0}, {"page": -1}, {"page": 10**20}, {"size": "many"}):
+        response = get(client, archivist, "/api/units", **params)
+        assert response.status_code == 422, params
+        assert response.json()["detail"].startswith("请求数据有误") and set(response.json()["errors"]) <= {
+            "page",
+            "size",
+        }
+    beyond = get(client, archivist, "/api/units", page=100000).json()
+    assert beyond["items"] == [] and beyond["has_next"] is False
 
 
 @pytest.mark.django_db
@@ -310,7 +319,8 @@ def test_children_paging(client, fonds, categories, archivist):
 @pytest.mark.django_db
 def test_fonds_endpoints(client, tree, archivist):
     listed = get(client, archivist, "/api/fonds").json()
-    assert [f["code"] for f in listed] == ["Z109"] and listed[0]["top_level_count"] == 2
+    assert [f["code"] for f in listed["items"]] == ["Z109"] and listed["items"][0]["top_level_count"] == 2
+    assert (listed["total"], listed["page"], listed["pages"], listed["has_next"]) == (1, 1, 1, False)
     response = send(
         client, archivist, "POST", "/api/fonds", {"code": "X013", "name": "中共贵州省工委", "start_year": 1937}
     )

@@ -85,7 +85,11 @@ def test_filters_sort_and_paging(client, fonds, categories, archivist):
     client.force_login(archivist)
     body = client.get("/api/search", {"q": "脱贫攻坚", "size": 10, "page": 3}).json()
     assert body["total"] == 25 and body["pages"] == 3 and body["size"] == 10 and len(body["items"]) == 5
-    assert client.get("/api/search", {"q": "脱贫攻坚", "size": 500}).json()["size"] == 100
+    assert body["has_next"] is False
+    assert client.get("/api/search", {"q": "脱贫攻坚", "size": 10}).json()["has_next"] is True
+    for params in ({"size": 500}, {"page": 0}, {"page": -1}, {"page": 10**20}):  # refused, not clamped
+        response = client.get("/api/search", {"q": "脱贫攻坚", **params})
+        assert response.status_code == 422 and response.json()["detail"].startswith("请求数据有误"), params
     body = client.get("/api/search", {"q": "脱贫攻坚", "year_from": 2012, "year_to": 2012}).json()
     assert body["total"] == 5
     years = {f["value"]: f["count"] for f in client.get("/api/search", {"q": "脱贫攻坚"}).json()["facets"]["year"]}

@@ -9,6 +9,9 @@ import pytest
 
 from dangan.search.query import (
     FIELDS,
+    MAX_DEPTH,
+    MAX_QUERY_LENGTH,
+    MAX_TERMS,
     And,
     DateRange,
     Not,
@@ -17,6 +20,7 @@ from dangan.search.query import (
     QuerySyntaxError,
     Term,
     describe,
+    is_prefix_term,
     parse_query,
 )
 
@@ -226,3 +230,32 @@ def test_odd_input_raises_only_query_syntax_errors(q: str) -> None:
         parse_query(q)
     except QuerySyntaxError as error:
         assert error.message and 0 <= error.position <= len(q)
+
+
+def test_deep_long_and_crowded_queries_are_refused_with_a_message_not_a_recursion_error() -> None:
+    deep = "(" * 300 + "遵义" + ")" * 300  # once a RecursionError, and a 500 from the API
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query(deep)
+    assert "括号套得太深" in raised.value.message and raised.value.position == MAX_DEPTH
+    assert parse_query("(" * MAX_DEPTH + "遵义" + ")" * MAX_DEPTH).root == Term("遵义")
+
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query("遵义 " * 400)
+    assert "检索式太长" in raised.value.message and f"最多 {MAX_QUERY_LENGTH} 个字符" in raised.value.message
+
+    with pytest.raises(QuerySyntaxError) as raised:
+        parse_query(" ".join(f"w{n}" for n in range(MAX_TERMS + 1)))
+    assert "检索词太多" in raised.value.message
+
+    # A long run of NOTs is read in a loop: an even number cancels out.
+    assert parse_query("遵义 " + "-" * (MAX_QUERY_LENGTH - 10) + "赤水").root == And((Term("遵义"), Term("赤水")))
+    assert parse_query("遵义 非 非 非 赤水").root == And((Term("遵义"), Not(Term("赤水"))))
+
+
+def test_an_unquoted_reference_code_term_is_a_prefix() -> None:
+    code = parse_query("档号:Z1").root
+    assert code == Term("Z1", "reference_code") and is_prefix_term(code)
+    assert describe(parse_query("档号:Z1")) == "档号以“Z1”开头"
+    quoted = parse_query('档号:"Z109-WS"').root
+    assert not is_prefix_term(quoted)  # a quoted code is matched word for word
+    assert not is_prefix_term(parse_query("题名:遵义").root)

@@ -135,6 +135,22 @@ def test_fields_and_boolean(catalog: Any, archivist: Any) -> None:
     assert broken.error and not broken.hits and broken.total == 0
 
 
+def test_a_reference_code_term_matches_the_codes_that_start_with_it(catalog: Any, archivist: Any) -> None:
+    # The archivist is cleared up to 机密: the 绝密 units are not found at all.
+    coded = {u.reference_code for u in catalog.values() if u.reference_code and u.classification != "top_secret"}
+    assert {h.unit.reference_code for h in run(archivist, "档号:Z1", size=100).hits} == coded
+    assert {h.unit.reference_code for h in run(archivist, "档号:Z109-WS·199", size=100).hits} == {
+        "Z109-WS·1990-Y-open-0",
+        "Z109-WS·1990-Y-pending-0",
+    }
+    assert {h.unit.reference_code for h in run(archivist, "档号:z109-ws·20", size=100).hits} == {
+        c for c in coded if c.startswith("Z109-WS·20")
+    }
+    assert run(archivist, '档号:"Z1"').total == 0  # quoted: the whole word, as before
+    assert run(archivist, "题名:Z1").total == 0  # other fields match whole words
+    assert run(archivist, "档号:Z1 -档号:Z109-WS·1990", size=100).total == len(coded) - 2
+
+
 def test_title_and_whole_words_rank_first(catalog: Any, archivist: Any) -> None:
     # 遵义会议 is the title of two units (word hits) and is only in the notes of none; a title beats 附注.
     result = run(archivist, "回忆")

@@ -12,9 +12,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Status
+from ninja import Query, Status
 
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, require_capability
+from dangan.core.api import (
+    ERROR_RESPONSES,
+    ActionRouter,
+    PageOut,
+    PageQuery,
+    filter_query,
+    paged,
+    read_filters,
+    require_capability,
+)
 from dangan.core.roles import Capability
 
 from .actions.accepting import do_reject, do_return
@@ -23,6 +32,7 @@ from .actions.checking import do_sign_item
 from .actions.jobs import active_task, do_queue_accept, do_queue_check
 from .actions.reports import report_to_dict
 from .actions.uploads import OffsetMismatch, do_receive_upload, do_start_upload, do_write_chunk, owned_upload
+from .filters import TransferFilter
 from .models import CheckItem, CheckReport, Transfer, Upload
 from .schemas import (
     AcceptIn,
@@ -170,13 +180,25 @@ def create_transfer(request: HttpRequest, body: TransferIn) -> Any:
     return Status(201, transfer_out(transfer, signed_in(request)))
 
 
-@router.get("/accession/transfers", response={200: list[TransferOut], **ERROR_RESPONSES}, summary="移交登记簿")
-def list_transfers(request: HttpRequest, status: str = "", limit: int = 50, offset: int = 0) -> Any:
+class TransferPage(PageOut):
+    items: list[TransferOut]
+
+
+class TransferQuery(filter_query(TransferFilter)):  # type: ignore[misc]
+    """The query parameters of accession.filters.TransferFilter."""
+
+
+@router.get(
+    "/accession/transfers",
+    response={200: TransferPage, **ERROR_RESPONSES},
+    summary="移交登记簿",
+    description="新的在前；筛选条件与工作台列表相同（accession.filters.TransferFilter）。",
+)
+def list_transfers(request: HttpRequest, filters: Query[TransferQuery], paging: Query[PageQuery]) -> Any:
     _need(request)
-    transfers = Transfer.objects.select_related("fonds").order_by("-created")
-    if status:
-        transfers = transfers.filter(status=status)
-    return [transfer_out(t, signed_in(request)) for t in transfers[offset : offset + min(limit, 200)]]
+    transfers = read_filters(TransferFilter, filters).apply(request.user)
+    viewer = signed_in(request)
+    return paged(transfers, paging, lambda transfer: transfer_out(transfer, viewer))
 
 
 @router.get("/accession/transfers/{uuid}", response={200: TransferOut, **ERROR_RESPONSES}, summary="一次移交")

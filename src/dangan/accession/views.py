@@ -30,8 +30,9 @@ from .actions.receiving import do_register_acquisition
 from .actions.reports import item_views, report_to_dict
 from .actions.uploads import do_receive_upload
 from .choices import CheckResult, Property, TransferStatus, TransferTask
+from .filters import AcquisitionFilter, TransferFilter
 from .forms import AcceptForm, AcquisitionForm, ReasonForm, SignForm, TransferForm
-from .models import Acquisition, CheckItem, CheckReport, Transfer, Upload
+from .models import CheckItem, CheckReport, Transfer, Upload
 from .report_pdf import FontMissing, render_report_pdf
 
 ACCESSION = Capability.ACCESSION
@@ -49,11 +50,13 @@ def signed_in(request: HttpRequest) -> User:
 
 @capability_required(ACCESSION)
 def transfer_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    transfers = Transfer.objects.select_related("fonds").order_by("-created")
-    if status in TransferStatus.values:
-        transfers = transfers.filter(status=status)
-    context = {"page": paginate(request, transfers, 30), "status": status, "statuses": TransferStatus.choices}
+    filters = TransferFilter.from_params(request.GET)
+    context = {
+        "page": paginate(request, filters.apply(request.user), 30),
+        "filters": filters,
+        "status": filters.status,
+        "statuses": TransferStatus.choices,
+    }
     return render(request, "accession/transfer_list.html", context)
 
 
@@ -230,8 +233,9 @@ def item_sign(request: HttpRequest, uuid: Any, code: str) -> HttpResponse:
 
 @capability_required(ACCESSION)
 def acquisition_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, Acquisition.objects.select_related("fonds").order_by("-created"), 30)
-    return render(request, "accession/acquisition_list.html", {"page": page})
+    filters = AcquisitionFilter.from_params(request.GET)
+    page = paginate(request, filters.apply(request.user), 30)
+    return render(request, "accession/acquisition_list.html", {"page": page, "filters": filters})
 
 
 @capability_required(ACCESSION)

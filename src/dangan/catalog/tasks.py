@@ -1,11 +1,16 @@
 """Background work of the catalog: load by id, call the same actions as the UI and CLI.
 
-Each task is idempotent, so the worker may run it again after a crash (see core.worker).
+Each task is idempotent, so the worker may run it again after a crash (see core.worker); an import whose worker
+died under it too often (a file that crashes the reader) is marked failed on its batch, with the worker's message.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_tasks import task
+
+from dangan.core.jobs import register_abandoned_handler
 
 
 @task()
@@ -14,3 +19,17 @@ def run_import_batch(batch_id: int) -> None:
     from dangan.catalog.actions.importing import run_import_batch as run
 
     run(batch_id)
+
+
+def _import_abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> None:
+    from django.utils import timezone
+
+    from dangan.catalog.models import ImportBatch
+
+    batch_id = int(args[0] if args else kwargs["batch_id"])
+    ImportBatch.objects.filter(pk=batch_id, status__in=(ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING)).update(
+        status=ImportBatch.Status.FAILED, message=message, finished=timezone.now()
+    )
+
+
+register_abandoned_handler(run_import_batch, _import_abandoned)

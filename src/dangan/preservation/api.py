@@ -14,16 +14,29 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
 from ninja.decorators import decorate_view
 
 from dangan.catalog.policy import visible_units
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, ErrorOut, error_response, page_bounds, require_capability
+from dangan.core.api import (
+    ERROR_RESPONSES,
+    ActionRouter,
+    ErrorOut,
+    PageOut,
+    PageQuery,
+    ShortPageQuery,
+    error_response,
+    filter_query,
+    paged,
+    read_filters,
+    require_capability,
+)
 from dangan.core.roles import Capability
 
 from .actions.access import can_view_package, readable_failures
 from .actions.attaching import do_attach_files
 from .actions.auditing import do_start_audit
+from .filters import AuditRunFilter, PackageFilter
 from .formats import display_name
 from .models import AuditFailure, AuditRun, PackageFile, PreservedPackage
 from .permissions import PRESERVE, RUN_AUDIT, may
@@ -126,11 +139,35 @@ class RunDetailOut(RunOut):
     hidden_failures: int = Field(description="涉及调用者无权查看的档案的问题数（不列出）")
 
 
-class RunPage(Schema):
-    total: int
-    page: int
-    size: int
+class RunPage(PageOut):
     items: list[RunOut]
+
+
+class PackageSummaryOut(Schema):
+    object_id: str
+    unit: UUID
+    reference_code: str
+    label: str
+    head_version: str
+    version_count: int
+    file_count: int
+    total_bytes: int
+    fixity_status: str
+    fixity_status_display: str
+    last_audit: datetime | None
+    package_created: datetime | None
+
+
+class PackagePage(PageOut):
+    items: list[PackageSummaryOut]
+
+
+class RunQuery(filter_query(AuditRunFilter)):  # type: ignore[misc]
+    """The query parameters of preservation.filters.AuditRunFilter."""
+
+
+class PackageQuery(filter_query(PackageFilter)):  # type: ignore[misc]
+    """The query parameters of preservation.filters.PackageFilter."""
 
 
 class AuditIn(Schema):
@@ -245,17 +282,35 @@ def _run_out(run: AuditRun) -> dict[str, Any]:
     return data
 
 
-@router.get("/preservation/audits", response={200: RunPage, **ERROR_RESPONSES}, summary="固定性检查 / fixity audits")
-def list_audits(request: HttpRequest, page: int = 1, size: int = 20) -> Any:
+def _package_summary(package: PreservedPackage) -> dict[str, Any]:
+    data = {f: getattr(package, f) for f in PackageSummaryOut.model_fields if hasattr(package, f)}
+    data["unit"] = package.unit_uuid
+    data["fixity_status_display"] = str(package.get_fixity_status_display())
+    return data
+
+
+@router.get(
+    "/preservation/packages",
+    response={200: PackagePage, **ERROR_RESPONSES},
+    summary="保存包列表 / preserved packages",
+    description="只列出调用者可见的档案的保存包（catalog.policy）；筛选条件见 preservation.filters.PackageFilter。",
+)
+def list_packages(request: HttpRequest, filters: Query[PackageQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
-    page, size = page_bounds(page, size)
-    runs = AuditRun.objects.order_by("-created")
-    return {
-        "total": runs.count(),
-        "page": page,
-        "size": size,
-        "items": [_run_out(r) for r in runs[(page - 1) * size : page * size]],
-    }
+    packages = read_filters(PackageFilter, filters).apply(request.user)
+    return paged(packages, paging, _package_summary)
+
+
+@router.get(
+    "/preservation/audits",
+    response={200: RunPage, **ERROR_RESPONSES},
+    summary="固定性检查 / fixity audits",
+    description="新的在前；筛选条件与工作台列表相同（preservation.filters.AuditRunFilter）。",
+)
+def list_audits(request: HttpRequest, filters: Query[RunQuery], paging: Query[ShortPageQuery]) -> Any:
+    require_capability(request, Capability.CATALOG_VIEW)
+    runs = read_filters(AuditRunFilter, filters).apply(request.user)
+    return paged(runs, paging, _run_out)
 
 
 @router.get(

@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Min
 
-from dangan.preservation.choices import AuditKind, AuditStatus
+from dangan.preservation.choices import AuditKind
 from dangan.preservation.models import AuditRun, PreservedPackage
 
 _LOCK_KEY = 0x6461_6E67_0004  # serialises schedulers of several processes on PostgreSQL
@@ -27,7 +28,9 @@ def due_audit(now: datetime) -> tuple[str, float | None] | None:
     first = PreservedPackage.objects.aggregate(first=Min("created"))["first"]
     if first is None:
         return None
-    if AuditRun.objects.filter(status__in=(AuditStatus.PENDING, AuditStatus.RUNNING)).exists():
+    from dangan.preservation.actions.auditing import active_runs
+
+    if active_runs():  # queued, or running in a live process (a run nothing will resume does not count)
         return None
     full_since = now - timedelta(days=settings.AUDIT_FULL_DAYS)
     if first <= full_since and not AuditRun.objects.filter(kind=AuditKind.FULL, created__gt=full_since).exists():
@@ -54,5 +57,8 @@ def queue_due_audits(now: datetime) -> int:
             return 0
         kind, percent = due
         full_digests = kind == AuditKind.FULL and settings.AUDIT_FULL_ALL_DIGESTS
-        do_start_audit(SYSTEM, percent, all_digests=full_digests, scheduled=True)
+        try:
+            do_start_audit(SYSTEM, percent, all_digests=full_digests, scheduled=True)
+        except ValidationError:  # someone started one meanwhile: that one counts
+            return 0
         return 1

@@ -2,15 +2,18 @@
 
 Each task is idempotent: an audit resumes from its checkpoint, a description refresh writes nothing when the
 package already holds the unit's description; so the worker may run either again after a crash (see core.worker).
+An audit whose worker died under it too often is closed as an error, with the worker's message, on its run.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django_tasks import task
 
 from dangan.core.actors import SYSTEM
+from dangan.core.jobs import register_abandoned_handler
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +25,21 @@ def run_audit_task(run_id: int) -> str:
 
     run = run_audit(run_id, SYSTEM)
     return run.status if run is not None else "skipped"
+
+
+def _audit_abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> None:
+    from django.utils import timezone
+
+    from dangan.preservation.choices import AuditStatus
+    from dangan.preservation.models import AuditRun
+
+    run_id = int(args[0] if args else kwargs["run_id"])
+    AuditRun.objects.filter(pk=run_id, status__in=(AuditStatus.PENDING, AuditStatus.RUNNING)).update(
+        status=AuditStatus.ERROR, owner="", finished=timezone.now(), message=message
+    )
+
+
+register_abandoned_handler(run_audit_task, _audit_abandoned)
 
 
 @task()

@@ -31,6 +31,7 @@ from .actions.access import can_view_package, do_open_file, readable_failures
 from .actions.attaching import do_attach_files
 from .actions.auditing import do_start_audit
 from .choices import AuditKind
+from .filters import AuditRunFilter
 from .forms import AuditStartForm, UploadNoteForm
 from .models import AuditRun, PackageEvent, PackageFile, PreservedPackage
 from .permissions import PRESERVE, RUN_AUDIT, VIEW, may
@@ -177,12 +178,15 @@ def _schedule(now: Any) -> dict[str, Any]:
     }
 
 
+def _runs_page(request: HttpRequest) -> Any:
+    return paginate(request, AuditRunFilter.from_params(request.GET).apply(request.user), 30)
+
+
 @capability_required(Capability.CATALOG_VIEW)
 def audit_list(request: HttpRequest) -> HttpResponse:
-    runs = AuditRun.objects.order_by("-created")
     can_run = may(request.user, RUN_AUDIT)
     context = {
-        "page": paginate(request, runs, 30),
+        "page": _runs_page(request),
         "form": AuditStartForm() if can_run else None,
         "schedule": _schedule(timezone.now()),
         "packages": PreservedPackage.objects.count(),
@@ -204,9 +208,8 @@ def audit_start(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已发起固定性检查。"))
             return redirect("preservation:audit_detail", uuid=run.uuid)
-    runs = AuditRun.objects.order_by("-created")
     context = {
-        "page": paginate(request, runs, 30),
+        "page": _runs_page(request),
         "form": form,
         "schedule": _schedule(timezone.now()),
         "packages": PreservedPackage.objects.count(),

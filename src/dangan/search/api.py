@@ -20,8 +20,9 @@ from ninja import Field, Query, Schema
 from dangan.core.actions.accounts import require
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, TokenOrSessionAuth, error_response
 from dangan.core.roles import Capability
+from dangan.utilities.paging import MAX_PAGE
 
-from .service import SearchRequest, search
+from .service import MAX_SIZE, SearchRequest, search
 
 router = ActionRouter(tags=["检索 search"])
 
@@ -53,8 +54,8 @@ class SearchQuery(Schema):
     year_from: int | None = Field(None, description="年度自")
     year_to: int | None = Field(None, description="年度至")
     sort: str = Field("relevance", description="relevance 相关度、date 日期早→晚、-date 日期晚→早、reference_code 档号")
-    page: int = 1
-    size: int = Field(20, description="每页条数，最多 100")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，1–{MAX_PAGE}")
+    size: int = Field(20, ge=1, le=MAX_SIZE, description=f"每页条数，1–{MAX_SIZE}")
 
 
 class MatchedFieldOut(Schema):
@@ -90,10 +91,14 @@ class FacetValueOut(Schema):
 
 
 class SearchOut(Schema):
+    """The list envelope of every list (core.api.PageOut: items, page, size, total, pages, has_next), with the
+    facets and the query's description."""
+
     total: int
     page: int
     size: int
     pages: int
+    has_next: bool
     items: list[SearchHitOut]
     facets: dict[str, list[FacetValueOut]] = Field(
         description="分面：fonds、category、retention、classification、openness、level、year"
@@ -154,6 +159,7 @@ def search_units(request: HttpRequest, params: Query[SearchQuery]) -> Any:
         "page": result.page,
         "size": result.size,
         "pages": math.ceil(result.total / result.size) if result.size else 0,
+        "has_next": result.page * result.size < result.total,
         "items": _hits_out(result.hits),
         "facets": {
             name: [{"value": str(f.value), "label": str(f.label), "count": f.count} for f in values]

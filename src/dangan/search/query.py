@@ -1,6 +1,11 @@
 """The search box's query language: words, "phrases", field filters (题名:…), AND/OR/NOT (与/或/非, -词), parentheses
 and 日期: ranges, parsed into a small tree the backends translate. Terms are not segmented here: the backend runs
-the one analyzer on each term."""
+the one analyzer on each term.
+
+A 档号: term that is not quoted is a prefix: 档号:Z1 finds Z109-WS·2011-…, 档号:Z109-WS·19 every code of Z109-WS
+whose next part begins with 19 (``is_prefix_term``; both engines, the last word of the term may go on). A query is
+bounded (MAX_QUERY_LENGTH characters, MAX_DEPTH nested parentheses, MAX_TERMS terms): beyond, a clear error, never
+a server error."""
 
 from __future__ import annotations
 
@@ -31,6 +36,13 @@ FIELD_ALIASES: dict[str, str] = {
 }
 FIELD_LABELS: dict[str, str] = {column: label for label, column in FIELDS.items()}
 DATE_FIELDS = ("日期", "date")
+# Fields whose unquoted terms match as prefixes: people type the start of a 档号 (the fonds, the fonds and series …).
+PREFIX_FIELDS = frozenset({"reference_code"})
+
+# Bounds that keep parsing, compiling and matching a query small whatever is typed or sent to the API.
+MAX_QUERY_LENGTH = 1000
+MAX_DEPTH = 20
+MAX_TERMS = 100
 
 # Names people try for a field, and the field they mean.
 _SUGGESTIONS: dict[str, str] = {
@@ -115,6 +127,11 @@ class DateRange:
 Node = Term | And | Or | Not
 
 
+def is_prefix_term(term: Term) -> bool:
+    """Whether a term matches codes that start with it (档号:Z1) rather than whole words (see PREFIX_FIELDS)."""
+    return term.field in PREFIX_FIELDS and not term.phrase
+
+
 @dataclass(frozen=True)
 class ParsedQuery:
     root: Node | None  # None when the query is empty or holds only a date range
@@ -168,6 +185,10 @@ _SEARCHABLE = re.compile(r"[^\W_]")
 
 
 def _tokenize(query: str) -> list[_Token]:
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QuerySyntaxError(
+            f"检索式太长（{len(query)} 个字符）：最多 {MAX_QUERY_LENGTH} 个字符，请只写要找的关键词。", MAX_QUERY_LENGTH
+        )
     text = _fold(query)
     tokens: list[_Token] = []
     i = 0
@@ -209,6 +230,11 @@ def _tokenize(query: str) -> list[_Token]:
             elif word in _NOT_WORDS:
                 kind = "not"
             tokens.append(_Token(kind, word, start))
+    terms = [t for t in tokens if t.kind in ("word", "phrase")]
+    if len(terms) > MAX_TERMS:
+        raise QuerySyntaxError(
+            f"检索词太多（{len(terms)} 个）：一次最多 {MAX_TERMS} 个，请只写要找的关键词。", terms[MAX_TERMS].position
+        )
     return tokens
 
 
@@ -368,15 +394,20 @@ class _Parser:
         return _combine(And, parts)
 
     def not_expr(self) -> Node | None:
-        token = self.peek()
-        if token is not None and token.kind == "not":
+        # A run of NOTs (非 非 -词, or a thousand minus signs) is read in a loop, not by recursion: each one flips.
+        negations: list[_Token] = []
+        while (token := self.peek()) is not None and token.kind == "not":
             self.take()
             self.expect_operand(token)
-            part = self.not_expr()
-            if part is None:
-                raise QuerySyntaxError("日期范围不能排除：请直接写要的日期范围，如 日期:..1934。", token.position)
-            return part.part if isinstance(part, Not) else Not(part)
-        return self.primary()
+            negations.append(token)
+        part = self.primary()
+        if not negations:
+            return part
+        if part is None:
+            raise QuerySyntaxError("日期范围不能排除：请直接写要的日期范围，如 日期:..1934。", negations[-1].position)
+        for _negation in negations:
+            part = part.part if isinstance(part, Not) else Not(part)
+        return part
 
     def expect_operand(self, operator: _Token) -> None:
         token = self.peek()
@@ -417,6 +448,10 @@ class _Parser:
 
     def group(self, opening: _Token) -> Node | None:
         self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(
+                f"括号套得太深：最多 {MAX_DEPTH} 层，请去掉多余的括号，如 (遵义 或 赤水) 会议。", opening.position
+            )
         if self.peek() is None:
             raise QuerySyntaxError("左括号“(”没有配对的右括号“)”：请补上，如 (遵义 或 赤水) 会议。", opening.position)
         if (token := self.peek()) is not None and token.kind == "rparen":
@@ -529,6 +564,8 @@ def positive_terms(node: Node | None) -> list[Term]:
 def _describe_node(node: Node, inside: bool = False) -> str:
     if isinstance(node, Term):
         quoted = f"“{node.text}”"
+        if node.field and is_prefix_term(node):
+            return f"{FIELD_LABELS.get(node.field, node.field)}以{quoted}开头"
         if node.field:
             return f"{FIELD_LABELS.get(node.field, node.field)}含{'短语' if node.phrase else ''}{quoted}"
         return f"短语{quoted}" if node.phrase else quoted

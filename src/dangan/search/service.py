@@ -21,6 +21,7 @@ from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassifica
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory
 from dangan.catalog.policy import visibility_rule, visible_units
+from dangan.utilities.paging import MAX_PAGE
 
 from . import columns
 from .backends import get_backend
@@ -90,12 +91,13 @@ class SearchRequest:
             year_from=filters.year_from,
             year_to=filters.year_to,
             sort=text("sort") or "relevance",
-            errors={k: v for k, v in filters.errors.items() if k != "ordering"},
+            # The query text is the parser's to judge (its own bounds and messages), the order is ``sort`` here.
+            errors={k: v for k, v in filters.errors.items() if k not in ("ordering", "q")},
         )
         if r.sort not in SORTS:
             r.errors["sort"] = _("无效的排序：%(value)s") % {"value": r.sort}
             r.sort = "relevance"
-        for name, default, upper in (("page", 1, 10**6), ("size", 20, MAX_SIZE)):
+        for name, default, upper in (("page", 1, MAX_PAGE), ("size", 20, MAX_SIZE)):
             raw = text(name)
             if not raw:
                 continue

@@ -18,9 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from dangan.core.roles import Capability, has_capability
-from dangan.utilities.views import capability_required, form_errors_from
+from dangan.utilities.views import capability_required, form_errors_from, paginate
 
 from .actions.dictionary import do_add_terms, do_remove_term
+from .filters import DictionaryTermFilter
 from .forms import DictionaryTermsForm, SearchForm
 from .models import DictionaryTerm
 from .service import SearchRequest, SearchResult, search
@@ -181,11 +182,12 @@ def dictionary_page(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("search:dictionary")
         status = 400
-    terms = Paginator(DictionaryTerm.objects.select_related("created_by"), 100).get_page(request.GET.get("page"))
+    filters = DictionaryTermFilter.from_params(request.GET)
+    terms = paginate(request, filters.apply(request.user), 100)
     return render(
         request,
         "search/dictionary.html",
-        {"form": form, "terms": terms, "may_change": may_change},
+        {"form": form, "terms": terms, "may_change": may_change, "filters": filters},
         status=status,
     )
 

@@ -1,4 +1,5 @@
-"""Generic view helpers for the workspace: capability checks, paging without a full count, htmx detection.
+"""Generic view helpers for the workspace: capability checks, paging (utilities.paging's ``?page=``, out-of-range
+numbers shown as the nearest page: a person edited the address), paging without a full count, htmx detection.
 
 Capabilities are asked of the user object (``user.has_capability``), so this module depends on nothing else in
 dangan; the roles themselves live in ``dangan.core.roles``.
@@ -17,7 +18,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.paginator import Page as CountedPage
 from django.http import HttpRequest, HttpResponse
 
-DEFAULT_PAGE_SIZE = 50
+from .paging import DEFAULT_PAGE_SIZE, MAX_PAGE
 
 
 def user_can(user: Any, capability: str) -> bool:
@@ -56,10 +57,10 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def page_number(request: HttpRequest, param: str = "page") -> int:
-    """The 1-based page number asked for in the query string; anything malformed is page 1."""
+    """The 1-based page number asked for in the query string, at most MAX_PAGE; anything malformed is page 1."""
     try:
-        return max(1, int(request.GET.get(param, "1")))
-    except (TypeError, ValueError):
+        return max(1, min(int(request.GET.get(param, "1")), MAX_PAGE))
+    except (TypeError, ValueError, OverflowError):
         return 1
 
 
@@ -117,7 +118,7 @@ def paginate(request: HttpRequest, items: Any, size: int = DEFAULT_PAGE_SIZE) ->
     """One page of ``items`` (a queryset or a list) with a total count; out-of-range pages give the last one."""
     paginator = Paginator(items, size)
     try:
-        page = paginator.page(request.GET.get("page", 1))
+        page = paginator.page(min(page_number(request), paginator.num_pages))
     except PageNotAnInteger:
         page = paginator.page(1)
     except EmptyPage:

@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Status
+from ninja import Query, Status
 
-from dangan.catalog.actions.authorities import do_create_authority, do_update_authority, matching_authorities
-from dangan.catalog.models import Authority
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_bounds, require_capability
+from dangan.catalog.actions.authorities import do_create_authority, do_update_authority
+from dangan.catalog.filters import AuthorityFilter
+from dangan.core.api import (
+    ERROR_RESPONSES,
+    ActionRouter,
+    PageQuery,
+    paged,
+    read_filters,
+    require_capability,
+)
 from dangan.core.roles import Capability
 
-from .common import authority_or_404, authority_out, pages_for
-from .schemas import AuthorityIn, AuthorityOut, AuthorityPage, AuthorityPatch
+from .common import authority_or_404, authority_out
+from .schemas import AuthorityIn, AuthorityOut, AuthorityPage, AuthorityPatch, AuthorityQuery
 
 router = ActionRouter(tags=["规范档案 authorities"])
 
@@ -24,28 +30,12 @@ router = ActionRouter(tags=["规范档案 authorities"])
     "/authorities",
     response={200: AuthorityPage, **ERROR_RESPONSES},
     summary="规范档案列表 / list",
-    description="q：在规范名称、其他名称（曾用名、简称、别名）和简介中查找，不分全角半角和大小写。",
+    description="筛选条件与工作台列表相同（catalog.filters.AuthorityFilter）；q 在规范名称、其他名称（曾用名、简称、别名）和简介中查找，不分全角半角和大小写。",
 )
-def list_authorities(
-    request: HttpRequest, kind: str | None = None, q: str | None = None, page: int = 1, size: int = 50
-) -> Any:
+def list_authorities(request: HttpRequest, filters: Query[AuthorityQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
-    page, size = page_bounds(page, size)
-    qs = Authority.objects.order_by("kind", "name", "id")
-    if kind:
-        qs = qs.filter(kind=kind)
-    if q and q.strip():
-        # Any of the record's names (preferred or variant), or its description.
-        by_name = matching_authorities(q.strip()).values("pk")
-        qs = qs.filter(Q(pk__in=by_name) | Q(description__icontains=q.strip()))
-    total = qs.count()
-    return {
-        "items": [authority_out(a) for a in qs[(page - 1) * size : page * size]],
-        "total": total,
-        "page": page,
-        "size": size,
-        "pages": pages_for(total, size),
-    }
+    authorities = read_filters(AuthorityFilter, filters).apply(request.user)
+    return paged(authorities, paging, authority_out)
 
 
 @router.post("/authorities", response={201: AuthorityOut, **ERROR_RESPONSES}, summary="新建规范档案 / create")

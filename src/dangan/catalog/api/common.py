@@ -198,7 +198,3 @@ def authority_out(authority: Authority) -> dict[str, Any]:
         "created": authority.created,
         "updated": authority.updated,
     }
-
-
-def pages_for(total: int, size: int) -> int:
-    return max(1, -(-total // size))

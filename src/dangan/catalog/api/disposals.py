@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Schema, Status
+from ninja import Query, Status
 
 from dangan.catalog.actions.disposals import (
     do_approve_disposal,
@@ -20,25 +20,24 @@ from dangan.catalog.actions.disposals import (
     do_request_disposal,
     do_withdraw_disposal,
 )
-from dangan.catalog.choices import DisposalStatus
+from dangan.catalog.filters import DisposalFilter
 from dangan.catalog.holds import hold_labels
 from dangan.catalog.models import UnitDisposal
 from dangan.catalog.policy import visible_disposals
-from dangan.core.api import ActionRouter, error_response, page_bounds, require_capability
+from dangan.core.api import ActionRouter, PageQuery, filter_query, read_filters, require_capability
 from dangan.core.roles import Capability
 from dangan.utilities.concurrency import EditConflict
+from dangan.utilities.paging import slice_page
 
-from .common import pages_for, unit_or_404, units_out
+from .common import unit_or_404, units_out
 from .schemas import DecisionIn, DisposalIn, DisposalOut, DisposalPage
 from .units import CONFLICT_RESPONSES, conflict_response, expected_version
 
 router = ActionRouter(tags=["鉴定销毁 disposals"])
 
 
-class DisposalQuery(Schema):
-    status: str | None = None
-    page: int = 1
-    size: int = 50
+class DisposalQuery(filter_query(DisposalFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.DisposalFilter."""
 
 
 def disposals_out(user: Any, disposals: list[UnitDisposal]) -> list[dict[str, Any]]:
@@ -90,27 +89,14 @@ def request_disposal(request: HttpRequest, unit_id: UUID, payload: DisposalIn) -
     "/disposals",
     response={200: DisposalPage, **CONFLICT_RESPONSES},
     summary="鉴定销毁登记 / the register of disposals",
-    description="status：requested、approved、rejected、withdrawn；不填为全部。只列出调用者的涉密等级可以查看的档案。",
+    description="筛选条件与工作台列表相同（catalog.filters.DisposalFilter）；status：requested、approved、rejected、"
+    "withdrawn，不填为全部。只列出调用者的涉密等级可以查看的档案。",
 )
-def list_disposals(request: HttpRequest, filters: Query[DisposalQuery]) -> Any:
+def list_disposals(request: HttpRequest, filters: Query[DisposalQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_CHANGE)
-    page, size = page_bounds(filters.page, filters.size)
-    entries = visible_disposals(request.user).select_related("unit", "unit__fonds")
-    if filters.status:
-        if filters.status not in DisposalStatus.values:
-            return error_response(
-                422, _("筛选条件有误"), {"status": _("无效的取值：%(value)s") % {"value": filters.status}}
-            )
-        entries = entries.filter(status=filters.status)
-    total = entries.count()
-    rows = list(entries.order_by("-created", "-id")[(page - 1) * size : page * size])
-    return {
-        "items": disposals_out(request.user, rows),
-        "total": total,
-        "page": page,
-        "size": size,
-        "pages": pages_for(total, size),
-    }
+    entries = read_filters(DisposalFilter, filters).apply(request.user)
+    page = slice_page(entries, paging.page, paging.size)
+    return {**page.envelope(), "items": disposals_out(request.user, list(page.items))}
 
 
 @router.get(

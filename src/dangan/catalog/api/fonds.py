@@ -7,25 +7,32 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Status
+from ninja import Query, Status
 
 from dangan.catalog.actions.configuration import do_create_fonds, do_update_fonds
 from dangan.catalog.actions.units import ClassificationGroup, children_page, do_renumber_range
+from dangan.catalog.filters import FondsFilter
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import visible_units
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, page_bounds, require_capability
+from dangan.core.api import ERROR_RESPONSES, ActionRouter, PageQuery, paged, read_filters, require_capability
 from dangan.core.roles import Capability
 
 from .common import category_or_error, fonds_or_404, fonds_out, unit_or_404, units_out
-from .schemas import ChildrenPage, FondsIn, FondsOut, FondsPatch, RenumberIn, RenumberOut
+from .schemas import ChildrenPage, FondsIn, FondsOut, FondsPage, FondsPatch, FondsQuery, RenumberIn, RenumberOut
 
 router = ActionRouter(tags=["全宗 fonds"])
 
 
-@router.get("/fonds", response={200: list[FondsOut], **ERROR_RESPONSES}, summary="全宗列表 / list fonds")
-def list_fonds(request: HttpRequest) -> Any:
+@router.get(
+    "/fonds",
+    response={200: FondsPage, **ERROR_RESPONSES},
+    summary="全宗列表 / list fonds",
+    description="筛选条件与工作台列表相同（catalog.filters.FondsFilter）。",
+)
+def list_fonds(request: HttpRequest, filters: Query[FondsQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
-    return [fonds_out(request.user, f) for f in Fonds.objects.order_by("code")]
+    fonds = read_filters(FondsFilter, filters).apply(request.user)
+    return paged(fonds, paging, lambda f: fonds_out(request.user, f))
 
 
 @router.post("/fonds", response={201: FondsOut, **ERROR_RESPONSES}, summary="新建全宗 / create a fonds")
@@ -67,14 +74,13 @@ def update_fonds(request: HttpRequest, code: str, payload: FondsPatch) -> Any:
     summary="下级档案（分页）/ one page of the hierarchy",
     description="不带 parent 时返回全宗顶层；带 parent（档案 UUID）时返回它的下级。只列出调用者可见的档案。",
 )
-def list_children(request: HttpRequest, code: str, parent: str | None = None, page: int = 1, size: int = 50) -> Any:
+def list_children(request: HttpRequest, code: str, paging: Query[PageQuery], parent: str | None = None) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
     fonds = fonds_or_404(code)
     parent_unit = None
     if parent:
         parent_unit = _unit_in_fonds_or_404(request.user, fonds, parent)
-    page, size = page_bounds(page, size)
-    result = children_page(request.user, fonds, parent_unit, page=page, size=size)
+    result = children_page(request.user, fonds, parent_unit, page=paging.page, size=paging.size)
     return {
         "items": units_out(request.user, result.units),
         "total": result.total,

@@ -9,15 +9,25 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import File, Form, Status, UploadedFile
+from ninja import File, Form, Query, Status, UploadedFile
 
+from dangan.catalog.filters import ImportBatchFilter
 from dangan.catalog.models import ImportBatch
 from dangan.catalog.policy import import_report_errors
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, ErrorOut, error_response, require_capability
+from dangan.core.api import (
+    ERROR_RESPONSES,
+    ActionRouter,
+    ErrorOut,
+    ShortPageQuery,
+    error_response,
+    paged,
+    read_filters,
+    require_capability,
+)
 from dangan.core.roles import Capability
 
 from .common import fonds_or_error
-from .schemas import ImportOut
+from .schemas import ImportOut, ImportPage, ImportQuery
 
 router = ActionRouter(tags=["目录导入 imports"])
 
@@ -26,7 +36,7 @@ class ImportBatchOut(ImportOut):
     dry_run_batch: UUID | None = None  # for an import started from a dry run: that dry run
 
 
-def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+def import_summary(batch: ImportBatch) -> dict[str, Any]:
     from dangan.catalog.actions.importing import settle_if_stale
 
     settle_if_stale(batch)  # a batch whose task ended abnormally reads as failed, not as running forever
@@ -42,7 +52,6 @@ def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
         "created_count": batch.created_count,
         "unchanged_count": batch.unchanged_count,
         "message": batch.message,
-        "errors": import_report_errors(request.user, batch),
         "created": batch.created,
         "finished": batch.finished,
         "dry_run_batch": batch.dry_run_batch.uuid if batch.dry_run_batch else None,
@@ -53,6 +62,22 @@ def _conflict(exc: Exception, batch: ImportBatch) -> JsonResponse:
     response = error_response(409, str(exc))
     response["Location"] = f"/api/imports/{batch.uuid}"
     return response
+
+
+def import_out(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+    return {**import_summary(batch), "errors": import_report_errors(request.user, batch)}
+
+
+@router.get(
+    "/imports",
+    response={200: ImportPage, **ERROR_RESPONSES},
+    summary="导入批次列表 / import batches",
+    description="新的在前；筛选条件与工作台列表相同（catalog.filters.ImportBatchFilter）。逐行问题见单个批次。",
+)
+def list_imports(request: HttpRequest, filters: Query[ImportQuery], paging: Query[ShortPageQuery]) -> Any:
+    require_capability(request, Capability.CATALOG_IMPORT)
+    batches = read_filters(ImportBatchFilter, filters).apply(request.user)
+    return paged(batches, paging, import_summary)
 
 
 @router.post(

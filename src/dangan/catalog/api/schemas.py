@@ -8,6 +8,9 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from dangan.catalog.filters import AuthorityFilter, FondsFilter, ImportBatchFilter, UnitFilter
+from dangan.core.api import PageOut, filter_query
+
 # ---------------------------------------------------------------- fonds
 
 
@@ -186,48 +189,37 @@ class DisposalOut(Schema):
     )
 
 
-class DisposalPage(Schema):
+class DisposalPage(PageOut):
     items: list[DisposalOut]
-    total: int
-    page: int
-    size: int
-    pages: int
 
 
-class UnitQuery(Schema):
-    """The filters of catalog.filters.UnitFilter, as query parameters (checked there, not here)."""
-
-    fonds: str | None = Field(None, description="全宗号")
-    parent: str | None = Field(None, description="上级档案 UUID")
-    level: str | None = None
-    category: str | None = None
-    year_from: str | None = None
-    year_to: str | None = None
-    retention: str | None = None
-    classification: str | None = None
-    openness: str | None = None
-    q: str | None = Field(None, description="在题名、档号、责任者、文号中查找")
-    ordering: str | None = Field(None, description="reference_code、position、date、-date、title")
-    page: int = 1
-    size: int = Field(50, description="每页条数，最多 200")
+# The list endpoints' query parameters are their filter classes' (catalog.filters), the paging is core.api's.
+class UnitQuery(filter_query(UnitFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.UnitFilter."""
 
 
-class UnitPage(Schema):
+class FondsQuery(filter_query(FondsFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.FondsFilter."""
+
+
+class AuthorityQuery(filter_query(AuthorityFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.AuthorityFilter."""
+
+
+class ImportQuery(filter_query(ImportBatchFilter)):  # type: ignore[misc]
+    """The query parameters of catalog.filters.ImportBatchFilter."""
+
+
+class UnitPage(PageOut):
     items: list[UnitOut]
-    page: int
-    size: int
-    total: int | None = Field(description="总数；对未筛选的大列表可能不计算（null）")
-    pages: int | None
-    has_next: bool
 
 
-class ChildrenPage(Schema):
+class ChildrenPage(PageOut):
     items: list[UnitOut]
-    total: int
-    page: int
-    size: int
-    pages: int
-    has_next: bool
+
+
+class FondsPage(PageOut):
+    items: list[FondsOut]
 
 
 # ---------------------------------------------------------------- authorities
@@ -265,12 +257,8 @@ class AuthorityPatch(Schema):
     identifier: str | None = None
 
 
-class AuthorityPage(Schema):
+class AuthorityPage(PageOut):
     items: list[AuthorityOut]
-    total: int
-    page: int
-    size: int
-    pages: int
 
 
 class LinkIn(Schema):
@@ -296,7 +284,7 @@ class ImportErrorOut(Schema):
     code: str = ""
 
 
-class ImportOut(Schema):
+class ImportSummaryOut(Schema):
     uuid: UUID
     fonds: str
     file_name: str
@@ -308,6 +296,15 @@ class ImportOut(Schema):
     created_count: int
     unchanged_count: int
     message: str
-    errors: list[ImportErrorOut]
     created: dt.datetime
     finished: dt.datetime | None
+
+
+class ImportOut(ImportSummaryOut):
+    errors: list[ImportErrorOut]
+
+
+class ImportPage(PageOut):
+    """Import batches in a list: without their row errors (GET /api/imports/{uuid} gives those)."""
+
+    items: list[ImportSummaryOut]

@@ -21,16 +21,24 @@ from dangan.catalog.actions.units import do_create_unit, do_delete_unit, do_move
 from dangan.catalog.dates import resolve_date
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import Fonds, UnitAuthority
-from dangan.core.api import ERROR_RESPONSES, ActionRouter, ErrorOut, error_response, page_bounds, require_capability
+from dangan.core.api import (
+    ERROR_RESPONSES,
+    ActionRouter,
+    ErrorOut,
+    PageQuery,
+    error_response,
+    read_filters,
+    require_capability,
+)
 from dangan.core.roles import Capability
 from dangan.utilities.concurrency import EditConflict, etag, parse_version
+from dangan.utilities.paging import slice_page
 
 from .common import (
     authority_or_error,
     authority_out,
     category_or_error,
     fonds_or_error,
-    pages_for,
     sees_everything,
     unit_or_404,
     unit_out,
@@ -120,35 +128,23 @@ def _link_out(link: UnitAuthority) -> dict[str, Any]:
     "/units",
     response={200: UnitPage, **ERROR_RESPONSES},
     summary="档案列表（筛选）/ list units",
-    description="筛选条件与工作台列表相同（catalog.filters.UnitFilter）。无效的筛选值返回 422 和逐项说明。",
+    description="筛选条件与工作台列表相同（catalog.filters.UnitFilter）。无效的筛选值返回 422 和逐项说明。"
+    "未筛选时 total 可能为 null（不为每次请求清点整个目录）。",
 )
-def list_units(request: HttpRequest, filters: Query[UnitQuery]) -> Any:
+def list_units(request: HttpRequest, filters: Query[UnitQuery], paging: Query[PageQuery]) -> Any:
     require_capability(request, Capability.CATALOG_VIEW)
-    params = filters.dict()
-    page, size = page_bounds(params.pop("page"), params.pop("size"))
-    unit_filter = UnitFilter.from_params({k: v for k, v in params.items() if v is not None})
-    if unit_filter.errors:
-        return error_response(422, _("筛选条件有误"), unit_filter.errors)
+    unit_filter = read_filters(UnitFilter, filters)
     qs = unit_filter.apply(request.user)
-    active = {k: v for k, v in unit_filter.as_params().items() if k != "ordering"}
     total: int | None
-    if active:
+    if unit_filter.active:
         total = qs.count()
     elif sees_everything(request.user):
         # The stored counters give the exact total without counting a million rows.
         total = Fonds.objects.aggregate(n=Sum("unit_count"))["n"] or 0
     else:
         total = None
-    rows = list(qs[(page - 1) * size : page * size + 1])
-    has_next = len(rows) > size
-    return {
-        "items": units_out(request.user, rows[:size]),
-        "page": page,
-        "size": size,
-        "total": total,
-        "pages": pages_for(total, size) if total is not None else None,
-        "has_next": has_next,
-    }
+    page = slice_page(qs, paging.page, paging.size, count=False)
+    return {**page.with_total(total).envelope(), "items": units_out(request.user, list(page.items))}
 
 
 @router.post(

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,9 +16,9 @@ from dangan.catalog.actions.authorities import (
     do_create_authority,
     do_update_authority,
     find_authorities,
-    matching_authorities,
 )
 from dangan.catalog.choices import AuthorityKind
+from dangan.catalog.filters import AuthorityFilter
 from dangan.catalog.forms import AuthorityForm
 from dangan.catalog.models import ArchivalUnit, Authority
 from dangan.catalog.policy import visible_units
@@ -31,18 +30,12 @@ from .common import can
 
 @capability_required(Capability.CATALOG_VIEW)
 def authority_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    kind = request.GET.get("kind", "")
-    authorities = Authority.objects.order_by("kind", "name")
-    if q:
-        by_name = matching_authorities(q).values("pk")
-        authorities = authorities.filter(Q(pk__in=by_name) | Q(dates__icontains=q) | Q(identifier__icontains=q))
-    if kind in AuthorityKind.values:
-        authorities = authorities.filter(kind=kind)
+    filters = AuthorityFilter.from_params(request.GET)
     context = {
-        "page": paginate(request, authorities),
-        "q": q,
-        "kind": kind,
+        "page": paginate(request, filters.apply(request.user)),
+        "filters": filters,
+        "q": filters.q,
+        "kind": filters.kind,
         "kinds": AuthorityKind.choices,
         "can_change": can(request, Capability.CATALOG_CHANGE),
     }

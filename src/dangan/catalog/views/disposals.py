@@ -23,6 +23,7 @@ from dangan.catalog.actions.disposals import (
     do_withdraw_disposal,
     is_requester,
 )
+from dangan.catalog.filters import DisposalFilter
 from dangan.catalog.forms import DisposalDecisionForm, DisposalRequestForm
 from dangan.catalog.holds import hold_labels, holds_on
 from dangan.catalog.models import UnitDisposal
@@ -74,10 +75,8 @@ def disposal_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("status") or "requested"
     if tab not in STATUS_TABS:
         tab = "requested"
-    entries = visible_disposals(request.user).select_related("unit", "unit__fonds")
-    if tab != "all":
-        entries = entries.filter(status=tab)
-    context = {"page": paginate(request, entries.order_by("-created"), 50), "tab": tab}
+    filters = DisposalFilter.from_params({"status": "" if tab == "all" else tab})
+    context = {"page": paginate(request, filters.apply(request.user), 50), "tab": tab}
     return render(request, "catalog/disposal_list.html", context)
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from dangan.catalog.actions.configuration import FONDS_FIELDS, do_create_fonds, do_update_fonds, fonds_has_units
 from dangan.catalog.actions.units import ClassificationGroup, children_page, do_renumber_range
 from dangan.catalog.classification import browse_scheme
-from dangan.catalog.filters import UnitFilter
+from dangan.catalog.filters import FondsFilter, UnitFilter
 from dangan.catalog.forms import FondsEditForm, FondsForm, RenumberForm, UnitFilterForm
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import can_view_unit
@@ -40,7 +40,8 @@ def fonds_list(request: HttpRequest) -> HttpResponse:
 
 
 def _fonds_list(request: HttpRequest, form: FondsForm, status: int = 200) -> HttpResponse:
-    page = paginate(request, Fonds.objects.order_by("code"))
+    filters = FondsFilter.from_params(request.GET)
+    page = paginate(request, filters.apply(request.user))
     rows = [(fonds, *visible_count(request.user, fonds)) for fonds in page]
     context = {"page": page, "rows": rows, "form": form, "can_change": can(request, Capability.CATALOG_CHANGE)}
     return render(request, "catalog/fonds_list.html", context, status=status)

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dangan.catalog.filters import ImportBatchFilter
 from dangan.catalog.forms import ImportForm
 from dangan.catalog.models import Fonds, ImportBatch
 from dangan.catalog.policy import can_read_import_values, import_report_errors, visible_units
@@ -24,8 +25,9 @@ ERRORS_PER_PAGE = 100
 
 @capability_required(Capability.CATALOG_IMPORT)
 def import_list(request: HttpRequest) -> HttpResponse:
-    batches = ImportBatch.objects.select_related("fonds", "user").order_by("-created")
-    return render(request, "catalog/import_list.html", {"page": paginate(request, batches, 30)})
+    filters = ImportBatchFilter.from_params(request.GET)
+    page = paginate(request, filters.apply(request.user), 30)
+    return render(request, "catalog/import_list.html", {"page": page, "filters": filters})
 
 
 @capability_required(Capability.CATALOG_IMPORT)

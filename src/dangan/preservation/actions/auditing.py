@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import random
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,8 +25,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangan.core import liveness
 from dangan.core.actors import account_of, actor_name
 from dangan.core.audit import log
+from dangan.core.jobs import refuse_if_running, task_active
 from dangan.preservation.choices import AuditKind, AuditStatus, FailureKind, FixityStatus
 from dangan.preservation.mets import MetsError
 from dangan.preservation.models import AuditFailure, AuditRun, PreservedPackage
@@ -48,7 +47,6 @@ from dangan.preservation.premis import (
 )
 from dangan.preservation.storage.backend import join
 from dangan.preservation.store import object_id_for, storage_root
-from dangan.utilities.processes import process_alive
 
 from .access import readable_failures
 from .indexing import event_row, index_object, package_uuid_of
@@ -69,26 +67,21 @@ logger = logging.getLogger(__name__)
 
 # Crash point of this module: before each object of a run is checked (DANGAN_OCFL_CRASH_AT, see ocfl.crash).
 CRASH_STEPS = ("preservation.audit-object",)
-# A run owned by a process on another host is taken over when it has not moved for this long.
-STALE_AFTER = timedelta(minutes=15)
 MAX_LISTED = 20  # failures quoted in an event's outcome detail
 
 
 def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    """The owner of a run this thread takes: its process's liveness identity (core.liveness) and the thread."""
+    return f"{liveness.current()}:{threading.get_ident()}"
 
 
-def _owner_alive(owner: str, updated: Any) -> bool:
-    host, _sep, rest = owner.partition(":")
-    pid_text, _sep, thread_text = rest.partition(":")
-    if host != socket.gethostname():
-        return bool(updated and timezone.now() - updated < STALE_AFTER)
-    if not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
+def _owner_alive(owner: str) -> bool:
+    """Whether the thread that owns a run still runs it: in this process, the thread must be alive; elsewhere, on
+    any host, its process must hold its liveness lock (a process id is never trusted: zombies and reused ids)."""
+    identity, _sep, thread_text = owner.rpartition(":")
+    if liveness.is_current(identity):
         return thread_text.isdigit() and any(t.ident == int(thread_text) for t in threading.enumerate())
-    return process_alive(pid)
+    return liveness.is_alive(identity)
 
 
 # ---------------------------------------------------------------- starting a run
@@ -98,6 +91,28 @@ def check_start_audit(actor: Any, sample_percent: float | None) -> None:
     require_actor_any(actor, RUN_AUDIT)
     if sample_percent is not None and not (0 < sample_percent <= 100):
         raise ValidationError(_("抽样比例须大于 0、不超过 100。"))
+
+
+def _run_is_moving(run: AuditRun) -> bool:
+    """Whether an unfinished run will go on by itself: a live thread owns it, or a task for it is queued or
+    running (a dead worker's task is queued again by core.worker, and resumes it)."""
+    from dangan.preservation.tasks import run_audit_task
+
+    return bool(run.owner and _owner_alive(run.owner)) or task_active(run_audit_task, run.pk)
+
+
+def active_runs() -> list[AuditRun]:
+    """The unfinished runs that will go on by themselves (queued, or running in a live process)."""
+    unfinished = AuditRun.objects.filter(status__in=(AuditStatus.PENDING, AuditStatus.RUNNING)).order_by("created")
+    return [run for run in unfinished if _run_is_moving(run)]
+
+
+def already_running_message(run: AuditRun) -> str:
+    return _("已有一次固定性检查%(state)s（%(created)s 由 %(who)s 发起），请等它结束后再发起。") % {
+        "state": _("正在进行") if run.status == AuditStatus.RUNNING else _("在排队等待"),
+        "created": timezone.localtime(run.created).strftime("%Y-%m-%d %H:%M"),
+        "who": run.requested_by_name or _("系统"),
+    }
 
 
 @transaction.atomic
@@ -110,8 +125,20 @@ def do_start_audit(
     enqueue: bool = True,
 ) -> AuditRun:
     """Record a new audit run (every object, or ``sample_percent`` % of them) and, with ``enqueue``, queue it for the
-    worker in the same transaction."""
+    worker in the same transaction; without, the calling thread owns it and runs it next (``do_audit``).
+
+    Refused (ValidationError) while another run is queued or running: the page, the API and the CLI all start audits
+    here. A run left unfinished that nothing will resume (its process died and no task is queued for it) is closed
+    as interrupted instead of blocking audits for ever."""
     check_start_audit(actor, sample_percent)
+    refuse_if_running("preservation.audit", active_runs, already_running_message)
+    # Nothing moves under the start lock: what is unfinished now will never go on.
+    AuditRun.objects.filter(status__in=(AuditStatus.PENDING, AuditStatus.RUNNING)).update(
+        status=AuditStatus.ERROR,
+        owner="",
+        finished=timezone.now(),
+        message=_("检查中断且无法继续（执行它的进程已终止），已由新发起的检查取代。"),
+    )
     user = account_of(actor)
     run = AuditRun.objects.create(
         kind=AuditKind.SAMPLE if sample_percent is not None and sample_percent < 100 else AuditKind.FULL,
@@ -120,6 +147,7 @@ def do_start_audit(
         scheduled=scheduled,
         requested_by=user,
         requested_by_name=actor_name(actor),
+        owner="" if enqueue else owner_id(),
     )
     log(run, "preservation.audit.start", actor, {"kind": run.kind, "sample_percent": run.sample_percent})
     if enqueue:
@@ -132,7 +160,7 @@ def do_start_audit(
 def resumable_run() -> AuditRun | None:
     """The oldest run a crash interrupted (running, its process gone), if any."""
     for run in AuditRun.objects.filter(status=AuditStatus.RUNNING).order_by("created"):
-        if not run.owner or not _owner_alive(run.owner, run.updated):
+        if not run.owner or not _owner_alive(run.owner):
             return run
     return None
 
@@ -163,7 +191,7 @@ def _claim(run_id: int) -> AuditRun | None:
     run = AuditRun.objects.filter(pk=run_id).first()
     if run is None or run.status not in (AuditStatus.PENDING, AuditStatus.RUNNING):
         return None
-    if run.status == AuditStatus.RUNNING and run.owner and _owner_alive(run.owner, run.updated):
+    if run.status == AuditStatus.RUNNING and run.owner and _owner_alive(run.owner):
         return None
     now = timezone.now()
     taken = AuditRun.objects.filter(pk=run.pk, status=run.status, owner=run.owner).update(

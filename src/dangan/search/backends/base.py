@@ -186,11 +186,11 @@ class Backend:
         the hits whose title holds every positive term (the first tier when a large result set is ordered without
         scoring every match).
         """
-        from ..query import And, Not, Or, Term
+        from ..query import And, Not, Or, Term, is_prefix_term
 
         flags = {"positive_only": positive_only, "title_only": title_only}
         if isinstance(node, Term):
-            return self.term(node.text, node.field, title_only=title_only)
+            return self.term(node.text, node.field, title_only=title_only, prefix=is_prefix_term(node))
         if isinstance(node, Or):
             if any(isinstance(p, Not) for p in node.parts):
                 raise Unsupported
@@ -212,9 +212,10 @@ class Backend:
             raise Unsupported
         raise TypeError(node)
 
-    def term(self, text: str, field: str | None, *, title_only: bool = False) -> str | None:
+    def term(self, text: str, field: str | None, *, title_only: bool = False, prefix: bool = False) -> str | None:
         """Where a term matches. A run of two or more Chinese characters: where its covering n-grams all are (one
-        token up to four characters); anything else (Latin, digits, a lone character): its words as a phrase."""
+        token up to four characters); anything else (Latin, digits, a lone character): its words as a phrase —
+        with ``prefix`` (档号:Z1, see query.is_prefix_term), a phrase whose last word may go on (Z1 finds Z109)."""
         term_parts = term_tokens(text)
         if term_parts is None:
             return None
@@ -222,6 +223,8 @@ class Backend:
             if field not in (None, "title"):
                 return None
             field = "title"
+        if prefix and term_parts[1] is None:
+            return self.phrase(term_parts[0], field, grams=False, prefix=True)
         return self.term_expression(term_parts, field)
 
     def term_expression(self, term: tuple[list[str], list[str] | None], field: str | None) -> str:
@@ -231,7 +234,9 @@ class Backend:
             return parts[0] if len(parts) == 1 else self.and_not(parts, [])
         return self.phrase(word_tokens, field, grams=False)
 
-    def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
+    def phrase(self, toks: list[str], field: str | None, *, grams: bool, prefix: bool = False) -> str:
+        """The tokens in a row in ``field`` (any field: None); with ``prefix`` the last one may be the start of a
+        longer token."""
         raise NotImplementedError
 
     def or_(self, parts: list[str]) -> str:
@@ -302,10 +307,10 @@ class Backend:
     def _plan(self, node: Any, title_only: bool) -> Any:
         """The tree with each term's match expression at its leaves: ("term", expr), ("or", [..]),
         ("and", [positive..], [negative..]); None where nothing can match (as ``compile``)."""
-        from ..query import And, Not, Or, Term
+        from ..query import And, Not, Or, Term, is_prefix_term
 
         if isinstance(node, Term):
-            expression = self.term(node.text, node.field, title_only=title_only)
+            expression = self.term(node.text, node.field, title_only=title_only, prefix=is_prefix_term(node))
             return None if expression is None else ("term", expression)
         if isinstance(node, Or):
             if any(isinstance(p, Not) for p in node.parts):

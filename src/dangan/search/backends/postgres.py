@@ -311,15 +311,18 @@ class PostgresBackend(Backend):
         with connection.cursor() as cur:
             cur.execute(f"TRUNCATE {INDEX_TABLE}, {TSV_TABLE}, {CACHE_TABLE}")
 
-    def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
+    def phrase(self, toks: list[str], field: str | None, *, grams: bool, prefix: bool = False) -> str:
         kind = "g|" if grams else ""
+        last = len(toks) - 1
 
-        def lexeme(prefix: str, tok: str) -> str:
-            # Shorter n-grams are stored only at a run's end: elsewhere they begin a longer one (start_grams).
-            return _quote(prefix + kind + tok) + (":*" if grams and len(tok) < NGRAM_MAX else "")
+        def lexeme(lexeme_prefix: str, tok: str, n: int) -> str:
+            # Shorter n-grams are stored only at a run's end: elsewhere they begin a longer one (start_grams);
+            # a prefix term's last word may be the start of a longer word (档号:Z1 finds 'c|z109').
+            starts = (grams and len(tok) < NGRAM_MAX) or (prefix and n == last)
+            return _quote(lexeme_prefix + kind + tok) + (":*" if starts else "")
 
-        def chain(prefix: str) -> str:
-            return "(" + " <-> ".join(lexeme(prefix, t) for t in toks) + ")"
+        def chain(lexeme_prefix: str) -> str:
+            return "(" + " <-> ".join(lexeme(lexeme_prefix, t, n) for n, t in enumerate(toks)) + ")"
 
         # Plain GIN lookups: no weight to recheck in the stored tsvectors (only a phrase of several words is).
         if field == "title":

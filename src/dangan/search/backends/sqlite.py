@@ -131,9 +131,10 @@ class SQLiteBackend(Backend):
             cur.execute(f"DELETE FROM {INDEX_TABLE}")
             cur.execute(f"DELETE FROM {CACHE_TABLE}")
 
-    def phrase(self, toks: list[str], field: str | None, *, grams: bool) -> str:
-        # Tokens are letters and digits only (index.tokens), so quoting needs no escaping.
-        quoted = '"' + " ".join(toks) + '"'
+    def phrase(self, toks: list[str], field: str | None, *, grams: bool, prefix: bool = False) -> str:
+        # Tokens are letters and digits only (index.tokens), so quoting needs no escaping. FTS5's prefix query
+        # ("z109 w" *) lets the phrase's last token be the start of a longer one.
+        quoted = '"' + " ".join(toks) + '"' + (" *" if prefix else "")
         if field is None and len(toks) == 1:
             # One token in any column, word or n-gram alike: no column filter to apply (twice as fast).
             return quoted
