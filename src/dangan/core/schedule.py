@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db import connections
 from django.utils import timezone
 
-from dangan.utilities.registry import Registry
+from dangan.utilities.registry import Registry, StrOrPromise
 
 logger = logging.getLogger("dangan.schedule")
 
@@ -24,7 +24,7 @@ logger = logging.getLogger("dangan.schedule")
 @dataclass(frozen=True)
 class PeriodicJob:
     key: str
-    label: str
+    label: StrOrPromise
     queue_if_due: Callable[[datetime], int]  # queues what is due at that time; returns how many tasks it queued
 
 
