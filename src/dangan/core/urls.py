@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_audit
 
 app_name = "core"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("users/<int:pk>/reset-password/", views.user_reset_password, name="user_reset_password"),
     path("clearances/", views.clearance_list, name="clearance_list"),
     path("clearances/<int:pk>/", views.clearance_set, name="clearance_set"),
-    path("audit/", views.audit_list, name="audit_list"),
-    path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("audit/", views_audit.audit_list, name="audit_list"),
+    path("audit/verify/", views_audit.audit_verify, name="audit_verify"),
+    path("audit/export/", views_audit.audit_export, name="audit_export"),
 ]
