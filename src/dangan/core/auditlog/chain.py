@@ -163,10 +163,10 @@ def append_entry(
 ) -> AuditEntry:
     """Append one sealed entry after ``head``; the caller holds the chain lock inside a transaction.
 
-    The id is chosen here (the head's + 1), because the seal covers it and so must be known before the insert.
+    The id is chosen here, because the seal covers it and so must be known before the insert.
     """
     entry = AuditEntry(
-        id=head.id + 1 if head else 1,
+        id=_next_id(head),
         timestamp=timezone.now(),
         user_id=user_id,
         username=username,
@@ -182,6 +182,18 @@ def append_entry(
     entry.entry_hash = entry_mac(key, entry)
     entry.save(force_insert=True)
     return entry
+
+
+def _next_id(head: Head | None) -> int:
+    """The head's id + 1; on PostgreSQL the table's own sequence (ids keep growing, and a row inserted any other way
+    never collides), which under the chain lock is also above the head."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [AuditEntry._meta.db_table])
+            value = int(cursor.fetchone()[0])
+        if head is None or value > head.id:
+            return value
+    return head.id + 1 if head else 1
 
 
 def head_of(entry: AuditEntry) -> Head:
