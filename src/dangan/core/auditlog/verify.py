@@ -95,27 +95,23 @@ def verify_chain(*, anchor: bool = True) -> ChainReport:
     report.key_id = key.key_id if key else ""
     report.warnings += key_file_warnings()
     try:
-        _walk(report, key)
+        newest = _walk(report, key)
     except _Broken as broken:
         report.reason, report.detail, report.broken_at = broken.reason, broken.detail, broken.entry
         return report
     if anchor and key is not None:
         head = current_head()
-        if head is not None:
-            newest = max((a.last_id for a in _authentic_anchors(key)), default=None)
-            if newest != head.id:
-                write_anchor("verify", head)
+        if head is not None and newest != head.id:
+            write_anchor("verify", head)
     return report
 
 
-def _authentic_anchors(key: AuditKey) -> list[Anchor]:
-    return [a for a in read_anchors().anchors if a.is_authentic(key)]
-
-
-def _walk(report: ChainReport, key: AuditKey | None) -> None:
+def _walk(report: ChainReport, key: AuditKey | None) -> int | None:
+    """Check every entry and anchor; raise _Broken at the first problem. Returns the newest anchored entry's id."""
     reading = read_anchors()
     anchors: dict[int, list[Anchor]] = {}
     others: list[Anchor] = []
+    newest: int | None = None
     for item in reading.anchors:
         if key is not None and item.key_id == key.key_id:
             if not item.is_authentic(key):
@@ -125,6 +121,7 @@ def _walk(report: ChainReport, key: AuditKey | None) -> None:
                     % {"id": item.last_id, "time": item.time},
                 )
             anchors.setdefault(item.last_id, []).append(item)
+            newest = max(newest or 0, item.last_id)
         else:
             others.append(item)
     last_seal = (
@@ -238,6 +235,7 @@ def _walk(report: ChainReport, key: AuditKey | None) -> None:
         report.warnings.append(_("锚点文件中有无法解读的行：%(place)s。") % {"place": place})
     if not reading.anchors and report.checked:
         report.warnings.append(_("尚未找到任何锚点：末尾记录被删除时无从发现。校验通过后会记录第一个锚点。"))
+    return newest
 
 
 def _check_seal(entry: AuditEntry, previous: str, previous_id: int, digest: PinDigest) -> None:
