@@ -123,28 +123,34 @@ def key_for_writing(head: Head | None) -> AuditKey:
     """The key to seal the next entry with. A log without keyed entries gets a new key file if it has none; a log
     with keyed entries needs exactly the key that sealed them (else nothing is written)."""
     key = load_key()
-    keyed = head is not None and head.scheme == AuditScheme.HMAC_SHA256
     if key is None:
-        if keyed:
+        # An old-format head after keyed entries is a rewrite: still a keyed log, never a reason for a new key.
+        sealed_with = (
+            AuditEntry.objects.filter(scheme=AuditScheme.HMAC_SHA256)
+            .order_by("-id")
+            .values_list("key_id", flat=True)
+            .first()
+        )
+        if sealed_with is not None:
             raise AuditKeyError(
                 _(
                     "审计密钥缺失（%(source)s）：审计日志已用密钥 %(key_id)s 封存，没有它不能记录新的操作。"
                     "请从备份恢复密钥文件；确已丢失时由运维人员执行 dangan auditlog new-key --reason …"
                 )
-                % {"source": key_source(), "key_id": head.key_id}  # type: ignore[union-attr]
+                % {"source": key_source(), "key_id": sealed_with}
             )
         try:
             key = create_key_file()
         except FileExistsError:  # another process created it a moment ago
             key = load_key()
             assert key is not None
-    elif keyed and head.key_id != key.key_id:  # type: ignore[union-attr]
+    elif head is not None and head.scheme == AuditScheme.HMAC_SHA256 and head.key_id != key.key_id:
         raise AuditKeyError(
             _(
                 "审计密钥不符（%(source)s）：审计日志由密钥 %(expected)s 封存，当前密钥为 %(actual)s。"
                 "请恢复正确的密钥文件。"
             )
-            % {"source": key_source(), "expected": head.key_id, "actual": key.key_id}  # type: ignore[union-attr]
+            % {"source": key_source(), "expected": head.key_id, "actual": key.key_id}
         )
     return key
 
