@@ -3,7 +3,7 @@ database, so that cutting entries off the end of the log, or replacing the log, 
 
 An anchor is appended, as one JSON line, to every registered location: core's own file (``AUDIT_ANCHOR_FILE``,
 in ``DANGAN_HOME/logs``) and whatever higher apps register (preservation adds its storage root's
-``extensions/dangan-audit-anchors/``), and it is written to the ``dangan.audit`` logger as well. Anchors are written
+``extensions/dangan-audit-anchors/``), and it is written to the ``dangan.audit`` logger (DEBUG) as well. Anchors are written
 after every ``AUDIT_ANCHOR_EVERY`` entries, by the periodic job ``core.audit.anchor`` whenever the log has grown since
 the last anchor, and by every verification that finds the log intact. See docs/audit-log.md.
 """
@@ -184,7 +184,7 @@ def write_anchor(reason: str, head: Head | None = None) -> Anchor | None:
             location.append(line)
         except Exception:
             logger.exception("audit anchor not written to %s", location.key)
-    logger.info("audit anchor %s", line)
+    logger.debug("audit anchor %s", line)
     return anchor
 
 
