@@ -29,6 +29,17 @@ def liveness_released() -> Any:
     liveness.release()
 
 
+@pytest.fixture(autouse=True)
+def audit_anchors(settings: Any, tmp_path_factory: Any) -> Any:
+    """Each test's audit log starts empty (its transaction is rolled back), so the anchors kept outside the database
+    (core.auditlog.anchors: a log file and the storage root) start empty too: no test sees another's anchors as a
+    truncated log."""
+    place = tmp_path_factory.mktemp("audit-anchors")
+    settings.AUDIT_ANCHOR_FILE = place / "audit-anchors.log"
+    settings.STORAGE_ROOT = place / "storage"
+    return place
+
+
 @pytest.fixture
 def institution(db: Any) -> Any:
     from dangan.core.actions.institution import do_ensure_institution

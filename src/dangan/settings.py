@@ -44,6 +44,18 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+# The audit log's HMAC key (core.auditlog.key): kept outside the database, so that whoever can write the database
+# but not read this file cannot rewrite the log unnoticed. DANGAN_AUDIT_KEY (64 hex digits) overrides the file; the
+# file is created (mode 0600) by `dangan init` or the first entry of an empty log. See docs/audit-log.md.
+AUDIT_KEY = os.environ.get("DANGAN_AUDIT_KEY", "")
+AUDIT_KEY_FILE = Path(os.environ.get("DANGAN_AUDIT_KEY_FILE", str(DANGAN_HOME / "audit.key"))).resolve()
+# Signed heads of the audit log (anchors) are appended to this file and to the preservation storage root: after
+# every AUDIT_ANCHOR_EVERY entries, at each run of the scheduler when the log has grown, and at every verification.
+AUDIT_ANCHOR_FILE = Path(
+    os.environ.get("DANGAN_AUDIT_ANCHOR_FILE", str(DANGAN_HOME / "logs" / "audit-anchors.log"))
+).resolve()
+AUDIT_ANCHOR_EVERY = max(1, int(os.environ.get("DANGAN_AUDIT_ANCHOR_EVERY", 100)))
 DEBUG = _env_bool("DANGAN_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DANGAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("DANGAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]

@@ -47,7 +47,14 @@ def register(sub: Any) -> None:
     _register_user(sub)
 
     p = sub.add_parser("auditlog", help="审计日志 / the audit log")
-    p.add_argument("action", choices=["verify"], help="verify: 校验哈希链 / check the hash chain")
+    p.add_argument(
+        "action",
+        choices=["verify", "new-key"],
+        help="verify: 校验审计链与锚点 / check the chain and its anchors; "
+        "new-key: 审计密钥丢失后启用新密钥 / start a new key after the old one was lost",
+    )
+    p.add_argument("--json", action="store_true", help="verify: 以 JSON 输出报告 / print the report as JSON")
+    p.add_argument("--reason", default="", help="new-key: 更换理由（必填）/ why (required)")
     p.set_defaults(handler=cmd_auditlog)
 
     p = sub.add_parser("manage", help="Django 管理命令 / run a Django management command", add_help=False)
@@ -60,7 +67,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     from dangan.catalog.actions.configuration import do_ensure_default_categories
+    from dangan.core.actions.auditlog import do_prepare_audit_log
     from dangan.core.actions.institution import do_ensure_institution
+    from dangan.core.auditlog.key import AuditKeyError
     from dangan.core.models import Institution
 
     for folder in (
@@ -78,6 +87,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     do_ensure_default_categories(CONSOLE)
     print(f"数据目录 data directory: {settings.DANGAN_HOME}")
     print(f"机构 institution: {institution.code} {institution.name}")
+    try:
+        key = do_prepare_audit_log()
+    except AuditKeyError as exc:
+        print(f"审计密钥 audit key: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"审计密钥 audit key: {key.source} ({key.key_id})  须与数据库分开备份 back it up apart from the database")
     return EXIT_OK
 
 
@@ -291,17 +306,51 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
 
 
 def cmd_auditlog(args: argparse.Namespace) -> int:
+    if args.action == "new-key":
+        return _auditlog_new_key(args.reason)
     from dangan.core.audit import verify_chain
 
     report = verify_chain()
+    for warning in report.warnings:
+        print(f"注意 warning: {warning}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     if report.ok:
-        print(f"审计日志完整 audit log intact: {report.checked} 条 entries")
+        if not args.json:
+            print(
+                f"审计日志完整 audit log intact: {report.checked} 条 entries, "
+                f"{report.anchors} 个锚点相符 anchors matched, 密钥 key {report.key_id}"
+            )
         return EXIT_OK
+    where = f"第 {report.broken_at} 条处" if report.broken_at else ""
     print(
-        f"审计日志在第 {report.broken_at} 条处被篡改 ({report.reason}) audit log broken at entry {report.broken_at}",
+        f"审计日志{where}被篡改或无法校验 ({report.reason}) audit log broken"
+        + (f" at entry {report.broken_at}" if report.broken_at else "")
+        + f": {report.detail}",
         file=sys.stderr,
     )
     return EXIT_PROBLEMS
+
+
+def _auditlog_new_key(reason: str) -> int:
+    from django.core.exceptions import ValidationError
+
+    from dangan.core.actions.auditlog import do_replace_audit_key
+    from dangan.core.auditlog.key import AuditKeyError
+
+    try:
+        entry = do_replace_audit_key(CONSOLE, reason)
+    except ValidationError as exc:
+        raise CommandError(" ".join(exc.messages)) from exc
+    except AuditKeyError as exc:
+        print(f"未更换 not replaced: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(
+        f"已启用新的审计密钥 new audit key: {entry.key_id}; 第 {entry.pk} 条记录封存了此前的 "
+        f"{entry.data['sealed']['count']} 条 entry {entry.pk} seals the earlier ones"
+    )
+    print("请立即备份新密钥 back up the new key now (docs/audit-log.md)")
+    return EXIT_OK
 
 
 def cmd_manage(args: argparse.Namespace) -> int:

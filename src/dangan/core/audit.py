@@ -1,21 +1,35 @@
-"""`log()`: the one way any app records a change in the audit log; `verify_chain()` checks it."""
+"""`log()`: the one way any app records a change in the audit log; `verify_chain()` checks it.
+
+Each entry is sealed with an HMAC over all of its columns and linked to the one before, and signed heads of the log
+are kept outside the database (``core.auditlog``; docs/audit-log.md). Apps register their action types here, and
+how their entries are shown to a reader in ``core.auditlog.display``.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import models, transaction
 
 from dangan.utilities.registry import Registry, StrOrPromise
 
 from .actors import account_of, actor_name
+from .auditlog.anchors import anchor_after
+from .auditlog.chain import GENESIS_HASH, append_entry, current_head, key_for_writing, lock_chain, seal_legacy_entries
+from .auditlog.verify import ChainReport, verify_chain
 from .models import AuditEntry
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "GENESIS_HASH",
+    "ChainReport",
+    "action_label",
+    "audit_actions",
+    "log",
+    "register_action",
+    "verify_chain",
+]
 
 # Action types, registered by the app that owns them: key -> Chinese label.
 audit_actions = Registry[StrOrPromise]("audit action types")
@@ -37,27 +51,31 @@ def _jsonable(data: Any) -> Any:
 def log(instance: models.Model | None, action: str, user: Any, data: dict[str, Any] | None = None) -> AuditEntry:
     """Record ``action`` on ``instance`` by ``user`` with ``data`` (usually ``{"before": …, "after": …}``).
 
-    Must run inside the transaction that makes the change, so the change and its record commit together.
+    Must run inside the transaction that makes the change, so the change and its record commit together. Raises
+    ``AuditKeyError`` (and so undoes the change) when the audit key is missing or is not the log's key.
     """
     if action not in audit_actions:
         raise KeyError(f"unregistered audit action {action!r}")
-    user_obj = account_of(user)
+    account = account_of(user)
+    username = _username(user)
     with transaction.atomic():
-        _lock_chain()
-        last = AuditEntry.objects.order_by("-id").values_list("entry_hash", flat=True).first()
-        entry = AuditEntry(
-            timestamp=timezone.now(),
-            user=user_obj,
-            username=_username(user),
+        lock_chain()
+        head = current_head()
+        key = key_for_writing(head)
+        sealed = seal_legacy_entries(key, head)
+        upgraded, head = sealed != head, sealed
+        entry = append_entry(
+            key,
+            head,
+            user_id=account.pk if account is not None else None,
+            username=username,
             action=action,
             object_type=instance._meta.label_lower if instance is not None else "",
             object_id=str(getattr(instance, "uuid", None) or getattr(instance, "pk", "") or ""),
             object_repr=str(instance)[:300] if instance is not None else "",
             data=_jsonable(data or {}),
-            previous_hash=last or GENESIS_HASH,
         )
-        entry.entry_hash = entry.compute_hash()
-        entry.save()
+    anchor_after(entry, force=upgraded)
     return entry
 
 
@@ -69,35 +87,3 @@ def _username(user: Any) -> str:
     if user is None:
         raise TypeError("log() needs the actor: a user, CONSOLE or SYSTEM")
     return actor_name(user)
-
-
-def _lock_chain() -> None:
-    """Serialise appends to the chain. SQLite already serialises writers; PostgreSQL needs a lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [0x6461_6E67])
-
-
-@dataclass
-class ChainReport:
-    checked: int
-    broken_at: int | None = None
-    reason: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.broken_at is None
-
-
-def verify_chain() -> ChainReport:
-    """Walk the whole log and report the first entry whose hash or link does not match."""
-    previous = GENESIS_HASH
-    checked = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.previous_hash != previous:
-            return ChainReport(checked, entry.pk, "link")
-        if entry.compute_hash() != entry.entry_hash:
-            return ChainReport(checked, entry.pk, "content")
-        previous = entry.entry_hash
-        checked += 1
-    return ChainReport(checked)

@@ -1,4 +1,5 @@
-"""Forms of the core pages: sign-in, own password, accounts, clearances, API tokens and the audit filter."""
+"""Forms of the core pages: sign-in, own password, accounts, clearances and API tokens (the audit log's filter is
+``core.auditlog.filters``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .actions import signin
-from .audit import audit_actions
 from .choices import SecurityClassification
 from .models import User
 from .roles import business_roles
@@ -124,17 +124,3 @@ class TokenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("留空表示不过期。"),
     )
-
-
-class AuditFilterForm(forms.Form):
-    """Filters of the audit log; every field is optional and a bad value is shown, never a 500."""
-
-    user = forms.CharField(label=_("用户"), required=False, max_length=150)
-    action = forms.ChoiceField(label=_("操作"), required=False)
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        actions = sorted(((key, str(label)) for key, label in audit_actions.items()), key=lambda kv: kv[0])
-        self.fields["action"].choices = [("", _("全部操作")), *actions]

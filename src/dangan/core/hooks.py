@@ -1,6 +1,7 @@
-"""Registers core's audit action types, menu entries and periodic jobs."""
+"""Registers core's audit action types, menu entries and periodic jobs (sign-in locks, anchoring the audit log)."""
 
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,9 @@ from dangan.utilities.registry import MenuItem, register_menu_item
 
 from . import signals  # noqa: F401  (audit-logs sign-in and sign-out)
 from .audit import register_action
+from .auditlog.display import AuditDescriber, readable_by_all, register_describer
+from .choices import Role, SecurityClassification
+from .models.audit import AuditScheme
 from .roles import Capability
 from .schedule import PeriodicJob, register_periodic_job
 
@@ -26,6 +30,50 @@ register_action("core.signin.unlock", _("解除登录锁定"))
 register_action("core.token.create", _("创建 API 令牌"))
 register_action("core.token.revoke", _("吊销 API 令牌"))
 register_action("core.institution.create", _("创建机构"))
+register_action("core.audit.seal", _("封存旧格式审计记录"))
+register_action("core.audit.rekey", _("更换丢失的审计密钥"))
+register_action("core.audit.export", _("导出审计记录"))
+
+# Accounts, sign-ins, tokens and the log itself are what the auditor audits: whoever reads the log reads them whole.
+register_describer(
+    AuditDescriber(
+        "core.",
+        readable_by_all,
+        labels={
+            "sealed": _("封存范围"),
+            "last_id": _("最后一条的编号"),
+            "last_hash": _("最后一条的哈希"),
+            "count": _("条数"),
+            "digest": _("摘要（SHA-256）"),
+            "legacy_scheme": _("旧格式"),
+            "previous_key_id": _("原密钥标识"),
+            "filters": _("筛选条件"),
+            "user": _("用户"),
+            "action": _("操作"),
+            "object_type": _("对象类型"),
+            "object_id": _("对象标识"),
+            "date_from": _("起始时间"),
+            "date_to": _("截止时间"),
+            "full_name": _("姓名"),
+        },
+        values={"legacy_scheme": AuditScheme, "role": Role, "clearance": SecurityClassification},
+    )
+)
+
+
+def _queue_audit_anchor(now: Any) -> int:
+    """Queue an anchor of the audit log when it has grown since the last one (every scheduler run, by default
+    every DANGAN_SCHEDULER_SECONDS)."""
+    from .auditlog.anchors import log_has_moved
+    from .tasks import anchor_audit_log_task
+
+    if not log_has_moved():
+        return 0
+    anchor_audit_log_task.enqueue()
+    return 1
+
+
+register_periodic_job(PeriodicJob("core.audit.anchor", _("记录审计日志锚点"), _queue_audit_anchor))
 
 register_menu_item(
     MenuItem(

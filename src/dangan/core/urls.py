@@ -3,7 +3,7 @@ audit log."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_audit
 
 app_name = "core"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("clearances/<int:pk>/confirm/", views.clearance_confirm, name="clearance_confirm"),
     path("sign-in-locks/", views.signin_lock_list, name="signin_lock_list"),
     path("sign-in-locks/<int:pk>/unlock/", views.signin_unlock, name="signin_unlock"),
-    path("audit/", views.audit_list, name="audit_list"),
-    path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("audit/", views_audit.audit_list, name="audit_list"),
+    path("audit/verify/", views_audit.audit_verify, name="audit_verify"),
+    path("audit/export/", views_audit.audit_export, name="audit_export"),
 ]

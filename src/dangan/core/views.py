@@ -1,5 +1,5 @@
-"""Core pages of the staff workspace: sign-in, own password, accounts, clearances, sign-in locks, audit log, API
-tokens.
+"""Core pages of the staff workspace: sign-in, own password, accounts, clearances, sign-in locks, API tokens (the
+audit log's pages are in ``views_audit``).
 
 Thin: each view checks a capability, calls an action from ``core.actions.accounts`` and shows its messages.
 """
@@ -28,10 +28,8 @@ from dangan.utilities.registry import visible_menu
 from dangan.utilities.views import capability_required, form_errors_from, login_required, paginate
 
 from .actions import accounts, signin
-from .audit import action_label, verify_chain
 from .choices import Role
 from .forms import (
-    AuditFilterForm,
     ClearanceForm,
     LoginForm,
     OwnPasswordForm,
@@ -39,7 +37,7 @@ from .forms import (
     TokenForm,
     UserCreateForm,
 )
-from .models import APIToken, AuditEntry, Institution, SignInThrottle, User
+from .models import APIToken, Institution, SignInThrottle, User
 from .roles import Capability, business_roles, is_administrator_role
 
 
@@ -277,35 +275,6 @@ def signin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("%(key)s 已不在锁定中。") % {"key": row.key})
     return redirect("core:signin_lock_list")
-
-
-# ---------------------------------------------------------------- audit log (安全审计员)
-
-
-@capability_required(Capability.AUDIT_VIEW)
-def audit_list(request: HttpRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    entries = AuditEntry.objects.order_by("-id")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["user"]:
-            entries = entries.filter(username__icontains=data["user"])
-        if data["action"]:
-            entries = entries.filter(action=data["action"])
-        tz = timezone.get_current_timezone()
-        if data["date_from"]:
-            entries = entries.filter(timestamp__gte=dt.datetime.combine(data["date_from"], dt.time.min, tzinfo=tz))
-        if data["date_to"]:
-            entries = entries.filter(timestamp__lte=dt.datetime.combine(data["date_to"], dt.time.max, tzinfo=tz))
-    page = paginate(request, entries, size=30)
-    rows = [(entry, action_label(entry.action)) for entry in page]
-    return render(request, "core/audit_list.html", {"form": form, "page": page, "rows": rows})
-
-
-@capability_required(Capability.AUDIT_VIEW)
-def audit_verify(request: HttpRequest) -> HttpResponse:
-    """The chain check, as a fragment loaded after the page (it reads the whole log)."""
-    return render(request, "core/_audit_chain.html", {"report": verify_chain()})
 
 
 # ---------------------------------------------------------------- own API tokens

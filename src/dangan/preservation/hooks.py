@@ -13,9 +13,12 @@ from dangan.catalog.holds import DeletionHold, register_deletion_hold
 from dangan.catalog.panels import UnitPanel, register_unit_panel
 from dangan.catalog.signals import units_changed
 from dangan.core.audit import register_action
+from dangan.core.auditlog.anchors import register_anchor_location
 from dangan.core.roles import Capability
 from dangan.core.schedule import PeriodicJob, register_periodic_job
 from dangan.utilities.registry import MenuItem, register_menu_item
+
+from . import audit_anchors, audit_describers
 
 register_action("preservation.package.preserve", _("长期保存：写入新版本"))
 register_action("preservation.package.index", _("长期保存：登记存储库中的对象"))
@@ -24,6 +27,8 @@ register_action("preservation.audit.start", _("发起固定性检查"))
 register_action("preservation.audit.finish", _("完成固定性检查"))
 register_action("preservation.audit.failure", _("固定性检查发现问题"))
 register_action("preservation.file.download", _("下载保存文件"))
+# How these entries are shown in the audit log: as far as catalog.policy lets the reader see each package's unit.
+audit_describers.register()
 
 register_menu_item(
     MenuItem(
@@ -68,6 +73,9 @@ def _queue_audits(now: Any) -> int:
 
 
 register_periodic_job(PeriodicJob("preservation.audit", _("定期固定性检查"), _queue_audits))
+
+# The audit log's anchors are also kept in the storage root (its extensions/dangan-audit-anchors/).
+register_anchor_location(audit_anchors.location)
 
 REFRESH_CHUNK = 100  # packages per description-refresh task
 _LOOKUP_CHUNK = 5000  # unit ids per query (SQLite's variable limit)

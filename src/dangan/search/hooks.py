@@ -9,13 +9,25 @@ from django.utils.translation import gettext_lazy as _
 
 from dangan.catalog.signals import units_changed
 from dangan.core.audit import register_action
+from dangan.core.auditlog.display import AuditDescriber, readable_with, register_describer
+from dangan.core.roles import Capability
 
 from . import menu  # noqa: F401  (the workspace navigation entry 检索)
 from .index import FIELDS, UNITS, IndexSource, load_units, registry, unit_ids
+from .models import DictionaryTerm
 
 registry.register(IndexSource(UNITS, FIELDS, load_units, unit_ids))
 register_action("search.dictionary.add", _("添加检索词典词语"))
 register_action("search.dictionary.remove", _("删除检索词典词语"))
+# Dictionary words are shown in the audit log to those who may open the dictionary page.
+register_describer(
+    AuditDescriber(
+        "search.",
+        readable_with(Capability.CATALOG_VIEW),
+        labels={"terms": _("词语"), "term": _("词语"), "kind": _("类别")},
+        values={"kind": DictionaryTerm.Kind},
+    )
+)
 
 
 # Up to this many units (any single action) are indexed at once, in the catalog's transaction. Larger batches
