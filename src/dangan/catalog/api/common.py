@@ -144,7 +144,12 @@ def units_out(user: Any, units: Iterable[ArchivalUnit]) -> list[dict[str, Any]]:
         return []
     ids = [u.pk for u in units]
     parent_ids = {u.parent_id for u in units if u.parent_id}
-    parents = dict(ArchivalUnit.objects.filter(pk__in=parent_ids).values_list("pk", "uuid")) if parent_ids else {}
+    # A parent the user may not see is not named (its UUID would confirm that it exists): "parent" is null.
+    parents = (
+        dict(visible_units(user, ArchivalUnit.objects.filter(pk__in=parent_ids)).values_list("pk", "uuid"))
+        if parent_ids
+        else {}
+    )
     fonds_codes = dict(Fonds.objects.filter(pk__in={u.fonds_id for u in units}).values_list("pk", "code"))
     category_ids = {u.category_id for u in units if u.category_id}
     categories = (
