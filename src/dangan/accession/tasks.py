@@ -37,6 +37,8 @@ def accept_transfer_task(transfer_id: int, user_id: int | None, override_reason:
         return do_accept(actor_for_task(user_id), transfer, override_reason=override_reason).status
     except ValidationError as exc:
         message = "；".join(exc.messages)
+        # conventions: allow state-change — the refusal noted on the transfer for its page; moves into accession's
+        # actions with the queueing rework (issue #13 §4)
         Transfer.objects.filter(pk=transfer_id).update(message=message[:5000])
         logger.warning("transfer %s not accepted: %s", transfer.uuid, message)
         return "refused"

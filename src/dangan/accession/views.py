@@ -143,6 +143,8 @@ def transfer_action(request: HttpRequest, uuid: Any, action: str) -> HttpRespons
         if action == "check":
             if not transfer.is_open:
                 raise ValidationError(_("该移交已结束，不能再检测。"))
+            # conventions: allow state-change — progress reset before queueing; moves into accession's actions with
+            # the queueing rework (issue #13 §4)
             Transfer.objects.filter(pk=transfer.pk).update(progress_done=0, progress_total=1)
             queue_check(request.user, transfer)
             messages.success(request, _("已开始重新检测。"))

@@ -49,6 +49,8 @@ class _Bearer(HttpBearer):
         if (api_token.expires and api_token.expires < now) or not api_token.user.is_active:
             return None
         if not api_token.last_used or (now - api_token.last_used).total_seconds() > 60:
+            # conventions: allow state-change — when a token was last used (at most once a minute): bookkeeping of
+            # the authentication itself, not a domain change with an audit entry
             APIToken.objects.filter(pk=api_token.pk).update(last_used=now)
         request.user = api_token.user
         return api_token.user
