@@ -38,6 +38,8 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/python -m dangan.utilities.lint src tests
+	DANGAN_HOME=$$(mktemp -d) $(BIN)/mypy
 	DANGAN_HOME=$$(mktemp -d) $(BIN)/dangan manage makemigrations --check --dry-run
 
 bench: install

@@ -8,6 +8,7 @@ import pytest
 
 from dangan.core.actors import CONSOLE
 from dangan.core.choices import Role, SecurityClassification
+from tests.helpers import PASSWORD, account
 
 
 @pytest.fixture(autouse=True)
@@ -63,16 +64,11 @@ def fonds(institution: Any, categories: Any) -> Any:
     return do_create_fonds(CONSOLE, "Z109", "贵州省扶贫开发办公室", creator="贵州省扶贫开发办公室")
 
 
+__all__ = ["PASSWORD"]  # tests import it from here too
+
+
 def _make_user(username: str, role: str, clearance: str = SecurityClassification.PUBLIC) -> Any:
-    from dangan.core.models import User
-
-    user = User.objects.create(username=username, role=role, clearance=clearance)
-    user.set_password("correct-horse-battery")
-    user.save()
-    return user
-
-
-PASSWORD = "correct-horse-battery"
+    return account(role, clearance, username=username)
 
 
 @pytest.fixture

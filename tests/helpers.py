@@ -1,4 +1,5 @@
-"""Small helpers for tests that talk HTTP to a live server with the standard library only (urllib)."""
+"""Helpers shared by the tests: accounts and signed-in test clients for every role (``account``, ``client_for``), and
+HTTP to a live server with the standard library only (``call``, ``multipart``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,41 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
+
+from django.test import Client
+
+from dangan.core.choices import Role, SecurityClassification
+
+PASSWORD = "correct-horse-battery"
+
+
+def account(role: str, clearance: str = SecurityClassification.PUBLIC, *, username: str | None = None) -> Any:
+    """An active account of ``role`` with ``clearance`` and the password ``PASSWORD``: the same one for the same
+    arguments within a test. The default name says what it is (``archivist-secret``)."""
+    from dangan.core.models import User
+
+    if role not in Role.values or clearance not in SecurityClassification.values:
+        raise ValueError(f"no such role or clearance: {role!r}, {clearance!r}")
+    user, created = User.objects.get_or_create(
+        username=username or f"{role.replace('_', '-')}-{clearance.replace('_', '-')}",
+        defaults={"role": role, "clearance": clearance},
+    )
+    if created:
+        user.set_password(PASSWORD)
+        user.save()
+    elif (user.role, user.clearance) != (role, clearance):
+        raise ValueError(f"{user.username} exists with another role or clearance")
+    return user
+
+
+def client_for(who: Any, clearance: str = SecurityClassification.PUBLIC) -> Client:
+    """A Django test client signed in as ``who``: a user, or a role (``Role.ARCHIVIST``, "security_admin" …), for
+    which an account with ``clearance`` is made (``account``). ``None`` gives an anonymous client."""
+    client = Client()
+    if who is None:
+        return client
+    client.force_login(account(who, clearance) if isinstance(who, str) else who)
+    return client
 
 
 @dataclass

@@ -385,7 +385,6 @@ def test_import_endpoints_check_capability_and_existence(client, fonds, system_a
 
 @pytest.mark.django_db
 def test_a_file_that_cannot_be_imported_at_all_is_422(client, fonds, archivist):
-    pytest.importorskip("dangan.catalog.actions.importing", reason="the importer has not landed yet")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(archivist)
@@ -454,7 +453,6 @@ def _good_csv() -> bytes:
 
 @live
 def test_import_over_http(live_server, fonds, categories, archivist):
-    pytest.importorskip("dangan.catalog.actions.importing", reason="the importer has not landed yet")
     _, key = do_create_api_token(archivist, "导入")
     api = f"{live_server.url}/api"
 

@@ -8,22 +8,16 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from dangan.catalog.forms import ImportForm
 from dangan.catalog.models import ArchivalUnit, ImportBatch
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["档号", "题名", "责任者", "日期", "密级", "保管期限", "页数"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def xlsx(rows: list[list[Any]], name: str = "目录.xlsx") -> SimpleUploadedFile:

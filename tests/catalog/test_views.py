@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 
 from dangan.catalog.actions.authorities import do_create_authority, do_link_authority
-from dangan.catalog.actions.disposals import do_request_disposal
 from dangan.catalog.actions.units import do_create_unit
 from dangan.catalog.choices import UnitLevel
 from dangan.catalog.filters import ORDERINGS
@@ -20,16 +19,11 @@ from dangan.catalog.models import ArchivalUnit, Authority, Fonds, UnitAuthority
 from dangan.core.actors import CONSOLE
 from dangan.core.choices import Role, SecurityClassification
 from dangan.core.models import AuditEntry, User
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def make_item(fonds: Fonds, categories: dict, title: str = "关于开展脱贫攻坚工作的通知", **extra: Any) -> ArchivalUnit:
@@ -431,57 +425,6 @@ def test_the_catalog_switches_to_english(fonds, holdings, archivist):
     assert "Browse hierarchy" in text and "层级浏览" not in text
     unit_page = client.get(reverse("catalog:unit_detail", args=[holdings["public"].uuid])).content.decode()
     assert "Retention period" in unit_page and "Permanent" in unit_page
-
-
-# ---------------------------------------------------------------- every catalog page × every role
-
-
-PAGES = [
-    # (name, argument kind, archivist, system admin) — security admin and auditor get 403 everywhere.
-    ("catalog:fonds_list", None, 200, 200),
-    ("catalog:fonds_detail", "fonds", 200, 200),
-    ("catalog:tree_children", "fonds", 200, 200),
-    ("catalog:unit_detail", "unit", 200, 200),
-    ("catalog:unit_create", "fonds", 200, 403),
-    ("catalog:unit_edit", "unit", 200, 403),
-    ("catalog:unit_move", "unit", 200, 403),
-    ("catalog:unit_delete", "unit", 200, 403),
-    ("catalog:unit_dispose", "unit", 200, 403),
-    ("catalog:disposal_list", None, 200, 403),
-    ("catalog:disposal_detail", "disposal", 200, 403),
-    ("catalog:renumber", "fonds", 200, 403),
-    ("catalog:authority_list", None, 200, 200),
-    ("catalog:authority_detail", "authority", 200, 200),
-    ("catalog:authority_create", None, 200, 403),
-    ("catalog:authority_edit", "authority", 200, 403),
-    ("catalog:import_list", None, 200, 403),
-    ("catalog:import_new", None, 200, 403),
-]
-
-
-def test_every_catalog_page_for_every_role(fonds, holdings, archivist, system_admin, security_admin, security_auditor):
-    authority = do_create_authority(CONSOLE, {"kind": "event", "name": "脱贫攻坚"})
-    disposal = do_request_disposal(CONSOLE, holdings["public2"], "保管期限已满")
-    args = {
-        "fonds": [fonds.code],
-        "unit": [holdings["public"].uuid],
-        "authority": [authority.uuid],
-        "disposal": [disposal.uuid],
-        None: [],
-    }
-    clients = {
-        "archivist": client_for(archivist),
-        "system_admin": client_for(system_admin),
-        "security_admin": client_for(security_admin),
-        "security_auditor": client_for(security_auditor),
-    }
-    for name, kind, as_archivist, as_admin in PAGES:
-        url = reverse(name, args=args[kind])
-        expected = {"archivist": as_archivist, "system_admin": as_admin, "security_admin": 403, "security_auditor": 403}
-        for role, client in clients.items():
-            assert client.get(url).status_code == expected[role], (name, role)
-        anonymous = Client().get(url)
-        assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("core:login")), name
 
 
 def test_the_unit_form_offers_only_the_levels_the_user_may_see(fonds, holdings, junior_archivist, archivist):

@@ -1,4 +1,4 @@
-"""The BagIt validator against the Library of Congress conformance suite (../shared/conformance/bagit): valid bags
+"""The BagIt validator against the Library of Congress conformance suite (vendored in data/bagit): valid bags
 pass, invalid ones fail with the reason asserted, warning bags pass with their warning. The three cases that depend
 on the file system (names differing by case or by Unicode normalization, system files a checkout drops) may be
 rejected clearly instead (the suite's README); Linux-only cases apply here, and the Windows-only ones are refused
@@ -6,18 +6,15 @@ too. Each bag is also judged through `dangan bag validate` (exit 0 or 1). A miss
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import pytest
 
 from dangan.accession.bagit import BagReport, validate_bag
 from dangan.cli import main
+from tests.conformance import DATA
 
-REPO = Path(__file__).resolve().parents[2]
-CONFORMANCE = Path(os.environ.get("DANGAN_CONFORMANCE_DIR") or REPO.parent / "shared" / "conformance")
-SUITE = CONFORMANCE / "bagit"
+SUITE = DATA / "bagit"
 
 # Why each invalid bag is invalid: the error code that must be among the report's errors.
 INVALID_BECAUSE = {
@@ -88,7 +85,7 @@ def bags(*groups: str) -> list[object]:
 
 
 def validate(name: str | None, *, fast: bool = False) -> BagReport:
-    assert name is not None, f"BagIt conformance suite not found at {SUITE} (set DANGAN_CONFORMANCE_DIR)"
+    assert name is not None, f"BagIt conformance suite not found at {SUITE}"
     return validate_bag(SUITE / name, fast=fast)
 
 
@@ -98,7 +95,7 @@ def cli_exit(name: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 
 def test_the_suite_is_there() -> None:
-    assert SUITE.is_dir(), f"BagIt conformance suite not found at {SUITE} (set DANGAN_CONFORMANCE_DIR)"
+    assert SUITE.is_dir(), f"BagIt conformance suite not found at {SUITE}"
     for pattern, at_least in (("v*/valid/*", 21), ("v*/invalid/*", 15), ("v*/warning/*", 6), ("v*/linux-only/*", 6)):
         assert len([p for p in SUITE.glob(pattern) if p.is_dir()]) >= at_least, pattern
 

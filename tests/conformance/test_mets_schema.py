@@ -1,5 +1,5 @@
-"""The METS documents validate against the official METS 1.12.1 and PREMIS 3.0 schemas in ../shared/conformance,
-offline; and the validator catches documents the schemas reject. A missing conformance folder fails these tests."""
+"""The METS documents validate against the official METS 1.12.1 and PREMIS 3.0 schemas shipped in the package
+(dangan/preservation/schemas), offline; and the validator catches documents the schemas reject."""
 
 from __future__ import annotations
 
@@ -7,29 +7,31 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from tests.preservation.test_mets import full_record
 
-from dangan.preservation.mets import METS_NS, build_mets, conformance_dir, validate_mets
+import dangan.preservation
+from dangan.preservation.mets import METS_NS, build_mets, schema_dir, validate_mets
 from dangan.preservation.premis import PREMIS_NS
+from tests.preservation.test_mets import full_record
 
 NS = {"mets": METS_NS, "premis": PREMIS_NS}
 
 
-def test_the_schemas_are_there() -> None:
-    directory = conformance_dir()
-    assert (directory / "mets" / "mets.xsd").is_file(), f"METS schema missing under {directory}"
-    assert (directory / "mets" / "xlink.xsd").is_file()
-    assert (directory / "premis" / "premis.xsd").is_file(), f"PREMIS schema missing under {directory}"
+def test_the_schemas_are_package_data() -> None:
+    """The schemas ship inside the package, so a clone or a wheel anywhere validates METS."""
+    directory = schema_dir()
+    assert directory == Path(dangan.preservation.__file__).resolve().parent / "schemas"
+    for name in ("mets.xsd", "xlink.xsd", "premis.xsd"):
+        assert (directory / name).is_file(), f"{name} missing under {directory}"
 
 
 def test_schemas_load_offline() -> None:
     """The METS schema's xlink import points at the local copy; nothing is fetched."""
     parser = etree.XMLParser(no_network=True)
-    mets = etree.parse(str(conformance_dir() / "mets" / "mets.xsd"), parser)
+    mets = etree.parse(str(schema_dir() / "mets.xsd"), parser)
     imports = mets.getroot().findall("{http://www.w3.org/2001/XMLSchema}import")
     assert [i.get("schemaLocation") for i in imports] == ["xlink.xsd"]
     etree.XMLSchema(mets)
-    etree.XMLSchema(etree.parse(str(conformance_dir() / "premis" / "premis.xsd"), parser))
+    etree.XMLSchema(etree.parse(str(schema_dir() / "premis.xsd"), parser))
 
 
 def test_a_built_document_is_valid() -> None:
@@ -95,7 +97,7 @@ def test_not_xml() -> None:
     assert len(problems) == 1 and "XML" in problems[0]
 
 
-def test_a_missing_conformance_folder_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DANGAN_CONFORMANCE_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(FileNotFoundError, match="DANGAN_CONFORMANCE_DIR"):
-        validate_mets(build_mets(full_record(files=1)))
+def test_validation_works_from_any_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is looked up relative to the working directory or the checkout: the packaged schemas are used."""
+    monkeypatch.chdir("/")
+    assert validate_mets(build_mets(full_record(files=1))) == []

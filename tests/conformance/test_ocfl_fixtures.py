@@ -1,21 +1,18 @@
-"""The OCFL validator against the official OCFL 1.1 fixtures (../shared/conformance/ocfl/1.1): good objects are valid,
+"""The OCFL validator against the official OCFL 1.1 fixtures (vendored in data/ocfl/1.1): good objects are valid,
 warn objects are valid with the warnings their names give, bad objects are invalid with the code their names start
-with. A missing conformance folder fails these tests (DANGAN_CONFORMANCE_DIR points elsewhere)."""
+with. A missing fixtures folder fails these tests."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from dangan.preservation.ocfl.validation import ValidationReport, validate_object
 from dangan.preservation.storage import LocalFilesystemBackend
+from tests.conformance import DATA
 
-REPO = Path(__file__).resolve().parents[2]
-CONFORMANCE = Path(os.environ.get("DANGAN_CONFORMANCE_DIR") or REPO.parent / "shared" / "conformance")
-FIXTURES = CONFORMANCE / "ocfl" / "1.1"
+FIXTURES = DATA / "ocfl" / "1.1"
 
 # Bad objects whose leading code this validator does not report, with the reason. Other validators differ on some
 # (ocfl-py reports E046 for E010_missing_versions, E023b/E066 for others); this one reports every folder's leading
@@ -32,14 +29,14 @@ def fixtures(group: str) -> list[object]:
 
 
 def validate(group: str, name: str | None) -> ValidationReport:
-    assert name is not None, f"OCFL conformance fixtures not found at {FIXTURES} (set DANGAN_CONFORMANCE_DIR)"
+    assert name is not None, f"OCFL conformance fixtures not found at {FIXTURES}"
     return validate_object(LocalFilesystemBackend(FIXTURES / group), name)
 
 
 def test_the_fixtures_are_there() -> None:
     for group, at_least in (("good-objects", 12), ("warn-objects", 13), ("bad-objects", 55)):
         directory = FIXTURES / group
-        assert directory.is_dir(), f"OCFL conformance fixtures not found at {directory} (set DANGAN_CONFORMANCE_DIR)"
+        assert directory.is_dir(), f"OCFL conformance fixtures not found at {directory}"
         assert len([p for p in directory.iterdir() if p.is_dir()]) >= at_least
 
 

@@ -12,14 +12,9 @@ from dangan.core.actions.accounts import do_create_user
 from dangan.core.choices import Role, SecurityClassification
 from dangan.core.models import APIToken, AuditEntry, User
 from tests.conftest import PASSWORD
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # ---------------------------------------------------------------- sign-in, sign-out, forced password change

@@ -7,23 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from dangan.core.actors import CONSOLE
 from dangan.preservation.actions.auditing import do_audit
 from dangan.preservation.actions.preserving import do_preserve
 from dangan.preservation.models import AuditRun
+from tests.helpers import client_for
 
 from .conftest import PDF, TEXT
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def test_a_units_package_follows_the_policy(

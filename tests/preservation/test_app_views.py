@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from dangan.core.actors import CONSOLE
@@ -17,19 +16,13 @@ from dangan.preservation.actions.auditing import do_audit
 from dangan.preservation.actions.preserving import do_preserve
 from dangan.preservation.choices import AuditStatus
 from dangan.preservation.models import AuditRun
+from tests.helpers import client_for
 
 from .conftest import PDF, TEXT
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture

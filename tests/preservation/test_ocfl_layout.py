@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from ocfl import layout_0003_hash_and_id_n_tuple as stock
 
 from dangan.preservation.ocfl.layout import (
     LAYOUTS,
@@ -81,7 +82,6 @@ def test_0003_object_roots_of_our_ids_are_readable() -> None:
 
 def test_0003_agrees_with_ocfl_py() -> None:
     """ocfl-py's own implementation of 0003 (stock, nothing patched is involved) maps ids exactly as ours."""
-    stock = pytest.importorskip("ocfl.layout_0003_hash_and_id_n_tuple")
     ids = [
         *(f"urn:uuid:{uuid.uuid4()}" for _ in range(50)),
         *(object_id for object_id, _, _ in SPEC_0003),

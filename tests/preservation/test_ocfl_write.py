@@ -21,6 +21,7 @@ from dangan.preservation.ocfl.staging import STAGING, TXN_PREFIX, Staging, trans
 from dangan.preservation.ocfl.validation import validate_object, validate_root
 from dangan.preservation.ocfl.writer import VersionWriter, WriteError
 from dangan.preservation.storage import LocalFilesystemBackend
+from tests.conformance import DATA
 
 MakeFiles = Callable[[dict[str, bytes]], dict[str, Path]]
 
@@ -390,10 +391,7 @@ def test_an_error_half_way_leaves_the_object_and_staging_as_before(root: Storage
 )
 def test_objects_made_elsewhere_get_a_valid_next_version(tmp_path: Path, make_files: MakeFiles, fixture: str) -> None:
     """Upper-case digests, another content directory, zero-padded names, sha256 addressing: kept as they are."""
-    conformance = (
-        os.environ.get("DANGAN_CONFORMANCE_DIR") or Path(__file__).resolve().parents[2].parent / "shared/conformance"
-    )
-    source = Path(conformance) / "ocfl/1.1" / fixture
+    source = DATA / "ocfl/1.1" / fixture
     if not source.is_dir():
         pytest.fail(f"OCFL conformance fixtures not found at {source}")
     backend = LocalFilesystemBackend(tmp_path / "store")

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.helpers import client_for
 from tests.search.fixtures_ui import VISIBLE, holdings_fixture, make_item  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 URL = "/manage/search/"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def hit_links(text: str) -> list[str]:

@@ -19,7 +19,7 @@ def check_transfer_task(transfer_id: int, user_id: int | None) -> str:
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from dangan.accession.actions.checking import do_check
-    from dangan.accession.actions.jobs import release_task
+    from dangan.accession.actions.jobs import note_refusal, release_task
     from dangan.accession.models import Transfer
 
     try:
@@ -29,8 +29,7 @@ def check_transfer_task(transfer_id: int, user_id: int | None) -> str:
         try:
             return do_check(actor_for_task(user_id), transfer).verdict
         except (ValidationError, PermissionDenied) as exc:
-            message = "；".join(getattr(exc, "messages", None) or [str(exc)])
-            Transfer.objects.filter(pk=transfer_id).update(message=message[:5000])
+            message = note_refusal(transfer, exc)
             logger.warning("transfer %s not checked: %s", transfer.uuid, message)
             return "refused"
     finally:
@@ -42,7 +41,7 @@ def accept_transfer_task(transfer_id: int, user_id: int | None, override_reason:
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from dangan.accession.actions.accepting import do_accept
-    from dangan.accession.actions.jobs import release_task
+    from dangan.accession.actions.jobs import note_refusal, release_task
     from dangan.accession.models import Transfer
 
     try:
@@ -52,8 +51,7 @@ def accept_transfer_task(transfer_id: int, user_id: int | None, override_reason:
         try:
             return do_accept(actor_for_task(user_id), transfer, override_reason=override_reason).status
         except (ValidationError, PermissionDenied) as exc:
-            message = "；".join(getattr(exc, "messages", None) or [str(exc)])
-            Transfer.objects.filter(pk=transfer_id).update(message=message[:5000])
+            message = note_refusal(transfer, exc)
             logger.warning("transfer %s not accepted: %s", transfer.uuid, message)
             return "refused"
     finally:

@@ -22,14 +22,9 @@ def run_import_batch(batch_id: int) -> None:
 
 
 def _import_abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> None:
-    from django.utils import timezone
+    from dangan.catalog.actions.import_batches import do_record_abandoned
 
-    from dangan.catalog.models import ImportBatch
-
-    batch_id = int(args[0] if args else kwargs["batch_id"])
-    ImportBatch.objects.filter(pk=batch_id, status__in=(ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING)).update(
-        status=ImportBatch.Status.FAILED, message=message, finished=timezone.now()
-    )
+    do_record_abandoned(int(args[0] if args else kwargs["batch_id"]), message)
 
 
 register_abandoned_handler(run_import_batch, _import_abandoned)

@@ -64,6 +64,8 @@ class _Bearer(HttpBearer):
             # door, until it has set its own password in the workspace.
             raise PermissionDenied(_("该账号须先在工作台修改密码（一次性密码或密码已过期），之后才能使用 API 令牌。"))
         if not api_token.last_used or (now - api_token.last_used).total_seconds() > 60:
+            # conventions: allow state-change — when a token was last used (at most once a minute): bookkeeping of
+            # the authentication itself, not a domain change with an audit entry
             APIToken.objects.filter(pk=api_token.pk).update(last_used=now)
         request.user = api_token.user
         return api_token.user

@@ -8,7 +8,6 @@ can be rebuilt from the storage root alone. The profile is described in docs/dev
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,8 +45,8 @@ __all__ = [
     "MetsError",
     "PackageRecord",
     "build_mets",
-    "conformance_dir",
     "parse_mets",
+    "schema_dir",
     "validate_mets",
 ]
 
@@ -475,22 +474,24 @@ def parse_mets(data: bytes) -> PackageRecord:
 # --- validate -------------------------------------------------------------------------------------
 
 
-def conformance_dir() -> Path:
-    """Where the METS and PREMIS schemas are: $DANGAN_CONFORMANCE_DIR, else ../shared/conformance beside the repo."""
-    configured = os.environ.get("DANGAN_CONFORMANCE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "conformance"
+# Package data (``schemas/README.md`` names each source and licence): a clone or a wheel anywhere validates offline.
+SCHEMA_DIR = Path(__file__).resolve().with_name("schemas")
+
+
+def schema_dir() -> Path:
+    """Where the METS, XLink and PREMIS schemas are: inside this package (``dangan/preservation/schemas``)."""
+    return SCHEMA_DIR
 
 
 @functools.lru_cache(maxsize=4)
 def _schemas(directory: str) -> tuple[etree.XMLSchema, etree.XMLSchema]:
     """(METS with PREMIS known to its lax xmlData, PREMIS alone), loaded from local files only."""
-    mets_xsd = Path(directory) / "mets" / "mets.xsd"
-    premis_xsd = Path(directory) / "premis" / "premis.xsd"
+    mets_xsd = Path(directory) / "mets.xsd"
+    premis_xsd = Path(directory) / "premis.xsd"
     for path in (mets_xsd, premis_xsd):
         if not path.is_file():
-            raise FileNotFoundError(f"找不到模式文件 {path}（设置 DANGAN_CONFORMANCE_DIR）")
+            # Only a broken installation gets here: the schemas are package data.
+            raise FileNotFoundError(f"找不到模式文件 {path}（安装不完整，请重新安装 dangan）")
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     wrapper = (
         '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
@@ -518,9 +519,9 @@ def _log(schema: etree.XMLSchema) -> list[str]:
 def validate_mets(data: bytes) -> list[str]:
     """Problems with a METS document: METS 1.12.1 schema, the embedded PREMIS 3, and this profile. Empty: valid.
 
-    Works offline from the schemas in ``conformance_dir()``; raises FileNotFoundError when they are missing.
+    Works offline from the schemas shipped in the package (``schema_dir()``).
     """
-    combined, premis = _schemas(str(conformance_dir()))
+    combined, premis = _schemas(str(schema_dir()))
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:

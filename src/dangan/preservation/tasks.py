@@ -28,15 +28,9 @@ def run_audit_task(run_id: int) -> str:
 
 
 def _audit_abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> None:
-    from django.utils import timezone
+    from dangan.preservation.actions.auditing import do_record_abandoned
 
-    from dangan.preservation.choices import AuditStatus
-    from dangan.preservation.models import AuditRun
-
-    run_id = int(args[0] if args else kwargs["run_id"])
-    AuditRun.objects.filter(pk=run_id, status__in=(AuditStatus.PENDING, AuditStatus.RUNNING)).update(
-        status=AuditStatus.ERROR, owner="", finished=timezone.now(), message=message
-    )
+    do_record_abandoned(int(args[0] if args else kwargs["run_id"]), message)
 
 
 register_abandoned_handler(run_audit_task, _audit_abandoned)

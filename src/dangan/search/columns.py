@@ -27,7 +27,7 @@ from django.db import connection
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from dangan.catalog.policy import VisibilityRule
 
-from .backends.base import INDEX_TABLE
+from .backends.base import INDEX_TABLE, STATE_TABLE
 
 # Choice columns as small codes (0: empty or unknown), in the order of the catalog's choices.
 CHOICES: dict[str, list[str]] = {
@@ -242,7 +242,7 @@ class _State:
 
 def _state() -> _State:
     with connection.cursor() as cur:
-        cur.execute("SELECT epoch, generation, dictionary_version FROM search_indexstate WHERE id = 1")
+        cur.execute(f"SELECT epoch, generation, dictionary_version FROM {STATE_TABLE} WHERE id = 1")
         row = cur.fetchone()
     state = _State(row[0], int(row[1]), int(row[2])) if row else _State("", 0)
     # The one query per search also tells whether the users' dictionary changed in another process.
@@ -301,12 +301,12 @@ def reset() -> None:
 def next_generation() -> int:
     """Raise the generation for a write in the current transaction (the row stays locked until it commits)."""
     with connection.cursor() as cur:
-        cur.execute("UPDATE search_indexstate SET generation = generation + 1 WHERE id = 1 RETURNING generation")
+        cur.execute(f"UPDATE {STATE_TABLE} SET generation = generation + 1 WHERE id = 1 RETURNING generation")
         row = cur.fetchone()
         if row:
             return int(row[0])
         cur.execute(
-            "INSERT INTO search_indexstate (id, generation, epoch, dictionary_version) VALUES (1, 1, %s, 0)",
+            f"INSERT INTO {STATE_TABLE} (id, generation, epoch, dictionary_version) VALUES (1, 1, %s, 0)",
             [uuid.uuid4().hex],
         )
         return 1

@@ -25,7 +25,7 @@ from dangan.utilities.paging import MAX_PAGE
 
 from . import columns
 from .backends import get_backend
-from .backends.base import Unsupported, scored_terms
+from .backends.base import INDEX_TABLE, Unsupported, scored_terms
 from .sync import CheckReport, check_index, index_units, reindex_all, remove_units
 
 __all__ = [
@@ -302,7 +302,7 @@ def _by_reference_code(ids: np.ndarray, cols: Any, offset: int, size: int) -> li
             for start in range(0, len(values), 5_000):
                 chunk = values[start : start + 5_000]
                 cur.execute(
-                    f"SELECT unit_id, reference_code FROM search_unitindexentry "
+                    f"SELECT unit_id, reference_code FROM {INDEX_TABLE} "
                     f"WHERE unit_id IN ({', '.join('%s' for _ in chunk)})",
                     chunk,
                 )

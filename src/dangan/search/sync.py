@@ -193,11 +193,13 @@ def _prepare(
 def _orphaned_ids() -> list[int]:
     from django.db import connection
 
+    from dangan.catalog.models import ArchivalUnit
+
     from .backends.base import INDEX_TABLE
 
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT e.unit_id FROM {INDEX_TABLE} e LEFT JOIN catalog_archivalunit u ON u.id = e.unit_id "
+            f"SELECT e.unit_id FROM {INDEX_TABLE} e LEFT JOIN {ArchivalUnit._meta.db_table} u ON u.id = e.unit_id "
             "WHERE u.id IS NULL ORDER BY e.unit_id"
         )
         return [r[0] for r in cur.fetchall()]

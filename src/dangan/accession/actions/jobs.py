@@ -148,3 +148,11 @@ def do_queue_accept(actor: Actor, transfer: Transfer, override_reason: str = "")
         log(transfer, "accession.transfer.accept_request", actor, {"task": TransferTask.ACCEPT.value})
         _enqueue_on_commit(transfer, TransferTask.ACCEPT, token, actor_id(actor), override_reason)
     return transfer
+
+
+def note_refusal(transfer: Transfer, error: Exception) -> str:
+    """A queued job was refused when it ran (a check that no longer applies, a withdrawn right): the reason goes on
+    the transfer for its page; returns it."""
+    message = "；".join(getattr(error, "messages", None) or [str(error)])
+    Transfer.objects.filter(pk=transfer.pk).update(message=message[:5000])
+    return message

@@ -86,3 +86,11 @@ def settle_if_stale(batch: ImportBatch) -> bool:
         return False
     fail_batch(batch, _("后台导入任务已中止，未写入任何内容；可以重新导入。"))
     return True
+
+
+def do_record_abandoned(batch_id: int, message: str) -> None:
+    """The worker gave up the task of batch ``batch_id`` (it crashed its worker too often): the batch, if still
+    pending or running, ends failed with ``message``. Its import wrote nothing (one transaction with the outcome)."""
+    ImportBatch.objects.filter(pk=batch_id, status__in=(Status.PENDING, Status.RUNNING)).update(
+        status=Status.FAILED, message=message, finished=timezone.now()
+    )

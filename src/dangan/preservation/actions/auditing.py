@@ -462,3 +462,11 @@ def _record(run: AuditRun, object_id: str, outcome: _Outcome, actor: Any, indexe
 def failures_of(run: AuditRun, actor: Any) -> list[AuditFailure]:
     """The failures of ``run`` that ``actor`` may read (catalog.policy, through access.readable_failures)."""
     return list(readable_failures(actor, run.failures.select_related("package", "package__unit")).order_by("id"))
+
+
+def do_record_abandoned(run_id: int, message: str) -> None:
+    """The worker gave up the task of audit run ``run_id`` (it crashed its worker too often): the run, if still
+    pending or running, ends in error with ``message``; the next audit starts afresh."""
+    AuditRun.objects.filter(pk=run_id, status__in=(AuditStatus.PENDING, AuditStatus.RUNNING)).update(
+        status=AuditStatus.ERROR, owner="", finished=timezone.now(), message=message
+    )

@@ -17,9 +17,11 @@ from django.db import connection, transaction
 
 from ..analysis import covering_ngrams, is_single_run
 from ..index import FIELDS, Document, tokens
+from ..models import CachedTermMatch, IndexState, UnitIndexEntry
 
-INDEX_TABLE = "search_unitindexentry"
-CACHE_TABLE = "search_cachedtermmatch"
+INDEX_TABLE = UnitIndexEntry._meta.db_table
+CACHE_TABLE = CachedTermMatch._meta.db_table
+STATE_TABLE = IndexState._meta.db_table
 # A term matching at least this many units keeps its ids (CachedTermMatch): matching it again costs about 45 ms for
 # 100,000 at 1,000,000 units through PostgreSQL's GIN index, 15–25 ms through FTS5; the kept row is read in 1–2 ms.
 CACHE_MIN = 5_000
@@ -114,7 +116,7 @@ class Backend:
         """A term's ids anywhere are what its plain search matches, its ids in the title what 题名: and the title
         tier match: both kept under the expressions those searches look up."""
         with connection.cursor() as cur:
-            cur.execute("SELECT epoch FROM search_indexstate WHERE id = 1")
+            cur.execute(f"SELECT epoch FROM {STATE_TABLE} WHERE id = 1")
             row = cur.fetchone()
         if row is None:
             return 0
@@ -132,7 +134,7 @@ class Backend:
         matched again when next searched): after a rebuild the first searches for common words are as fast as
         the ones before it. Returns how many were refreshed."""
         with connection.cursor() as cur:
-            cur.execute("SELECT epoch, generation FROM search_indexstate WHERE id = 1")
+            cur.execute(f"SELECT epoch, generation FROM {STATE_TABLE} WHERE id = 1")
             row = cur.fetchone()
             if row is None:
                 return 0
@@ -369,7 +371,7 @@ class Backend:
     def _match_as_of(self, expression: str) -> tuple[np.ndarray, int]:
         """The ids matching ``expression``, and the generation they reflect (read in the same snapshot)."""
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("SELECT generation FROM search_indexstate WHERE id = 1")
+            cur.execute(f"SELECT generation FROM {STATE_TABLE} WHERE id = 1")
             row = cur.fetchone()
             return self.match_ids(expression), int(row[0]) if row else 0
 

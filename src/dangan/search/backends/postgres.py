@@ -18,7 +18,7 @@ from django.db import connection, transaction
 
 from ..analysis import NATIVE, NGRAM_MAX, NGRAM_MIN, _native
 from ..index import ATTRIBUTES, FIELDS, Document
-from .base import CACHE_TABLE, INDEX_TABLE, Backend, ScoredTerm, parse_ids
+from .base import CACHE_TABLE, INDEX_TABLE, STATE_TABLE, Backend, ScoredTerm, parse_ids
 
 TSV_TABLE = "search_unit_tsv"  # unit_id, document: out of line, rows narrow (0004), hash-partitioned (0008)
 GIN_INDEX = "search_unit_tsv_document"  # on the partitioned table; each partition's is <partition>_document
@@ -348,7 +348,7 @@ class PostgresBackend(Backend):
             cur.execute("SET LOCAL work_mem = '64MB'")
             cur.execute("SET LOCAL jit = off")
             cur.execute(
-                "SELECT (SELECT generation FROM search_indexstate WHERE id = 1), "
+                f"SELECT (SELECT generation FROM {STATE_TABLE} WHERE id = 1), "
                 f"(SELECT string_agg(unit_id::text, ',') FROM {TSV_TABLE} WHERE document @@ %s::tsquery)",
                 [expression],
             )

@@ -1,0 +1,160 @@
+"""What an app declares for the sweep: its routes (pages by URL name, API operations by method and path), the
+outcome each role gets, and the roles themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dangan.core.choices import Role, SecurityClassification
+
+ANONYMOUS = "anonymous"
+ARCHIVIST_PUBLIC = "archivist_public"
+ARCHIVIST_SECRET = "archivist_secret"
+ARCHIVIST_TOP = "archivist_top"
+SYSTEM_ADMIN = "system_admin"
+SECURITY_ADMIN = "security_admin"
+SECURITY_AUDITOR = "security_auditor"
+ROLES = (
+    ANONYMOUS,
+    ARCHIVIST_PUBLIC,
+    ARCHIVIST_SECRET,
+    ARCHIVIST_TOP,
+    SYSTEM_ADMIN,
+    SECURITY_ADMIN,
+    SECURITY_AUDITOR,
+)
+# (role, clearance) of each signed-in sweep role. The system administrator is cleared 绝密 on purpose: the policy
+# must still show it nothing above 公开 (三员分立).
+ACCOUNTS = {
+    ARCHIVIST_PUBLIC: (Role.ARCHIVIST, SecurityClassification.PUBLIC),
+    ARCHIVIST_SECRET: (Role.ARCHIVIST, SecurityClassification.SECRET),
+    ARCHIVIST_TOP: (Role.ARCHIVIST, SecurityClassification.TOP_SECRET),
+    SYSTEM_ADMIN: (Role.SYSTEM_ADMIN, SecurityClassification.TOP_SECRET),
+    SECURITY_ADMIN: (Role.SECURITY_ADMIN, SecurityClassification.PUBLIC),
+    SECURITY_AUDITOR: (Role.SECURITY_AUDITOR, SecurityClassification.PUBLIC),
+}
+
+# An outcome is a status code, or LOGIN: a redirect (302) to the sign-in page.
+LOGIN = "login"
+Outcome = int | str
+
+
+def expect(
+    default: Outcome | None = None,
+    *,
+    anonymous: Outcome | None = None,
+    staff: Outcome | None = None,
+    archivists: Outcome | None = None,
+    archivist_public: Outcome | None = None,
+    archivist_secret: Outcome | None = None,
+    archivist_top: Outcome | None = None,
+    system_admin: Outcome | None = None,
+    security: Outcome | None = None,
+    security_admin: Outcome | None = None,
+    security_auditor: Outcome | None = None,
+) -> dict[str, Outcome]:
+    """The outcome per role, from the broad (``default``: everyone signed in; ``staff`` likewise; ``archivists``:
+    the three clearances; ``security``: both security roles) to the particular. ``anonymous`` left out means a
+    redirect to the sign-in page for a page and 401 for the API. Every signed-in role must get an outcome."""
+    outcome: dict[str, Outcome | None] = dict.fromkeys(ROLES)
+    outcome[ANONYMOUS] = anonymous
+    for role in ROLES[1:]:
+        outcome[role] = staff if staff is not None else default
+    for role, group in (
+        (ARCHIVIST_PUBLIC, archivists),
+        (ARCHIVIST_SECRET, archivists),
+        (ARCHIVIST_TOP, archivists),
+        (SECURITY_ADMIN, security),
+        (SECURITY_AUDITOR, security),
+    ):
+        if group is not None:
+            outcome[role] = group
+    for role, particular in (
+        (ARCHIVIST_PUBLIC, archivist_public),
+        (ARCHIVIST_SECRET, archivist_secret),
+        (ARCHIVIST_TOP, archivist_top),
+        (SYSTEM_ADMIN, system_admin),
+        (SECURITY_ADMIN, security_admin),
+        (SECURITY_AUDITOR, security_auditor),
+    ):
+        if particular is not None:
+            outcome[role] = particular
+    missing = [role for role in ROLES[1:] if outcome[role] is None]
+    if missing:
+        raise ValueError(f"no outcome declared for {missing}")
+    return {role: value for role, value in outcome.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One request to sweep: ``key`` names the route (a URL name, or "METHOD /api/path" as in the OpenAPI
+    description); ``params`` fill its URL (a value "@name" is looked up in the sweep's world of sample data)."""
+
+    key: str
+    expected: dict[str, Outcome]
+    params: dict[str, Any] = field(default_factory=dict)
+    method: str = "GET"
+    data: Any = None  # a form, JSON, bytes, or a function making one (a file is read once)
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)  # the query string ("?q=…")
+    note: str = ""  # tells two requests of one route apart in reports ("a hidden unit")
+    known_leak: str = ""  # a leak found and being fixed elsewhere: the sweep fails once it no longer happens
+
+    @property
+    def is_api(self) -> bool:
+        return " " in self.key
+
+    def label(self) -> str:
+        return f"{self.key} [{self.note}]" if self.note else self.key
+
+
+def Page(
+    name: str,
+    expected: dict[str, Outcome],
+    *,
+    method: str = "GET",
+    data: Any = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    note: str = "",
+    known_leak: str = "",
+    **params: Any,
+) -> Route:
+    """A page by its URL name ("catalog:unit_detail"), with its URL's keyword arguments; ``data`` is posted as a
+    form."""
+    outcome = {**expected}
+    outcome.setdefault(ANONYMOUS, LOGIN)
+    return Route(name, outcome, params, method.upper(), data, None, headers or {}, query or {}, note, known_leak)
+
+
+def Api(
+    operation: str,
+    expected: dict[str, Outcome],
+    *,
+    data: Any = None,
+    content_type: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    note: str = "",
+    known_leak: str = "",
+    **params: Any,
+) -> Route:
+    """An API operation as the OpenAPI description names it ("GET /api/units/{unit_id}"), with its path
+    parameters; ``data`` is sent as JSON unless ``content_type`` says otherwise ("multipart/form-data": a form)."""
+    method, _, path = operation.partition(" ")
+    outcome = {**expected}
+    outcome.setdefault(ANONYMOUS, 401)
+    return Route(
+        f"{method.upper()} {path}",
+        outcome,
+        params,
+        method.upper(),
+        data,
+        content_type,
+        headers or {},
+        query or {},
+        note,
+        known_leak,
+    )

@@ -1,0 +1,11 @@
+"""Sweep declarations for the routes outside the apps: the root redirect, the language switch, the API's own pages."""
+
+from tests.sweep import Page, expect
+
+PAGES = [
+    Page("/", expect(302, anonymous=302)),  # to the workspace home, which then asks for a sign-in
+    Page("set_language", expect(302, anonymous=302), method="POST", data={"language": "en", "next": "/manage/"}),
+    Page("api:openapi-json", expect(200, anonymous=200)),
+    Page("api:openapi-view", expect(200, anonymous=200)),
+    Page("api:api-root", expect(404, anonymous=404)),
+]

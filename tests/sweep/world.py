@@ -1,0 +1,201 @@
+"""The sample data the sweep requests pages about, built through the apps' own actions and only as far as a sweep
+needs it (``world["@package.public"]`` builds the catalog, then preserves a file): units at every 密级 (one public
+unit under a 秘密 parent), an authority and its link, an import, an API token, a dictionary word, a preserved package
+per visible and hidden unit, an audit run, a checked transfer with its report, an upload, and one account per role."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+
+from dangan.catalog.choices import UnitLevel
+from dangan.core.actors import CONSOLE
+from dangan.core.choices import Role, SecurityClassification
+from tests.helpers import account
+
+from .registry import ACCOUNTS, ANONYMOUS
+
+# Distinctive titles: none is part of another, so finding one in a page means that unit was shown.
+TITLES = {
+    "series": "巡检甲案卷公开",
+    "public": "巡检乙文件公开",
+    "internal": "巡检丙文件内部",
+    "secret_series": "巡检丁案卷秘密",
+    "under_secret": "巡检戊文件公开在秘密案卷下",
+    "secret": "巡检己文件秘密",
+    "confidential": "巡检庚文件机密",
+    "top_secret": "巡检辛文件绝密",
+}
+CLASSIFICATION = {
+    "series": SecurityClassification.PUBLIC,
+    "public": SecurityClassification.PUBLIC,
+    "internal": SecurityClassification.INTERNAL,
+    "secret_series": SecurityClassification.SECRET,
+    "under_secret": SecurityClassification.PUBLIC,
+    "secret": SecurityClassification.SECRET,
+    "confidential": SecurityClassification.CONFIDENTIAL,
+    "top_secret": SecurityClassification.TOP_SECRET,
+}
+CSV = (
+    "档号,文号,责任者,题名,日期,密级,页数,备注\n"
+    "Z109-WS·2016-Y-BGS-0001,黔扶办发〔2016〕12号,贵州省扶贫开发办公室,关于巡检导入的通知,20160301,公开,4,\n"
+).encode()
+
+
+class World:
+    """Lazily built sample data: ``world["@unit.secret"]`` is that unit's UUID (as a string), built on first use."""
+
+    def __init__(self, tmp_path: Path, settings: Any) -> None:
+        self.tmp_path = tmp_path
+        self.settings = settings
+        self.objects: dict[str, Any] = {}
+        self._builders: dict[str, Callable[[], None]] = {
+            "fonds": self._catalog,
+            "unit": self._catalog,
+            "authority": self._authority,
+            "link": self._authority,
+            "import": self._import,
+            "user": self._accounts,
+            "token": self._accounts,
+            "term": self._term,
+            "package": self._packages,
+            "audit": self._audit,
+            "transfer": self._accession,
+            "report": self._accession,
+            "upload": self._upload,
+        }
+
+    # ------------------------------------------------------------------ lookups
+
+    def __getitem__(self, key: str) -> Any:
+        """The URL value for ``@name`` (a UUID, a primary key, a code, a path)."""
+        name = key.removeprefix("@")
+        if name not in self.objects:
+            self._builders[name.split(".")[0]]()
+        value = self.objects[name]
+        return str(value.uuid) if hasattr(value, "uuid") else value
+
+    def user(self, role: str) -> Any:
+        if role == ANONYMOUS:
+            return AnonymousUser()
+        return account(*ACCOUNTS[role], username=f"sweep-{role.replace('_', '-')}")
+
+    # ------------------------------------------------------------------ builders
+
+    def _catalog(self) -> None:
+        if "fonds" in self.objects:
+            return
+        from dangan.catalog.actions.configuration import do_create_fonds, do_ensure_default_categories
+        from dangan.catalog.actions.units import do_create_unit
+        from dangan.catalog.models import RecordCategory
+        from dangan.core.actions.institution import do_ensure_institution
+
+        do_ensure_institution(CONSOLE, "GZSDAG", "贵州省档案馆")
+        do_ensure_default_categories(CONSOLE)
+        category = RecordCategory.objects.get(code="WS")
+        fonds = do_create_fonds(CONSOLE, "Z109", "贵州省扶贫开发办公室", creator="贵州省扶贫开发办公室")
+        self.objects["fonds"] = fonds.code
+        item = {"category": category, "year": 2011, "retention": "Y", "organization": "BGS", "page_count": 2}
+        units: dict[str, Any] = {}
+        for name, title in TITLES.items():
+            series = name.endswith("series")
+            parent = {"public": "series", "under_secret": "secret_series"}.get(name)
+            data = {"title": title, "classification": CLASSIFICATION[name]}
+            data.update({"level": UnitLevel.SERIES, "year": 2011} if series else {**item, "responsible": "省扶贫办"})
+            units[name] = do_create_unit(CONSOLE, fonds, data, parent=units[parent] if parent else None)
+            self.objects[f"unit.{name}"] = units[name]
+
+    def _authority(self) -> None:
+        from dangan.catalog.actions.authorities import do_create_authority, do_link_authority
+        from dangan.catalog.models import ArchivalUnit
+
+        self._catalog()
+        authority = do_create_authority(CONSOLE, {"kind": "event", "name": "脱贫攻坚"})
+        self.objects["authority"] = authority
+        unit = ArchivalUnit.objects.get(uuid=self["@unit.public"])
+        self.objects["link.public"] = do_link_authority(CONSOLE, unit, authority, "subject").pk
+
+    def _import(self) -> None:
+        from dangan.catalog.actions.importing import do_start_import
+        from dangan.catalog.models import Fonds
+
+        self._catalog()
+        fonds = Fonds.objects.get(code=self.objects["fonds"])
+        uploader = self.user("archivist_top")
+        self.objects["import"] = do_start_import(uploader, fonds, "目录.csv", io.BytesIO(CSV), dry_run=True)
+
+    def _accounts(self) -> None:
+        from dangan.core.actions.accounts import do_create_api_token
+
+        target = account(Role.ARCHIVIST, SecurityClassification.PUBLIC, username="sweep-target")
+        self.objects["user"] = target.pk
+        token, _ = do_create_api_token(self.user("archivist_secret"), "巡检")
+        self.objects["token"] = token.pk
+
+    def _term(self) -> None:
+        from dangan.search.actions.dictionary import do_add_terms
+
+        self.objects["term"] = do_add_terms(self.user("archivist_top"), "巡检词语")[0].pk
+
+    def _storage(self) -> None:
+        from dangan.preservation.store import storage_root
+
+        self.settings.STORAGE_ROOT = self.tmp_path / "storage"
+        self.settings.STORAGE_DURABLE = False
+        storage_root()
+
+    def _packages(self) -> None:
+        from dangan.catalog.models import ArchivalUnit
+        from dangan.preservation.actions.preserving import do_preserve
+
+        self._catalog()
+        self._storage()
+        for name in ("public", "secret"):
+            source = self.tmp_path / f"source-{name}" / "正文.txt"
+            source.parent.mkdir(parents=True, exist_ok=True)
+            source.write_text(f"{TITLES[name]}的正文\n", encoding="utf-8")
+            unit = ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"])
+            result = do_preserve(CONSOLE, unit, {"content/正文.txt": source})
+            self.objects[f"package.{name}"] = result.package
+        self.objects["package.path"] = "content/正文.txt"
+
+    def _audit(self) -> None:
+        from dangan.preservation.actions.auditing import do_start_audit
+
+        self._storage()
+        self.objects["audit"] = do_start_audit(CONSOLE, enqueue=False)
+
+    def _accession_settings(self) -> None:
+        from dangan.accession.samples import write_eicar_signature
+
+        self._storage()
+        self.settings.ACCESSION_ROOT = self.tmp_path / "accession"
+        self.settings.CLAMAV_DB = self.tmp_path / "clamav"
+        self.settings.ACCESSION_WORKERS = 1
+        write_eicar_signature(self.settings.CLAMAV_DB)
+
+    def _accession(self) -> None:
+        from dangan.accession.actions.checking import do_check
+        from dangan.accession.actions.receiving import do_receive
+        from dangan.accession.choices import CheckResult
+        from dangan.accession.samples import default_items, make_sample_sip
+
+        self._catalog()
+        self._accession_settings()
+        sip = make_sample_sip(self.tmp_path / "sip", default_items(1))
+        transfer = do_receive(CONSOLE, sip)
+        report = do_check(CONSOLE, transfer)
+        self.objects["transfer"] = transfer
+        self.objects["report"] = report
+        manual = report.items.filter(result=CheckResult.MANUAL).order_by("position")
+        self.objects["report.manual_item"] = manual.values_list("code", flat=True)[0]
+
+    def _upload(self) -> None:
+        from dangan.accession.actions.uploads import do_start_upload
+
+        self._accession_settings()
+        self.objects["upload"] = do_start_upload(self.user("archivist_top"), "移交.zip", 10)
