@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangan.core.models import User
+from dangan.core.actors import signed_in
 from dangan.core.roles import Capability
 from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
 
@@ -38,14 +38,6 @@ from .report_pdf import FontMissing, render_report_pdf
 ACCESSION = Capability.ACCESSION
 STEPS = [TransferStatus.RECEIVED, TransferStatus.CHECKING, TransferStatus.ACCEPTING, TransferStatus.ACCEPTED]
 UPLOAD_CHUNK = 8 * 1024 * 1024  # bytes per PUT from the upload page; settings.ACCESSION_UPLOAD_CHUNK overrides it
-
-
-def signed_in(request: HttpRequest) -> User:
-    """The person behind ``request``: the pages and the API let only a signed-in account with the capability in."""
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied(_("请先登录。"))
-    return user
 
 
 @capability_required(ACCESSION)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
+
+from dangan.utilities.registry import StrOrPromise
 
 from .actions.units import EDITABLE_FIELDS
 from .choices import AuthorityKind, AuthorityRole, Openness, RetentionPeriod, SecurityClassification, UnitLevel
@@ -29,7 +31,8 @@ def dash_blank_choices(form: forms.Form) -> None:
             if field.empty_label is not None:
                 field.empty_label = "—"
         elif isinstance(field, forms.ChoiceField):
-            field.choices = [("", "—") if value == "" else (value, label) for value, label in field.choices]
+            choices: list[tuple[Any, Any]] = list(field.choices)  # type: ignore[arg-type]
+            field.choices = [("", "—") if value == "" else (value, label) for value, label in choices]
 
 
 def split_terms(value: str) -> list[str]:
@@ -147,17 +150,20 @@ class UnitForm(forms.Form):
         self.fields.update(model_fields)
         self.fields["subjects"] = subjects
         self.fields["version"] = version
-        self.fields["category"].queryset = RecordCategory.objects.order_by("order", "code")
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = RecordCategory.objects.order_by(
+            "order", "code"
+        )
         self.fields["reference_code"].help_text = _("留空时，分类齐全的“件”按档号规则自动编号。")
         self.fields["item_number"].help_text = _("留空则取本分类下一个件号。")
         self.fields["organization"].help_text = _("机构或问题代码，例如 BGS。")
         self.fields["year"].widget.attrs.update({"min": 1000, "max": 2100})
         if classifications is not None:
-            field = self.fields["classification"]
-            field.choices = [(value, label) for value, label in field.choices if value in classifications]
+            field = cast(forms.ChoiceField, self.fields["classification"])
+            offered: list[tuple[Any, Any]] = list(field.choices)  # type: ignore[arg-type]
+            field.choices = [(value, label) for value, label in offered if value in classifications]
         dash_blank_choices(self)
 
-    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
+    def fieldsets(self) -> list[tuple[StrOrPromise, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names]) for legend, names in self.FIELDSETS]
 
     def unit_data(self) -> dict[str, Any]:
@@ -285,7 +291,7 @@ class UnitFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
             ("", _("全部")),
             *((c.code, str(c)) for c in RecordCategory.objects.order_by("order", "code")),
         ]

@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from dangan.utilities.models import field_max_length
 from dangan.utilities.text import find_bad_characters
 
 from .choices import DatePrecision
@@ -38,7 +39,7 @@ EARLIEST_YEAR = 1000
 
 
 def max_length(field: str) -> int | None:
-    return ArchivalUnit._meta.get_field(field).max_length
+    return field_max_length(ArchivalUnit, field)
 
 
 def text_problem(field: str, value: str) -> str | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +102,17 @@ def actor_id(actor: Any) -> int | None:
     """What a task records to act as ``actor`` later: the account's id, or None for an operator (run as SYSTEM)."""
     account = account_of(actor)
     return account.pk if account is not None else None
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The account behind ``request``, for views and endpoints that let only a signed-in account in (behind
+    ``capability_required`` or an authenticated API router); PermissionDenied for anybody else."""
+    from dangan.core.models import User
+
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied(_("请先登录。"))
+    return user
 
 
 def actor_for_task(user_id: int | None) -> User | Operator:

@@ -31,6 +31,7 @@ from dangan.utilities.filters import FilterSet
 from dangan.utilities.paging import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, slice_page
 
 from .actions.accounts import require
+from .actors import signed_in
 from .models import APIToken
 
 
@@ -387,7 +388,7 @@ class MeOut(Schema):
 
 @router.get("/me", response=MeOut, summary="当前用户 / the current user")
 def me(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
+    user = signed_in(request)
     return {
         "username": user.username,
         "full_name": user.get_full_name(),

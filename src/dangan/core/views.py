@@ -7,7 +7,7 @@ Thin: each view checks a capability, calls an action from ``core.actions.account
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -28,6 +28,7 @@ from dangan.utilities.registry import visible_menu
 from dangan.utilities.views import capability_required, form_errors_from, login_required, paginate
 
 from .actions import accounts, signin
+from .actors import signed_in
 from .choices import Role
 from .forms import (
     ClearanceForm,
@@ -64,7 +65,7 @@ class LogoutView(auth_views.LogoutView):
 def password_change(request: HttpRequest) -> HttpResponse:
     """Change one's own password; accounts with a one-time or an expired password are sent here by the middleware,
     and see nothing else (no navigation) until they have changed it."""
-    user = cast(User, request.user)  # signed in: login_required
+    user = signed_in(request)
     form = OwnPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -89,7 +90,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where a signed-in account lands: the first page of the menu it may see (the catalog for archivists)."""
-    items = visible_menu(request.user.has_capability)
+    items = visible_menu(signed_in(request).has_capability)
     if items:
         return redirect(reverse(items[0].url_name))
     return redirect("core:token_list")
@@ -283,18 +284,19 @@ def signin_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def token_list(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
         expires = form.cleaned_data["expires"]
         when = dt.datetime.combine(expires, dt.time.max, tzinfo=timezone.get_current_timezone()) if expires else None
         try:
-            _token, new_key = accounts.do_create_api_token(request.user, form.cleaned_data["name"], when)
+            _token, new_key = accounts.do_create_api_token(user, form.cleaned_data["name"], when)
         except ValidationError as exc:
             form_errors_from(form, exc)
         else:
             form = TokenForm()
-    tokens = APIToken.objects.filter(user=request.user).order_by("-created")
+    tokens = APIToken.objects.filter(user=user).order_by("-created")
     response = render(
         request, "core/token_list.html", {"form": form, "page": paginate(request, tokens), "new_key": new_key}
     )
@@ -305,9 +307,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(APIToken, pk=pk, user=request.user)
+    user = signed_in(request)
+    token = get_object_or_404(APIToken, pk=pk, user=user)
     try:
-        accounts.do_revoke_api_token(request.user, token)
+        accounts.do_revoke_api_token(user, token)
     except PermissionDenied as exc:  # pragma: no cover - the lookup above is already by owner
         messages.error(request, str(exc))
     else:

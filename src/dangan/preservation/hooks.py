@@ -3,6 +3,7 @@ follows catalog changes: a unit whose description changes gets a new version of 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -98,7 +99,7 @@ def _follow_units(sender: Any, unit_ids: list[int], removed: bool = False, **kwa
     for start in range(0, len(package_ids), REFRESH_CHUNK):
         chunk = package_ids[start : start + REFRESH_CHUNK]
         if immediate:
-            transaction.on_commit(lambda c=chunk: refresh_descriptions_task.enqueue(c))
+            transaction.on_commit(functools.partial(refresh_descriptions_task.enqueue, chunk))
         else:
             refresh_descriptions_task.enqueue(chunk)
 

@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Min
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -152,7 +153,7 @@ def package_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @capability_required(Capability.CATALOG_VIEW)
-def file_download(request: HttpRequest, uuid: Any, version: int, logical_path: str) -> HttpResponse:
+def file_download(request: HttpRequest, uuid: Any, version: int, logical_path: str) -> HttpResponseBase:
     package = _visible_package(request, uuid)
     try:
         row, handle = do_open_file(request.user, package, version, logical_path)

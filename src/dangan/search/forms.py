@@ -3,7 +3,7 @@ the form of the users' dictionary words."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -49,13 +49,15 @@ class SearchForm(forms.Form):
                 "placeholder": _("例如：易地扶贫搬迁 题名:遵义 日期:1934-1936"),
             }
         )
-        self.fields["fonds"].choices = _all((f.code, f"{f.code} {f.name}") for f in Fonds.objects.order_by("code"))
-        self.fields["category"].choices = _all(
+        cast(forms.ChoiceField, self.fields["fonds"]).choices = _all(
+            (f.code, f"{f.code} {f.name}") for f in Fonds.objects.order_by("code")
+        )
+        cast(forms.ChoiceField, self.fields["category"]).choices = _all(
             (c.code, str(c)) for c in RecordCategory.objects.order_by("order", "code")
         )
         # Only the 密级 levels the user may see are offered (catalog.policy decides).
         levels = set(visible_classifications(user))
-        self.fields["classification"].choices = _all(
+        cast(forms.ChoiceField, self.fields["classification"]).choices = _all(
             (value, label) for value, label in SecurityClassification.choices if value in levels
         )
         for name in ("year_from", "year_to"):

@@ -205,9 +205,10 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
     if root is None:
         matched = np.flatnonzero(cols.fonds).astype(np.int64)
     else:
-        matched = backend.match(root, cols)
-        if matched is None:
+        found = backend.match(root, cols)
+        if found is None:
             return done()
+        matched = found
     ids = cols.visible(matched, rule)
     filters = _filters(request, parsed.date_range)
     if filters is None:
@@ -337,11 +338,13 @@ def _facets(cols: Any, ids: np.ndarray) -> dict[str, list[FacetValue]]:
             key=lambda v: (-v.count, v.value),
         )
     for name, choices in CHOICES.items():
-        labels = dict(choices.choices)
+        choice_labels: dict[str, Any] = dict(choices.choices)
         values = list(choices.values)
         counts = cols.counts(name, ids)
         out[name] = [
-            FacetValue(values[c - 1], str(labels[values[c - 1]]), counts[c]) for c in sorted(counts) if c <= len(values)
+            FacetValue(values[c - 1], str(choice_labels[values[c - 1]]), counts[c])
+            for c in sorted(counts)
+            if c <= len(values)
         ]
     out["year"] = _year_buckets(Counter(cols.counts("year", ids)))
     return out

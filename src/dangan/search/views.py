@@ -7,8 +7,9 @@ query string into a ``SearchRequest`` and the result into links (a facet value n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
@@ -113,7 +114,7 @@ def active_filters(params: QueryDict, req: SearchRequest, form: SearchForm) -> l
     for name in ("fonds", "category", "retention", "classification", "openness", "level"):
         value = getattr(req, name, "")
         if value and name not in req.errors:
-            choices = dict(form.fields[name].choices)
+            choices = dict(cast(list[tuple[str, Any]], cast(forms.ChoiceField, form.fields[name]).choices))
             out.append(
                 ActiveFilter(
                     str(form.fields[name].label), str(choices.get(value, value)), _with(params, **{name: None})

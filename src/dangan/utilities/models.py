@@ -25,3 +25,15 @@ class StableIdentityModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+def field_label(model: type[models.Model], name: str) -> str:
+    """The Chinese name (verbose_name) of the concrete field ``name`` of ``model``, for messages and the audit log."""
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+
+def field_max_length(model: type[models.Model], name: str) -> int | None:
+    """The max_length of the concrete field ``name`` of ``model`` (None when it has none)."""
+    field = model._meta.get_field(name)
+    return field.max_length if isinstance(field, models.Field) else None

@@ -21,6 +21,7 @@ from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import unit_filter, visible_classifications
 from dangan.catalog.refcodes import PatternError
 from dangan.catalog.tabular import HeaderMap, Table
+from dangan.utilities.models import field_label
 
 from .import_rows import EXISTING_FIELDS, STATES, PlannedRow, RowError, RowParser, chunks
 from .units import check_parent
@@ -215,8 +216,8 @@ def _check_level(
             verdicts[key] = None
         except ValidationError as exc:
             verdicts[key] = exc.messages[0]
-    if verdicts[key]:
-        plan.error(row, column, value, verdicts[key], "1-5")
+    if verdict := verdicts[key]:
+        plan.error(row, column, value, verdict, "1-5")
 
 
 def _set_depths(plan: ImportPlan) -> None:
@@ -322,7 +323,7 @@ def _subjects_of(plan: ImportPlan, candidates: list[dict[str, Any]]) -> dict[int
 
 def _labels(plan: ImportPlan) -> dict[str, str]:
     """Unit field → the column that states it, for telling the user what differs."""
-    labels = {f: str(ArchivalUnit._meta.get_field(f).verbose_name) for f in EXISTING_FIELDS if f != "id"}
+    labels = {f: field_label(ArchivalUnit, f) for f in EXISTING_FIELDS if f != "id"}
     labels["category_id"] = str(ArchivalUnit._meta.get_field("category").verbose_name)
     for key, fields in STATES.items():
         for f in fields:
@@ -395,8 +396,10 @@ def _assign_codes(plan: ImportPlan, fonds: Fonds, parser: RowParser) -> None:
         generated[code] = row
         values["reference_code"] = code
     for chunk in chunks(generated):
-        for code in ArchivalUnit.objects.filter(reference_code__in=chunk).values_list("reference_code", flat=True):
-            plan.error(generated[code], column, "", _("生成的档号 %(code)s 已被使用") % {"code": code}, "1-8")
+        taken = ArchivalUnit.objects.filter(reference_code__in=chunk).values_list("reference_code", flat=True)
+        for used in taken:
+            if used is not None:
+                plan.error(generated[used], column, "", _("生成的档号 %(code)s 已被使用") % {"code": used}, "1-8")
 
 
 def _highest_numbers(plan: ImportPlan, fonds: Fonds) -> defaultdict[tuple[Any, ...], int]:

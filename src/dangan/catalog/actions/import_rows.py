@@ -28,6 +28,7 @@ from dangan.catalog.tabular import (
     unguard,
 )
 from dangan.catalog.validation import date_problem, max_length, text_problem, year_problem
+from dangan.utilities.models import field_label
 from dangan.utilities.text import find_bad_characters, is_plain_text, special_character_problem
 
 from .configuration import pattern_for
@@ -335,7 +336,7 @@ class RowParser:
                 return
             values["category_id"] = category.pk
             parts = self.pattern(category.pk).parse(code)
-        if not self._parts_fit(parts, values["category_id"]):
+        if parts is None or not self._parts_fit(parts, values["category_id"]):
             # The slow path gives the same verdict with its message (pattern, fonds or category).
             category = RecordCategory.objects.filter(pk=values["category_id"]).first()
             try:
@@ -350,7 +351,7 @@ class RowParser:
             value = cast(parts[part])
             current = values[field_name]
             if current not in (None, "") and current != value:
-                label = ArchivalUnit._meta.get_field(field_name).verbose_name
+                label = field_label(ArchivalUnit, field_name)
                 reason = _("档号中的%(label)s %(code_value)s 与著录的 %(value)s 不一致") % {
                     "label": label,
                     "code_value": value,

@@ -52,7 +52,7 @@ class RowInserter:
         self.fixed = tuple(f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in fixed)
         columns = [by_attname[name].column for name in self.varying] + [f.column for f in fixed]
         quote = connection.ops.quote_name
-        table, names = quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+        table, names = quote(model._meta.db_table), ", ".join(quote(str(c)) for c in columns)
         self.sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
         self.copy_sql = f"COPY {table} ({names}) FROM STDIN"
 
@@ -134,7 +134,7 @@ def _insert_units(plan: ImportPlan, fonds: Fonds, batch: ImportBatch, new: list[
         with inserter.connection.cursor() as cursor:
             quote = inserter.connection.ops.quote_name
             cursor.execute(
-                f"SELECT {quote(uuid_column)}, {quote('id')} FROM {quote(table)} "
+                f"SELECT {quote(str(uuid_column))}, {quote('id')} FROM {quote(table)} "
                 f"WHERE {quote('import_batch_id')} = %s AND {quote('depth')} = %s",
                 [batch.pk, depth],
             )

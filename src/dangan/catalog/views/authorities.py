@@ -48,7 +48,7 @@ def authority_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
     # Only the units this user may see; the links to others are not shown or counted.
     units = visible_units(request.user, ArchivalUnit.objects.filter(authority_links__authority=authority))
     units = units.select_related("fonds").order_by("reference_code", "id").distinct()
-    roles = {}
+    roles: dict[int, list[str]] = {}
     page = paginate_light(request, units, 50)
     if page.object_list:
         for link in authority.unit_links.filter(unit__in=[u.pk for u in page]):

@@ -417,7 +417,7 @@ def do_preserve_many(
         # holding none): two batches never wait on each other.
         deferred = []
         with BatchWrite(root) as batch:
-            added = []
+            added: list[int] = []
             for i in remaining:
                 _unit, files, message = prepared[i]
                 try:
@@ -453,6 +453,8 @@ def do_refresh_description(actor: Any, package: PreservedPackage) -> PreserveRes
     """Write the unit's current description into its package (a new version with a metadata modification event) if
     it differs from the head's; None when the package's unit is no longer in the catalog."""
     require_actor_any(actor, PRESERVE)
+    if package.unit_id is None:
+        return None
     unit = ArchivalUnit.objects.select_related("fonds", "category", "parent").filter(pk=package.unit_id).first()
     if unit is None:
         return None

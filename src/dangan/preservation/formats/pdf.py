@@ -59,7 +59,7 @@ def _claim(xmp: bytes) -> tuple[str, str] | None:
 
 def _inflated_metadata(data: bytes | mmap.mmap) -> bytes:
     """The compressed XMP streams of a PDF, inflated (a PDF/A-2+ may compress its metadata)."""
-    found = []
+    found: list[bytes] = []
     position = 0
     for _ in range(64):
         at = data.find(b"/Metadata", position)

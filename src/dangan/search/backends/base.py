@@ -80,8 +80,8 @@ class Backend:
         pieces."""
         by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for term in terms:
-            first, *rest = covering_ngrams(term)
-            by_first.setdefault(first, []).append((term, tuple(rest)))
+            first, *others = covering_ngrams(term)
+            by_first.setdefault(first, []).append((term, tuple(others)))
         firsts = frozenset(by_first)
         anywhere: defaultdict[str, list[int]] = defaultdict(list)
         title: defaultdict[str, list[int]] = defaultdict(list)

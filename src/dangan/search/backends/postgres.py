@@ -60,9 +60,9 @@ _ONE = struct.Struct(">xHH")  # the NUL ending a lexeme, a count of one, the pos
 
 def _layout() -> list[tuple[tuple[str, ...], int, tuple[str, ...], int]]:
     """Per field: the prefixes of its words' lexemes and their weight bits, then the same for its n-grams."""
-    out = []
+    out: list[tuple[tuple[str, ...], int, tuple[str, ...], int]] = []
     for name in FIELDS:
-        kinds = []
+        kinds: list[tuple[tuple[str, ...], int]] = []
         for kind in ("w", "g"):
             kind_prefix = "g|" if kind == "g" else ""
             prefix = f"{TITLE_PREFIX}|{kind_prefix}" if name == "title" else kind_prefix
