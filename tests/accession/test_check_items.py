@@ -84,6 +84,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, str]]] = [
     ("YJ-1-4", {"items": with_item(classification="超级机密")}, {"field": "密级", "value": "超级机密"}),
     ("YJ-1-5", {"items": with_item(extra={"页数": "-3"})}, {"field": "页数", "value": "-3"}),
     ("YJ-1-6", {"items": with_item(title="关于\x07通知"), "sheet": "目录.csv"}, {"field": "题名", "row": 2}),
+    # bag-info.txt saved in the wrong encoding: 关于扶贫 (UTF-8) read as Windows-1252
+    ("YJ-1-6", {"info": {"Source-Organization": "å…³äºŽæ‰¶è´«"}}, {"field": "Source-Organization"}),
     ("YJ-1-7", {"items": with_item(extra={"档号": "Z109/2011/1"})}, {"field": "档号", "value": "Z109/2011/1"}),
     ("YJ-1-8", {"items": second_number(1)}, {"field": "档号"}),
     ("YJ-1-9", {"info": {"Fonds-Code": "X013"}}, {"field": "Fonds-Code", "value": "X013"}),

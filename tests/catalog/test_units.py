@@ -18,6 +18,7 @@ from dangan.catalog.actions.units import (
     do_update_unit,
 )
 from dangan.catalog.choices import UnitLevel
+from dangan.catalog.models import ArchivalUnit
 from dangan.catalog.refcodes import DA_T_13
 from dangan.core.models import AuditEntry
 
@@ -169,3 +170,13 @@ def test_renumbering_needs_sight_of_every_unit_in_the_range(fonds, categories, a
     with pytest.raises(ValidationError, match="无权查看"):
         do_renumber_range(junior_archivist, group, 1, 2, 5)
     assert len(do_renumber_range(archivist, group, 1, 2, 5)) == 2
+
+
+@pytest.mark.django_db
+def test_a_garbled_title_is_refused_in_the_form_and_the_api_as_in_the_import(fonds, archivist):
+    """DA/T 70 1-6 holds for every way of describing a unit, not only the import: text decoded with the wrong
+    encoding (关于扶贫 as UTF-8 read as Windows-1252) is refused with what it probably said."""
+    with pytest.raises(ValidationError) as caught:
+        do_create_unit(archivist, fonds, {"title": "å…³äºŽæ‰¶è´«"})
+    assert "乱码" in str(caught.value) and "关于扶贫" in str(caught.value)
+    assert not ArchivalUnit.objects.exists()

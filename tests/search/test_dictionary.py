@@ -80,3 +80,10 @@ def test_changes_are_in_the_audit_log(archivist: Any) -> None:
         "search.dictionary.add",
         "search.dictionary.remove",
     ]
+
+
+def test_the_console_adds_words_with_no_account_behind_them(db: Any) -> None:
+    from dangan.core.actors import CONSOLE
+
+    (term,) = do_add_terms(CONSOLE, "遵义会议会址")
+    assert term.created_by is None and analysis.words("遵义会议会址") == ["遵义会议会址"]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from dangan.utilities.models import field_max_length
-from dangan.utilities.text import find_bad_characters
+from dangan.utilities.text import special_character_problem
 
 from .choices import DatePrecision
 from .dates import PartialDate, date_label, parse_partial_date
@@ -44,8 +44,10 @@ def max_length(field: str) -> int | None:
 
 def text_problem(field: str, value: str) -> str | None:
     """Why ``value`` is not acceptable text for ``field``, or None."""
-    if bad := find_bad_characters(value):
-        return _("含有控制字符或乱码字符（%(chars)s）") % {"chars": "、".join(bad)}
+    # The same DA/T 70 1-6 rule as the import and the accession check: control characters, private-use characters
+    # (unless allowed), text garbled by a wrong encoding.
+    if problem := special_character_problem(value):
+        return problem
     limit = max_length(field)
     if limit and len(value) > limit:
         return _("长度 %(length)d 超过上限 %(limit)d") % {"length": len(value), "limit": limit}

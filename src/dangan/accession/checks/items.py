@@ -17,7 +17,7 @@ from dangan.accession.profile import FILES_HEADERS, INFO_BAGGING_DATE, INFO_FOND
 from dangan.accession.profile import normalize_path as normalize
 from dangan.catalog.actions.bulk import PlannedRow
 from dangan.catalog.choices import UnitLevel
-from dangan.utilities.text import find_bad_characters
+from dangan.utilities.text import special_character_problem
 
 from .context import CheckContext
 from .registry import Evidence, Outcome, register_check, register_manual_check
@@ -169,13 +169,14 @@ def special_characters(ctx: CheckContext) -> Outcome:
     found = [] if missing else row_evidence(ctx, "1-6")
     for path in content_files(ctx):
         name = path.rsplit("/", 1)[-1]
-        bad = find_bad_characters(name)
-        if bad or UNSAFE_NAME.search(name):
-            shown = "、".join(bad) if bad else "、".join(sorted(set(UNSAFE_NAME.findall(name))))
+        if problem := special_character_problem(name):
+            found.append(Evidence(f"文件名{problem}", file=path, value=name))
+        elif UNSAFE_NAME.search(name):
+            shown = "、".join(sorted(set(UNSAFE_NAME.findall(name))))
             found.append(Evidence(f"文件名含特殊字符（{shown}）", file=path, value=name))
     for label, value in ctx.bag_report.info:
-        if bad := find_bad_characters(value):
-            found.append(Evidence(f"含控制字符（{'、'.join(bad)}）", file="bag-info.txt", field=label, value=value))
+        if problem := special_character_problem(value):
+            found.append(Evidence(problem, file="bag-info.txt", field=label, value=value))
     if missing and not found:
         return missing
     return Outcome.judge(found, "未发现特殊字符", "{count} 处含特殊字符")

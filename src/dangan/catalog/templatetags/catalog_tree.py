@@ -54,7 +54,7 @@ def tree_nodes(tree: Any, fonds: Any) -> SafeString:
             )
             children = f'<ul id="children-{uuid}" hidden><li class="tree-loading">{loading}</li></ul>'
         code = f'<span class="tree-code">{escape(node.reference_code)}</span>' if node.reference_code else ""
-        date = f'<span class="tree-meta">{escape(node.date_display)}</span>' if node.date else ""
+        date = f'<span class="tree-meta">{escape(node.date_label)}</span>' if node.date else ""
         out.append(
             f'<li class="tree-node"{focus}>\n  <div class="tree-row">{toggle} {levels.get(node.level, "")} {code} '
             f'<a class="tree-title" href="{escape(unit_url.replace(_PLACEHOLDER, uuid))}" title="{title}">{title}</a>'

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangan.core.actions.accounts import require_actor
+from dangan.core.actors import account_of
 from dangan.core.audit import log
 from dangan.core.roles import Capability
 
@@ -58,7 +59,7 @@ def do_add_terms(actor: Any, text: str, kind: str = DictionaryTerm.Kind.OTHER) -
     with transaction.atomic():
         existing = set(DictionaryTerm.objects.filter(term__in=terms).values_list("term", flat=True))
         created = [
-            DictionaryTerm.objects.create(term=t, kind=kind, created_by=actor) for t in terms if t not in existing
+            DictionaryTerm.objects.create(term=t, kind=kind, created_by=account_of(actor)) for t in terms if t not in existing
         ]
         if created:
             log(None, "search.dictionary.add", actor, {"after": {"terms": [t.term for t in created], "kind": kind}})
