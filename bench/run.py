@@ -41,11 +41,13 @@ def main() -> int:
         ("preservation", ["preservation_bench.py", *extra]),
         ("bagit", ["bagit_bench.py", *extra]),
         ("accession", ["accession_bench.py", *extra]),
+        ("hardening-sqlite", ["hardening_bench.py", *extra]),
     ]
     if postgres_answers():
         runs.append(("import-postgresql", ["import_bench.py", "--database-url", PG_URL, *extra]))
         runs.append(("hierarchy-postgresql", ["hierarchy_bench.py", "--database-url", PG_URL, *extra]))
         runs.append(("search-postgresql", ["search_bench.py", "--database-url", PG_URL, *extra]))
+        runs.append(("hardening-postgresql", ["hardening_bench.py", "--database-url", PG_URL, *extra]))
     failed = []
     for name, command in runs:
         if args.only and args.only not in name:
