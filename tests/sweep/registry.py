@@ -101,6 +101,14 @@ class Route:
     query: dict[str, str] = field(default_factory=dict)  # the query string ("?q=…")
     note: str = ""  # tells two requests of one route apart in reports ("a hidden unit")
     known_leak: str = ""  # a leak found and being fixed elsewhere: the sweep fails once it no longer happens
+    # World objects ("@name") built before the route is requested, for a route whose URL names none (a list).
+    needs: tuple[str, ...] = ()
+    # The route shows the register of disposals (or a disposed-of unit's package): a disposed-of unit's record may
+    # appear to those catalog.policy shows it there (can_view_unit_record), though it is out of the holdings.
+    shows_register: bool = False
+    # Why the route names objects by their id as its duty (the audit log): a hidden unit's UUID may appear, never
+    # its title.
+    names_by_id: str = ""
 
     @property
     def is_api(self) -> bool:
@@ -120,13 +128,29 @@ def Page(
     query: dict[str, str] | None = None,
     note: str = "",
     known_leak: str = "",
+    needs: tuple[str, ...] = (),
+    shows_register: bool = False,
+    names_by_id: str = "",
     **params: Any,
 ) -> Route:
     """A page by its URL name ("catalog:unit_detail"), with its URL's keyword arguments; ``data`` is posted as a
     form."""
     outcome = {**expected}
     outcome.setdefault(ANONYMOUS, LOGIN)
-    return Route(name, outcome, params, method.upper(), data, None, headers or {}, query or {}, note, known_leak)
+    return Route(
+        name,
+        outcome,
+        params,
+        method=method.upper(),
+        data=data,
+        headers=headers or {},
+        query=query or {},
+        note=note,
+        known_leak=known_leak,
+        needs=needs,
+        shows_register=shows_register,
+        names_by_id=names_by_id,
+    )
 
 
 def Api(
@@ -139,6 +163,9 @@ def Api(
     query: dict[str, str] | None = None,
     note: str = "",
     known_leak: str = "",
+    needs: tuple[str, ...] = (),
+    shows_register: bool = False,
+    names_by_id: str = "",
     **params: Any,
 ) -> Route:
     """An API operation as the OpenAPI description names it ("GET /api/units/{unit_id}"), with its path
@@ -150,11 +177,14 @@ def Api(
         f"{method.upper()} {path}",
         outcome,
         params,
-        method.upper(),
-        data,
-        content_type,
-        headers or {},
-        query or {},
-        note,
-        known_leak,
+        method=method.upper(),
+        data=data,
+        content_type=content_type,
+        headers=headers or {},
+        query=query or {},
+        note=note,
+        known_leak=known_leak,
+        needs=needs,
+        shows_register=shows_register,
+        names_by_id=names_by_id,
     )

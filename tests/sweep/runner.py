@@ -180,27 +180,53 @@ def _matches(expected: Any, answer: Answer, login_url: str) -> bool:
     return bool(answer.status == expected)
 
 
-def hidden_markers(world: World, role: str) -> dict[str, str]:
-    """{text that must not appear: what it is} for every unit the policy hides from ``role``: its title, and its
-    UUID (a hidden unit's existence is not confirmed either); JSON's \\u escapes of a title too.
+@dataclass(frozen=True)
+class Marker:
+    """Text that must not appear in an answer: a hidden unit's title (or its JSON escape), or its UUID."""
+
+    text: str
+    what: str
+    is_id: bool  # the unit's UUID, not its title
+    in_register: bool  # the unit is disposed of, and the register of disposals shows its record to this reader
+
+    def allowed_on(self, route: Route, url: str) -> bool:
+        """Whether ``route`` may show this marker: named in its own URL, a disposed-of unit's record on a route
+        of the register, or an id on a route that names objects by id (the audit log)."""
+        return (
+            self.text in url or (route.shows_register and self.in_register) or (bool(route.names_by_id) and self.is_id)
+        )
+
+
+def hidden_markers(world: World, role: str) -> list[Marker]:
+    """The text that must not appear for ``role``, for every unit the policy hides from it: its title, its UUID
+    (a hidden unit's existence is not confirmed either) and its preserved package's (which names it: a fixity
+    failure, a download); JSON's \\u escapes of a title too.
 
     One allowance: staff whose role does not read the catalog (the security administrator and auditor) may see a
     公开 unit named where their duties show it (the audit log); a classified one, never."""
     from dangan.catalog.models import ArchivalUnit
-    from dangan.catalog.policy import can_view_catalog, can_view_unit
+    from dangan.catalog.policy import can_view_catalog, can_view_unit, can_view_unit_record
     from dangan.core.choices import SecurityClassification
+    from dangan.preservation.models import PreservedPackage
 
     user = world.user(role)
     named_in_duties = user.is_authenticated and not can_view_catalog(user)
-    markers: dict[str, str] = {}
+    packages: dict[str, list[str]] = {}
+    for unit_uuid, package_uuid in PreservedPackage.objects.values_list("unit_uuid", "uuid"):
+        packages.setdefault(str(unit_uuid), []).append(str(package_uuid))
+    markers: list[Marker] = []
     for unit in ArchivalUnit.objects.all():
         if named_in_duties and unit.classification == SecurityClassification.PUBLIC:
             continue
         if not can_view_unit(user, unit):
             what = f"hidden unit “{unit.title}” ({unit.get_classification_display()})"
-            markers[unit.title] = what
-            markers[json.dumps(unit.title)[1:-1]] = what
-            markers[str(unit.uuid)] = what
+            if unit.disposed:
+                what += ", disposed of"
+            in_register = unit.disposed and can_view_unit_record(user, unit)
+            for text in dict.fromkeys((unit.title, json.dumps(unit.title)[1:-1])):
+                markers.append(Marker(text, what, False, in_register))
+            for uuid in (str(unit.uuid), *packages.get(str(unit.uuid), [])):
+                markers.append(Marker(uuid, what, True, in_register))
     return markers
 
 
@@ -208,21 +234,26 @@ def sweep(routes: list[Route], world: World) -> Report:
     """Request every route as every role; the report lists each wrong outcome, 500 and leak."""
     report = Report()
     login_url = reverse("core:login")
-    world["@fonds"]  # the units exist before anything is requested: the markers below are read once
+    world["@fonds"]  # the units exist before anything is requested
     clients: dict[str, Client] = {}
-    markers: dict[str, dict[str, str]] = {}
     for role in ROLES:
         user = world.user(role)
         clients[role] = Client()
         if user.is_authenticated:
             clients[role].force_login(user)
-        markers[role] = hidden_markers(world, role)
+    markers: dict[str, list[Marker]] = {}
+    markers_of = -1  # the world's generation the markers were read in: read again once it grew
     for route in routes:
+        for name in route.needs:
+            world[name]
         url = url_of(route, world)
         for role in ROLES:
             expected = route.expected[role]
             answer = request(clients[role], route, url, world)
             report.requests += 1
+            if markers_of != world.generation:  # the world grew (a route's needs, its data): what it hides too
+                markers = {each: hidden_markers(world, each) for each in ROLES}
+                markers_of = world.generation
             where = f"{route.method} {url} ({route.label()}) as {role}"
             if answer.status >= 500:
                 report.problems.append(f"{where}: {answer.status}\n{answer.error}")
@@ -230,9 +261,9 @@ def sweep(routes: list[Route], world: World) -> Report:
             if not _matches(expected, answer, login_url):
                 got = f"{answer.status} → {answer.location}" if answer.location else str(answer.status)
                 report.problems.append(f"{where}: expected {expected}, got {got}")
-            for marker, what in markers[role].items():
-                if marker and marker not in url and marker in answer.body:
-                    report.leaks.setdefault(route.label(), []).append(f"{role}: {what}")
+            for marker in markers[role]:
+                if marker.text and marker.text in answer.body and not marker.allowed_on(route, url):
+                    report.leaks.setdefault(route.label(), []).append(f"{role}: {marker.what}")
                     break
     for route in routes:
         leaked = report.leaks.get(route.label())

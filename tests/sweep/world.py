@@ -1,7 +1,10 @@
 """The sample data the sweep requests pages about, built through the apps' own actions and only as far as a sweep
 needs it (``world["@package.public"]`` builds the catalog, then preserves a file): units at every 密级 (one public
-unit under a 秘密 parent), an authority and its link, an import, an API token, a dictionary word, a preserved package
-per visible and hidden unit, an audit run, a checked transfer with its report, an upload, and one account per role."""
+unit under a 秘密 parent), an authority and its link, a dry-run import still queued and one that passed, an API
+token, a dictionary word, a preserved package per visible and hidden unit, a finished fixity audit that found a
+problem in the hidden package, disposal requests (open, of a 公开 and of a 秘密 unit; and a 秘密 unit disposed of, with
+its package), a checked transfer with its report, an upload, a sign-in lock, an account whose clearance awaits the
+security administrator's confirmation, and one account per role."""
 
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ TITLES = {
     "secret": "巡检己文件秘密",
     "confidential": "巡检庚文件机密",
     "top_secret": "巡检辛文件绝密",
+    # Units the disposal requests of the world are about (see World._disposals).
+    "dispose_public": "巡检壬文件公开申请销毁",
+    "dispose_secret": "巡检癸文件秘密申请销毁",
+    "disposed": "巡检子文件秘密已销毁",
 }
 CLASSIFICATION = {
     "series": SecurityClassification.PUBLIC,
@@ -39,11 +46,21 @@ CLASSIFICATION = {
     "secret": SecurityClassification.SECRET,
     "confidential": SecurityClassification.CONFIDENTIAL,
     "top_secret": SecurityClassification.TOP_SECRET,
+    "dispose_public": SecurityClassification.PUBLIC,
+    "dispose_secret": SecurityClassification.SECRET,
+    "disposed": SecurityClassification.SECRET,
 }
 CSV = (
     "档号,文号,责任者,题名,日期,密级,页数,备注\n"
     "Z109-WS·2016-Y-BGS-0001,黔扶办发〔2016〕12号,贵州省扶贫开发办公室,关于巡检导入的通知,20160301,公开,4,\n"
 ).encode()
+# Another file: the dry run that passed (World._import), and uploads that are not the queued one's file.
+CHECKED_CSV = (
+    "档号,文号,责任者,题名,日期,密级,页数,备注\n"
+    "Z109-WS·2016-Y-BGS-0002,黔扶办发〔2016〕13号,贵州省扶贫开发办公室,关于巡检正式导入的通知,20160302,公开,2,\n"
+).encode()
+# The password the account awaiting its clearance set for itself (the password policy's rules met).
+OWN_PASSWORD = "Guizhou-Sweep-2024"
 
 
 class World:
@@ -53,6 +70,7 @@ class World:
         self.tmp_path = tmp_path
         self.settings = settings
         self.objects: dict[str, Any] = {}
+        self.generation = 0  # how many times the world was built on: what the policy hides may have changed
         self._builders: dict[str, Callable[[], None]] = {
             "fonds": self._catalog,
             "unit": self._catalog,
@@ -64,9 +82,11 @@ class World:
             "term": self._term,
             "package": self._packages,
             "audit": self._audit,
+            "disposal": self._disposals,
             "transfer": self._accession,
             "report": self._accession,
             "upload": self._upload,
+            "lock": self._signin_lock,
         }
 
     # ------------------------------------------------------------------ lookups
@@ -76,6 +96,7 @@ class World:
         name = key.removeprefix("@")
         if name not in self.objects:
             self._builders[name.split(".")[0]]()
+            self.generation += 1
         value = self.objects[name]
         return str(value.uuid) if hasattr(value, "uuid") else value
 
@@ -104,7 +125,7 @@ class World:
         for name, title in TITLES.items():
             series = name.endswith("series")
             parent = {"public": "series", "under_secret": "secret_series"}.get(name)
-            data = {"title": title, "classification": CLASSIFICATION[name]}
+            data: dict[str, Any] = {"title": title, "classification": CLASSIFICATION[name]}
             data.update({"level": UnitLevel.SERIES, "year": 2011} if series else {**item, "responsible": "省扶贫办"})
             units[name] = do_create_unit(CONSOLE, fonds, data, parent=units[parent] if parent else None)
             self.objects[f"unit.{name}"] = units[name]
@@ -120,21 +141,36 @@ class World:
         self.objects["link.public"] = do_link_authority(CONSOLE, unit, authority, "subject").pk
 
     def _import(self) -> None:
-        from dangan.catalog.actions.importing import do_start_import
-        from dangan.catalog.models import Fonds
+        from dangan.catalog.actions.importing import do_start_import, run_import_batch
+        from dangan.catalog.models import Fonds, ImportBatch
 
         self._catalog()
         fonds = Fonds.objects.get(code=self.objects["fonds"])
         uploader = self.user("archivist_top")
+        # Queued (its task never runs here): a second import of the same file is refused while it waits.
         self.objects["import"] = do_start_import(uploader, fonds, "目录.csv", io.BytesIO(CSV), dry_run=True)
+        # Run to its end as the worker would: a passed dry run, whose file its uploader may import (正式导入).
+        checked = do_start_import(uploader, fonds, "正式目录.csv", io.BytesIO(CHECKED_CSV), dry_run=True)
+        run_import_batch(checked.pk)
+        checked.refresh_from_db()
+        assert checked.status == ImportBatch.Status.CHECKED, (checked.status, checked.message)
+        self.objects["import.checked"] = checked
 
     def _accounts(self) -> None:
-        from dangan.core.actions.accounts import do_create_api_token
+        from dangan.core.actions.accounts import do_change_own_password, do_create_api_token, do_reset_password
 
         target = account(Role.ARCHIVIST, SecurityClassification.PUBLIC, username="sweep-target")
         self.objects["user"] = target.pk
         token, _ = do_create_api_token(self.user("archivist_secret"), "巡检")
         self.objects["token"] = token.pk
+        # A password reset suspended this account's 秘密 clearance; it has set its own password since, so the
+        # security administrator may give the clearance back.
+        awaiting = account(Role.ARCHIVIST, SecurityClassification.SECRET, username="sweep-awaiting")
+        do_reset_password(CONSOLE, awaiting)
+        do_change_own_password(awaiting, OWN_PASSWORD)
+        awaiting.refresh_from_db()
+        assert awaiting.clearance_to_confirm == SecurityClassification.SECRET
+        self.objects["user.awaiting"] = awaiting.pk
 
     def _term(self) -> None:
         from dangan.search.actions.dictionary import do_add_terms
@@ -152,6 +188,8 @@ class World:
         from dangan.catalog.models import ArchivalUnit
         from dangan.preservation.actions.preserving import do_preserve
 
+        if "package.public" in self.objects:
+            return
         self._catalog()
         self._storage()
         for name in ("public", "secret"):
@@ -164,10 +202,42 @@ class World:
         self.objects["package.path"] = "content/正文.txt"
 
     def _audit(self) -> None:
-        from dangan.preservation.actions.auditing import do_start_audit
+        """A finished audit (a queued one would refuse every other start) that found a file in the hidden unit's
+        package that its inventory does not list: its failure is for the cleared eyes only."""
+        from dangan.preservation.actions.auditing import do_audit
+        from dangan.preservation.store import storage_root
 
-        self._storage()
-        self.objects["audit"] = do_start_audit(CONSOLE, enqueue=False)
+        self._packages()
+        package = self.objects["package.secret"]
+        row = package.files.get(logical_path=self.objects["package.path"], version__number=1)
+        content = Path(storage_root().backend.describe()) / package.object_path / row.content_path
+        extra = content.with_name("多出的文件.txt")
+        extra.write_text("不在清单中\n", encoding="utf-8")
+        try:
+            self.objects["audit"] = do_audit(CONSOLE)
+        finally:
+            extra.unlink()
+
+    def _disposals(self) -> None:
+        """Disposal requests by the archivist cleared 绝密 (so that they may withdraw them, and may not approve
+        them): open ones of a 公开 and of a 秘密 unit, and one of a preserved 秘密 unit that a second archivist
+        approved (disposed of: out of the holdings, in the register, its package kept)."""
+        from dangan.catalog.actions.disposals import do_approve_disposal, do_request_disposal
+        from dangan.catalog.models import ArchivalUnit
+        from dangan.preservation.actions.preserving import do_preserve
+
+        self._packages()
+        requester = self.user("archivist_top")
+        units = {name: ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"]) for name in TITLES if "dispos" in name}
+        source = self.tmp_path / "source-disposed" / "正文.txt"
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(f"{TITLES['disposed']}的正文\n", encoding="utf-8")
+        package = do_preserve(CONSOLE, units["disposed"], {self.objects["package.path"]: source}).package
+        for name in ("public", "secret"):
+            self.objects[f"disposal.{name}"] = do_request_disposal(requester, units[f"dispose_{name}"], "保管期限已满")
+        disposal = do_request_disposal(requester, units["disposed"], "保管期限已满，经鉴定无继续保存价值")
+        self.objects["disposal.approved"] = do_approve_disposal(self.user("archivist_secret"), disposal, "同意")
+        self.objects["disposal.package"] = package
 
     def _accession_settings(self) -> None:
         from dangan.accession.samples import write_eicar_signature
@@ -199,3 +269,15 @@ class World:
 
         self._accession_settings()
         self.objects["upload"] = do_start_upload(self.user("archivist_top"), "移交.zip", 10)
+
+    def _signin_lock(self) -> None:
+        """A name locked after too many failed sign-ins, counted as the sign-in page counts them."""
+        from dangan.core.actions.signin import begin_attempt, record_failure
+        from dangan.core.models import SignInThrottle
+
+        for _attempt in range(self.settings.SIGNIN_ACCOUNT_FAILURES):
+            if begin_attempt("sweep-locked", "").allowed:
+                record_failure("sweep-locked", "")
+        lock = SignInThrottle.objects.get(key="sweep-locked")
+        assert lock.locked_at is not None
+        self.objects["lock"] = lock.pk
