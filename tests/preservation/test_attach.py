@@ -201,3 +201,23 @@ def test_the_api_uploads_files_as_a_new_version(storage, staging, make_unit, arc
     assert response.status_code == 404 and response.json()["detail"] == "档案不存在"
     assert PreservedPackage.objects.get(unit=unit).head_version == "v1"
     assert leftovers(staging) == []
+
+
+def test_nobody_who_may_not_upload_makes_the_server_write_the_body(
+    storage, staging, make_unit, junior_archivist, security_auditor, settings
+):
+    """The body of an upload is streamed to disk before the endpoint runs; who is asking is settled first, so an
+    anonymous caller, a role without the right, or one who may not see the unit gets its answer (401, 403, 404)
+    without a byte written — not the 413 a too large body would get."""
+    unit, secret = make_unit(), make_unit(classification="secret")
+    settings.PRESERVE_UPLOAD_MAX_BYTES = 100
+
+    def body() -> dict[str, Any]:
+        return {"files": [upload("大文件.pdf", PDF * 10)]}
+
+    assert client_for(None).post(f"/api/units/{unit.uuid}/files", body()).status_code == 401
+    assert client_for(security_auditor).post(f"/api/units/{unit.uuid}/files", body()).status_code == 403
+    response = client_for(junior_archivist).post(f"/api/units/{secret.uuid}/files", body())
+    assert response.status_code == 404 and response.json()["detail"] == "档案不存在"
+    assert leftovers(staging) == []
+    assert client_for(junior_archivist).post(f"/api/units/{unit.uuid}/files", body()).status_code == 413

@@ -51,6 +51,20 @@ class TokenOrSessionAuth:
         return self._session(request)
 
 
+def caller_before_body(request: HttpRequest) -> Any:
+    """Who is calling, known before the request's body is read: the bearer token's account, else the session's
+    (signed in, password not awaiting a change); None for nobody. For an endpoint that streams a large body to disk
+    first, so that nobody unknown makes the server write it; the endpoint's own authentication (with the session's
+    CSRF check, which may read the body) still runs afterwards."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return _Bearer().authenticate(request, header[7:].strip())
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not user.must_change_password:
+        return user
+    return None
+
+
 class _Bearer(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:

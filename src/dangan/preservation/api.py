@@ -19,12 +19,14 @@ from ninja.decorators import decorate_view
 
 from dangan.catalog.policy import visible_units
 from dangan.core.api import (
+    ERROR_MESSAGES,
     ERROR_RESPONSES,
     ActionRouter,
     ErrorOut,
     PageOut,
     PageQuery,
     ShortPageQuery,
+    caller_before_body,
     error_response,
     filter_query,
     paged,
@@ -229,12 +231,31 @@ class AttachOut(Schema):
     package: PackageOut
 
 
+def _refusal_before_body(request: HttpRequest, unit_id: Any) -> HttpResponse | None:
+    """The answer for a caller who may not upload to this unit, decided before a byte of the body is read (the same
+    answers, in the same order, as the endpoint's own checks): 401 nobody, 403 no right to read the catalog, 404 a
+    unit the caller may not see, 403 no right to preserve."""
+    caller = caller_before_body(request)
+    if caller is None:
+        return error_response(401, str(ERROR_MESSAGES[401]))
+    if not may(caller, (Capability.CATALOG_VIEW,)):
+        return error_response(403, str(ERROR_MESSAGES[403]))
+    if not visible_units(caller).filter(uuid=unit_id).exists():
+        return error_response(404, _("档案不存在"))
+    if not may(caller, PRESERVE):
+        return error_response(403, str(ERROR_MESSAGES[403]))
+    return None
+
+
 def _staged(run: Callable[..., Any]) -> Callable[..., Any]:
     """Receive the request's files into a staging folder before anything reads the body (limits included), keep
-    them for the endpoint in ``request.staged_files``, and remove the folder once the response is made."""
+    them for the endpoint in ``request.staged_files``, and remove the folder once the response is made. Nobody who
+    may not upload to the unit gets that far: they are answered before the body is read."""
 
     @functools.wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (refusal := _refusal_before_body(request, kwargs.get("unit_id"))) is not None:
+            return refusal
         with staging_folder() as folder:
             files, problem = read_upload(request, folder)
             if problem:

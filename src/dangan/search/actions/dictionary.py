@@ -59,7 +59,9 @@ def do_add_terms(actor: Any, text: str, kind: str = DictionaryTerm.Kind.OTHER) -
     with transaction.atomic():
         existing = set(DictionaryTerm.objects.filter(term__in=terms).values_list("term", flat=True))
         created = [
-            DictionaryTerm.objects.create(term=t, kind=kind, created_by=account_of(actor)) for t in terms if t not in existing
+            DictionaryTerm.objects.create(term=t, kind=kind, created_by=account_of(actor))
+            for t in terms
+            if t not in existing
         ]
         if created:
             log(None, "search.dictionary.add", actor, {"after": {"terms": [t.term for t in created], "kind": kind}})
