@@ -54,7 +54,12 @@ class FondsCrud:
 
 
 class TestFondsPages(FondsCrud, CrudPages):
-    urls = {"list": "catalog:fonds_list", "create": "catalog:fonds_list", "detail": "catalog:fonds_detail"}
+    urls = {
+        "list": "catalog:fonds_list",
+        "create": "catalog:fonds_list",
+        "detail": "catalog:fonds_detail",
+        "edit": "catalog:fonds_edit",
+    }
     url_kwarg = "code"
 
 
