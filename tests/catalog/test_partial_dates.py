@@ -121,3 +121,14 @@ def test_the_api_takes_partial_dates_and_refuses_an_invented_day(fonds, archivis
         "",
         "",
     )
+
+
+@pytest.mark.parametrize(
+    "typed", ["2021-03-05 10:30", "２０２１年３月５日", "2021-03-05T10:30:00", " 2021 年 3 月 5 日 "]
+)
+def test_the_form_and_the_import_read_a_date_alike(typed):
+    """One reader for dates: what the form accepts, an imported cell gives the same date and precision."""
+    from dangan.catalog.tabular import parse_date
+
+    found = parse_partial_date(typed)
+    assert (found.date, found.precision) == (dt.date(2021, 3, 5), "day") == parse_date(typed)

@@ -23,6 +23,7 @@ __all__ = [
     "PartialDate",
     "date_input_text",
     "date_label",
+    "parse_date_text",
     "parse_partial_date",
     "resolve_date",
 ]
@@ -84,35 +85,41 @@ def _invalid(value: str) -> ValidationError:
     )
 
 
-def parse_partial_date(value: str) -> PartialDate:
-    """What a person typed, as a date and its precision; ValidationError (in Chinese) when it is not a date.
+def parse_date_text(text: str) -> PartialDate:
+    """``text`` as a date and its precision; ValueError when it is not a date (the import's cells, the form's field
+    and the API all read dates through here). Accepts 1935-01-15, 1935.1.15, 1935/1/15 (a time after it is ignored),
+    19350115, 1935-01, 193501, 1935, 1935年1月15日, 1935年1月, 1935年, 民国24年, 民国二十四年一月, 一九三五年一月
+    (full-width digits too). A day or month of 00 means "not known"."""
+    text = fold_width(text).strip() if not text.isascii() else text.strip()
+    if match := _SEPARATED.fullmatch(text):
+        year, month, day = (int(g) if g else None for g in match.groups())
+        return _make(year, month, day)  # type: ignore[arg-type]
+    compact = _SPACES.sub("", text)
+    if match := _DIGITS.fullmatch(compact):
+        year, month, day = (int(g) if g else None for g in match.groups())
+        if month == 0 and day:  # 19350005 makes no sense
+            raise ValueError(text)
+        return _make(year, month, day)  # type: ignore[arg-type]
+    if match := _CHINESE.fullmatch(compact):
+        republic, year_text, month_text, day_text = match.groups()
+        year = _number(year_text)
+        month = _number(month_text) if month_text else None
+        day = _number(day_text) if day_text else None
+        if year is None or (month_text and month is None) or (day_text and day is None):
+            raise ValueError(text)
+        if republic:
+            year += REPUBLIC_OFFSET
+        return _make(year, month, day)
+    raise ValueError(text)
 
-    Accepts 1935-01-15, 1935.1.15, 1935/1/15, 19350115, 1935-01, 193501, 1935, 1935年1月15日, 1935年1月, 1935年,
-    民国24年, 民国二十四年一月, 一九三五年一月 (full-width digits too). A day or month of 00 means "not known".
-    """
-    text = _SPACES.sub("", fold_width(str(value))).strip()
+
+def parse_partial_date(value: str) -> PartialDate:
+    """What a person typed, as a date and its precision (``parse_date_text``); ValidationError (in Chinese) when it
+    is not a date."""
     try:
-        if match := _SEPARATED.fullmatch(text):
-            year, month, day = (int(g) if g else None for g in match.groups())
-            return _make(year, month, day)  # type: ignore[arg-type]
-        if match := _DIGITS.fullmatch(text):
-            year, month, day = (int(g) if g else None for g in match.groups())
-            if month == 0 and day:  # 19350005 makes no sense
-                raise ValueError(text)
-            return _make(year, month, day)  # type: ignore[arg-type]
-        if match := _CHINESE.fullmatch(text):
-            republic, year_text, month_text, day_text = match.groups()
-            year = _number(year_text)
-            month = _number(month_text) if month_text else None
-            day = _number(day_text) if day_text else None
-            if year is None or (month_text and month is None) or (day_text and day is None):
-                raise ValueError(text)
-            if republic:
-                year += REPUBLIC_OFFSET
-            return _make(year, month, day)
+        return parse_date_text(str(value))
     except ValueError:
-        pass
-    raise _invalid(str(value))
+        raise _invalid(str(value)) from None
 
 
 def date_label(date: dt.date | None, precision: str = "") -> str:

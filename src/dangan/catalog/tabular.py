@@ -25,6 +25,7 @@ from dangan.utilities.spreadsheets import is_formula_like
 from dangan.utilities.text import clean_cell, fold_width
 
 from .choices import DatePrecision, Openness, RetentionPeriod, SecurityClassification, UnitLevel
+from .dates import parse_date_text
 from .tabular_limits import ReadLimits, TableError, check_extent, check_file_size, check_xlsx
 
 # Only formats whose extent can be known before they are read (see tabular_limits): .xls, .xlsb and .ods are
@@ -297,67 +298,18 @@ def parse_int(value: Cell, suffix: str = "") -> int:
     return int(text)
 
 
-# Dates: 2021-03-05, 2021.3.5, 2021/3/5 (with an optional time), 20210305, 202103, 1935, 1935年1月15日,
-# 民国24年, 一九三五年一月. Unknown parts written as 00 (19350000) lower the precision.
-_SEPARATED = re.compile(r"(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?(?:[T\s]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-_DIGITS = re.compile(r"(\d{4})(\d{2})?(\d{2})?")
-_CHINESE = re.compile(r"(民国)?([^年月日]{1,6})年(?:([^年月日]{1,3})月(?:([^年月日]{1,3})日)?)?")
-_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "O": 0, "两": 2}
-REPUBLIC_OFFSET = 1911  # 民国元年 = 1912
-
-
-def _number(text: str) -> int | None:
-    """Arabic or Chinese numerals: "24", "二十四", "廿四", "一九三五"."""
-    if text.isdigit():
-        return int(text)
-    text = text.replace("廿", "二十").replace("卅", "三十")
-    if "十" in text:
-        tens, _sep, units = text.partition("十")
-        if (tens and tens not in _CN_DIGITS) or (units and units not in _CN_DIGITS):
-            return None
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
-    if text and all(c in _CN_DIGITS for c in text):
-        return int("".join(str(_CN_DIGITS[c]) for c in text))
-    return None
-
-
-def _make_date(year: int, month: int | None, day: int | None) -> tuple[dt.date, str]:
-    if not month:  # None or 0: month unknown
-        return dt.date(year, 1, 1), DatePrecision.YEAR
-    if not day:
-        return dt.date(year, month, 1), DatePrecision.MONTH
-    return dt.date(year, month, day), DatePrecision.DAY
-
-
 def parse_date(value: Cell) -> tuple[dt.date, str]:
-    """A date and its precision (day, month or year; the 1st stands for an unknown day or month)."""
+    """A date and its precision (day, month or year; the 1st stands for an unknown day or month): a spreadsheet's
+    date cell as it is, text as ``catalog.dates`` reads what people type."""
     if isinstance(value, dt.datetime):
         return value.date(), DatePrecision.DAY
     if isinstance(value, dt.date):
         return value, DatePrecision.DAY
-    text = fold(cell_text(value))
     try:
-        if match := _SEPARATED.fullmatch(text):
-            year, month, day = (int(g) if g else None for g in match.groups())
-            return _make_date(year, month, day)  # type: ignore[arg-type]
-        if match := _DIGITS.fullmatch(text):
-            year, month, day = (int(g) if g else None for g in match.groups())
-            if month == 0 and day:  # 19350005 makes no sense
-                raise ValueError(text)
-            return _make_date(year, month, day)  # type: ignore[arg-type]
-        if match := _CHINESE.fullmatch(_SPACES.sub("", text)):
-            republic, year_text, month_text, day_text = match.groups()
-            year = _number(year_text)
-            month = _number(month_text) if month_text else None
-            day = _number(day_text) if day_text else None
-            if year is None or (month_text and month is None) or (day_text and day is None):
-                raise ValueError(text)
-            if republic:
-                year += REPUBLIC_OFFSET
-            return _make_date(year, month, day)
+        found = parse_date_text(cell_text(value))
     except ValueError:
-        pass
-    raise CellError(_("无法识别的日期"))
+        raise CellError(_("无法识别的日期")) from None
+    return found.date, found.precision
 
 
 # ---------------------------------------------------------------- choices (label or code)
