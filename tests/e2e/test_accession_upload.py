@@ -4,16 +4,13 @@ offset, fills in the declared bytes from the zip's directory, and the registered
 its status in Chinese. The transfer page follows a check and an acceptance run by the real database queue's worker
 by itself (htmx polls its progress panel while a job is claimed).
 
-Drives Debian's chromium through Playwright against pytest-django's live server, as tests/e2e/test_browser.py does
-(skipped when chromium is missing, unless DANGAN_REQUIRE_BROWSER=1; screenshots in DANGAN_SCREENSHOT_DIR if set).
+Drives Debian's chromium through Playwright against pytest-django's live server (tests/e2e/browser.py; skipped when
+chromium is missing, unless DANGAN_REQUIRE_BROWSER=1; screenshots in DANGAN_SCREENSHOT_DIR if set).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,8 +20,7 @@ from typing import Any
 import pytest
 
 from dangan.accession.samples import default_items, make_sample_sip, write_eicar_signature
-from tests.conftest import PASSWORD
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, _require_browser
+from tests.e2e.browser import Chromium
 
 CHUNK = 8 * 1024  # the page's chunk size for these tests (settings.ACCESSION_UPLOAD_CHUNK): a ~32 KB SIP is 4 PUTs
 UPLOAD_URL = re.compile(r".*/api/accession/uploads/[0-9a-f-]{36}$")
@@ -97,42 +93,17 @@ def sip_zip(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    wanted = os.environ.get("DANGAN_SCREENSHOT_DIR")
-    folder = Path(wanted) if wanted else tmp_path / "shots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def signed_in(live_server: Any, upload_env: None, archivist: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def signed_in(chromium: Chromium, upload_env: None, archivist: Any) -> Iterator[Any]:
     """A chromium page (persistent profile, so localStorage survives a reload) signed in as the archivist, on the
     upload page."""
-    _require_browser()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the tests are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    profile = tempfile.mkdtemp(prefix="dangan-chromium-")
-    try:
-        with sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT, locale="zh-CN"
-            )
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(f"{live_server.url}/manage/login/")
-            page.get_by_label("用户名").fill(archivist.username)
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            expect(page.get_by_role("heading", level=1, name="全宗")).to_be_visible()
-            page.get_by_role("navigation", name="主导航").get_by_role("link", name="接收").click()
-            page.get_by_role("link", name="上传信息包").click()
-            expect(page.get_by_role("heading", level=1, name="上传信息包")).to_be_visible()
-            yield page
-            context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    with chromium.page(archivist, login_form=True) as page:
+        expect(page.get_by_role("heading", level=1, name="全宗")).to_be_visible()
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="接收").click()
+        page.get_by_role("link", name="上传信息包").click()
+        expect(page.get_by_role("heading", level=1, name="上传信息包")).to_be_visible()
+        yield page
 
 
 def interrupt_after_first_chunk(page: Any, package: Path) -> None:

@@ -5,62 +5,35 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import tempfile
-from typing import Any
 
 import pytest
 
 from dangan.catalog.actions.units import do_create_unit, do_update_unit
-from tests.conftest import PASSWORD
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, _require_browser
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_auditor_reads_filters_and_exports_the_log(live_server, fonds, archivist, security_auditor, monkeypatch):
-    _require_browser()
-    from playwright.sync_api import expect, sync_playwright
+def test_the_auditor_reads_filters_and_exports_the_log(chromium, fonds, archivist, security_auditor):
+    from playwright.sync_api import expect
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     unit = do_create_unit(archivist, fonds, {"title": "秘密的会议纪要", "classification": "secret"})
     do_update_unit(archivist, unit, {"title": "秘密的会议纪要（修订）"})
-    profile = tempfile.mkdtemp(prefix="dangan-chromium-")
-    try:
-        with sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                args=CHROMIUM_ARGS,
-                headless=True,
-                viewport=VIEWPORT,
-                locale="zh-CN",
-                accept_downloads=True,
-            )
-            page: Any = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(f"{live_server.url}/manage/login/")
-            page.get_by_label("用户名").fill(security_auditor.username)
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            expect(page.get_by_role("heading", level=1, name="审计日志")).to_be_visible()
-            expect(page.locator("#audit-chain")).to_contain_text("审计链完整")  # loaded by htmx after the page
+    with chromium.page(security_auditor, login_form=True) as page:
+        expect(page.get_by_role("heading", level=1, name="审计日志")).to_be_visible()
+        expect(page.locator("#audit-chain")).to_contain_text("审计链完整")  # loaded by htmx after the page
 
-            page.get_by_label("操作", exact=True).select_option("catalog.unit.update")
-            page.get_by_role("button", name="筛选").click()
-            rows = page.locator("table.table > tbody > tr")
-            expect(rows).to_have_count(1)
-            expect(rows.first).to_contain_text("archivist")
-            expect(rows.first).to_contain_text(str(unit.uuid))
-            expect(rows.first).to_contain_text("涉及：题名")
-            assert "秘密的会议纪要" not in page.content()
+        page.get_by_label("操作", exact=True).select_option("catalog.unit.update")
+        page.get_by_role("button", name="筛选").click()
+        rows = page.locator("table.table > tbody > tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("archivist")
+        expect(rows.first).to_contain_text(str(unit.uuid))
+        expect(rows.first).to_contain_text("涉及：题名")
+        assert "秘密的会议纪要" not in page.content()
 
-            with page.expect_download() as download:
-                page.get_by_role("button", name="导出 CSV").click()
-            data = download.value.path().read_bytes()
-            context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="导出 CSV").click()
+        data = download.value.path().read_bytes()
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(table) == 2 and table[1][4] == "catalog.unit.update" and table[1][6] == str(unit.uuid)
     assert "秘密的会议纪要" not in data.decode("utf-8-sig")

@@ -3,16 +3,13 @@ browser reports no violation (an inline script, style or handler left somewhere 
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from typing import Any
 
 import pytest
 
 from dangan.catalog.actions.units import do_create_unit
 from dangan.core.actors import CONSOLE
-from tests.conftest import PASSWORD
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, _require_browser
+from tests.e2e.browser import sign_in
 
 PAGES = [
     "/manage/fonds/",
@@ -31,63 +28,49 @@ PAGES = [
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_pages_and_api_docs_work_under_the_policy(live_server, fonds, archivist, monkeypatch):
-    _require_browser()
-    from playwright.sync_api import expect, sync_playwright
+def test_pages_and_api_docs_work_under_the_policy(chromium, fonds, archivist):
+    from playwright.sync_api import expect
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     do_create_unit(CONSOLE, fonds, {"title": "遵义会议记录"})
     violations: list[str] = []
-    profile = tempfile.mkdtemp(prefix="dangan-chromium-")
-    try:
-        with sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, viewport=VIEWPORT, locale="zh-CN"
-            )
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(15_000)
+    # Not signed in yet: the listener watches the login page too.
+    with chromium.page() as page:
 
-            def console(message: Any) -> None:
-                if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
-                    violations.append(f"{page.url}: {message.text}")
+        def console(message: Any) -> None:
+            if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+                violations.append(f"{page.url}: {message.text}")
 
-            page.on("console", console)
-            page.goto(f"{live_server.url}/manage/login/")
-            page.get_by_label("用户名").fill(archivist.username)
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            expect(page.get_by_role("heading", level=1, name="全宗")).to_be_visible()
-            for path in PAGES:
-                response = page.goto(f"{live_server.url}{path}")
-                assert response is not None and response.status == 200, path
-                page.wait_for_load_state("networkidle")
-
-            # htmx still works: the tree's toggle loads children, the language switch submits itself.
-            page.goto(f"{live_server.url}/manage/fonds/Z109/")
-            page.get_by_label("界面语言").select_option("en")
-            expect(page.locator("html")).to_have_attribute("lang", "en")
-
-            # A progress bar's width comes from data-progress through the stylesheet, not a style attribute.
-            width = page.evaluate(
-                """() => {
-                    const box = document.createElement("div"); box.style.width = "200px";
-                    const bar = document.createElement("div"); bar.className = "progress__bar";
-                    bar.setAttribute("data-progress", "40"); box.appendChild(bar); document.body.appendChild(box);
-                    return bar.getBoundingClientRect().width;
-                }"""
-            )
-            assert width == 80
-
-            # The API docs: Swagger UI (bundled, no CDN) renders the OpenAPI document under its own policy.
-            page.goto(f"{live_server.url}/api/docs")
-            expect(page.locator(".swagger-ui .info .title")).to_contain_text("dangan API")
-            page.locator(".opblock-summary").first.click()
-            page.get_by_role("button", name="Try it out").first.click()
-            page.get_by_role("button", name="Execute").first.click()
-            expect(page.locator(".responses-wrapper .live-responses-table").first).to_be_visible()
-            page.locator(".models-control").first.click()
+        page.on("console", console)
+        sign_in(page, chromium.base_url, archivist)
+        expect(page.get_by_role("heading", level=1, name="全宗")).to_be_visible()
+        for path in PAGES:
+            response = page.goto(f"{chromium.base_url}{path}")
+            assert response is not None and response.status == 200, path
             page.wait_for_load_state("networkidle")
-            context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+
+        # htmx still works: the tree's toggle loads children, the language switch submits itself.
+        page.goto(f"{chromium.base_url}/manage/fonds/Z109/")
+        page.get_by_label("界面语言").select_option("en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+
+        # A progress bar's width comes from data-progress through the stylesheet, not a style attribute.
+        width = page.evaluate(
+            """() => {
+                const box = document.createElement("div"); box.style.width = "200px";
+                const bar = document.createElement("div"); bar.className = "progress__bar";
+                bar.setAttribute("data-progress", "40"); box.appendChild(bar); document.body.appendChild(box);
+                return bar.getBoundingClientRect().width;
+            }"""
+        )
+        assert width == 80
+
+        # The API docs: Swagger UI (bundled, no CDN) renders the OpenAPI document under its own policy.
+        page.goto(f"{chromium.base_url}/api/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("dangan API")
+        page.locator(".opblock-summary").first.click()
+        page.get_by_role("button", name="Try it out").first.click()
+        page.get_by_role("button", name="Execute").first.click()
+        expect(page.locator(".responses-wrapper .live-responses-table").first).to_be_visible()
+        page.locator(".models-control").first.click()
+        page.wait_for_load_state("networkidle")
     assert violations == []

@@ -1,65 +1,23 @@
 """The workspace in a real browser: the authority picker driven by the keyboard, and the staff pages on a 390 px
 phone (no page wider than the screen).
 
-Drives Debian's chromium through Playwright against pytest-django's live server, as tests/e2e/test_browser.py does
-(skipped without chromium unless DANGAN_REQUIRE_BROWSER=1).
+Drives Debian's chromium through Playwright against pytest-django's live server (tests/e2e/browser.py; skipped
+without chromium unless DANGAN_REQUIRE_BROWSER=1). Each page is signed in by a test client's session cookie.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from django.test import Client
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 768}
-
-
-@contextmanager
-def browser_page(live_server: Any, user: Any, viewport: dict[str, int]) -> Iterator[Any]:
-    """A chromium page already signed in as ``user`` (the session cookie of a test client)."""
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    profile = tempfile.mkdtemp(prefix="dangan-chromium-")
-    try:
-        with sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                args=CHROMIUM_ARGS,
-                headless=True,
-                viewport=viewport,
-                locale="zh-CN",
-                is_mobile=viewport["width"] < 500,
-                has_touch=viewport["width"] < 500,
-            )
-            context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(15_000)
-            yield page
-            context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+from tests.e2e.browser import DESKTOP, PHONE, screenshot_folder
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_authority_picker_finds_a_record_by_a_variant_name_with_the_keyboard(
-    live_server, fonds, archivist, monkeypatch
-):
-    _require_browser()
+def test_the_authority_picker_finds_a_record_by_a_variant_name_with_the_keyboard(chromium, fonds, archivist):
     from playwright.sync_api import expect
 
     from dangan.catalog.actions.authorities import do_create_authority
@@ -67,13 +25,12 @@ def test_the_authority_picker_finds_a_record_by_a_variant_name_with_the_keyboard
     from dangan.catalog.models import UnitAuthority
     from dangan.core.actors import CONSOLE
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     unit = do_create_unit(CONSOLE, fonds, {"title": "关于红军长征过境的报告"})
     mao = do_create_authority(CONSOLE, {"kind": "person", "name": "毛泽东", "variant_names": ["毛润之", "子任"]})
     do_create_authority(CONSOLE, {"kind": "person", "name": "朱德", "variant_names": ["朱玉阶"]})
 
-    with browser_page(live_server, archivist, DESKTOP) as page:
-        page.goto(f"{live_server.url}/manage/units/{unit.uuid}/")
+    with chromium.page(archivist) as page:
+        page.goto(f"{chromium.base_url}/manage/units/{unit.uuid}/")
         page.get_by_text("关联规范档案", exact=True).click()
         box = page.get_by_role("combobox", name="规范档案")
         box.focus()
@@ -83,8 +40,8 @@ def test_the_authority_picker_finds_a_record_by_a_variant_name_with_the_keyboard
         expect(page.locator("#authority-options")).to_be_visible()
         expect(box).to_have_attribute("aria-expanded", "true")
         expect(options.first).to_contain_text("又名 毛润之")
-        if shots := os.environ.get("DANGAN_SCREENSHOT_DIR"):
-            page.screenshot(path=f"{shots}/picker.png", full_page=True)
+        if shots := screenshot_folder():
+            page.screenshot(path=str(shots / "picker.png"), full_page=True)
 
         page.keyboard.press("ArrowDown")
         expect(options.first).to_have_attribute("aria-selected", "true")
@@ -175,10 +132,8 @@ def staff_pages(fonds, categories, archivist, settings, tmp_path) -> dict[str, A
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_no_staff_page_is_wider_than_a_390_px_phone(
-    live_server, fonds, staff_pages, archivist, system_admin, security_admin, security_auditor, monkeypatch
+    chromium, fonds, staff_pages, archivist, system_admin, security_admin, security_auditor
 ):
-    _require_browser()
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     unit, code = staff_pages["unit"], fonds.code
     pages = {
         archivist: [
@@ -212,15 +167,15 @@ def test_no_staff_page_is_wider_than_a_390_px_phone(
         security_admin: ["/manage/clearances/"],
         security_auditor: ["/manage/audit/"],
     }
-    shots = os.environ.get("DANGAN_SCREENSHOT_DIR")
+    shots = screenshot_folder()
     wide: dict[str, Any] = {}
     for user, urls in pages.items():
-        with browser_page(live_server, user, PHONE) as page:
+        with chromium.page(user, viewport=PHONE, mobile=True) as page:
             for n, url in enumerate(urls):
-                response = page.goto(live_server.url + url)
+                response = page.goto(chromium.base_url + url)
                 assert response is not None and response.status == 200, url
                 if shots:
-                    page.screenshot(path=f"{shots}/phone-{user.username}-{n:02d}.png", full_page=True)
+                    page.screenshot(path=str(shots / f"phone-{user.username}-{n:02d}.png"), full_page=True)
                 found = page.evaluate(OVERFLOW_SCRIPT)
                 if found["scrollWidth"] > PHONE["width"]:
                     wide[url] = found
@@ -229,13 +184,11 @@ def test_no_staff_page_is_wider_than_a_390_px_phone(
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_navigation_collapses_behind_a_menu_button_on_a_phone(live_server, fonds, archivist, monkeypatch):
-    _require_browser()
+def test_the_navigation_collapses_behind_a_menu_button_on_a_phone(chromium, fonds, archivist):
     from playwright.sync_api import expect
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with browser_page(live_server, archivist, PHONE) as page:
-        page.goto(f"{live_server.url}/manage/fonds/")
+    with chromium.page(archivist, viewport=PHONE, mobile=True) as page:
+        page.goto(f"{chromium.base_url}/manage/fonds/")
         toggle = page.get_by_role("button", name="菜单")
         nav = page.get_by_role("navigation", name="主导航")
         expect(toggle).to_be_visible()
@@ -246,7 +199,7 @@ def test_the_navigation_collapses_behind_a_menu_button_on_a_phone(live_server, f
         expect(nav.get_by_role("link", name="规范档案")).to_be_visible()
         nav.get_by_role("link", name="规范档案").click()
         expect(page.get_by_role("heading", level=1, name="规范档案")).to_be_visible()
-    with browser_page(live_server, archivist, DESKTOP) as page:
-        page.goto(f"{live_server.url}/manage/fonds/")
+    with chromium.page(archivist, viewport=DESKTOP) as page:
+        page.goto(f"{chromium.base_url}/manage/fonds/")
         expect(page.get_by_role("button", name="菜单")).to_be_hidden()
         expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="规范档案")).to_be_visible()
