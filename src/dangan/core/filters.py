@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from dangan.utilities.filters import Choice, Day, Exact, FilterSet, Text
+from dangan.utilities.filters import Choice, Exact, FilterSet, Moment, Text
 
 from .models import AuditEntry
 
@@ -30,8 +30,8 @@ class AuditEntryFilter(FilterSet):
     action = Choice(_("操作"), _actions)
     object_type = Exact(_("对象类型"), ignore_case=False, description=_("如 catalog.archivalunit"))
     object_id = Exact(_("对象标识"), ignore_case=False)
-    date_from = Day(_("起始日期"), field="timestamp", lookup="gte", moment=True)
-    date_to = Day(_("截止日期"), field="timestamp", lookup="lte", moment=True)
+    date_from = Moment(_("起始时间"), field="timestamp", lookup="gte")
+    date_to = Moment(_("截止时间"), field="timestamp", lookup="lte")
     orderings = {"-id": ("-id",), "id": ("id",)}
 
     def rows(self, user: Any, queryset: QuerySet[Any] | None = None) -> QuerySet[Any]:

@@ -1,6 +1,6 @@
 """List filters: one class per list, declared once and shared by its workspace page and its API endpoint.
 
-A ``FilterSet`` names its query parameters (``Text``, ``Exact``, ``Choice``, ``Integer``, ``Day``, ``Flag``), its
+A ``FilterSet`` names its query parameters (``Text``, ``Exact``, ``Choice``, ``Integer``, ``Moment``, ``Flag``), its
 orderings and ``rows(user)``, the rows the user may see; ``from_params(request.GET or a dict)`` reads them, collecting a Chinese message per bad value in
 ``errors`` (the page shows them, the API answers 422 with them) instead of raising; ``apply(user)`` gives the rows
 this user may see that match; ``as_params()`` gives back the active filters for paging links. Parsed values are
@@ -160,36 +160,38 @@ class Integer(Param):
         return queryset.filter(**{f"{self.field}__{self.lookup}": value})
 
 
-class Day(Param):
-    """A date (YYYY-MM-DD) compared with ``lookup`` against a date or, with ``moment``, a date-time field (from the
-    start of the day for gte, to its end for lte)."""
+class Moment(Param):
+    """A date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM[:SS], a space for the T) compared with ``lookup``
+    against a date-time field; a date alone stands for the start of its day for gte, its end for lte."""
 
     empty = None
+    _FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
     def __init__(
-        self,
-        label: StrOrPromise,
-        *,
-        field: str = "",
-        lookup: str = "gte",
-        moment: bool = False,
-        description: StrOrPromise = "",
+        self, label: StrOrPromise, *, field: str = "", lookup: str = "gte", description: StrOrPromise = ""
     ) -> None:
         super().__init__(label, field=field, description=description)
-        self.lookup, self.moment = lookup, moment
+        self.lookup = lookup
 
     def parse(self, raw: str) -> Any:
+        from django.utils import timezone
+
+        zone = timezone.get_current_timezone()
+        for pattern in self._FORMATS:
+            try:
+                return dt.datetime.strptime(raw, pattern).replace(tzinfo=zone)
+            except ValueError:
+                continue
         try:
-            return dt.date.fromisoformat(raw)
+            day = dt.date.fromisoformat(raw)
         except ValueError:
-            raise ValueError(_("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": raw}) from None
+            raise ValueError(
+                _("请输入一个有效的日期或日期时间，例如 2024-05-01 或 2024-05-01T08:30：%(value)s") % {"value": raw}
+            ) from None
+        edge = dt.time.max if self.lookup in ("lte", "lt") else dt.time.min
+        return dt.datetime.combine(day, edge, tzinfo=zone)
 
     def narrow(self, queryset: QuerySet[Any], value: Any) -> QuerySet[Any]:
-        if self.moment:
-            from django.utils import timezone
-
-            edge = dt.time.max if self.lookup in ("lte", "lt") else dt.time.min
-            value = dt.datetime.combine(value, edge, tzinfo=timezone.get_current_timezone())
         return queryset.filter(**{f"{self.field}__{self.lookup}": value})
 
     def write(self, value: Any) -> str:

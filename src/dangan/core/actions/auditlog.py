@@ -17,9 +17,9 @@ from dangan.core.actors import account_of, actor_name, check_actor, is_operator
 from dangan.core.audit import log
 from dangan.core.auditlog import chain, export
 from dangan.core.auditlog.anchors import write_anchor
-from dangan.core.auditlog.filters import AuditFilterForm
 from dangan.core.auditlog.key import AuditKey
 from dangan.core.auditlog.verify import seal_pending
+from dangan.core.filters import AuditEntryFilter
 from dangan.core.models import AuditEntry
 from dangan.core.roles import Capability
 
@@ -53,30 +53,30 @@ CONTENT_TYPES = {
 }
 
 
-def check_export_audit_log(actor: Any, form: AuditFilterForm, fmt: str) -> None:
+def check_export_audit_log(actor: Any, filters: AuditEntryFilter, fmt: str) -> None:
     require_actor(actor, Capability.AUDIT_VIEW)
     if fmt not in export.FORMATS:
         raise ValidationError(_("导出格式须为 CSV 或 Excel（.xlsx）。"))
-    if form.is_bound and not form.is_valid():
+    if filters.errors:
         raise ValidationError(_("筛选条件有误，请先修正再导出。"))
-    if form.filter(AuditEntry.objects.all()).order_by("-id")[EXPORT_LIMIT : EXPORT_LIMIT + 1].exists():
+    if filters.apply(actor)[EXPORT_LIMIT : EXPORT_LIMIT + 1].exists():
         raise ValidationError(
             _("符合条件的审计记录超过 %(limit)d 条，请缩小时间范围后分次导出。") % {"limit": EXPORT_LIMIT}
         )
 
 
-def do_export_audit_log(actor: Any, form: AuditFilterForm, fmt: str) -> ExportResult:
-    """Write the entries that ``form`` selects, as ``actor`` may read them, to a temporary file (the caller sends and
-    removes it); the export itself is recorded in the audit log."""
-    check_export_audit_log(actor, form, fmt)
+def do_export_audit_log(actor: Any, filters: AuditEntryFilter, fmt: str) -> ExportResult:
+    """Write the entries that ``filters`` select, as ``actor`` may read them, to a temporary file (the caller sends
+    and removes it); the export itself is recorded in the audit log."""
+    check_export_audit_log(actor, filters, fmt)
     handle = tempfile.NamedTemporaryFile(prefix="dangan-audit-", suffix=f".{fmt}", delete=False)  # noqa: SIM115
     handle.close()
     path = Path(handle.name)
     try:
         # The entries as they are now: the export's own entry, written after, is not in it.
-        rows = export.write(path, fmt, form.filter(AuditEntry.objects.all()), actor)
+        rows = export.write(path, fmt, filters.apply(actor), actor)
         with transaction.atomic():
-            log(None, "core.audit.export", actor, {"format": fmt, "rows": rows, "filters": form.summary()})
+            log(None, "core.audit.export", actor, {"format": fmt, "rows": rows, "filters": filters.as_params()})
     except BaseException:
         path.unlink(missing_ok=True)
         raise

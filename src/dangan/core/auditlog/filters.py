@@ -1,4 +1,5 @@
-"""The audit log's filter: one form that serves the page and the export alike (time range, user, action, object).
+"""The audit log's filter form: the fields the page shows (time range, user, action, object). The filtering itself is
+``core.filters.AuditEntryFilter``, the list's one filter class, for the page and the export alike.
 
 Filtering never searches the entries' content (object names, before/after): a reader could otherwise probe for the
 title of a unit whose content is withheld from them by counting what a search finds.
@@ -11,11 +12,8 @@ from typing import Any
 
 from django import forms
 from django.apps import apps
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from dangan.core.models import AuditEntry
 
 _DATE_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 PARAMETERS = ("user", "action", "object_type", "object_id", "date_from", "date_to")
@@ -84,29 +82,3 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("截止时间早于起始时间。"))
         return data
-
-    def filter(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
-        """``entries`` narrowed by the valid filters (a form with errors filters by none of its fields)."""
-        if not self.is_bound or not self.is_valid():
-            return entries
-        data = self.cleaned_data
-        if data["user"]:
-            entries = entries.filter(username__icontains=data["user"].strip())
-        if data["action"]:
-            entries = entries.filter(action=data["action"])
-        if data["object_type"]:
-            entries = entries.filter(object_type=data["object_type"])
-        if data["object_id"].strip():
-            entries = entries.filter(object_id=data["object_id"].strip())
-        if data["date_from"]:
-            entries = entries.filter(timestamp__gte=data["date_from"])
-        if data["date_to"]:
-            entries = entries.filter(timestamp__lte=data["date_to"])
-        return entries
-
-    def summary(self) -> dict[str, str]:
-        """The filters in force, as recorded in the export's audit entry."""
-        if not self.is_bound or not self.is_valid():
-            return {}
-        values = {k: self.cleaned_data.get(k) for k in PARAMETERS}
-        return {k: (v.isoformat() if isinstance(v, dt.datetime) else str(v)) for k, v in values.items() if v}
