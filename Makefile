@@ -48,10 +48,14 @@ bench: install
 bench-quick: install
 	$(BIN)/python bench/run.py --quick
 
-# Debian packages for the browser tests, Chinese fonts (web pages, PDF reports) and ClamAV for the accession virus
-# check (run as root; .ci/run calls it when needed). ClamAV's signatures are not downloaded here: see DANGAN_CLAMAV_DB.
+# Debian packages for the browser tests, Chinese fonts (web pages, PDF reports; the Kai and Ming faces the OCR bench
+# prints its test pages in), ClamAV for the accession virus check, tesseract with its Chinese models (the OCR
+# baseline of bench/ocr_bench.py) and wrk (the image-serving bench). Run as root; .ci/run calls it when needed.
+# ClamAV's signatures are not downloaded here: see DANGAN_CLAMAV_DB.
 system-deps:
-	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk gettext clamav
+	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming gettext \
+		clamav tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-chi-sim-vert \
+		tesseract-ocr-chi-tra-vert wrk
 
 # Extracts only the English catalog; zh_Hans holds hand-kept overrides of Django's own messages, compiled as they are.
 messages: install
