@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "dangan.search",
     "dangan.preservation",
     "dangan.accession",
+    "dangan.digitization",
 ]
 
 MIDDLEWARE = [

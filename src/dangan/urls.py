@@ -16,5 +16,6 @@ urlpatterns = [
     path("manage/", include("dangan.search.urls")),
     path("manage/", include("dangan.preservation.urls")),
     path("manage/", include("dangan.accession.urls")),
+    path("manage/", include("dangan.digitization.urls")),
     path("api/", api.urls),
 ]

@@ -1,0 +1,1 @@
+"""Digitization's models, one module per aggregate."""
