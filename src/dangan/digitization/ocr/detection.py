@@ -15,7 +15,7 @@ from .models import OcrModels
 __all__ = ["Region", "detect_regions"]
 
 SMALLEST_SIDE = 960
-LARGEST_SIDE = 1600
+LARGEST_SIDE = 1152
 PIXEL_THRESHOLD = 0.3
 REGION_THRESHOLD = 0.5
 UNCLIP_RATIO = 1.6
@@ -44,13 +44,13 @@ def _scaled_size(height: int, width: int) -> tuple[int, int]:
 
 
 def _normalised(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    scaled = cv2.resize(
-        image, (width, height), interpolation=cv2.INTER_AREA if height < image.shape[0] else cv2.INTER_LINEAR
-    )
-    batch = scaled.astype(np.float32).transpose(2, 0, 1)[np.newaxis]
-    batch *= 2.0 / 255.0
-    batch -= 1.0
-    return np.ascontiguousarray(batch)
+    """The network's input: scaled, in [-1, 1], channels first; a grey image is given to all three channels."""
+    shrinking = height < image.shape[0]
+    scaled = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    batch = np.empty((1, 3, height, width), dtype=np.float32)
+    planes = scaled.astype(np.float32) * (2.0 / 255.0) - 1.0
+    batch[0] = planes[np.newaxis] if planes.ndim == 2 else planes.transpose(2, 0, 1)
+    return batch
 
 
 def _ordered(points: np.ndarray) -> np.ndarray:
@@ -118,7 +118,7 @@ def regions_from_probability(probability: np.ndarray, page_height: int, page_wid
 
 
 def detect_regions(models: OcrModels, image: np.ndarray) -> list[Region]:
-    """Text regions of a 3-channel uint8 page image."""
+    """Text regions of a uint8 page image (grey, or three channels)."""
     page_height, page_width = image.shape[:2]
     height, width = _scaled_size(page_height, page_width)
     probability = models.detect(_normalised(image, height, width))
