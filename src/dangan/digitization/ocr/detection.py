@@ -37,10 +37,14 @@ class Region:
         return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
 
 
-def _scaled_size(height: int, width: int) -> tuple[int, int]:
+def page_scale(height: int, width: int) -> float:
+    """The factor a page is scaled by for detection."""
     longer = max(height, width)
-    ratio = min(max(longer, SMALLEST_SIDE), LARGEST_SIDE) / longer
-    return max(32, round(height * ratio / 32) * 32), max(32, round(width * ratio / 32) * 32)
+    return min(max(longer, SMALLEST_SIDE), LARGEST_SIDE) / longer
+
+
+def _scaled_size(height: int, width: int, scale: float) -> tuple[int, int]:
+    return max(32, round(height * scale / 32) * 32), max(32, round(width * scale / 32) * 32)
 
 
 def _normalised(image: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -117,9 +121,9 @@ def regions_from_probability(probability: np.ndarray, page_height: int, page_wid
     return regions
 
 
-def detect_regions(models: OcrModels, image: np.ndarray) -> list[Region]:
-    """Text regions of a uint8 page image (grey, or three channels)."""
+def detect_regions(models: OcrModels, image: np.ndarray, *, scale: float | None = None) -> list[Region]:
+    """Text regions of a uint8 page image (grey, or three channels), detected at ``scale`` (by default the page's)."""
     page_height, page_width = image.shape[:2]
-    height, width = _scaled_size(page_height, page_width)
+    height, width = _scaled_size(page_height, page_width, scale or page_scale(page_height, page_width))
     probability = models.detect(_normalised(image, height, width))
     return regions_from_probability(probability, page_height, page_width)
