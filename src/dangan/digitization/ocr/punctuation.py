@@ -16,19 +16,19 @@ from .recognition import LineReading
 __all__ = ["restore_vertical_punctuation"]
 
 TURNED = {"’": "，", "'": "，", "‘": "，", "`": "，", ",": "，", "°": "。", "º": "。", "…": "：", "‥": "："}
-GAP = 1.4  # a step between two characters this many cells long leaves a cell unread
+MARKS = "，。、"
 INK = 140
 
 
-def _mark(cell: np.ndarray) -> str | None:
-    """The punctuation mark a cell holds, or None when it is empty or holds more than a mark."""
-    ink = (cell < INK).astype(np.uint8)
+def _mark(piece: np.ndarray, size: float) -> str | None:
+    """The punctuation mark a piece of a column holds (a character is ``size`` pixels), or None when it holds
+    nothing or more than a mark."""
+    ink = (piece < INK).astype(np.uint8)
     count = int(ink.sum())
-    side = min(cell.shape)
-    if count < max(4, 0.004 * cell.size) or count > 0.15 * cell.size:
+    if count < 4 or count > 0.15 * size * size:
         return None
     ys, xs = np.nonzero(ink)
-    if ys.max() - ys.min() > 0.6 * side or xs.max() - xs.min() > 0.6 * side:
+    if ys.max() - ys.min() > 0.6 * size or xs.max() - xs.min() > 0.6 * size:
         return None
     contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is not None and any(h[3] >= 0 for h in hierarchy[0]):
@@ -39,6 +39,41 @@ def _mark(cell: np.ndarray) -> str | None:
     return "、" if covariance > 0.15 * float(np.std(xs) * np.std(ys)) else "，"
 
 
+def _marks(column: np.ndarray, size: float) -> list[tuple[float, float, str]]:
+    """Small isolated marks of ink in the column's right part: (top, bottom, mark), top to bottom."""
+    ink = column < INK
+    rows = ink.sum(axis=1) > 0
+    runs: list[tuple[int, int]] = []
+    start = None
+    for y, inked in enumerate(rows.tolist()):
+        if inked and start is None:
+            start = y
+        elif not inked and start is not None:
+            runs.append((start, y))
+            start = None
+    if start is not None:
+        runs.append((start, len(rows)))
+    columns_with_ink = np.nonzero(ink.any(axis=0))[0]
+    if not len(columns_with_ink):
+        return []
+    middle = (columns_with_ink[0] + columns_with_ink[-1]) / 2
+    marks = []
+    for index, (top, bottom) in enumerate(runs):
+        if bottom - top > 0.45 * size:
+            continue
+        xs = np.nonzero(ink[top:bottom].any(axis=0))[0]
+        if xs[-1] - xs[0] > 0.45 * size or (xs[0] + xs[-1]) / 2 < middle:
+            continue
+        below = runs[index + 1][0] - bottom if index + 1 < len(runs) else size
+        above = top - runs[index - 1][1] if index else size
+        if below < 0.3 * size or above < 0.04 * size:
+            continue
+        mark = _mark(np.pad(column[top:bottom, xs[0] : xs[-1] + 1], 1, constant_values=255), size)
+        if mark is not None:
+            marks.append((float(top), float(bottom), mark))
+    return marks
+
+
 def restore_vertical_punctuation(column: np.ndarray, reading: LineReading) -> LineReading:
     """``reading`` of an upright vertical ``column`` (grey, top to bottom) with its punctuation restored."""
     characters = [TURNED.get(c, c) for c in reading.characters]
@@ -46,37 +81,19 @@ def restore_vertical_punctuation(column: np.ndarray, reading: LineReading) -> Li
     confidences = list(reading.confidences)
     height, width = column.shape[:2]
     centres = [(start + end) / 2 * height for start, end in spans]
-    if len(centres) >= 2:
-        steps = np.diff(centres)
-        pitch = float(np.median(steps))
-    else:
-        pitch = float(width) * 0.9
-    if pitch <= 4:
+    pitch = float(np.median(np.diff(centres))) if len(centres) >= 2 else width * 0.8
+    size = min(pitch, width * 0.85)
+    if size <= 6:
         return LineReading("".join(characters), reading.confidence, characters, spans, confidences)
-    found: list[tuple[int, float]] = []  # (insert before index, centre)
-    for index in range(len(centres) - 1):
-        step = centres[index + 1] - centres[index]
-        if step > GAP * pitch:
-            for k in range(1, round(step / pitch)):
-                found.append((index + 1, centres[index] + k * pitch))
-    if centres:
-        position = centres[-1] + pitch
-        while position - 0.2 * pitch < height:
-            found.append((len(centres), position))
-            position += pitch
-    inserted = 0
-    for before, centre in found:
-        top, bottom = int(max(0, centre - pitch / 2)), int(min(height, centre + pitch / 2))
-        if bottom - top < 4:
-            continue
-        mark = _mark(column[top:bottom])
-        if mark is None:
-            if before == len(centres):
-                break  # past the last character: nothing further down belongs to the column
-            continue
-        at = before + inserted
+    for top, bottom, mark in _marks(column, size):
+        centre = (top + bottom) / 2
+        if any(c in MARKS and abs(y - centre) < 0.6 * pitch for c, y in zip(characters, centres, strict=True)):
+            continue  # read already
+        at = sum(1 for y in centres if y < centre)
+        if at == 0:
+            continue  # a column never starts with a mark
         characters.insert(at, mark)
         spans.insert(at, (top / height, bottom / height))
         confidences.insert(at, 0.5)
-        inserted += 1
+        centres.insert(at, centre)
     return LineReading("".join(characters), reading.confidence, characters, spans, confidences)
