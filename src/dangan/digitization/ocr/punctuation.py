@@ -33,7 +33,7 @@ def _mark(piece: np.ndarray, size: float) -> str | None:
     contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is not None and any(h[3] >= 0 for h in hierarchy[0]):
         return "。"
-    if len(contours) > 1:
+    if len(contours) > 2:  # a comma's tail may come apart from its dot, but no mark has three pieces
         return None
     covariance = float(np.mean((xs - xs.mean()) * (ys - ys.mean())))
     return "、" if covariance > 0.15 * float(np.std(xs) * np.std(ys)) else "，"
@@ -53,6 +53,13 @@ def _marks(column: np.ndarray, size: float) -> list[tuple[float, float, str]]:
             start = None
     if start is not None:
         runs.append((start, len(rows)))
+    joined: list[tuple[int, int]] = []
+    for run in runs:  # a thin stroke (a comma's tail) may leave a blank row inside one mark
+        if joined and run[0] - joined[-1][1] <= max(2.0, 0.08 * size):
+            joined[-1] = (joined[-1][0], run[1])
+        else:
+            joined.append(run)
+    runs = joined
     columns_with_ink = np.nonzero(ink.any(axis=0))[0]
     if not len(columns_with_ink):
         return []
