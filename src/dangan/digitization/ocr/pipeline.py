@@ -24,6 +24,7 @@ from .models import ENGINE, OcrModels, load_models
 from .punctuation import restore_vertical_punctuation
 from .recognition import EMPTY, LineReading, read_lines
 from .results import Box, Glyph, PageResult, TextLine
+from .script import consistent_script
 
 __all__ = ["Layout", "load_image", "recognize"]
 
@@ -310,6 +311,7 @@ def recognize(image: Path | str | Image.Image | np.ndarray, *, layout: str = "au
     for index, reading in zip(unread, read_lines(models, [prepared[i][0] for i in unread]), strict=True):
         readings[index] = reading
     _read_short_columns(models, crops, turns, layout, prepared, readings)
+    readings = consistent_script(readings)
     for index, (_, _, vertical) in enumerate(prepared):
         if vertical and readings[index].characters:
             column = np.rot90(crops[index], turns) if turns else crops[index]
