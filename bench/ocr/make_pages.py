@@ -60,7 +60,7 @@ FONTS: dict[str, tuple[str, int]] = {
 }
 
 #: paper sizes in millimetres (width, height)
-PAPER_MM = {"16k": (184, 260), "a4": (210, 297), "b5": (176, 250), "8k": (260, 368)}
+PAPER_MM = {"16k": (184, 260), "a4": (210, 297), "b5": (176, 250), "8k": (260, 368), "a7": (74, 105)}
 RENDER_DPI = 300
 
 INK_BLACK = (28, 24, 22)
