@@ -180,20 +180,15 @@ def run_dangan(specs: Sequence[PageSpec], paths: Sequence[Path], processes: int)
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def measure(
-    name: str, run: Callable[[], tuple[dict, float]], repeat: int, specs: Sequence[PageSpec], truth: dict[str, str]
-) -> dict:
-    times, texts = [], {}
-    for i in range(repeat):
-        progress(f"{name}: run {i + 1}/{repeat} over {len(specs)} pages …")
-        texts, seconds = run()
-        times.append(seconds)
-        progress(f"{name}: {seconds:.1f} s, {len(specs) / seconds:.3f} pages/s")
+def summarise(name: str, runs: list[tuple[dict, float]], specs: Sequence[PageSpec], truth: dict[str, str]) -> dict:
+    """CER from the last run's texts (each run reads the same pages the same way), speed from the median run."""
+    texts = runs[-1][0]
     out = OUT_DIR / "ocr" / name
     out.mkdir(parents=True, exist_ok=True)
     for page, text in texts.items():
         (out / f"{page}.txt").write_text(text, encoding="utf-8")
     per_page = {s.name: cer(truth[s.name], texts.get(s.name, "")) for s in specs}
+    times = [seconds for _, seconds in runs]
     seconds = statistics.median(times)
     return {
         "cer": per_page,
@@ -243,9 +238,9 @@ def main() -> int:
         progress("tesseract is not installed (make system-deps): its columns are missing")
         engines = [e for e in engines if not e.startswith("tesseract")]
 
-    results: dict[str, dict] = {}
     missing: dict[str, str] = {}
     dangan_engine = ""
+    runners: dict[str, Callable[[], tuple[dict, float]]] = {}
     if "dangan" in engines:
         why = dangan_available()
         if why:
@@ -258,15 +253,22 @@ def main() -> int:
                 texts, seconds, dangan_engine = run_dangan(specs, paths, args.processes)
                 return texts, seconds
 
-            results["dangan"] = measure("dangan", dangan_run, args.repeat, specs, truth)
+            runners["dangan"] = dangan_run
     if "tesseract" in engines:
-        results["tesseract"] = measure(
-            "tesseract", lambda: run_tesseract(specs, paths, args.processes, False), args.repeat, specs, truth
-        )
+        runners["tesseract"] = lambda: run_tesseract(specs, paths, args.processes, False)
     if "tesseract-auto" in engines:
-        results["tesseract-auto"] = measure(
-            "tesseract-auto", lambda: run_tesseract(specs, paths, args.processes, True), 1, specs, truth
-        )
+        runners["tesseract-auto"] = lambda: run_tesseract(specs, paths, args.processes, True)
+    # the timed engines take turns, so that a busy spell of the machine does not fall on one of them only
+    repeats = {name: (1 if name == "tesseract-auto" else args.repeat) for name in runners}
+    runs: dict[str, list[tuple[dict, float]]] = {name: [] for name in runners}
+    for i in range(max(repeats.values(), default=0)):
+        for name, run in runners.items():
+            if i < repeats[name]:
+                progress(f"{name}: run {i + 1}/{repeats[name]} over {len(specs)} pages …")
+                texts, seconds = run()
+                runs[name].append((texts, seconds))
+                progress(f"{name}: {seconds:.1f} s, {len(specs) / seconds:.3f} pages/s")
+    results = {name: summarise(name, runs[name], specs, truth) for name in runners}
 
     print(f"\nOCR accuracy: mean character error rate per page category ({len(specs)} pages)\n")
     print(table(["category", "pages", *ENGINES], category_rows(specs, results)))
