@@ -1,6 +1,6 @@
 """OCR accuracy and speed (issue #14): dangan's OCR against Debian's tesseract on the hard archive pages of bench/ocr/.
 
-    python bench/ocr_bench.py [--quick] [--repeat 1] [--processes 2] [--pages NAME ...] [--json FILE]
+    python bench/ocr_bench.py [--quick] [--repeat 1] [--processes 2] [--pages NAME ...] [--per-page] [--json FILE]
 
 The pages (bench/ocr/make_pages.py: vertical traditional, 楷书, Ming/Song, mimeograph, seals, skew with stains,
 150 dpi, survey forms, red headers, 1950s horizontal) are rendered into bench/ocr/pages/ when missing. Engines, all
@@ -226,6 +226,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per engine (the median is reported)")
     parser.add_argument("--processes", type=int, default=2, help="worker processes, 1 thread each")
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated: " + ", ".join(ENGINES))
+    parser.add_argument("--per-page", action="store_true", help="also print each page's CER")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
 
@@ -270,6 +271,13 @@ def main() -> int:
                 progress(f"{name}: {seconds:.1f} s, {len(specs) / seconds:.3f} pages/s")
     results = {name: summarise(name, runs[name], specs, truth) for name in runners}
 
+    if args.per_page:
+        print(f"\nOCR accuracy: character error rate per page ({len(specs)} pages)\n")
+        rows = [
+            [s.name, s.category, *(f"{results[e]['cer'][s.name]:.4f}" if e in results else "missing" for e in ENGINES)]
+            for s in specs
+        ]
+        print(table(["page", "category", *ENGINES], rows))
     print(f"\nOCR accuracy: mean character error rate per page category ({len(specs)} pages)\n")
     print(table(["category", "pages", *ENGINES], category_rows(specs, results)))
     print(f"\nOCR speed: {args.processes} processes × 1 thread, median of {args.repeat} run(s)\n")
