@@ -9,7 +9,7 @@ from PIL import Image
 from dangan.digitization.ocr import PageResult, recognize
 
 from .conftest import HORIZONTAL_LINES, VERTICAL_COLUMNS
-from .pages import form_page, horizontal_page, red_header_page, stamp_seal
+from .pages import form_page, horizontal_page, red_header_page, stamp_seal, vertical_page
 
 
 def _inside(page: PageResult) -> bool:
@@ -45,6 +45,13 @@ def test_a_vertical_traditional_page_reads_columns_right_to_left_unconverted(ver
     tops = [glyph.box.y for glyph in lines[0].glyphs]
     assert tops == sorted(tops)  # each column top to bottom
     assert _inside(vertical_result)
+
+
+def test_punctuation_of_vertical_columns_is_read() -> None:
+    columns = ["為布告事，查本縣各區土地", "業已分配完畢。凡分得田", "地之農民、須依時耕種。"]
+    page = recognize(vertical_page(columns))
+    assert page.vertical
+    assert page.text.split("\n") == columns
 
 
 @pytest.mark.parametrize("degrees", [90, 180, 270])
