@@ -14,7 +14,7 @@ from PIL import Image
 from dangan.cli import main
 from dangan.preservation.iiif import image_base_url, image_id
 from dangan.preservation.iiif.building import head_images
-from dangan.preservation.iiif.derivatives import derivative_dir, read_info
+from dangan.preservation.iiif.derivatives import derivative_dir, master_path, read_info
 from dangan.preservation.iiif.rendering import image_source
 from dangan.preservation.iiif.tasks import build_derivatives_task
 from tests.helpers import client_for
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def source_kind(package):
     [file] = head_images(package)
-    return image_source(file, image_id(file)).kind
+    return image_source(image_id(file), file.sha256, master_path(file)).kind
 
 
 def test_the_task_builds_a_pyramid_and_a_thumbnail(page_image, derivatives):

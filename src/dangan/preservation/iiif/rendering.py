@@ -5,19 +5,18 @@ cache)."""
 from __future__ import annotations
 
 import math
-import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dangan.preservation.models import PackageFile
-
-from .derivatives import DerivativeInfo, load_master, master_path, read_info, viewing_image
+from .derivatives import INFO, DerivativeInfo, derivative_dir, load_master, master_path, read_info, viewing_image
+from .identity import find_image
 from .imageapi import ImageRequest
 
-__all__ = ["ImageSource", "image_source", "render"]
+__all__ = ["ImageRecord", "ImageSource", "clear_caches", "image_record", "image_source", "render"]
 
 OPEN_IMAGES = 32  # opened images (pyramid levels, decoded masters) kept per process
 
@@ -43,12 +42,17 @@ class _LRU:
                 self._items.popitem(last=False)
         return value
 
+    def discard(self, key: Any) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
 
 
 _opened = _LRU(OPEN_IMAGES)
+_infos = _LRU(1024)  # (image id, stamp of derivative.json) → its DerivativeInfo
 
 
 @dataclass(frozen=True)
@@ -83,18 +87,60 @@ def _master_size(path: str) -> tuple[int, int]:
     return image.width, image.height
 
 
-def image_source(file: PackageFile, identifier: str) -> ImageSource:
-    info = read_info(identifier)
-    master = master_path(file)
-    if info is not None and info.sha256 == file.sha256:
-        try:
-            stamp = str(os.stat(info.directory / "derivative.json").st_mtime_ns)
-        except OSError:
-            stamp = ""
-        if stamp:
-            return ImageSource(identifier, info.width, info.height, tuple(info.levels), info, master, stamp)
+def _derivative(identifier: str) -> tuple[DerivativeInfo, str] | None:
+    """The finished derivatives of an image and their stamp (one stat per request; the description is read again
+    only when it changed)."""
+    path = derivative_dir(identifier) / INFO
+    try:
+        stamp = str(path.stat().st_mtime_ns)
+    except OSError:
+        return None
+    info = _infos.get((identifier, stamp), lambda: read_info(identifier))
+    return (info, stamp) if info is not None else None
+
+
+def image_source(identifier: str, sha256: str, master: str) -> ImageSource:
+    """Where the pixels of image ``identifier`` (whose master is the file ``master`` with that SHA-256) come from."""
+    found = _derivative(identifier)
+    if found is not None and found[0].sha256 == sha256:
+        info, stamp = found
+        return ImageSource(identifier, info.width, info.height, tuple(info.levels), info, master, stamp)
     width, height = _master_size(master)
     return ImageSource(identifier, width, height, ((width, height),), None, master, "")
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """What serving an image needs of its package file, kept per process: the unit (whose visibility is asked
+    afresh on every request), the master's digest and where its bytes are. Content in OCFL never changes under
+    a digest, so only the unit link can go stale: RECORD_SECONDS bounds that."""
+
+    image_id: str
+    unit_id: int | None
+    sha256: str
+    master: str
+
+
+RECORD_SECONDS = 30.0
+_records = _LRU(4096)
+
+
+def image_record(identifier: str) -> ImageRecord | None:
+    """find_image, kept for RECORD_SECONDS (an unknown id is never kept: it may be preserved any moment)."""
+    now = time.monotonic()
+
+    def load() -> tuple[ImageRecord | None, float]:
+        file = find_image(identifier)
+        if file is None:
+            return None, now
+        return ImageRecord(identifier, file.package.unit_id, file.sha256, master_path(file)), now
+
+    record, loaded = _records.get(identifier, load)
+    if record is None or now - loaded > RECORD_SECONDS:
+        _records.discard(identifier)
+        if record is not None:
+            record, loaded = _records.get(identifier, load)
+    return record
 
 
 def _choose_level(source: ImageSource, request: ImageRequest) -> int:
@@ -155,3 +201,9 @@ def render(source: ImageSource, request: ImageRequest) -> bytes:
     if request.format == "png":
         return bytes(image.pngsave_buffer(compression=4, keep="none"))
     return bytes(image.webpsave_buffer(Q=80, keep="none"))
+
+
+def clear_caches() -> None:
+    """Forget every opened image, description and record of this process (tests, benchmarks)."""
+    for cache in (_opened, _infos, _records):
+        cache.clear()
