@@ -18,7 +18,8 @@ from .imageapi import ImageRequest
 
 __all__ = ["ImageRecord", "ImageSource", "clear_caches", "image_record", "image_source", "render"]
 
-OPEN_IMAGES = 32  # opened images (pyramid levels, decoded masters) kept per process
+OPEN_LEVELS = 64  # opened pyramid levels kept per process (a file handle and a little memory each)
+OPEN_MASTERS = 4  # masters decoded for images without derivatives yet (a page's pixels each: ~26 MB for A4 at 300 dpi)
 
 
 class _LRU:
@@ -51,7 +52,8 @@ class _LRU:
             self._items.clear()
 
 
-_opened = _LRU(OPEN_IMAGES)
+_opened = _LRU(OPEN_LEVELS)
+_masters = _LRU(OPEN_MASTERS)
 _infos = _LRU(1024)  # (image id, stamp of derivative.json) → its DerivativeInfo
 
 
@@ -75,7 +77,7 @@ class ImageSource:
         import pyvips
 
         if self.derivative is None:
-            return _opened.get(("master", self.master), lambda: viewing_image(load_master(self.master)))
+            return _masters.get(self.master, lambda: viewing_image(load_master(self.master)))
         path = str(self.derivative.pyramid)
         return _opened.get(
             (path, self.version, index), lambda: pyvips.Image.new_from_file(path, page=index, access="random")
@@ -83,7 +85,7 @@ class ImageSource:
 
 
 def _master_size(path: str) -> tuple[int, int]:
-    image = _opened.get(("master", path), lambda: viewing_image(load_master(path)))
+    image = _masters.get(path, lambda: viewing_image(load_master(path)))
     return image.width, image.height
 
 
@@ -205,5 +207,5 @@ def render(source: ImageSource, request: ImageRequest) -> bytes:
 
 def clear_caches() -> None:
     """Forget every opened image, description and record of this process (tests, benchmarks)."""
-    for cache in (_opened, _infos, _records):
+    for cache in (_opened, _masters, _infos, _records):
         cache.clear()
