@@ -159,3 +159,39 @@ def test_masters_of_every_format(make_unit, preserve_images, archivist, name, ma
         assert tile.size == (128, 128) and tile.mode == mode
         build_derivatives_task.enqueue(package.pk)
     assert source_kind(package) == "pyramid"
+
+
+def test_a_viewer_tile_is_the_stored_tile(page_image, archivist):
+    """An aligned full tile of a pyramid level in JPEG is sent as stored (no decoding, no encoding), and shows the
+    same pixels as the rendered path (PNG of the same region)."""
+    from dangan.preservation.iiif.imageapi import Limits, parse_request
+    from dangan.preservation.iiif.rendering import stored_tile
+
+    package, identifier = page_image
+    build_derivatives_task.enqueue(package.pk)
+    [file] = head_images(package)
+    source = image_source(identifier, file.sha256, master_path(file))
+    limits = Limits(10000, 10000, 40_000_000)
+
+    def request(region, size="256,", rotation="0", quality="default.jpg"):
+        return parse_request(region, size, rotation, quality, WIDTH, HEIGHT, limits)
+
+    client = client_for(archivist)
+    for region in ("256,256,256,256", "512,0,512,512"):  # levels 0 and 1 (level 2, 300 × 225, is one edge tile)
+        assert stored_tile(source, request(region)) is not None
+        sent = numpy.asarray(decoded(client.get(f"{image_base_url(identifier)}/{region}/256,/0/default.jpg").content))
+        rendered = numpy.asarray(
+            decoded(client.get(f"{image_base_url(identifier)}/{region}/256,/0/default.png").content)
+        )
+        assert sent.shape == rendered.shape == (256, 256, 3)
+        assert numpy.abs(sent.astype(int) - rendered.astype(int)).mean() < 3
+    # Anything else is rendered: an edge tile (stored padded), another size, rotation, quality, format.
+    for params in (
+        ("1024,768,176,132", "176,"),
+        ("256,256,256,256", "128,"),
+        ("256,256,256,256", "256,", "90"),
+        ("256,256,256,256", "256,", "0", "gray.jpg"),
+        ("256,256,256,256", "256,", "0", "default.png"),
+        ("100,0,256,256",),
+    ):
+        assert stored_tile(source, request(*params)) is None

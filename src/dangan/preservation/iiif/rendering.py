@@ -5,11 +5,13 @@ cache)."""
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .derivatives import INFO, DerivativeInfo, derivative_dir, load_master, master_path, read_info, viewing_image
@@ -55,6 +57,7 @@ class _LRU:
 _opened = _LRU(OPEN_LEVELS)
 _masters = _LRU(OPEN_MASTERS)
 _infos = _LRU(1024)  # (image id, stamp of derivative.json) → its DerivativeInfo
+_tiles = _LRU(OPEN_LEVELS)  # (pyramid path, stamp) → _TileIndex
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,116 @@ def image_record(identifier: str) -> ImageRecord | None:
             return None, now
         return ImageRecord(identifier, file.package.unit_id, file.sha256, master_path(file)), now
 
+    record: ImageRecord | None
     record, loaded = _records.get(identifier, load)
     if record is None or now - loaded > RECORD_SECONDS:
         _records.discard(identifier)
         if record is not None:
             record, loaded = _records.get(identifier, load)
     return record
+
+
+@dataclass(frozen=True)
+class _TiledLevel:
+    width: int
+    height: int
+    tile: int
+    offsets: tuple[int, ...]
+    counts: tuple[int, ...]
+    tables: bytes  # the page's JPEGTables: quantization and Huffman tables shared by its tiles
+
+
+@dataclass(frozen=True)
+class _TileIndex:
+    """Where each stored JPEG tile of a pyramid is, read once per pyramid file (its handle kept open with it, so
+    a rebuild renaming a new pyramid into place never mixes one file's offsets with another's bytes)."""
+
+    handle: Any
+    levels: tuple[_TiledLevel, ...]
+
+
+def _read_tile_index(path: Path) -> _TileIndex | None:
+    import tifffile
+
+    handle = open(path, "rb")  # noqa: SIM115 — kept open with the index
+    levels: list[_TiledLevel] = []
+    try:
+        with tifffile.TiffFile(handle) as tiff:
+            for page in tiff.pages:
+                if (
+                    not isinstance(page, tifffile.TiffPage)
+                    or page.compression != 7  # JPEG
+                    or not page.is_tiled
+                    or page.tilewidth != page.tilelength
+                ):
+                    levels = []
+                    break
+                levels.append(
+                    _TiledLevel(
+                        int(page.imagewidth),
+                        int(page.imagelength),
+                        int(page.tilewidth),
+                        tuple(int(o) for o in page.dataoffsets),
+                        tuple(int(c) for c in page.databytecounts),
+                        bytes(page.jpegtables or b""),
+                    )
+                )
+    except Exception:
+        levels = []
+    if not levels:
+        handle.close()
+        return None
+    return _TileIndex(handle, tuple(levels))
+
+
+def _tile_index(source: ImageSource) -> _TileIndex | None:
+    if source.derivative is None:
+        return None
+    path = source.derivative.pyramid
+    index: _TileIndex | None = _tiles.get((path, source.version), lambda: _read_tile_index(path))
+    return index
+
+
+def _with_tables(tile: bytes, tables: bytes) -> bytes:
+    """A stored tile as a JPEG file: its abbreviated stream with the page's tables put in after its APPn segments
+    (vips writes an Adobe segment saying how the colours are coded)."""
+    if tile[:2] != b"\xff\xd8" or tables[:2] != b"\xff\xd8" or tables[-2:] != b"\xff\xd9":
+        raise ValueError("not a JPEG tile")
+    position = 2
+    while position + 4 <= len(tile) and tile[position] == 0xFF and 0xE0 <= tile[position + 1] <= 0xEF:
+        position += 2 + int.from_bytes(tile[position + 2 : position + 4], "big")
+    return tile[:position] + tables[2:-2] + tile[position:]
+
+
+def stored_tile(source: ImageSource, request: ImageRequest) -> bytes | None:
+    """The fast path of a viewer's tile request: when the request is exactly one stored tile of a pyramid level
+    (aligned, full size, as JPEG in its own colours, unrotated), that tile's bytes as they are stored — no decoding,
+    no encoding. None otherwise (the request is rendered)."""
+    if (
+        source.derivative is None
+        or request.format != "jpg"
+        or request.quality not in ("default", "color")
+        or request.rotation != 0
+        or request.mirror
+    ):
+        return None
+    index = _tile_index(source)
+    if index is None:
+        return None
+    for number, level in enumerate(index.levels):
+        factor, tile = 2**number, level.tile
+        span = tile * factor
+        if request.region_width != span or request.region_height != span:
+            continue
+        if (request.width, request.height) != (tile, tile) or request.x % span or request.y % span:
+            return None
+        column, row = request.x // span, request.y // span
+        if (column + 1) * tile > level.width or (row + 1) * tile > level.height:
+            return None  # an edge tile: stored padded, rendered instead
+        position = row * -(-level.width // tile) + column
+        data = os.pread(index.handle.fileno(), level.counts[position], level.offsets[position])
+        return _with_tables(data, level.tables)
+    return None
 
 
 def _choose_level(source: ImageSource, request: ImageRequest) -> int:
@@ -197,6 +304,9 @@ def _rotate(image: Any, request: ImageRequest) -> Any:
 
 
 def render(source: ImageSource, request: ImageRequest) -> bytes:
+    stored = stored_tile(source, request)
+    if stored is not None:
+        return stored
     image = _rotate(_quality(_extract(source, request), request.quality), request)
     if request.format == "jpg":
         return bytes(image.jpegsave_buffer(Q=85, keep="none"))
@@ -207,5 +317,5 @@ def render(source: ImageSource, request: ImageRequest) -> bytes:
 
 def clear_caches() -> None:
     """Forget every opened image, description and record of this process (tests, benchmarks)."""
-    for cache in (_opened, _masters, _infos, _records):
+    for cache in (_opened, _masters, _infos, _records, _tiles):
         cache.clear()
