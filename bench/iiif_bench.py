@@ -220,6 +220,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     from dangan.preservation.iiif import image_base_url, image_id
     from dangan.preservation.iiif.building import head_images, rebuild
     from dangan.preservation.iiif.derivatives import master_path, remove_derivatives
+    from dangan.preservation.models import PreservedPackage
 
     progress("making a 2480 × 3508 scanned page …")
     pixels = scanned_page()
@@ -236,7 +237,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     identifier = image_id(file)
     remove_derivatives(identifier)  # built on commit above; timed on their own now
     started = time.perf_counter()
-    built = rebuild([package], missing_only=True)
+    built = rebuild(PreservedPackage.objects.filter(pk=package.pk), missing_only=True)
     build_seconds = time.perf_counter() - started
     assert built.built == 1 and not built.failed, built
     master = Path(master_path(file))

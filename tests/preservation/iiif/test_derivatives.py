@@ -195,3 +195,17 @@ def test_a_viewer_tile_is_the_stored_tile(page_image, archivist):
         ("100,0,256,256",),
     ):
         assert stored_tile(source, request(*params)) is None
+
+
+def test_what_a_killed_build_left_is_cleared(page_image):
+    import os
+    import time
+
+    package, identifier = page_image
+    left = derivative_dir(identifier) / ".build-killed"
+    left.mkdir(parents=True)
+    (left / "pyramid.tif").write_bytes(b"half")
+    old = time.time() - 7200
+    os.utime(left, (old, old))
+    assert build_derivatives_task.enqueue(package.pk).return_value == 1
+    assert not left.exists() and read_info(identifier) is not None

@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ PYRAMID = "pyramid.tif"
 THUMBNAIL = "thumbnail.jpg"
 INFO = "derivative.json"
 FORMAT_VERSION = 1
+STALE_BUILD_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,16 @@ def _replace_into(source: Path, target: Path) -> None:
     os.replace(source, target)
 
 
+def _remove_stale_builds(directory: Path) -> None:
+    """What a build killed midway left behind (a build running now is younger than STALE_BUILD_SECONDS)."""
+    for stale in directory.glob(".build-*"):
+        try:
+            if time.time() - stale.stat().st_mtime > STALE_BUILD_SECONDS:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
     """Make the pyramid and thumbnail of ``file`` (a package file that is an image); False when finished ones of
     the same master exist already (unless ``force``). Written under temporary names, renamed into place, the
@@ -178,6 +190,7 @@ def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
             return False
     directory = derivative_dir(identifier)
     directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(directory)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
     try:
         # A stale description goes first: from here until the new one is in place the master is served instead.
