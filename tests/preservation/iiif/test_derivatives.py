@@ -209,3 +209,21 @@ def test_what_a_killed_build_left_is_cleared(page_image):
     os.utime(left, (old, old))
     assert build_derivatives_task.enqueue(package.pk).return_value == 1
     assert not left.exists() and read_info(identifier) is not None
+
+
+def test_image_size_without_decoding(make_unit, preserve_images):
+    from dangan.preservation.iiif import image_size
+
+    package = preserve_images(
+        make_unit(),
+        {
+            "masters/0001.tif": _multipage_tiff(),
+            "masters/0002.jp2": encoded(quadrant_page(320, 200), "JPEG2000"),
+            "masters/0003.png": encoded(quadrant_page(300, 200), "PNG")[:400],
+        },
+    )
+    tiff, jp2, broken = head_images(package)
+    assert image_size(tiff) == (640, 480) and image_size(jp2) == (320, 200)
+    assert image_size(broken) in (None, (300, 200))  # the header may still be whole
+    rebuilt = main(["derivatives", "rebuild", "--missing-only", "--json"])
+    assert rebuilt == 1 and image_size(tiff) == (640, 480)

@@ -38,6 +38,7 @@ __all__ = [
     "DerivativeInfo",
     "build_derivatives",
     "derivative_dir",
+    "image_size",
     "load_master",
     "master_path",
     "read_info",
@@ -233,6 +234,31 @@ def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return True
+
+
+def image_size(file: PackageFile) -> tuple[int, int] | None:
+    info = read_info(image_id(file))
+    if info is not None and info.sha256 == file.sha256:
+        return info.width, info.height
+    import pyvips
+
+    path = master_path(file)
+    try:
+        header = pyvips.Image.new_from_file(path)
+        width, height = header.width, header.height
+        if header.get_typeof("orientation") and header.get("orientation") in (5, 6, 7, 8):
+            width, height = height, width
+        return width, height
+    except pyvips.Error:
+        pass
+    try:
+        from PIL import Image, ImageOps
+
+        with Image.open(path) as image:
+            transposed = ImageOps.exif_transpose(image) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else image
+            return transposed.size if transposed is not None else image.size
+    except Exception:
+        return None
 
 
 def remove_derivatives(identifier: str) -> None:
