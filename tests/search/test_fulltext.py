@@ -229,3 +229,25 @@ def test_the_search_page_shows_the_snippet(client: Any, units: Any, archivist: A
     client.force_login(archivist)
     page = client.get("/manage/search/", {"q": "大胜仗"}).content.decode()
     assert "红军第三军团战斗详报（扫描件）" in page and "<mark>大勝仗</mark>" in page
+
+
+def test_check_finds_full_text_out_of_step(units: Any, texts: Texts) -> None:
+    from dangan.search.service import check_index, index_units
+
+    assert check_index().ok
+    plain, scanned = units["plain"].pk, units["scanned"].pk
+    texts[plain] = "新近识别的全文"  # the provider has text the index was not told of
+    texts[scanned] = "改正过的识别文字"
+    report = check_index()
+    assert report.missing == [plain] and report.stale == [scanned] and not report.ok
+    index_units([plain, scanned])
+    assert check_index().ok
+
+
+def test_the_query_language_names_the_field() -> None:
+    from dangan.search.query import Term, describe, parse_query
+
+    parsed = parse_query("全文:娄山关")
+    assert parsed.root == Term("娄山关", "fulltext") and parsed.fields == ("fulltext",)
+    assert describe(parsed) == "全文含“娄山关”"
+    assert parse_query("fulltext:遵义").root == Term("遵义", "fulltext")

@@ -57,8 +57,8 @@ def index_units(unit_ids: Iterable[int]) -> int:
 
 # Units whose full text is asked of the providers at once: with 300-page units, a few tens of MB of text.
 FULLTEXT_BATCH = 50
-# Pieces analysed before they are written (a few MB of tokens).
-FULLTEXT_WRITE_PIECES = 64
+# Pieces analysed before they are written: 32,000 characters, some 8 MB of tokens.
+FULLTEXT_WRITE_PIECES = 8
 
 
 def index_fulltext(unit_ids: Iterable[int]) -> int:
@@ -127,8 +127,15 @@ def _index_fulltext_batch(ids: list[int]) -> int:
 def reindex_fulltext(progress: Progress | None = None) -> int:
     """The full text of every indexed unit, again where its text changed (or the analyzer did); pieces of units no
     longer indexed are removed. Resumable: a unit whose text is as indexed is skipped."""
+    from .fulltext import providers
     from .models import FullTextEntry, UnitIndexEntry
 
+    if not providers():  # no app gives full text: none stays indexed
+        held = list(FullTextEntry.objects.values_list("unit_id", flat=True))
+        for start in range(0, len(held), BATCH):
+            with transaction.atomic():
+                get_backend().delete_fulltext(held[start : start + BATCH])
+        return 0
     ids = list(UnitIndexEntry.objects.order_by("unit_id").values_list("unit_id", flat=True))
     orphaned = list(
         FullTextEntry.objects.exclude(unit_id__in=UnitIndexEntry.objects.values("unit_id")).values_list(
@@ -165,7 +172,9 @@ def _batches(ids: Iterable[int], size: int):
         yield chunk
 
 
-def reindex_all(progress: Progress | None = None, *, processes: int | None = None) -> int:
+def reindex_all(
+    progress: Progress | None = None, *, processes: int | None = None, fulltext_progress: Progress | None = None
+) -> int:
     """Rebuild the whole index: every unit analysed and written again, orphaned rows removed.
 
     Each batch of ``BATCH`` units is written in its own transaction, so an interrupted run leaves a consistent
@@ -241,7 +250,7 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     orphaned = _orphaned_ids()
     if orphaned:
         remove_units(orphaned)
-    reindex_fulltext()
+    reindex_fulltext(fulltext_progress)
     return done
 
 
@@ -332,9 +341,33 @@ def check_index(progress: Progress | None = None) -> CheckReport:
                 report.missing.append(unit_id)
             elif stored[unit_id] != content_hash(texts[unit_id]):
                 report.stale.append(unit_id)
+        _check_fulltext([i for i in chunk if i in texts], report)
         done += len(chunk)
         if progress:
             progress(done, total)
     report.orphaned = _orphaned_ids()
     report.structure = get_backend().check_structure()
+    report.missing = sorted(set(report.missing))
+    report.stale = sorted(set(report.stale))
     return report
+
+
+def _check_fulltext(ids: list[int], report: CheckReport) -> None:
+    """Units whose full text (search.fulltext) is not indexed (missing), indexed from another text or analyzer
+    version, or indexed though the providers no longer give any (stale)."""
+    from .fulltext import fulltext_digest, providers, unit_full_texts
+    from .models import FullTextEntry
+
+    for start in range(0, len(ids), FULLTEXT_BATCH):
+        batch = ids[start : start + FULLTEXT_BATCH]
+        stored = dict(FullTextEntry.objects.filter(unit_id__in=batch).values_list("unit_id", "digest"))
+        texts = unit_full_texts(batch) if providers() else {}
+        for unit_id in batch:
+            text = texts.pop(unit_id, None)
+            if text is None:
+                if unit_id in stored:
+                    report.stale.append(unit_id)
+            elif unit_id not in stored:
+                report.missing.append(unit_id)
+            elif stored[unit_id] != fulltext_digest(text):
+                report.stale.append(unit_id)
