@@ -446,7 +446,7 @@ def fulltext_bench(args: argparse.Namespace) -> int:
     from django.db import connection
 
     from dangan.search import analysis
-    from dangan.search.fulltext import chunks, prepare_text, register_fulltext_provider
+    from dangan.search.fulltext import pieces, register_fulltext_provider
     from dangan.search.models import FullTextEntry
     from dangan.search.service import SearchRequest, search
     from dangan.search.sync import index_fulltext, index_units
@@ -469,7 +469,7 @@ def fulltext_bench(args: argparse.Namespace) -> int:
 
     def analyse_only() -> None:
         for text in texts.values():
-            for piece in chunks(prepare_text(text)):
+            for piece in pieces(text):
                 analysis.analysis_of(piece)
 
     rows = []

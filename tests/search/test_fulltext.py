@@ -251,3 +251,29 @@ def test_the_query_language_names_the_field() -> None:
     assert parsed.root == Term("娄山关", "fulltext") and parsed.fields == ("fulltext",)
     assert describe(parsed) == "全文含“娄山关”"
     assert parse_query("fulltext:遵义").root == Term("遵义", "fulltext")
+
+
+def test_a_corrected_page_is_analysed_again_alone(units: Any, archivist: Any, texts: Texts) -> None:
+    from dangan.search.sync import index_fulltext
+
+    pages = [f"第{n}页。中央红军在贵州境内行军作战，沿途张贴布告。" for n in range(30)]
+    plain = units["plain"].pk
+    texts[plain] = "\n\n".join(pages)
+    assert index_fulltext([plain]) == len(texts[plain].replace("\n", ""))
+    assert FullTextEntry.objects.get(unit_id=plain).pieces == 30
+    pages[7] = "第7页。改正后的文字提到瓦窑堡会议。"
+    texts[plain] = "\n\n".join(pages)
+    assert index_fulltext([plain]) < 40  # the corrected page only
+    assert found(archivist, "瓦窑堡") == ["无关的通知"]
+    assert index_fulltext([plain]) == 0  # unchanged: nothing analysed
+    del pages[20:]
+    texts[plain] = "\n\n".join(pages)
+    index_fulltext([plain])
+    assert FullTextEntry.objects.get(unit_id=plain).pieces == 20
+    assert found(archivist, "第25页") == [] and found(archivist, "第19页") == ["无关的通知"]
+
+
+def test_a_word_across_a_page_break_is_found(units: Any, archivist: Any, texts: Texts) -> None:
+    texts[units["plain"].pk] = "一九三五年一月在遵\n\n义召开政治局扩大会议"
+    notify_units_changed([units["plain"].pk])
+    assert found(archivist, "遵义") == ["无关的通知"]

@@ -26,6 +26,8 @@ __all__ = [
     "first_span",
     "fulltext_digest",
     "match_spans",
+    "piece_digest",
+    "pieces",
     "prepare_text",
     "providers",
     "register_fulltext_provider",
@@ -84,6 +86,7 @@ def fulltext_digest(text: str) -> str:
 # Preparation and chunks ------------------------------------------------------------------------------------------
 
 _LAYOUT_SPACE = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 def prepare_text(text: str) -> str:
@@ -99,6 +102,35 @@ _SEPARATOR = re.compile(r"[^\w]", re.UNICODE)
 # A piece cut inside a run of letters (no separator near the end) repeats the last characters at the start of the
 # next piece, so that every n-gram (up to four characters) across the cut is in one of them.
 _OVERLAP = 3
+
+
+# Providers put a blank line between pages ("\n\n"): a unit's text is cut there first, so that a correction of one
+# page changes the pieces of that page only, and only those are analysed and written again.
+_PAGE_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+_CJK_AT_START = re.compile(f"[{_CJK}]{{1,{_OVERLAP}}}")
+
+
+def pieces(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
+    """``text`` prepared (``prepare_text``) and cut into the pieces it is indexed in: each page alone (at most
+    ``size`` characters a piece, ``chunks``); where a page ends and the next begins with Chinese characters, the
+    page's last piece also holds the next page's first three characters, so that a word across the page break is
+    found (as within a page)."""
+    pages = [prepare_text(page) for page in _PAGE_BREAK.split(text)]
+    for n, page in enumerate(pages):
+        if not page.strip():
+            continue
+        page_pieces = list(chunks(page, size))
+        following = pages[n + 1] if n + 1 < len(pages) else ""
+        if following and _CJK_CHAR.match(page[-1]) and (start := _CJK_AT_START.match(following)):
+            page_pieces[-1] += start.group(0)
+        yield from page_pieces
+
+
+def piece_digest(piece: str) -> str:
+    """A short digest of one piece and the analyzer version (whether its index row is current)."""
+    from .analysis import ANALYZER_VERSION
+
+    return hashlib.blake2b((ANALYZER_VERSION + "\x1f" + piece).encode(), digest_size=6).hexdigest()
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
@@ -143,7 +175,6 @@ def _unstable() -> re.Pattern[str]:
 
 
 _SPACE = re.compile(r"\s+")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 def fold(text: str) -> tuple[str, list[int]]:

@@ -270,6 +270,10 @@ class Backend:
         """Remove every piece of these units' full text, and their bookkeeping rows."""
         raise NotImplementedError
 
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        """Remove these pieces of one unit's full text (the bookkeeping row stays)."""
+        raise NotImplementedError
+
     def fulltext_term(self, text: str) -> str | None:
         """Where a term matches in the full text (as ``term`` for a field); None when nothing searchable is left."""
         term_parts = term_tokens(text)

@@ -288,6 +288,13 @@ class PostgresBackend(Backend):
                 cur.execute(f"DELETE FROM {FULLTEXT_TABLE} WHERE unit_id = ANY(%s)", [ids])
                 cur.execute(f"DELETE FROM {FULLTEXT_ENTRY_TABLE} WHERE unit_id = ANY(%s)", [ids])
 
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        if numbers:
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"DELETE FROM {FULLTEXT_TABLE} WHERE unit_id = %s AND piece = ANY(%s)", [unit_id, list(numbers)]
+                )
+
     def _fulltext_match(self, expression: str) -> np.ndarray:
         with connection.cursor() as cur, transaction.atomic():
             cur.execute("SET LOCAL work_mem = '64MB'")

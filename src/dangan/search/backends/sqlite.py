@@ -239,6 +239,13 @@ class SQLiteBackend(Backend):
                     f"DELETE FROM {FULLTEXT_ENTRY_TABLE} WHERE unit_id IN ({', '.join('?' for _ in chunk)})", chunk
                 )
 
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        if numbers:
+            with connection.cursor() as cur:
+                cur.cursor.executemany(
+                    f"DELETE FROM {FULLTEXT_TABLE} WHERE rowid = ?", [((unit_id << PIECE_BITS) + n,) for n in numbers]
+                )
+
     def _fulltext_match(self, expression: str) -> np.ndarray:
         with connection.cursor() as cur:
             cur.execute(
