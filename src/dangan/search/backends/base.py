@@ -303,6 +303,18 @@ class Backend:
             found.update(int(i) for i in wanted[_members(matched, wanted)])
         return dict(found)
 
+    def fulltext_expressions(self, terms: Sequence[ScoredTerm]) -> list[str]:
+        """The full-text match expressions of the positive terms that may match there."""
+        return [
+            self.term_expression((list(t.words), list(t.pieces) or None), FULLTEXT_FIELD)
+            for t in terms
+            if t.field in (None, FULLTEXT_FIELD)
+        ]
+
+    def first_fulltext_pieces(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        """For each of ``ids``, the number of the first piece of its full text where a term matches."""
+        raise NotImplementedError
+
     def fulltext_scores(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
         """What the full text adds to each of ``ids``' score: FULLTEXT_WEIGHT per term it holds."""
         return {i: n * self.FULLTEXT_WEIGHT for i, n in self.fulltext_hits(terms, ids).items()}
