@@ -12,7 +12,7 @@ Full text (issue #14: the OCR text of scanned pages, field 全文): indexing thr
 the analyzer alone over the same pieces (the floor), in the same run; the peak memory of one 300-page unit; the
 latency of one-word searches that reach the full text.
 
-    python bench/search_bench.py --fulltext [--fulltext-units 20] [--pages 300] [--rounds 3] [--quick]
+    python bench/search_bench.py --fulltext [--fulltext-units 10] [--pages 300] [--rounds 3] [--quick]
                                  [--database-url postgres://…]
 """
 
@@ -564,7 +564,7 @@ def main() -> int:
         action="store_true",
         help="measure the indexing of full text (OCR text of scanned pages) instead: MB/s against the analyzer alone",
     )
-    parser.add_argument("--fulltext-units", type=int, default=20, help="with --fulltext: units with full text")
+    parser.add_argument("--fulltext-units", type=int, default=10, help="with --fulltext: units with full text")
     parser.add_argument("--pages", type=int, default=300, help="with --fulltext: pages of text per unit")
     parser.add_argument("--rounds", type=int, default=3, help="with --fulltext: rounds (medians are reported)")
     args = parser.parse_args()
