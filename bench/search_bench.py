@@ -458,8 +458,8 @@ def fulltext_bench(args: argparse.Namespace) -> int:
     texts = {i: fulltext_pages(i, args.pages) for i in ids}
     megabytes = sum(len(t.encode()) for t in texts.values()) / 1e6
     characters = sum(len(t) for t in texts.values())
-    register_fulltext_provider("bench", lambda wanted: {i: texts[i] for i in wanted if i in texts})
     index_units(range(1, max(units, 1000) + 1))  # the unit index first (its own figures are above)
+    register_fulltext_provider("bench", lambda wanted: {i: texts[i] for i in wanted if i in texts})
 
     def clear() -> None:
         from dangan.search.backends import get_backend

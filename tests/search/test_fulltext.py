@@ -100,6 +100,7 @@ def test_substrings_and_words_across_line_breaks(units: Any, archivist: Any) -> 
     assert "红军第三军团战斗详报（扫描件）" in found(archivist, "娄山")
     assert found(archivist, "以来第一") == ["红军第三军团战斗详报（扫描件）"]  # 以来⏎第一 on the page
     assert found(archivist, "长征以来第一个大胜仗") == ["红军第三军团战斗详报（扫描件）"]
+    assert found(archivist, '"此役 为长征"') == ["红军第三军团战斗详报（扫描件）"]  # a phrase across the layout
 
 
 def test_the_fulltext_field(units: Any, archivist: Any) -> None:
