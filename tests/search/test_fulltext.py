@@ -278,3 +278,16 @@ def test_a_word_across_a_page_break_is_found(units: Any, archivist: Any, texts: 
     texts[units["plain"].pk] = "一九三五年一月在遵\n\n义召开政治局扩大会议"
     notify_units_changed([units["plain"].pk])
     assert found(archivist, "遵义") == ["无关的通知"]
+
+
+def test_who_may_see_a_units_files(
+    units: Any, archivist: Any, junior_archivist: Any, system_admin: Any, security_auditor: Any
+) -> None:
+    from dangan.catalog.policy import can_view_unit_files, sees_unit_files
+
+    assert sees_unit_files(archivist) and sees_unit_files(system_admin) and sees_unit_files(CONSOLE)
+    assert not sees_unit_files(AnonymousUser()) and not sees_unit_files(security_auditor)
+    assert can_view_unit_files(archivist, units["secret"]) and not can_view_unit_files(archivist, units["top"])
+    assert can_view_unit_files(junior_archivist, units["scanned"])
+    assert not can_view_unit_files(junior_archivist, units["secret"])
+    assert not can_view_unit_files(AnonymousUser(), units["scanned"])  # the record is open, its files are not
