@@ -227,3 +227,31 @@ def test_image_size_without_decoding(make_unit, preserve_images):
     assert image_size(broken) in (None, (300, 200))  # the header may still be whole
     rebuilt = main(["derivatives", "rebuild", "--missing-only", "--json"])
     assert rebuilt == 1 and image_size(tiff) == (640, 480)
+
+
+def test_threads_share_the_opened_images(page_image):
+    """The per-process caches under a threaded server: many threads rendering at once get the same pixels."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dangan.preservation.iiif.imageapi import Limits, parse_request
+    from dangan.preservation.iiif.rendering import clear_caches, render
+
+    package, identifier = page_image
+    [file] = head_images(package)
+    limits = Limits(10000, 10000, 40_000_000)
+    wanted = [
+        parse_request(region, "128,", "0", "default.png", WIDTH, HEIGHT, limits)
+        for region in ("0,0,256,256", "512,256,256,256", "256,0,512,512", "full")
+    ]
+
+    def all_tiles() -> list[bytes]:
+        source = image_source(identifier, file.sha256, master_path(file))
+        return [render(source, request) for request in wanted]
+
+    for built in (False, True):
+        if built:
+            build_derivatives_task.enqueue(package.pk)
+        clear_caches()
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda _: all_tiles(), range(16)))
+        assert all(result == results[0] for result in results)
