@@ -255,3 +255,43 @@ def test_threads_share_the_opened_images(page_image):
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(lambda _: all_tiles(), range(16)))
         assert all(result == results[0] for result in results)
+
+
+def test_a_request_inside_one_tile_decodes_only_that_tile(page_image):
+    """An edge tile (stored padded) or a part of one tile: that tile alone decoded, cropped and encoded — the same
+    pixels as the general path (pyvips over the level)."""
+    from dangan.preservation.iiif.imageapi import Limits, parse_request
+    from dangan.preservation.iiif.rendering import _extract, stored_tile, within_one_tile
+
+    package, identifier = page_image
+    build_derivatives_task.enqueue(package.pk)
+    [file] = head_images(package)
+    source = image_source(identifier, file.sha256, master_path(file))
+    limits = Limits(10000, 10000, 40_000_000)
+    for region, size in (
+        ("1024,768,176,132", "176,"),
+        ("1024,512,176,388", "88,"),
+        ("full", "75,"),
+        ("10,20,100,50", "50,"),
+    ):
+        request = parse_request(region, size, "0", "default.png", WIDTH, HEIGHT, limits)
+        assert stored_tile(source, request) is None
+        data = within_one_tile(source, request)
+        assert data is not None
+        fast = numpy.asarray(decoded(data)).astype(int)
+        general = _extract(source, request)
+        reference = numpy.ndarray(
+            buffer=general.write_to_memory(), dtype=numpy.uint8, shape=(general.height, general.width, general.bands)
+        ).astype(int)
+        assert fast.shape == reference.shape
+        assert numpy.abs(fast - reference).mean() < 4
+    # Across two tiles, rotated or bitonal: the general path.
+    for region, rotation, quality in (
+        ("200,200,100,100", "0", "default"),
+        ("0,0,100,100", "90", "default"),
+        ("0,0,100,100", "0", "bitonal"),
+    ):
+        assert (
+            within_one_tile(source, parse_request(region, "max", rotation, f"{quality}.jpg", WIDTH, HEIGHT, limits))
+            is None
+        )
