@@ -25,6 +25,7 @@ from .imageapi import FORMATS, QUALITIES, Limits, ParameterError, parse_request
 from .rendering import ImageSource, image_record, image_source, render
 
 CONTEXT = "http://iiif.io/api/image/3/context.json"
+PROFILE = "http://iiif.io/api/image/3/level2.json"
 EXTRA_FEATURES = [
     "mirroring",
     "regionByPct",
@@ -175,5 +176,5 @@ def image(
         f"/{wanted.x},{wanted.y},{wanted.region_width},{wanted.region_height}/{wanted.width},{wanted.height}"
         f"/{'!' if wanted.mirror else ''}{wanted.rotation:g}/{wanted.quality}.{wanted.format}"
     )
-    response["Link"] = f'<{request.build_absolute_uri(canonical)}>;rel="canonical"'
+    response["Link"] = f'<{request.build_absolute_uri(canonical)}>;rel="canonical", <{PROFILE}>;rel="profile"'
     return _headers(request, response, etag)
