@@ -9,8 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0006_unit_scheme_index"),
-        # The chain is 0001 → 0002_batches → 0003_ocr_text; until h/batches is merged this depends on 0001.
-        ("digitization", "0001_initial"),
+        ("digitization", "0002_batches"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
