@@ -18,14 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangan.catalog.models import ArchivalUnit
-from dangan.catalog.policy import can_view_unit
 from dangan.core.actors import actor_name, is_operator
 from dangan.core.audit import log
 from dangan.preservation.permissions import require_actor_any
 
 from ..models import OcrRun, OcrRunStatus
 from ..ocr_text import master_pages
-from .ocr import OCR, do_ocr_unit
+from .ocr import OCR, check_ocr_unit, do_ocr_unit
 
 __all__ = ["batch_units", "do_queue_ocr_run", "do_run_ocr", "do_start_ocr_run", "run_units"]
 
@@ -58,8 +57,8 @@ def do_start_ocr_run(actor: Any, *, unit: ArchivalUnit | None = None, batch_name
     require_actor_any(actor, OCR)
     if (unit is None) == (not batch_name):
         raise ValidationError(_("请指定一个档案或一个批次。"))
-    if unit is not None and not can_view_unit(actor, unit):
-        raise PermissionDenied(_("您无权查看该档案。"))
+    if unit is not None:
+        check_ocr_unit(actor, unit)  # visible, with pages
     units = [unit] if unit is not None else batch_units(batch_name)
     if not units:
         raise ValidationError(_("批次“%(name)s”中没有档案。") % {"name": batch_name})
