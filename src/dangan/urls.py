@@ -19,4 +19,5 @@ urlpatterns = [
     path("manage/", include("dangan.digitization.urls")),
     path("iiif/3/text/", include("dangan.digitization.text_urls")),
     path("api/", api.urls),
+    path("iiif/3/", include("dangan.preservation.iiif.urls")),
 ]
