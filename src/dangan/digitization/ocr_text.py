@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dangan.preservation.iiif import image_base_url, image_id
 from dangan.preservation.models import PackageFile, PreservedPackage
 from dangan.preservation.store import CONTENT_PREFIX
 
@@ -76,23 +77,13 @@ def _page_name(logical_path: str) -> str:
 
 
 def page_image_id(file: PackageFile) -> str:
-    """The IIIF image id of a master, as ``dangan.preservation.iiif.image_id`` makes it."""
-    try:
-        from dangan.preservation.iiif import image_id
-    except ImportError:  # before the Image API is installed: the same rule, written out
-        return f"{file.package.uuid.hex}-{file.sha256[:24]}"
-    return str(image_id(file))
+    """The IIIF image id of a master."""
+    return image_id(file)
 
 
 def page_image_url(file: PackageFile) -> str:
     """A whole-page JPEG of the master through the IIIF Image API."""
-    try:
-        from dangan.preservation.iiif import image_base_url
-    except ImportError:
-        base = f"/iiif/3/{page_image_id(file)}"
-    else:
-        base = str(image_base_url(page_image_id(file)))
-    return f"{base}/full/max/0/default.jpg"
+    return f"{image_base_url(image_id(file))}/full/max/0/default.jpg"
 
 
 def page_texts(unit: Any) -> list[PageText]:
