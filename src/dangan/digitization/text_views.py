@@ -96,7 +96,9 @@ def page_text_edit(request: HttpRequest, uuid: Any, page: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         typed = {
-            key.removeprefix(LINE_FIELD): value for key, value in request.POST.items() if key.startswith(LINE_FIELD)
+            key.removeprefix(LINE_FIELD): request.POST.get(key, "")
+            for key in request.POST
+            if key.startswith(LINE_FIELD)
         }
         try:
             version = parse_version(request.POST.get("version"))
