@@ -45,6 +45,31 @@ def render_page(lines: tuple[str, ...], path: Path) -> Path:
     return path
 
 
+# The real engine reads each distinct page image once per test session; later tests that preserve the same rendered
+# page get the same (deterministic) result again, so each test stays fast. The key is the pixels and the layout.
+_recognized: dict[tuple[str, str], Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def recognize_each_page_once(monkeypatch: Any) -> None:
+    import copy
+    import hashlib
+
+    from dangan.digitization import ocr
+
+    real = ocr.recognize
+
+    def recognize(image: Any, *, layout: str = "auto") -> Any:
+        key = (hashlib.sha256(image.tobytes()).hexdigest(), layout) if hasattr(image, "tobytes") else None
+        if key is None:
+            return real(image, layout=layout)
+        if key not in _recognized:
+            _recognized[key] = real(image, layout=layout)
+        return copy.deepcopy(_recognized[key])
+
+    monkeypatch.setattr(ocr, "recognize", recognize)
+
+
 @pytest.fixture
 def storage(settings: Any, tmp_path: Path) -> Any:
     from dangan.preservation.store import storage_root
