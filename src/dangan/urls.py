@@ -17,5 +17,6 @@ urlpatterns = [
     path("manage/", include("dangan.preservation.urls")),
     path("manage/", include("dangan.accession.urls")),
     path("manage/", include("dangan.digitization.urls")),
+    path("iiif/3/", include("dangan.digitization.iiif.urls")),
     path("api/", api.urls),
 ]
