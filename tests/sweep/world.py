@@ -87,6 +87,7 @@ class World:
             "report": self._accession,
             "upload": self._upload,
             "lock": self._signin_lock,
+            "digitized": self._digitized,
         }
 
     # ------------------------------------------------------------------ lookups
@@ -200,6 +201,20 @@ class World:
             result = do_preserve(CONSOLE, unit, {"content/正文.txt": source})
             self.objects[f"package.{name}"] = result.package
         self.objects["package.path"] = "content/正文.txt"
+
+    def _digitized(self) -> None:
+        """The visible and the hidden unit with two scanned pages each, preserved as their masters."""
+        from dangan.catalog.models import ArchivalUnit
+        from tests.digitization.iiif.pages import draw_pages, preserve_masters
+
+        if "digitized.public" in self.objects:
+            return
+        self._catalog()
+        self._storage()
+        for name in ("public", "secret"):
+            unit = ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"])
+            preserve_masters(unit, draw_pages(self.tmp_path / f"scans-{name}", [(120, 160), (120, 160)]))
+            self.objects[f"digitized.{name}"] = unit
 
     def _audit(self) -> None:
         """A finished audit (a queued one would refuse every other start) that found a file in the hidden unit's
