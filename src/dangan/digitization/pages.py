@@ -1,5 +1,6 @@
-"""The pages of a digitized unit: the masters its preserved package holds under ``masters/`` in its head version
-(``masters/0001.tif``, ``masters/0002.tif`` …), in the sort order of their logical paths, which is page order.
+"""The pages of a digitized unit: the masters its preserved package holds under ``content/masters/`` in its head
+version (``content/masters/0001.tif``, ``0002.tif`` …; a bare ``masters/`` is read too), in the sort order of their
+logical paths, which is page order.
 
 Every part that needs a unit's pages (the IIIF manifest, OCR jobs, batches) asks ``unit_pages``. The pixel size of
 a page is read from the master's header once (Pillow reads no pixels for it) and cached by the file's digest: a
@@ -12,14 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Q
 from PIL import Image, UnidentifiedImageError
 
 from dangan.preservation.models import PackageFile, PackageVersion, PreservedPackage
-from dangan.preservation.store import storage_root
+from dangan.preservation.store import CONTENT_PREFIX, storage_root
 
-__all__ = ["MASTERS_PREFIX", "Page", "image_size", "page_image_id", "unit_pages"]
+__all__ = ["MASTERS_PREFIX", "Page", "image_size", "masters_filter", "page_image_id", "unit_pages"]
 
-MASTERS_PREFIX = "masters/"
+# Where batches preserve accepted masters (preservation keeps every content file under content/).
+MASTERS_PREFIX = CONTENT_PREFIX + "masters/"
+MASTERS_PREFIXES = (MASTERS_PREFIX, "masters/")
 _SIZE_CACHE = "dangan:digitization:page-size:"
 _SIZE_TTL = 60 * 60 * 24 * 30  # the key is the content digest: an entry is never wrong, only evicted
 
@@ -42,6 +46,23 @@ def page_image_id(file: PackageFile) -> str:
     return image_id(file)
 
 
+def masters_filter(prefix: str = "") -> Q:
+    """PackageFile rows under a masters folder (``prefix``: the path to the PackageFile, for a related query)."""
+    q = Q()
+    for folder in MASTERS_PREFIXES:
+        q |= Q(**{f"{prefix}logical_path__startswith": folder})
+    return q
+
+
+def page_name(logical_path: str) -> str:
+    """The file's name when it lies directly in a masters folder (a page), else ""."""
+    for folder in MASTERS_PREFIXES:
+        if logical_path.startswith(folder):
+            rest = logical_path.removeprefix(folder)
+            return "" if "/" in rest else rest
+    return ""
+
+
 def head_version(package: PreservedPackage) -> PackageVersion | None:
     return package.versions.order_by("-number").first()
 
@@ -51,20 +72,18 @@ def unit_package(unit: Any) -> PreservedPackage | None:
 
 
 def master_files(unit: Any) -> list[PackageFile]:
-    """The head version's files under ``masters/``, in page order (none when the unit has no package)."""
+    """The head version's files directly in the masters folder, in page order (none when the unit has no
+    package)."""
     package = unit_package(unit)
     if package is None:
         return []
     head = head_version(package)
     if head is None:
         return []
-    files = (
-        PackageFile.objects.filter(version=head, logical_path__startswith=MASTERS_PREFIX)
-        .select_related("package", "version")
-        .order_by("logical_path")
-    )
-    # Only files directly under masters/ are pages (a later masters/rework/… folder would not be).
-    return [f for f in files if "/" not in f.logical_path.removeprefix(MASTERS_PREFIX)]
+    files = PackageFile.objects.filter(masters_filter(), version=head).select_related("package", "version")
+    # Only files directly in the folder are pages (a masters/rework/… folder would not be).
+    pages = [f for f in files if page_name(f.logical_path)]
+    return sorted(pages, key=lambda f: page_name(f.logical_path))
 
 
 def image_size(file: PackageFile) -> tuple[int, int] | None:

@@ -1,5 +1,5 @@
 """Digitized units for the IIIF tests (and the sweep's world): page images drawn with Pillow, preserved as the
-unit's masters (``masters/0001.png`` …), as a batch's acceptance stores them."""
+unit's masters (``content/masters/0001.png`` …), as a batch's acceptance stores them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from PIL import Image, ImageDraw
 
 from dangan.core.actors import CONSOLE
@@ -25,18 +24,12 @@ def draw_pages(folder: Path, sizes: Sequence[tuple[int, int]]) -> dict[str, Path
         draw.rectangle((width // 2, height // 2, width // 2 + 20, height // 2 + 20), fill=(190, 30, 30))
         path = folder / f"{number:04d}.png"
         image.save(path)
-        files[f"masters/{number:04d}.png"] = path
+        files[f"content/masters/{number:04d}.png"] = path
     return files
 
 
 def preserve_masters(unit: Any, files: dict[str, Path]) -> Any:
     """Preserve ``files`` (logical path → source) as a new version of the unit's package; the package."""
-    from dangan.preservation.actions import preserving
+    from dangan.preservation.actions.preserving import do_preserve
 
-    try:
-        return preserving.do_preserve(CONSOLE, unit, files, message="数字化成果").package
-    except ValidationError:
-        # Preservation of this checkout still takes content/ paths only (digitization's batches widen it to
-        # masters/): write the version the way do_preserve does, past that one check.
-        identified = {logical: preserving._identifier.identify(source) for logical, source in files.items()}
-        return preserving._write(CONSOLE, unit, files, identified, "数字化成果", None).package
+    return do_preserve(CONSOLE, unit, files, message="数字化成果").package

@@ -29,9 +29,9 @@ def test_unit_pages_are_the_head_versions_masters_in_order(digitized: Callable[.
     unit = digitized(sizes=[(300, 420), (320, 400), (280, 380)])
     pages = unit_pages(unit)
     assert [(p.number, p.file.logical_path, p.width, p.height) for p in pages] == [
-        (1, "masters/0001.png", 300, 420),
-        (2, "masters/0002.png", 320, 400),
-        (3, "masters/0003.png", 280, 380),
+        (1, "content/masters/0001.png", 300, 420),
+        (2, "content/masters/0002.png", 320, 400),
+        (3, "content/masters/0003.png", 280, 380),
     ]
     package = pages[0].file.package
     assert pages[0].image_id == f"{package.uuid.hex}-{pages[0].file.sha256[:24]}"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import visible_units
-from dangan.digitization.pages import MASTERS_PREFIX, unit_pages
+from dangan.digitization.pages import masters_filter, unit_pages
 from dangan.preservation.models import PackageFile
 
 from .access import visible_unit
@@ -77,9 +77,7 @@ def digitized_units(user: Any, fonds: Fonds) -> list[ArchivalUnit]:
     """The units of ``fonds`` that ``user`` may see and whose package's head version holds masters, in catalog
     order."""
     masters = PackageFile.objects.filter(
-        package__unit=OuterRef("pk"),
-        logical_path__startswith=MASTERS_PREFIX,
-        version__number=F("package__version_count"),
+        masters_filter(), package__unit=OuterRef("pk"), version__number=F("package__version_count")
     )
     units = visible_units(user, ArchivalUnit.objects.filter(fonds=fonds)).filter(Exists(masters))
     return list(units.order_by("reference_code", "position", "pk"))

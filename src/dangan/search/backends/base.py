@@ -16,6 +16,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from ..analysis import covering_ngrams, is_single_run
+from ..fulltext import FULLTEXT_FIELD
 from ..index import FIELDS, Document, tokens
 from ..models import CachedTermMatch, IndexState, UnitIndexEntry
 
@@ -218,6 +219,8 @@ class Backend:
         """Where a term matches. A run of two or more Chinese characters: where its covering n-grams all are (one
         token up to four characters); anything else (Latin, digits, a lone character): its words as a phrase —
         with ``prefix`` (档号:Z1, see query.is_prefix_term), a phrase whose last word may go on (Z1 finds Z109)."""
+        if field == FULLTEXT_FIELD:
+            return None  # the full text is not in the unit table (see fulltext_term)
         term_parts = term_tokens(text)
         if term_parts is None:
             return None
@@ -426,6 +429,8 @@ def score_texts(texts: dict[str, str], terms: Sequence[ScoredTerm]) -> float:
     ``w_<field>``/``g_<field>`` to the stored tokens."""
     total = 0.0
     for term in terms:
+        if term.field == FULLTEXT_FIELD:
+            continue  # scored from the full-text table (Backend.fulltext_scores)
         phrase = " " + " ".join(term.words) + " "
         pieces = [" " + p + " " for p in term.pieces]
         for name in FIELDS if term.field is None else (term.field,):

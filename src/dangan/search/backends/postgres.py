@@ -17,6 +17,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from ..analysis import NATIVE, NGRAM_MAX, NGRAM_MIN, _native
+from ..fulltext import FULLTEXT_FIELD
 from ..index import ATTRIBUTES, FIELDS, Document
 from .base import CACHE_TABLE, INDEX_TABLE, STATE_TABLE, Backend, ScoredTerm, parse_ids
 
@@ -365,6 +366,7 @@ class PostgresBackend(Backend):
             return parse_ids(cur.fetchone()[0])
 
     def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
+        terms = [t for t in terms if t.field != FULLTEXT_FIELD]  # scored from the full-text table
         if not ids or not terms:
             return dict.fromkeys(ids, 0.0)
         query = self.or_([self.term_query(t) for t in terms])

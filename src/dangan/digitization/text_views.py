@@ -1,0 +1,144 @@
+"""Pages and routes of the OCR text of a unit's pages: the correction page in the workspace
+(/manage/digitization/units/<uuid>/text/<page>/) and the text itself beside the IIIF images
+(/iiif/3/text/<uuid>/<page>.alto.xml and .txt). Every one asks ``catalog.policy``: a unit the person may not see, or
+a page without text, is a 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from dangan.catalog.models import ArchivalUnit
+from dangan.catalog.policy import can_view_unit
+from dangan.preservation.permissions import PRESERVE, VIEW, may
+from dangan.utilities.concurrency import EditConflict, parse_version
+
+from .actions.ocr import do_correct_lines
+from .models import PageText
+from .ocr_text import master_pages, page_image_url, page_text
+
+LINE_FIELD = "line-"
+
+
+def _visible_unit(request: HttpRequest, uuid: Any) -> ArchivalUnit:
+    unit = ArchivalUnit.objects.select_related("fonds").filter(uuid=uuid).first()
+    if unit is None or not can_view_unit(request.user, unit):
+        raise Http404
+    return unit
+
+
+def _visible_text(request: HttpRequest, uuid: Any, page: int) -> PageText:
+    text = page_text(_visible_unit(request, uuid), page)
+    if text is None:
+        raise Http404
+    return text
+
+
+@require_http_methods(["GET", "HEAD"])
+def page_alto(request: HttpRequest, uuid: Any, page: int) -> HttpResponse:
+    """The ALTO XML of a page (policy → 404)."""
+    text = _visible_text(request, uuid, page)
+    return HttpResponse(text.alto.encode("utf-8"), content_type="application/xml; charset=utf-8")
+
+
+@require_http_methods(["GET", "HEAD"])
+def page_plain_text(request: HttpRequest, uuid: Any, page: int) -> HttpResponse:
+    """The plain text of a page in reading order, one line per text line (policy → 404)."""
+    text = _visible_text(request, uuid, page)
+    body = text.text + "\n" if text.text else ""
+    return HttpResponse(body.encode("utf-8"), content_type="text/plain; charset=utf-8")
+
+
+def _lines(row: PageText) -> tuple[Any, list[dict[str, Any]]]:
+    from dangan.digitization.ocr import parse_alto
+
+    result = parse_alto(row.alto.encode("utf-8"))
+    lines = [
+        {
+            "number": number,
+            "id": line.id,
+            "field": LINE_FIELD + line.id,
+            "text": line.text,
+            "box": f"{line.box.x},{line.box.y},{line.box.width},{line.box.height}",
+            "vertical": line.vertical,
+            "original": line.text,
+            "stored": line.text,
+            "stored_differs": False,
+        }
+        for number, line in enumerate(result.lines, start=1)
+    ]
+    return result, lines
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def page_text_edit(request: HttpRequest, uuid: Any, page: int) -> HttpResponse:
+    """GET: a page's image beside its lines, each an input; POST: save the lines changed (409 on a stale version,
+    with what was typed kept)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not may(request.user, VIEW):
+        raise PermissionDenied
+    unit = _visible_unit(request, uuid)
+    if not may(request.user, PRESERVE):
+        raise PermissionDenied
+    row = page_text(unit, page)
+    if row is None:
+        raise Http404
+    typed: dict[str, str] = {}
+    error = ""
+    status = 200
+    if request.method == "POST":
+        typed = {
+            key.removeprefix(LINE_FIELD): value for key, value in request.POST.items() if key.startswith(LINE_FIELD)
+        }
+        try:
+            version = parse_version(request.POST.get("version"))
+            result = do_correct_lines(request.user, row, typed, version)
+        except EditConflict as exc:
+            error, status = exc.message, 409
+        except ValueError as exc:
+            error, status = str(exc), 400
+        except ValidationError as exc:
+            error, status = "；".join(exc.messages), 400
+        else:
+            if result.changed:
+                messages.success(
+                    request,
+                    _("已保存第 %(page)d 页的 %(count)d 行修改（修订 %(revision)d）。")
+                    % {"page": page, "count": len(result.changed), "revision": result.page_text.revision},
+                )
+            else:
+                messages.info(request, _("没有修改，未生成新的修订。"))
+            return redirect(request.path)
+        row = page_text(unit, page) or row
+    result_page, lines = _lines(row)
+    if status == 409:
+        # Keep what the person typed beside the text now stored (the inputs show what they typed).
+        for line in lines:
+            line["text"] = typed.get(line["id"], line["text"])
+            line["stored_differs"] = line["text"] != line["stored"]
+    masters = {p.number: p for p in master_pages(unit)}
+    master = masters.get(page)
+    context = {
+        "unit": unit,
+        "fonds": unit.fonds,
+        "row": row,
+        "page": page,
+        "page_count": len(masters),
+        "previous_page": page - 1 if page - 1 in masters else None,
+        "next_page": page + 1 if page + 1 in masters else None,
+        "image_url": page_image_url(master.file) if master else "",
+        "page_width": result_page.width,
+        "page_height": result_page.height,
+        "lines": lines,
+        "error": error,
+        "revisions": list(row.revisions.order_by("-revision")[:50]),
+    }
+    return render(request, "digitization/page_text.html", context, status=status)

@@ -1,0 +1,266 @@
+"""The full text of units (the OCR text of their pages now; transcriptions later): higher apps register a provider
+that gives each unit's text, search indexes it as the unit's field 全文 (``全文:词``, and plain queries), and
+``match_spans`` finds where a query matches inside a text, by the same folding as the analyzer (繁简, full width),
+for snippets and for the highlight of a hit on a page image.
+
+Full text is layout as much as words: OCR writes a line break wherever a column or line of the page ends, inside
+words too. Whitespace between two Chinese characters is therefore dropped before the analysis (遵义⏎会议 is 遵义会议),
+both when the text is indexed and in ``match_spans``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+
+from .analysis import _CJK, _PHRASE_RE, _PHRASES, _T2S
+
+__all__ = [
+    "FULLTEXT_FIELD",
+    "Provider",
+    "chunks",
+    "fulltext_digest",
+    "match_spans",
+    "prepare_text",
+    "providers",
+    "register_fulltext_provider",
+    "unit_full_texts",
+]
+
+# The field name in the query language (全文:词) and in the index.
+FULLTEXT_FIELD = "fulltext"
+
+Provider = Callable[[Sequence[int]], Mapping[int, str]]
+
+_providers: dict[str, Provider] = {}
+
+
+def register_fulltext_provider(name: str, provider: Provider) -> None:
+    """Register ``provider``: unit pks → their full text (units without text may be left out). Search indexes what
+    it returns as each unit's field 全文; registering again under the same name replaces the provider. Reindexing
+    follows ``catalog.signals.notify_units_changed`` for the units whose text changed, as for any unit change."""
+    _providers[name] = provider
+
+
+def unregister_fulltext_provider(name: str) -> None:
+    """Remove a provider (tests; an app that is switched off)."""
+    _providers.pop(name, None)
+
+
+def providers() -> dict[str, Provider]:
+    """The registered providers, by name."""
+    return dict(_providers)
+
+
+def unit_full_texts(unit_ids: Sequence[int]) -> dict[int, str]:
+    """Each unit's full text from every provider (in the order of their names, "\\n\\n" between two providers'
+    texts); units without any text are left out."""
+    if not unit_ids or not _providers:
+        return {}
+    out: dict[int, str] = {}
+    for name in sorted(_providers):
+        found = _providers[name](list(unit_ids))
+        for unit_id, text in found.items():
+            if not text or not text.strip():
+                continue
+            key = int(unit_id)
+            out[key] = out[key] + "\n\n" + text if key in out else text
+    return out
+
+
+def fulltext_digest(text: str) -> str:
+    """A short digest of a unit's full text and the analyzer version (whether its index rows are current)."""
+    from .analysis import ANALYZER_VERSION
+
+    return hashlib.blake2b((ANALYZER_VERSION + "\x1f" + text).encode(), digest_size=8).hexdigest()
+
+
+# Preparation and chunks ------------------------------------------------------------------------------------------
+
+_LAYOUT_SPACE = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+
+
+def prepare_text(text: str) -> str:
+    """The text as the analyzer reads it: whitespace between two Chinese characters (line and page breaks of the
+    page's layout) dropped."""
+    return _LAYOUT_SPACE.sub("", text)
+
+
+# A unit's full text is analysed and stored in pieces of at most this many characters: memory stays bounded for a
+# 300-page unit, and a PostgreSQL tsvector stays far below its 1 MB limit and its 16,383 positions.
+CHUNK_CHARS = 4_000
+_SEPARATOR = re.compile(r"[^\w]", re.UNICODE)
+# A piece cut inside a run of letters (no separator near the end) repeats the last characters at the start of the
+# next piece, so that every n-gram (up to four characters) across the cut is in one of them.
+_OVERLAP = 3
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
+    """``text`` (prepared) in pieces of at most ``size`` characters, cut after a separator (space, punctuation)
+    where there is one in the last half of the piece."""
+    start, n = 0, len(text)
+    while start < n:
+        end = start + size
+        if end >= n:
+            yield text[start:]
+            return
+        cut = -1
+        for match in _SEPARATOR.finditer(text, start + size // 2, end):
+            cut = match.end()
+        if cut > start:
+            yield text[start:cut]
+            start = cut
+        else:
+            yield text[start:end]
+            start = end - _OVERLAP
+
+
+# match_spans ---------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _unstable() -> re.Pattern[str]:
+    """The characters that NFKC changes (full-width forms, compatibility ideographs, circled numbers …) or that
+    combine with others: the only ones folded one by one."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x80, 0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        c = chr(code)
+        if unicodedata.normalize("NFKC", c) != c or unicodedata.combining(c):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{body}]")
+
+
+_SPACE = re.compile(r"\s+")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """``text`` folded as the analyzer folds it (NFKC width folding, traditional → simplified with its phrases,
+    lower case; whitespace between Chinese characters dropped, other whitespace one space), and for each folded
+    character the offset of the original character it comes from."""
+    pieces: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for match in _unstable().finditer(text):
+        i = match.start()
+        pieces.append(text[last:i])
+        origin.extend(range(last, i))
+        folded = unicodedata.normalize("NFKC", match.group(0))
+        pieces.append(folded)
+        origin.extend([i] * len(folded))
+        last = i + 1
+    pieces.append(text[last:])
+    origin.extend(range(last, len(text)))
+    folded = "".join(pieces)
+    if _PHRASE_RE is not None:
+        # Phrases whose simplified form differs from the character-by-character one (乾隆 stays 乾隆): the same
+        # length, so they are replaced in place.
+        folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(0)], folded)
+    converted = folded.translate(_T2S)
+    lowered = converted.lower()
+    if len(lowered) != len(converted):  # a letter whose lower case is longer (İ): one by one
+        pieces, kept = [], []
+        for c, o in zip(converted, origin, strict=True):
+            low = c.lower()
+            pieces.append(low)
+            kept.extend([o] * len(low))
+        lowered, origin = "".join(pieces), kept
+    # Whitespace: dropped between two Chinese characters (layout), else one space.
+    pieces, kept, last = [], [], 0
+    for match in _SPACE.finditer(lowered):
+        s, e = match.span()
+        pieces.append(lowered[last:s])
+        kept.extend(origin[last:s])
+        between_cjk = s > 0 and e < len(lowered) and _CJK_CHAR.match(lowered[s - 1]) and _CJK_CHAR.match(lowered[e])
+        if not between_cjk and s > 0 and e < len(lowered):
+            pieces.append(" ")
+            kept.append(origin[s])
+        last = e
+    pieces.append(lowered[last:])
+    kept.extend(origin[last:])
+    return "".join(pieces), kept
+
+
+def _query_terms(query: str) -> list[str]:
+    """The texts of the query's positive terms (field prefixes ignored, NOT terms left out); a query the parser
+    cannot read is taken word by word."""
+    from .query import QuerySyntaxError, parse_query, positive_terms
+
+    try:
+        parsed = parse_query(query)
+    except QuerySyntaxError:
+        words = []
+        for word in query.split():
+            if word.startswith("-"):
+                continue
+            word = word.split(":", 1)[-1] if ":" in word else word
+            words.append(word.strip('"“”「」『』()'))
+        return [w for w in words if w]
+    return [term.text for term in positive_terms(parsed.root)]
+
+
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
+def _is_word_char(c: str) -> bool:
+    return bool(_WORD_CHAR.match(c)) and not _CJK_CHAR.match(c)
+
+
+def match_spans(text: str, query: str) -> list[tuple[int, int]]:
+    """Character offsets ``(start, end)`` in ``text`` where ``query`` matches, in text order, overlapping matches
+    merged: through the analyzer's folding (a simplified query finds traditional text and the other way round,
+    full-width and half-width alike), whitespace between Chinese characters ignored (a word across a line break
+    is one match, its span covers the break), every positive term of a multi-word query, field prefixes
+    (全文:, 题名: …) ignored. A Chinese term matches anywhere (as the index's n-grams do); a Latin or digit term
+    matches whole words."""
+    if not text or not query:
+        return []
+    needles = _needles(_query_terms(query))
+    if not needles:
+        return []
+    folded, origin = fold(text)
+    found: list[tuple[int, int]] = []
+    for needle in needles:
+        start_word = _is_word_char(needle[0])
+        end_word = _is_word_char(needle[-1])
+        at = folded.find(needle)
+        while at != -1:
+            end = at + len(needle)
+            whole = not (start_word and at > 0 and _is_word_char(folded[at - 1])) and not (
+                end_word and end < len(folded) and _is_word_char(folded[end])
+            )
+            if whole:
+                found.append((origin[at], origin[end - 1] + 1))
+                at = folded.find(needle, end)
+            else:
+                at = folded.find(needle, at + 1)
+    return merge_spans(found)
+
+
+def _needles(terms: Iterable[str]) -> list[str]:
+    needles: list[str] = []
+    for term in terms:
+        folded = fold(term)[0].strip()
+        if folded and _WORD_CHAR.search(folded) and folded not in needles:
+            needles.append(folded)
+    return needles
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted, those that overlap made one."""
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
