@@ -21,6 +21,7 @@ def storage(settings: Any, tmp_path: Path) -> Any:
 
     settings.STORAGE_ROOT = tmp_path / "storage"
     settings.STORAGE_DURABLE = False
+    settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
     return storage_root()
 
 
