@@ -20,4 +20,5 @@ urlpatterns = [
     path("iiif/3/text/", include("dangan.digitization.text_urls")),
     path("api/", api.urls),
     path("iiif/3/", include("dangan.preservation.iiif.urls")),
+    path("iiif/3/", include("dangan.digitization.iiif.urls")),
 ]

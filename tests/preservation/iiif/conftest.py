@@ -62,3 +62,19 @@ def preserve_images(storage: Any, derivatives: Path, source_files: Callable[...,
         return do_preserve(CONSOLE, unit, mapping).package
 
     return preserve
+
+
+@pytest.fixture
+def page_image(make_unit: Callable[..., Any], preserve_images: Callable[..., Any]) -> Any:
+    """A 公开 unit whose package holds the quadrant page as a TIFF master: (package, image id)."""
+    from dangan.preservation.iiif import image_id
+    from dangan.preservation.iiif.building import head_images
+
+    package = preserve_images(make_unit(), {"masters/0001.tif": encoded(quadrant_page(), "TIFF")})
+    [file] = head_images(package)
+    return package, image_id(file)
+
+
+def close(actual: Any, expected: tuple[int, ...], tolerance: int = 40) -> bool:
+    values = actual if isinstance(actual, tuple) else (actual,)
+    return all(abs(a - e) <= tolerance for a, e in zip(values, expected, strict=True))

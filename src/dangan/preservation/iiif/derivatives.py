@@ -115,9 +115,9 @@ def _pillow_load(path: str) -> Any:
     import pyvips
     from PIL import Image, ImageOps
 
-    with Image.open(path) as image:
-        image.seek(0)
-        image = ImageOps.exif_transpose(image) or image
+    with Image.open(path) as opened:
+        opened.seek(0)
+        image: Image.Image = ImageOps.exif_transpose(opened) or opened
         if image.mode not in ("L", "RGB"):
             image = image.convert("L" if image.mode in ("1", "I", "I;16", "I;16B", "F") else "RGB")
         array = numpy.asarray(image)
