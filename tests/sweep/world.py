@@ -89,6 +89,7 @@ class World:
             "upload": self._upload,
             "lock": self._signin_lock,
             "digitized": self._digitized,
+            "ocrtext": self._ocr_text,
         }
 
     # ------------------------------------------------------------------ lookups
@@ -217,6 +218,32 @@ class World:
             unit = ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"])
             preserve_masters(unit, draw_pages(self.tmp_path / f"scans-{name}", [(120, 160), (120, 160)]))
             self.objects[f"digitized.{name}"] = unit
+
+    def _ocr_text(self) -> None:
+        """Page 1 of each digitized unit with its OCR text stored (written here, not recognized: the sweep needs the
+        rows, not the engine); ``ocrtext.line`` is the id of its one line."""
+        from dangan.digitization.models import PageText
+        from dangan.digitization.ocr import Box, Glyph, PageResult, TextLine, parse_alto, to_alto
+
+        if "ocrtext.public" in self.objects:
+            return
+        self._digitized()
+        box = Box(10, 10, 100, 20)
+        line = TextLine("line-1", "巡检文字", box, [Glyph(c, box, 1.0) for c in "巡检文字"], False, 1.0)
+        alto = to_alto(PageResult(120, 160, [line], False, "sweep"), image_name="0001.png").decode()
+        for name in ("public", "secret"):
+            unit = self.objects[f"digitized.{name}"]
+            PageText.objects.create(
+                unit=unit,
+                page=1,
+                master_path="content/masters/0001.png",
+                master_sha256="0" * 64,
+                text="巡检文字",
+                alto=alto,
+                engine="sweep",
+            )
+            self.objects[f"ocrtext.{name}"] = unit
+        self.objects["ocrtext.line"] = parse_alto(alto.encode()).lines[0].id
 
     def _images(self) -> None:
         """A preserved page image (a small JPEG) in a 公开 and in a 秘密 unit; ``image.<name>`` is its IIIF image id.
