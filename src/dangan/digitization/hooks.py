@@ -6,8 +6,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from dangan.catalog.audit_describers import readable_unit_entries
 from dangan.catalog.panels import UnitPanel, register_unit_panel
 from dangan.core.audit import register_action
+from dangan.core.auditlog.display import AuditDescriber, register_describer
 from dangan.search.fulltext import register_fulltext_provider
 
 from .ocr_text import unit_full_text
@@ -28,3 +30,22 @@ def _pages_panel(request: Any, unit: Any) -> str:
 
 # The unit's pages in the IIIF viewer, above its preserved package (preservation's panel has order 50).
 register_unit_panel(UnitPanel("digitization.pages", _pages_panel, order=40))
+# An OCR entry is about one unit (its pages' text): shown to a reader who may see the unit (catalog.policy).
+register_describer(
+    AuditDescriber(
+        "digitization.ocr.",
+        readable_unit_entries,
+        labels={
+            "unit": gettext_lazy("档案"),
+            "run": gettext_lazy("识别任务"),
+            "batch": gettext_lazy("批次"),
+            "pages": gettext_lazy("页数"),
+            "recognized": gettext_lazy("识别的页"),
+            "skipped": gettext_lazy("跳过的页"),
+            "package_version": gettext_lazy("保存包版本"),
+            "page": gettext_lazy("页码"),
+            "revision": gettext_lazy("修订号"),
+            "lines": gettext_lazy("修改的行"),
+        },
+    )
+)
