@@ -11,6 +11,7 @@ both when the text is indexed and in ``match_spans``.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,11 +23,13 @@ __all__ = [
     "FULLTEXT_FIELD",
     "Provider",
     "chunks",
+    "first_span",
     "fulltext_digest",
     "match_spans",
     "prepare_text",
     "providers",
     "register_fulltext_provider",
+    "snippet",
     "unit_full_texts",
 ]
 
@@ -264,3 +267,54 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
+
+
+# Snippets --------------------------------------------------------------------------------------------------------
+
+SNIPPET_CHARS = 80
+# A long text is searched for its first match window by window (folding 300 pages to show one line would not do).
+_SNIPPET_WINDOW = 20_000
+_SNIPPET_OVERLAP = 200
+
+
+def first_span(text: str, query: str) -> tuple[int, int] | None:
+    """The first place where ``query`` matches ``text`` (as ``match_spans``), reading only as far as needed."""
+    for offset in range(0, len(text), _SNIPPET_WINDOW):
+        window = text[offset : offset + _SNIPPET_WINDOW + _SNIPPET_OVERLAP]
+        spans = match_spans(window, query)
+        if spans:
+            start, end = spans[0]
+            return offset + start, offset + end
+    return None
+
+
+def _shown(window: str) -> list[str]:
+    """Each character of ``window`` as one line of HTML shows it: whitespace between two Chinese characters
+    (layout) dropped, other whitespace one space, the rest escaped."""
+    out = [html.escape(c) for c in window]
+    for match in _SPACE.finditer(window):
+        s, e = match.span()
+        between_cjk = s > 0 and e < len(window) and _CJK_CHAR.match(window[s - 1]) and _CJK_CHAR.match(window[e])
+        out[s:e] = ["" if between_cjk else " "] + [""] * (e - s - 1)
+    return out
+
+
+def snippet(text: str, query: str, chars: int = SNIPPET_CHARS) -> str:
+    """HTML (escaped, matches in <mark>) of about ``chars`` characters of ``text`` around the first match of
+    ``query``; empty when it does not match."""
+    first = first_span(text, query)
+    if first is None:
+        return ""
+    start = max(0, first[0] - chars // 3)
+    end = min(len(text), max(start + chars, first[1]))
+    window = text[start:end]
+    shown = _shown(window)
+    out = ["…" if start else ""]
+    last = 0
+    for s, e in match_spans(window, query):
+        out.extend(shown[last:s])
+        out.append("<mark>" + "".join(shown[s:e]) + "</mark>")
+        last = e
+    out.extend(shown[last:])
+    out.append("…" if end < len(text) else "")
+    return "".join(out).strip()
