@@ -64,3 +64,25 @@ def test_a_killed_run_resumes_from_the_next_page(digitized_unit: Any, storage: A
     assert (report["pages_skipped"], report["pages_total"], report["status"]) == (1, 2, "done")
     assert OcrRun.objects.count() == 1  # the same job, resumed
     assert PageText.objects.filter(unit=digitized_unit).count() == 2
+
+
+def test_ocr_of_a_batch_reads_every_unit_and_reports_the_ones_that_fail(
+    digitized_unit: Any, make_unit: Any, fonds: Any, capsys: Any
+) -> None:
+    from dangan.digitization.models import Batch, BatchUnit
+
+    not_scanned = make_unit()
+    batch = Batch.objects.create(name="2026-红色档案-01", fonds=fonds)
+    for position, unit in enumerate((digitized_unit, not_scanned), start=1):
+        BatchUnit.objects.create(batch=batch, unit=unit, reference_code=unit.reference_code, position=position)
+
+    assert main(["ocr", "--batch", batch.name, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert (report["batch"], report["status"], report["units_total"], report["units_done"]) == (
+        batch.name,
+        "failed",
+        2,
+        1,
+    )
+    assert report["pages_done"] == 2 and not_scanned.reference_code in report["errors"][0]
+    assert PageText.objects.filter(unit=digitized_unit).count() == 2

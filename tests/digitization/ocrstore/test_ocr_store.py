@@ -116,3 +116,16 @@ def test_ocr_needs_preserved_pages_and_the_capability(make_unit: Any, storage: A
     reader = account("security_auditor", "public", username="reader")
     with pytest.raises(PermissionDenied):
         do_ocr_unit(reader, unit)
+
+
+def test_the_text_files_come_back_from_storage_alone(ocred_unit: Any) -> None:
+    """`dangan rebuild` recreates the rows of the text files from the METS, as metadata of the package."""
+    from dangan.core.actors import CONSOLE
+    from dangan.preservation.actions.indexing import rebuild_from_storage
+
+    PreservedPackage.objects.all().delete()
+    report = rebuild_from_storage(CONSOLE)
+    assert report.ok
+    files = head_files(ocred_unit)
+    assert files["metadata/ocr/0001.alto.xml"].use == "metadata"
+    assert files["metadata/ocr/0002.txt"].mime_type.startswith("text/")
