@@ -30,6 +30,16 @@ def _pages_panel(request: Any, unit: Any) -> str:
 
 # The unit's pages in the IIIF viewer, above its preserved package (preservation's panel has order 50).
 register_unit_panel(UnitPanel("digitization.pages", _pages_panel, order=40))
+
+
+def _text_panel(request: Any, unit: Any) -> str:
+    from .text_views import text_panel
+
+    return text_panel(request, unit)
+
+
+# The OCR text of the unit's pages, with links to correct them, below the viewer.
+register_unit_panel(UnitPanel("digitization.text", _text_panel, order=45))
 # An OCR entry is about one unit (its pages' text): shown to a reader who may see the unit (catalog.policy).
 register_describer(
     AuditDescriber(

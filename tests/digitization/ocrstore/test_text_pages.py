@@ -84,3 +84,11 @@ def test_saving_changed_lines_and_a_stale_save(ocred_unit: Any, archivist: Any) 
     assert 'value="我刚输入的文字"' in html and "已被他人修改" in html
     row.refresh_from_db()
     assert row.revision == 2
+
+
+def test_the_unit_page_lists_the_pages_with_text(ocred_unit: Any, archivist: Any) -> None:
+    html = client_for(archivist).get(f"/manage/units/{ocred_unit.uuid}/").content.decode()
+    assert "识别文本" in html and edit_url(ocred_unit, 2) in html
+    reader = account("system_admin", "public", username="reader-x")  # reads the catalog, changes nothing
+    html = client_for(reader).get(f"/manage/units/{ocred_unit.uuid}/").content.decode()
+    assert "识别文本" in html and edit_url(ocred_unit, 2) not in html
