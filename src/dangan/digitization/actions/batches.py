@@ -132,17 +132,15 @@ def find_units(actor: Any, fonds: Fonds, codes: Iterable[str]) -> tuple[list[Arc
 def check_add_units(actor: Any, batch: Batch, units: Sequence[ArchivalUnit]) -> None:
     require_digitize(actor)
     if batch.status not in OPEN_FOR_UNITS:
-        raise ValidationError(
-            _("批次处于“%(status)s”状态，不能再添加档案。") % {"status": batch.get_status_display()}
-        )
+        raise ValidationError(_("批次处于“%(status)s”状态，不能再添加档案。") % {"status": batch.get_status_display()})
     for unit in units:
         require_visible_unit(actor, unit)
         if unit.fonds_id != batch.fonds_id:
-            raise ValidationError(
-                _("档案 %(code)s 不属于批次的全宗。") % {"code": unit.reference_code or unit.title}
-            )
+            raise ValidationError(_("档案 %(code)s 不属于批次的全宗。") % {"code": unit.reference_code or unit.title})
         if not unit.reference_code:
-            raise ValidationError(_("档案“%(title)s”没有档号，无法数字化（扫描文件夹以档号命名）。") % {"title": unit.title})
+            raise ValidationError(
+                _("档案“%(title)s”没有档号，无法数字化（扫描文件夹以档号命名）。") % {"title": unit.title}
+            )
 
 
 def _add(actor: Any, batch: Batch, units: Sequence[ArchivalUnit]) -> list[BatchUnit]:
