@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from dangan.core.audit import register_action
+from dangan.core.roles import Capability
+from dangan.utilities.registry import MenuItem, register_menu_item
 
 register_action("digitization.batch.create", gettext_lazy("登记数字化批次"))
 register_action("digitization.batch.add_units", gettext_lazy("批次添加档案"))
@@ -20,3 +22,14 @@ register_action("digitization.batch.return", gettext_lazy("批次退回返工"))
 register_action("digitization.batch.preserve_request", gettext_lazy("请求批次入库"))
 register_action("digitization.unit.preserve", gettext_lazy("数字化成果入库"))
 register_action("digitization.batch.preserve", gettext_lazy("批次全部入库"))
+
+register_menu_item(
+    MenuItem(
+        "digitization",
+        gettext_lazy("数字化"),
+        "digitization:batch_list",
+        Capability.DIGITIZE,
+        order=38,
+        active_prefixes=("/manage/digitization",),
+    )
+)

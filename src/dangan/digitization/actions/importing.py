@@ -153,11 +153,11 @@ def find_mapping(root: Path) -> dict[str, str]:
     return {}
 
 
-def check_import(actor: Any, batch: Batch, folder: Path) -> None:
+def check_import(actor: Any, batch: Batch, folder: Path | None = None) -> None:
     require_digitize(actor)
     if batch.status not in IMPORTABLE_STATUSES:
         raise ValidationError(_("批次处于“%(status)s”状态，不能再导入图像。") % {"status": batch.get_status_display()})
-    if not folder.is_dir():
+    if folder is not None and not folder.is_dir():
         raise ValidationError(_("文件夹不存在：%(name)s") % {"name": folder.name})
 
 
