@@ -20,7 +20,7 @@ def import_batch_task(batch_id: int, user_id: int | None, folder: str) -> str:
     from django.core.exceptions import PermissionDenied, ValidationError
 
     from dangan.digitization.actions.importing import do_import_folder
-    from dangan.digitization.actions.jobs import note_refusal, release_task
+    from dangan.digitization.actions.jobs import note_refusal, progress_recorder, release_task
     from dangan.digitization.models import Batch
     from dangan.utilities.progress import throttled
 
@@ -29,13 +29,10 @@ def import_batch_task(batch_id: int, user_id: int | None, folder: str) -> str:
         if batch is None:
             return "skipped"
 
-        def report(label: str, done: int, total: int) -> None:
-            Batch.objects.filter(pk=batch_id).update(
-                progress_label=label[:100], progress_done=done, progress_total=total
-            )
-
         try:
-            result = do_import_folder(actor_for_task(user_id), batch, Path(folder), progress=throttled(report, 0.5))
+            result = do_import_folder(
+                actor_for_task(user_id), batch, Path(folder), progress=throttled(progress_recorder(batch_id), 0.5)
+            )
         except (ValidationError, PermissionDenied) as exc:
             logger.warning("batch %s not imported: %s", batch.uuid, note_refusal(batch_id, exc))
             return "refused"
@@ -48,7 +45,7 @@ def import_batch_task(batch_id: int, user_id: int | None, folder: str) -> str:
 def preserve_batch_task(batch_id: int, user_id: int | None) -> str:
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from dangan.digitization.actions.jobs import note_refusal, release_task
+    from dangan.digitization.actions.jobs import note_refusal, progress_recorder, release_task
     from dangan.digitization.actions.preserving import do_preserve_batch
     from dangan.digitization.models import Batch
     from dangan.utilities.progress import throttled
@@ -58,13 +55,10 @@ def preserve_batch_task(batch_id: int, user_id: int | None) -> str:
         if batch is None:
             return "skipped"
 
-        def report(label: str, done: int, total: int) -> None:
-            Batch.objects.filter(pk=batch_id).update(
-                progress_label=label[:100], progress_done=done, progress_total=total
-            )
-
         try:
-            units = do_preserve_batch(actor_for_task(user_id), batch, progress=throttled(report, 0.5))
+            units = do_preserve_batch(
+                actor_for_task(user_id), batch, progress=throttled(progress_recorder(batch_id), 0.5)
+            )
         except (ValidationError, PermissionDenied) as exc:
             logger.warning("batch %s not preserved: %s", batch.uuid, note_refusal(batch_id, exc))
             return "refused"

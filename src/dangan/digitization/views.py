@@ -8,7 +8,6 @@ person may not see is a 404, its image too."""
 
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from .choices import BatchStatus, PageStatus
 from .filters import BatchFilter
 from .forms import AcceptForm, BatchForm, ReplaceForm, UnitCodesForm, UploadForm, VerdictForm
 from .models import Batch, BatchUpload, InspectionItem, PageScan
+from .previews import preview_jpeg
 
 DIGITIZE = Capability.DIGITIZE
 STEPS = [
@@ -193,9 +193,9 @@ def batch_action(request: HttpRequest, uuid: Any, action: str) -> HttpResponse:
             inspection = do_start_inspection(person, batch)
             return redirect("digitization:inspection", uuid=inspection.uuid)
         elif action == "accept":
-            form = AcceptForm(request.POST)
-            form.is_valid()
-            batch = do_accept(person, batch, expected_version=form.cleaned_data.get("version"))
+            accept = AcceptForm(request.POST)
+            accept.is_valid()
+            batch = do_accept(person, batch, expected_version=accept.cleaned_data.get("version"))
             if batch.status == BatchStatus.ACCEPTED:
                 messages.success(request, _("抽检合格，批次已验收。"))
             else:
@@ -252,22 +252,13 @@ def _page(request: HttpRequest, pk: int) -> PageScan:
 @capability_required(DIGITIZE)
 def page_image(request: HttpRequest, pk: int, size: str) -> HttpResponse:
     """A staged page as JPEG: ``thumb`` (240 px) for the lists, ``view`` (1600 px) for the inspection."""
-    from PIL import Image
-
     page = _page(request, pk)
-    path = page.file
-    if size not in ("thumb", "view") or not path.is_file():
+    if size not in ("thumb", "view"):
         raise Http404
-    box = THUMB if size == "thumb" else VIEW
-    try:
-        with Image.open(path) as image:
-            image.draft("RGB", (box, box))
-            image.thumbnail((box, box))
-            out = io.BytesIO()
-            image.convert("RGB").save(out, "JPEG", quality=80)
-    except (OSError, ValueError, Image.DecompressionBombError):
-        raise Http404 from None
-    response = HttpResponse(out.getvalue(), content_type="image/jpeg")
+    data = preview_jpeg(page.file, THUMB if size == "thumb" else VIEW)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=300"
     return response
 

@@ -94,6 +94,7 @@ def do_create_batch(
     fields = {k: v for k, v in fields.items() if v is not None and v != ""}
     with transaction.atomic():
         check_create_batch(actor, name, fonds, fields)
+        assert fonds is not None  # check_create_batch refuses a batch without one
         batch = Batch.objects.create(
             name=name.strip(),
             fonds=fonds,

@@ -283,8 +283,8 @@ def recheck_units(batch: Batch, batch_units: Sequence[BatchUnit]) -> None:
     for batch_unit in batch_units:
         pages = list(PageScan.objects.filter(batch_unit=batch_unit).order_by("number"))
         page_results: dict[int, list[QcResult]] = {p.pk: [] for p in pages}
-        for result in QcResult.objects.filter(page__in=pages):
-            page_results[result.page_id].append(result)  # type: ignore[index]
+        for stored in QcResult.objects.filter(page__in=pages):
+            page_results[stored.page_id].append(stored)  # type: ignore[index]
         QcResult.objects.filter(batch_unit=batch_unit, page__isnull=True).delete()
         QcResult.objects.filter(batch_unit=batch_unit, code__in=UNIT_CHECKS).delete()
         checks = [page_check_of(p, page_results[p.pk]) for p in pages]
@@ -316,9 +316,9 @@ def recheck_units(batch: Batch, batch_units: Sequence[BatchUnit]) -> None:
             passed = all(r.passed for r in own) and page.pk not in unit_failed_pages
             if page.status in (PageStatus.ACCEPTED, PageStatus.REWORK) and passed:
                 continue  # accepted by the inspection, or waiting for its replacement: the QC does not undo that
-            status = PageStatus.PASSED if passed else PageStatus.FAILED
-            if page.status != status:
-                page.status = status
+            page_status = PageStatus.PASSED if passed else PageStatus.FAILED
+            if page.status != page_status:
+                page.status = page_status
                 page.save(update_fields=["status", "updated"])
         ok = unit_ok and bool(pages) and all(p.status in (PageStatus.PASSED, PageStatus.ACCEPTED) for p in pages)
         status = UnitStatus.PASSED if ok else UnitStatus.FAILED

@@ -19,6 +19,7 @@ from dangan.core.audit import log
 from dangan.core.jobs import refuse_if_running
 from dangan.digitization.choices import BatchTask
 from dangan.digitization.models import Batch
+from dangan.utilities.progress import PhaseProgress
 
 from .importing import check_import
 from .preserving import check_preserve_batch
@@ -103,3 +104,12 @@ def note_refusal(batch_id: int, error: Exception) -> str:
     message = "；".join(getattr(error, "messages", None) or [str(error)])
     Batch.objects.filter(pk=batch_id).update(message=message[:5000])
     return message
+
+
+def progress_recorder(batch_id: int) -> PhaseProgress:
+    """A progress callback that records a job's progress on the batch row, for the page's live panel."""
+
+    def report(label: str, done: int, total: int) -> None:
+        Batch.objects.filter(pk=batch_id).update(progress_label=label[:100], progress_done=done, progress_total=total)
+
+    return report

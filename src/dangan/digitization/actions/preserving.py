@@ -59,7 +59,7 @@ def master_path(batch: Batch, number: int) -> str:
 def check_preserve_batch(actor: Any, batch: Batch, *, without_inspection: bool = False) -> None:
     require_digitize(actor)
     require_actor_any(actor, PRESERVE)
-    allowed = (BatchStatus.ACCEPTED,)
+    allowed: tuple[str, ...] = (BatchStatus.ACCEPTED,)
     if without_inspection:
         allowed = (BatchStatus.ACCEPTED, BatchStatus.INSPECTING, BatchStatus.REWORK)
     if batch.status not in allowed:
