@@ -80,3 +80,18 @@ def test_an_unknown_line_is_refused(ocred_unit: Any, archivist: Any) -> None:
     row = PageText.objects.get(unit=ocred_unit, page=1)
     with pytest.raises(ValidationError, match="没有行"):
         do_correct_lines(archivist, row, {"no-such-line": "文字"}, row.version)
+
+
+def test_the_audit_log_shows_a_correction_only_to_those_who_see_the_unit(
+    make_unit: Any, digitize: Any, archivist: Any, junior_archivist: Any
+) -> None:
+    from dangan.core.auditlog.display import present
+    from dangan.digitization.actions.ocr import do_ocr_unit
+
+    secret = digitize(make_unit(classification="secret", openness="controlled"), pages=(("机密文件",),))
+    do_ocr_unit(archivist, secret)
+    row = PageText.objects.get(unit=secret, page=1)
+    do_correct_lines(archivist, row, {first_line(row).id: "机密文件（校）"}, row.version)
+    entries = AuditEntry.objects.filter(action__startswith="digitization.ocr.").order_by("pk")
+    assert [v.withheld for v in present(entries, archivist)] == [False, False]
+    assert [v.withheld for v in present(entries, junior_archivist)] == [True, True]
