@@ -19,6 +19,15 @@ def stale_save(world: object) -> dict[str, object]:
 
 
 PAGES = [
+    # Starting OCR of a unit without preserved pages: refused with a message, back to the unit's page.
+    Page("digitization:unit_ocr", expect(403, archivists=302), method="POST", uuid="@unit.public"),
+    Page(
+        "digitization:unit_ocr",
+        expect(404, archivist_secret=302, archivist_top=302, security=403),
+        method="POST",
+        uuid="@unit.secret",
+        note="of a 秘密 unit",
+    ),
     Page("ocrtext:alto", VISIBLE, uuid="@ocrtext.public", page=1),
     Page("ocrtext:alto", HIDDEN, uuid="@ocrtext.secret", page=1, note="of a 秘密 unit"),
     Page("ocrtext:text", VISIBLE, uuid="@ocrtext.public", page=1),
