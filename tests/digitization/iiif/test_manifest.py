@@ -74,6 +74,19 @@ def test_the_manifest_describes_the_unit_and_shows_its_pages_in_order(digitized:
         assert "seeAlso" not in canvas  # no OCR text yet: nothing to link to
 
 
+def test_the_image_services_the_manifest_names_answer(digitized: Callable[..., Any]) -> None:
+    unit = digitized(sizes=[(300, 420), (320, 400)])
+    client = client_for(Role.ARCHIVIST)
+    manifest = client.get(f"/iiif/3/manifests/{unit.uuid}").json()
+    for canvas in manifest["items"]:
+        service = canvas["items"][0]["items"][0]["body"]["service"][0]["id"].removeprefix("http://testserver")
+        info = client.get(f"{service}/info.json")
+        assert info.status_code == 200
+        assert (info.json()["width"], info.json()["height"]) == (canvas["width"], canvas["height"])
+        thumbnail = client.get(canvas["thumbnail"][0]["id"].removeprefix("http://testserver"))
+        assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
+
+
 def test_hidden_or_undigitized_units_have_no_manifest(
     digitized: Callable[..., Any], make_unit: Callable[..., Any], storage: Any
 ) -> None:
