@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from PIL import Image, UnidentifiedImageError
 
+from dangan.preservation.iiif import image_id
 from dangan.preservation.models import PackageFile, PackageVersion, PreservedPackage
 from dangan.preservation.store import CONTENT_PREFIX, storage_root
 
@@ -38,11 +39,7 @@ class Page:
 
 
 def page_image_id(file: PackageFile) -> str:
-    """The IIIF image id of a master, exactly as ``dangan.preservation.iiif.image_id`` makes it."""
-    try:
-        from dangan.preservation.iiif import image_id
-    except ImportError:  # pragma: no cover - before the Image API is installed: the same rule, written out
-        return f"{file.package.uuid.hex}-{file.sha256[:24]}"
+    """The IIIF image id of a master (``dangan.preservation.iiif.image_id``)."""
     return image_id(file)
 
 

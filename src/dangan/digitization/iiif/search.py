@@ -9,31 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dangan.digitization.ocr import Box, PageResult
+from dangan.search.fulltext import match_spans
+
 from .text import StoredPageText, read_alto
 
 SEARCH_CONTEXT = "http://iiif.io/api/search/2/context.json"
 # The parameters of Content Search 2.0 this service does not implement: named in "ignored" when given.
 UNSUPPORTED_PARAMETERS = ("motivation", "date", "user")
 MAX_HITS = 500
-
-
-def match_spans(text: str, query: str) -> list[tuple[int, int]]:
-    try:
-        from dangan.search.fulltext import match_spans as analyzer_spans
-    except ImportError:  # before the search app reads full text: plain, case-folded substrings
-        return _plain_spans(text, query)
-    return list(analyzer_spans(text, query))
-
-
-def _plain_spans(text: str, query: str) -> list[tuple[int, int]]:
-    spans = []
-    folded, wanted = text.casefold(), query.strip().casefold()
-    for word in wanted.split():
-        start = folded.find(word)
-        while start >= 0:
-            spans.append((start, start + len(word)))
-            start = folded.find(word, start + len(word))
-    return sorted(spans)
 
 
 @dataclass(frozen=True)
@@ -43,7 +27,7 @@ class Hit:
     boxes: list[tuple[int, int, int, int]]  # x, y, w, h in canvas pixels
 
 
-def _union(boxes: Sequence[Any]) -> tuple[int, int, int, int]:
+def _union(boxes: Sequence[Box]) -> tuple[int, int, int, int]:
     left = min(b.x for b in boxes)
     top = min(b.y for b in boxes)
     right = max(b.x + b.width for b in boxes)
@@ -51,10 +35,10 @@ def _union(boxes: Sequence[Any]) -> tuple[int, int, int, int]:
     return left, top, right - left, bottom - top
 
 
-def _character_boxes(page: Any) -> tuple[str, list[tuple[int, Any]]]:
+def _character_boxes(page: PageResult) -> tuple[str, list[tuple[int, Box | None]]]:
     """The page's text (lines joined by "\\n") and, per character, (line index, its box): the glyph's box, or for
     a line whose glyphs do not match its text one by one, the line's box."""
-    boxes: list[tuple[int, Any]] = []
+    boxes: list[tuple[int, Box | None]] = []
     parts = []
     for index, line in enumerate(page.lines):
         if index:
@@ -66,12 +50,12 @@ def _character_boxes(page: Any) -> tuple[str, list[tuple[int, Any]]]:
     return "\n".join(parts), boxes
 
 
-def page_hits(number: int, page: Any, query: str, scale: tuple[float, float]) -> list[Hit]:
+def page_hits(number: int, page: PageResult, query: str, scale: tuple[float, float]) -> list[Hit]:
     """The matches of ``query`` in one page (a ``PageResult``), boxes scaled by ``scale``."""
     text, boxes = _character_boxes(page)
     hits = []
     for start, end in match_spans(text, query):
-        by_line: dict[int, list[Any]] = {}
+        by_line: dict[int, list[Box]] = {}
         for line, box in boxes[start:end]:
             if box is not None:
                 by_line.setdefault(line, []).append(box)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dangan.digitization.ocr import PageResult, parse_alto
+from dangan.digitization.ocr_text import page_texts
+
 ALTO_NAMESPACE = "http://www.loc.gov/standards/alto/ns-v4#"
 
 
@@ -18,21 +21,13 @@ class StoredPageText:
 
 def stored_texts(unit: Any) -> dict[int, StoredPageText]:
     """Page number → the unit's current OCR text of that page (none before OCR)."""
-    try:
-        from dangan.digitization.ocr_text import page_texts
-    except ImportError:  # the OCR store is a later part of the app: no text yet
-        return {}
     rows = page_texts(unit)
     return {row.page: StoredPageText(row.page, row.text or "", row.alto or "") for row in rows}
 
 
-def read_alto(alto: str) -> Any | None:
+def read_alto(alto: str) -> PageResult | None:
     """The ALTO of a page read back as a ``PageResult`` (None when it cannot be read)."""
     if not alto:
-        return None
-    try:
-        from dangan.digitization.ocr import parse_alto
-    except ImportError:
         return None
     try:
         return parse_alto(alto.encode("utf-8"))

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import visible_units
 from dangan.digitization.pages import masters_filter, unit_pages
+from dangan.preservation.iiif import image_base_url
 from dangan.preservation.models import PackageFile
 
 from .access import visible_unit
@@ -31,17 +32,9 @@ def _json(data: dict[str, Any], content_type: str, status: int = 200) -> JsonRes
     return response
 
 
-def image_service_path(image_id: str) -> str:
-    try:
-        from dangan.preservation.iiif import image_base_url
-    except ImportError:  # pragma: no cover - the Image API's rule, until it is installed
-        return f"/iiif/3/{image_id}"
-    return image_base_url(image_id)
-
-
-def text_path(unit: ArchivalUnit, number: int, suffix: str) -> str:
-    """The page's text as the OCR store serves it: /iiif/3/text/<unit uuid>/<page>.alto.xml or .txt."""
-    return f"/iiif/3/text/{unit.uuid}/{number}.{suffix}"
+def text_path(unit: ArchivalUnit, number: int, kind: str) -> str:
+    """The page's ALTO (``kind`` "alto") or plain text ("text") as the OCR store serves them."""
+    return reverse(f"ocrtext:{kind}", args=[unit.uuid, number])
 
 
 def manifest_links(request: HttpRequest, unit: ArchivalUnit) -> ManifestLinks:
@@ -49,9 +42,9 @@ def manifest_links(request: HttpRequest, unit: ArchivalUnit) -> ManifestLinks:
     return ManifestLinks(
         manifest=absolute(reverse("iiif_presentation:manifest", args=[unit.uuid])),
         search=absolute(reverse("iiif_presentation:search", args=[unit.uuid])),
-        image_base=lambda image_id: absolute(image_service_path(image_id)),
-        alto=lambda number: absolute(text_path(unit, number, "alto.xml")),
-        text=lambda number: absolute(text_path(unit, number, "txt")),
+        image_base=lambda image_id: absolute(image_base_url(image_id)),
+        alto=lambda number: absolute(text_path(unit, number, "alto")),
+        text=lambda number: absolute(text_path(unit, number, "text")),
     )
 
 
