@@ -10,40 +10,12 @@ from typing import Any
 import pytest
 
 from dangan.core.choices import Role, SecurityClassification
-from dangan.digitization.models import PageText
-from dangan.digitization.ocr import Box, Glyph, PageResult, TextLine, to_alto
-from dangan.digitization.pages import unit_pages
+from dangan.digitization.ocr import PageResult
 from tests.helpers import client_for
 
+from .pages import column, row, store_text
+
 pytestmark = pytest.mark.django_db
-
-GLYPH = 40
-
-
-def column(line_id: str, text: str, x: int, y: int) -> TextLine:
-    """A vertical column: its characters stacked from the top."""
-    glyphs = [Glyph(c, Box(x, y + i * GLYPH, GLYPH, GLYPH), 0.99) for i, c in enumerate(text)]
-    return TextLine(line_id, text, Box(x, y, GLYPH, GLYPH * len(text)), glyphs, vertical=True, confidence=0.99)
-
-
-def row(line_id: str, text: str, x: int, y: int) -> TextLine:
-    glyphs = [Glyph(c, Box(x + i * GLYPH, y, GLYPH, GLYPH), 0.99) for i, c in enumerate(text)]
-    return TextLine(line_id, text, Box(x, y, GLYPH * len(text), GLYPH), glyphs, vertical=False, confidence=0.99)
-
-
-def store_text(unit: Any, number: int, page: PageResult) -> None:
-    """The page's OCR text as the OCR store keeps it (a hand-made recognition result, its ALTO written by the OCR
-    package)."""
-    master = unit_pages(unit)[number - 1].file
-    PageText.objects.create(
-        unit=unit,
-        page=number,
-        master_path=master.logical_path,
-        master_sha256=master.sha256,
-        text=page.text,
-        alto=to_alto(page, image_name=master.name).decode("utf-8"),
-        engine="hand-made",
-    )
 
 
 @pytest.fixture
