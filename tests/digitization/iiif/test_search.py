@@ -13,7 +13,7 @@ from dangan.core.choices import Role, SecurityClassification
 from dangan.digitization.ocr import PageResult
 from tests.helpers import client_for
 
-from .pages import column, row, store_text
+from .pages import column, draw_pages, preserve_masters, row, store_text
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +86,14 @@ def test_a_hidden_unit_cannot_be_searched(digitized: Callable[..., Any]) -> None
     assert client_for(None).get(url, {"q": "电报"}).status_code == 404
     found = client_for(Role.ARCHIVIST, SecurityClassification.SECRET).get(url, {"q": "电报"}).json()
     assert [a["target"].rsplit("#", 1)[1] for a in found["items"]] == ["xywh=90,10,80,40"]
+
+
+def test_a_page_scanned_again_since_its_ocr_has_no_text_until_read_again(notice: Any, tmp_path: Any) -> None:
+    files = draw_pages(tmp_path / "rescan", [(400, 600), (410, 610)])
+    preserve_masters(notice, {"content/masters/0002.png": files["content/masters/0002.png"]})
+    client = client_for(Role.ARCHIVIST)
+    manifest = client.get(f"/iiif/3/manifests/{notice.uuid}").json()
+    assert "seeAlso" in manifest["items"][0] and "seeAlso" not in manifest["items"][1]
+    assert manifest["items"][1]["width"] == 410
+    hits = client.get(f"/iiif/3/search/{notice.uuid}", {"q": "苏维埃"}).json()["items"]
+    assert [hit["target"].split("#")[0].rsplit("/", 1)[1] for hit in hits] == ["1"]

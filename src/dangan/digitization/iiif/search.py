@@ -74,8 +74,8 @@ def search_unit(texts: dict[int, StoredPageText], query: str, canvas_sizes: dict
     OCR read the page at another size than the master's."""
     hits: list[Hit] = []
     for number in sorted(texts):
-        if number not in canvas_sizes:
-            continue
+        if number not in canvas_sizes or not match_spans(texts[number].text, query):
+            continue  # the stored text tells cheaply which pages are worth reading the ALTO of
         page = read_alto(texts[number].alto)
         if page is None:
             continue

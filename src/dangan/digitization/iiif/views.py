@@ -19,7 +19,7 @@ from dangan.preservation.models import PackageFile
 from .access import visible_unit
 from .manifest import PRESENTATION_CONTEXT, ManifestLinks, build_collection, build_manifest, canvas_id, page_size
 from .search import SEARCH_CONTEXT, UNSUPPORTED_PARAMETERS, annotation_page, search_unit
-from .text import is_vertical, stored_texts
+from .text import current_texts, is_vertical, stored_texts
 
 PRESENTATION_TYPE = f'application/ld+json;profile="{PRESENTATION_CONTEXT}"'
 SEARCH_TYPE = f'application/ld+json;profile="{SEARCH_CONTEXT}"'
@@ -54,7 +54,7 @@ def manifest(request: HttpRequest, uuid: Any) -> JsonResponse:
     pages = unit_pages(unit)
     if not pages:
         raise Http404
-    texts = stored_texts(unit)
+    texts = current_texts(stored_texts(unit), pages)
     document = build_manifest(
         unit,
         pages,
@@ -104,7 +104,7 @@ def search(request: HttpRequest, uuid: Any) -> JsonResponse:
     hits = []
     if query:
         sizes = {page.number: page_size(page) for page in pages}
-        hits = search_unit(stored_texts(unit), query, sizes)
+        hits = search_unit(current_texts(stored_texts(unit), pages), query, sizes)
     document = annotation_page(
         request.build_absolute_uri(), hits, lambda number: canvas_id(manifest_id, number), ignored
     )
