@@ -77,7 +77,13 @@ def master_files(unit: Any) -> list[PackageFile]:
     head = head_version(package)
     if head is None:
         return []
-    files = PackageFile.objects.filter(masters_filter(), version=head).select_related("package", "version")
+    files = list(
+        PackageFile.objects.filter(masters_filter(), version=head).only(
+            "id", "package_id", "version_id", "logical_path", "size", "sha256", "sha512", "mime_type"
+        )
+    )
+    for file in files:  # the package and version are these two: no join, no second query
+        file.package, file.version = package, head
     # Only files directly in the folder are pages (a masters/rework/… folder would not be).
     pages = [f for f in files if page_name(f.logical_path)]
     return sorted(pages, key=lambda f: page_name(f.logical_path))

@@ -12,12 +12,13 @@ from typing import Any
 from dangan.digitization.ocr import Box, PageResult
 from dangan.search.fulltext import match_spans
 
-from .text import StoredPageText, read_alto
+from .text import StoredPageText, load_alto, read_alto
 
 SEARCH_CONTEXT = "http://iiif.io/api/search/2/context.json"
 # The parameters of Content Search 2.0 this service does not implement: named in "ignored" when given.
 UNSUPPORTED_PARAMETERS = ("motivation", "date", "user")
 MAX_HITS = 500
+ALTO_BATCH = 20  # pages whose ALTO is loaded at once (a dense page's is about 150 kB)
 
 
 @dataclass(frozen=True)
@@ -69,22 +70,31 @@ def page_hits(number: int, page: PageResult, query: str, scale: tuple[float, flo
     return hits
 
 
-def search_unit(texts: dict[int, StoredPageText], query: str, canvas_sizes: dict[int, tuple[int, int]]) -> list[Hit]:
-    """The hits of ``query`` in the pages' text, in page order. ALTO coordinates are scaled onto the canvas when the
-    OCR read the page at another size than the master's."""
+def search_unit(
+    unit: Any, texts: dict[int, StoredPageText], query: str, canvas_sizes: dict[int, tuple[int, int]]
+) -> list[Hit]:
+    """The hits of ``query`` in the pages' text (``texts`` with their text), in page order. ALTO coordinates are
+    scaled onto the canvas when the OCR read the page at another size than the master's."""
     hits: list[Hit] = []
-    for number in sorted(texts):
-        if number not in canvas_sizes or not match_spans(texts[number].text, query):
-            continue  # the stored text tells cheaply which pages are worth reading the ALTO of
-        page = read_alto(texts[number].alto)
-        if page is None:
-            continue
-        width, height = canvas_sizes[number]
-        scale = (width / page.width if page.width else 1.0, height / page.height if page.height else 1.0)
-        hits.extend(page_hits(number, page, query, scale))
-        if len(hits) >= MAX_HITS:
-            return hits[:MAX_HITS]
+    # The stored text tells cheaply which pages are worth reading the ALTO of.
+    matching = [n for n in sorted(texts) if n in canvas_sizes and match_spans(texts[n].text, query)]
+    for start in range(0, len(matching), ALTO_BATCH):
+        batch = matching[start : start + ALTO_BATCH]
+        alto = load_alto(unit, batch)
+        for number in batch:
+            hits.extend(_hits_on(number, alto.get(number, ""), query, canvas_sizes[number]))
+            if len(hits) >= MAX_HITS:
+                return hits[:MAX_HITS]
     return hits
+
+
+def _hits_on(number: int, alto: str, query: str, canvas_size: tuple[int, int]) -> list[Hit]:
+    page = read_alto(alto)
+    if page is None:
+        return []
+    width, height = canvas_size
+    scale = (width / page.width if page.width else 1.0, height / page.height if page.height else 1.0)
+    return page_hits(number, page, query, scale)
 
 
 def annotation_page(request_id: str, hits: Sequence[Hit], canvas_id: Any, ignored: Sequence[str]) -> dict[str, Any]:

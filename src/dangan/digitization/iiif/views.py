@@ -8,7 +8,7 @@ from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import visible_units
@@ -48,7 +48,7 @@ def manifest_links(request: HttpRequest, unit: ArchivalUnit) -> ManifestLinks:
     )
 
 
-@require_GET
+@require_safe
 def manifest(request: HttpRequest, uuid: Any) -> JsonResponse:
     unit = visible_unit(request.user, uuid)
     pages = unit_pages(unit)
@@ -61,7 +61,7 @@ def manifest(request: HttpRequest, uuid: Any) -> JsonResponse:
         texts,
         manifest_links(request, unit),
         request.build_absolute_uri,
-        vertical=is_vertical(texts),
+        vertical=is_vertical(unit, texts),
     )
     return _json(document, PRESENTATION_TYPE)
 
@@ -76,7 +76,7 @@ def digitized_units(user: Any, fonds: Fonds) -> list[ArchivalUnit]:
     return list(units.order_by("reference_code", "position", "pk"))
 
 
-@require_GET
+@require_safe
 def collection(request: HttpRequest, code: str) -> JsonResponse:
     fonds = get_object_or_404(Fonds, code=code)
     absolute = request.build_absolute_uri
@@ -90,7 +90,7 @@ def collection(request: HttpRequest, code: str) -> JsonResponse:
     return _json(document, PRESENTATION_TYPE)
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest, uuid: Any) -> JsonResponse:
     """Content Search 2.0: ``q`` (blank: no hits); motivation, date and user are not supported and so named in
     ``ignored`` when given."""
@@ -104,7 +104,7 @@ def search(request: HttpRequest, uuid: Any) -> JsonResponse:
     hits = []
     if query:
         sizes = {page.number: page_size(page) for page in pages}
-        hits = search_unit(current_texts(stored_texts(unit), pages), query, sizes)
+        hits = search_unit(unit, current_texts(stored_texts(unit, with_text=True), pages), query, sizes)
     document = annotation_page(
         request.build_absolute_uri(), hits, lambda number: canvas_id(manifest_id, number), ignored
     )
