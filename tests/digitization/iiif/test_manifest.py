@@ -96,11 +96,9 @@ def test_hidden_or_undigitized_units_have_no_manifest(
     assert client_for(Role.SYSTEM_ADMIN, SecurityClassification.TOP_SECRET).get(url).status_code == 404
     assert client_for(Role.SECURITY_ADMIN).get(url).status_code == 404
     assert client_for(Role.ARCHIVIST, SecurityClassification.SECRET).get(url).status_code == 200
-    # The public sees only units both 公开 and opened.
-    public = digitized()
-    assert client_for(None).get(f"/iiif/3/manifests/{public.uuid}").status_code == 404
+    # The public sees records, not files (catalog.policy.can_view_unit_files): not even an opened unit's pages.
     opened = digitized(openness=Openness.OPEN)
-    assert client_for(None).get(f"/iiif/3/manifests/{opened.uuid}").status_code == 200
+    assert client_for(None).get(f"/iiif/3/manifests/{opened.uuid}").status_code == 404
     # A unit without masters has no pages to show.
     assert client_for(Role.ARCHIVIST).get(f"/iiif/3/manifests/{make_unit().uuid}").status_code == 404
     assert client_for(Role.ARCHIVIST).get("/iiif/3/manifests/00000000-0000-0000-0000-000000000000").status_code == 404
@@ -133,4 +131,5 @@ def test_the_collection_of_a_fonds_lists_the_digitized_units_the_person_may_see(
         "label": {"zh-Hans": ["公开的布告"]},
     }
     assert titles(client_for(None)) == []
+    assert titles(client_for(Role.SECURITY_ADMIN)) == []
     assert junior.get("/iiif/3/collections/NOPE").status_code == 404

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from dangan.catalog.models import ArchivalUnit, Fonds
-from dangan.catalog.policy import visible_units
+from dangan.catalog.policy import sees_unit_files, visible_units
 from dangan.digitization.pages import masters_filter, unit_pages
 from dangan.preservation.iiif import image_base_url
 from dangan.preservation.models import PackageFile
@@ -67,8 +67,10 @@ def manifest(request: HttpRequest, uuid: Any) -> JsonResponse:
 
 
 def digitized_units(user: Any, fonds: Fonds) -> list[ArchivalUnit]:
-    """The units of ``fonds`` that ``user`` may see and whose package's head version holds masters, in catalog
-    order."""
+    """The units of ``fonds`` among the holdings whose files ``user`` may see and whose package's head version holds
+    masters, in catalog order."""
+    if not sees_unit_files(user):
+        return []
     masters = PackageFile.objects.filter(
         masters_filter(), package__unit=OuterRef("pk"), version__number=F("package__version_count")
     )
