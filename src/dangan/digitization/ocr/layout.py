@@ -55,6 +55,11 @@ def _vertical_order(items: list[tuple[Bounds, TextLine]]) -> list[TextLine]:
     return ordered
 
 
+def _short(bounds: Bounds) -> bool:
+    left, top, right, bottom = bounds
+    return right - left < 2.2 * (bottom - top)
+
+
 def reading_order(
     lines: list[TextLine], turns: int, width: int, height: int, layout: str
 ) -> tuple[list[TextLine], bool]:
@@ -65,8 +70,10 @@ def reading_order(
     vertical_page = layout == "vertical" or (layout == "auto" and vertical_characters > horizontal_characters)
     if not vertical_page:
         return _horizontal_order(items), False
-    columns = [item for item in items if item[1].vertical]
-    others = [item for item in items if not item[1].vertical]
+    # on a vertical page only a line at least two characters long lying across is a horizontal line (a title);
+    # a short piece (a column's last character or two) is a column
+    columns = [item for item in items if item[1].vertical or _short(item[0])]
+    others = [item for item in items if item not in columns]
     if not columns:
         return _vertical_order(others), True
     columns_top = min(bounds[1] for bounds, _ in columns)

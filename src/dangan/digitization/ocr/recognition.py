@@ -88,7 +88,7 @@ def _spans(centres: list[float]) -> list[tuple[float, float]]:
 
 
 def read_lines(models: OcrModels, crops: list[np.ndarray]) -> list[LineReading]:
-    """Read every crop (3-channel uint8, text left to right); the results in the crops' order."""
+    """Read every crop (uint8, grey or three channels, text left to right); the results in the crops' order."""
     readings: list[LineReading] = [EMPTY] * len(crops)
     widths = [_scaled_width(crop) for crop in crops]
     order = sorted(range(len(crops)), key=widths.__getitem__)
@@ -100,7 +100,8 @@ def read_lines(models: OcrModels, crops: list[np.ndarray]) -> list[LineReading]:
         for row, index in enumerate(members):
             scaled = cv2.resize(crops[index], (widths[index], HEIGHT), interpolation=cv2.INTER_LINEAR)
             # normalised to [-1, 1]; the padding stays 0, as the network was trained with
-            batch[row, :, :, : widths[index]] = scaled.transpose(2, 0, 1) * (2.0 / 255.0) - 1.0
+            planes = scaled.astype(np.float32) * (2.0 / 255.0) - 1.0
+            batch[row, :, :, : widths[index]] = planes[np.newaxis] if planes.ndim == 2 else planes.transpose(2, 0, 1)
         probabilities = models.recognize(batch)
         steps = probabilities.shape[1]
         for row, index in enumerate(members):
