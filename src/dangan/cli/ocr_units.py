@@ -67,6 +67,10 @@ def _run_json(run: Any) -> dict[str, Any]:
 def cmd_ocr_units(args: argparse.Namespace) -> int:
     from django.core.exceptions import PermissionDenied, ValidationError
 
+    from . import setup_django
+
+    setup_django()  # `dangan ocr` needs no database for images, so it is set up only here
+
     from dangan.core.actors import CONSOLE
     from dangan.digitization.actions.ocr_runs import do_queue_ocr_run, do_run_ocr, do_start_ocr_run
     from dangan.digitization.models import OcrRunStatus

@@ -31,7 +31,11 @@ class MasterFormat(models.TextChoices):
 
 
 # The extension a preserved master gets by its format (content/masters/0001.tif …).
-MASTER_EXTENSIONS = {MasterFormat.TIFF: ".tif", MasterFormat.JPEG: ".jpg", MasterFormat.JP2: ".jp2"}
+MASTER_EXTENSIONS: dict[str, str] = {
+    MasterFormat.TIFF.value: ".tif",
+    MasterFormat.JPEG.value: ".jpg",
+    MasterFormat.JP2.value: ".jp2",
+}
 
 
 class PageStatus(models.TextChoices):

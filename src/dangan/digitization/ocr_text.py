@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dangan.preservation.models import PackageFile, PreservedPackage
-from dangan.preservation.store import CONTENT_PREFIX
+from dangan.preservation.iiif import image_base_url, image_id
+from dangan.preservation.models import PackageFile
 
 from .models import PageText
+from .pages import MASTERS_PREFIX, master_files
 
 __all__ = [
     "MASTERS_PREFIX",
@@ -27,8 +28,7 @@ __all__ = [
     "unit_full_text",
 ]
 
-# Where a unit's accepted masters are (page order = sort order of the logical paths), and where their OCR text goes.
-MASTERS_PREFIX = CONTENT_PREFIX + "masters/"
+# Where the OCR text of the pages goes in the unit's package.
 OCR_METADATA_PREFIX = "metadata/ocr/"
 
 
@@ -46,53 +46,19 @@ def text_path(page: int) -> str:
     return f"{OCR_METADATA_PREFIX}{page:04d}.txt"
 
 
-def unit_package(unit: Any) -> PreservedPackage | None:
-    return PreservedPackage.objects.filter(unit=unit).order_by("pk").first()
-
-
 def master_pages(unit: Any) -> list[MasterPage]:
-    """The head version's files directly under ``content/masters/`` (also a bare ``masters/``), in page order."""
-    package = unit_package(unit)
-    if package is None:
-        return []
-    head = package.versions.order_by("-number").first()
-    if head is None:
-        return []
-    files = [
-        f
-        for f in PackageFile.objects.filter(version=head).select_related("package", "version")
-        if _page_name(f.logical_path)
-    ]
-    files.sort(key=lambda f: _page_name(f.logical_path))
-    return [MasterPage(number, f) for number, f in enumerate(files, start=1)]
-
-
-def _page_name(logical_path: str) -> str:
-    for prefix in (MASTERS_PREFIX, "masters/"):
-        if logical_path.startswith(prefix):
-            rest = logical_path.removeprefix(prefix)
-            return "" if "/" in rest else rest
-    return ""
+    """The unit's masters in page order (the page rule of ``dangan.digitization.pages``), without reading them."""
+    return [MasterPage(number, file) for number, file in enumerate(master_files(unit), start=1)]
 
 
 def page_image_id(file: PackageFile) -> str:
-    """The IIIF image id of a master, as ``dangan.preservation.iiif.image_id`` makes it."""
-    try:
-        from dangan.preservation.iiif import image_id
-    except ImportError:  # before the Image API is installed: the same rule, written out
-        return f"{file.package.uuid.hex}-{file.sha256[:24]}"
-    return str(image_id(file))
+    """The IIIF image id of a master."""
+    return image_id(file)
 
 
 def page_image_url(file: PackageFile) -> str:
     """A whole-page JPEG of the master through the IIIF Image API."""
-    try:
-        from dangan.preservation.iiif import image_base_url
-    except ImportError:
-        base = f"/iiif/3/{page_image_id(file)}"
-    else:
-        base = str(image_base_url(page_image_id(file)))
-    return f"{base}/full/max/0/default.jpg"
+    return f"{image_base_url(image_id(file))}/full/max/0/default.jpg"
 
 
 def page_texts(unit: Any) -> list[PageText]:

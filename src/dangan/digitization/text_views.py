@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -22,7 +23,7 @@ from dangan.utilities.concurrency import EditConflict, parse_version
 
 from .actions.ocr import do_correct_lines
 from .models import PageText
-from .ocr_text import master_pages, page_image_url, page_text
+from .ocr_text import master_pages, page_image_url, page_text, page_texts
 
 LINE_FIELD = "line-"
 
@@ -54,6 +55,25 @@ def page_plain_text(request: HttpRequest, uuid: Any, page: int) -> HttpResponse:
     text = _visible_text(request, uuid, page)
     body = text.text + "\n" if text.text else ""
     return HttpResponse(body.encode("utf-8"), content_type="text/plain; charset=utf-8")
+
+
+def text_panel(request: HttpRequest, unit: ArchivalUnit) -> str:
+    """The 识别文本 section of the unit detail page (which has asked the policy): the pages with text, with links to
+    correct them for those who may; nothing when the unit has no OCR text."""
+    texts = page_texts(unit)
+    if not texts:
+        return ""
+    rows = [
+        {
+            "page": t.page,
+            "first_line": next(iter(t.text.splitlines()), ""),
+            "revision": t.revision,
+            "updated": t.updated,
+        }
+        for t in texts
+    ]
+    context = {"unit": unit, "texts": rows, "can_correct": may(request.user, PRESERVE)}
+    return render_to_string("digitization/_text_panel.html", context, request=request)
 
 
 def _lines(row: PageText) -> tuple[Any, list[dict[str, Any]]]:
@@ -96,7 +116,9 @@ def page_text_edit(request: HttpRequest, uuid: Any, page: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         typed = {
-            key.removeprefix(LINE_FIELD): value for key, value in request.POST.items() if key.startswith(LINE_FIELD)
+            key.removeprefix(LINE_FIELD): request.POST.get(key, "")
+            for key in request.POST
+            if key.startswith(LINE_FIELD)
         }
         try:
             version = parse_version(request.POST.get("version"))

@@ -259,10 +259,13 @@ def do_correct_lines(
     actor: Any, page_text: PageText, changes: Mapping[str, str], version: int | None
 ) -> CorrectionResult:
     """Correct lines of a page (line id → new text; an empty text removes the line) made from ``version`` of the
-    page text (None: any). EditConflict when the page changed since; nothing changed returns the page as it is."""
+    page text (None: any). EditConflict when the page changed since (asked before the lines are checked: a line
+    someone else removed is a conflict, not a mistake); nothing changed returns the page as it is."""
     from dangan.digitization.ocr import parse_alto, to_alto
 
-    cleaned = check_correct_lines(actor, page_text, changes)
+    require_actor_any(actor, OCR)
+    if not can_view_unit(actor, page_text.unit):
+        raise PermissionDenied(_("您无权查看该档案。"))
     with transaction.atomic():
         row = PageText.objects.select_for_update().select_related("unit").filter(pk=page_text.pk).first()
         if row is None:
@@ -276,6 +279,8 @@ def do_correct_lines(
                 % {"expected": version, "current": row.version},
                 current_version=row.version,
             )
+        # The lines are checked against the text as it is now (the version matched: as the person read it).
+        cleaned = check_correct_lines(actor, row, changes)
         if not cleaned:
             return CorrectionResult(page_text=row, changed=[])
         page = parse_alto(row.alto.encode("utf-8"))

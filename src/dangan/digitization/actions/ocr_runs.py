@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +21,7 @@ from dangan.core.actors import actor_name, is_operator
 from dangan.core.audit import log
 from dangan.preservation.permissions import require_actor_any
 
-from ..models import OcrRun, OcrRunStatus
+from ..models import Batch, BatchUnit, OcrRun, OcrRunStatus
 from ..ocr_text import master_pages
 from .ocr import OCR, check_ocr_unit, do_ocr_unit
 
@@ -33,15 +32,10 @@ Progress = Callable[[int, int], None]
 
 def batch_units(batch_name: str) -> list[ArchivalUnit]:
     """The units of the digitization batch called ``batch_name``, in the batch's order."""
-    try:
-        batch_model = apps.get_model("digitization", "Batch")
-        batch_unit_model = apps.get_model("digitization", "BatchUnit")
-    except LookupError:
-        raise ValidationError(_("本系统尚未安装数字化批次功能。")) from None
-    batch = batch_model.objects.filter(name=batch_name).first()
+    batch = Batch.objects.filter(name=batch_name).first()
     if batch is None:
         raise ValidationError(_("找不到批次“%(name)s”。") % {"name": batch_name})
-    ids = list(batch_unit_model.objects.filter(batch=batch).order_by("pk").values_list("unit_id", flat=True))
+    ids = list(BatchUnit.objects.filter(batch=batch).order_by("position", "pk").values_list("unit_id", flat=True))
     found = ArchivalUnit.objects.select_related("fonds", "category", "parent").in_bulk(ids)
     return [found[i] for i in ids if i in found]
 

@@ -91,11 +91,13 @@ class Migration(migrations.Migration):
                         verbose_name="后台任务",
                     ),
                 ),
+                ("task_id", models.CharField(blank=True, default="", max_length=64)),
                 ("task_since", models.DateTimeField(blank=True, null=True)),
                 ("progress_done", models.PositiveIntegerField(default=0)),
                 ("progress_total", models.PositiveIntegerField(default=0)),
                 ("progress_label", models.CharField(blank=True, max_length=100)),
                 ("message", models.TextField(blank=True, verbose_name="说明")),
+                ("problems", models.JSONField(blank=True, default=list, verbose_name="导入问题")),
                 ("version", models.PositiveIntegerField(default=1, verbose_name="修订号")),
                 ("created_by_name", models.CharField(blank=True, max_length=150, verbose_name="登记人")),
                 (

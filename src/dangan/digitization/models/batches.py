@@ -63,11 +63,14 @@ class Batch(StableIdentityModel):
     notes = models.TextField(_("备注"), blank=True)
     # The background job queued or running (import + QC, preservation) and its progress for the page.
     task = models.CharField(_("后台任务"), max_length=16, choices=BatchTask.choices, blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
     task_since = models.DateTimeField(null=True, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     progress_label = models.CharField(max_length=100, blank=True)
     message = models.TextField(_("说明"), blank=True)
+    # Problems of the last import that belong to no unit of the batch (a folder whose 档号 is unknown).
+    problems = models.JSONField(_("导入问题"), default=list, blank=True)
     version = models.PositiveIntegerField(_("修订号"), default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
