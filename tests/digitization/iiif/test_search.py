@@ -14,6 +14,7 @@ from dangan.digitization.ocr import PageResult
 from tests.helpers import client_for
 
 from .pages import column, draw_pages, preserve_masters, row, store_text
+from .schema import schema_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,7 @@ def test_traditional_characters_find_the_simplified_text_and_unsupported_paramet
 def test_the_manifest_links_the_text_and_reads_vertical_documents_right_to_left(notice: Any) -> None:
     client = client_for(Role.ARCHIVIST)
     manifest = client.get(f"/iiif/3/manifests/{notice.uuid}").json()
+    assert schema_errors(manifest) == []
     assert manifest["viewingDirection"] == "right-to-left"
     canvas = manifest["items"][0]
     assert canvas["seeAlso"][0]["id"] == f"http://testserver/iiif/3/text/{notice.uuid}/1.alto.xml"

@@ -5,6 +5,7 @@ line the match runs over)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ SEARCH_CONTEXT = "http://iiif.io/api/search/2/context.json"
 # The parameters of Content Search 2.0 this service does not implement: named in "ignored" when given.
 UNSUPPORTED_PARAMETERS = ("motivation", "date", "user")
 MAX_HITS = 500
+PAGE_BREAK = "\n\n"  # between pages, as the search app joins a unit's full text
 ALTO_BATCH = 20  # pages whose ALTO is loaded at once (a dense page's is about 150 kB)
 
 
@@ -76,8 +78,7 @@ def search_unit(
     """The hits of ``query`` in the pages' text (``texts`` with their text), in page order. ALTO coordinates are
     scaled onto the canvas when the OCR read the page at another size than the master's."""
     hits: list[Hit] = []
-    # The stored text tells cheaply which pages are worth reading the ALTO of.
-    matching = [n for n in sorted(texts) if n in canvas_sizes and match_spans(texts[n].text, query)]
+    matching = matching_pages({n: t.text for n, t in texts.items() if n in canvas_sizes}, query)
     for start in range(0, len(matching), ALTO_BATCH):
         batch = matching[start : start + ALTO_BATCH]
         alto = load_alto(unit, batch)
@@ -86,6 +87,20 @@ def search_unit(
             if len(hits) >= MAX_HITS:
                 return hits[:MAX_HITS]
     return hits
+
+
+def matching_pages(texts: dict[int, str], query: str) -> list[int]:
+    """The pages (numbers, in order) whose stored text the query matches: the pages worth reading the ALTO of. One
+    pass of the analyzer over all the pages' text together (a call per page costs more in parsing the query and
+    setting up than in matching); a match running over a page break counts for the page it starts on."""
+    numbers = sorted(texts)
+    starts, parts, offset = [], [], 0
+    for number in numbers:
+        starts.append(offset)
+        parts.append(texts[number])
+        offset += len(texts[number]) + len(PAGE_BREAK)
+    found = {numbers[bisect_right(starts, start) - 1] for start, _end in match_spans(PAGE_BREAK.join(parts), query)}
+    return sorted(found)
 
 
 def _hits_on(number: int, alto: str, query: str, canvas_size: tuple[int, int]) -> list[Hit]:
