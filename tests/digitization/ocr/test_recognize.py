@@ -58,7 +58,10 @@ def test_punctuation_of_vertical_columns_is_read() -> None:
 def test_a_turned_page_is_read_upright(horizontal_image: Image.Image, degrees: int) -> None:
     page = recognize(horizontal_image.rotate(degrees, expand=True))
     assert page.text.split("\n") == HORIZONTAL_LINES
-    assert not page.vertical
+    if degrees != 270:
+        # turned a quarter clockwise, lines look exactly like columns read right to left (the same text in the
+        # same order): an upright scan being the rule, such a page may come back as vertical (docs/development/ocr.md)
+        assert not page.vertical
     assert _inside(page)
 
 

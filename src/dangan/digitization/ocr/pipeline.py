@@ -24,6 +24,7 @@ from .models import ENGINE, OcrModels, load_models
 from .punctuation import restore_vertical_punctuation
 from .recognition import EMPTY, LineReading, read_lines
 from .results import Box, Glyph, PageResult, TextLine
+from .script import consistent_script
 
 __all__ = ["Layout", "load_image", "recognize"]
 
@@ -283,6 +284,37 @@ def _read_short_columns(
         readings[index] = reading
 
 
+def _deskewed(regions: list[Region], width: int, height: int) -> list[tuple[float, float, float, float]]:
+    """The regions' bounds on the page turned back by its skew (the length-weighted median slant of its long
+    regions), so that slanting columns and lines order as if straight."""
+    slants: list[tuple[float, float]] = []
+    for region in regions:
+        frame = _corner_frame(region.corners)
+        along, across = frame[1] - frame[0], frame[3] - frame[0]
+        long_side, short_side = max(np.hypot(*along), np.hypot(*across)), min(np.hypot(*along), np.hypot(*across))
+        if long_side > 3 * short_side:
+            slants.append((float(np.arctan2(along[1], along[0])), float(long_side)))
+    if not slants:
+        return [region.bounds for region in regions]
+    slants.sort()
+    half, running, skew = sum(w for _, w in slants) / 2, 0.0, 0.0
+    for angle, weight in slants:
+        running += weight
+        if running >= half:
+            skew = angle
+            break
+    cos, sin = np.cos(-skew), np.sin(-skew)
+    centre = np.array([width / 2, height / 2], dtype=np.float32)
+    rotation = np.array([[cos, -sin], [sin, cos]], dtype=np.float32)
+    bounds = []
+    for region in regions:
+        points = (region.corners - centre) @ rotation.T + centre
+        bounds.append(
+            (float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()), float(points[:, 1].max()))
+        )
+    return bounds
+
+
 def recognize(image: Path | str | Image.Image | np.ndarray, *, layout: str = "auto") -> PageResult:
     """Read a page: its lines in reading order with line and character boxes in the input image's pixels."""
     if layout not in LAYOUTS:
@@ -310,11 +342,13 @@ def recognize(image: Path | str | Image.Image | np.ndarray, *, layout: str = "au
     for index, reading in zip(unread, read_lines(models, [prepared[i][0] for i in unread]), strict=True):
         readings[index] = reading
     _read_short_columns(models, crops, turns, layout, prepared, readings)
+    readings = consistent_script(readings)
     for index, (_, _, vertical) in enumerate(prepared):
         if vertical and readings[index].characters:
             column = np.rot90(crops[index], turns) if turns else crops[index]
             readings[index] = restore_vertical_punctuation(column, readings[index])
     lines: list[TextLine] = []
+    kept_regions: list[Region] = []
     for candidate, reading, (_, total, vertical) in zip(candidates, readings, prepared, strict=True):
         if not reading.characters or reading.confidence < MIN_LINE_CONFIDENCE:
             continue
@@ -324,12 +358,13 @@ def recognize(image: Path | str | Image.Image | np.ndarray, *, layout: str = "au
             for character, box, confidence in zip(reading.characters, glyph_boxes, reading.confidences, strict=True)
         ]
         x0, y0, x1, y1 = candidate.region.bounds
+        kept_regions.append(candidate.region)
         lines.append(
             TextLine(
                 "", reading.text, Box.spanning(x0, y0, x1 + 1, y1 + 1), glyphs, vertical, round(reading.confidence, 4)
             )
         )
-    ordered, vertical_page = reading_order(lines, turns, width, height, layout)
+    ordered, vertical_page = reading_order(lines, turns, width, height, layout, _deskewed(kept_regions, width, height))
     for number, line in enumerate(ordered, start=1):
         line.id = f"line_{number}"
     return PageResult(width, height, ordered, vertical_page, ENGINE)

@@ -28,15 +28,17 @@ def _mark(piece: np.ndarray, size: float) -> str | None:
     if count < 4 or count > 0.15 * size * size:
         return None
     ys, xs = np.nonzero(ink)
-    if ys.max() - ys.min() > 0.6 * size or xs.max() - xs.min() > 0.6 * size:
-        return None
+    extent = max(ys.max() - ys.min(), xs.max() - xs.min()) + 1
+    if extent > 0.6 * size or extent < 0.16 * size or count < 0.008 * size * size:
+        return None  # more than a mark, or a speck of dirt
     contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is not None and any(h[3] >= 0 for h in hierarchy[0]):
         return "。"
     if len(contours) > 2:  # a comma's tail may come apart from its dot, but no mark has three pieces
         return None
-    covariance = float(np.mean((xs - xs.mean()) * (ys - ys.mean())))
-    return "、" if covariance > 0.15 * float(np.std(xs) * np.std(ys)) else "，"
+    spread = float(np.std(xs) * np.std(ys))
+    correlation = float(np.mean((xs - xs.mean()) * (ys - ys.mean()))) / spread if spread else 0.0
+    return "、" if correlation > 0.3 else "，"
 
 
 def _marks(column: np.ndarray, size: float) -> list[tuple[float, float, str]]:
