@@ -13,6 +13,9 @@ from dangan.catalog.actions.units import do_create_unit
 from dangan.core.actors import CONSOLE
 from dangan.digitization.ocr import PageResult
 from tests.digitization.iiif.pages import column, draw_pages, preserve_masters, store_text
+from tests.e2e.browser import PHONE
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 @pytest.mark.browser
@@ -77,6 +80,13 @@ def test_the_viewer_pages_zooms_and_highlights_a_search_hit(
         box = highlight.bounding_box()
         assert box is not None and box["height"] > box["width"]  # three characters down a column
         page.screenshot(path=str(shots / "iiif-viewer-search.png"), full_page=True)
+
+        # On a phone the thumbnails become a strip above the image, and the page does not widen.
+        page.set_viewport_size(PHONE)
+        page.reload()
+        expect(viewer.locator(".iiif-viewer__image canvas")).to_have_count(1)
+        page.screenshot(path=str(shots / "iiif-viewer-390.png"), full_page=True)
+        assert page.evaluate(OVERFLOW) <= 0
 
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert not [p for p in problems if "404" not in p], problems
