@@ -77,6 +77,7 @@ def test_the_viewer_pages_zooms_and_highlights_a_search_hit(
         highlight = page.locator(".iiif-viewer__hit")
         expect(highlight).to_have_count(1)
         expect(highlight).to_be_visible()
+        expect(viewer.locator('[data-role="text"] mark')).to_have_text("苏维埃")
         box = highlight.bounding_box()
         assert box is not None and box["height"] > box["width"]  # three characters down a column
         page.screenshot(path=str(shots / "iiif-viewer-search.png"), full_page=True)
