@@ -12,7 +12,7 @@ Full text (issue #14: the OCR text of scanned pages, field 全文): indexing thr
 the analyzer alone over the same pieces (the floor), in the same run; the peak memory of one 300-page unit; the
 latency of one-word searches that reach the full text.
 
-    python bench/search_bench.py --fulltext [--fulltext-units 20] [--pages 300] [--rounds 3] [--quick]
+    python bench/search_bench.py --fulltext [--fulltext-units 10] [--pages 300] [--rounds 3] [--quick]
                                  [--database-url postgres://…]
 """
 
@@ -446,7 +446,7 @@ def fulltext_bench(args: argparse.Namespace) -> int:
     from django.db import connection
 
     from dangan.search import analysis
-    from dangan.search.fulltext import chunks, prepare_text, register_fulltext_provider
+    from dangan.search.fulltext import pieces, register_fulltext_provider
     from dangan.search.models import FullTextEntry
     from dangan.search.service import SearchRequest, search
     from dangan.search.sync import index_fulltext, index_units
@@ -458,8 +458,8 @@ def fulltext_bench(args: argparse.Namespace) -> int:
     texts = {i: fulltext_pages(i, args.pages) for i in ids}
     megabytes = sum(len(t.encode()) for t in texts.values()) / 1e6
     characters = sum(len(t) for t in texts.values())
-    register_fulltext_provider("bench", lambda wanted: {i: texts[i] for i in wanted if i in texts})
     index_units(range(1, max(units, 1000) + 1))  # the unit index first (its own figures are above)
+    register_fulltext_provider("bench", lambda wanted: {i: texts[i] for i in wanted if i in texts})
 
     def clear() -> None:
         from dangan.search.backends import get_backend
@@ -469,7 +469,7 @@ def fulltext_bench(args: argparse.Namespace) -> int:
 
     def analyse_only() -> None:
         for text in texts.values():
-            for piece in chunks(prepare_text(text)):
+            for piece in pieces(text):
                 analysis.analysis_of(piece)
 
     rows = []
@@ -564,7 +564,7 @@ def main() -> int:
         action="store_true",
         help="measure the indexing of full text (OCR text of scanned pages) instead: MB/s against the analyzer alone",
     )
-    parser.add_argument("--fulltext-units", type=int, default=20, help="with --fulltext: units with full text")
+    parser.add_argument("--fulltext-units", type=int, default=10, help="with --fulltext: units with full text")
     parser.add_argument("--pages", type=int, default=300, help="with --fulltext: pages of text per unit")
     parser.add_argument("--rounds", type=int, default=3, help="with --fulltext: rounds (medians are reported)")
     args = parser.parse_args()

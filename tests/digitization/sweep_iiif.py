@@ -1,10 +1,11 @@
 """Sweep declarations of the IIIF Presentation and Content Search routes: a digitized unit that is visible and one
-that is hidden, and the fonds' collection (every role gets one, listing what the policy shows them; the public sees
-only units both 公开 and opened, and the sweep's are not opened). See tests/sweep/__init__.py."""
+that is hidden, and the fonds' collection (every role gets one, listing the units whose files the policy lets them
+see: none for the public and the security roles). See tests/sweep/__init__.py."""
 
 from tests.sweep import Page, expect
 
-# The visible unit: whoever the policy shows it (the security roles read no catalog: the policy shows them nothing).
+# The visible unit: whoever catalog.policy.can_view_unit_files lets see its files (the public sees records, not files;
+# the security roles read no catalog).
 VISIBLE = expect(200, security=404, anonymous=404)
 HIDDEN = expect(404, archivist_secret=200, archivist_top=200, anonymous=404)
 

@@ -100,6 +100,7 @@ def test_substrings_and_words_across_line_breaks(units: Any, archivist: Any) -> 
     assert "红军第三军团战斗详报（扫描件）" in found(archivist, "娄山")
     assert found(archivist, "以来第一") == ["红军第三军团战斗详报（扫描件）"]  # 以来⏎第一 on the page
     assert found(archivist, "长征以来第一个大胜仗") == ["红军第三军团战斗详报（扫描件）"]
+    assert found(archivist, '"此役 为长征"') == ["红军第三军团战斗详报（扫描件）"]  # a phrase across the layout
 
 
 def test_the_fulltext_field(units: Any, archivist: Any) -> None:
@@ -251,3 +252,42 @@ def test_the_query_language_names_the_field() -> None:
     assert parsed.root == Term("娄山关", "fulltext") and parsed.fields == ("fulltext",)
     assert describe(parsed) == "全文含“娄山关”"
     assert parse_query("fulltext:遵义").root == Term("遵义", "fulltext")
+
+
+def test_a_corrected_page_is_analysed_again_alone(units: Any, archivist: Any, texts: Texts) -> None:
+    from dangan.search.sync import index_fulltext
+
+    pages = [f"第{n}页。中央红军在贵州境内行军作战，沿途张贴布告。" for n in range(30)]
+    plain = units["plain"].pk
+    texts[plain] = "\n\n".join(pages)
+    assert index_fulltext([plain]) == len(texts[plain].replace("\n", ""))
+    assert FullTextEntry.objects.get(unit_id=plain).pieces == 30
+    pages[7] = "第7页。改正后的文字提到瓦窑堡会议。"
+    texts[plain] = "\n\n".join(pages)
+    assert index_fulltext([plain]) < 40  # the corrected page only
+    assert found(archivist, "瓦窑堡") == ["无关的通知"]
+    assert index_fulltext([plain]) == 0  # unchanged: nothing analysed
+    del pages[20:]
+    texts[plain] = "\n\n".join(pages)
+    index_fulltext([plain])
+    assert FullTextEntry.objects.get(unit_id=plain).pieces == 20
+    assert found(archivist, "第25页") == [] and found(archivist, "第19页") == ["无关的通知"]
+
+
+def test_a_word_across_a_page_break_is_found(units: Any, archivist: Any, texts: Texts) -> None:
+    texts[units["plain"].pk] = "一九三五年一月在遵\n\n义召开政治局扩大会议"
+    notify_units_changed([units["plain"].pk])
+    assert found(archivist, "遵义") == ["无关的通知"]
+
+
+def test_who_may_see_a_units_files(
+    units: Any, archivist: Any, junior_archivist: Any, system_admin: Any, security_auditor: Any
+) -> None:
+    from dangan.catalog.policy import can_view_unit_files, sees_unit_files
+
+    assert sees_unit_files(archivist) and sees_unit_files(system_admin) and sees_unit_files(CONSOLE)
+    assert not sees_unit_files(AnonymousUser()) and not sees_unit_files(security_auditor)
+    assert can_view_unit_files(archivist, units["secret"]) and not can_view_unit_files(archivist, units["top"])
+    assert can_view_unit_files(junior_archivist, units["scanned"])
+    assert not can_view_unit_files(junior_archivist, units["secret"])
+    assert not can_view_unit_files(AnonymousUser(), units["scanned"])  # the record is open, its files are not

@@ -92,3 +92,23 @@ def test_chunks_cover_every_ngram(size: int) -> None:
 
 def test_prepare_joins_chinese_across_line_breaks_only() -> None:
     assert prepare_text("遵义\n会议 Red\nArmy 一\n2") == "遵义会议 Red\nArmy 一\n2"
+
+
+def test_pieces_by_page_and_piece_at() -> None:
+    from dangan.search.fulltext import piece_at, pieces
+
+    text = "第一页遵\n义会议\n\n在遵\n\n义召开" + "\n\n" + "长" * 30 + "\n\n \n\n末页"
+    found = list(pieces(text, size=12))
+    # Each page alone, layout breaks between Chinese characters dropped, the next page's first characters
+    # added where a word may run across the break; a long page in overlapping pieces.
+    assert found == [
+        "第一页遵义会议在遵",
+        "在遵义召开",
+        "义召开长长长",
+        "长" * 12,
+        "长" * 12,
+        "长" * 12 + "末页",
+        "末页",
+    ]
+    assert all(piece_at(text, n, size=12) == piece for n, piece in enumerate(found))
+    assert piece_at(text, len(found), size=12) is None

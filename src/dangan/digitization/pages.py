@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from PIL import Image, UnidentifiedImageError
 
+from dangan.preservation.iiif import image_id
 from dangan.preservation.models import PackageFile, PackageVersion, PreservedPackage
 from dangan.preservation.store import CONTENT_PREFIX, storage_root
 
@@ -38,11 +39,7 @@ class Page:
 
 
 def page_image_id(file: PackageFile) -> str:
-    """The IIIF image id of a master, exactly as ``dangan.preservation.iiif.image_id`` makes it."""
-    try:
-        from dangan.preservation.iiif import image_id
-    except ImportError:  # pragma: no cover - before the Image API is installed: the same rule, written out
-        return f"{file.package.uuid.hex}-{file.sha256[:24]}"
+    """The IIIF image id of a master (``dangan.preservation.iiif.image_id``)."""
     return image_id(file)
 
 
@@ -80,7 +77,13 @@ def master_files(unit: Any) -> list[PackageFile]:
     head = head_version(package)
     if head is None:
         return []
-    files = PackageFile.objects.filter(masters_filter(), version=head).select_related("package", "version")
+    files = list(
+        PackageFile.objects.filter(masters_filter(), version=head).only(
+            "id", "package_id", "version_id", "logical_path", "size", "sha256", "sha512", "mime_type"
+        )
+    )
+    for file in files:  # the package and version are these two: no join, no second query
+        file.package, file.version = package, head
     # Only files directly in the folder are pages (a masters/rework/… folder would not be).
     pages = [f for f in files if page_name(f.logical_path)]
     return sorted(pages, key=lambda f: page_name(f.logical_path))

@@ -17,7 +17,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
-from .analysis import _CJK, _PHRASE_RE, _PHRASES, _T2S
+import numpy as np
+
+from .analysis import _CJK, _PHRASE_RE, _PHRASE_STARTS, _PHRASES, _T2S
 
 __all__ = [
     "FULLTEXT_FIELD",
@@ -26,6 +28,10 @@ __all__ = [
     "first_span",
     "fulltext_digest",
     "match_spans",
+    "piece_at",
+    "piece_digest",
+    "piece_snippet",
+    "pieces",
     "prepare_text",
     "providers",
     "register_fulltext_provider",
@@ -84,6 +90,7 @@ def fulltext_digest(text: str) -> str:
 # Preparation and chunks ------------------------------------------------------------------------------------------
 
 _LAYOUT_SPACE = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 def prepare_text(text: str) -> str:
@@ -99,6 +106,59 @@ _SEPARATOR = re.compile(r"[^\w]", re.UNICODE)
 # A piece cut inside a run of letters (no separator near the end) repeats the last characters at the start of the
 # next piece, so that every n-gram (up to four characters) across the cut is in one of them.
 _OVERLAP = 3
+
+
+# Providers put a blank line between pages ("\n\n"): a unit's text is cut there first, so that a correction of one
+# page changes the pieces of that page only, and only those are analysed and written again.
+_PAGE_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+_CJK_AT_START = re.compile(f"[{_CJK}]{{1,{_OVERLAP}}}")
+
+
+def pieces(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
+    """``text`` prepared (``prepare_text``) and cut into the pieces it is indexed in: each page alone (at most
+    ``size`` characters a piece, ``chunks``); where a page ends and the next begins with Chinese characters, the
+    page's last piece also holds the next page's first three characters, so that a word across the page break is
+    found (as within a page)."""
+    pages = _PAGE_BREAK.split(text)
+    for n in range(len(pages)):
+        yield from _page_pieces(pages, n, size)
+
+
+def _page_pieces(pages: list[str], n: int, size: int) -> list[str]:
+    page = prepare_text(pages[n])
+    if not page.strip():
+        return []
+    page_pieces = list(chunks(page, size))
+    if n + 1 < len(pages) and _CJK_CHAR.match(page[-1]):
+        following = pages[n + 1].lstrip()
+        if start := _CJK_AT_START.match(prepare_text(following[: 4 * _OVERLAP])):
+            page_pieces[-1] += start.group(0)
+    return page_pieces
+
+
+def piece_at(text: str, number: int, size: int = CHUNK_CHARS) -> str | None:
+    """Piece ``number`` of ``pieces(text)``, preparing only the page that holds it (a page no longer than a piece
+    is one piece, whatever its preparation)."""
+    pages = _PAGE_BREAK.split(text)
+    seen = 0
+    for n, raw in enumerate(pages):
+        if not raw.strip():
+            continue
+        if len(raw) <= size and seen != number:
+            seen += 1
+            continue
+        found = _page_pieces(pages, n, size)
+        if number < seen + len(found):
+            return found[number - seen]
+        seen += len(found)
+    return None
+
+
+def piece_digest(piece: str) -> str:
+    """A short digest of one piece and the analyzer version (whether its index row is current)."""
+    from .analysis import ANALYZER_VERSION
+
+    return hashlib.blake2b((ANALYZER_VERSION + "\x1f" + piece).encode(), digest_size=6).hexdigest()
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
@@ -125,72 +185,84 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[str]:
 
 
 @lru_cache(maxsize=1)
-def _unstable() -> re.Pattern[str]:
-    """The characters that NFKC changes (full-width forms, compatibility ideographs, circled numbers …) or that
-    combine with others: the only ones folded one by one."""
+def _width_tables() -> tuple[dict[int, str], re.Pattern[str]]:
+    """NFKC one character at a time: a translation table for the characters it maps to one other character
+    (full-width forms, compatibility ideographs …), and a pattern of those it maps to several or none, or that
+    combine with others (folded one by one)."""
+    table: dict[int, str] = {}
     ranges: list[tuple[int, int]] = []
     for code in range(0x80, 0x110000):
         if 0xD800 <= code <= 0xDFFF:
             continue
         c = chr(code)
-        if unicodedata.normalize("NFKC", c) != c or unicodedata.combining(c):
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
+        folded = unicodedata.normalize("NFKC", c)
+        if folded == c and not unicodedata.combining(c):
+            continue
+        if len(folded) == 1 and not unicodedata.combining(c) and not unicodedata.combining(folded):
+            table[code] = folded
+        elif ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
     body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    return re.compile(f"[{body}]")
+    return table, re.compile(f"[{body}]")
 
 
 _SPACE = re.compile(r"\s+")
-_CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
-def fold(text: str) -> tuple[str, list[int]]:
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def fold(text: str) -> tuple[str, np.ndarray]:
     """``text`` folded as the analyzer folds it (NFKC width folding, traditional → simplified with its phrases,
     lower case; whitespace between Chinese characters dropped, other whitespace one space), and for each folded
-    character the offset of the original character it comes from."""
-    pieces: list[str] = []
-    origin: list[int] = []
-    last = 0
-    for match in _unstable().finditer(text):
-        i = match.start()
-        pieces.append(text[last:i])
-        origin.extend(range(last, i))
-        folded = unicodedata.normalize("NFKC", match.group(0))
-        pieces.append(folded)
-        origin.extend([i] * len(folded))
-        last = i + 1
-    pieces.append(text[last:])
-    origin.extend(range(last, len(text)))
-    folded = "".join(pieces)
-    if _PHRASE_RE is not None:
+    character the offset of the original character it comes from (an array)."""
+    one_to_one, several = _width_tables()
+    folded = text.translate(one_to_one)
+    origin: np.ndarray | None = None  # None: character for character
+    if several.search(folded):
+        pieces: list[str] = []
+        counts = np.ones(len(folded), dtype=np.int64)
+        last = 0
+        for match in several.finditer(folded):
+            i = match.start()
+            pieces.append(folded[last:i])
+            expanded = unicodedata.normalize("NFKC", match.group(0))
+            pieces.append(expanded)
+            counts[i] = len(expanded)
+            last = i + 1
+        pieces.append(folded[last:])
+        folded = "".join(pieces)
+        origin = np.repeat(np.arange(len(text), dtype=np.int64), counts)
+    if _PHRASE_RE is not None and not _PHRASE_STARTS.isdisjoint(folded):
         # Phrases whose simplified form differs from the character-by-character one (乾隆 stays 乾隆): the same
         # length, so they are replaced in place.
         folded = _PHRASE_RE.sub(lambda m: _PHRASES[m.group(0)], folded)
     converted = folded.translate(_T2S)
     lowered = converted.lower()
     if len(lowered) != len(converted):  # a letter whose lower case is longer (İ): one by one
-        pieces, kept = [], []
-        for c, o in zip(converted, origin, strict=True):
-            low = c.lower()
-            pieces.append(low)
-            kept.extend([o] * len(low))
-        lowered, origin = "".join(pieces), kept
+        counts = np.array([len(c.lower()) for c in converted], dtype=np.int64)
+        lowered = "".join(c.lower() for c in converted)
+        base = origin if origin is not None else np.arange(len(text), dtype=np.int64)
+        origin = np.repeat(base, counts)
+    if origin is None:
+        origin = np.arange(len(lowered), dtype=np.int64)
     # Whitespace: dropped between two Chinese characters (layout), else one space.
-    pieces, kept, last = [], [], 0
-    for match in _SPACE.finditer(lowered):
+    runs = list(_SPACE.finditer(lowered))
+    if not runs:
+        return lowered, origin
+    chars = _code_points(lowered).copy()
+    keep = np.ones(len(lowered), dtype=bool)
+    end_all = len(lowered)
+    for match in runs:
         s, e = match.span()
-        pieces.append(lowered[last:s])
-        kept.extend(origin[last:s])
-        between_cjk = s > 0 and e < len(lowered) and _CJK_CHAR.match(lowered[s - 1]) and _CJK_CHAR.match(lowered[e])
-        if not between_cjk and s > 0 and e < len(lowered):
-            pieces.append(" ")
-            kept.append(origin[s])
-        last = e
-    pieces.append(lowered[last:])
-    kept.extend(origin[last:])
-    return "".join(pieces), kept
+        keep[s:e] = False
+        if s > 0 and e < end_all and not (_CJK_CHAR.match(lowered[s - 1]) and _CJK_CHAR.match(lowered[e])):
+            keep[s] = True
+            chars[s] = 32
+    return chars[keep].tobytes().decode("utf-32-le"), origin[keep]
 
 
 def _query_terms(query: str) -> list[str]:
@@ -242,7 +314,7 @@ def match_spans(text: str, query: str) -> list[tuple[int, int]]:
                 end_word and end < len(folded) and _is_word_char(folded[end])
             )
             if whole:
-                found.append((origin[at], origin[end - 1] + 1))
+                found.append((int(origin[at]), int(origin[end - 1]) + 1))
                 at = folded.find(needle, end)
             else:
                 at = folded.find(needle, at + 1)
@@ -299,9 +371,20 @@ def _shown(window: str) -> list[str]:
     return out
 
 
-def snippet(text: str, query: str, chars: int = SNIPPET_CHARS) -> str:
+def piece_snippet(text: str, number: int, query: str, chars: int = SNIPPET_CHARS) -> str:
+    """``snippet`` of piece ``number`` of ``text`` (``pieces``: the piece the index found the first match in), with
+    "…" where the text goes on; the whole text when the piece does not show the match."""
+    piece = piece_at(text, number)
+    if piece is not None and (shown := snippet(piece, query, chars, more_before=number > 0, more_after=True)):
+        return shown
+    return snippet(text, query, chars)
+
+
+def snippet(
+    text: str, query: str, chars: int = SNIPPET_CHARS, *, more_before: bool = False, more_after: bool = False
+) -> str:
     """HTML (escaped, matches in <mark>) of about ``chars`` characters of ``text`` around the first match of
-    ``query``; empty when it does not match."""
+    ``query``; empty when it does not match. ``more_before``/``more_after``: ``text`` is part of a longer one."""
     first = first_span(text, query)
     if first is None:
         return ""
@@ -309,12 +392,12 @@ def snippet(text: str, query: str, chars: int = SNIPPET_CHARS) -> str:
     end = min(len(text), max(start + chars, first[1]))
     window = text[start:end]
     shown = _shown(window)
-    out = ["…" if start else ""]
+    out = ["…" if start or more_before else ""]
     last = 0
     for s, e in match_spans(window, query):
         out.extend(shown[last:s])
         out.append("<mark>" + "".join(shown[s:e]) + "</mark>")
         last = e
     out.extend(shown[last:])
-    out.append("…" if end < len(text) else "")
+    out.append("…" if end < len(text) or more_after else "")
     return "".join(out).strip()

@@ -275,17 +275,20 @@ def _fulltext_indexed() -> bool:
 def _fulltext_snippets(backend: Any, root: Any, q: str, page_ids: list[int]) -> dict[int, SafeString | None]:
     """Of a page's hits, those whose full text holds a searched term, each with a snippet of it around the first
     match (None when the terms matched only piece by piece, not as written)."""
-    from .fulltext import snippet, unit_full_texts
+    from .fulltext import piece_snippet, unit_full_texts
 
-    held = backend.fulltext_hits(scored_terms(root), page_ids)
+    terms = scored_terms(root)
+    held = backend.fulltext_hits(terms, page_ids)
     if not held:
         return {}
+    # The index tells which piece (page) of each text holds the first match: only that one is read for the snippet.
+    first = backend.first_fulltext_pieces(terms, list(held))
     texts = unit_full_texts([i for i in page_ids if i in held])
     out: dict[int, SafeString | None] = {}
     for unit_id in page_ids:
         if unit_id in held:
-            shown = snippet(texts.get(unit_id, ""), q)
-            out[unit_id] = mark_safe(shown) if shown else None  # snippet() escapes every piece
+            shown = piece_snippet(texts.get(unit_id, ""), first.get(unit_id, 0), q)
+            out[unit_id] = mark_safe(shown) if shown else None  # piece_snippet() escapes every piece
     return out
 
 

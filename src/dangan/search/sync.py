@@ -89,14 +89,12 @@ def _drop_fulltext(ids: list[int]) -> None:
 
 
 def _index_fulltext_batch(ids: list[int]) -> int:
-    from .analysis import analysis_of
-    from .fulltext import FULLTEXT_FIELD, chunks, fulltext_digest, prepare_text, unit_full_texts
-    from .index import Document
+    from .fulltext import fulltext_digest, unit_full_texts
     from .models import FullTextEntry
 
     backend = get_backend()
     texts = unit_full_texts(ids)
-    stored = dict(FullTextEntry.objects.filter(unit_id__in=ids).values_list("unit_id", "digest"))
+    stored = {e.unit_id: e for e in FullTextEntry.objects.filter(unit_id__in=ids)}
     analysed = 0
     with transaction.atomic():
         gone = [i for i in ids if i in stored and i not in texts]
@@ -106,21 +104,53 @@ def _index_fulltext_batch(ids: list[int]) -> int:
             if text is None:
                 continue
             digest = fulltext_digest(text)
-            if stored.get(unit_id) == digest:
+            entry = stored.get(unit_id)
+            if entry is not None and entry.digest == digest:
                 continue
-            backend.delete_fulltext([unit_id])
-            pending: list[tuple[int, int, Document]] = []
-            number = 0
-            for number, piece in enumerate(chunks(prepare_text(text))):
-                words, grams = analysis_of(piece)
-                doc = Document(unit_id, "", words={FULLTEXT_FIELD: words}, ngrams={FULLTEXT_FIELD: grams})
-                pending.append((unit_id, number, doc))
-                if len(pending) >= FULLTEXT_WRITE_PIECES:
-                    backend.write_fulltext(pending)
-                    pending = []
+            analysed += _write_pieces(backend, unit_id, text, digest, entry)
+    return analysed
+
+
+def _write_pieces(backend: Backend, unit_id: int, text: str, digest: str, entry: Any) -> int:
+    """Analyse and write the pieces of one unit's text that differ from those indexed (all of them for a new
+    unit), remove those beyond its end, and record the text's digests. Returns the characters analysed."""
+    from .analysis import analysis_of
+    from .fulltext import FULLTEXT_FIELD, piece_digest, pieces
+    from .index import Document
+    from .models import FullTextEntry
+
+    old = entry.piece_digests.split() if entry is not None else []
+    if entry is None:
+        backend.delete_fulltext([unit_id])  # pieces a crash or an older version may have left
+    digests: list[str] = []
+    pending: list[tuple[int, int, Document]] = []
+    analysed = 0
+    for number, piece in enumerate(pieces(text)):
+        kept = piece_digest(piece)
+        digests.append(kept)
+        if number < len(old) and old[number] == kept:
+            continue
+        if number < len(old):
+            backend.delete_fulltext_pieces(unit_id, [number])
+        words, grams = analysis_of(piece)
+        pending.append(
+            (unit_id, number, Document(unit_id, "", words={FULLTEXT_FIELD: words}, ngrams={FULLTEXT_FIELD: grams}))
+        )
+        analysed += len(piece)
+        if len(pending) >= FULLTEXT_WRITE_PIECES:
             backend.write_fulltext(pending)
-            FullTextEntry.objects.create(unit_id=unit_id, digest=digest, characters=len(text), pieces=number + 1)
-            analysed += len(text)
+            pending = []
+    backend.write_fulltext(pending)
+    backend.delete_fulltext_pieces(unit_id, list(range(len(digests), len(old))))
+    FullTextEntry.objects.update_or_create(
+        unit_id=unit_id,
+        defaults={
+            "digest": digest,
+            "characters": len(text),
+            "pieces": len(digests),
+            "piece_digests": " ".join(digests),
+        },
+    )
     return analysed
 
 

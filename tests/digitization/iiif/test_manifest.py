@@ -3,26 +3,19 @@ schema) and a fonds' collection, each shown only to those the policy lets see th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-import jsonschema_rs
 import pytest
 
 from dangan.catalog.choices import Openness
 from dangan.core.choices import Role, SecurityClassification
 from dangan.digitization.pages import unit_pages
-from tests.conformance import DATA
 from tests.helpers import client_for
 
-SCHEMA = jsonschema_rs.validator_for(json.loads((DATA / "schemas/iiif/iiif_3_0.json").read_text(encoding="utf-8")))
+from .schema import schema_errors
 
 pytestmark = pytest.mark.django_db
-
-
-def valid(document: dict[str, Any]) -> list[str]:
-    return [error.message for error in SCHEMA.iter_errors(document)]
 
 
 def test_unit_pages_are_the_head_versions_masters_in_order(digitized: Callable[..., Any]) -> None:
@@ -43,7 +36,7 @@ def test_the_manifest_describes_the_unit_and_shows_its_pages_in_order(digitized:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/ld+json")
     manifest = response.json()
-    assert valid(manifest) == []
+    assert schema_errors(manifest) == []
     assert manifest["id"] == f"http://testserver/iiif/3/manifests/{unit.uuid}"
     assert manifest["type"] == "Manifest"
     assert manifest["label"] == {"zh-Hans": [unit.title]}
@@ -74,6 +67,19 @@ def test_the_manifest_describes_the_unit_and_shows_its_pages_in_order(digitized:
         assert "seeAlso" not in canvas  # no OCR text yet: nothing to link to
 
 
+def test_the_image_services_the_manifest_names_answer(digitized: Callable[..., Any]) -> None:
+    unit = digitized(sizes=[(300, 420), (320, 400)])
+    client = client_for(Role.ARCHIVIST)
+    manifest = client.get(f"/iiif/3/manifests/{unit.uuid}").json()
+    for canvas in manifest["items"]:
+        service = canvas["items"][0]["items"][0]["body"]["service"][0]["id"].removeprefix("http://testserver")
+        info = client.get(f"{service}/info.json")
+        assert info.status_code == 200
+        assert (info.json()["width"], info.json()["height"]) == (canvas["width"], canvas["height"])
+        thumbnail = client.get(canvas["thumbnail"][0]["id"].removeprefix("http://testserver"))
+        assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
+
+
 def test_hidden_or_undigitized_units_have_no_manifest(
     digitized: Callable[..., Any], make_unit: Callable[..., Any], storage: Any
 ) -> None:
@@ -83,11 +89,9 @@ def test_hidden_or_undigitized_units_have_no_manifest(
     assert client_for(Role.SYSTEM_ADMIN, SecurityClassification.TOP_SECRET).get(url).status_code == 404
     assert client_for(Role.SECURITY_ADMIN).get(url).status_code == 404
     assert client_for(Role.ARCHIVIST, SecurityClassification.SECRET).get(url).status_code == 200
-    # The public sees only units both 公开 and opened.
-    public = digitized()
-    assert client_for(None).get(f"/iiif/3/manifests/{public.uuid}").status_code == 404
+    # The public sees records, not files (catalog.policy.can_view_unit_files): not even an opened unit's pages.
     opened = digitized(openness=Openness.OPEN)
-    assert client_for(None).get(f"/iiif/3/manifests/{opened.uuid}").status_code == 200
+    assert client_for(None).get(f"/iiif/3/manifests/{opened.uuid}").status_code == 404
     # A unit without masters has no pages to show.
     assert client_for(Role.ARCHIVIST).get(f"/iiif/3/manifests/{make_unit().uuid}").status_code == 404
     assert client_for(Role.ARCHIVIST).get("/iiif/3/manifests/00000000-0000-0000-0000-000000000000").status_code == 404
@@ -104,7 +108,7 @@ def test_the_collection_of_a_fonds_lists_the_digitized_units_the_person_may_see(
         response = client.get(f"/iiif/3/collections/{fonds.code}")
         assert response.status_code == 200
         collection = response.json()
-        assert valid(collection) == []
+        assert schema_errors(collection) == []
         assert collection["type"] == "Collection"
         return [item["label"]["zh-Hans"][0] for item in collection["items"]]
 
@@ -120,4 +124,5 @@ def test_the_collection_of_a_fonds_lists_the_digitized_units_the_person_may_see(
         "label": {"zh-Hans": ["公开的布告"]},
     }
     assert titles(client_for(None)) == []
+    assert titles(client_for(Role.SECURITY_ADMIN)) == []
     assert junior.get("/iiif/3/collections/NOPE").status_code == 404

@@ -45,7 +45,16 @@ def vertical_page(
     for number, column in enumerate(columns):
         x = width - margin - step * (number + 1) + (step - size) // 2
         for row, character in enumerate(column):
-            draw.text((x, margin + int(row * size * 1.1)), character, font=typeface, fill="black")
+            y = margin + int(row * size * 1.1)
+            if character in "，。、":  # vertical typesetting: the mark stands in the upper right of its cell
+                mark = Image.new("L", (size * 2, size * 2), 0)
+                ImageDraw.Draw(mark).text((size, size), character, font=typeface, fill=255, anchor="mm")
+                box = mark.getbbox()
+                if box:
+                    mark = mark.crop(box)
+                    page.paste("black", (x + size * 3 // 4 - mark.width // 2, y + size // 4 - mark.height // 2), mark)
+                continue
+            draw.text((x, y), character, font=typeface, fill="black")
     return page
 
 

@@ -8,13 +8,14 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from dangan.catalog.models import ArchivalUnit
-from dangan.catalog.policy import can_view_unit
+from dangan.catalog.policy import can_view_unit_files
 
 
 def can_view_pages(user: Any, unit: ArchivalUnit) -> bool:
-    """Whether ``user`` may see the unit's page images and text: exactly when the policy shows them the unit among
-    the holdings (the public: 公开 and 开放 units only; a disposed-of unit: no one)."""
-    return can_view_unit(user, unit)
+    """Whether ``user`` may see the unit's page images and their text: exactly when the policy lets them see the
+    unit's files (``can_view_unit_files``: its record, by 密级 and clearance, and files at all — not the public,
+    for now, nor the roles that read no catalog)."""
+    return can_view_unit_files(user, unit)
 
 
 def visible_unit(user: Any, unit_uuid: Any) -> ArchivalUnit:

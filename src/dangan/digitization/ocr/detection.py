@@ -15,7 +15,7 @@ from .models import OcrModels
 __all__ = ["Region", "detect_regions"]
 
 SMALLEST_SIDE = 960
-LARGEST_SIDE = 1600
+LARGEST_SIDE = 1152
 PIXEL_THRESHOLD = 0.3
 REGION_THRESHOLD = 0.5
 UNCLIP_RATIO = 1.6
@@ -37,20 +37,24 @@ class Region:
         return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
 
 
-def _scaled_size(height: int, width: int) -> tuple[int, int]:
+def page_scale(height: int, width: int) -> float:
+    """The factor a page is scaled by for detection."""
     longer = max(height, width)
-    ratio = min(max(longer, SMALLEST_SIDE), LARGEST_SIDE) / longer
-    return max(32, round(height * ratio / 32) * 32), max(32, round(width * ratio / 32) * 32)
+    return min(max(longer, SMALLEST_SIDE), LARGEST_SIDE) / longer
+
+
+def _scaled_size(height: int, width: int, scale: float) -> tuple[int, int]:
+    return max(32, round(height * scale / 32) * 32), max(32, round(width * scale / 32) * 32)
 
 
 def _normalised(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    scaled = cv2.resize(
-        image, (width, height), interpolation=cv2.INTER_AREA if height < image.shape[0] else cv2.INTER_LINEAR
-    )
-    batch = scaled.astype(np.float32).transpose(2, 0, 1)[np.newaxis]
-    batch *= 2.0 / 255.0
-    batch -= 1.0
-    return np.ascontiguousarray(batch)
+    """The network's input: scaled, in [-1, 1], channels first; a grey image is given to all three channels."""
+    shrinking = height < image.shape[0]
+    scaled = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    batch = np.empty((1, 3, height, width), dtype=np.float32)
+    planes = scaled.astype(np.float32) * (2.0 / 255.0) - 1.0
+    batch[0] = planes[np.newaxis] if planes.ndim == 2 else planes.transpose(2, 0, 1)
+    return batch
 
 
 def _ordered(points: np.ndarray) -> np.ndarray:
@@ -117,9 +121,9 @@ def regions_from_probability(probability: np.ndarray, page_height: int, page_wid
     return regions
 
 
-def detect_regions(models: OcrModels, image: np.ndarray) -> list[Region]:
-    """Text regions of a 3-channel uint8 page image."""
+def detect_regions(models: OcrModels, image: np.ndarray, *, scale: float | None = None) -> list[Region]:
+    """Text regions of a uint8 page image (grey, or three channels), detected at ``scale`` (by default the page's)."""
     page_height, page_width = image.shape[:2]
-    height, width = _scaled_size(page_height, page_width)
+    height, width = _scaled_size(page_height, page_width, scale or page_scale(page_height, page_width))
     probability = models.detect(_normalised(image, height, width))
     return regions_from_probability(probability, page_height, page_width)

@@ -15,9 +15,9 @@ __all__ = ["reading_order", "upright_bounds"]
 Bounds = tuple[float, float, float, float]
 
 
-def upright_bounds(line: TextLine, turns: int, width: int, height: int) -> Bounds:
-    """The line's box in the page turned ``turns`` quarters counter-clockwise: (left, top, right, bottom)."""
-    left, top, right, bottom = line.box.x, line.box.y, line.box.right, line.box.bottom
+def upright_bounds(box: Bounds, turns: int, width: int, height: int) -> Bounds:
+    """A box (left, top, right, bottom) in the page turned ``turns`` quarters counter-clockwise."""
+    left, top, right, bottom = box
     page_width = width
     for _ in range(turns % 4):
         # a quarter turn counter-clockwise: (x, y) → (y, page width - x)
@@ -55,18 +55,28 @@ def _vertical_order(items: list[tuple[Bounds, TextLine]]) -> list[TextLine]:
     return ordered
 
 
+def _short(bounds: Bounds) -> bool:
+    left, top, right, bottom = bounds
+    return right - left < 2.2 * (bottom - top)
+
+
 def reading_order(
-    lines: list[TextLine], turns: int, width: int, height: int, layout: str
+    lines: list[TextLine], turns: int, width: int, height: int, layout: str, boxes: list[Bounds] | None = None
 ) -> tuple[list[TextLine], bool]:
-    """The lines in reading order, and whether the page is laid out in vertical columns."""
-    items = [(upright_bounds(line, turns, width, height), line) for line in lines]
+    """The lines in reading order, and whether the page is laid out in vertical columns. ``boxes`` (one per line)
+    replace the lines' own boxes for ordering: those of a deskewed page, where a long slanting column is narrow."""
+    if boxes is None:
+        boxes = [(line.box.x, line.box.y, line.box.right, line.box.bottom) for line in lines]
+    items = [(upright_bounds(box, turns, width, height), line) for box, line in zip(boxes, lines, strict=True)]
     vertical_characters = sum(len(line.text) for line in lines if line.vertical)
     horizontal_characters = sum(len(line.text) for line in lines if not line.vertical)
     vertical_page = layout == "vertical" or (layout == "auto" and vertical_characters > horizontal_characters)
     if not vertical_page:
         return _horizontal_order(items), False
-    columns = [item for item in items if item[1].vertical]
-    others = [item for item in items if not item[1].vertical]
+    # on a vertical page only a line at least two characters long lying across is a horizontal line (a title);
+    # a short piece (a column's last character or two) is a column
+    columns = [item for item in items if item[1].vertical or _short(item[0])]
+    others = [item for item in items if item not in columns]
     if not columns:
         return _vertical_order(others), True
     columns_top = min(bounds[1] for bounds, _ in columns)

@@ -7,7 +7,7 @@ padding); CTC greedy decoding keeps, for every character, the time steps it was 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -24,16 +24,19 @@ MIN_WIDTH = 64
 @dataclass
 class LineReading:
     """What the recogniser read in one crop. ``spans`` are each character's (start, end) as fractions of the crop's
-    width, ``confidences`` its probability."""
+    width, ``confidences`` its probability, ``alternatives`` the other characters it was read as (with their
+    probabilities) at the same place."""
 
     text: str
     confidence: float
     characters: list[str]
     spans: list[tuple[float, float]]
     confidences: list[float]
+    alternatives: list[list[tuple[str, float]]] = field(default_factory=list)
 
 
 EMPTY = LineReading("", 0.0, [], [], [])
+ALTERNATIVES = 4
 
 
 def _scaled_width(crop: np.ndarray) -> int:
@@ -48,32 +51,41 @@ def _decode(probabilities: np.ndarray, used_steps: float, alphabet: list[str]) -
     characters: list[str] = []
     runs: list[tuple[int, int]] = []
     confidences: list[float] = []
+    peaks: list[int] = []
     previous = 0
     for step, index in enumerate(best.tolist()):
         if index != 0 and index != previous:
             characters.append(alphabet[index] if index < len(alphabet) else "")
             runs.append((step, step + 1))
             confidences.append(float(scores[step]))
+            peaks.append(step)
         elif index != 0 and index == previous and runs:
             start, _ = runs[-1]
             runs[-1] = (start, step + 1)
-            confidences[-1] = max(confidences[-1], float(scores[step]))
+            if float(scores[step]) > confidences[-1]:
+                confidences[-1] = float(scores[step])
+                peaks[-1] = step
         previous = index
-    if not characters:
-        return EMPTY
-    kept = [(c, r, p) for c, r, p in zip(characters, runs, confidences, strict=True) if c]
+    kept = [(c, r, p, k) for c, r, p, k in zip(characters, runs, confidences, peaks, strict=True) if c]
     while kept and not kept[0][0].strip():
         kept.pop(0)
     while kept and not kept[-1][0].strip():
         kept.pop()
     if not kept:
         return EMPTY
-    characters = [c for c, _, _ in kept]
-    centres = [((start + end) / 2) / used_steps for _, (start, end), _ in kept]
-    confidences = [p for _, _, p in kept]
-    spans = _spans(centres)
-    text = "".join(characters)
-    return LineReading(text, float(np.mean(confidences)), characters, spans, confidences)
+    characters = [c for c, _, _, _ in kept]
+    centres = [((start + end) / 2) / used_steps for _, (start, end), _, _ in kept]
+    confidences = [p for _, _, p, _ in kept]
+    alternatives = []
+    for _, _, _, step in kept:
+        row = probabilities[step]
+        top = np.argpartition(row, -ALTERNATIVES)[-ALTERNATIVES:]
+        alternatives.append(
+            [(alphabet[i], float(row[i])) for i in top.tolist() if 0 < i < len(alphabet) and i != best[step]]
+        )
+    return LineReading(
+        "".join(characters), float(np.mean(confidences)), characters, _spans(centres), confidences, alternatives
+    )
 
 
 def _spans(centres: list[float]) -> list[tuple[float, float]]:
@@ -88,7 +100,7 @@ def _spans(centres: list[float]) -> list[tuple[float, float]]:
 
 
 def read_lines(models: OcrModels, crops: list[np.ndarray]) -> list[LineReading]:
-    """Read every crop (3-channel uint8, text left to right); the results in the crops' order."""
+    """Read every crop (uint8, grey or three channels, text left to right); the results in the crops' order."""
     readings: list[LineReading] = [EMPTY] * len(crops)
     widths = [_scaled_width(crop) for crop in crops]
     order = sorted(range(len(crops)), key=widths.__getitem__)
@@ -100,7 +112,8 @@ def read_lines(models: OcrModels, crops: list[np.ndarray]) -> list[LineReading]:
         for row, index in enumerate(members):
             scaled = cv2.resize(crops[index], (widths[index], HEIGHT), interpolation=cv2.INTER_LINEAR)
             # normalised to [-1, 1]; the padding stays 0, as the network was trained with
-            batch[row, :, :, : widths[index]] = scaled.transpose(2, 0, 1) * (2.0 / 255.0) - 1.0
+            planes = scaled.astype(np.float32) * (2.0 / 255.0) - 1.0
+            batch[row, :, :, : widths[index]] = planes[np.newaxis] if planes.ndim == 2 else planes.transpose(2, 0, 1)
         probabilities = models.recognize(batch)
         steps = probabilities.shape[1]
         for row, index in enumerate(members):

@@ -124,12 +124,14 @@ def _pillow_load(path: str) -> Any:
     return pyvips.Image.new_from_array(array, interpretation="b-w" if array.ndim == 2 else "srgb")
 
 
-def load_master(path: str, *, access: str = "random") -> Any:
-    """The master's first page as a pyvips image (orientation applied), Pillow as the fallback."""
+def load_master(path: str, *, access: str = "random", strict: bool = False) -> Any:
+    """The master's first page as a pyvips image (orientation applied), Pillow as the fallback. ``strict``: a
+    truncated or damaged master is an error (building derivatives), not an image with a grey end (viewing)."""
     import pyvips
 
     try:
-        image = pyvips.Image.new_from_file(path, access=access)
+        options = {"fail_on": "truncated"} if strict else {}
+        image = pyvips.Image.new_from_file(path, access=access, **options)
         if image.get_typeof("orientation") and image.get("orientation") not in (0, 1):
             image = pyvips.Image.new_from_file(path, access="random").autorot()
         return image
@@ -180,7 +182,7 @@ def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
     try:
         # A stale description goes first: from here until the new one is in place the master is served instead.
         (directory / INFO).unlink(missing_ok=True)
-        source = viewing_image(load_master(master_path(file), access="sequential"))
+        source = viewing_image(load_master(master_path(file), access="sequential", strict=True))
         pyramid = work / PYRAMID
         source.tiffsave(
             str(pyramid),

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
-from ..analysis import covering_ngrams, is_single_run
+from ..analysis import _CJK_RUN, covering_ngrams, is_single_run
 from ..fulltext import FULLTEXT_FIELD
 from ..index import FIELDS, Document, tokens
 from ..models import CachedTermMatch, FullTextEntry, IndexState, UnitIndexEntry
@@ -270,10 +270,21 @@ class Backend:
         """Remove every piece of these units' full text, and their bookkeeping rows."""
         raise NotImplementedError
 
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        """Remove these pieces of one unit's full text (the bookkeeping row stays)."""
+        raise NotImplementedError
+
     def fulltext_term(self, text: str) -> str | None:
         """Where a term matches in the full text (as ``term`` for a field); None when nothing searchable is left."""
         term_parts = term_tokens(text)
-        return None if term_parts is None else self.term_expression(term_parts, FULLTEXT_FIELD)
+        return None if term_parts is None else self._fulltext_expression(term_parts[0], term_parts[1])
+
+    def _fulltext_expression(self, words: Sequence[str], pieces: Sequence[str] | None) -> str:
+        """A term's expression in the full text. A phrase of Chinese words ("四渡 赤水") is one run there, as the
+        text's layout whitespace between Chinese characters is dropped: it matches as the run (四渡赤水) does."""
+        if not pieces and len(words) > 1 and all(_CJK_RUN.fullmatch(w) for w in words):
+            pieces = covering_ngrams("".join(words))
+        return self.term_expression((list(words), list(pieces) if pieces else None), FULLTEXT_FIELD)
 
     def fulltext_match_ids(self, expression: str) -> np.ndarray:
         """The units whose full text matches ``expression`` (remembered for the rest of this search)."""
@@ -294,10 +305,17 @@ class Backend:
         for term in terms:
             if term.field not in (None, FULLTEXT_FIELD):
                 continue
-            expression = self.term_expression((list(term.words), list(term.pieces) or None), FULLTEXT_FIELD)
-            matched = self.fulltext_match_ids(expression)
+            matched = self.fulltext_match_ids(self._fulltext_expression(term.words, term.pieces))
             found.update(int(i) for i in wanted[_members(matched, wanted)])
         return dict(found)
+
+    def fulltext_expressions(self, terms: Sequence[ScoredTerm]) -> list[str]:
+        """The full-text match expressions of the positive terms that may match there."""
+        return [self._fulltext_expression(t.words, t.pieces) for t in terms if t.field in (None, FULLTEXT_FIELD)]
+
+    def first_fulltext_pieces(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        """For each of ``ids``, the number of the first piece of its full text where a term matches."""
+        raise NotImplementedError
 
     def fulltext_scores(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
         """What the full text adds to each of ``ids``' score: FULLTEXT_WEIGHT per term it holds."""

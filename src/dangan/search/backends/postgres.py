@@ -288,6 +288,25 @@ class PostgresBackend(Backend):
                 cur.execute(f"DELETE FROM {FULLTEXT_TABLE} WHERE unit_id = ANY(%s)", [ids])
                 cur.execute(f"DELETE FROM {FULLTEXT_ENTRY_TABLE} WHERE unit_id = ANY(%s)", [ids])
 
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        if numbers:
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"DELETE FROM {FULLTEXT_TABLE} WHERE unit_id = %s AND piece = ANY(%s)", [unit_id, list(numbers)]
+                )
+
+    def first_fulltext_pieces(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        expressions = self.fulltext_expressions(terms)
+        if not expressions or not ids:
+            return {}
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT unit_id, min(piece) FROM {FULLTEXT_TABLE} WHERE unit_id = ANY(%s) "
+                "AND document @@ %s::tsquery GROUP BY unit_id",
+                [list(ids), self.or_(expressions)],
+            )
+            return {int(unit_id): int(piece) for unit_id, piece in cur.fetchall()}
+
     def _fulltext_match(self, expression: str) -> np.ndarray:
         with connection.cursor() as cur, transaction.atomic():
             cur.execute("SET LOCAL work_mem = '64MB'")

@@ -239,6 +239,32 @@ class SQLiteBackend(Backend):
                     f"DELETE FROM {FULLTEXT_ENTRY_TABLE} WHERE unit_id IN ({', '.join('?' for _ in chunk)})", chunk
                 )
 
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        if numbers:
+            with connection.cursor() as cur:
+                cur.cursor.executemany(
+                    f"DELETE FROM {FULLTEXT_TABLE} WHERE rowid = ?", [((unit_id << PIECE_BITS) + n,) for n in numbers]
+                )
+
+    def first_fulltext_pieces(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        expressions = self.fulltext_expressions(terms)
+        if not expressions or not ids:
+            return {}
+        expression = self.or_(expressions)
+        out: dict[int, int] = {}
+        with connection.cursor() as cur:
+            for unit_id in ids:
+                # FTS5 reads the rowid range of the unit only.
+                cur.execute(
+                    f"SELECT min(rowid) FROM {FULLTEXT_TABLE} WHERE {FULLTEXT_TABLE} MATCH %s "
+                    "AND rowid >= %s AND rowid < %s",
+                    [expression, unit_id << PIECE_BITS, (unit_id + 1) << PIECE_BITS],
+                )
+                row = cur.fetchone()
+                if row and row[0] is not None:
+                    out[unit_id] = int(row[0]) - (unit_id << PIECE_BITS)
+        return out
+
     def _fulltext_match(self, expression: str) -> np.ndarray:
         with connection.cursor() as cur:
             cur.execute(

@@ -1,5 +1,5 @@
 """The units' full text (search.fulltext, field 全文): a bookkeeping row per unit (FullTextEntry) and the tokens in
-pieces of a few thousand characters, in a table of their own beside the unit index: an FTS5 table on SQLite (rowid =
+pieces (a page, or a few thousand characters of one), in a table of their own beside the unit index: an FTS5 table on SQLite (rowid =
 unit id × 65,536 + piece), a table of tsvectors with a GIN index on PostgreSQL. The unit index itself is unchanged,
 so its rows stay as they are; `dangan search reindex` (or the next change of a unit) fills the new tables."""
 
@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 ("digest", models.CharField(max_length=32)),
                 ("characters", models.IntegerField(default=0)),
                 ("pieces", models.IntegerField(default=0)),
+                ("piece_digests", models.TextField(blank=True, default="")),
             ],
             options={"verbose_name": "全文索引条目", "verbose_name_plural": "全文索引条目"},
         ),

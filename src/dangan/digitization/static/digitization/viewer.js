@@ -192,6 +192,7 @@
     });
     if (!changed) {
       this.drawHits();
+      this.markText();
       return;
     }
     this.status("正在加载第 " + (index + 1) + " 页…");
@@ -228,8 +229,40 @@
           p.textContent = line;
           pane.appendChild(p);
         });
+        self.markText();
       })
       .catch(empty);
+  };
+
+  // The matched words in the page's text, as the search service gave them (each hit's text as it is on the page).
+  Viewer.prototype.markText = function () {
+    var words = {};
+    (this.hits[this.current + 1] || []).forEach(function (hit) { if (hit.text) words[hit.text] = true; });
+    var wanted = Object.keys(words).sort(function (a, b) { return b.length - a.length; });
+    this.part("text").querySelectorAll("p").forEach(function (p) {
+      var line = p.textContent;
+      if (!wanted.length || p.classList.contains("muted")) {
+        p.textContent = line;
+        return;
+      }
+      p.textContent = "";
+      var at = 0;
+      while (at < line.length) {
+        var next = -1;
+        var word = null;
+        wanted.forEach(function (w) {
+          var i = line.indexOf(w, at);
+          if (i >= 0 && (next < 0 || i < next)) { next = i; word = w; }
+        });
+        if (next < 0) break;
+        p.appendChild(document.createTextNode(line.slice(at, next)));
+        var mark = document.createElement("mark");
+        mark.textContent = word;
+        p.appendChild(mark);
+        at = next + word.length;
+      }
+      p.appendChild(document.createTextNode(line.slice(at)));
+    });
   };
 
   Viewer.prototype.find = function (query) {
@@ -241,6 +274,7 @@
     if (!query || !this.search) {
       section.hidden = true;
       this.drawHits();
+      this.markText();
       return;
     }
     var url = this.search + (this.search.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query);
@@ -295,7 +329,10 @@
     });
     this.status(pages.length ? "找到 " + items.length + " 处，分布在 " + pages.length + " 页。" : "");
     if (firstPage !== null) this.show(firstPage - 1);
-    else this.drawHits();
+    else {
+      this.drawHits();
+      this.markText();
+    }
   };
 
   // Highlight boxes over the open page: canvas coordinates, scaled onto the image OpenSeadragon shows.
