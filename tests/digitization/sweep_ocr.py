@@ -19,6 +19,18 @@ def stale_save(world: object) -> dict[str, object]:
 
 
 PAGES = [
+    # The 识别文本 panel polled by htmx (plain: to the unit's page): whoever reads the catalog and sees the unit.
+    Page(
+        "digitization:text_progress", expect(200, security=403), uuid="@ocrtext.public", headers={"HX-Request": "true"}
+    ),
+    Page(
+        "digitization:text_progress",
+        expect(404, archivist_secret=200, archivist_top=200, security=403),
+        uuid="@ocrtext.secret",
+        headers={"HX-Request": "true"},
+        note="of a 秘密 unit",
+    ),
+    Page("digitization:text_progress", expect(302, security=403), uuid="@ocrtext.public", note="plain: to the unit"),
     # Starting OCR of a series (no pages of its own): refused with a message, back to the unit's page.
     Page("digitization:unit_ocr", expect(403, archivists=302), method="POST", uuid="@unit.series"),
     Page(

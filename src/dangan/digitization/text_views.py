@@ -21,6 +21,7 @@ from dangan.catalog.models import ArchivalUnit
 from dangan.catalog.policy import can_view_unit
 from dangan.preservation.permissions import PRESERVE, VIEW, may
 from dangan.utilities.concurrency import EditConflict, parse_version
+from dangan.utilities.views import is_htmx
 
 from .actions.ocr import do_correct_lines
 from .actions.ocr_runs import do_queue_ocr_run, do_start_ocr_run
@@ -84,6 +85,20 @@ def text_panel(request: HttpRequest, unit: ArchivalUnit) -> str:
         "can_correct": may(request.user, PRESERVE),
     }
     return render_to_string("digitization/_text_panel.html", context, request=request)
+
+
+@require_http_methods(["GET"])
+def text_progress(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """The 识别文本 panel again, polled by htmx while the unit's OCR job is queued or running (it stops polling once
+    the job has ended); a plain request goes to the unit's page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not may(request.user, VIEW):
+        raise PermissionDenied
+    unit = _visible_unit(request, uuid)
+    if not is_htmx(request):
+        return redirect(reverse("catalog:unit_detail", args=[unit.uuid]) + "#ocr-text")
+    return HttpResponse(text_panel(request, unit))
 
 
 @require_POST

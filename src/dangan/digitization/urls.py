@@ -19,4 +19,5 @@ urlpatterns = [
     path("digitization/inspection-items/<int:pk>/verdict/", views.inspection_verdict, name="inspection_verdict"),
     path("digitization/units/<uuid:uuid>/text/<int:page>/", text_views.page_text_edit, name="page_text"),
     path("digitization/units/<uuid:uuid>/ocr/", text_views.unit_ocr, name="unit_ocr"),
+    path("digitization/units/<uuid:uuid>/text/progress/", text_views.text_progress, name="text_progress"),
 ]

@@ -104,3 +104,17 @@ def test_ocr_started_from_the_unit_page(digitized_unit: Any, archivist: Any) -> 
     assert PageText.objects.filter(unit=digitized_unit).count() == 2
     html = client.get(unit_page).content.decode()
     assert "2 / 2 页有识别文本" in html and "已完成" in html
+
+
+def test_the_panel_polls_while_a_job_waits_and_stops_when_it_ends(digitized_unit: Any, archivist: Any) -> None:
+    from dangan.digitization.actions.ocr_runs import do_run_ocr, do_start_ocr_run
+
+    client = client_for(archivist)
+    progress = f"/manage/digitization/units/{digitized_unit.uuid}/text/progress/"
+    run = do_start_ocr_run(archivist, unit=digitized_unit)  # queued, not run yet
+    polled = client.get(progress, headers={"HX-Request": "true"}).content.decode()
+    assert "排队中" in polled and f'hx-get="{progress}"' in polled
+    do_run_ocr(archivist, run)
+    done = client.get(progress, headers={"HX-Request": "true"}).content.decode()
+    assert "已完成" in done and "hx-get" not in done
+    assert client.get(progress).status_code == 302
