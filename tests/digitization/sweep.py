@@ -3,6 +3,7 @@ Archivists only (capability DIGITIZE); a page of a 秘密 unit is a 404 to the a
 Presentation routes and the OCR text are declared in sweep_iiif.py and sweep_ocr.py. See tests/sweep/__init__.py."""
 
 from tests.digitization.sweep_iiif import PAGES as IIIF_PAGES
+from tests.digitization.sweep_ocr import ENDPOINTS as OCR_ENDPOINTS
 from tests.digitization.sweep_ocr import PAGES as OCR_PAGES
 from tests.sweep import Api, Page, expect
 
@@ -116,3 +117,4 @@ ENDPOINTS = [
 ]
 
 PAGES += [*IIIF_PAGES, *OCR_PAGES]
+ENDPOINTS += OCR_ENDPOINTS

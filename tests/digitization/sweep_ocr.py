@@ -2,7 +2,7 @@
 policy shows the unit), and the correction page (catalog editors who see the unit). A stale save is answered 409:
 the sweep's requests are rolled back, but storage is not. See tests/sweep/__init__.py."""
 
-from tests.sweep import Page, expect
+from tests.sweep import Api, Page, expect
 
 VISIBLE = expect(200, security=404, anonymous=404)
 HIDDEN = expect(404, archivist_secret=200, archivist_top=200, anonymous=404)
@@ -19,6 +19,15 @@ def stale_save(world: object) -> dict[str, object]:
 
 
 PAGES = [
+    # Starting OCR of a series (no pages of its own): refused with a message, back to the unit's page.
+    Page("digitization:unit_ocr", expect(403, archivists=302), method="POST", uuid="@unit.series"),
+    Page(
+        "digitization:unit_ocr",
+        expect(404, archivist_secret=302, archivist_top=302, security=403),
+        method="POST",
+        uuid="@unit.secret_series",
+        note="a 秘密 series",
+    ),
     Page("ocrtext:alto", VISIBLE, uuid="@ocrtext.public", page=1),
     Page("ocrtext:alto", HIDDEN, uuid="@ocrtext.secret", page=1, note="of a 秘密 unit"),
     Page("ocrtext:text", VISIBLE, uuid="@ocrtext.public", page=1),
@@ -34,5 +43,56 @@ PAGES = [
         uuid="@ocrtext.secret",
         page=1,
         note="of a 秘密 unit",
+    ),
+]
+
+# The API: reading needs the catalog (the system administrator reads, the security roles do not: 403), changing it
+# needs CATALOG_CHANGE; a hidden unit is a 404 for every reader of the catalog.
+API_READ = expect(200, security=403)
+API_HIDDEN = expect(404, archivist_secret=200, archivist_top=200, security=403)
+
+
+def stale_patch(world: object) -> dict[str, object]:
+    return {"lines": {world["@ocrtext.line"]: "巡检校对"}, "version": 99}  # type: ignore[index]
+
+
+ENDPOINTS = [
+    Api("GET /api/digitization/units/{unit_id}/text", API_READ, unit_id="@ocrtext.public"),
+    Api("GET /api/digitization/units/{unit_id}/text", API_HIDDEN, unit_id="@ocrtext.secret", note="of a 秘密 unit"),
+    Api("GET /api/digitization/units/{unit_id}/text/{page}", API_READ, unit_id="@ocrtext.public", page=1),
+    Api(
+        "GET /api/digitization/units/{unit_id}/text/{page}",
+        API_HIDDEN,
+        unit_id="@ocrtext.secret",
+        page=1,
+        note="of a 秘密 unit",
+    ),
+    Api(
+        "PATCH /api/digitization/units/{unit_id}/text/{page}",
+        expect(403, archivists=409),
+        data=stale_patch,
+        unit_id="@ocrtext.public",
+        page=1,
+        note="a stale version",
+    ),
+    Api(
+        "PATCH /api/digitization/units/{unit_id}/text/{page}",
+        expect(403, archivists=409, archivist_public=404),
+        data=stale_patch,
+        unit_id="@ocrtext.secret",
+        page=1,
+        note="of a 秘密 unit, a stale version",
+    ),
+    Api(
+        "POST /api/digitization/units/{unit_id}/ocr",
+        expect(403, archivists=422),
+        unit_id="@unit.series",
+        note="a series: no pages of its own",
+    ),
+    Api(
+        "POST /api/digitization/units/{unit_id}/ocr",
+        expect(403, archivist_secret=422, archivist_top=422, archivist_public=404),
+        unit_id="@unit.secret_series",
+        note="a 秘密 series: no pages of its own",
     ),
 ]

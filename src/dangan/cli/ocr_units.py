@@ -19,7 +19,18 @@ __all__ = ["add_arguments", "cmd_ocr_units", "wants_units"]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The --unit/--batch options of `dangan ocr` (its parser is made in cli/ocr.py)."""
+    """The --unit/--batch options of `dangan ocr` (its parser is made in cli/ocr.py), and their lines in its help."""
+    p.description = (p.description or "") + (
+        "\n\n  dangan ocr --unit 档号|UUID [--json] [--background]   识别档案已保存的页面，文本存入保存包并进入检索\n"
+        "  dangan ocr --batch NAME [--json] [--background]        OCR of a unit's (a batch's) preserved pages, stored\n"
+        "                                                         in its package and indexed by search\n"
+        "  默认在前台运行并显示进度；--background 交给 dangan worker。中断后再次运行从下一页继续。\n"
+        "  Runs in the foreground with a progress bar; --background queues it. A rerun resumes from the next page."
+    )
+    p.epilog = (p.epilog or "") + (
+        "\n--unit/--batch: 0 全部页面已识别 every page read · 1 有档案识别失败（已列出）a unit failed (listed) · "
+        "2 用法错误（档案或批次不存在、没有页面图像、无权限）usage"
+    )
     group = p.add_mutually_exclusive_group()
     group.add_argument(
         "--unit", metavar="档号|UUID", help="识别档案已保存的页面图像 / OCR the preserved pages of a unit"
@@ -85,7 +96,7 @@ def cmd_ocr_units(args: argparse.Namespace) -> int:
         else:
             progress, close = _bar("文字识别 OCR", unit="页")
             try:
-                run = do_run_ocr(CONSOLE, run, progress=progress)
+                run = do_run_ocr(CONSOLE, run, progress=None if args.quiet else progress, layout=args.layout)
             finally:
                 close()
     except (ValidationError, PermissionDenied) as exc:

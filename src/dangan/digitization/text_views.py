@@ -13,8 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dangan.catalog.models import ArchivalUnit
 from dangan.catalog.policy import can_view_unit
@@ -22,7 +23,8 @@ from dangan.preservation.permissions import PRESERVE, VIEW, may
 from dangan.utilities.concurrency import EditConflict, parse_version
 
 from .actions.ocr import do_correct_lines
-from .models import PageText
+from .actions.ocr_runs import do_queue_ocr_run, do_start_ocr_run
+from .models import OcrRun, PageText
 from .ocr_text import master_pages, page_image_url, page_text, page_texts
 
 LINE_FIELD = "line-"
@@ -59,9 +61,11 @@ def page_plain_text(request: HttpRequest, uuid: Any, page: int) -> HttpResponse:
 
 def text_panel(request: HttpRequest, unit: ArchivalUnit) -> str:
     """The 识别文本 section of the unit detail page (which has asked the policy): the pages with text, with links to
-    correct them for those who may; nothing when the unit has no OCR text."""
+    correct them, the latest OCR job and a button to start one for those who may; nothing when the unit has no
+    preserved pages and no text."""
     texts = page_texts(unit)
-    if not texts:
+    page_count = len(master_pages(unit))
+    if not texts and not page_count:
         return ""
     rows = [
         {
@@ -72,8 +76,34 @@ def text_panel(request: HttpRequest, unit: ArchivalUnit) -> str:
         }
         for t in texts
     ]
-    context = {"unit": unit, "texts": rows, "can_correct": may(request.user, PRESERVE)}
+    context = {
+        "unit": unit,
+        "texts": rows,
+        "page_count": page_count,
+        "run": OcrRun.objects.filter(unit=unit).order_by("-pk").first(),
+        "can_correct": may(request.user, PRESERVE),
+    }
     return render_to_string("digitization/_text_panel.html", context, request=request)
+
+
+@require_POST
+def unit_ocr(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """Start (or resume) the OCR of a unit's preserved pages as a background job; back to the unit's page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not may(request.user, VIEW):
+        raise PermissionDenied
+    unit = _visible_unit(request, uuid)
+    if not may(request.user, PRESERVE):
+        raise PermissionDenied
+    try:
+        run = do_start_ocr_run(request.user, unit=unit)
+        do_queue_ocr_run(request.user, run)
+    except ValidationError as exc:
+        messages.info(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("已提交文字识别任务，识别在后台进行。"))
+    return redirect(reverse("catalog:unit_detail", args=[unit.uuid]) + "#ocr-text")
 
 
 def _lines(row: PageText) -> tuple[Any, list[dict[str, Any]]]:

@@ -18,4 +18,5 @@ urlpatterns = [
     path("digitization/inspections/<uuid:uuid>/", views.inspection, name="inspection"),
     path("digitization/inspection-items/<int:pk>/verdict/", views.inspection_verdict, name="inspection_verdict"),
     path("digitization/units/<uuid:uuid>/text/<int:page>/", text_views.page_text_edit, name="page_text"),
+    path("digitization/units/<uuid:uuid>/ocr/", text_views.unit_ocr, name="unit_ocr"),
 ]

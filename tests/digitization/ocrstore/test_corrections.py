@@ -95,3 +95,41 @@ def test_the_audit_log_shows_a_correction_only_to_those_who_see_the_unit(
     entries = AuditEntry.objects.filter(action__startswith="digitization.ocr.").order_by("pk")
     assert [v.withheld for v in present(entries, archivist)] == [False, False]
     assert [v.withheld for v in present(entries, junior_archivist)] == [True, True]
+
+
+def test_a_corrected_vertical_column_spreads_its_characters_down_the_column(
+    digitized_unit: Any, archivist: Any
+) -> None:
+    """A page read as vertical columns (right to left): the corrected column keeps its box, its characters share
+    its height evenly, top to bottom; the other column is untouched."""
+    from dangan.digitization.ocr import Box, Glyph, PageResult, TextLine, to_alto
+
+    def column(x: int, text: str) -> TextLine:
+        box = Box(x, 100, 60, 50 * len(text))
+        glyphs = [Glyph(c, Box(x, 100 + 50 * i, 60, 48), 0.9) for i, c in enumerate(text)]
+        return TextLine(f"c{x}", text, box, glyphs, True, 0.9)
+
+    page = PageResult(800, 1000, [column(600, "遵義會議"), column(500, "紅軍總部")], True, "test")
+    alto = to_alto(page, image_name="0001.tif").decode()
+    row = PageText.objects.create(
+        unit=digitized_unit,
+        page=1,
+        master_path="content/masters/0001.tif",
+        master_sha256="0" * 64,
+        text=page.text,
+        alto=alto,
+        engine="test",
+    )
+    first, second = parse_alto(alto.encode()).lines
+
+    do_correct_lines(archivist, row, {first.id: "遵义会议决议"}, row.version)
+
+    row.refresh_from_db()
+    changed, untouched = parse_alto(row.alto.encode()).lines
+    assert changed.vertical and changed.box == first.box
+    assert [g.text for g in changed.glyphs] == list("遵义会议决议")
+    assert [g.box.y for g in changed.glyphs] == [first.box.y + round(i * first.box.height / 6) for i in range(6)]
+    assert all(g.box.x == first.box.x and g.box.width == first.box.width for g in changed.glyphs)
+    assert (untouched.text, untouched.box) == (second.text, second.box)
+    assert row.text.splitlines() == ["遵义会议决议", "紅軍總部"]
+    assert alto_problems(row.alto.encode()) == []

@@ -92,3 +92,15 @@ def test_the_unit_page_lists_the_pages_with_text(ocred_unit: Any, archivist: Any
     reader = account("system_admin", "public", username="reader-x")  # reads the catalog, changes nothing
     html = client_for(reader).get(f"/manage/units/{ocred_unit.uuid}/").content.decode()
     assert "识别文本" in html and edit_url(ocred_unit, 2) not in html
+
+
+def test_ocr_started_from_the_unit_page(digitized_unit: Any, archivist: Any) -> None:
+    """The button queues the job; the test settings run tasks at once, as `dangan worker` would later."""
+    client = client_for(archivist)
+    unit_page = f"/manage/units/{digitized_unit.uuid}/"
+    assert "识别文字" in client.get(unit_page).content.decode()
+    response = client.post(f"/manage/digitization/units/{digitized_unit.uuid}/ocr/")
+    assert response.status_code == 302 and response["Location"].endswith("#ocr-text")
+    assert PageText.objects.filter(unit=digitized_unit).count() == 2
+    html = client.get(unit_page).content.decode()
+    assert "2 / 2 页有识别文本" in html and "已完成" in html

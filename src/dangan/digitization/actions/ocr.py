@@ -142,8 +142,8 @@ def do_ocr_unit(
     )
     result.package_version = preserved[0]
     result.version_created = preserved[1]
-    if result.pages_recognized or preserved[1]:
-        with transaction.atomic():
+    with transaction.atomic():
+        if result.pages_recognized or preserved[1]:
             PageTextRevision.objects.filter(page_text__unit=unit, source=TextSource.OCR, package_version="").update(
                 package_version=result.package_version
             )
@@ -159,6 +159,8 @@ def do_ocr_unit(
                     "package_version": result.package_version,
                 },
             )
+        # Search follows in the same transaction, every time: a rerun after a crash between the package version
+        # and this point still brings the index up to date.
         notify_units_changed([unit.pk])
     return result
 
@@ -324,9 +326,9 @@ def do_correct_lines(
                 "lines": changed[:200],
             },
         )
+        notify_units_changed([row.unit_id])  # search follows in the same transaction
     package_version, _created = write_ocr_version(
         actor, row.unit, _("校对第 %(page)d 页文本：%(count)d 行") % {"page": row.page, "count": len(changed)}
     )
     PageTextRevision.objects.filter(pk=revision.pk).update(package_version=package_version)
-    notify_units_changed([row.unit_id])
     return CorrectionResult(page_text=row, changed=changed, package_version=package_version)

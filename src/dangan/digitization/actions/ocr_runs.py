@@ -90,10 +90,10 @@ def do_queue_ocr_run(actor: Any, run: OcrRun) -> None:
     ocr_run_task.enqueue(run.pk, user_id)
 
 
-def do_run_ocr(actor: Any, run: OcrRun, *, progress: Progress | None = None) -> OcrRun:
+def do_run_ocr(actor: Any, run: OcrRun, *, progress: Progress | None = None, layout: str = "auto") -> OcrRun:
     """Run (or resume) ``run`` here and now: every unit's pages, progress on the row and to ``progress(pages done,
-    pages total)``. A unit that cannot be recognized is noted in ``error`` and the others go on; the run ends
-    ``failed`` when any unit failed, else ``done``."""
+    pages total)``; ``layout`` as recognize takes it. A unit that cannot be recognized is noted in ``error`` and the
+    others go on; the run ends ``failed`` when any unit failed, else ``done``."""
     require_actor_any(actor, OCR)
     units = run_units(run)
     totals = {unit.pk: len(master_pages(unit)) for unit in units}
@@ -114,7 +114,7 @@ def do_run_ocr(actor: Any, run: OcrRun, *, progress: Progress | None = None) -> 
                 progress(run.pages_done, run.pages_total)
 
         try:
-            result = do_ocr_unit(actor, unit, progress=report)
+            result = do_ocr_unit(actor, unit, layout=layout, progress=report)
         except (ValidationError, PermissionDenied) as exc:
             errors.append(f"{unit.reference_code or unit.uuid}: {'；'.join(getattr(exc, 'messages', [str(exc)]))}")
         except (OSError, ValueError) as exc:
