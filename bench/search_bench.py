@@ -485,6 +485,7 @@ def fulltext_bench(args: argparse.Namespace) -> int:
         start = time.perf_counter()
         index_fulltext(ids)
         runs["index"].append(time.perf_counter() - start)
+        progress(f"    analysis {runs['analysis'][-1]:.1f} s, index {runs['index'][-1]:.1f} s")
         start = time.perf_counter()
         index_fulltext(ids)
         runs["unchanged"].append(time.perf_counter() - start)

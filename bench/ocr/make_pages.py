@@ -60,7 +60,7 @@ FONTS: dict[str, tuple[str, int]] = {
 }
 
 #: paper sizes in millimetres (width, height)
-PAPER_MM = {"16k": (184, 260), "a4": (210, 297), "b5": (176, 250), "8k": (260, 368)}
+PAPER_MM = {"16k": (184, 260), "a4": (210, 297), "b5": (176, 250), "8k": (260, 368), "a7": (74, 105)}
 RENDER_DPI = 300
 
 INK_BLACK = (28, 24, 22)
@@ -795,15 +795,19 @@ def _mimeograph(ink: np.ndarray, strength: float, nrng: np.random.Generator) -> 
     ink = np.maximum(ink, np.clip(bleed * (1.25 + 0.5 * strength), 0, 1) * 0.85)
     uneven = _noise_field(nrng, ink.shape, 60)
     ink = ink * np.clip(0.35 + 0.9 * uneven + 0.2 * (1 - strength), 0.15, 1.0)
-    broken = _noise_field(nrng, ink.shape, 4) > 0.82 - 0.12 * strength
-    ink[broken] *= 0.2
-    # blots and specks where the roller left ink
+    # worn stencil: patches where little ink came through, and fine pinholes
+    worn = _noise_field(nrng, ink.shape, 11) > 0.84 - 0.1 * strength
+    ink[worn] *= 0.35
+    pinholes = _noise_field(nrng, ink.shape, 3) > 0.9 - 0.05 * strength
+    ink[pinholes] *= 0.5
+    # blots and specks of different sizes where the roller left ink
     h, w = ink.shape
     blots = np.zeros_like(ink)
-    count = int(400 * strength)
-    ys, xs = nrng.integers(0, h, count), nrng.integers(0, w, count)
-    blots[ys, xs] = 1.0
-    blots = np.clip(_blur(blots, 2.0) * 30, 0, 0.9)
+    for radius, count, weight in ((1.5, 260, 30), (4.0, 40, 80)):
+        spots = np.zeros_like(ink)
+        n = int(count * strength)
+        spots[nrng.integers(0, h, n), nrng.integers(0, w, n)] = 1.0
+        blots = np.maximum(blots, np.clip(_blur(spots, radius) * weight * nrng.uniform(0.5, 1.0), 0, 0.9))
     return np.clip(np.maximum(ink, blots), 0, 1)
 
 

@@ -4,6 +4,7 @@ cache)."""
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import threading
@@ -265,11 +266,7 @@ def _choose_level(source: ImageSource, request: ImageRequest) -> int:
 def _extract(source: ImageSource, request: ImageRequest) -> Any:
     index = _choose_level(source, request)
     level = source.level(index)
-    factor = 2**index
-    x = min(level.width - 1, int(request.x / factor))
-    y = min(level.height - 1, int(request.y / factor))
-    width = max(1, min(level.width - x, math.ceil((request.x + request.region_width) / factor) - x))
-    height = max(1, min(level.height - y, math.ceil((request.y + request.region_height) / factor) - y))
+    _index, x, y, width, height = _level_box(source, request, level.width, level.height)
     if (x, y, width, height) != (0, 0, level.width, level.height):
         level = level.crop(x, y, width, height)
     if (width, height) != (request.width, request.height):
@@ -303,8 +300,63 @@ def _rotate(image: Any, request: ImageRequest) -> Any:
     return image.rotate(degrees, background=background)
 
 
+def _level_box(source: ImageSource, request: ImageRequest, width: int, height: int) -> tuple[int, int, int, int, int]:
+    """The level to read and the box of it (x, y, width, height) under the request's region (as _extract crops)."""
+    index = _choose_level(source, request)
+    factor = 2**index
+    x = min(width - 1, int(request.x / factor))
+    y = min(height - 1, int(request.y / factor))
+    w = max(1, min(width - x, math.ceil((request.x + request.region_width) / factor) - x))
+    h = max(1, min(height - y, math.ceil((request.y + request.region_height) / factor) - y))
+    return index, x, y, w, h
+
+
+PILLOW_FORMATS = {
+    "jpg": ("JPEG", {"quality": 85}),
+    "png": ("PNG", {"compress_level": 4}),
+    "webp": ("WEBP", {"quality": 80}),
+}
+
+
+def within_one_tile(source: ImageSource, request: ImageRequest) -> bytes | None:
+    """A request whose region lies inside one stored tile of its level (an edge tile, a part of a tile), unrotated,
+    in its own colours or grey: that one tile decoded, cropped, resized if asked and encoded in the request's own
+    thread (Pillow). None otherwise."""
+    if source.derivative is None or request.rotation != 0 or request.mirror or request.quality == "bitonal":
+        return None
+    index = _tile_index(source)
+    if index is None:
+        return None
+    number = _choose_level(source, request)
+    if number >= len(index.levels):
+        return None
+    level = index.levels[number]
+    _number, x, y, w, h = _level_box(source, request, level.width, level.height)
+    tile = level.tile
+    column, row = x // tile, y // tile
+    if (x + w - 1) // tile != column or (y + h - 1) // tile != row:
+        return None
+    from PIL import Image
+
+    position = row * -(-level.width // tile) + column
+    data = os.pread(index.handle.fileno(), level.counts[position], level.offsets[position])
+    with Image.open(io.BytesIO(_with_tables(data, level.tables))) as stored:
+        left, top = x - column * tile, y - row * tile
+        image = stored.crop((left, top, left + w, top + h))
+    if image.size != (request.width, request.height):
+        image = image.resize((request.width, request.height), Image.Resampling.LANCZOS)
+    if request.quality == "gray" and image.mode != "L":
+        image = image.convert("L")
+    name, options = PILLOW_FORMATS[request.format]
+    out = io.BytesIO()
+    image.save(out, name, **options)
+    return out.getvalue()
+
+
 def render(source: ImageSource, request: ImageRequest) -> bytes:
     stored = stored_tile(source, request)
+    if stored is None:
+        stored = within_one_tile(source, request)
     if stored is not None:
         return stored
     image = _rotate(_quality(_extract(source, request), request.quality), request)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from dangan.catalog.models import ArchivalUnit
-from dangan.catalog.policy import can_view_unit_record
+from dangan.catalog.policy import can_view_unit_files
 
 from . import image_base_url
 from .derivatives import TILE_SIZE
@@ -46,11 +46,12 @@ def limits() -> Limits:
 
 
 def _visible_image(request: HttpRequest, identifier: str) -> ImageSource:
-    """The image's pixels, when the policy lets the person see its package's unit (can_view_package: the unit's
-    record, asked afresh on every request); else the one 404 of an unknown image."""
+    """The image's pixels, when the policy lets the person see its package's unit's files (can_view_unit_files: the
+    unit's record, as can_view_package asks, and files at all — the public sees records, not files), asked afresh
+    on every request; else the one 404 of an unknown image."""
     record = image_record(identifier)
     unit = _unit_for_policy(record.unit_id) if record is not None and record.unit_id is not None else None
-    if record is None or unit is None or not can_view_unit_record(request.user, unit):
+    if record is None or unit is None or not can_view_unit_files(request.user, unit):
         raise Http404
     return image_source(identifier, record.sha256, record.master)
 
