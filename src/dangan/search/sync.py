@@ -111,6 +111,11 @@ def _index_fulltext_batch(ids: list[int]) -> int:
         # One transaction per unit (inside the caller's, when there is one): a rebuild never holds the database's
         # write lock for more than one unit's text.
         with transaction.atomic():
+            backend.lock_fulltext(unit_id)
+            # What another transaction wrote while this one waited for the lock counts.
+            entry = FullTextEntry.objects.filter(unit_id=unit_id).first()
+            if entry is not None and entry.digest == digest:
+                continue
             analysed += _write_pieces(backend, unit_id, text, digest, entry)
     return analysed
 
