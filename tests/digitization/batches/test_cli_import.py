@@ -150,7 +150,9 @@ def test_mapping_sheet(capsys, digitization_env, fonds, make_unit, tmp_path: Pat
     for number in (1, 2):
         write_page(root / "卷一" / f"{number:04d}.tif", number)
     (root / "对照表.csv").write_text(f"文件夹,档号\n卷一,{a.reference_code}\n", encoding="utf-8")
-    grey_batch("对照表批次", fonds)
-    code, out, _err = run(capsys, str(root), "--fonds", fonds.code, "--batch", "对照表批次", "--json")
+    code, out, _err = run(
+        capsys, str(root), "--fonds", fonds.code, "--batch", "对照表批次", "--colour-mode", "grey", "--json"
+    )
     assert code == 0, out
     assert json.loads(out)["preserved"] == [a.reference_code]
+    assert Batch.objects.get(name="对照表批次").colour_mode == "grey"  # the new batch's specification
