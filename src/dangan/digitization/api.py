@@ -369,7 +369,7 @@ def accept_batch(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
     response={200: PageScanOut, **ERROR_RESPONSES},
     summary="返工：替换一页并只重新质检该页",
 )
-def replace_page(request: HttpRequest, page_id: int, image: UploadedFile | None = File(None)) -> Any:  # noqa: B008
+def replace_page(request: HttpRequest, page_id: int, image: File[UploadedFile | None] = None) -> Any:
     _need(request)
     page = PageScan.objects.select_related("batch", "batch_unit", "batch_unit__unit").filter(pk=page_id).first()
     if page is None or not can_view_unit(signed_in(request), page.batch_unit.unit):
