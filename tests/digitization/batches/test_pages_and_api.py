@@ -172,3 +172,16 @@ def test_hidden_unit_is_404_everywhere(digitization_env, fonds, make_unit, scan_
         created.json(), ensure_ascii=False
     )
     assert client.get("/manage/digitization/", HTTP_ACCEPT="text/html").status_code == 200
+
+
+def test_catalog_picker_adds_only_visible_units(digitization_env, fonds, make_unit, junior_archivist) -> None:
+    public, secret = make_unit(title="苏区布告公开件"), make_unit(title="苏区布告秘密件", classification="secret")
+    batch = grey_batch("选择批次", fonds)
+    client = Client()
+    client.force_login(junior_archivist)
+    found = client.get(
+        f"/manage/digitization/batches/{batch.uuid}/pick/", {"q": "苏区布告"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert public.reference_code in found and secret.reference_code not in found and secret.title not in found
+    client.post(f"/manage/digitization/batches/{batch.uuid}/units/", {"unit": [public.reference_code]})
+    assert [u.unit_id for u in batch.units.all()] == [public.pk]
