@@ -4,8 +4,10 @@ that fails on truncated data, and a downsampled working copy for the measurement
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 from PIL import Image, ImageFile
@@ -64,7 +66,7 @@ class DecodeError(Exception):
     """The image does not decode; the message says why, in Chinese."""
 
 
-def _dpi(info: dict[str, object]) -> float | None:
+def _dpi(info: Mapping[Any, Any]) -> float | None:
     value = info.get("dpi")
     if isinstance(value, tuple) and len(value) >= 2:
         try:
@@ -73,6 +75,30 @@ def _dpi(info: dict[str, object]) -> float | None:
             return None
         return dpi if dpi > 1 else None  # 1×1 is "not recorded" in many writers' JFIF headers
     return None
+
+
+def _tiff_directory_missing(path: Path, head: bytes) -> bool:
+    """Whether a TIFF was cut short: its first image directory lies beyond the end of the file (writers that put it
+    after the image data), or its strips or tiles do (writers that put it first)."""
+    order: Literal["little", "big"] = "little" if head[:2] == b"II" else "big"
+    if head[2:4] in (b"+\x00", b"\x00+"):  # BigTIFF: an 8-byte offset at byte 8
+        offset = int.from_bytes(head[8:16], order)
+    else:
+        offset = int.from_bytes(head[4:8], order)
+    size = path.stat().st_size
+    if offset + 2 > size:
+        return True
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            return any(
+                start + count > size
+                for page in tif.pages
+                for start, count in zip(page.dataoffsets, page.databytecounts, strict=False)
+            )
+    except Exception:  # whatever tifffile makes of a broken file, the caller reports it as broken
+        return False
 
 
 def _to_working(image: Image.Image) -> Image.Image:
@@ -119,7 +145,11 @@ def decode(path: Path) -> DecodedPage:
         raise DecodeError("图像尺寸超出允许范围（可能是损坏的文件头）") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         text = str(exc)
-        if "truncated" in text or "broken data stream" in text or isinstance(exc, EOFError):
+        if kind == "tiff" and _tiff_directory_missing(path, head):
+            raise DecodeError("图像数据不完整（文件被截断），无法完整解码") from exc
+        if "cannot identify image file" in text:
+            raise DecodeError(f"文件头为 {kind.upper()}，但图像结构损坏，无法解码") from exc
+        if any(sign in text for sign in ("truncated", "broken data stream", "Read error")) or isinstance(exc, EOFError):
             raise DecodeError("图像数据不完整（文件被截断），无法完整解码") from exc
         raise DecodeError(f"图像无法解码：{text or type(exc).__name__}") from exc
     grey = np.asarray(working.convert("L") if working.mode == "RGB" else working, dtype=np.uint8)

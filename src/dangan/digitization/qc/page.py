@@ -12,6 +12,7 @@ from .measures import (
     GREY_CHROMA,
     black_borders,
     chroma_profile,
+    content_box,
     ink_mask,
     interior,
     paper_tone,
@@ -64,10 +65,10 @@ def _colour_mode(page: DecodedPage) -> tuple[str, str]:
         levels = np.count_nonzero(np.bincount(page.grey.ravel(), minlength=256))
         return ("bitonal" if levels <= 2 else "grey"), "以灰度存储"
     p99, strong = chroma_profile(page.rgb)
-    if p99 < GREY_CHROMA:
-        return "grey", f"以 RGB 存储但不含色彩（色度 p99 = {p99:.0f}），实为灰度扫描"
     if strong >= STRONG_COLOUR_SHARE:
         return "colour", f"含彩色内容（红头、印章等）{_percent(strong)}"
+    if p99 < GREY_CHROMA:
+        return "grey", f"以 RGB 存储但不含色彩（色度 p99 = {p99:.0f}），实为灰度扫描"
     return "colour", f"彩色（色度 p99 = {p99:.0f}）"
 
 
@@ -137,7 +138,9 @@ def _measure(page: DecodedPage, spec: ScanSpec) -> tuple[list[CheckResult], floa
         else:
             results.append(CheckResult("skew", True, measured, limit, f"页面歪斜 {measured}"))
 
-    small = Image.fromarray(grey).resize((32, 32), Image.Resampling.BOX)
+    content_rows, content_columns = content_box(ink)
+    content = grey[rows, columns][content_rows, content_columns] if ink.size else grey
+    small = Image.fromarray(np.ascontiguousarray(content)).resize((32, 32), Image.Resampling.BOX)
     return results, skew, perceptual_hash(np.asarray(small)), blank
 
 
