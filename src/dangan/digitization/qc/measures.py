@@ -127,7 +127,7 @@ def skew_angle(ink: np.ndarray) -> float | None:
     ys = rows.astype(np.float32) - np.float32(rows.mean())
     xs = columns.astype(np.float32) - np.float32(columns.mean())
     rng = np.random.default_rng(0)
-    coarse = rng.choice(len(ys), 8_000, replace=False) if len(ys) > 8_000 else slice(None)
+    coarse = rng.choice(len(ys), 6_000, replace=False) if len(ys) > 6_000 else slice(None)
     angles = np.arange(-SKEW_RANGE, SKEW_RANGE + 0.01, 0.5)
     # Rows: project on y; columns: project on x (the same rotation turns both by the same angle).
     rows = _profile_scores(ys[coarse], xs[coarse], angles, 2.0)
@@ -135,8 +135,8 @@ def skew_angle(ink: np.ndarray) -> float | None:
     vertical = columns.max() > rows.max()
     first, second = (xs, -ys) if vertical else (ys, xs)
     best = float(angles[int(np.argmax(columns if vertical else rows))])
-    fine_points = rng.choice(len(ys), 40_000, replace=False) if len(ys) > 40_000 else slice(None)
-    fine = np.arange(best - 0.6, best + 0.61, 0.05)
+    fine_points = rng.choice(len(ys), 20_000, replace=False) if len(ys) > 20_000 else slice(None)
+    fine = np.arange(best - 0.5, best + 0.51, 0.05)
     scores = _profile_scores(first[fine_points], second[fine_points], fine, 1.0)
     # Image rows grow downwards: a line rising to the right (counter-clockwise) projects at a negative angle here.
     return round(-_refine(scores, fine), 2)
@@ -144,7 +144,8 @@ def skew_angle(ink: np.ndarray) -> float | None:
 
 def chroma_profile(rgb: np.ndarray) -> tuple[float, float]:
     """(99th percentile of the chroma, share of strongly coloured pixels) of an RGB page."""
-    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    sample = rgb[::2, ::2]  # every other pixel of every other row is plenty at 100 dpi, and four times quicker
+    red, green, blue = sample[..., 0], sample[..., 1], sample[..., 2]
     chroma = np.maximum(np.maximum(red, green), blue) - np.minimum(np.minimum(red, green), blue)
     counts = np.bincount(chroma.ravel(), minlength=256)
     cumulative = np.cumsum(counts)
