@@ -171,6 +171,13 @@ def test_the_format_comes_from_the_magic_not_the_name(tmp_path: Path, printed_pa
     assert jp2.format == "jp2" and result(jp2, "file_format").passed and result(jp2, "decodes").passed
 
 
+def test_a_multi_page_tiff_fails_its_format(tmp_path: Path, printed_page: Image.Image) -> None:
+    small = printed_page.reduce(4)
+    small.save(tmp_path / "0001.tif", save_all=True, append_images=[small], dpi=(300, 300))
+    file_format = result(check_page(tmp_path / "0001.tif", ScanSpec(dpi=75)), "file_format")
+    assert not file_format.passed and file_format.measured == "TIFF（2 幅图像）"
+
+
 def test_a_file_that_is_no_image_fails(tmp_path: Path) -> None:
     (tmp_path / "0001.tif").write_bytes(b"not an image at all")
     page = check_page(tmp_path / "0001.tif", SPEC, name="0001.tif")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageFile
+from PIL import Image
 
 WORKING_SIZE = 1100  # long side of the working copy: about 100 dpi for an A4 page at 300 dpi
 
@@ -60,6 +60,7 @@ class DecodedPage:
     mode: str  # Pillow's mode of the stored image
     grey: np.ndarray  # uint8, about WORKING_SIZE on the long side
     rgb: np.ndarray | None  # uint8 H×W×3 of the same size, for colour images only
+    frames: int = 1  # images in the file (a multi-page TIFF holds several; the first is measured)
 
 
 class DecodeError(Exception):
@@ -128,7 +129,8 @@ def decode(path: Path) -> DecodedPage:
         raise DecodeError("不是可识别的图像文件（文件头不符合任何图像格式）")
     if kind == "pdf":
         raise DecodeError("PDF 不是页面图像：请提交扫描图像（TIFF、JPEG 或 JPEG 2000）")
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    # Pillow's defaults raise on truncated data (ImageFile.LOAD_TRUNCATED_IMAGES is False; nothing here changes it).
+    Image.MAX_IMAGE_PIXELS = None  # large scans (A0 at 600 dpi) are legitimate archival images, as in accession
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -136,13 +138,12 @@ def decode(path: Path) -> DecodedPage:
                 width, height = image.size
                 mode = image.mode
                 dpi = _dpi(image.info)
+                frames = getattr(image, "n_frames", 1) if kind == "tiff" else 1
                 if kind == "jpeg" and max(width, height) >= 2 * WORKING_SIZE:
                     # DCT scaling still reads every entropy-coded block, so a truncated file fails as before.
                     image.draft("RGB" if mode not in ("L", "1") else "L", (width // 4, height // 4))
                 image.load()
                 working = _to_working(image)
-    except Image.DecompressionBombError as exc:
-        raise DecodeError("图像尺寸超出允许范围（可能是损坏的文件头）") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         text = str(exc)
         if kind == "tiff" and _tiff_directory_missing(path, head):
@@ -154,4 +155,4 @@ def decode(path: Path) -> DecodedPage:
         raise DecodeError(f"图像无法解码：{text or type(exc).__name__}") from exc
     grey = np.asarray(working.convert("L") if working.mode == "RGB" else working, dtype=np.uint8)
     rgb = np.asarray(working, dtype=np.uint8) if working.mode == "RGB" else None
-    return DecodedPage(kind, width, height, dpi, mode, grey, rgb)
+    return DecodedPage(kind, width, height, dpi, mode, grey, rgb, frames)

@@ -29,10 +29,18 @@ def _percent(share: float) -> str:
     return f"{share * 100:.2f}%" if share < 0.1 else f"{share * 100:.1f}%"
 
 
-def _format_check(path: Path, kind: str, spec: ScanSpec) -> CheckResult:
+def _format_check(path: Path, kind: str, spec: ScanSpec, frames: int = 1) -> CheckResult:
     wanted = FORMAT_LABELS[spec.master_format]
     found = FORMAT_LABELS.get(kind, "未知")
     suffix = path.suffix.lower()
+    if frames > 1:
+        return CheckResult(
+            "file_format",
+            False,
+            f"{found}（{frames} 幅图像）",
+            f"{wanted}（每个文件一页）",
+            f"文件含 {frames} 幅图像：每页应单独保存为一个文件（只检查了第一幅）",
+        )
     if kind != spec.master_format:
         named = f"（文件名后缀为 {suffix}）" if suffix and suffix not in EXTENSIONS.get(kind, set()) else ""
         return CheckResult("file_format", False, found, wanted, f"文件实际格式为 {found}{named}，扫描规格要求 {wanted}")
@@ -162,7 +170,7 @@ def check_page(path: Path, spec: ScanSpec, *, name: str | None = None) -> PageCh
         return PageCheck(name, 0, 0, None, "", kind, None, None, results)
     results = [
         CheckResult("decodes", True, "成功", "完整解码", f"图像完整解码（{page.width} × {page.height} 像素）"),
-        _format_check(path, page.format, spec),
+        _format_check(path, page.format, spec, page.frames),
         _resolution_check(page.dpi, spec),
     ]
     mode, colour = _colour_check(page, spec)
