@@ -87,6 +87,7 @@ class World:
             "report": self._accession,
             "upload": self._upload,
             "lock": self._signin_lock,
+            "batch": self._digitization,
         }
 
     # ------------------------------------------------------------------ lookups
@@ -281,3 +282,37 @@ class World:
         lock = SignInThrottle.objects.get(key="sweep-locked")
         assert lock.locked_at is not None
         self.objects["lock"] = lock.pk
+
+    def _digitization(self) -> None:
+        """A digitization batch holding a 公开 and a 秘密 unit, two scanned pages each (rendered in the test), waiting
+        for its sample inspection (every page sampled), and an upload of the batch by the 绝密 archivist."""
+        from dangan.catalog.models import ArchivalUnit
+        from dangan.digitization.actions.batches import do_create_batch
+        from dangan.digitization.actions.importing import do_import_folder
+        from dangan.digitization.actions.inspection import do_start_inspection
+        from dangan.digitization.actions.uploads import do_start_upload
+        from dangan.digitization.models import PageScan
+        from tests.digitization.qc.pages import render_page, save
+
+        self._catalog()
+        self._storage()
+        self.settings.DIGITIZATION_ROOT = self.tmp_path / "digitization"
+        units = {name: ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"]) for name in ("public", "secret")}
+        scans = self.tmp_path / "scans"
+        for seed, unit in enumerate(units.values()):
+            for number in (1, 2):
+                page = render_page(size=(480, 660), seed=10 * seed + number)
+                save(page, scans / str(unit.reference_code) / f"{number:04d}.tif", compression="tiff_lzw")
+        fonds = units["public"].fonds
+        batch = do_create_batch(CONSOLE, "巡检数字化批次", fonds, colour_mode="grey", sample_percent=100)
+        result = do_import_folder(CONSOLE, batch, scans)
+        assert result.ok, result.problems
+        inspection = do_start_inspection(CONSOLE, batch)
+        self.objects["batch"] = batch
+        self.objects["batch.inspection"] = inspection
+        for name, unit in units.items():
+            page = PageScan.objects.filter(batch=batch, batch_unit__unit=unit).order_by("number").first()
+            assert page is not None
+            self.objects[f"batch.page_{name}"] = page.pk
+            self.objects[f"batch.item_{name}"] = inspection.items.get(page=page).pk
+        self.objects["batch.upload"] = do_start_upload(self.user("archivist_top"), batch, "成果.zip", 10)

@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import accession, bag, catalog, preservation, search, system
+    from . import accession, bag, catalog, digitize, preservation, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     preservation.register(sub)
     bag.register(sub)
     accession.register(sub)
+    digitize.register(sub)
     return parser
 
 
