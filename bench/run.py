@@ -42,6 +42,7 @@ def main() -> int:
         ("bagit", ["bagit_bench.py", *extra]),
         ("accession", ["accession_bench.py", *extra]),
         ("hardening-sqlite", ["hardening_bench.py", *extra]),
+        ("digitize", ["digitize_bench.py", *extra]),
     ]
     if postgres_answers():
         runs.append(("import-postgresql", ["import_bench.py", "--database-url", PG_URL, *extra]))

@@ -253,6 +253,14 @@ AUDIT_SAMPLE_PERCENT = float(os.environ.get("DANGAN_AUDIT_SAMPLE_PERCENT", 5))
 # The scheduled full pass also checks SHA-256 and SM3 (about 3.5× slower than SHA-512 alone; samples check SHA-512).
 AUDIT_FULL_ALL_DIGESTS = _env_bool("DANGAN_AUDIT_FULL_ALL_DIGESTS", True)
 
+# IIIF image serving (see docs/development/iiif.md): viewing derivatives (tiled pyramids, thumbnails) live outside the
+# OCFL objects and can be rebuilt from the masters (`dangan derivatives rebuild`); the Image API's size limits.
+DERIVATIVES_ROOT = Path(os.environ.get("DANGAN_DERIVATIVES_ROOT", str(DANGAN_HOME / "derivatives"))).resolve()
+IIIF_MAX_WIDTH = int(os.environ.get("DANGAN_IIIF_MAX_WIDTH", 10000))
+IIIF_MAX_HEIGHT = int(os.environ.get("DANGAN_IIIF_MAX_HEIGHT", 10000))
+IIIF_MAX_AREA = int(os.environ.get("DANGAN_IIIF_MAX_AREA", 40_000_000))
+IIIF_CACHE_SECONDS = int(os.environ.get("DANGAN_IIIF_CACHE_SECONDS", 3600))
+
 # Accession (see docs/operations.md): the work area where received packages are unpacked and bagged, ClamAV's
 # signature directory and scanner, the transfer format policy and the packages written at once on acceptance.
 ACCESSION_ROOT = Path(os.environ.get("DANGAN_ACCESSION_ROOT", str(DANGAN_HOME / "accession"))).resolve()

@@ -18,4 +18,5 @@ urlpatterns = [
     path("manage/", include("dangan.accession.urls")),
     path("manage/", include("dangan.digitization.urls")),
     path("api/", api.urls),
+    path("iiif/3/", include("dangan.preservation.iiif.urls")),
 ]

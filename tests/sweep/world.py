@@ -81,6 +81,7 @@ class World:
             "token": self._accounts,
             "term": self._term,
             "package": self._packages,
+            "image": self._images,
             "audit": self._audit,
             "disposal": self._disposals,
             "transfer": self._accession,
@@ -201,6 +202,28 @@ class World:
             result = do_preserve(CONSOLE, unit, {"content/正文.txt": source})
             self.objects[f"package.{name}"] = result.package
         self.objects["package.path"] = "content/正文.txt"
+
+    def _images(self) -> None:
+        """A preserved page image (a small JPEG) in a 公开 and in a 秘密 unit; ``image.<name>`` is its IIIF image id.
+        No derivatives: the Image API serves it from the master."""
+        from PIL import Image
+
+        from dangan.catalog.models import ArchivalUnit
+        from dangan.preservation.actions.preserving import do_preserve
+        from dangan.preservation.iiif import image_id
+
+        if "image.public" in self.objects:
+            return
+        self._catalog()
+        self._storage()
+        self.settings.DERIVATIVES_ROOT = self.tmp_path / "derivatives"
+        for name, colour in (("public", (200, 40, 40)), ("secret", (40, 40, 200))):
+            source = self.tmp_path / f"image-{name}" / "0001.jpg"
+            source.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (640, 480), colour).save(source, "JPEG")
+            unit = ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"])
+            package = do_preserve(CONSOLE, unit, {"content/masters/0001.jpg": source}).package
+            self.objects[f"image.{name}"] = image_id(package.files.get(logical_path="content/masters/0001.jpg"))
 
     def _audit(self) -> None:
         """A finished audit (a queued one would refuse every other start) that found a file in the hidden unit's

@@ -16,6 +16,7 @@ do_preserve's, object by object, and a rerun of the same batch finishes it exact
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,8 @@ from dangan.core.actors import SYSTEM, actor_name
 from dangan.core.audit import log
 from dangan.preservation.description import changed_fields, description_for
 from dangan.preservation.formats import FormatIdentification, FormatIdentifier, FormatPolicy, display_name
+from dangan.preservation.iiif import request_derivatives
+from dangan.preservation.iiif.identity import IMAGE_MIME_TYPES
 from dangan.preservation.mets import Description, PackageRecord, build_mets
 from dangan.preservation.models import PackageEvent, PackageFile, PackageVersion, PreservedPackage
 from dangan.preservation.ocfl.batch import BatchWrite
@@ -504,6 +507,12 @@ def _index(
     """The database rows of a written object and its audit entry; the caller holds the transaction."""
     indexed = index_object(root, object_id, unit=unit)
     package = indexed.package
+    if result.created and any(
+        (found := describer.identified.get(path)) is not None and found.mime_type in IMAGE_MIME_TYPES
+        for path in describer.changed
+    ):
+        # Viewing derivatives of the new images, by the worker once this transaction has committed.
+        transaction.on_commit(functools.partial(request_derivatives, package))
     if indexed.changed:
         log(
             package,
