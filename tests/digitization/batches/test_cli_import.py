@@ -156,3 +156,19 @@ def test_mapping_sheet(capsys, digitization_env, fonds, make_unit, tmp_path: Pat
     assert code == 0, out
     assert json.loads(out)["preserved"] == [a.reference_code]
     assert Batch.objects.get(name="对照表批次").colour_mode == "grey"  # the new batch's specification
+
+
+def test_rerun_of_a_preserved_batch_changes_nothing(capsys, digitization_env, fonds, make_unit, scan_folder) -> None:
+    a = make_unit(pages=2)
+    folder = scan_folder({a.reference_code: 2})
+    grey_batch("已入库重跑", fonds)
+    assert run(capsys, str(folder), "--fonds", fonds.code, "--batch", "已入库重跑", "--json")[0] == 0
+    versions = PackageVersion.objects.filter(package__unit=a).count()
+    code, out, _err = run(capsys, str(folder), "--fonds", fonds.code, "--batch", "已入库重跑", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["skipped"] == 2 and data["checked"] == 0 and data["status"] == "preserved"
+    assert PackageVersion.objects.filter(package__unit=a).count() == versions
+    write_page(folder / a.reference_code / "0002.tif", 99)  # changed after it was preserved
+    code, out, _err = run(capsys, str(folder), "--fonds", fonds.code, "--batch", "已入库重跑", "--json")
+    assert code == 1 and [(p["page"], p["check"]) for p in json.loads(out)["problems"]] == [(2, "preserved")]
+    assert PackageVersion.objects.filter(package__unit=a).count() == versions

@@ -53,6 +53,7 @@ CHUNK = 1 << 20
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".jpg", ".jpeg", ".jp2", ".j2k", ".jpf", ".png", ".bmp", ".gif", ".webp"})
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 IMPORTABLE_STATUSES = (
+    BatchStatus.PRESERVED,  # a rerun only compares the images with those preserved
     BatchStatus.PLANNED,
     BatchStatus.SCANNING,
     BatchStatus.CHECKING,
@@ -61,6 +62,7 @@ IMPORTABLE_STATUSES = (
 )
 CHECK_LABEL = _("质量检查")
 UNIT_CODE = "reference_code"  # the import's own check: the folder names a unit of the batch's fonds
+PRESERVED_CHECK = "preserved"  # the import's own check: a unit preserved in this batch is not changed any more
 
 
 @dataclass
@@ -446,9 +448,32 @@ def do_import_folder(
     spec = scan_spec(batch)
     work: list[_Work] = []
     stale: list[PageScan] = []
+    preserved: list[tuple[BatchUnit, Path]] = []
+    changed_preserved: list[Problem] = []
     for batch_unit, unit_folder in pairs:
         images = _images(unit_folder)
         existing = {p.number: p for p in PageScan.objects.filter(batch_unit=batch_unit)}
+        if batch_unit.status == UnitStatus.PRESERVED:
+            # Preserved in this batch already: final. Unchanged images are skipped; a changed one is reported.
+            preserved.append((batch_unit, unit_folder))
+            for number, source in enumerate(images, 1):
+                result.pages += 1
+                page = existing.get(number)
+                if page is not None and page.size == source.stat().st_size and page.sha256 == _sha256(source):
+                    result.skipped += 1
+                    continue
+                changed_preserved.append(
+                    Problem(
+                        batch_unit.reference_code,
+                        number,
+                        PRESERVED_CHECK,
+                        source.name,
+                        _("与已入库的图像相同"),
+                        _("该件已入库（第 %(version)s 版），改动或新增的图像未导入；补扫请登记新的批次")
+                        % {"version": batch_unit.preserved_version or "—"},
+                    )
+                )
+            continue
         stale += [p for n, p in existing.items() if n > len(images)]
         for number, source in enumerate(images, 1):
             page = existing.get(number)
@@ -468,7 +493,7 @@ def do_import_folder(
         progress(str(CHECK_LABEL), 0, total)
     done = 0
     threads = max(1, workers or int(getattr(settings, "DIGITIZATION_WORKERS", 0)) or default_workers(4))
-    touched: dict[int, BatchUnit] = {b.pk: b for b, _f in pairs}
+    touched: dict[int, BatchUnit] = {b.pk: b for b, _f in pairs if (b, _f) not in preserved}
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dangan-qc") as pool:
         pending: list[_Work] = []
         for item in pool.map(lambda w: _stage_and_check(batch, spec, w), work):
@@ -498,7 +523,7 @@ def do_import_folder(
             {"folder": folder.name, "pages": result.pages, "checked": result.checked, "skipped": result.skipped},
         )
     result.batch = batch
-    result.problems = problems_of(batch)
+    result.problems = problems_of(batch) + changed_preserved
     return result
 
 
