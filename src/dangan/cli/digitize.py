@@ -135,7 +135,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             mapping = read_mapping(Path(args.mapping))
         except (TableError, OSError) as exc:
             raise CommandError(f"对照表无法读取 / cannot read the mapping sheet: {exc}") from None
-    name = args.batch or f"{folder.resolve().name} {timezone.localdate():%Y-%m-%d}"
+    name = args.batch or f"{folder.resolve().name[:180]} {timezone.localdate():%Y-%m-%d}"
     batch = Batch.objects.filter(name=name).first()
     if batch is not None and batch.fonds_id != fonds.pk:
         raise CommandError(f"批次“{name}”属于另一全宗 {batch.fonds.code} / the batch belongs to another fonds")
