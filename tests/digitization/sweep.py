@@ -80,6 +80,21 @@ ENDPOINTS = [
         uuid="@batch.upload",
     ),
     Api(
+        "POST /api/digitization/batches/{uuid}/folder-uploads",
+        expect(403, archivists=201),
+        data={"folder_name": "成果", "size": 10},
+        uuid="@batch",
+    ),
+    Api("GET /api/digitization/uploads/{uuid}/files", expect(403, archivist_top=200), uuid="@batch.folder_upload"),
+    Api(
+        "PUT /api/digitization/uploads/{uuid}/files",
+        expect(403, archivist_top=200),
+        data=b"0123456789",
+        content_type="application/octet-stream",
+        query={"path": "卷一/0001.tif"},
+        uuid="@batch.folder_upload",
+    ),
+    Api(
         "POST /api/digitization/batches/{uuid}/import",
         expect(403, archivist_top=422),
         data=lambda world: {"upload": world["@batch.upload"]},

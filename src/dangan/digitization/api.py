@@ -35,7 +35,16 @@ from .actions.batches import do_add_units_by_codes, do_create_batch, find_units,
 from .actions.importing import problems_of
 from .actions.inspection import do_accept, do_record_verdict, do_replace_page, do_start_inspection
 from .actions.jobs import active_task, do_queue_preserve
-from .actions.uploads import OffsetMismatch, do_import_upload, do_start_upload, do_write_chunk, owned_upload
+from .actions.uploads import (
+    OffsetMismatch,
+    do_import_upload,
+    do_start_folder_upload,
+    do_start_upload,
+    do_write_chunk,
+    do_write_folder_file,
+    folder_files,
+    owned_upload,
+)
 from .choices import PageStatus
 from .filters import BatchFilter
 from .models import Batch, BatchUpload, Inspection, InspectionItem, PageScan
@@ -43,6 +52,8 @@ from .schemas import (
     BatchIn,
     BatchOut,
     BatchPage,
+    FolderFilesOut,
+    FolderUploadIn,
     ImportIn,
     InspectionOut,
     OffsetConflictOut,
@@ -311,6 +322,41 @@ def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
     except OffsetMismatch as exc:
         return JsonResponse({"detail": exc.messages[0], "errors": {}, "offset": exc.offset}, status=409)
     return upload_out(upload)
+
+
+@router.post(
+    "/digitization/batches/{uuid}/folder-uploads",
+    response={201: UploadOut, **ERROR_RESPONSES},
+    summary="开始上传批次文件夹（逐个文件）",
+    url_name="digitization_start_folder_upload",
+)
+def start_folder_upload(request: HttpRequest, uuid: UUID, body: FolderUploadIn) -> Any:
+    _need(request)
+    upload = do_start_folder_upload(signed_in(request), _batch(uuid), body.folder_name, body.size)
+    return Status(201, upload_out(upload))
+
+
+@router.get(
+    "/digitization/uploads/{uuid}/files",
+    response={200: FolderFilesOut, **ERROR_RESPONSES},
+    summary="文件夹上传已收到的文件（续传时只发其余的）",
+)
+def get_folder_files(request: HttpRequest, uuid: UUID) -> Any:
+    _need(request)
+    return {"files": folder_files(_upload(request, uuid))}
+
+
+@router.put(
+    "/digitization/uploads/{uuid}/files",
+    response={200: UploadOut, **ERROR_RESPONSES},
+    summary="上传文件夹中的一个文件",
+    description="请求体为该文件的全部字节；path 为文件在批次文件夹中的相对路径（档号文件夹/0001.tif）。",
+)
+def put_folder_file(request: HttpRequest, uuid: UUID, path: str) -> Any:
+    _need(request)
+    upload = _upload(request, uuid)
+    length = int(request.headers.get("Content-Length") or 0)
+    return upload_out(do_write_folder_file(signed_in(request), upload, path, request, length))
 
 
 @router.post(

@@ -125,7 +125,10 @@ def _images(folder: Path) -> list[Path]:
         (
             p
             for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.name.lower() not in IGNORED_NAMES
+            if p.is_file()
+            and not p.name.startswith(".")
+            and not p.name.endswith(".part")  # a file still being written (an upload, a copy)
+            and p.name.lower() not in IGNORED_NAMES
         ),
         key=lambda p: p.name,
     )

@@ -216,6 +216,7 @@ def do_preserve_batch(
             batch.finished = timezone.localdate()
             batch.task, batch.task_id, batch.task_since, batch.progress_label = "", "", None, ""
             bump(batch, "status", "finished", "task", "task_id", "task_since", "progress_label")
+            transaction.on_commit(lambda: remove_staging(batch))  # uploads and anything else left in the staging area
             log(
                 batch,
                 "digitization.batch.preserve",
