@@ -25,10 +25,12 @@ def run(capsys: Any, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.django_db(transaction=True)  # as the command runs: its threads see what it committed
 def test_all_pages_pass_exit_0_and_units_preserved(
     capsys, digitization_env, fonds, make_unit, scan_folder, settings
 ) -> None:
     settings.DIGITIZATION_PROCESS_MIN_PAGES = 1  # the pages are checked on a pool of processes, as in a large import
+    # …and, outside a transaction, the units are preserved two chunks at a time.
     a, b = make_unit(pages=2), make_unit(pages=3)
     folder = scan_folder({a.reference_code: 2, b.reference_code: 3})
     grey_batch("一号批次", fonds)
