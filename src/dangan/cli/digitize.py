@@ -151,7 +151,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 master_format=args.master_format,
                 max_skew_degrees=args.max_skew,
             )
-        result = do_import_folder(CONSOLE, batch, folder, mapping=mapping, progress=bar, workers=args.workers)
+        result = do_import_folder(
+            CONSOLE, batch, folder, mapping=mapping, progress=bar, workers=args.workers, processes=True
+        )
         if not getattr(settings, "DIGITIZATION_CLI_INSPECTION", False) and any(
             u.status == "passed" for u in result.batch.units.all()
         ):

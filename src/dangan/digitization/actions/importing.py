@@ -192,12 +192,15 @@ def _prepare(batch: Batch, work: _Work) -> tuple[Path, Path, str]:
     return work.source, batch.folder / work.staged, work.source.name
 
 
-def _checked(batch: Batch, spec: Any, work: list[_Work], workers: int) -> Iterator[_Work]:
-    """Stage and check each of ``work``, on ``workers`` threads — or processes, for an import of at least
-    DIGITIZATION_PROCESS_MIN_PAGES pages — yielding them in order as they are done."""
+def _checked(batch: Batch, spec: Any, work: list[_Work], workers: int, processes: bool) -> Iterator[_Work]:
+    """Stage and check each of ``work``, on ``workers`` threads — or, when ``processes`` (a command of its own,
+    where forking is safe) and the import has at least DIGITIZATION_PROCESS_MIN_PAGES pages, processes — yielding
+    them in order as they are done."""
     jobs = [_prepare(batch, item) for item in work]
     specs = [spec] * len(jobs)
-    use_processes = workers > 1 and len(jobs) >= int(getattr(settings, "DIGITIZATION_PROCESS_MIN_PAGES", 24))
+    use_processes = (
+        processes and workers > 1 and len(jobs) >= int(getattr(settings, "DIGITIZATION_PROCESS_MIN_PAGES", 24))
+    )
     if use_processes:
         # fork: the children need nothing re-imported (forkserver and spawn would run the program's __main__
         # again where it has no guard); they touch no database connection, only files and the qc package.
@@ -416,8 +419,11 @@ def do_import_folder(
     mapping: Mapping[str, str] | None = None,
     progress: PhaseProgress | None = None,
     workers: int | None = None,
+    processes: bool = False,
 ) -> ImportResult:
-    """Import the page images under ``folder`` into ``batch`` and check them; see the module's description."""
+    """Import the page images under ``folder`` into ``batch`` and check them; see the module's description.
+    ``processes``: the caller is a process of its own (the CLI), which may fork workers; a web server or its
+    in-process worker, with threads of its own, checks on threads."""
     folder = Path(folder)
     check_import(actor, batch, folder)
     if mapping is None:
@@ -490,7 +496,7 @@ def do_import_folder(
     threads = max(1, workers or int(getattr(settings, "DIGITIZATION_WORKERS", 0)) or default_workers(4))
     touched: dict[int, BatchUnit] = {b.pk: b for b, _f in pairs if (b, _f) not in preserved}
     pending: list[_Work] = []
-    for item in _checked(batch, spec, work, threads):
+    for item in _checked(batch, spec, work, threads, processes):
         pending.append(item)
         done += 1
         if len(pending) >= 50 or done == total:
