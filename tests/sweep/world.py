@@ -356,7 +356,7 @@ class World:
         from dangan.digitization.actions.batches import do_create_batch
         from dangan.digitization.actions.importing import do_import_folder
         from dangan.digitization.actions.inspection import do_start_inspection
-        from dangan.digitization.actions.uploads import do_start_upload
+        from dangan.digitization.actions.uploads import do_start_folder_upload, do_start_upload
         from dangan.digitization.models import PageScan
         from tests.digitization.qc.pages import render_page, save
 
@@ -382,3 +382,4 @@ class World:
             self.objects[f"batch.page_{name}"] = page.pk
             self.objects[f"batch.item_{name}"] = inspection.items.get(page=page).pk
         self.objects["batch.upload"] = do_start_upload(self.user("archivist_top"), batch, "成果.zip", 10)
+        self.objects["batch.folder_upload"] = do_start_folder_upload(self.user("archivist_top"), batch, "成果", 10)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("digitization/batches/<uuid:uuid>/", views.batch_detail, name="batch_detail"),
     path("digitization/batches/<uuid:uuid>/progress/", views.batch_progress, name="batch_progress"),
     path("digitization/batches/<uuid:uuid>/upload/", views.batch_upload, name="batch_upload"),
+    path("digitization/batches/<uuid:uuid>/pick/", views.unit_picker, name="unit_picker"),
     path("digitization/batches/<uuid:uuid>/<str:action>/", views.batch_action, name="batch_action"),
     path("digitization/pages/<int:pk>/", views.page_detail, name="page_detail"),
     path("digitization/pages/<int:pk>/<str:size>.jpg", views.page_image, name="page_image"),

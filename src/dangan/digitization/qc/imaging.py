@@ -4,11 +4,13 @@ that fails on truncated data, and a downsampled working copy for the measurement
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
-from PIL import Image, ImageFile
+from PIL import Image
 
 WORKING_SIZE = 1100  # long side of the working copy: about 100 dpi for an A4 page at 300 dpi
 
@@ -58,13 +60,14 @@ class DecodedPage:
     mode: str  # Pillow's mode of the stored image
     grey: np.ndarray  # uint8, about WORKING_SIZE on the long side
     rgb: np.ndarray | None  # uint8 H×W×3 of the same size, for colour images only
+    frames: int = 1  # images in the file (a multi-page TIFF holds several; the first is measured)
 
 
 class DecodeError(Exception):
     """The image does not decode; the message says why, in Chinese."""
 
 
-def _dpi(info: dict[str, object]) -> float | None:
+def _dpi(info: Mapping[Any, Any]) -> float | None:
     value = info.get("dpi")
     if isinstance(value, tuple) and len(value) >= 2:
         try:
@@ -73,6 +76,30 @@ def _dpi(info: dict[str, object]) -> float | None:
             return None
         return dpi if dpi > 1 else None  # 1×1 is "not recorded" in many writers' JFIF headers
     return None
+
+
+def _tiff_directory_missing(path: Path, head: bytes) -> bool:
+    """Whether a TIFF was cut short: its first image directory lies beyond the end of the file (writers that put it
+    after the image data), or its strips or tiles do (writers that put it first)."""
+    order: Literal["little", "big"] = "little" if head[:2] == b"II" else "big"
+    if head[2:4] in (b"+\x00", b"\x00+"):  # BigTIFF: an 8-byte offset at byte 8
+        offset = int.from_bytes(head[8:16], order)
+    else:
+        offset = int.from_bytes(head[4:8], order)
+    size = path.stat().st_size
+    if offset + 2 > size:
+        return True
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            return any(
+                start + count > size
+                for page in tif.pages
+                for start, count in zip(page.dataoffsets, page.databytecounts, strict=False)
+            )
+    except Exception:  # whatever tifffile makes of a broken file, the caller reports it as broken
+        return False
 
 
 def _to_working(image: Image.Image) -> Image.Image:
@@ -102,7 +129,8 @@ def decode(path: Path) -> DecodedPage:
         raise DecodeError("不是可识别的图像文件（文件头不符合任何图像格式）")
     if kind == "pdf":
         raise DecodeError("PDF 不是页面图像：请提交扫描图像（TIFF、JPEG 或 JPEG 2000）")
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    # Pillow's defaults raise on truncated data (ImageFile.LOAD_TRUNCATED_IMAGES is False; nothing here changes it).
+    Image.MAX_IMAGE_PIXELS = None  # large scans (A0 at 600 dpi) are legitimate archival images, as in accession
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -110,18 +138,21 @@ def decode(path: Path) -> DecodedPage:
                 width, height = image.size
                 mode = image.mode
                 dpi = _dpi(image.info)
+                frames = getattr(image, "n_frames", 1) if kind == "tiff" else 1
                 if kind == "jpeg" and max(width, height) >= 2 * WORKING_SIZE:
                     # DCT scaling still reads every entropy-coded block, so a truncated file fails as before.
                     image.draft("RGB" if mode not in ("L", "1") else "L", (width // 4, height // 4))
                 image.load()
                 working = _to_working(image)
-    except Image.DecompressionBombError as exc:
-        raise DecodeError("图像尺寸超出允许范围（可能是损坏的文件头）") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         text = str(exc)
-        if "truncated" in text or "broken data stream" in text or isinstance(exc, EOFError):
+        if kind == "tiff" and _tiff_directory_missing(path, head):
+            raise DecodeError("图像数据不完整（文件被截断），无法完整解码") from exc
+        if "cannot identify image file" in text:
+            raise DecodeError(f"文件头为 {kind.upper()}，但图像结构损坏，无法解码") from exc
+        if any(sign in text for sign in ("truncated", "broken data stream", "Read error")) or isinstance(exc, EOFError):
             raise DecodeError("图像数据不完整（文件被截断），无法完整解码") from exc
         raise DecodeError(f"图像无法解码：{text or type(exc).__name__}") from exc
     grey = np.asarray(working.convert("L") if working.mode == "RGB" else working, dtype=np.uint8)
     rgb = np.asarray(working, dtype=np.uint8) if working.mode == "RGB" else None
-    return DecodedPage(kind, width, height, dpi, mode, grey, rgb)
+    return DecodedPage(kind, width, height, dpi, mode, grey, rgb, frames)

@@ -12,6 +12,7 @@ from .measures import (
     GREY_CHROMA,
     black_borders,
     chroma_profile,
+    content_box,
     ink_mask,
     interior,
     paper_tone,
@@ -28,10 +29,18 @@ def _percent(share: float) -> str:
     return f"{share * 100:.2f}%" if share < 0.1 else f"{share * 100:.1f}%"
 
 
-def _format_check(path: Path, kind: str, spec: ScanSpec) -> CheckResult:
+def _format_check(path: Path, kind: str, spec: ScanSpec, frames: int = 1) -> CheckResult:
     wanted = FORMAT_LABELS[spec.master_format]
     found = FORMAT_LABELS.get(kind, "未知")
     suffix = path.suffix.lower()
+    if frames > 1:
+        return CheckResult(
+            "file_format",
+            False,
+            f"{found}（{frames} 幅图像）",
+            f"{wanted}（每个文件一页）",
+            f"文件含 {frames} 幅图像：每页应单独保存为一个文件（只检查了第一幅）",
+        )
     if kind != spec.master_format:
         named = f"（文件名后缀为 {suffix}）" if suffix and suffix not in EXTENSIONS.get(kind, set()) else ""
         return CheckResult("file_format", False, found, wanted, f"文件实际格式为 {found}{named}，扫描规格要求 {wanted}")
@@ -64,10 +73,10 @@ def _colour_mode(page: DecodedPage) -> tuple[str, str]:
         levels = np.count_nonzero(np.bincount(page.grey.ravel(), minlength=256))
         return ("bitonal" if levels <= 2 else "grey"), "以灰度存储"
     p99, strong = chroma_profile(page.rgb)
-    if p99 < GREY_CHROMA:
-        return "grey", f"以 RGB 存储但不含色彩（色度 p99 = {p99:.0f}），实为灰度扫描"
     if strong >= STRONG_COLOUR_SHARE:
         return "colour", f"含彩色内容（红头、印章等）{_percent(strong)}"
+    if p99 < GREY_CHROMA:
+        return "grey", f"以 RGB 存储但不含色彩（色度 p99 = {p99:.0f}），实为灰度扫描"
     return "colour", f"彩色（色度 p99 = {p99:.0f}）"
 
 
@@ -137,7 +146,9 @@ def _measure(page: DecodedPage, spec: ScanSpec) -> tuple[list[CheckResult], floa
         else:
             results.append(CheckResult("skew", True, measured, limit, f"页面歪斜 {measured}"))
 
-    small = Image.fromarray(grey).resize((32, 32), Image.Resampling.BOX)
+    content_rows, content_columns = content_box(ink)
+    content = grey[rows, columns][content_rows, content_columns] if ink.size else grey
+    small = Image.fromarray(np.ascontiguousarray(content)).resize((32, 32), Image.Resampling.BOX)
     return results, skew, perceptual_hash(np.asarray(small)), blank
 
 
@@ -159,7 +170,7 @@ def check_page(path: Path, spec: ScanSpec, *, name: str | None = None) -> PageCh
         return PageCheck(name, 0, 0, None, "", kind, None, None, results)
     results = [
         CheckResult("decodes", True, "成功", "完整解码", f"图像完整解码（{page.width} × {page.height} 像素）"),
-        _format_check(path, page.format, spec),
+        _format_check(path, page.format, spec, page.frames),
         _resolution_check(page.dpi, spec),
     ]
     mode, colour = _colour_check(page, spec)

@@ -49,7 +49,7 @@ class ScanSpec:
     max_skew_degrees: float = 3.0
     blank_threshold: float = 0.0005
     border_threshold: float = 0.01
-    duplicate_distance: int = 4
+    duplicate_distance: int = 8
 
     def __post_init__(self) -> None:
         if self.colour_mode not in COLOUR_MODES:

@@ -91,10 +91,16 @@ def _names(pages: Sequence[PageCheck]) -> list[tuple[int | None, CheckResult]]:
     return problems
 
 
+def _blank(page: PageCheck) -> bool:
+    """Blank pages all look alike: they are not compared (their own check says they are blank). A PageCheck rebuilt
+    from stored results knows it by its failed ``blank`` result."""
+    return page.blank or any(result.code == "blank" and not result.passed for result in page.results)
+
+
 def _duplicates(pages: Sequence[PageCheck], spec: ScanSpec) -> list[tuple[int | None, CheckResult]]:
     limit = f"汉明距离 > {spec.duplicate_distance}"
     found: list[tuple[int | None, CheckResult]] = []
-    hashed = [(index, page) for index, page in enumerate(pages) if page.phash is not None and not page.blank]
+    hashed = [(index, page) for index, page in enumerate(pages) if page.phash is not None and not _blank(page)]
     for position, (index, page) in enumerate(hashed):
         assert page.phash is not None
         nearest: tuple[int, int] | None = None
