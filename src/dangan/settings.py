@@ -282,6 +282,17 @@ ACCESSION_BATCH = int(os.environ.get("DANGAN_ACCESSION_BATCH", 200))
 ACCESSION_SECOND_ACCEPTOR = _env_bool("DANGAN_ACCESSION_SECOND_ACCEPTOR", False)
 REPORT_FONT = os.environ.get("DANGAN_REPORT_FONT", "")
 
+# Digitization batches (docs/development/digitization.md): where staged page images lie until preserved, the share
+# of pages a person inspects by hand, the share of those that must pass, and whether `dangan digitize import` leaves
+# the batch for a manual inspection instead of preserving the units that pass at once.
+DIGITIZATION_ROOT = Path(os.environ.get("DANGAN_DIGITIZATION_ROOT", str(DANGAN_HOME / "digitization"))).resolve()
+DIGITIZATION_SAMPLE_PERCENT = float(os.environ.get("DANGAN_DIGITIZATION_SAMPLE_PERCENT", 5))
+DIGITIZATION_ACCEPT_PERCENT = float(os.environ.get("DANGAN_DIGITIZATION_ACCEPT_PERCENT", 95))
+DIGITIZATION_CLI_INSPECTION = _env_bool("DANGAN_DIGITIZATION_CLI_INSPECTION", False)
+DIGITIZATION_WORKERS = int(os.environ.get("DANGAN_DIGITIZATION_WORKERS", 0))  # 0: one per CPU, at most 4
+# An import of at least this many pages checks them on processes (every core), a smaller one on threads.
+DIGITIZATION_PROCESS_MIN_PAGES = int(os.environ.get("DANGAN_DIGITIZATION_PROCESS_MIN_PAGES", 24))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

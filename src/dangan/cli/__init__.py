@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import accession, bag, catalog, derivatives, preservation, search, system
+    from . import accession, bag, catalog, derivatives, digitize, ocr, preservation, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     derivatives.register(sub)
     bag.register(sub)
     accession.register(sub)
+    digitize.register(sub)
+    ocr.register(sub)
     return parser
 
 

@@ -96,15 +96,24 @@ def _index_fulltext_batch(ids: list[int]) -> int:
     texts = unit_full_texts(ids)
     stored = {e.unit_id: e for e in FullTextEntry.objects.filter(unit_id__in=ids)}
     analysed = 0
-    with transaction.atomic():
-        gone = [i for i in ids if i in stored and i not in texts]
-        backend.delete_fulltext(gone)
-        for unit_id in ids:
-            text = texts.pop(unit_id, None)
-            if text is None:
-                continue
-            digest = fulltext_digest(text)
-            entry = stored.get(unit_id)
+    gone = [i for i in ids if i in stored and i not in texts]
+    if gone:
+        with transaction.atomic():
+            backend.delete_fulltext(gone)
+    for unit_id in ids:
+        text = texts.pop(unit_id, None)
+        if text is None:
+            continue
+        digest = fulltext_digest(text)
+        entry = stored.get(unit_id)
+        if entry is not None and entry.digest == digest:
+            continue
+        # One transaction per unit (inside the caller's, when there is one): a rebuild never holds the database's
+        # write lock for more than one unit's text.
+        with transaction.atomic():
+            backend.lock_fulltext(unit_id)
+            # What another transaction wrote while this one waited for the lock counts.
+            entry = FullTextEntry.objects.filter(unit_id=unit_id).first()
             if entry is not None and entry.digest == digest:
                 continue
             analysed += _write_pieces(backend, unit_id, text, digest, entry)

@@ -274,6 +274,10 @@ class Backend:
         """Remove these pieces of one unit's full text (the bookkeeping row stays)."""
         raise NotImplementedError
 
+    def lock_fulltext(self, unit_id: int) -> None:
+        """Wait until no other transaction writes this unit's full text (until the current one ends). SQLite has
+        one writer at a time already."""
+
     def fulltext_term(self, text: str) -> str | None:
         """Where a term matches in the full text (as ``term`` for a field); None when nothing searchable is left."""
         term_parts = term_tokens(text)

@@ -41,6 +41,7 @@ INCOMING_TABLE = "search_incoming_tsv"  # temporary, per connection
 # The units' full text (migration 0009): one tsvector per piece of a few thousand characters, plain lexemes for the
 # words and ``g|`` n-grams as in the unit table, all of weight D.
 FULLTEXT_TABLE = "search_fulltext_tsv"
+FULLTEXT_LOCK = 0x4654 << 48  # advisory lock keys of full-text writes: this tag with the unit id in the low bits
 _PIECE_HEAD = struct.Struct(">hiqii")  # field count, bigint length, the unit id, int length, the piece's number
 
 
@@ -287,6 +288,12 @@ class PostgresBackend(Backend):
             with connection.cursor() as cur:
                 cur.execute(f"DELETE FROM {FULLTEXT_TABLE} WHERE unit_id = ANY(%s)", [ids])
                 cur.execute(f"DELETE FROM {FULLTEXT_ENTRY_TABLE} WHERE unit_id = ANY(%s)", [ids])
+
+    def lock_fulltext(self, unit_id: int) -> None:
+        # Two transactions writing the same unit's pieces (an OCR job and a catalog edit) would collide on the
+        # primary key: the second waits for the first, then sees what it wrote.
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [FULLTEXT_LOCK | unit_id])
 
     def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
         if numbers:

@@ -10,12 +10,16 @@ from collections.abc import Sequence
 import numpy as np
 from django.db import IntegrityError, connection, transaction
 
+from ..analysis import NGRAM_MAX
 from ..fulltext import FULLTEXT_FIELD
 from ..index import ATTRIBUTES, FIELDS, QUERY_FIELDS, Document
 from .base import CACHE_TABLE, FULLTEXT_ENTRY_TABLE, INDEX_TABLE, Backend, ScoredTerm, parse_ids, score_texts
+from .postgres import start_grams
 
 FTS_TABLE = "search_unit_fts"
-# The units' full text (migration 0009): rowid = unit id × 2**PIECE_BITS + the piece's number.
+# The units' full text (migration 0009): rowid = unit id × 2**PIECE_BITS + the piece's number. Its n-gram column
+# keeps, as PostgreSQL does, one n-gram per starting character (backends.postgres.start_grams), and a term of two or
+# three characters is a prefix query: 40 % less to write than every n-gram, for a text that is most of the index.
 FULLTEXT_TABLE = "search_fulltext_fts"
 PIECE_BITS = 16
 FULLTEXT_CREATE_SQL = (
@@ -148,8 +152,9 @@ class SQLiteBackend(Backend):
         # ("z109 w" *) lets the phrase's last token be the start of a longer one.
         quoted = '"' + " ".join(toks) + '"' + (" *" if prefix else "")
         if field == FULLTEXT_FIELD and len(toks) == 1:
-            # The full-text table has one word and one n-gram column: a single token is the same in either.
-            return quoted
+            # The full-text table has one word and one n-gram column: a single token is the same in either. It
+            # keeps one n-gram per starting character (as PostgreSQL does): a shorter n-gram is the start of one.
+            return quoted + (" *" if grams and len(toks[0]) < NGRAM_MAX and not prefix else "")
         if field == FULLTEXT_FIELD:
             return "{" + ("g_" if grams else "w_") + FULLTEXT_FIELD + "} : " + quoted
         if field is None and len(toks) == 1:
@@ -217,7 +222,7 @@ class SQLiteBackend(Backend):
                     (
                         (unit_id << PIECE_BITS) + number,
                         " ".join(doc.words.get(FULLTEXT_FIELD, ())),
-                        " ".join(doc.ngrams.get(FULLTEXT_FIELD, ())),
+                        " ".join(start_grams(doc.ngrams.get(FULLTEXT_FIELD, ()))),
                     )
                     for unit_id, number, doc in pieces
                 ],
