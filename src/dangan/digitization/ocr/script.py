@@ -17,10 +17,7 @@ __all__ = ["consistent_script"]
 
 MAJORITY = 2  # one script counts as the page's when its own characters outnumber the other's this many times
 MIN_CHARACTERS = 8
-MIN_PROBABILITY = 0.0003
-#: older variant → the standard traditional form (OpenCC's Taiwan and Hong Kong tables agree), preferred on a
-#: traditional page when the recogniser also read the standard form there
-TRADITIONAL_STANDARD = {"衆": "眾", "爲": "為", "僞": "偽"}
+MIN_PROBABILITY = 0.01  # the counterpart must be a real second reading, not noise in the softmax
 
 
 @cache
@@ -47,13 +44,7 @@ def _simplified_only(character: str) -> bool:
     return traditional is not None and character not in traditional
 
 
-def _simplified_or_variant(character: str) -> bool:
-    return _simplified_only(character) or character in TRADITIONAL_STANDARD
-
-
 def _counterparts(character: str, *, to_simplified: bool) -> frozenset[str]:
-    if not to_simplified and character in TRADITIONAL_STANDARD:
-        return frozenset(TRADITIONAL_STANDARD[character])
     table = _table("TSCharacters.txt" if to_simplified else "STCharacters.txt")
     return table.get(character, frozenset())
 
@@ -68,7 +59,7 @@ def consistent_script(readings: list[LineReading]) -> list[LineReading]:
     if simplified >= MAJORITY * max(1, traditional):
         stray, to_simplified = _traditional_only, True
     elif traditional >= MAJORITY * max(1, simplified):
-        stray, to_simplified = _simplified_or_variant, False
+        stray, to_simplified = _simplified_only, False
     else:
         return readings  # a page of mixed forms keeps them
     result = []
