@@ -1,7 +1,8 @@
 """Text detection: the DB network's probability map turned into text regions (rotated rectangles).
 
 The page is scaled so that its longer side lies within [``SMALLEST_SIDE``, ``LARGEST_SIDE``] (a multiple of 32, as the
-network needs), which keeps a 300-dpi A4 scan fast while small characters stay a dozen pixels high.
+network needs), which keeps a 300-dpi A4 scan fast; a page whose lines come out thinner than ``SMALL_TEXT`` pixels
+at that scale (small print) is detected again at the scale that makes them ``FINE_TEXT`` pixels.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from .models import OcrModels
 
 __all__ = ["Region", "detect_regions"]
 
-SMALLEST_SIDE = 960
-LARGEST_SIDE = 1152
+SMALLEST_SIDE = 768
+LARGEST_SIDE = 896
+SMALL_TEXT = 12  # lines thinner than this at detection scale are detected again at a finer scale
+FINE_TEXT = 22
+FINEST_SIDE = 1600  # the network finds less, not more, on much larger inputs
 PIXEL_THRESHOLD = 0.3
 REGION_THRESHOLD = 0.5
 UNCLIP_RATIO = 1.6
@@ -122,8 +126,30 @@ def regions_from_probability(probability: np.ndarray, page_height: int, page_wid
 
 
 def detect_regions(models: OcrModels, image: np.ndarray, *, scale: float | None = None) -> list[Region]:
-    """Text regions of a uint8 page image (grey, or three channels), detected at ``scale`` (by default the page's)."""
+    """Text regions of a uint8 page image (grey, or three channels), detected at ``scale`` (by default the page's,
+    made finer for small print)."""
     page_height, page_width = image.shape[:2]
-    height, width = _scaled_size(page_height, page_width, scale or page_scale(page_height, page_width))
+    chosen = scale or page_scale(page_height, page_width)
+    regions = _detect_at(models, image, chosen)
+    if scale is None:
+        finest = FINEST_SIDE / max(page_height, page_width)
+        finer = chosen
+        if regions:  # small print: lines too thin to find them all at this scale
+            thickness = float(np.median([min(_sides(region)) for region in regions])) * chosen
+            if thickness < SMALL_TEXT:
+                finer = min(chosen * FINE_TEXT / max(thickness, 1.0), finest)
+        if finer > chosen * 1.2:
+            regions = _detect_at(models, image, finer)
+    return regions
+
+
+def _sides(region: Region) -> tuple[float, float]:
+    corners = region.corners
+    return float(np.linalg.norm(corners[1] - corners[0])), float(np.linalg.norm(corners[3] - corners[0]))
+
+
+def _detect_at(models: OcrModels, image: np.ndarray, scale: float) -> list[Region]:
+    page_height, page_width = image.shape[:2]
+    height, width = _scaled_size(page_height, page_width, scale)
     probability = models.detect(_normalised(image, height, width))
     return regions_from_probability(probability, page_height, page_width)
