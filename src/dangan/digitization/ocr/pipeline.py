@@ -103,6 +103,10 @@ def _ink_images(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, list[tu
             )
         )
     red_mask = (red > 110) & (cv2.subtract(red, green) > 60) & (cv2.subtract(red, blue) > 40)
+    # the faint rim of seal ink is lifted to paper: left light grey, it joins the text lines under the seal into one
+    # blob that detection drops; black ink (dark in every channel) is never reddish, so it stays
+    reddish = (red > 120) & (cv2.subtract(red, green) > 25) & (cv2.subtract(red, blue) > 15)
+    black[reddish] = 255
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     grey[~red_mask] = 255
     return black, grey, areas

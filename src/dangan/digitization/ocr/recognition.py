@@ -1,7 +1,7 @@
 """Text recognition: line images (text running left to right) → characters with their positions along the line.
 
-Crops are scaled to the network's height (48), sorted by width and batched with crops of similar width (little
-padding); CTC greedy decoding keeps, for every character, the time steps it was read at, which give its position.
+Crops are scaled to the network's height (48), sorted by width and batched only with crops of nearly the same width
+(padding costs as much as text on a CPU); CTC greedy decoding keeps, for every character, the time steps it was read at, which give its position.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ __all__ = ["LineReading", "read_lines"]
 
 HEIGHT = 48
 BATCH_SIZE = 8
+WIDTH_SPREAD = 1.08
 MIN_WIDTH = 64
 
 
@@ -104,8 +105,13 @@ def read_lines(models: OcrModels, crops: list[np.ndarray]) -> list[LineReading]:
     readings: list[LineReading] = [EMPTY] * len(crops)
     widths = [_scaled_width(crop) for crop in crops]
     order = sorted(range(len(crops)), key=widths.__getitem__)
-    for start in range(0, len(order), BATCH_SIZE):
-        members = order[start : start + BATCH_SIZE]
+    batches: list[list[int]] = []
+    for index in order:  # a batch holds crops within WIDTH_SPREAD of each other's width: little padding to compute
+        if batches and len(batches[-1]) < BATCH_SIZE and widths[index] <= widths[batches[-1][0]] * WIDTH_SPREAD:
+            batches[-1].append(index)
+        else:
+            batches.append([index])
+    for members in batches:
         padded_width = max(MIN_WIDTH, max(widths[i] for i in members))
         padded_width = (padded_width + 7) // 8 * 8
         batch = np.zeros((len(members), 3, HEIGHT, padded_width), dtype=np.float32)
