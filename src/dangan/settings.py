@@ -253,6 +253,14 @@ AUDIT_SAMPLE_PERCENT = float(os.environ.get("DANGAN_AUDIT_SAMPLE_PERCENT", 5))
 # The scheduled full pass also checks SHA-256 and SM3 (about 3.5× slower than SHA-512 alone; samples check SHA-512).
 AUDIT_FULL_ALL_DIGESTS = _env_bool("DANGAN_AUDIT_FULL_ALL_DIGESTS", True)
 
+# IIIF image serving (see docs/development/iiif.md): viewing derivatives (tiled pyramids, thumbnails) live outside the
+# OCFL objects and can be rebuilt from the masters (`dangan derivatives rebuild`); the Image API's size limits.
+DERIVATIVES_ROOT = Path(os.environ.get("DANGAN_DERIVATIVES_ROOT", str(DANGAN_HOME / "derivatives"))).resolve()
+IIIF_MAX_WIDTH = int(os.environ.get("DANGAN_IIIF_MAX_WIDTH", 10000))
+IIIF_MAX_HEIGHT = int(os.environ.get("DANGAN_IIIF_MAX_HEIGHT", 10000))
+IIIF_MAX_AREA = int(os.environ.get("DANGAN_IIIF_MAX_AREA", 40_000_000))
+IIIF_CACHE_SECONDS = int(os.environ.get("DANGAN_IIIF_CACHE_SECONDS", 3600))
+
 # Accession (see docs/operations.md): the work area where received packages are unpacked and bagged, ClamAV's
 # signature directory and scanner, the transfer format policy and the packages written at once on acceptance.
 ACCESSION_ROOT = Path(os.environ.get("DANGAN_ACCESSION_ROOT", str(DANGAN_HOME / "accession"))).resolve()
@@ -273,6 +281,17 @@ ACCESSION_BATCH = int(os.environ.get("DANGAN_ACCESSION_BATCH", 200))
 # signed one of its manual items (docs/development/accession.md).
 ACCESSION_SECOND_ACCEPTOR = _env_bool("DANGAN_ACCESSION_SECOND_ACCEPTOR", False)
 REPORT_FONT = os.environ.get("DANGAN_REPORT_FONT", "")
+
+# Digitization batches (docs/development/digitization.md): where staged page images lie until preserved, the share
+# of pages a person inspects by hand, the share of those that must pass, and whether `dangan digitize import` leaves
+# the batch for a manual inspection instead of preserving the units that pass at once.
+DIGITIZATION_ROOT = Path(os.environ.get("DANGAN_DIGITIZATION_ROOT", str(DANGAN_HOME / "digitization"))).resolve()
+DIGITIZATION_SAMPLE_PERCENT = float(os.environ.get("DANGAN_DIGITIZATION_SAMPLE_PERCENT", 5))
+DIGITIZATION_ACCEPT_PERCENT = float(os.environ.get("DANGAN_DIGITIZATION_ACCEPT_PERCENT", 95))
+DIGITIZATION_CLI_INSPECTION = _env_bool("DANGAN_DIGITIZATION_CLI_INSPECTION", False)
+DIGITIZATION_WORKERS = int(os.environ.get("DANGAN_DIGITIZATION_WORKERS", 0))  # 0: one per CPU, at most 4
+# An import of at least this many pages checks them on processes (every core), a smaller one on threads.
+DIGITIZATION_PROCESS_MIN_PAGES = int(os.environ.get("DANGAN_DIGITIZATION_PROCESS_MIN_PAGES", 24))
 
 LOGGING = {
     "version": 1,

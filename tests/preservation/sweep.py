@@ -20,6 +20,9 @@ SECRET_UPLOAD_PAGE = expect(404, archivist_secret=200, archivist_top=200, securi
 UPLOADED = expect(403, archivists=302)
 SECRET_UPLOADED = expect(404, archivist_secret=302, archivist_top=302, security=403)
 DISPOSED = ("@disposal.package",)
+# IIIF images: as the package's unit, and a 404 (never a sign-in redirect) for anyone the policy hides it from.
+IMAGE_READ = expect(200, security=404, anonymous=404)
+SECRET_IMAGE_READ = expect(404, archivist_secret=200, archivist_top=200, anonymous=404)
 
 
 _uploads = itertools.count(1)
@@ -77,6 +80,30 @@ PAGES = [
     Page("preservation:audit_detail", READ, uuid="@audit"),
     Page("preservation:audit_progress", expect(302, security=403), uuid="@audit", note="plain: to the run's page"),
     Page("preservation:audit_progress", READ, uuid="@audit", headers={"HX-Request": "true"}, note="htmx"),
+    # The IIIF Image API (dangan.preservation.iiif): whoever the policy lets see the unit; everyone else, signed in
+    # or not, finds it as absent as an unknown image (404). The redirect to info.json is the same for every id.
+    Page("iiif:base", expect(303, anonymous=303), identifier="@image.public"),
+    Page("iiif:info", IMAGE_READ, identifier="@image.public"),
+    Page("iiif:info", SECRET_IMAGE_READ, identifier="@image.secret", note="of a 秘密 unit"),
+    Page(
+        "iiif:image",
+        IMAGE_READ,
+        identifier="@image.public",
+        region="full",
+        size="max",
+        rotation="0",
+        quality_format="default.jpg",
+    ),
+    Page(
+        "iiif:image",
+        SECRET_IMAGE_READ,
+        identifier="@image.secret",
+        region="0,0,256,256",
+        size="128,",
+        rotation="0",
+        quality_format="default.jpg",
+        note="a tile of a 秘密 unit's image",
+    ),
 ]
 
 ENDPOINTS = [

@@ -81,12 +81,16 @@ class World:
             "token": self._accounts,
             "term": self._term,
             "package": self._packages,
+            "image": self._images,
             "audit": self._audit,
             "disposal": self._disposals,
             "transfer": self._accession,
             "report": self._accession,
             "upload": self._upload,
             "lock": self._signin_lock,
+            "digitized": self._digitized,
+            "ocrtext": self._ocr_text,
+            "batch": self._digitization,
         }
 
     # ------------------------------------------------------------------ lookups
@@ -201,6 +205,69 @@ class World:
             self.objects[f"package.{name}"] = result.package
         self.objects["package.path"] = "content/正文.txt"
 
+    def _digitized(self) -> None:
+        """The visible and the hidden unit with two scanned pages each, preserved as their masters."""
+        from dangan.catalog.models import ArchivalUnit
+        from tests.digitization.iiif.pages import draw_pages, preserve_masters
+
+        if "digitized.public" in self.objects:
+            return
+        self._catalog()
+        self._storage()
+        self.settings.DERIVATIVES_ROOT = self.tmp_path / "derivatives"
+        for name in ("public", "secret"):
+            unit = ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"])
+            preserve_masters(unit, draw_pages(self.tmp_path / f"scans-{name}", [(120, 160), (120, 160)]))
+            self.objects[f"digitized.{name}"] = unit
+
+    def _ocr_text(self) -> None:
+        """Page 1 of each digitized unit with its OCR text stored (written here, not recognized: the sweep needs the
+        rows, not the engine); ``ocrtext.line`` is the id of its one line."""
+        from dangan.digitization.models import PageText
+        from dangan.digitization.ocr import Box, Glyph, PageResult, TextLine, parse_alto, to_alto
+
+        if "ocrtext.public" in self.objects:
+            return
+        self._digitized()
+        box = Box(10, 10, 100, 20)
+        line = TextLine("line-1", "巡检文字", box, [Glyph(c, box, 1.0) for c in "巡检文字"], False, 1.0)
+        alto = to_alto(PageResult(120, 160, [line], False, "sweep"), image_name="0001.png").decode()
+        for name in ("public", "secret"):
+            unit = self.objects[f"digitized.{name}"]
+            PageText.objects.create(
+                unit=unit,
+                page=1,
+                master_path="content/masters/0001.png",
+                master_sha256="0" * 64,
+                text="巡检文字",
+                alto=alto,
+                engine="sweep",
+            )
+            self.objects[f"ocrtext.{name}"] = unit
+        self.objects["ocrtext.line"] = parse_alto(alto.encode()).lines[0].id
+
+    def _images(self) -> None:
+        """A preserved page image (a small JPEG) in a 公开 and in a 秘密 unit; ``image.<name>`` is its IIIF image id.
+        No derivatives: the Image API serves it from the master."""
+        from PIL import Image
+
+        from dangan.catalog.models import ArchivalUnit
+        from dangan.preservation.actions.preserving import do_preserve
+        from dangan.preservation.iiif import image_id
+
+        if "image.public" in self.objects:
+            return
+        self._catalog()
+        self._storage()
+        self.settings.DERIVATIVES_ROOT = self.tmp_path / "derivatives"
+        for name, colour in (("public", (200, 40, 40)), ("secret", (40, 40, 200))):
+            source = self.tmp_path / f"image-{name}" / "0001.jpg"
+            source.parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (640, 480), colour).save(source, "JPEG")
+            unit = ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"])
+            package = do_preserve(CONSOLE, unit, {"content/masters/0001.jpg": source}).package
+            self.objects[f"image.{name}"] = image_id(package.files.get(logical_path="content/masters/0001.jpg"))
+
     def _audit(self) -> None:
         """A finished audit (a queued one would refuse every other start) that found a file in the hidden unit's
         package that its inventory does not list: its failure is for the cleared eyes only."""
@@ -281,3 +348,38 @@ class World:
         lock = SignInThrottle.objects.get(key="sweep-locked")
         assert lock.locked_at is not None
         self.objects["lock"] = lock.pk
+
+    def _digitization(self) -> None:
+        """A digitization batch holding a 公开 and a 秘密 unit, two scanned pages each (rendered in the test), waiting
+        for its sample inspection (every page sampled), and an upload of the batch by the 绝密 archivist."""
+        from dangan.catalog.models import ArchivalUnit
+        from dangan.digitization.actions.batches import do_create_batch
+        from dangan.digitization.actions.importing import do_import_folder
+        from dangan.digitization.actions.inspection import do_start_inspection
+        from dangan.digitization.actions.uploads import do_start_folder_upload, do_start_upload
+        from dangan.digitization.models import PageScan
+        from tests.digitization.qc.pages import render_page, save
+
+        self._catalog()
+        self._storage()
+        self.settings.DIGITIZATION_ROOT = self.tmp_path / "digitization"
+        units = {name: ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"]) for name in ("public", "secret")}
+        scans = self.tmp_path / "scans"
+        for seed, unit in enumerate(units.values()):
+            for number in (1, 2):
+                page = render_page(size=(480, 660), seed=10 * seed + number)
+                save(page, scans / str(unit.reference_code) / f"{number:04d}.tif", compression="tiff_lzw")
+        fonds = units["public"].fonds
+        batch = do_create_batch(CONSOLE, "巡检数字化批次", fonds, colour_mode="grey", sample_percent=100)
+        result = do_import_folder(CONSOLE, batch, scans)
+        assert result.ok, result.problems
+        inspection = do_start_inspection(CONSOLE, batch)
+        self.objects["batch"] = batch
+        self.objects["batch.inspection"] = inspection
+        for name, unit in units.items():
+            page = PageScan.objects.filter(batch=batch, batch_unit__unit=unit).order_by("number").first()
+            assert page is not None
+            self.objects[f"batch.page_{name}"] = page.pk
+            self.objects[f"batch.item_{name}"] = inspection.items.get(page=page).pk
+        self.objects["batch.upload"] = do_start_upload(self.user("archivist_top"), batch, "成果.zip", 10)
+        self.objects["batch.folder_upload"] = do_start_folder_upload(self.user("archivist_top"), batch, "成果", 10)

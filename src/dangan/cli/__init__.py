@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import accession, bag, catalog, ocr, preservation, search, system
+    from . import accession, bag, catalog, derivatives, digitize, ocr, preservation, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -52,8 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.register(sub)
     search.register(sub)
     preservation.register(sub)
+    derivatives.register(sub)
     bag.register(sub)
     accession.register(sub)
+    digitize.register(sub)
     ocr.register(sub)
     return parser
 

@@ -61,7 +61,10 @@ def register(sub: Any) -> None:
 
 
 def _add_preserved_options(parser: argparse.ArgumentParser) -> None:
-    """The place for ``--unit 档号|UUID`` and ``--batch NAME`` (OCR of preserved pages, a background job)."""
+    """``--unit 档号|UUID``, ``--batch NAME`` and ``--background``: OCR of preserved pages (cli/ocr_units.py)."""
+    from .ocr_units import add_arguments
+
+    add_arguments(parser)
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
@@ -71,8 +74,12 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
 
 def cmd_ocr_preserved(args: argparse.Namespace) -> int:
-    """OCR of a unit's or a batch's preserved pages (the digitization app's job); not in this build."""
-    raise CommandError("此版本不支持 --unit / --batch / not supported by this build")
+    """OCR of a unit's or a batch's preserved pages: an OCR job of the digitization app (cli/ocr_units.py)."""
+    from .ocr_units import cmd_ocr_units
+
+    if args.images or args.out:
+        raise CommandError("--unit / --batch 不能与图像或 --out 同用 / not with IMAGE or --out")
+    return cmd_ocr_units(args)
 
 
 @dataclass

@@ -23,11 +23,18 @@ class Capability:
     AUDIT_VIEW = "audit.view"
     ACCESSION = "accession.manage"  # receive, check, accept, reject or return transfers (接收、征集)
     SIGNIN_UNLOCK = "signin.unlock"  # lift a sign-in lock (登录锁定) before it expires
+    DIGITIZE = "digitization.manage"  # digitization batches: register, import scans, inspect, accept, preserve
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ARCHIVIST: frozenset(
-        {Capability.CATALOG_VIEW, Capability.CATALOG_CHANGE, Capability.CATALOG_IMPORT, Capability.ACCESSION}
+        {
+            Capability.CATALOG_VIEW,
+            Capability.CATALOG_CHANGE,
+            Capability.CATALOG_IMPORT,
+            Capability.ACCESSION,
+            Capability.DIGITIZE,
+        }
     ),
     # Accounts and settings; reads the catalog only at 公开 (see catalog.policy).
     Role.SYSTEM_ADMIN: frozenset({Capability.CATALOG_VIEW, Capability.ACCOUNTS_MANAGE, Capability.CATALOG_CONFIGURE}),

@@ -297,6 +297,16 @@ def _aware(value: datetime, what: str) -> str:
     return value.isoformat()
 
 
+# Where a digitized unit's page images (masters) lie in its package; their page order is the sort order of the paths
+# (content/masters/0001.tif, 0002.tif …), which the physical structMap lists.
+PAGES_PREFIX = "content/masters/"
+
+
+def page_paths(files: Iterable[FileRecord]) -> list[str]:
+    """The logical paths of the package's page images, in page order."""
+    return sorted(f.path for f in files if f.path.startswith(PAGES_PREFIX) and "/" not in f.path[len(PAGES_PREFIX) :])
+
+
 def build_mets(package: PackageRecord) -> bytes:
     """The METS document for a package: UTF-8, pretty-printed, the same bytes for the same record."""
     if not package.description.title:
@@ -382,6 +392,15 @@ def build_mets(package: PackageRecord) -> bytes:
     for i, f in enumerate(package.files, 1):
         child = _m(div, "div", TYPE="file", ORDER=str(i))
         _m(child, "fptr", FILEID=file_ids[f.path])
+
+    pages = page_paths(package.files)
+    if pages:
+        # The page images of a digitized unit in page order: a physical structMap (the book as it lies).
+        physical = _m(root, "structMap", TYPE="physical")
+        book = _m(physical, "div", TYPE="physSequence", LABEL=title)
+        for number, path in enumerate(pages, 1):
+            page = _m(book, "div", TYPE="page", ORDER=str(number), LABEL=f"第 {number} 页")
+            _m(page, "fptr", FILEID=file_ids[path])
 
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

@@ -34,6 +34,10 @@ def _mark(piece: np.ndarray, size: float) -> str | None:
     contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is not None and any(h[3] >= 0 for h in hierarchy[0]):
         return "。"
+    height, width = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+    middle = ink[ys.min() + height // 3 : ys.max() + 1 - height // 3, xs.min() + width // 3 : xs.max() + 1 - width // 3]
+    if 0.75 < height / width < 1.33 and middle.size and not middle.any():
+        return "。"  # a ring broken open by worn ink: round, and empty in its middle
     if len(contours) > 2:  # a comma's tail may come apart from its dot, but no mark has three pieces
         return None
     spread = float(np.std(xs) * np.std(ys))
