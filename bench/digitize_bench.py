@@ -13,7 +13,9 @@ temporary directory (``--fresh`` makes them again). No two pages of a unit come 
 import finds no duplicates and every page passes.
 
 Also measured: ``check_page`` alone per page against decode + re-encode of the same page (one process, medians),
-and quality control alone over the whole set (2 processes). The import is `dangan digitize import DIR --fonds CODE
+and, over the whole set (2 processes), quality control alone and the derivatives alone (the pyramid and thumbnail
+that preservation.iiif builds): the floor of the import's two passes over the pixels. The import runs the task
+queue in-process (DANGAN_TASKS=immediate), so the derivatives preservation requests are built inside it. The import is `dangan digitize import DIR --fonds CODE
 --json` (branch h/batches); until it exists the benchmark says so, measures quality control alone, and fails.
 """
 
