@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DANGAN_HOME ?= $(CURDIR)/var
 PORT ?= 8000
 
-.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps
+.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps vendor-openseadragon
 
 install: $(STAMP)
 
@@ -65,6 +65,15 @@ lock:
 	rm -rf /tmp/dangan-lock && $(PYTHON) -m venv /tmp/dangan-lock
 	/tmp/dangan-lock/bin/pip install --quiet . && /tmp/dangan-lock/bin/pip freeze --exclude dangan > requirements.lock.new
 	@echo "review requirements.lock.new and move it into place"
+
+# The IIIF viewer's OpenSeadragon, from the npm registry (no CDN at run time): its built file and licence, unchanged.
+OPENSEADRAGON ?= 6.1.1
+OSD_DIR := src/dangan/utilities/static/vendor/openseadragon
+vendor-openseadragon:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent openseadragon@$(OPENSEADRAGON) >/dev/null && tar xzf openseadragon-$(OPENSEADRAGON).tgz \
+	  && cp package/build/openseadragon/openseadragon.min.js $(CURDIR)/$(OSD_DIR)/ && cp package/LICENSE.txt $(CURDIR)/$(OSD_DIR)/LICENSE \
+	  && echo "openseadragon $(OPENSEADRAGON) from npm (make vendor-openseadragon: npm pack openseadragon@$(OPENSEADRAGON), shasum $$(sha1sum openseadragon-$(OPENSEADRAGON).tgz | cut -c1-40)), build/openseadragon/openseadragon.min.js and LICENSE.txt, unmodified; its button images are not used (the viewer draws its own controls)." > $(CURDIR)/$(OSD_DIR)/VERSION \
+	  && rm -rf $$tmp
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

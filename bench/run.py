@@ -42,6 +42,9 @@ def main() -> int:
         ("bagit", ["bagit_bench.py", *extra]),
         ("accession", ["accession_bench.py", *extra]),
         ("hardening-sqlite", ["hardening_bench.py", *extra]),
+        ("iiif", ["iiif_bench.py", *extra]),
+        ("iiif-presentation", ["iiif_presentation_bench.py", *extra]),
+        ("ocr", ["ocr_bench.py", *extra]),
         ("digitize", ["digitize_bench.py", *extra]),
     ]
     if postgres_answers():

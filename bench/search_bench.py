@@ -7,6 +7,13 @@ and the expected best hit in the top 3 for ≥ 90 % of the judged queries. Basel
 
     python bench/search_bench.py [--units 1000000] [--quick] [--samples 200] [--database-url postgres://…]
                                  [--home DIR [--reuse]]
+
+Full text (issue #14: the OCR text of scanned pages, field 全文): indexing throughput in MB/s of UTF-8 text against
+the analyzer alone over the same pieces (the floor), in the same run; the peak memory of one 300-page unit; the
+latency of one-word searches that reach the full text.
+
+    python bench/search_bench.py --fulltext [--fulltext-units 10] [--pages 300] [--rounds 3] [--quick]
+                                 [--database-url postgres://…]
 """
 
 from __future__ import annotations
@@ -25,7 +32,10 @@ from dangan.core.actors import CONSOLE
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import progress, reset_postgres_database, setup_django, summarize_ms, table
-from hierarchy_bench import COLUMNS
+from hierarchy_bench import COLUMNS as UNIT_COLUMNS
+
+# The catalog's columns written by the loader: the hierarchy bench's, and those issue #13 added (no DB default).
+COLUMNS = (*UNIT_COLUMNS, "version", "disposed")
 
 QUERIES_FILE = Path(__file__).with_name("search_queries.json")
 
@@ -210,6 +220,8 @@ def generate_rows(total: int, fonds_id: int, category_id: int, seed: int = 3):
             None,
             None,
             category_id,
+            1,
+            False,
         )
 
     uid = 0
@@ -374,6 +386,160 @@ def measure_relevance() -> tuple[list[list[object]], bool]:
     return rows, ok
 
 
+# Full text ---------------------------------------------------------------------------------------------------------
+
+
+def fulltext_pages(seed: int, pages: int, chars_per_page: int = 700) -> str:
+    """A unit's OCR-like text: pages of sentences from common words, the places and topics above, a line break
+    every 24 characters (a column of a vertical page), every third unit in traditional characters."""
+    from dangan.search.analysis import _T2S
+
+    rng = random.Random(seed)
+    vocabulary = _fulltext_vocabulary()
+    out = []
+    for n in range(pages):
+        page: list[str] = [f"第{n + 1}页"]
+        length = 0
+        while length < chars_per_page:
+            words = [rng.choice(vocabulary) for _ in range(rng.randint(4, 12))]
+            if rng.random() < 0.3:
+                words.insert(rng.randint(0, len(words)), rng.choice(PLACES) + rng.choice(TOPICS))
+            sentence = "".join(words) + rng.choice("，，，。；")
+            page.append(sentence)
+            length += len(sentence)
+        text = "".join(page)
+        out.append("\n".join(text[i : i + 24] for i in range(0, len(text), 24)))
+    text = "\n\n".join(out)
+    if seed % 3 == 0:
+        simplified_to_traditional = {v: chr(k) for k, v in _T2S.items() if len(v) == 1 and "\u4e00" <= v <= "\u9fff"}
+        text = text.translate(str.maketrans(simplified_to_traditional))
+    return text
+
+
+_VOCABULARY: list[str] = []
+
+
+def _fulltext_vocabulary() -> list[str]:
+    """The 6,000 most frequent words of two to four Chinese characters in jieba's dictionary."""
+    if not _VOCABULARY:
+        import jieba
+
+        entries = []
+        with open(Path(jieba.__file__).with_name("dict.txt"), encoding="utf-8") as f:
+            for line in f:
+                word, freq, *_ = line.split()
+                if 2 <= len(word) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in word):
+                    entries.append((int(freq), word))
+        _VOCABULARY.extend(w for _f, w in sorted(entries, reverse=True)[:6000])
+    return _VOCABULARY
+
+
+def fulltext_bench(args: argparse.Namespace) -> int:
+    """Indexing throughput of full text (MB of UTF-8 per second) against the analyzer alone over the same pieces,
+    the cost of saving a unit whose text did not change, the memory one 300-page unit takes, and query latency."""
+    import statistics
+    import tracemalloc
+
+    if args.database_url:
+        reset_postgres_database(args.database_url)
+    setup_django(args.database_url, args.home)
+    from django.db import connection
+
+    from dangan.search import analysis
+    from dangan.search.fulltext import pieces, register_fulltext_provider
+    from dangan.search.models import FullTextEntry
+    from dangan.search.service import SearchRequest, search
+    from dangan.search.sync import index_fulltext, index_units
+
+    units = args.fulltext_units
+    load(max(units, 1000))
+    ids = list(range(1, units + 1))
+    progress(f"generating {units} units × {args.pages} pages …")
+    texts = {i: fulltext_pages(i, args.pages) for i in ids}
+    megabytes = sum(len(t.encode()) for t in texts.values()) / 1e6
+    characters = sum(len(t) for t in texts.values())
+    index_units(range(1, max(units, 1000) + 1))  # the unit index first (its own figures are above)
+    register_fulltext_provider("bench", lambda wanted: {i: texts[i] for i in wanted if i in texts})
+
+    def clear() -> None:
+        from dangan.search.backends import get_backend
+
+        get_backend().delete_fulltext(ids)
+        analysis._clear_caches()
+
+    def analyse_only() -> None:
+        for text in texts.values():
+            for piece in pieces(text):
+                analysis.analysis_of(piece)
+
+    rows = []
+    runs = {"analysis": [], "index": [], "unchanged": []}
+    for _round in range(args.rounds):
+        clear()
+        progress("  the analyzer alone …")
+        start = time.perf_counter()
+        analyse_only()
+        runs["analysis"].append(time.perf_counter() - start)
+        clear()
+        progress("  index_fulltext …")
+        start = time.perf_counter()
+        index_fulltext(ids)
+        runs["index"].append(time.perf_counter() - start)
+        progress(f"    analysis {runs['analysis'][-1]:.1f} s, index {runs['index'][-1]:.1f} s")
+        start = time.perf_counter()
+        index_fulltext(ids)
+        runs["unchanged"].append(time.perf_counter() - start)
+    assert FullTextEntry.objects.count() == units
+    base = statistics.median(runs["analysis"])
+    for name, label in (
+        ("analysis", "baseline: the analyzer alone over the same pieces"),
+        ("index", "index_fulltext (providers, analysis, write, commit)"),
+        ("unchanged", "index_fulltext again, texts unchanged (digest check only)"),
+    ):
+        seconds = statistics.median(runs[name])
+        rows.append(
+            [label, f"{megabytes:,.1f}", seconds, megabytes / seconds, characters / seconds / 1000, seconds / base]
+        )
+
+    # Memory: one 300-page unit indexed alone.
+    one = ids[0]
+    texts[one] = fulltext_pages(1, 300)
+    clear()
+    tracemalloc.start()
+    index_fulltext([one])
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    big_mb = len(texts[one].encode()) / 1e6
+
+    # Latency of searches that reach the full text (the console sees every unit's files).
+    rng = random.Random(5)
+    vocabulary = _fulltext_vocabulary()
+    queries = [rng.choice(vocabulary) for _ in range(args.samples)]
+    timings = []
+    for q in queries:
+        start = time.perf_counter()
+        search(CONSOLE, SearchRequest(q=q))
+        timings.append(time.perf_counter() - start)
+    latency = summarize_ms(timings)
+
+    print(f"\n### Search — full text, {connection.vendor}, {units} units × {args.pages} pages\n")
+    print(table(["step", "MB", "seconds", "MB/s", "k chars/s", "× baseline"], rows))
+    print()
+    print(
+        table(
+            ["measure", "value"],
+            [
+                [f"peak Python memory indexing one 300-page unit ({big_mb:.2f} MB of text)", f"{peak / 1e6:.1f} MB"],
+                [
+                    f"search reaching the full text, p50 / p95 ms ({len(queries)} one-word queries)",
+                    f"{latency['p50']:.1f} / {latency['p95']:.1f}",
+                ],
+            ],
+        )
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--units", type=int, default=1_000_000)
@@ -394,7 +560,19 @@ def main() -> int:
     parser.add_argument(
         "--reindex-only", action="store_true", help="measure reindex_all only (no latency, relevance or check)"
     )
+    parser.add_argument(
+        "--fulltext",
+        action="store_true",
+        help="measure the indexing of full text (OCR text of scanned pages) instead: MB/s against the analyzer alone",
+    )
+    parser.add_argument("--fulltext-units", type=int, default=10, help="with --fulltext: units with full text")
+    parser.add_argument("--pages", type=int, default=300, help="with --fulltext: pages of text per unit")
+    parser.add_argument("--rounds", type=int, default=3, help="with --fulltext: rounds (medians are reported)")
     args = parser.parse_args()
+    if args.fulltext:
+        if args.quick:
+            args.fulltext_units, args.pages, args.rounds, args.samples = 5, 100, 1, 20
+        return fulltext_bench(args)
     if args.write_queries:
         QUERIES_FILE.write_text(
             json.dumps(

@@ -8,6 +8,7 @@ from dangan.catalog.api import router as catalog_router
 from dangan.core.api import TokenOrSessionAuth, install_error_handlers
 from dangan.core.api import router as core_router
 from dangan.digitization.api import router as digitization_router
+from dangan.digitization.api_text import router as digitization_text_router
 from dangan.preservation.api import router as preservation_router
 from dangan.search.api import router as search_router
 
@@ -24,4 +25,5 @@ api.add_router("/", search_router)
 api.add_router("/", accession_router)
 api.add_router("/", preservation_router)
 api.add_router("/", digitization_router)
+api.add_router("/", digitization_text_router)
 install_error_handlers(api)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("manage/", include("dangan.preservation.urls")),
     path("manage/", include("dangan.accession.urls")),
     path("manage/", include("dangan.digitization.urls")),
+    path("iiif/3/text/", include("dangan.digitization.text_urls")),
     path("api/", api.urls),
     path("iiif/3/", include("dangan.preservation.iiif.urls")),
+    path("iiif/3/", include("dangan.digitization.iiif.urls")),
 ]

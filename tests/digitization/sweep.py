@@ -1,7 +1,10 @@
 """Sweep declarations of digitization batches: the batch pages, page images, the sample inspection, and their API.
-Archivists only (capability DIGITIZE); a page of a 秘密 unit is a 404 to the archivist cleared 公开 only. See
-tests/sweep/__init__.py."""
+Archivists only (capability DIGITIZE); a page of a 秘密 unit is a 404 to the archivist cleared 公开 only. The IIIF
+Presentation routes and the OCR text are declared in sweep_iiif.py and sweep_ocr.py. See tests/sweep/__init__.py."""
 
+from tests.digitization.sweep_iiif import PAGES as IIIF_PAGES
+from tests.digitization.sweep_ocr import ENDPOINTS as OCR_ENDPOINTS
+from tests.digitization.sweep_ocr import PAGES as OCR_PAGES
 from tests.sweep import Api, Page, expect
 
 ARCHIVISTS = expect(403, archivists=200)
@@ -16,6 +19,15 @@ PAGES = [
     Page("digitization:batch_progress", POSTED, uuid="@batch", note="plain: to the batch's page"),
     Page("digitization:batch_progress", ARCHIVISTS, uuid="@batch", headers={"HX-Request": "true"}, note="htmx"),
     Page("digitization:batch_upload", ARCHIVISTS, uuid="@batch"),
+    Page("digitization:unit_picker", POSTED, uuid="@batch", note="plain: to the batch's page"),
+    Page(
+        "digitization:unit_picker",
+        ARCHIVISTS,
+        uuid="@batch",
+        headers={"HX-Request": "true"},
+        query={"q": "巡检"},
+        note="htmx: only units the person may see",
+    ),
     Page("digitization:batch_action", POSTED, method="POST", uuid="@batch", action="inspect"),
     Page("digitization:page_detail", ARCHIVISTS, pk="@batch.page_public"),
     Page("digitization:page_detail", HIDDEN_FROM_PUBLIC, pk="@batch.page_secret", note="a 秘密 unit's page"),
@@ -71,6 +83,21 @@ ENDPOINTS = [
         uuid="@batch.upload",
     ),
     Api(
+        "POST /api/digitization/batches/{uuid}/folder-uploads",
+        expect(403, archivists=201),
+        data={"folder_name": "成果", "size": 10},
+        uuid="@batch",
+    ),
+    Api("GET /api/digitization/uploads/{uuid}/files", expect(403, archivist_top=200), uuid="@batch.folder_upload"),
+    Api(
+        "PUT /api/digitization/uploads/{uuid}/files",
+        expect(403, archivist_top=200),
+        data=b"0123456789",
+        content_type="application/octet-stream",
+        query={"path": "卷一/0001.tif"},
+        uuid="@batch.folder_upload",
+    ),
+    Api(
         "POST /api/digitization/batches/{uuid}/import",
         expect(403, archivist_top=422),
         data=lambda world: {"upload": world["@batch.upload"]},
@@ -112,3 +139,6 @@ ENDPOINTS = [
     ),
     Api("POST /api/digitization/batches/{uuid}/preserve", expect(403, archivists=422), uuid="@batch"),
 ]
+
+PAGES += [*IIIF_PAGES, *OCR_PAGES]
+ENDPOINTS += OCR_ENDPOINTS

@@ -32,6 +32,7 @@ ITEM_KEYS = {
     "openness",
     "openness_display",
     "score",
+    "fulltext_snippet",
 }
 
 

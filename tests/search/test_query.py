@@ -73,7 +73,14 @@ def test_phrases_with_ascii_and_chinese_quotes() -> None:
 
 
 def test_fields() -> None:
-    assert set(FIELDS.values()) == {"title", "responsible", "reference_code", "document_number", "subjects"}
+    assert set(FIELDS.values()) == {
+        "title",
+        "responsible",
+        "reference_code",
+        "document_number",
+        "subjects",
+        "fulltext",
+    }
     parsed = parse_query('题名:遵义会议 责任者:"中革 军委" 档号：Z109-WS 文号:黔府发 主题词:扶贫')
     assert parsed.root == And(
         (

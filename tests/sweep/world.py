@@ -88,6 +88,8 @@ class World:
             "report": self._accession,
             "upload": self._upload,
             "lock": self._signin_lock,
+            "digitized": self._digitized,
+            "ocrtext": self._ocr_text,
             "batch": self._digitization,
         }
 
@@ -203,6 +205,47 @@ class World:
             self.objects[f"package.{name}"] = result.package
         self.objects["package.path"] = "content/正文.txt"
 
+    def _digitized(self) -> None:
+        """The visible and the hidden unit with two scanned pages each, preserved as their masters."""
+        from dangan.catalog.models import ArchivalUnit
+        from tests.digitization.iiif.pages import draw_pages, preserve_masters
+
+        if "digitized.public" in self.objects:
+            return
+        self._catalog()
+        self._storage()
+        self.settings.DERIVATIVES_ROOT = self.tmp_path / "derivatives"
+        for name in ("public", "secret"):
+            unit = ArchivalUnit.objects.get(uuid=self[f"@unit.{name}"])
+            preserve_masters(unit, draw_pages(self.tmp_path / f"scans-{name}", [(120, 160), (120, 160)]))
+            self.objects[f"digitized.{name}"] = unit
+
+    def _ocr_text(self) -> None:
+        """Page 1 of each digitized unit with its OCR text stored (written here, not recognized: the sweep needs the
+        rows, not the engine); ``ocrtext.line`` is the id of its one line."""
+        from dangan.digitization.models import PageText
+        from dangan.digitization.ocr import Box, Glyph, PageResult, TextLine, parse_alto, to_alto
+
+        if "ocrtext.public" in self.objects:
+            return
+        self._digitized()
+        box = Box(10, 10, 100, 20)
+        line = TextLine("line-1", "巡检文字", box, [Glyph(c, box, 1.0) for c in "巡检文字"], False, 1.0)
+        alto = to_alto(PageResult(120, 160, [line], False, "sweep"), image_name="0001.png").decode()
+        for name in ("public", "secret"):
+            unit = self.objects[f"digitized.{name}"]
+            PageText.objects.create(
+                unit=unit,
+                page=1,
+                master_path="content/masters/0001.png",
+                master_sha256="0" * 64,
+                text="巡检文字",
+                alto=alto,
+                engine="sweep",
+            )
+            self.objects[f"ocrtext.{name}"] = unit
+        self.objects["ocrtext.line"] = parse_alto(alto.encode()).lines[0].id
+
     def _images(self) -> None:
         """A preserved page image (a small JPEG) in a 公开 and in a 秘密 unit; ``image.<name>`` is its IIIF image id.
         No derivatives: the Image API serves it from the master."""
@@ -313,7 +356,7 @@ class World:
         from dangan.digitization.actions.batches import do_create_batch
         from dangan.digitization.actions.importing import do_import_folder
         from dangan.digitization.actions.inspection import do_start_inspection
-        from dangan.digitization.actions.uploads import do_start_upload
+        from dangan.digitization.actions.uploads import do_start_folder_upload, do_start_upload
         from dangan.digitization.models import PageScan
         from tests.digitization.qc.pages import render_page, save
 
@@ -339,3 +382,4 @@ class World:
             self.objects[f"batch.page_{name}"] = page.pk
             self.objects[f"batch.item_{name}"] = inspection.items.get(page=page).pk
         self.objects["batch.upload"] = do_start_upload(self.user("archivist_top"), batch, "成果.zip", 10)
+        self.objects["batch.folder_upload"] = do_start_folder_upload(self.user("archivist_top"), batch, "成果", 10)

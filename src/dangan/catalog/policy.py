@@ -224,3 +224,18 @@ def import_report_errors(user: Any, batch: ImportBatch) -> list[dict[str, Any]]:
     if can_read_import_values(user, batch):
         return errors
     return [{**e, "value": ""} for e in errors]
+
+
+# ---------------------------------------------------------------- a unit's files and the text read from them
+
+
+def sees_unit_files(user: Any) -> bool:
+    """Whether ``user`` may see the files of the units whose record they may see, and what is read from them (the
+    OCR text of scanned pages, searched as the unit's full text): those who may browse the catalog and the
+    operators, as preservation lets them open a package's files. The public sees records, not files."""
+    return is_operator(user) or has_capability(user, Capability.CATALOG_VIEW)
+
+
+def can_view_unit_files(user: Any, unit: ArchivalUnit) -> bool:
+    """Whether ``user`` may see ``unit``'s files and their text: its record, and files at all."""
+    return sees_unit_files(user) and can_view_unit_record(user, unit)

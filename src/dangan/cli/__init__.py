@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import accession, bag, catalog, derivatives, digitize, preservation, search, system
+    from . import accession, bag, catalog, derivatives, digitize, ocr, preservation, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     bag.register(sub)
     accession.register(sub)
     digitize.register(sub)
+    ocr.register(sub)
     return parser
 
 

@@ -56,7 +56,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
             raise CommandError(f"档案 {args.unit} 没有保存包 / unit {args.unit} has no preserved package")
     progress, close = _bar("衍生文件 derivatives", unit="张")
     try:
-        result = rebuild(packages.iterator(), missing_only=args.missing_only, progress=progress)
+        result = rebuild(packages, missing_only=args.missing_only, progress=progress)
     finally:
         close()
     if args.json:

@@ -46,6 +46,15 @@ def register(sub: Any) -> None:
     imp.add_argument(
         "--mapping", metavar="SHEET", default=None, help="对照表 .xlsx/.csv（文件夹、档号）/ mapping sheet"
     )
+    spec = imp.add_argument_group(
+        "新批次的扫描规格 / the specification of a new batch (an existing --batch keeps its own)"
+    )
+    spec.add_argument("--dpi", type=int, default=None, help="分辨率，默认 300 / resolution")
+    spec.add_argument(
+        "--colour-mode", choices=("colour", "grey", "bitonal"), default=None, help="色彩模式，默认 colour 彩色"
+    )
+    spec.add_argument("--master-format", choices=("tiff", "jpeg", "jp2"), default=None, help="存储格式，默认 tiff")
+    spec.add_argument("--max-skew", type=float, default=None, metavar="DEGREES", help="最大倾斜角，默认 3")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出结果 / print the result as JSON")
     imp.add_argument("--workers", type=int, default=None, metavar="N", help="并行线程数 / worker threads")
     imp.set_defaults(handler=cmd_import)
@@ -126,15 +135,25 @@ def cmd_import(args: argparse.Namespace) -> int:
             mapping = read_mapping(Path(args.mapping))
         except (TableError, OSError) as exc:
             raise CommandError(f"对照表无法读取 / cannot read the mapping sheet: {exc}") from None
-    name = args.batch or f"{folder.resolve().name} {timezone.localdate():%Y-%m-%d}"
+    name = args.batch or f"{folder.resolve().name[:180]} {timezone.localdate():%Y-%m-%d}"
     batch = Batch.objects.filter(name=name).first()
     if batch is not None and batch.fonds_id != fonds.pk:
         raise CommandError(f"批次“{name}”属于另一全宗 {batch.fonds.code} / the batch belongs to another fonds")
     bar = _Bar(not args.json)
     try:
         if batch is None:
-            batch = do_create_batch(CONSOLE, name, fonds)
-        result = do_import_folder(CONSOLE, batch, folder, mapping=mapping, progress=bar, workers=args.workers)
+            batch = do_create_batch(
+                CONSOLE,
+                name,
+                fonds,
+                dpi=args.dpi,
+                colour_mode=args.colour_mode,
+                master_format=args.master_format,
+                max_skew_degrees=args.max_skew,
+            )
+        result = do_import_folder(
+            CONSOLE, batch, folder, mapping=mapping, progress=bar, workers=args.workers, processes=True
+        )
         if not getattr(settings, "DIGITIZATION_CLI_INSPECTION", False) and any(
             u.status == "passed" for u in result.batch.units.all()
         ):

@@ -110,6 +110,7 @@ def _as_json(result: Any, hits: list[Any]) -> dict[str, Any]:
                 "classification": h.unit.classification,
                 "openness": h.unit.openness,
                 "score": round(h.score, 4),
+                "fulltext_snippet": str(h.fulltext_snippet) if h.fulltext_snippet else None,
             }
             for h in hits
         ],
@@ -152,10 +153,12 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from dangan.search.service import reindex_all
 
     progress, close = _progress_bar("重建索引 reindexing")
+    fulltext_progress, close_fulltext = _progress_bar("全文索引 full text")
     try:
-        count = reindex_all(progress)
+        count = reindex_all(progress, fulltext_progress=fulltext_progress)
     finally:
         close()
+        close_fulltext()
     print(f"已重建索引 reindexed: {count} 条 units")
     return EXIT_OK
 

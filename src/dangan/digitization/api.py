@@ -35,7 +35,16 @@ from .actions.batches import do_add_units_by_codes, do_create_batch, find_units,
 from .actions.importing import problems_of
 from .actions.inspection import do_accept, do_record_verdict, do_replace_page, do_start_inspection
 from .actions.jobs import active_task, do_queue_preserve
-from .actions.uploads import OffsetMismatch, do_import_upload, do_start_upload, do_write_chunk, owned_upload
+from .actions.uploads import (
+    OffsetMismatch,
+    do_import_upload,
+    do_start_folder_upload,
+    do_start_upload,
+    do_write_chunk,
+    do_write_folder_file,
+    folder_files,
+    owned_upload,
+)
 from .choices import PageStatus
 from .filters import BatchFilter
 from .models import Batch, BatchUpload, Inspection, InspectionItem, PageScan
@@ -43,6 +52,8 @@ from .schemas import (
     BatchIn,
     BatchOut,
     BatchPage,
+    FolderFilesOut,
+    FolderUploadIn,
     ImportIn,
     InspectionOut,
     OffsetConflictOut,
@@ -314,6 +325,41 @@ def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
 
 
 @router.post(
+    "/digitization/batches/{uuid}/folder-uploads",
+    response={201: UploadOut, **ERROR_RESPONSES},
+    summary="开始上传批次文件夹（逐个文件）",
+    url_name="digitization_start_folder_upload",
+)
+def start_folder_upload(request: HttpRequest, uuid: UUID, body: FolderUploadIn) -> Any:
+    _need(request)
+    upload = do_start_folder_upload(signed_in(request), _batch(uuid), body.folder_name, body.size)
+    return Status(201, upload_out(upload))
+
+
+@router.get(
+    "/digitization/uploads/{uuid}/files",
+    response={200: FolderFilesOut, **ERROR_RESPONSES},
+    summary="文件夹上传已收到的文件（续传时只发其余的）",
+)
+def get_folder_files(request: HttpRequest, uuid: UUID) -> Any:
+    _need(request)
+    return {"files": folder_files(_upload(request, uuid))}
+
+
+@router.put(
+    "/digitization/uploads/{uuid}/files",
+    response={200: UploadOut, **ERROR_RESPONSES},
+    summary="上传文件夹中的一个文件",
+    description="请求体为该文件的全部字节；path 为文件在批次文件夹中的相对路径（档号文件夹/0001.tif）。",
+)
+def put_folder_file(request: HttpRequest, uuid: UUID, path: str) -> Any:
+    _need(request)
+    upload = _upload(request, uuid)
+    length = int(request.headers.get("Content-Length") or 0)
+    return upload_out(do_write_folder_file(signed_in(request), upload, path, request, length))
+
+
+@router.post(
     "/digitization/batches/{uuid}/import",
     response={202: BatchOut, **ERROR_RESPONSES},
     summary="导入已上传的扫描成果并质检（后台任务）",
@@ -369,7 +415,7 @@ def accept_batch(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
     response={200: PageScanOut, **ERROR_RESPONSES},
     summary="返工：替换一页并只重新质检该页",
 )
-def replace_page(request: HttpRequest, page_id: int, image: UploadedFile | None = File(None)) -> Any:  # noqa: B008
+def replace_page(request: HttpRequest, page_id: int, image: File[UploadedFile | None] = None) -> Any:
     _need(request)
     page = PageScan.objects.select_related("batch", "batch_unit", "batch_unit__unit").filter(pk=page_id).first()
     if page is None or not can_view_unit(signed_in(request), page.batch_unit.unit):

@@ -143,6 +143,15 @@ class OffsetConflictOut(Schema):
     offset: int
 
 
+class FolderUploadIn(Schema):
+    folder_name: str = Field(max_length=300, description="批次文件夹名")
+    size: int = Field(description="文件夹中全部文件的总字节数", gt=0)
+
+
+class FolderFilesOut(Schema):
+    files: dict[str, int] = Field(description="已收到的文件：相对路径 → 字节数")
+
+
 class ImportIn(Schema):
     upload: UUID = Field(description="已完成的上传（批次文件夹的 .zip）")
 

@@ -56,6 +56,7 @@ STEPS = [
     BatchStatus.PRESERVED,
 ]
 UPLOAD_CHUNK = 8 * 1024 * 1024
+PICKER_LIMIT = 50
 THUMB = 240
 VIEW = 1600
 
@@ -183,7 +184,11 @@ def batch_action(request: HttpRequest, uuid: Any, action: str) -> HttpResponse:
     try:
         if action == "units":
             form = UnitCodesForm(request.POST)
-            if form.is_valid():
+            picked = [c for c in request.POST.getlist("unit") if c.strip()]
+            if picked:
+                added = do_add_units_by_codes(person, batch, picked)
+                messages.success(request, _("已添加 %(n)d 件档案。") % {"n": len(added)})
+            elif form.is_valid():
                 codes = form.cleaned_data["codes"].splitlines()
                 added = do_add_units_by_codes(person, batch, codes, expected_version=form.cleaned_data["version"])
                 messages.success(request, _("已添加 %(n)d 件档案。") % {"n": len(added)})
@@ -215,6 +220,28 @@ def batch_action(request: HttpRequest, uuid: Any, action: str) -> HttpResponse:
     except PermissionDenied as exc:
         _errors(request, exc)
     return redirect("digitization:batch_detail", uuid=batch.uuid)
+
+
+@capability_required(DIGITIZE)
+def unit_picker(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """Units of the batch's fonds matching ``q`` (catalog.filters.UnitFilter: only those the person may see), with a
+    checkbox each, for the batch page's 从目录选择 (htmx fragment; a plain request gets the batch page)."""
+    from dangan.catalog.filters import UnitFilter
+
+    batch = _batch(uuid)
+    if not is_htmx(request):
+        return redirect("digitization:batch_detail", uuid=batch.uuid)
+    query = request.GET.get("q", "").strip()
+    units: list[Any] = []
+    if query:
+        filters = UnitFilter.from_params({"q": query, "fonds": batch.fonds.code})
+        present = set(batch.units.values_list("unit_id", flat=True))
+        units = [
+            u
+            for u in filters.apply(signed_in(request)).exclude(reference_code=None)[:PICKER_LIMIT]
+            if u.pk not in present
+        ]
+    return render(request, "digitization/_unit_picker.html", {"batch": batch, "units": units, "query": query})
 
 
 @capability_required(DIGITIZE)

@@ -18,6 +18,8 @@ __all__ = ["METS_PATH", "object_id_for", "package_uuid_for_unit", "storage_root"
 METS_PATH = "metadata/mets.xml"
 # Content files go under content/ inside the object's logical state.
 CONTENT_PREFIX = "content/"
+# Metadata files other than the METS document (e.g. the OCR text of the pages) go under metadata/.
+METADATA_PREFIX = "metadata/"
 # A unit's package id is derived from the unit's UUID (never the 档号, which may be corrected): a job rerun after a
 # crash finds the object its first run wrote, even before the database knew of it.
 PACKAGE_NAMESPACE = uuid.UUID("6f1c5a3e-2d0b-5b8e-9a57-64616e67616e")

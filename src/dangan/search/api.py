@@ -43,7 +43,7 @@ def caller(request: HttpRequest) -> Any:
 class SearchQuery(Schema):
     q: str = Field(
         "",
-        description='检索式：词语、"短语"、题名:/责任者:/档号:/文号:/主题词:、AND/OR/NOT（与/或/非）、日期:1934-1936',
+        description='检索式：词语、"短语"、题名:/责任者:/档号:/文号:/主题词:/全文:、AND/OR/NOT（与/或/非）、日期:1934-1936',
     )
     fonds: str = Field("", description="全宗号")
     category: str = Field("", description="门类代码，例如 WS")
@@ -60,7 +60,8 @@ class SearchQuery(Schema):
 
 class MatchedFieldOut(Schema):
     field: str = Field(
-        description="命中的著录项：title、reference_code、document_number、responsible、subjects、authorities、notes、remarks"
+        description="命中的著录项：title、reference_code、document_number、responsible、subjects、authorities、notes、"
+        "remarks、fulltext（全文）"
     )
     label: str = Field(description="著录项的中文名称，如 主题词、规范档案")
     values: list[str] = Field(description="命中的取值（主题词、规范档案名称、档号、文号、责任者）；题名和附注为空")
@@ -82,6 +83,11 @@ class SearchHitOut(Schema):
     openness_display: str
     score: float = Field(description="相关度得分")
     matched: list[MatchedFieldOut] = Field(description="检索词出现在哪些著录项中（说明为何命中）")
+    fulltext_snippet: str | None = Field(
+        None,
+        description="全文（如扫描页的 OCR 文字）命中时，第一处命中前后的摘要，已转义的 HTML，命中处以 <mark> 标出；"
+        "未在全文中命中、或调用者无权查看该档案的文件时为 null",
+    )
 
 
 class FacetValueOut(Schema):
@@ -128,6 +134,7 @@ def _hits_out(hits: list[Any]) -> list[dict[str, Any]]:
                 "openness_display": str(unit.get_openness_display()),
                 "score": hit.score,
                 "matched": [{"field": m.field, "label": m.label, "values": list(m.values)} for m in hit.matched],
+                "fulltext_snippet": str(hit.fulltext_snippet) if hit.fulltext_snippet else None,
             }
         )
     return out

@@ -22,6 +22,7 @@ FIELDS: dict[str, str] = {
     "档号": "reference_code",
     "文号": "document_number",
     "主题词": "subjects",
+    "全文": "fulltext",  # the units' full text (OCR text of their pages: search.fulltext)
 }
 # English aliases (and the column names themselves), matched without regard to case.
 FIELD_ALIASES: dict[str, str] = {
@@ -33,6 +34,7 @@ FIELD_ALIASES: dict[str, str] = {
     "document_number": "document_number",
     "subject": "subjects",
     "subjects": "subjects",
+    "fulltext": "fulltext",
 }
 FIELD_LABELS: dict[str, str] = {column: label for label, column in FIELDS.items()}
 DATE_FIELDS = ("日期", "date")
@@ -77,6 +79,11 @@ _SUGGESTIONS: dict[str, str] = {
     "年度": "日期",
     "成文日期": "日期",
     "year": "日期",
+    "正文": "全文",
+    "内容": "全文",
+    "文本": "全文",
+    "ocr": "全文",
+    "text": "全文",
 }
 
 _AND_WORDS = {"AND", "与", "且"}

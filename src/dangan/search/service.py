@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory
-from dangan.catalog.policy import visibility_rule, visible_units
+from dangan.catalog.policy import sees_unit_files, visibility_rule, visible_units
 from dangan.utilities.paging import MAX_PAGE
 
 from . import columns
@@ -129,6 +129,8 @@ class Hit:
     title_html: SafeString
     snippet_html: SafeString
     matched: list[MatchedField] = field(default_factory=list)
+    # Where the unit's full text (search.fulltext) matched: a window of it around the first match, matches in <mark>.
+    fulltext_snippet: SafeString | None = None
 
     @property
     def matched_elsewhere(self) -> list[MatchedField]:
@@ -193,19 +195,25 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
         return done()
     backend = get_backend()
     root = parsed.root
+    # The full text is the units' content: only those who may see the units' files search it (catalog.policy).
+    fulltext = root is not None and sees_unit_files(user) and _fulltext_indexed()
     if root is not None:
         try:
             expression = backend.compile(root)
         except Unsupported:
             result.error = _("“非”条件需要与至少一个肯定的检索词一起使用，例如：扶贫 -疫情")
             return done()
-        if expression is None:
+        if expression is None and not fulltext:
             return done()
     cols = columns.current()
     if root is None:
         matched = np.flatnonzero(cols.fonds).astype(np.int64)
     else:
-        found = backend.match(root, cols)
+        try:
+            found = backend.match(root, cols, fulltext=fulltext)
+        except Unsupported:
+            result.error = _("“非”条件需要与至少一个肯定的检索词一起使用，例如：扶贫 -疫情")
+            return done()
         if found is None:
             return done()
         matched = found
@@ -227,7 +235,7 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
     scores: dict[int, float] = {}
     if sort == "relevance":
         assert root is not None
-        page_ids, scores = _by_relevance(backend, root, ids, cols, offset, size)
+        page_ids, scores = _by_relevance(backend, root, ids, cols, offset, size, fulltext=fulltext)
     elif sort in ("date", "-date"):
         page_ids = [int(i) for i in cols.by_date(ids, descending=sort == "-date")[offset : offset + size]]
     else:
@@ -237,20 +245,51 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
     units = visible_units(user).select_related("fonds", "category").in_bulk(page_ids)
     terms = _positive_terms(root)
     explained = _explain([units[i] for i in page_ids if i in units], terms)
+    in_fulltext = _fulltext_snippets(backend, root, request.q, [i for i in page_ids if i in units]) if fulltext else {}
     for unit_id in page_ids:
         unit = units.get(unit_id)
         if unit is None:
             continue
+        why = explained.get(unit_id, [])
+        if unit_id in in_fulltext:
+            why = [*why, MatchedField("fulltext", _("全文"))]
         result.hits.append(
             Hit(
                 unit,
                 scores.get(unit_id, 0.0),
                 highlight(unit.title, terms),
                 _snippet(unit, terms),
-                explained.get(unit_id, []),
+                why,
+                in_fulltext.get(unit_id),
             )
         )
     return done()
+
+
+def _fulltext_indexed() -> bool:
+    from .models import FullTextEntry
+
+    return FullTextEntry.objects.exists()
+
+
+def _fulltext_snippets(backend: Any, root: Any, q: str, page_ids: list[int]) -> dict[int, SafeString | None]:
+    """Of a page's hits, those whose full text holds a searched term, each with a snippet of it around the first
+    match (None when the terms matched only piece by piece, not as written)."""
+    from .fulltext import piece_snippet, unit_full_texts
+
+    terms = scored_terms(root)
+    held = backend.fulltext_hits(terms, page_ids)
+    if not held:
+        return {}
+    # The index tells which piece (page) of each text holds the first match: only that one is read for the snippet.
+    first = backend.first_fulltext_pieces(terms, list(held))
+    texts = unit_full_texts([i for i in page_ids if i in held])
+    out: dict[int, SafeString | None] = {}
+    for unit_id in page_ids:
+        if unit_id in held:
+            shown = piece_snippet(texts.get(unit_id, ""), first.get(unit_id, 0), q)
+            out[unit_id] = mark_safe(shown) if shown else None  # piece_snippet() escapes every piece
+    return out
 
 
 # Conditions ------------------------------------------------------------------------------------------------------
@@ -280,7 +319,7 @@ def _filters(request: SearchRequest, date_range: Any) -> dict[str, Any] | None:
 
 
 def _by_relevance(
-    backend: Any, root: Any, ids: np.ndarray, cols: Any, offset: int, size: int
+    backend: Any, root: Any, ids: np.ndarray, cols: Any, offset: int, size: int, *, fulltext: bool = False
 ) -> tuple[list[int], dict[int, float]]:
     wanted = offset + size
     limit = -(-wanted // CANDIDATES) * CANDIDATES  # whole blocks, so that neighbouring pages agree
@@ -289,7 +328,12 @@ def _by_relevance(
     else:
         tier = backend.match(root, cols, title_only=True)
         candidates = cols.best_by_title(ids, tier, limit)
-    scores = backend.score(scored_terms(root), candidates.tolist())
+    terms = scored_terms(root)
+    scores = backend.score(terms, candidates.tolist())
+    if fulltext:
+        # A term in the full text adds less than the same term in the title (Backend.FULLTEXT_WEIGHT).
+        for unit_id, extra in backend.fulltext_scores(terms, candidates.tolist()).items():
+            scores[unit_id] = round(scores.get(unit_id, 0.0) + extra, 6)
     ordered = sorted(candidates.tolist(), key=lambda i: (-scores.get(i, 0.0), i))[offset:wanted]
     return ordered, {i: scores.get(i, 0.0) for i in ordered}
 

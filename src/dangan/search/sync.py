@@ -51,7 +51,145 @@ def index_units(unit_ids: Iterable[int]) -> int:
             if gone:
                 backend.delete(gone)
         written += len(docs)
+        index_fulltext(texts)
     return written
+
+
+# Units whose full text is asked of the providers at once: with 300-page units, a few tens of MB of text.
+FULLTEXT_BATCH = 50
+# Pieces analysed before they are written: 32,000 characters, some 8 MB of tokens.
+FULLTEXT_WRITE_PIECES = 8
+
+
+def index_fulltext(unit_ids: Iterable[int]) -> int:
+    """(Re)index the full text (search.fulltext) of these units, which must be in the unit index: each unit's text
+    from the providers, analysed piece by piece; a unit whose text is as indexed is left alone, one without text
+    loses its pieces. Returns the number of characters analysed."""
+    from .fulltext import providers
+
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return 0
+    if not providers():
+        _drop_fulltext(ids)
+        return 0
+    analysed = 0
+    for start in range(0, len(ids), FULLTEXT_BATCH):
+        analysed += _index_fulltext_batch(ids[start : start + FULLTEXT_BATCH])
+    return analysed
+
+
+def _drop_fulltext(ids: list[int]) -> None:
+    from .models import FullTextEntry
+
+    held = list(FullTextEntry.objects.filter(unit_id__in=ids).values_list("unit_id", flat=True))
+    if held:
+        with transaction.atomic():
+            get_backend().delete_fulltext(held)
+
+
+def _index_fulltext_batch(ids: list[int]) -> int:
+    from .fulltext import fulltext_digest, unit_full_texts
+    from .models import FullTextEntry
+
+    backend = get_backend()
+    texts = unit_full_texts(ids)
+    stored = {e.unit_id: e for e in FullTextEntry.objects.filter(unit_id__in=ids)}
+    analysed = 0
+    gone = [i for i in ids if i in stored and i not in texts]
+    if gone:
+        with transaction.atomic():
+            backend.delete_fulltext(gone)
+    for unit_id in ids:
+        text = texts.pop(unit_id, None)
+        if text is None:
+            continue
+        digest = fulltext_digest(text)
+        entry = stored.get(unit_id)
+        if entry is not None and entry.digest == digest:
+            continue
+        # One transaction per unit (inside the caller's, when there is one): a rebuild never holds the database's
+        # write lock for more than one unit's text.
+        with transaction.atomic():
+            backend.lock_fulltext(unit_id)
+            # What another transaction wrote while this one waited for the lock counts.
+            entry = FullTextEntry.objects.filter(unit_id=unit_id).first()
+            if entry is not None and entry.digest == digest:
+                continue
+            analysed += _write_pieces(backend, unit_id, text, digest, entry)
+    return analysed
+
+
+def _write_pieces(backend: Backend, unit_id: int, text: str, digest: str, entry: Any) -> int:
+    """Analyse and write the pieces of one unit's text that differ from those indexed (all of them for a new
+    unit), remove those beyond its end, and record the text's digests. Returns the characters analysed."""
+    from .analysis import analysis_of
+    from .fulltext import FULLTEXT_FIELD, piece_digest, pieces
+    from .index import Document
+    from .models import FullTextEntry
+
+    old = entry.piece_digests.split() if entry is not None else []
+    if entry is None:
+        backend.delete_fulltext([unit_id])  # pieces a crash or an older version may have left
+    digests: list[str] = []
+    pending: list[tuple[int, int, Document]] = []
+    analysed = 0
+    for number, piece in enumerate(pieces(text)):
+        kept = piece_digest(piece)
+        digests.append(kept)
+        if number < len(old) and old[number] == kept:
+            continue
+        if number < len(old):
+            backend.delete_fulltext_pieces(unit_id, [number])
+        words, grams = analysis_of(piece)
+        pending.append(
+            (unit_id, number, Document(unit_id, "", words={FULLTEXT_FIELD: words}, ngrams={FULLTEXT_FIELD: grams}))
+        )
+        analysed += len(piece)
+        if len(pending) >= FULLTEXT_WRITE_PIECES:
+            backend.write_fulltext(pending)
+            pending = []
+    backend.write_fulltext(pending)
+    backend.delete_fulltext_pieces(unit_id, list(range(len(digests), len(old))))
+    FullTextEntry.objects.update_or_create(
+        unit_id=unit_id,
+        defaults={
+            "digest": digest,
+            "characters": len(text),
+            "pieces": len(digests),
+            "piece_digests": " ".join(digests),
+        },
+    )
+    return analysed
+
+
+def reindex_fulltext(progress: Progress | None = None) -> int:
+    """The full text of every indexed unit, again where its text changed (or the analyzer did); pieces of units no
+    longer indexed are removed. Resumable: a unit whose text is as indexed is skipped."""
+    from .fulltext import providers
+    from .models import FullTextEntry, UnitIndexEntry
+
+    if not providers():  # no app gives full text: none stays indexed
+        held = list(FullTextEntry.objects.values_list("unit_id", flat=True))
+        for start in range(0, len(held), BATCH):
+            with transaction.atomic():
+                get_backend().delete_fulltext(held[start : start + BATCH])
+        return 0
+    ids = list(UnitIndexEntry.objects.order_by("unit_id").values_list("unit_id", flat=True))
+    orphaned = list(
+        FullTextEntry.objects.exclude(unit_id__in=UnitIndexEntry.objects.values("unit_id")).values_list(
+            "unit_id", flat=True
+        )
+    )
+    if orphaned:
+        with transaction.atomic():
+            get_backend().delete_fulltext(orphaned)
+    analysed = 0
+    for start in range(0, len(ids), FULLTEXT_BATCH):
+        analysed += index_fulltext(ids[start : start + FULLTEXT_BATCH])
+        if progress:
+            progress(min(start + FULLTEXT_BATCH, len(ids)), len(ids))
+    return analysed
 
 
 def remove_units(unit_ids: Iterable[int]) -> int:
@@ -73,7 +211,9 @@ def _batches(ids: Iterable[int], size: int):
         yield chunk
 
 
-def reindex_all(progress: Progress | None = None, *, processes: int | None = None) -> int:
+def reindex_all(
+    progress: Progress | None = None, *, processes: int | None = None, fulltext_progress: Progress | None = None
+) -> int:
     """Rebuild the whole index: every unit analysed and written again, orphaned rows removed.
 
     Each batch of ``BATCH`` units is written in its own transaction, so an interrupted run leaves a consistent
@@ -149,6 +289,7 @@ def reindex_all(progress: Progress | None = None, *, processes: int | None = Non
     orphaned = _orphaned_ids()
     if orphaned:
         remove_units(orphaned)
+    reindex_fulltext(fulltext_progress)
     return done
 
 
@@ -239,9 +380,33 @@ def check_index(progress: Progress | None = None) -> CheckReport:
                 report.missing.append(unit_id)
             elif stored[unit_id] != content_hash(texts[unit_id]):
                 report.stale.append(unit_id)
+        _check_fulltext([i for i in chunk if i in texts], report)
         done += len(chunk)
         if progress:
             progress(done, total)
     report.orphaned = _orphaned_ids()
     report.structure = get_backend().check_structure()
+    report.missing = sorted(set(report.missing))
+    report.stale = sorted(set(report.stale))
     return report
+
+
+def _check_fulltext(ids: list[int], report: CheckReport) -> None:
+    """Units whose full text (search.fulltext) is not indexed (missing), indexed from another text or analyzer
+    version, or indexed though the providers no longer give any (stale)."""
+    from .fulltext import fulltext_digest, providers, unit_full_texts
+    from .models import FullTextEntry
+
+    for start in range(0, len(ids), FULLTEXT_BATCH):
+        batch = ids[start : start + FULLTEXT_BATCH]
+        stored = dict(FullTextEntry.objects.filter(unit_id__in=batch).values_list("unit_id", "digest"))
+        texts = unit_full_texts(batch) if providers() else {}
+        for unit_id in batch:
+            text = texts.pop(unit_id, None)
+            if text is None:
+                if unit_id in stored:
+                    report.stale.append(unit_id)
+            elif unit_id not in stored:
+                report.missing.append(unit_id)
+            elif stored[unit_id] != fulltext_digest(text):
+                report.stale.append(unit_id)

@@ -25,7 +25,12 @@ def run(capsys: Any, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_all_pages_pass_exit_0_and_units_preserved(capsys, digitization_env, fonds, make_unit, scan_folder) -> None:
+@pytest.mark.django_db(transaction=True)  # as the command runs: its threads see what it committed
+def test_all_pages_pass_exit_0_and_units_preserved(
+    capsys, digitization_env, fonds, make_unit, scan_folder, settings
+) -> None:
+    settings.DIGITIZATION_PROCESS_MIN_PAGES = 1  # the pages are checked on a pool of processes, as in a large import
+    # …and, outside a transaction, the units are preserved two chunks at a time.
     a, b = make_unit(pages=2), make_unit(pages=3)
     folder = scan_folder({a.reference_code: 2, b.reference_code: 3})
     grey_batch("一号批次", fonds)
@@ -150,7 +155,25 @@ def test_mapping_sheet(capsys, digitization_env, fonds, make_unit, tmp_path: Pat
     for number in (1, 2):
         write_page(root / "卷一" / f"{number:04d}.tif", number)
     (root / "对照表.csv").write_text(f"文件夹,档号\n卷一,{a.reference_code}\n", encoding="utf-8")
-    grey_batch("对照表批次", fonds)
-    code, out, _err = run(capsys, str(root), "--fonds", fonds.code, "--batch", "对照表批次", "--json")
+    code, out, _err = run(
+        capsys, str(root), "--fonds", fonds.code, "--batch", "对照表批次", "--colour-mode", "grey", "--json"
+    )
     assert code == 0, out
     assert json.loads(out)["preserved"] == [a.reference_code]
+    assert Batch.objects.get(name="对照表批次").colour_mode == "grey"  # the new batch's specification
+
+
+def test_rerun_of_a_preserved_batch_changes_nothing(capsys, digitization_env, fonds, make_unit, scan_folder) -> None:
+    a = make_unit(pages=2)
+    folder = scan_folder({a.reference_code: 2})
+    grey_batch("已入库重跑", fonds)
+    assert run(capsys, str(folder), "--fonds", fonds.code, "--batch", "已入库重跑", "--json")[0] == 0
+    versions = PackageVersion.objects.filter(package__unit=a).count()
+    code, out, _err = run(capsys, str(folder), "--fonds", fonds.code, "--batch", "已入库重跑", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["skipped"] == 2 and data["checked"] == 0 and data["status"] == "preserved"
+    assert PackageVersion.objects.filter(package__unit=a).count() == versions
+    write_page(folder / a.reference_code / "0002.tif", 99)  # changed after it was preserved
+    code, out, _err = run(capsys, str(folder), "--fonds", fonds.code, "--batch", "已入库重跑", "--json")
+    assert code == 1 and [(p["page"], p["check"]) for p in json.loads(out)["problems"]] == [(2, "preserved")]
+    assert PackageVersion.objects.filter(package__unit=a).count() == versions

@@ -172,3 +172,51 @@ def test_hidden_unit_is_404_everywhere(digitization_env, fonds, make_unit, scan_
         created.json(), ensure_ascii=False
     )
     assert client.get("/manage/digitization/", HTTP_ACCEPT="text/html").status_code == 200
+
+
+def test_catalog_picker_adds_only_visible_units(digitization_env, fonds, make_unit, junior_archivist) -> None:
+    public, secret = make_unit(title="苏区布告公开件"), make_unit(title="苏区布告秘密件", classification="secret")
+    batch = grey_batch("选择批次", fonds)
+    client = Client()
+    client.force_login(junior_archivist)
+    found = client.get(
+        f"/manage/digitization/batches/{batch.uuid}/pick/", {"q": "苏区布告"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert public.reference_code in found and secret.reference_code not in found and secret.title not in found
+    client.post(f"/manage/digitization/batches/{batch.uuid}/units/", {"unit": [public.reference_code]})
+    assert [u.unit_id for u in batch.units.all()] == [public.pk]
+
+
+def test_folder_upload_file_by_file_resumes_and_imports(
+    digitization_env, fonds, make_unit, scan_folder, archivist, django_capture_on_commit_callbacks
+) -> None:
+    unit = make_unit(pages=2)
+    batch = grey_batch("文件夹上传", fonds)
+    folder = scan_folder({unit.reference_code: 2})
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.tif"))}
+    client = Client()
+    client.force_login(archivist)
+    started = client.post(
+        f"/api/digitization/batches/{batch.uuid}/folder-uploads",
+        {"folder_name": "成果", "size": sum(map(len, files.values()))},
+        content_type="application/json",
+    )
+    assert started.status_code == 201
+    upload = started.json()["uuid"]
+    first, second = files
+    put = f"/api/digitization/uploads/{upload}/files"
+    assert client.put(put + f"?path={first}", files[first], content_type="application/octet-stream").status_code == 200
+    # The connection broke; the page asks what the server holds and sends only the rest.
+    held = client.get(put).json()["files"]
+    assert held == {first: len(files[first])}
+    assert client.put(put + "?path=../escape.tif", b"x", content_type="application/octet-stream").status_code == 422
+    done = client.put(put + f"?path={second}", files[second], content_type="application/octet-stream").json()
+    assert done["complete"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        imported = client.post(
+            f"/api/digitization/batches/{batch.uuid}/import", {"upload": upload}, content_type="application/json"
+        )
+    assert imported.status_code == 202
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.INSPECTING, batch.message
+    assert PageScan.objects.filter(batch=batch).count() == 2

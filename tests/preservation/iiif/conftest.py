@@ -44,9 +44,9 @@ def decoded(data: bytes) -> Image.Image:
 @pytest.fixture
 def derivatives(settings: Any, tmp_path: Path) -> Path:
     settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
-    from dangan.preservation.iiif.rendering import _opened
+    from dangan.preservation.iiif.rendering import clear_caches
 
-    _opened.clear()
+    clear_caches()
     return settings.DERIVATIVES_ROOT
 
 

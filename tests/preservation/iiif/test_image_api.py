@@ -214,7 +214,8 @@ def test_caching_headers_and_not_modified(page_image, archivist):
     assert response["Access-Control-Allow-Origin"] == "http://testserver"
     assert (
         response["Link"]
-        == f'<http://testserver{image_base_url(identifier)}/0,0,256,256/256,256/0/default.jpg>;rel="canonical"'
+        == f'<http://testserver{image_base_url(identifier)}/0,0,256,256/256,256/0/default.jpg>;rel="canonical", '
+        '<http://iiif.io/api/image/3/level2.json>;rel="profile"'
     )
     etag = response["ETag"]
     assert etag.startswith('"') and etag != client.get(url.replace("default", "gray"))["ETag"]

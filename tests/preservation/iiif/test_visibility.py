@@ -85,3 +85,40 @@ def test_a_file_that_is_no_image_has_no_image_id(make_unit, preserve_images, arc
     file = package.files.get(logical_path="content/说明.txt")
     assert head_images(package) == [] and find_image(image_id(file)) is None
     assert client_for(archivist).get(reverse("iiif:info", kwargs={"identifier": image_id(file)})).status_code == 404
+
+
+def test_a_unit_hidden_after_its_image_was_seen_is_hidden_at_once(images, junior_archivist):
+    """What serving keeps per process (the image's file record) never keeps the policy's answer: the unit is read
+    on every request."""
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.preservation.iiif import find_image
+
+    client = client_for(junior_archivist)
+    url = f"{image_base_url(images['public'])}/{TILE}"
+    assert client.get(url).status_code == 200
+    unit = find_image(images["public"]).package.unit
+    ArchivalUnit.objects.filter(pk=unit.pk).update(classification="secret")
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("iiif:info", kwargs={"identifier": images["public"]})).status_code == 404
+
+
+def test_the_public_sees_records_not_images(make_unit, preserve_images, archivist):
+    """A 公开 unit opened to the public (开放): the anonymous may read its record, not its files (catalog.policy
+    can_view_unit_files) — its images are 404 to them."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.catalog.policy import can_view_unit_record
+
+    package = preserve_images(
+        make_unit(classification="public", openness="open"),
+        {"masters/0001.jpg": encoded(quadrant_page(400, 300), "JPEG")},
+    )
+    [file] = head_images(package)
+    identifier = image_id(file)
+    unit = ArchivalUnit.objects.get(pk=package.unit_id)
+    assert unit.openness == "open"
+    assert can_view_unit_record(AnonymousUser(), unit)
+    for url in requests(identifier):
+        assert client_for(None).get(url).status_code == 404
+        assert client_for(archivist).get(url).status_code == 200

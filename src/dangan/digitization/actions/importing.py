@@ -13,11 +13,10 @@ A folder whose 档号 is unknown (or names a unit the person may not see) is a Q
 
 from __future__ import annotations
 
-import hashlib
-import os
+import multiprocessing
 import shutil
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from dangan.core.audit import log
 from dangan.digitization.choices import MASTER_EXTENSIONS, BatchStatus, PageStatus, UnitStatus
 from dangan.digitization.models import Batch, BatchUnit, PageScan, QcResult
 from dangan.digitization.sheets import MAPPING_SHEET_NAMES, TableError, read_mapping
+from dangan.digitization.staging import sha256_of, stage_and_check
 from dangan.utilities.parallel import default_workers
 from dangan.utilities.progress import PhaseProgress
 
@@ -49,10 +49,10 @@ __all__ = [
     "recheck_units",
 ]
 
-CHUNK = 1 << 20
 IMAGE_SUFFIXES = frozenset({".tif", ".tiff", ".jpg", ".jpeg", ".jp2", ".j2k", ".jpf", ".png", ".bmp", ".gif", ".webp"})
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 IMPORTABLE_STATUSES = (
+    BatchStatus.PRESERVED,  # a rerun only compares the images with those preserved
     BatchStatus.PLANNED,
     BatchStatus.SCANNING,
     BatchStatus.CHECKING,
@@ -61,6 +61,7 @@ IMPORTABLE_STATUSES = (
 )
 CHECK_LABEL = _("质量检查")
 UNIT_CODE = "reference_code"  # the import's own check: the folder names a unit of the batch's fonds
+PRESERVED_CHECK = "preserved"  # the import's own check: a unit preserved in this batch is not changed any more
 
 
 @dataclass
@@ -123,7 +124,10 @@ def _images(folder: Path) -> list[Path]:
         (
             p
             for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.name.lower() not in IGNORED_NAMES
+            if p.is_file()
+            and not p.name.startswith(".")
+            and not p.name.endswith(".part")  # a file still being written (an upload, a copy)
+            and p.name.lower() not in IGNORED_NAMES
         ),
         key=lambda p: p.name,
     )
@@ -164,30 +168,6 @@ def check_import(actor: Any, batch: Batch, folder: Path | None = None) -> None:
 # ------------------------------------------------------------------------------------------- staging
 
 
-def _copy_hashing(source: Path, target: Path) -> tuple[str, int]:
-    """Copy ``source`` to ``target`` (through a temporary name, so a kill leaves no half file under the real one)
-    and return its SHA-256 and size, read once."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    digest = hashlib.sha256()
-    size = 0
-    with open(source, "rb") as src, open(partial, "wb") as out:
-        while block := src.read(CHUNK):
-            digest.update(block)
-            out.write(block)
-            size += len(block)
-    os.replace(partial, target)
-    return digest.hexdigest(), size
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def staged_name(batch: Batch, batch_unit: BatchUnit, number: int, revision: int = 0) -> str:
     """Where page ``number`` of ``batch_unit`` is staged, relative to the batch's folder."""
     suffix = f"-r{revision}" if revision else ""
@@ -206,15 +186,35 @@ class _Work:
     check: Any = None
 
 
-def _stage_and_check(batch: Batch, spec: Any, work: _Work) -> _Work:
-    from dangan.digitization.qc import check_page
-
+def _prepare(batch: Batch, work: _Work) -> tuple[Path, Path, str]:
     revision = work.existing.revision + 1 if work.existing is not None else 0
     work.staged = staged_name(batch, work.batch_unit, work.number, revision)
-    target = batch.folder / work.staged
-    work.sha256, work.size = _copy_hashing(work.source, target)
-    work.check = check_page(target, spec, name=work.source.name)
-    return work
+    return work.source, batch.folder / work.staged, work.source.name
+
+
+def _checked(batch: Batch, spec: Any, work: list[_Work], workers: int, processes: bool) -> Iterator[_Work]:
+    """Stage and check each of ``work``, on ``workers`` threads — or, when ``processes`` (a command of its own,
+    where forking is safe) and the import has at least DIGITIZATION_PROCESS_MIN_PAGES pages, processes — yielding
+    them in order as they are done."""
+    jobs = [_prepare(batch, item) for item in work]
+    specs = [spec] * len(jobs)
+    use_processes = (
+        processes and workers > 1 and len(jobs) >= int(getattr(settings, "DIGITIZATION_PROCESS_MIN_PAGES", 24))
+    )
+    if use_processes:
+        # fork: the children need nothing re-imported (forkserver and spawn would run the program's __main__
+        # again where it has no guard); they touch no database connection, only files and the qc package.
+        context = multiprocessing.get_context("fork")
+        pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dangan-qc")
+    with pool:
+        sources, targets, names = zip(*jobs, strict=True) if jobs else ((), (), ())
+        for item, (sha256, size, check) in zip(
+            work, pool.map(stage_and_check, sources, targets, specs, names, chunksize=1), strict=True
+        ):
+            item.sha256, item.size, item.check = sha256, size, check
+            yield item
 
 
 # ------------------------------------------------------------------------------------------- results
@@ -419,8 +419,11 @@ def do_import_folder(
     mapping: Mapping[str, str] | None = None,
     progress: PhaseProgress | None = None,
     workers: int | None = None,
+    processes: bool = False,
 ) -> ImportResult:
-    """Import the page images under ``folder`` into ``batch`` and check them; see the module's description."""
+    """Import the page images under ``folder`` into ``batch`` and check them; see the module's description.
+    ``processes``: the caller is a process of its own (the CLI), which may fork workers; a web server or its
+    in-process worker, with threads of its own, checks on threads."""
     folder = Path(folder)
     check_import(actor, batch, folder)
     if mapping is None:
@@ -446,9 +449,32 @@ def do_import_folder(
     spec = scan_spec(batch)
     work: list[_Work] = []
     stale: list[PageScan] = []
+    preserved: list[tuple[BatchUnit, Path]] = []
+    changed_preserved: list[Problem] = []
     for batch_unit, unit_folder in pairs:
         images = _images(unit_folder)
         existing = {p.number: p for p in PageScan.objects.filter(batch_unit=batch_unit)}
+        if batch_unit.status == UnitStatus.PRESERVED:
+            # Preserved in this batch already: final. Unchanged images are skipped; a changed one is reported.
+            preserved.append((batch_unit, unit_folder))
+            for number, source in enumerate(images, 1):
+                result.pages += 1
+                page = existing.get(number)
+                if page is not None and page.size == source.stat().st_size and page.sha256 == sha256_of(source):
+                    result.skipped += 1
+                    continue
+                changed_preserved.append(
+                    Problem(
+                        batch_unit.reference_code,
+                        number,
+                        PRESERVED_CHECK,
+                        source.name,
+                        _("与已入库的图像相同"),
+                        _("该件已入库（第 %(version)s 版），改动或新增的图像未导入；补扫请登记新的批次")
+                        % {"version": batch_unit.preserved_version or "—"},
+                    )
+                )
+            continue
         stale += [p for n, p in existing.items() if n > len(images)]
         for number, source in enumerate(images, 1):
             page = existing.get(number)
@@ -458,7 +484,7 @@ def do_import_folder(
                 and page.status != PageStatus.PENDING
                 and page.size == source.stat().st_size
                 and (batch.folder / page.path).is_file()
-                and page.sha256 == _sha256(source)
+                and page.sha256 == sha256_of(source)
             ):
                 result.skipped += 1
                 continue
@@ -468,20 +494,19 @@ def do_import_folder(
         progress(str(CHECK_LABEL), 0, total)
     done = 0
     threads = max(1, workers or int(getattr(settings, "DIGITIZATION_WORKERS", 0)) or default_workers(4))
-    touched: dict[int, BatchUnit] = {b.pk: b for b, _f in pairs}
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dangan-qc") as pool:
-        pending: list[_Work] = []
-        for item in pool.map(lambda w: _stage_and_check(batch, spec, w), work):
-            pending.append(item)
-            done += 1
-            if len(pending) >= 50 or done == total:
-                with transaction.atomic():
-                    for finished in pending:
-                        _save_page(batch, finished)
-                    Batch.objects.filter(pk=batch.pk).update(progress_done=done, progress_total=total)
-                pending = []
-            if progress:
-                progress(str(CHECK_LABEL), done, total)
+    touched: dict[int, BatchUnit] = {b.pk: b for b, _f in pairs if (b, _f) not in preserved}
+    pending: list[_Work] = []
+    for item in _checked(batch, spec, work, threads, processes):
+        pending.append(item)
+        done += 1
+        if len(pending) >= 50 or done == total:
+            with transaction.atomic():
+                for finished in pending:
+                    _save_page(batch, finished)
+                Batch.objects.filter(pk=batch.pk).update(progress_done=done, progress_total=total)
+            pending = []
+        if progress:
+            progress(str(CHECK_LABEL), done, total)
     result.checked = done
     with transaction.atomic():
         for page in stale:
@@ -498,7 +523,7 @@ def do_import_folder(
             {"folder": folder.name, "pages": result.pages, "checked": result.checked, "skipped": result.skipped},
         )
     result.batch = batch
-    result.problems = problems_of(batch)
+    result.problems = problems_of(batch) + changed_preserved
     return result
 
 

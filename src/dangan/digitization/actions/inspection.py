@@ -24,9 +24,10 @@ from dangan.core.actors import account_of
 from dangan.core.audit import log
 from dangan.digitization.choices import BatchStatus, PageStatus, UnitStatus, Verdict
 from dangan.digitization.models import Batch, Inspection, InspectionItem, PageScan
+from dangan.digitization.staging import copy_hashing
 
 from .common import bump, check_version, person_name, require_digitize, require_visible_unit, scan_spec
-from .importing import _copy_hashing, _save_page, _Work, recheck_units, settle_status, staged_name
+from .importing import _save_page, _Work, recheck_units, settle_status, staged_name
 
 __all__ = [
     "check_accept",
@@ -210,7 +211,7 @@ def do_replace_page(actor: Any, page: PageScan, source: Path, *, original_name: 
     batch = page.batch
     work = _Work(page.batch_unit, page.number, Path(source), page)
     work.staged = staged_name(batch, page.batch_unit, page.number, page.revision + 1)
-    work.sha256, work.size = _copy_hashing(Path(source), batch.folder / work.staged)
+    work.sha256, work.size = copy_hashing(Path(source), batch.folder / work.staged)
     name = Path(original_name or page.original_name).name
     work.check = check_page(batch.folder / work.staged, scan_spec(batch), name=name)
     with transaction.atomic():

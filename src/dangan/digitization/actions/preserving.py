@@ -10,13 +10,14 @@ which the package already holds: no second version. A unit's staged images are r
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +38,7 @@ from dangan.preservation.premis import (
     software_agent,
 )
 from dangan.preservation.store import CONTENT_PREFIX, object_id_for, package_uuid_for_unit
+from dangan.utilities.parallel import run_parallel
 from dangan.utilities.progress import PhaseProgress
 
 from .common import bump, require_digitize, require_visible_unit
@@ -49,6 +51,7 @@ MASTERS_PREFIX = CONTENT_PREFIX + "masters/"
 CAPTURE_EVENT = "capture"  # id.loc.gov eventType "capture" (数字化采集)
 ORGANISATION_ID_TYPE = "organization name"
 PRESERVE_LABEL = _("长期保存")
+PRESERVE_THREADS = 2
 
 
 def master_path(batch: Batch, number: int) -> str:
@@ -170,44 +173,27 @@ def do_preserve_batch(
     for batch_unit in ready:
         require_visible_unit(actor, batch_unit.unit)
     size = max(1, chunk or int(getattr(settings, "ACCESSION_BATCH", 200)))
+    # Outside a transaction (the CLI, the worker), two chunks are written at once: the storage writes, and the
+    # derivatives preservation builds when an immediate task queue runs them on commit, use both cores. Inside one
+    # (a test), other threads could not see its rows: one chunk after another.
+    parallel = 1 if connection.in_atomic_block else PRESERVE_THREADS
+    if parallel > 1 and len(ready) > 1:
+        size = min(size, -(-len(ready) // parallel))
+    parts = [ready[start : start + size] for start in range(0, len(ready), size)]
     done: list[BatchUnit] = []
     label = str(PRESERVE_LABEL)
+    lock = threading.Lock()
     if progress:
         progress(label, 0, len(ready))
-    for start in range(0, len(ready), size):
-        part = ready[start : start + size]
-        pages = {b.pk: list(PageScan.objects.filter(batch_unit=b).order_by("number")) for b in part}
-        items = []
-        events: dict[int, list[Event]] = {}
-        for batch_unit in part:
-            unit_pages = pages[batch_unit.pk]
-            files = {master_path(batch, p.number): batch.folder / p.path for p in unit_pages}
-            message = _("数字化批次“%(batch)s”：%(pages)d 页图像") % {"batch": batch.name, "pages": len(unit_pages)}
-            items.append((batch_unit.unit, files, message))
-            events[batch_unit.unit.pk] = _events(actor, batch, batch_unit, unit_pages)
-        results = do_preserve_many(actor, items, events=events)
-        with transaction.atomic():
-            for batch_unit, result in zip(part, results, strict=True):
-                batch_unit.status = UnitStatus.PRESERVED
-                batch_unit.preserved_version = result.version
-                batch_unit.save(update_fields=["status", "preserved_version", "updated"])
-                PageScan.objects.filter(batch_unit=batch_unit).update(status=PageStatus.ACCEPTED)
-                log(
-                    batch,
-                    "digitization.unit.preserve",
-                    actor,
-                    {
-                        "unit": batch_unit.reference_code,
-                        "version": result.version,
-                        "pages": len(pages[batch_unit.pk]),
-                        "without_inspection": without_inspection,
-                    },
-                )
-        for batch_unit in part:
-            remove_staging(batch, batch_unit)
-        done += part
-        if progress:
-            progress(label, len(done), len(ready))
+
+    def preserve_part(part: list[BatchUnit]) -> None:
+        _preserve_part(actor, batch, part, without_inspection)
+        with lock:
+            done.extend(part)
+            if progress:
+                progress(label, len(done), len(ready))
+
+    run_parallel(parts, preserve_part, min(parallel, len(parts)), name="dangan-preserve")
     with transaction.atomic():
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         if not batch.units.exclude(status=UnitStatus.PRESERVED).exists() and not batch.problems:
@@ -216,6 +202,7 @@ def do_preserve_batch(
             batch.finished = timezone.localdate()
             batch.task, batch.task_id, batch.task_since, batch.progress_label = "", "", None, ""
             bump(batch, "status", "finished", "task", "task_id", "task_since", "progress_label")
+            transaction.on_commit(lambda: remove_staging(batch))  # uploads and anything else left in the staging area
             log(
                 batch,
                 "digitization.batch.preserve",
@@ -226,3 +213,36 @@ def do_preserve_batch(
             batch.task, batch.task_id, batch.task_since, batch.progress_label = "", "", None, ""
             bump(batch, "task", "task_id", "task_since", "progress_label")
     return done
+
+
+def _preserve_part(actor: Any, batch: Batch, part: list[BatchUnit], without_inspection: bool) -> None:
+    """One chunk of units: their masters as new versions (one storage sync, one transaction), then their rows."""
+    pages = {b.pk: list(PageScan.objects.filter(batch_unit=b).order_by("number")) for b in part}
+    items = []
+    events: dict[int, list[Event]] = {}
+    for batch_unit in part:
+        unit_pages = pages[batch_unit.pk]
+        files = {master_path(batch, p.number): batch.folder / p.path for p in unit_pages}
+        message = _("数字化批次“%(batch)s”：%(pages)d 页图像") % {"batch": batch.name, "pages": len(unit_pages)}
+        items.append((batch_unit.unit, files, message))
+        events[batch_unit.unit.pk] = _events(actor, batch, batch_unit, unit_pages)
+    results = do_preserve_many(actor, items, events=events)
+    with transaction.atomic():
+        for batch_unit, result in zip(part, results, strict=True):
+            batch_unit.status = UnitStatus.PRESERVED
+            batch_unit.preserved_version = result.version
+            batch_unit.save(update_fields=["status", "preserved_version", "updated"])
+            PageScan.objects.filter(batch_unit=batch_unit).update(status=PageStatus.ACCEPTED)
+            log(
+                batch,
+                "digitization.unit.preserve",
+                actor,
+                {
+                    "unit": batch_unit.reference_code,
+                    "version": result.version,
+                    "pages": len(pages[batch_unit.pk]),
+                    "without_inspection": without_inspection,
+                },
+            )
+    for batch_unit in part:
+        remove_staging(batch, batch_unit)

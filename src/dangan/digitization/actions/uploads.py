@@ -1,7 +1,11 @@
-"""Uploading a batch's scans from the workspace: a .zip of the batch folder (one folder per unit, named by its 档号),
-sent in chunks that resume after a broken connection (the protocol of accession's uploads: declare name and size,
-then PUT chunks at the offset reached), then unpacked safely into the batch's staging area and imported as a
-background job.
+"""Uploading a batch's scans from the workspace, then importing them as a background job. Two ways:
+
+- a .zip of the batch folder (one folder per unit, named by its 档号), sent in chunks that resume after a broken
+  connection (the protocol of accession's uploads: declare name and size, then PUT chunks at the offset reached),
+  then unpacked safely into the batch's staging area;
+- the batch folder itself, chosen in the browser: each file is sent whole under its path inside the folder
+  (``do_write_folder_file``), and resuming means sending the files the server does not hold yet at their full size
+  (``folder_files`` says which it holds). Such an upload is named after the folder with a trailing "/".
 
 Unpacking refuses what could escape or exhaust the server: absolute paths and "..", links and special files,
 encrypted entries, more files or bytes than the limits, implausible compression ratios — counting the bytes actually
@@ -170,10 +174,104 @@ def unpack_zip(source: Path, target: Path) -> None:
                 raise ValidationError(_("压缩包条目 %(name)s 与另一条目冲突。") % {"name": path}) from exc
 
 
+FOLDER_MARK = "/"  # the file_name of a folder upload ends with it
+_SEGMENT = re.compile(r"^[^\\/:*?\"<>|\x00-\x1f]+$")
+
+
+def is_folder_upload(upload: BatchUpload) -> bool:
+    return upload.file_name.endswith(FOLDER_MARK)
+
+
+def folder_of(upload: BatchUpload) -> Path:
+    """Where a folder upload's files are written: the batch's staging area, incoming/<upload uuid>/."""
+    return upload.batch.folder / "incoming" / str(upload.uuid)
+
+
+def do_start_folder_upload(actor: Any, batch: Batch, folder_name: str, size: int) -> BatchUpload:
+    """Start the upload of a batch folder of ``size`` bytes in all (its files are then sent one by one)."""
+    require_digitize(actor)
+    if not getattr(actor, "is_authenticated", False):
+        raise ValidationError(_("上传须由登录的人员进行。"))
+    if size <= 0 or size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"size": _("文件大小无效。")})
+    name = _safe_name(folder_name.rstrip("/") or "scans")[:199] + FOLDER_MARK
+    upload = BatchUpload(batch=batch, user=actor, file_name=name, size=size)
+    upload.path = str(folder_of(upload))
+    Path(upload.path).mkdir(parents=True, exist_ok=True)
+    upload.save()
+    return upload
+
+
+def _relative(path: str) -> str:
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or ".." in parts or any(not _SEGMENT.match(p) for p in parts) or len(parts) > 8:
+        raise ValidationError({"path": _("文件路径不合规：%(path)s") % {"path": path[:200]}})
+    return unicodedata.normalize("NFC", "/".join(parts))
+
+
+def folder_files(upload: BatchUpload) -> dict[str, int]:
+    """The files a folder upload holds so far (relative path → size)."""
+    root = Path(upload.path)
+    if not root.is_dir():
+        return {}
+    return {
+        p.relative_to(root).as_posix(): p.stat().st_size
+        for p in root.rglob("*")
+        if p.is_file() and not p.name.endswith(".part")
+    }
+
+
+def do_write_folder_file(actor: Any, upload: BatchUpload, path: str, stream: ByteSource, length: int) -> BatchUpload:
+    """Write one file of a folder upload at ``path`` (relative to the folder), whole: a file sent again replaces the
+    one before (a connection broken mid-file leaves only a .part, never a short file under the real name)."""
+    require_digitize(actor)
+    owned_upload(actor, upload)
+    if not is_folder_upload(upload):
+        raise ValidationError(_("该上传不是文件夹上传。"))
+    if upload.used:
+        raise ValidationError(_("该上传已导入。"))
+    relative = _relative(path)
+    root = Path(upload.path)
+    target = root.joinpath(*relative.split("/"))
+    held = folder_files(upload)
+    total = sum(size for name, size in held.items() if name != relative) + length
+    if length < 0 or total > upload.size:
+        raise ValidationError(_("文件超出声明的总大小。"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    with open(partial, "wb") as out:
+        left = length
+        while left:
+            block = stream.read(min(BLOCK, left))
+            if not block:
+                raise ValidationError(_("文件不完整：少了 %(n)d 字节") % {"n": left})
+            out.write(block)
+            left -= len(block)
+    partial.replace(target)
+    with transaction.atomic():
+        upload = BatchUpload.objects.select_for_update().get(pk=upload.pk)
+        upload.received = total
+        upload.complete = total == upload.size
+        upload.save(update_fields=["received", "complete", "updated"])
+    return upload
+
+
 def do_import_upload(actor: Any, upload: BatchUpload) -> Batch:
-    """Unpack the completed upload into the batch's staging area and queue its import (the .zip is removed)."""
+    """Queue the import of a completed upload: a .zip is unpacked into the batch's staging area first (and
+    removed), a folder upload is imported where its files lie."""
     owned_upload(actor, upload)
     batch = upload.batch
+    if is_folder_upload(upload):
+        if not upload.complete:
+            raise ValidationError(
+                _("文件夹尚未上传完（%(done)d / %(size)d 字节）") % {"done": upload.received, "size": upload.size}
+            )
+        if upload.used:
+            raise ValidationError(_("该上传已导入。"))
+        batch = do_queue_import(actor, batch, Path(upload.path))
+        upload.used = True
+        upload.save(update_fields=["used", "updated"])
+        return batch
     if not upload.complete:
         raise ValidationError(
             _("上传尚未完成（%(done)d / %(size)d 字节）") % {"done": upload.received, "size": upload.size}

@@ -11,4 +11,4 @@ class Migration(migrations.Migration):
         ("preservation", "0001_initial"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = []

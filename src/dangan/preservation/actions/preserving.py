@@ -17,6 +17,7 @@ do_preserve's, object by object, and a rerun of the same batch finishes it exact
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,7 +61,14 @@ from dangan.preservation.premis import (
     software_agent,
 )
 from dangan.preservation.storage.backend import LockBusy
-from dangan.preservation.store import CONTENT_PREFIX, METS_PATH, object_id_for, package_uuid_for_unit, storage_root
+from dangan.preservation.store import (
+    CONTENT_PREFIX,
+    METADATA_PREFIX,
+    METS_PATH,
+    object_id_for,
+    package_uuid_for_unit,
+    storage_root,
+)
 
 from .indexing import index_object, read_mets
 
@@ -75,6 +83,8 @@ __all__ = [
 ]
 
 Progress = Callable[[int, int], None]
+# The METS fileGrp USE of files preserved under metadata/ beside the METS document (OCR text, for one).
+METADATA_USE = "metadata"
 # One package of do_preserve_many: the unit, its files (as do_preserve takes them), the version message ("" for the
 # default).
 PreserveItem = tuple[ArchivalUnit, Iterable[Path | str] | Mapping[str, Path], str]
@@ -126,25 +136,33 @@ def collect_files(paths: Iterable[Path | str]) -> dict[str, Path]:
     return files
 
 
-def check_preserve(actor: Any, unit: ArchivalUnit, files: Mapping[str, Path]) -> None:
+def check_preserve(
+    actor: Any, unit: ArchivalUnit, files: Mapping[str, Path], metadata: Mapping[str, bytes] | None = None
+) -> None:
     require_actor_any(actor, PRESERVE)
     if not can_view_unit(actor, unit):
         raise PermissionDenied(_("您无权查看该档案。"))
-    if not files:
+    if not files and not metadata:
         raise ValidationError(_("请至少指定一个文件。"))
+    for logical, data in (metadata or {}).items():
+        if not logical.startswith(METADATA_PREFIX) or logical == METS_PATH or path_problem(logical):
+            raise ValidationError(_("元数据文件路径不合规：%(path)s") % {"path": logical})
+        if not isinstance(data, bytes):
+            raise ValidationError(_("元数据文件内容应为字节：%(path)s") % {"path": logical})
     for logical, source in files.items():
         if not logical.startswith(CONTENT_PREFIX) or path_problem(logical):
             raise ValidationError(_("文件路径不合规：%(path)s") % {"path": logical})
         if not Path(source).is_file():
             raise ValidationError(_("文件不存在：%(path)s") % {"path": source})
-    clash = conflicting_paths(list(files))
+    given = [*files, *(metadata or {})]
+    clash = conflicting_paths(given)
     if clash:
         raise ValidationError(_("“%(file)s”既是文件又是“%(other)s”的目录") % {"file": clash[0], "other": clash[1]})
     # The new files join those the package holds already: none may be a file where the other has a directory.
     head = PackageVersion.objects.filter(package__unit=unit).order_by("-number").first()
     if head is not None:
-        stored = set(PackageFile.objects.filter(version=head).values_list("logical_path", flat=True)) - set(files)
-        clash = conflicting_paths([*files, *sorted(stored)])
+        stored = set(PackageFile.objects.filter(version=head).values_list("logical_path", flat=True)) - set(given)
+        clash = conflicting_paths([*given, *sorted(stored)])
         if clash:
             raise ValidationError(
                 _("“%(file)s”与保存包中的“%(other)s”冲突：同一路径不能既是文件又是目录，请改名后再保存。")
@@ -290,7 +308,8 @@ class _Describer:
                     format_name=found.format_name,
                     format_version=found.format_version,
                     format_note=found.warning,
-                    original_name=Path(self.sources[path]).name,
+                    original_name=Path(self.sources[path]).name if path in self.sources else path.rsplit("/", 1)[-1],
+                    use="original" if path.startswith(CONTENT_PREFIX) else METADATA_USE,
                 )
             record.files = [files[p] for p in sorted(files)]
             changed_links = [files[p].link() for p in self.changed]
@@ -347,20 +366,28 @@ def do_preserve(
     *,
     message: str = "",
     progress: Progress | None = None,
+    metadata: Mapping[str, bytes] | None = None,
 ) -> PreserveResult:
     """Preserve files for ``unit``: a new version of its package holding them (beside the files it already had; a
     file of the same name is replaced). ``paths`` are files and directories (see collect_files) or a ready mapping
     of logical path → source. ``actor`` is a user, or CONSOLE for ``dangan preserve``.
 
+    ``metadata``: more files that describe the content rather than being it (logical path under ``metadata/``, never
+    the METS document itself → bytes), e.g. the OCR text of the pages as ``metadata/ocr/0001.alto.xml``. They are
+    listed in the METS (fileGrp USE="metadata", with their digests, format and events) like content files.
+
     Nothing new (same files, same description) writes no version. Call it outside a transaction: storage is written
     first, the database after (inside one, a rollback would leave storage ahead of the database until the next
     preserve, audit or rebuild catches up)."""
     files = dict(paths) if isinstance(paths, Mapping) else collect_files(paths)
-    check_preserve(actor, unit, files)
+    extra = dict(metadata or {})
+    check_preserve(actor, unit, files, extra)
     identified = {logical: _identifier.identify(source) for logical, source in files.items()}
+    for logical, data in extra.items():
+        identified[logical] = _identifier.identify_file(io.BytesIO(data), len(data), logical.rsplit("/", 1)[-1])
     crash_point("preservation.identified")
-    default = _("保存 %(count)d 个文件") % {"count": len(files)}
-    return _write(actor, unit, files, identified, message or default, progress)
+    default = _("保存 %(count)d 个文件") % {"count": len(files) + len(extra)}
+    return _write(actor, unit, files, identified, message or default, progress, extra)
 
 
 def do_preserve_many(
@@ -471,6 +498,7 @@ def _write(
     identified: Mapping[str, FormatIdentification],
     message: str,
     progress: Progress | None,
+    metadata: Mapping[str, bytes] | None = None,
 ) -> PreserveResult:
     root = storage_root()
     object_id = object_id_for(package_uuid_for_unit(unit.uuid))
@@ -479,7 +507,7 @@ def _write(
     result = root.write_version(
         object_id,
         dict(files),
-        {},
+        dict(metadata or {}),
         message=message,
         user_name=actor_name(actor),
         user_address=getattr(actor, "email", "") or None,

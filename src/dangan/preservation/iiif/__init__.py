@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["find_image", "image_base_url", "image_id", "is_image", "request_derivatives"]
+__all__ = ["find_image", "image_base_url", "image_id", "image_size", "is_image", "request_derivatives"]
 
 if TYPE_CHECKING:
     from dangan.preservation.models import PackageFile, PreservedPackage
@@ -38,6 +38,15 @@ def is_image(file: Any) -> bool:
     from .identity import is_image as _is_image
 
     return _is_image(file)
+
+
+def image_size(file: PackageFile) -> tuple[int, int] | None:
+    """(width, height) of the image as the Image API serves it (orientation applied; a multi-page TIFF's first
+    page), from its derivatives' description or the master's header (no decoding); None when it cannot be read.
+    For a manifest's canvases."""
+    from .derivatives import image_size as _image_size
+
+    return _image_size(file)
 
 
 def request_derivatives(package: PreservedPackage) -> None:

@@ -4,17 +4,21 @@ rebuild` both come here)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.db.models import F, Q, QuerySet
 
 from dangan.preservation.models import PackageFile, PreservedPackage
 
 from .derivatives import build_derivatives, read_info
-from .identity import image_id, is_image
+from .identity import IMAGE_MIME_TYPES, IMAGE_SUFFIXES, image_id
 
-__all__ = ["BuildResult", "build_package_derivatives", "head_images", "rebuild"]
+__all__ = ["BuildResult", "build_package_derivatives", "head_images", "image_files", "rebuild"]
 
 logger = logging.getLogger(__name__)
+
+CHUNK = 500  # files read from the database at a time
 
 
 @dataclass
@@ -25,14 +29,25 @@ class BuildResult:
     failed: list[str] = field(default_factory=list)  # "<image id> <logical path>: <error>"
 
 
+def _image_filter() -> Q:
+    suffixes = "|".join(s.removeprefix(".") for s in sorted(IMAGE_SUFFIXES))
+    return Q(mime_type__in=sorted(IMAGE_MIME_TYPES)) | Q(mime_type="", logical_path__iregex=rf"\.({suffixes})$")
+
+
+def image_files(packages: QuerySet[PreservedPackage]) -> QuerySet[PackageFile]:
+    """The image files (with a SHA-256) of the head versions of ``packages``, package by package, in path order."""
+    return (
+        PackageFile.objects.filter(package__in=packages, version__name=F("package__head_version"))
+        .filter(_image_filter())
+        .exclude(sha256="")
+        .select_related("package")
+        .order_by("package_id", "logical_path")
+    )
+
+
 def head_images(package: PreservedPackage) -> list[PackageFile]:
     """The image files of the package's head version, in logical-path order."""
-    files = (
-        PackageFile.objects.filter(package=package, version__name=package.head_version)
-        .select_related("package")
-        .order_by("logical_path")
-    )
-    return [f for f in files if is_image(f) and f.sha256]
+    return list(image_files(PreservedPackage.objects.filter(pk=package.pk)))
 
 
 def has_derivatives(file: PackageFile) -> bool:
@@ -41,15 +56,15 @@ def has_derivatives(file: PackageFile) -> bool:
 
 
 def rebuild(
-    packages: Iterable[PreservedPackage],
+    packages: QuerySet[PreservedPackage],
     *,
     missing_only: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Build the derivatives of every head-version image of ``packages`` (only the missing ones, or all anew)."""
-    images = [file for package in packages for file in head_images(package)]
-    result = BuildResult(images=len(images))
-    for done, file in enumerate(images, 1):
+    files = image_files(packages)
+    result = BuildResult(images=files.count())
+    for done, file in enumerate(files.iterator(chunk_size=CHUNK), 1):
         try:
             if build_derivatives(file, force=not missing_only):
                 result.built += 1
@@ -59,12 +74,9 @@ def rebuild(
             logger.exception("derivatives of %s failed", file.logical_path)
             result.failed.append(f"{image_id(file)} {file.logical_path}: {exc}")
         if progress is not None:
-            progress(done, len(images))
+            progress(done, result.images)
     return result
 
 
 def build_package_derivatives(package_id: int) -> BuildResult:
-    package = PreservedPackage.objects.filter(pk=package_id).first()
-    if package is None:
-        return BuildResult()
-    return rebuild([package], missing_only=True)
+    return rebuild(PreservedPackage.objects.filter(pk=package_id), missing_only=True)

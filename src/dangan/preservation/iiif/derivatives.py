@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
     "DerivativeInfo",
     "build_derivatives",
     "derivative_dir",
+    "image_size",
     "load_master",
     "master_path",
     "read_info",
@@ -52,6 +54,7 @@ PYRAMID = "pyramid.tif"
 THUMBNAIL = "thumbnail.jpg"
 INFO = "derivative.json"
 FORMAT_VERSION = 1
+STALE_BUILD_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,16 @@ def _replace_into(source: Path, target: Path) -> None:
     os.replace(source, target)
 
 
+def _remove_stale_builds(directory: Path) -> None:
+    """What a build killed midway left behind (a build running now is younger than STALE_BUILD_SECONDS)."""
+    for stale in directory.glob(".build-*"):
+        try:
+            if time.time() - stale.stat().st_mtime > STALE_BUILD_SECONDS:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
     """Make the pyramid and thumbnail of ``file`` (a package file that is an image); False when finished ones of
     the same master exist already (unless ``force``). Written under temporary names, renamed into place, the
@@ -178,6 +191,7 @@ def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
             return False
     directory = derivative_dir(identifier)
     directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(directory)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=directory))
     try:
         # A stale description goes first: from here until the new one is in place the master is served instead.
@@ -220,6 +234,31 @@ def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return True
+
+
+def image_size(file: PackageFile) -> tuple[int, int] | None:
+    info = read_info(image_id(file))
+    if info is not None and info.sha256 == file.sha256:
+        return info.width, info.height
+    import pyvips
+
+    path = master_path(file)
+    try:
+        header = pyvips.Image.new_from_file(path)
+        width, height = header.width, header.height
+        if header.get_typeof("orientation") and header.get("orientation") in (5, 6, 7, 8):
+            width, height = height, width
+        return width, height
+    except pyvips.Error:
+        pass
+    try:
+        from PIL import Image, ImageOps
+
+        with Image.open(path) as image:
+            transposed = ImageOps.exif_transpose(image) if image.getexif().get(0x0112, 1) in (5, 6, 7, 8) else image
+            return transposed.size if transposed is not None else image.size
+    except Exception:
+        return None
 
 
 def remove_derivatives(identifier: str) -> None:

@@ -7,23 +7,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from dangan.preservation.actions.access import can_view_package
-from dangan.preservation.models import PackageFile
+from dangan.catalog.models import ArchivalUnit
+from dangan.catalog.policy import can_view_unit_files
 
 from . import image_base_url
 from .derivatives import TILE_SIZE
-from .identity import find_image
 from .imageapi import FORMATS, QUALITIES, Limits, ParameterError, parse_request
-from .rendering import ImageSource, image_source, render
+from .rendering import ImageSource, image_record, image_source, render
 
 CONTEXT = "http://iiif.io/api/image/3/context.json"
+PROFILE = "http://iiif.io/api/image/3/level2.json"
 EXTRA_FEATURES = [
     "mirroring",
     "regionByPct",
@@ -44,11 +46,37 @@ def limits() -> Limits:
     return Limits(settings.IIIF_MAX_WIDTH, settings.IIIF_MAX_HEIGHT, settings.IIIF_MAX_AREA)
 
 
-def _visible_image(request: HttpRequest, identifier: str) -> PackageFile:
-    file = find_image(identifier)
-    if file is None or not can_view_package(request.user, file.package):
+def _visible_image(request: HttpRequest, identifier: str) -> ImageSource:
+    """The image's pixels, when the policy lets the person see its package's unit's files (can_view_unit_files: the
+    unit's record, as can_view_package asks, and files at all — the public sees records, not files), asked afresh
+    on every request; else the one 404 of an unknown image."""
+    record = image_record(identifier)
+    unit = _unit_for_policy(record.unit_id) if record is not None and record.unit_id is not None else None
+    if record is None or unit is None or not can_view_unit_files(request.user, unit):
         raise Http404
-    return file
+    return image_source(identifier, record.sha256, record.master)
+
+
+_POLICY_FIELDS = ("id", "classification", "openness", "disposed")
+
+
+def _unit_for_policy(unit_id: int) -> ArchivalUnit | None:
+    """The unit as the policy weighs it (its 密级, openness and disposal), read with one small query on every
+    request; any other field the policy may come to read loads on first use (a deferred field)."""
+    fields = [cast(Field[Any, Any], ArchivalUnit._meta.get_field(name)) for name in _POLICY_FIELDS]
+    quote = connection.ops.quote_name
+    names = [field.column or field.name for field in fields]
+    columns = ", ".join(quote(name) for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {quote(ArchivalUnit._meta.db_table)} WHERE {quote(names[0])} = %s",
+            [unit_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = [field.to_python(value) for field, value in zip(fields, row, strict=True)]
+    return ArchivalUnit.from_db(connection.alias, list(_POLICY_FIELDS), values)
 
 
 def _etag(*parts: str) -> str:
@@ -121,8 +149,7 @@ def base(request: HttpRequest, identifier: str) -> HttpResponseBase:
 
 @require_safe
 def info(request: HttpRequest, identifier: str) -> HttpResponseBase:
-    file = _visible_image(request, identifier)
-    source = image_source(file, identifier)
+    source = _visible_image(request, identifier)
     etag = _etag(identifier, "info", source.kind, request.get_host())
     if _not_modified(request, etag):
         return _headers(request, HttpResponse(status=304), etag)
@@ -136,8 +163,7 @@ def info(request: HttpRequest, identifier: str) -> HttpResponseBase:
 def image(
     request: HttpRequest, identifier: str, region: str, size: str, rotation: str, quality_format: str
 ) -> HttpResponseBase:
-    file = _visible_image(request, identifier)
-    source = image_source(file, identifier)
+    source = _visible_image(request, identifier)
     try:
         wanted = parse_request(region, size, rotation, quality_format, source.width, source.height, limits())
     except ParameterError as exc:
@@ -150,5 +176,5 @@ def image(
         f"/{wanted.x},{wanted.y},{wanted.region_width},{wanted.region_height}/{wanted.width},{wanted.height}"
         f"/{'!' if wanted.mirror else ''}{wanted.rotation:g}/{wanted.quality}.{wanted.format}"
     )
-    response["Link"] = f'<{request.build_absolute_uri(canonical)}>;rel="canonical"'
+    response["Link"] = f'<{request.build_absolute_uri(canonical)}>;rel="canonical", <{PROFILE}>;rel="profile"'
     return _headers(request, response, etag)

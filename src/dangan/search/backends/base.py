@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 from django.db import connection, transaction
 
-from ..analysis import covering_ngrams, is_single_run
+from ..analysis import _CJK_RUN, covering_ngrams, is_single_run
+from ..fulltext import FULLTEXT_FIELD
 from ..index import FIELDS, Document, tokens
-from ..models import CachedTermMatch, IndexState, UnitIndexEntry
+from ..models import CachedTermMatch, FullTextEntry, IndexState, UnitIndexEntry
 
 INDEX_TABLE = UnitIndexEntry._meta.db_table
+FULLTEXT_ENTRY_TABLE = FullTextEntry._meta.db_table
 CACHE_TABLE = CachedTermMatch._meta.db_table
 STATE_TABLE = IndexState._meta.db_table
 # A term matching at least this many units keeps its ids (CachedTermMatch): matching it again costs about 45 ms for
@@ -218,6 +220,8 @@ class Backend:
         """Where a term matches. A run of two or more Chinese characters: where its covering n-grams all are (one
         token up to four characters); anything else (Latin, digits, a lone character): its words as a phrase —
         with ``prefix`` (档号:Z1, see query.is_prefix_term), a phrase whose last word may go on (Z1 finds Z109)."""
+        if field == FULLTEXT_FIELD:
+            return None  # the full text is not in the unit table (see fulltext_term)
         term_parts = term_tokens(text)
         if term_parts is None:
             return None
@@ -251,15 +255,90 @@ class Backend:
         """The ids of every document matching ``expression`` (in no set order)."""
         raise NotImplementedError
 
+    # Full text (search.fulltext): a table of its own, one row per piece of a unit's text ---------------------
+
+    # What a term found in a unit's full text adds to its score, on this backend's scale: below what the same term
+    # in the title gives, so that title matches rank first.
+    FULLTEXT_WEIGHT = 1.0
+
+    def write_fulltext(self, pieces: Sequence[tuple[int, int, Document]]) -> None:
+        """Insert these pieces (unit id, piece number from 0, the analysed piece under FULLTEXT_FIELD); the unit's
+        old pieces were deleted first (``delete_fulltext``)."""
+        raise NotImplementedError
+
+    def delete_fulltext(self, ids: Sequence[int]) -> None:
+        """Remove every piece of these units' full text, and their bookkeeping rows."""
+        raise NotImplementedError
+
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        """Remove these pieces of one unit's full text (the bookkeeping row stays)."""
+        raise NotImplementedError
+
+    def lock_fulltext(self, unit_id: int) -> None:
+        """Wait until no other transaction writes this unit's full text (until the current one ends). SQLite has
+        one writer at a time already."""
+
+    def fulltext_term(self, text: str) -> str | None:
+        """Where a term matches in the full text (as ``term`` for a field); None when nothing searchable is left."""
+        term_parts = term_tokens(text)
+        return None if term_parts is None else self._fulltext_expression(term_parts[0], term_parts[1])
+
+    def _fulltext_expression(self, words: Sequence[str], pieces: Sequence[str] | None) -> str:
+        """A term's expression in the full text. A phrase of Chinese words ("四渡 赤水") is one run there, as the
+        text's layout whitespace between Chinese characters is dropped: it matches as the run (四渡赤水) does."""
+        if not pieces and len(words) > 1 and all(_CJK_RUN.fullmatch(w) for w in words):
+            pieces = covering_ngrams("".join(words))
+        return self.term_expression((list(words), list(pieces) if pieces else None), FULLTEXT_FIELD)
+
+    def fulltext_match_ids(self, expression: str) -> np.ndarray:
+        """The units whose full text matches ``expression`` (remembered for the rest of this search)."""
+        memo = self.__dict__.setdefault("_fulltext_memo", {})
+        if expression not in memo:
+            memo[expression] = self._fulltext_match(expression)
+        return memo[expression]
+
+    def _fulltext_match(self, expression: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def fulltext_hits(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        """Of ``ids``, those whose full text holds a positive term, with how many of the terms it holds."""
+        found: Counter[int] = Counter()
+        if not ids:
+            return {}
+        wanted = np.asarray(list(ids), dtype=np.int64)
+        for term in terms:
+            if term.field not in (None, FULLTEXT_FIELD):
+                continue
+            matched = self.fulltext_match_ids(self._fulltext_expression(term.words, term.pieces))
+            found.update(int(i) for i in wanted[_members(matched, wanted)])
+        return dict(found)
+
+    def fulltext_expressions(self, terms: Sequence[ScoredTerm]) -> list[str]:
+        """The full-text match expressions of the positive terms that may match there."""
+        return [self._fulltext_expression(t.words, t.pieces) for t in terms if t.field in (None, FULLTEXT_FIELD)]
+
+    def first_fulltext_pieces(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        """For each of ``ids``, the number of the first piece of its full text where a term matches."""
+        raise NotImplementedError
+
+    def fulltext_scores(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
+        """What the full text adds to each of ``ids``' score: FULLTEXT_WEIGHT per term it holds."""
+        return {i: n * self.FULLTEXT_WEIGHT for i, n in self.fulltext_hits(terms, ids).items()}
+
     # Matching term by term, with the matches of frequent terms kept (CachedTermMatch) ---------------------
 
-    def match(self, root: Any, cols: Any, *, title_only: bool = False) -> np.ndarray | None:
+    def match(self, root: Any, cols: Any, *, title_only: bool = False, fulltext: bool = False) -> np.ndarray | None:
         """The ids of every document matching the query tree ``root`` (None: it can match nothing); ``cols`` are
         the in-memory columns the search reads (``search.columns``).
 
         The terms whose matches are kept are read from their rows; the rest of each AND / OR goes to the engine as
         one expression (a lone term alone, and kept if it is a frequent one); the parts are combined as arrays.
-        Inside a transaction (whose own writes no kept row knows), one expression."""
+        Inside a transaction (whose own writes no kept row knows), one expression.
+
+        With ``fulltext`` a term also matches the units' full text (field 全文, in a table of its own): each term
+        is matched in both and the tree is combined as arrays (``_match_with_fulltext``)."""
+        if fulltext and not title_only:
+            return self._match_with_fulltext(root, cols)
         if connection.in_atomic_block:
             expression = self.compile(root, title_only=title_only)
             return None if expression is None else self.match_ids(expression)
@@ -268,6 +347,64 @@ class Backend:
             return None
         kept = self._kept(sorted(_expressions(plan)), cols.epoch)
         return self._evaluate(plan, kept, cols)
+
+    def _match_with_fulltext(self, root: Any, cols: Any) -> np.ndarray | None:
+        from ..query import And, Not, Or, Term, is_prefix_term
+
+        in_transaction = connection.in_atomic_block
+        leaves: dict[Any, tuple[str | None, str | None]] = {}
+
+        def collect(node: Any) -> None:
+            if isinstance(node, Term):
+                main = self.term(node.text, node.field, prefix=is_prefix_term(node))
+                full = self.fulltext_term(node.text) if node.field in (None, FULLTEXT_FIELD) else None
+                leaves[node] = (main, full)
+            elif isinstance(node, Not):
+                collect(node.part)
+            else:
+                for part in node.parts:
+                    collect(part)
+
+        collect(root)
+        mains = sorted({m for m, _f in leaves.values() if m is not None})
+        kept = {} if in_transaction or not mains else self._kept(mains, cols.epoch)
+
+        def evaluate(node: Any) -> np.ndarray | None:
+            if isinstance(node, Term):
+                main, full = leaves[node]
+                arrays = []
+                if main is not None:
+                    arrays.append(
+                        self.match_ids(main) if in_transaction else self._term_ids(main, kept.get(main), cols)
+                    )
+                if full is not None:
+                    arrays.append(self.fulltext_match_ids(full))
+                return np.unique(np.concatenate(arrays)) if arrays else None
+            if isinstance(node, Or):
+                if any(isinstance(p, Not) for p in node.parts):
+                    raise Unsupported
+                found_parts = [f for f in (evaluate(p) for p in node.parts) if f is not None]
+                return np.unique(np.concatenate(found_parts)) if found_parts else None
+            if isinstance(node, And):
+                positive = [p for p in node.parts if not isinstance(p, Not)]
+                if not positive:
+                    raise Unsupported
+                arrays = []
+                for positive_part in positive:
+                    part_ids = evaluate(positive_part)
+                    if part_ids is None:
+                        return None
+                    arrays.append(part_ids)
+                ids = _intersection(arrays)
+                for negative_part in node.parts:
+                    if isinstance(negative_part, Not) and len(ids):
+                        excluded = evaluate(negative_part.part)
+                        if excluded is not None:
+                            ids = ids[~_members(excluded, ids)]
+                return ids
+            raise Unsupported if isinstance(node, Not) else TypeError(node)
+
+        return evaluate(root)
 
     def _evaluate(self, plan: Any, kept: dict[str, tuple[int, int, bytes]], cols: Any) -> np.ndarray:
         if plan[0] == "term":
@@ -426,6 +563,8 @@ def score_texts(texts: dict[str, str], terms: Sequence[ScoredTerm]) -> float:
     ``w_<field>``/``g_<field>`` to the stored tokens."""
     total = 0.0
     for term in terms:
+        if term.field == FULLTEXT_FIELD:
+            continue  # scored from the full-text table (Backend.fulltext_scores)
         phrase = " " + " ".join(term.words) + " "
         pieces = [" " + p + " " for p in term.pieces]
         for name in FIELDS if term.field is None else (term.field,):

@@ -17,8 +17,9 @@ import numpy as np
 from django.db import connection, transaction
 
 from ..analysis import NATIVE, NGRAM_MAX, NGRAM_MIN, _native
+from ..fulltext import FULLTEXT_FIELD
 from ..index import ATTRIBUTES, FIELDS, Document
-from .base import CACHE_TABLE, INDEX_TABLE, STATE_TABLE, Backend, ScoredTerm, parse_ids
+from .base import CACHE_TABLE, FULLTEXT_ENTRY_TABLE, INDEX_TABLE, STATE_TABLE, Backend, ScoredTerm, parse_ids
 
 TSV_TABLE = "search_unit_tsv"  # unit_id, document: out of line, rows narrow (0004), hash-partitioned (0008)
 GIN_INDEX = "search_unit_tsv_document"  # on the partitioned table; each partition's is <partition>_document
@@ -37,6 +38,11 @@ _ROW_HEAD = struct.Struct(">hiqi")  # field count, bigint length, the id, the ts
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\0" + struct.pack(">ii", 0, 0)
 _COPY_TRAILER = struct.pack(">h", -1)
 INCOMING_TABLE = "search_incoming_tsv"  # temporary, per connection
+# The units' full text (migration 0009): one tsvector per piece of a few thousand characters, plain lexemes for the
+# words and ``g|`` n-grams as in the unit table, all of weight D.
+FULLTEXT_TABLE = "search_fulltext_tsv"
+FULLTEXT_LOCK = 0x4654 << 48  # advisory lock keys of full-text writes: this tag with the unit id in the low bits
+_PIECE_HEAD = struct.Struct(">hiqii")  # field count, bigint length, the unit id, int length, the piece's number
 
 
 def _quote(lexeme: str) -> str:
@@ -97,12 +103,35 @@ def _segments(doc: Document) -> list[Segment]:
     return out
 
 
+def _fulltext_segments(words: Sequence[str], grams: Sequence[str]) -> list[Segment]:
+    """A piece of full text as segments: its words, then its start n-grams after a gap."""
+    out: list[Segment] = []
+    if words:
+        out.append((("",), words, 1, 0))
+    starts = start_grams(grams) if grams else None
+    if starts:
+        out.append((("g|",), starts, len(words) + 2, 0))
+    return out
+
+
+def fulltext_tsvector(words: Sequence[str], grams: Sequence[str]) -> bytes:
+    """A piece of full text's tsvector in binary COPY form."""
+    segments = _fulltext_segments(words, grams)
+    if NATIVE:
+        return _native.tsvector(segments, _MAX_POS)
+    return _tsvector_from(_lexemes_of(segments))
+
+
 def _lexemes(doc: Document) -> dict[str, list[int]]:
     """Each lexeme of the document with its positions, the weight in the top two bits (as PostgreSQL stores
     them: A 3, B 2, C 1, D 0)."""
+    return _lexemes_of(_segments(doc))
+
+
+def _lexemes_of(segments: list[Segment]) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = {}
     get = positions.get
-    for prefixes, toks, pos, weight in _segments(doc):
+    for prefixes, toks, pos, weight in segments:
         if pos + len(toks) <= _MAX_POS:
             stamps: Iterable[int] = range(pos | weight, (pos | weight) + len(toks))
         else:
@@ -137,8 +166,12 @@ def tsvector_binary(doc: Document) -> bytes:
 
 
 def _tsvector_binary_python(doc: Document) -> bytes:
+    return _tsvector_from(_lexemes(doc))
+
+
+def _tsvector_from(lexemes: dict[str, list[int]]) -> bytes:
     # Code point order is UTF-8 byte order: the lexemes sort as strings.
-    entries = sorted(_lexemes(doc).items())
+    entries = sorted(lexemes.items())
     out = [_INT32.pack(len(entries))]
     append = out.append
     one = _ONE.pack
@@ -226,9 +259,70 @@ class PostgresBackend(Backend):
     def delete(self, ids: Sequence[int]) -> int:
         ids = list(ids)
         if ids:
+            self.delete_fulltext(ids)
             with connection.cursor() as cur:
                 cur.execute(f"DELETE FROM {TSV_TABLE} WHERE unit_id = ANY(%s)", [ids])
         return super().delete(ids)
+
+    # Full text -------------------------------------------------------------------------------------------------
+
+    FULLTEXT_WEIGHT = 0.005  # ts_rank of one title word is about 0.06, of one word elsewhere about 0.02
+
+    def write_fulltext(self, pieces: Sequence[tuple[int, int, Document]]) -> None:
+        if not pieces:
+            return
+        rows = [_COPY_HEADER]
+        for unit_id, number, doc in pieces:
+            document = fulltext_tsvector(doc.words.get(FULLTEXT_FIELD, ()), doc.ngrams.get(FULLTEXT_FIELD, ()))
+            rows.append(_PIECE_HEAD.pack(3, 8, unit_id, 4, number) + _INT32.pack(len(document)) + document)
+        rows.append(_COPY_TRAILER)
+        with (
+            connection.cursor() as cur,
+            cur.cursor.copy(f"COPY {FULLTEXT_TABLE} (unit_id, piece, document) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.write(b"".join(rows))
+
+    def delete_fulltext(self, ids: Sequence[int]) -> None:
+        ids = list(ids)
+        if ids:
+            with connection.cursor() as cur:
+                cur.execute(f"DELETE FROM {FULLTEXT_TABLE} WHERE unit_id = ANY(%s)", [ids])
+                cur.execute(f"DELETE FROM {FULLTEXT_ENTRY_TABLE} WHERE unit_id = ANY(%s)", [ids])
+
+    def lock_fulltext(self, unit_id: int) -> None:
+        # Two transactions writing the same unit's pieces (an OCR job and a catalog edit) would collide on the
+        # primary key: the second waits for the first, then sees what it wrote.
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [FULLTEXT_LOCK | unit_id])
+
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        if numbers:
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"DELETE FROM {FULLTEXT_TABLE} WHERE unit_id = %s AND piece = ANY(%s)", [unit_id, list(numbers)]
+                )
+
+    def first_fulltext_pieces(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        expressions = self.fulltext_expressions(terms)
+        if not expressions or not ids:
+            return {}
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT unit_id, min(piece) FROM {FULLTEXT_TABLE} WHERE unit_id = ANY(%s) "
+                "AND document @@ %s::tsquery GROUP BY unit_id",
+                [list(ids), self.or_(expressions)],
+            )
+            return {int(unit_id): int(piece) for unit_id, piece in cur.fetchall()}
+
+    def _fulltext_match(self, expression: str) -> np.ndarray:
+        with connection.cursor() as cur, transaction.atomic():
+            cur.execute("SET LOCAL work_mem = '64MB'")
+            cur.execute("SET LOCAL jit = off")
+            cur.execute(
+                f"SELECT string_agg(DISTINCT unit_id::text, ',') FROM {FULLTEXT_TABLE} WHERE document @@ %s::tsquery",
+                [expression],
+            )
+            return parse_ids(cur.fetchone()[0])
 
     def begin_rebuild(self, fresh: bool) -> None:
         # Filling an empty table, then building the GIN index once, is several times faster than keeping the
@@ -309,7 +403,7 @@ class PostgresBackend(Backend):
 
     def clear(self) -> None:
         with connection.cursor() as cur:
-            cur.execute(f"TRUNCATE {INDEX_TABLE}, {TSV_TABLE}, {CACHE_TABLE}")
+            cur.execute(f"TRUNCATE {INDEX_TABLE}, {TSV_TABLE}, {CACHE_TABLE}, {FULLTEXT_TABLE}, {FULLTEXT_ENTRY_TABLE}")
 
     def phrase(self, toks: list[str], field: str | None, *, grams: bool, prefix: bool = False) -> str:
         kind = "g|" if grams else ""
@@ -325,6 +419,8 @@ class PostgresBackend(Backend):
             return "(" + " <-> ".join(lexeme(lexeme_prefix, t, n) for n, t in enumerate(toks)) + ")"
 
         # Plain GIN lookups: no weight to recheck in the stored tsvectors (only a phrase of several words is).
+        if field == FULLTEXT_FIELD:
+            return chain("")  # the full-text table holds nothing else
         if field == "title":
             return chain(f"{TITLE_PREFIX}|")
         if field is not None:
@@ -365,6 +461,7 @@ class PostgresBackend(Backend):
             return parse_ids(cur.fetchone()[0])
 
     def score(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, float]:
+        terms = [t for t in terms if t.field != FULLTEXT_FIELD]  # scored from the full-text table
         if not ids or not terms:
             return dict.fromkeys(ids, 0.0)
         query = self.or_([self.term_query(t) for t in terms])

@@ -10,10 +10,22 @@ from collections.abc import Sequence
 import numpy as np
 from django.db import IntegrityError, connection, transaction
 
+from ..analysis import NGRAM_MAX
+from ..fulltext import FULLTEXT_FIELD
 from ..index import ATTRIBUTES, FIELDS, QUERY_FIELDS, Document
-from .base import CACHE_TABLE, INDEX_TABLE, Backend, ScoredTerm, parse_ids, score_texts
+from .base import CACHE_TABLE, FULLTEXT_ENTRY_TABLE, INDEX_TABLE, Backend, ScoredTerm, parse_ids, score_texts
+from .postgres import start_grams
 
 FTS_TABLE = "search_unit_fts"
+# The units' full text (migration 0009): rowid = unit id × 2**PIECE_BITS + the piece's number. Its n-gram column
+# keeps, as PostgreSQL does, one n-gram per starting character (backends.postgres.start_grams), and a term of two or
+# three characters is a prefix query: 40 % less to write than every n-gram, for a text that is most of the index.
+FULLTEXT_TABLE = "search_fulltext_fts"
+PIECE_BITS = 16
+FULLTEXT_CREATE_SQL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FULLTEXT_TABLE} USING fts5("
+    "w_fulltext, g_fulltext, tokenize = 'unicode61 remove_diacritics 0', detail = full)"
+)
 COLUMNS = [f"{kind}_{name}" for name in FIELDS for kind in ("w", "g")]
 SHADOW_TABLES = [f"{FTS_TABLE}_{part}" for part in ("data", "idx", "content", "docsize", "config")]
 
@@ -116,6 +128,7 @@ class SQLiteBackend(Backend):
 
     def delete(self, ids: Sequence[int]) -> int:
         ids = list(ids)
+        self.delete_fulltext(ids)
         with connection.cursor() as cur:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
@@ -128,6 +141,9 @@ class SQLiteBackend(Backend):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
             cur.execute(CREATE_SQL)
+            cur.execute(f"DROP TABLE IF EXISTS {FULLTEXT_TABLE}")
+            cur.execute(FULLTEXT_CREATE_SQL)
+            cur.execute(f"DELETE FROM {FULLTEXT_ENTRY_TABLE}")
             cur.execute(f"DELETE FROM {INDEX_TABLE}")
             cur.execute(f"DELETE FROM {CACHE_TABLE}")
 
@@ -135,6 +151,12 @@ class SQLiteBackend(Backend):
         # Tokens are letters and digits only (index.tokens), so quoting needs no escaping. FTS5's prefix query
         # ("z109 w" *) lets the phrase's last token be the start of a longer one.
         quoted = '"' + " ".join(toks) + '"' + (" *" if prefix else "")
+        if field == FULLTEXT_FIELD and len(toks) == 1:
+            # The full-text table has one word and one n-gram column: a single token is the same in either. It
+            # keeps one n-gram per starting character (as PostgreSQL does): a shorter n-gram is the start of one.
+            return quoted + (" *" if grams and len(toks[0]) < NGRAM_MAX and not prefix else "")
+        if field == FULLTEXT_FIELD:
+            return "{" + ("g_" if grams else "w_") + FULLTEXT_FIELD + "} : " + quoted
         if field is None and len(toks) == 1:
             # One token in any column, word or n-gram alike: no column filter to apply (twice as fast).
             return quoted
@@ -185,6 +207,75 @@ class SQLiteBackend(Backend):
                 f"SELECT group_concat(rowid) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
                 "AND rowid IN (SELECT value FROM json_each(%s))",
                 [expression, "[" + ",".join(map(str, candidates.tolist())) + "]"],
+            )
+            return parse_ids(cur.fetchone()[0])
+
+    # Full text ---------------------------------------------------------------------------------------------------
+
+    def write_fulltext(self, pieces: Sequence[tuple[int, int, Document]]) -> None:
+        if not pieces:
+            return
+        with connection.cursor() as cur:
+            cur.cursor.executemany(
+                f"INSERT INTO {FULLTEXT_TABLE} (rowid, w_fulltext, g_fulltext) VALUES (?, ?, ?)",
+                [
+                    (
+                        (unit_id << PIECE_BITS) + number,
+                        " ".join(doc.words.get(FULLTEXT_FIELD, ())),
+                        " ".join(start_grams(doc.ngrams.get(FULLTEXT_FIELD, ()))),
+                    )
+                    for unit_id, number, doc in pieces
+                ],
+            )
+
+    def delete_fulltext(self, ids: Sequence[int]) -> None:
+        ids = list(ids)
+        if not ids:
+            return
+        with connection.cursor() as cur:
+            raw = cur.cursor
+            raw.executemany(
+                f"DELETE FROM {FULLTEXT_TABLE} WHERE rowid >= ? AND rowid < ?",
+                [(i << PIECE_BITS, (i + 1) << PIECE_BITS) for i in ids],
+            )
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                raw.execute(
+                    f"DELETE FROM {FULLTEXT_ENTRY_TABLE} WHERE unit_id IN ({', '.join('?' for _ in chunk)})", chunk
+                )
+
+    def delete_fulltext_pieces(self, unit_id: int, numbers: Sequence[int]) -> None:
+        if numbers:
+            with connection.cursor() as cur:
+                cur.cursor.executemany(
+                    f"DELETE FROM {FULLTEXT_TABLE} WHERE rowid = ?", [((unit_id << PIECE_BITS) + n,) for n in numbers]
+                )
+
+    def first_fulltext_pieces(self, terms: Sequence[ScoredTerm], ids: Sequence[int]) -> dict[int, int]:
+        expressions = self.fulltext_expressions(terms)
+        if not expressions or not ids:
+            return {}
+        expression = self.or_(expressions)
+        out: dict[int, int] = {}
+        with connection.cursor() as cur:
+            for unit_id in ids:
+                # FTS5 reads the rowid range of the unit only.
+                cur.execute(
+                    f"SELECT min(rowid) FROM {FULLTEXT_TABLE} WHERE {FULLTEXT_TABLE} MATCH %s "
+                    "AND rowid >= %s AND rowid < %s",
+                    [expression, unit_id << PIECE_BITS, (unit_id + 1) << PIECE_BITS],
+                )
+                row = cur.fetchone()
+                if row and row[0] is not None:
+                    out[unit_id] = int(row[0]) - (unit_id << PIECE_BITS)
+        return out
+
+    def _fulltext_match(self, expression: str) -> np.ndarray:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT group_concat(DISTINCT rowid >> {PIECE_BITS}) FROM {FULLTEXT_TABLE} "
+                f"WHERE {FULLTEXT_TABLE} MATCH %s",
+                [expression],
             )
             return parse_ids(cur.fetchone()[0])
 

@@ -1,4 +1,4 @@
 from .dictionary import DictionaryTerm
-from .index import CachedTermMatch, IndexState, UnitIndexEntry
+from .index import CachedTermMatch, FullTextEntry, IndexState, UnitIndexEntry
 
-__all__ = ["CachedTermMatch", "DictionaryTerm", "IndexState", "UnitIndexEntry"]
+__all__ = ["CachedTermMatch", "DictionaryTerm", "FullTextEntry", "IndexState", "UnitIndexEntry"]

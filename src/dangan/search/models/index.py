@@ -86,3 +86,26 @@ class CachedTermMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expression[:40]} ({self.count})"
+
+
+class FullTextEntry(models.Model):
+    """The bookkeeping row of a unit's indexed full text (search.fulltext): the digest of the text it was built
+    from, so that a unit saved again with the same text is not analysed again, and ``check`` finds stale rows. The
+    tokens live beside it, in pieces (a page, or a few thousand characters of one): an FTS5 table on SQLite, a table
+    of tsvectors on PostgreSQL (migration 0009)."""
+
+    # No foreign key, as for UnitIndexEntry: removed with the unit's index rows.
+    unit_id = models.BigIntegerField(primary_key=True)
+    digest = models.CharField(max_length=32)
+    characters = models.IntegerField(default=0)
+    pieces = models.IntegerField(default=0)
+    # The digest of each piece, in order, space-separated (fulltext.piece_digest): after a correction of one page
+    # only the pieces that differ are analysed and written again.
+    piece_digests = models.TextField(default="", blank=True)
+
+    class Meta:
+        verbose_name = "全文索引条目"
+        verbose_name_plural = "全文索引条目"
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} ({self.characters} characters)"
