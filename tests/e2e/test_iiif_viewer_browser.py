@@ -91,3 +91,34 @@ def test_the_viewer_pages_zooms_and_highlights_a_search_hit(
 
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     assert not [p for p in problems if "404" not in p], problems
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_search_hit_inside_a_scanned_page_opens_the_page_with_the_word_highlighted(
+    chromium, settings, tmp_path, fonds, categories, archivist
+):
+    """The issue's promise end to end: the workspace search finds a word that is only in a page's OCR text, and its
+    hit opens the unit page where the viewer shows that page with the word framed on the image."""
+    from playwright.sync_api import expect
+
+    from dangan.catalog.signals import notify_units_changed
+
+    settings.STORAGE_ROOT = tmp_path / "storage"
+    settings.STORAGE_DURABLE = False
+    settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
+    unit = do_create_unit(CONSOLE, fonds, {"title": "布告", "category": categories["WS"], "year": 1934})
+    preserve_masters(unit, draw_pages(tmp_path / "scans", [(800, 1100), (800, 1100)]))
+    store_text(unit, 2, PageResult(800, 1100, [column("l1", "查田运动委员会", 600, 80)], True, "x"))
+    notify_units_changed([unit.pk])
+
+    with chromium.page(archivist) as page:
+        page.goto(f"{chromium.base_url}/manage/search/?q=查田运动")
+        hit = page.locator(".hit").first
+        expect(hit.locator(".hit__snippet--fulltext mark")).to_contain_text("查田")
+        hit.locator(".hit__title a").click()
+        viewer = page.locator("[data-iiif-viewer]")
+        expect(viewer.locator('[data-role="search-input"]')).to_have_value("查田运动")
+        expect(viewer).to_have_attribute("data-page", "2")
+        expect(page.locator(".iiif-viewer__hit")).to_have_count(1)
+        expect(page.locator(".iiif-viewer__hit")).to_be_visible()

@@ -155,6 +155,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
                 "facet_groups": facet_groups(params, req, result),
                 "active_filters": active_filters(params, req, form),
                 "clear_url": _with(QueryDict(mutable=True), q=req.q),
+                # A hit inside a unit's full text links to its page with the query, which its viewer finds and
+                # highlights on the page images (digitization's IIIF viewer reads ?hl=).
+                "highlight_query": req.q,
             }
         )
     return render(request, "search/search.html", context)

@@ -102,6 +102,12 @@
     this.osd.addHandler("open-failed", function () { self.status("无法加载页面图像。"); });
     this.bind();
     this.show(0);
+    // Opened from a search hit inside the full text (?hl=…): search the unit for it, show and highlight the hits.
+    var asked = new URLSearchParams(window.location.search).get("hl");
+    if (asked && asked.trim() && this.search) {
+      this.part("search-input").value = asked.trim();
+      this.find(asked.trim());
+    }
   };
 
   Viewer.prototype.buildThumbnails = function () {
