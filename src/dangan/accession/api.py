@@ -4,11 +4,9 @@ calls an action, and its body and answer are typed (accession.schemas)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -25,13 +23,14 @@ from dangan.core.api import (
     require_capability,
 )
 from dangan.core.roles import Capability
+from dangan.utilities.uploads import OffsetMismatch, chunk_start
 
 from .actions.accepting import do_reject, do_return
 from .actions.access import may_act
 from .actions.checking import do_sign_item
 from .actions.jobs import active_task, do_queue_accept, do_queue_check
 from .actions.reports import report_to_dict
-from .actions.uploads import OffsetMismatch, do_receive_upload, do_start_upload, do_write_chunk, owned_upload
+from .actions.uploads import do_receive_upload, do_start_upload, do_write_chunk, owned_upload
 from .filters import TransferFilter
 from .models import CheckItem, CheckReport, Transfer, Upload
 from .schemas import (
@@ -48,7 +47,6 @@ from .schemas import (
 from .views import signed_in
 
 router = ActionRouter(tags=["接收 accession"], by_alias=True)
-_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 PDF_RESPONSE = {
     "responses": {
         "200": {
@@ -144,13 +142,8 @@ def get_upload(request: HttpRequest, uuid: UUID) -> Any:
 def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     upload = _upload(request, uuid)
-    match = _RANGE.fullmatch(request.headers.get("Content-Range", "").strip())
     length = int(request.headers.get("Content-Length") or 0)
-    if match is None:
-        raise ValidationError({"Content-Range": _("缺少或无法识别 Content-Range（bytes START-END/TOTAL）")})
-    start, end, total = (int(g) for g in match.groups())
-    if total != upload.size or end - start + 1 != length:
-        raise ValidationError({"Content-Range": _("Content-Range 与上传大小或数据长度不符")})
+    start = chunk_start(request.headers.get("Content-Range", ""), length, upload.size)
     try:
         upload = do_write_chunk(signed_in(request), upload, start, request, length)
     except OffsetMismatch as exc:

@@ -5,7 +5,6 @@ needs the DIGITIZE capability; a page or unit the caller may not see is a 404.""
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,13 +29,13 @@ from dangan.core.api import (
     require_capability,
 )
 from dangan.core.roles import Capability
+from dangan.utilities.uploads import OffsetMismatch, chunk_start
 
 from .actions.batches import do_add_units_by_codes, do_create_batch, find_units, visible_batch_units
 from .actions.importing import problems_of
 from .actions.inspection import do_accept, do_record_verdict, do_replace_page, do_start_inspection
 from .actions.jobs import active_task, do_queue_preserve
 from .actions.uploads import (
-    OffsetMismatch,
     do_import_upload,
     do_start_folder_upload,
     do_start_upload,
@@ -67,7 +66,6 @@ from .schemas import (
 )
 
 router = ActionRouter(tags=["数字化 digitization"], by_alias=True)
-_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
 
 def _need(request: HttpRequest) -> None:
@@ -310,13 +308,8 @@ def get_upload(request: HttpRequest, uuid: UUID) -> Any:
 def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     upload = _upload(request, uuid)
-    match = _RANGE.fullmatch(request.headers.get("Content-Range", "").strip())
     length = int(request.headers.get("Content-Length") or 0)
-    if match is None:
-        raise ValidationError({"Content-Range": _("缺少或无法识别 Content-Range（bytes START-END/TOTAL）")})
-    start, end, total = (int(g) for g in match.groups())
-    if total != upload.size or end - start + 1 != length:
-        raise ValidationError({"Content-Range": _("Content-Range 与上传大小或数据长度不符")})
+    start = chunk_start(request.headers.get("Content-Range", ""), length, upload.size)
     try:
         upload = do_write_chunk(signed_in(request), upload, start, request, length)
     except OffsetMismatch as exc:

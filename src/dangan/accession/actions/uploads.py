@@ -3,9 +3,8 @@ at the offset the server has reached; after a broken connection it asks for the 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,42 +14,20 @@ from django.utils.translation import gettext as _
 
 from dangan.accession.choices import UploadStatus
 from dangan.accession.models import Transfer, Upload
+from dangan.utilities.uploads import ByteSource, check_upload_size, safe_file_name, write_chunk
 
 from .common import require_accession
 from .receiving import do_receive
-
-MAX_UPLOAD_BYTES = 1 << 40
-BLOCK = 1 << 20
-
-
-class ByteSource(Protocol):
-    """Where a chunk's bytes are read from: a request body, a file."""
-
-    def read(self, size: int, /) -> bytes: ...
-
-
-class OffsetMismatch(ValidationError):
-    """A chunk for another offset than the one reached: the client resumes from ``offset``."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__(_("偏移量不符，应从第 %(offset)d 字节继续") % {"offset": offset})
-        self.offset = offset
-
-
-def _safe_name(name: str) -> str:
-    base = Path(name.replace("\\", "/")).name
-    return re.sub(r"[^\w.\-()（）\[\]【】 ]", "_", base).strip(" .")[:200] or "upload.zip"
 
 
 def do_start_upload(actor: Any, file_name: str, size: int) -> Upload:
     require_accession(actor)
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError(_("上传须由登录的人员进行。"))
-    name = _safe_name(file_name)
+    name = safe_file_name(file_name, "upload.zip")
     if not name.lower().endswith(".zip"):
         raise ValidationError({"file_name": _("请上传 .zip 压缩包（BagIt 包或待打包的文件夹）。")})
-    if size <= 0 or size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"size": _("文件大小无效。")})
+    check_upload_size(size)
     upload = Upload(user=actor, file_name=name, size=size)
     folder = Path(settings.MEDIA_ROOT) / "accession-uploads"
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,21 +51,9 @@ def do_write_chunk(actor: Any, upload: Upload, offset: int, stream: ByteSource, 
         upload = Upload.objects.select_for_update().get(pk=upload.pk)
         if upload.status != UploadStatus.UPLOADING:
             raise ValidationError(_("上传已完成。"))
-        if offset != upload.received:
-            raise OffsetMismatch(upload.received)
-        if length <= 0 or offset + length > upload.size:
-            raise ValidationError(_("数据块超出声明的文件大小。"))
-        path = Path(upload.path)
-        with open(path, "r+b") as out:
-            out.truncate(offset)  # a chunk cut off mid-way earlier left bytes past the recorded offset
-            out.seek(offset)
-            left = length
-            while left:
-                block = stream.read(min(BLOCK, left))
-                if not block:
-                    raise ValidationError(_("数据块不完整：少了 %(n)d 字节") % {"n": left})
-                out.write(block)
-                left -= len(block)
+        write_chunk(
+            upload.path, received=upload.received, size=upload.size, offset=offset, stream=stream, length=length
+        )
         Upload.objects.filter(pk=upload.pk).update(received=F("received") + length)
         upload.refresh_from_db()
         if upload.received == upload.size:

@@ -19,7 +19,7 @@ import stat
 import unicodedata
 import zipfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,33 +28,21 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from dangan.digitization.models import Batch, BatchUpload
+from dangan.utilities.uploads import (
+    BLOCK,
+    ByteSource,
+    check_upload_size,
+    safe_file_name,
+    write_chunk,
+)
 
 from .common import require_digitize
 from .importing import check_import
 from .jobs import do_queue_import
 
-MAX_UPLOAD_BYTES = 1 << 40
-BLOCK = 1 << 20
 MAX_FILES = 200_000
 MAX_RATIO = 200.0
 RATIO_FLOOR = 1 << 20
-
-
-class ByteSource(Protocol):
-    def read(self, size: int, /) -> bytes: ...
-
-
-class OffsetMismatch(ValidationError):
-    """A chunk for another offset than the one reached: the client resumes from ``offset``."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__(_("偏移量不符，应从第 %(offset)d 字节继续") % {"offset": offset}, code="conflict")
-        self.offset = offset
-
-
-def _safe_name(name: str) -> str:
-    base = Path(name.replace("\\", "/")).name
-    return re.sub(r"[^\w.\-()（）\[\]【】 ]", "_", base).strip(" .")[:200] or "scans.zip"
 
 
 def uploads_folder() -> Path:
@@ -67,11 +55,10 @@ def do_start_upload(actor: Any, batch: Batch, file_name: str, size: int) -> Batc
     require_digitize(actor)
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError(_("上传须由登录的人员进行。"))
-    name = _safe_name(file_name)
+    name = safe_file_name(file_name, "scans.zip")
     if not name.lower().endswith(".zip"):
         raise ValidationError({"file_name": _("请上传 .zip 压缩包（批次文件夹：每个档案一个以档号命名的文件夹）。")})
-    if size <= 0 or size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"size": _("文件大小无效。")})
+    check_upload_size(size)
     upload = BatchUpload(batch=batch, user=actor, file_name=name, size=size)
     upload.path = str(uploads_folder() / f"{upload.uuid}.zip")
     Path(upload.path).touch()
@@ -93,20 +80,9 @@ def do_write_chunk(actor: Any, upload: BatchUpload, offset: int, stream: ByteSou
         upload = BatchUpload.objects.select_for_update().get(pk=upload.pk)
         if upload.complete:
             raise ValidationError(_("上传已完成。"))
-        if offset != upload.received:
-            raise OffsetMismatch(upload.received)
-        if length <= 0 or offset + length > upload.size:
-            raise ValidationError(_("数据块超出声明的文件大小。"))
-        with open(upload.path, "r+b") as out:
-            out.truncate(offset)
-            out.seek(offset)
-            left = length
-            while left:
-                block = stream.read(min(BLOCK, left))
-                if not block:
-                    raise ValidationError(_("数据块不完整：少了 %(n)d 字节") % {"n": left})
-                out.write(block)
-                left -= len(block)
+        write_chunk(
+            upload.path, received=upload.received, size=upload.size, offset=offset, stream=stream, length=length
+        )
         BatchUpload.objects.filter(pk=upload.pk).update(received=F("received") + length)
         upload.refresh_from_db()
         if upload.received == upload.size:
@@ -192,9 +168,8 @@ def do_start_folder_upload(actor: Any, batch: Batch, folder_name: str, size: int
     require_digitize(actor)
     if not getattr(actor, "is_authenticated", False):
         raise ValidationError(_("上传须由登录的人员进行。"))
-    if size <= 0 or size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"size": _("文件大小无效。")})
-    name = _safe_name(folder_name.rstrip("/") or "scans")[:199] + FOLDER_MARK
+    check_upload_size(size)
+    name = safe_file_name(folder_name.rstrip("/"), "scans")[:199] + FOLDER_MARK
     upload = BatchUpload(batch=batch, user=actor, file_name=name, size=size)
     upload.path = str(folder_of(upload))
     Path(upload.path).mkdir(parents=True, exist_ok=True)
