@@ -164,12 +164,24 @@ def _pyramid(path: str) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangan.settings")
     os.environ.setdefault("DANGAN_HOME", str(Path(tempfile.gettempdir()) / "dangan-digitize-bench-home"))
     django.setup()  # the module reads its settings; no database is used
-    from dangan.preservation.iiif.derivatives import THUMBNAIL_SIZE, TILE_SIZE, load_master, viewing_image
+    from dangan.preservation.iiif.derivatives import (
+        PYRAMID_QUALITY,
+        THUMBNAIL_SIZE,
+        TILE_SIZE,
+        load_master,
+        viewing_image,
+    )
 
     with tempfile.TemporaryDirectory(prefix="dangan-pyramid-") as folder:
         pyramid = f"{folder}/pyramid.tif"
         viewing_image(load_master(path, access="sequential", strict=True)).tiffsave(
-            pyramid, tile=True, tile_width=TILE_SIZE, tile_height=TILE_SIZE, pyramid=True, compression="jpeg", Q=90
+            pyramid,
+            tile=True,
+            tile_width=TILE_SIZE,
+            tile_height=TILE_SIZE,
+            pyramid=True,
+            compression="jpeg",
+            Q=PYRAMID_QUALITY,
         )
         thumbnail = pyvips.Image.thumbnail(pyramid, THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
         thumbnail.write_to_file(f"{folder}/thumbnail.jpg", Q=85)
