@@ -27,6 +27,7 @@ import io
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -142,6 +143,13 @@ def make_pages(cache: Path, pages: int, fmt: str) -> list[list[Path]]:
     _BASES.clear()
     done.write_text(f"{time.perf_counter() - started:.1f} s\n")
     return layout
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its finished children: how much work a step is, whatever
+    else the shared machine runs at the same time."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _reencode(path: str) -> int:
@@ -311,9 +319,16 @@ def main() -> int:
     progress("one page at a time: check_page against decode + re-encode …")
     check_ms, encode_ms = per_page(paths[:: max(1, len(paths) // 20)][:20], args.format)
     progress("baseline: decode + re-encode every page (2 processes) …")
+    cpu = cpu_seconds()
     baseline = parallel(_reencode, [str(path) for path in paths])
+    baseline_cpu = cpu_seconds() - cpu
     progress("quality control alone (2 processes) …")
+    cpu = cpu_seconds()
     qc_seconds, failing = quality_control(layout, args.format)
+    qc_cpu = cpu_seconds() - cpu
+
+    def per_page_cpu(seconds: float) -> str:
+        return f"{seconds / len(paths) * 1000:.0f}"
 
     rows = [
         [
@@ -321,26 +336,29 @@ def main() -> int:
             f"{baseline:.1f}",
             f"{len(paths) / baseline:.2f}",
             "1.00",
+            per_page_cpu(baseline_cpu),
         ],
         [
             "quality control alone: check_page + check_unit (2 processes)",
             f"{qc_seconds:.1f}",
             f"{len(paths) / qc_seconds:.2f}",
             f"{baseline / qc_seconds:.2f}",
+            per_page_cpu(qc_cpu),
         ],
     ]
     if importlib.util.find_spec("dangan.preservation.iiif.derivatives") is not None:
         progress("derivatives alone: pyramid + thumbnail per page (one process; libvips uses every core) …")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         with Pool(1) as pool:  # a child process: Django is set up there, never in this one before the import
             pool.map(_pyramid, [str(path) for path in paths], chunksize=8)
-        pyramids = time.perf_counter() - started
+        pyramids, pyramids_cpu = time.perf_counter() - started, cpu_seconds() - cpu
         rows.append(
             [
                 "alone: derivatives as preservation.iiif builds them (pyvips pyramid + thumbnail, 1 process)",
                 f"{pyramids:.1f}",
                 f"{len(paths) / pyramids:.2f}",
                 f"{baseline / pyramids:.2f}",
+                per_page_cpu(pyramids_cpu),
             ]
         )
     status = 1
@@ -351,7 +369,9 @@ def main() -> int:
         work = Path(tempfile.mkdtemp(prefix="dangan-digitize-bench-"))
         try:
             progress("dangan digitize import … --json (QC, derivatives, preservation; no OCR) …")
+            cpu = cpu_seconds()
             seconds, code, report = run_import(layout, work, args.format)
+            import_cpu = cpu_seconds() - cpu
         finally:
             shutil.rmtree(work, ignore_errors=True)
         ratio = baseline / seconds
@@ -361,6 +381,7 @@ def main() -> int:
                 f"{seconds:.1f}",
                 f"{len(paths) / seconds:.2f}",
                 f"**{ratio:.2f}**",
+                per_page_cpu(import_cpu),
             ]
         )
         if code != 0:
@@ -377,7 +398,8 @@ def main() -> int:
         f"{len(paths)} pages of A4 at 300 dpi, {args.format.upper()} masters, {megabytes:,.0f} MB in all; "
         f"pages failing quality control: {failing}\n"
     )
-    print(table(["step", "seconds", "pages/s", "speed vs baseline"], rows))
+    print(table(["step", "seconds", "pages/s", "speed vs baseline", "CPU ms a page"], rows))
+    print(f"\nload average at the end: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
     print()
     print(
         table(
