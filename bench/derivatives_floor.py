@@ -44,6 +44,7 @@ def main() -> int:
         print("no cached pages: run bench/digitize_bench.py --quick first")
         return 2
     folder = tempfile.mkdtemp(prefix="dangan-floor-")
+    pyvips.cache_set_max(0)  # the same file is written again for every page: never read an old one from the cache
 
     def reencode(path: str) -> None:
         with Image.open(path) as image:
