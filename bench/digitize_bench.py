@@ -14,7 +14,7 @@ import finds no duplicates and every page passes.
 
 Also measured: ``check_page`` alone per page against decode + re-encode of the same page (one process, medians),
 and, over the whole set, quality control alone (2 processes) and the derivatives alone (the pyramid and thumbnail
-that preservation.iiif builds, one image at a time as the import does: libvips's own threads use every core): the floor of the import's two passes over the pixels. The import runs the task
+that preservation.iiif builds, 2 images at a time as the import does): the floor of the import's two passes over the pixels. The import runs the task
 queue in-process (DANGAN_TASKS=immediate), so the derivatives preservation requests are built inside it. The import is `dangan digitize import DIR --fonds CODE
 --json` (branch h/batches); until it exists the benchmark says so, measures quality control alone, and fails.
 """
@@ -27,6 +27,7 @@ import io
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -144,6 +145,17 @@ def make_pages(cache: Path, pages: int, fmt: str) -> list[list[Path]]:
     return layout
 
 
+def cpu_seconds(*, children_only: bool = False) -> float:
+    """CPU time (user + system) of this process and of its finished children (or of the children alone): how much
+    work a step is, whatever else the shared machine runs at the same time."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = children.ru_utime + children.ru_stime
+    if not children_only:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        total += own.ru_utime + own.ru_stime
+    return total
+
+
 def _reencode(path: str) -> int:
     """The baseline's work on one page: decode it whole and encode it again to the master format."""
     fmt = "jpeg" if path.endswith(".jpg") else "tiff"
@@ -164,12 +176,24 @@ def _pyramid(path: str) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangan.settings")
     os.environ.setdefault("DANGAN_HOME", str(Path(tempfile.gettempdir()) / "dangan-digitize-bench-home"))
     django.setup()  # the module reads its settings; no database is used
-    from dangan.preservation.iiif.derivatives import THUMBNAIL_SIZE, TILE_SIZE, load_master, viewing_image
+    from dangan.preservation.iiif.derivatives import (
+        PYRAMID_QUALITY,
+        THUMBNAIL_SIZE,
+        TILE_SIZE,
+        load_master,
+        viewing_image,
+    )
 
     with tempfile.TemporaryDirectory(prefix="dangan-pyramid-") as folder:
         pyramid = f"{folder}/pyramid.tif"
         viewing_image(load_master(path, access="sequential", strict=True)).tiffsave(
-            pyramid, tile=True, tile_width=TILE_SIZE, tile_height=TILE_SIZE, pyramid=True, compression="jpeg", Q=90
+            pyramid,
+            tile=True,
+            tile_width=TILE_SIZE,
+            tile_height=TILE_SIZE,
+            pyramid=True,
+            compression="jpeg",
+            Q=PYRAMID_QUALITY,
         )
         thumbnail = pyvips.Image.thumbnail(pyramid, THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
         thumbnail.write_to_file(f"{folder}/thumbnail.jpg", Q=85)
@@ -299,9 +323,16 @@ def main() -> int:
     progress("one page at a time: check_page against decode + re-encode …")
     check_ms, encode_ms = per_page(paths[:: max(1, len(paths) // 20)][:20], args.format)
     progress("baseline: decode + re-encode every page (2 processes) …")
+    cpu = cpu_seconds()
     baseline = parallel(_reencode, [str(path) for path in paths])
+    baseline_cpu = cpu_seconds() - cpu
     progress("quality control alone (2 processes) …")
+    cpu = cpu_seconds()
     qc_seconds, failing = quality_control(layout, args.format)
+    qc_cpu = cpu_seconds() - cpu
+
+    def per_page_cpu(seconds: float) -> str:
+        return f"{seconds / len(paths) * 1000:.0f}"
 
     rows = [
         [
@@ -309,26 +340,29 @@ def main() -> int:
             f"{baseline:.1f}",
             f"{len(paths) / baseline:.2f}",
             "1.00",
+            per_page_cpu(baseline_cpu),
         ],
         [
             "quality control alone: check_page + check_unit (2 processes)",
             f"{qc_seconds:.1f}",
             f"{len(paths) / qc_seconds:.2f}",
             f"{baseline / qc_seconds:.2f}",
+            per_page_cpu(qc_cpu),
         ],
     ]
     if importlib.util.find_spec("dangan.preservation.iiif.derivatives") is not None:
-        progress("derivatives alone: pyramid + thumbnail per page (one process; libvips uses every core) …")
-        started = time.perf_counter()
-        with Pool(1) as pool:  # a child process: Django is set up there, never in this one before the import
+        progress("derivatives alone: pyramid + thumbnail per page (2 processes) …")
+        started, cpu = time.perf_counter(), cpu_seconds()
+        with Pool(PROCESSES) as pool:  # child processes: Django is set up there, never in this one before the import
             pool.map(_pyramid, [str(path) for path in paths], chunksize=8)
-        pyramids = time.perf_counter() - started
+        pyramids, pyramids_cpu = time.perf_counter() - started, cpu_seconds() - cpu
         rows.append(
             [
-                "alone: derivatives as preservation.iiif builds them (pyvips pyramid + thumbnail, 1 process)",
+                "alone: derivatives as preservation.iiif builds them (pyvips pyramid + thumbnail, 2 processes)",
                 f"{pyramids:.1f}",
                 f"{len(paths) / pyramids:.2f}",
                 f"{baseline / pyramids:.2f}",
+                per_page_cpu(pyramids_cpu),
             ]
         )
     status = 1
@@ -339,7 +373,9 @@ def main() -> int:
         work = Path(tempfile.mkdtemp(prefix="dangan-digitize-bench-"))
         try:
             progress("dangan digitize import … --json (QC, derivatives, preservation; no OCR) …")
+            cpu = cpu_seconds(children_only=True)  # the command's own work, not the setting up of the fonds here
             seconds, code, report = run_import(layout, work, args.format)
+            import_cpu = cpu_seconds(children_only=True) - cpu
         finally:
             shutil.rmtree(work, ignore_errors=True)
         ratio = baseline / seconds
@@ -349,6 +385,7 @@ def main() -> int:
                 f"{seconds:.1f}",
                 f"{len(paths) / seconds:.2f}",
                 f"**{ratio:.2f}**",
+                per_page_cpu(import_cpu),
             ]
         )
         if code != 0:
@@ -365,7 +402,8 @@ def main() -> int:
         f"{len(paths)} pages of A4 at 300 dpi, {args.format.upper()} masters, {megabytes:,.0f} MB in all; "
         f"pages failing quality control: {failing}\n"
     )
-    print(table(["step", "seconds", "pages/s", "speed vs baseline"], rows))
+    print(table(["step", "seconds", "pages/s", "speed vs baseline", "CPU ms a page"], rows))
+    print(f"\nload average at the end: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
     print()
     print(
         table(

@@ -33,6 +33,7 @@ from dangan.preservation.store import storage_root
 from .identity import image_id
 
 __all__ = [
+    "PYRAMID_QUALITY",
     "THUMBNAIL_SIZE",
     "TILE_SIZE",
     "DerivativeInfo",
@@ -50,6 +51,10 @@ logger = logging.getLogger(__name__)
 
 TILE_SIZE = 256
 THUMBNAIL_SIZE = 400
+# The pyramid's JPEG quality. libvips writes tiles at Q >= 90 without chroma subsampling (RGB JPEG): three times
+# the bytes and about 40 % more encoding time per page for no visible gain on a viewing copy. At 89 the tiles are
+# YCbCr 4:2:0, as every web JPEG is, and luminance (the text) is quantised as at 90.
+PYRAMID_QUALITY = 89
 PYRAMID = "pyramid.tif"
 THUMBNAIL = "thumbnail.jpg"
 INFO = "derivative.json"
@@ -205,7 +210,7 @@ def build_derivatives(file: PackageFile, *, force: bool = False) -> bool:
             tile_height=TILE_SIZE,
             pyramid=True,
             compression="jpeg",
-            Q=90,
+            Q=PYRAMID_QUALITY,
             bigtiff=source.width * source.height * source.bands > 2**31,
         )
         first = pyvips.Image.new_from_file(str(pyramid), page=0)
