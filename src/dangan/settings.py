@@ -256,6 +256,8 @@ AUDIT_FULL_ALL_DIGESTS = _env_bool("DANGAN_AUDIT_FULL_ALL_DIGESTS", True)
 # IIIF image serving (see docs/development/iiif.md): viewing derivatives (tiled pyramids, thumbnails) live outside the
 # OCFL objects and can be rebuilt from the masters (`dangan derivatives rebuild`); the Image API's size limits.
 DERIVATIVES_ROOT = Path(os.environ.get("DANGAN_DERIVATIVES_ROOT", str(DANGAN_HOME / "derivatives"))).resolve()
+# Images whose viewing derivatives one build makes at once (threads); 0: one per CPU, at most 4.
+DERIVATIVE_BUILDERS = int(os.environ.get("DANGAN_DERIVATIVE_BUILDERS", "0"))
 IIIF_MAX_WIDTH = int(os.environ.get("DANGAN_IIIF_MAX_WIDTH", 10000))
 IIIF_MAX_HEIGHT = int(os.environ.get("DANGAN_IIIF_MAX_HEIGHT", 10000))
 IIIF_MAX_AREA = int(os.environ.get("DANGAN_IIIF_MAX_AREA", 40_000_000))

@@ -104,7 +104,7 @@ def rebuild(
 
 def builders() -> int:
     """Images whose derivatives are built at once: settings.DERIVATIVE_BUILDERS, else one per CPU (at most 4)."""
-    configured = int(getattr(settings, "DERIVATIVE_BUILDERS", 0) or 0)
+    configured = settings.DERIVATIVE_BUILDERS
     return configured if configured > 0 else default_workers(BUILDERS_LIMIT)
 
 
