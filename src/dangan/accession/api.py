@@ -15,15 +15,16 @@ from ninja import Query, Status
 from dangan.core.api import (
     ERROR_RESPONSES,
     ActionRouter,
+    OffsetConflictOut,
     PageOut,
     PageQuery,
     filter_query,
     paged,
     read_filters,
+    receive_chunk,
     require_capability,
 )
 from dangan.core.roles import Capability
-from dangan.utilities.uploads import OffsetMismatch, chunk_start
 
 from .actions.accepting import do_reject, do_return
 from .actions.access import may_act
@@ -35,7 +36,6 @@ from .filters import TransferFilter
 from .models import CheckItem, CheckReport, Transfer, Upload
 from .schemas import (
     AcceptIn,
-    OffsetConflictOut,
     ReasonIn,
     ReportOut,
     SignIn,
@@ -142,13 +142,11 @@ def get_upload(request: HttpRequest, uuid: UUID) -> Any:
 def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     upload = _upload(request, uuid)
-    length = int(request.headers.get("Content-Length") or 0)
-    start = chunk_start(request.headers.get("Content-Range", ""), length, upload.size)
-    try:
-        upload = do_write_chunk(signed_in(request), upload, start, request, length)
-    except OffsetMismatch as exc:
-        return JsonResponse({"detail": exc.messages[0], "errors": {}, "offset": exc.offset}, status=409)
-    return upload_out(upload)
+    actor = signed_in(request)
+    written = receive_chunk(
+        request, upload.size, lambda start, length: do_write_chunk(actor, upload, start, request, length)
+    )
+    return written if isinstance(written, JsonResponse) else upload_out(written)
 
 
 @router.post("/accession/transfers", response={201: TransferOut, **ERROR_RESPONSES}, summary="登记移交并开始检测")

@@ -36,14 +36,6 @@ class UploadOut(Schema):
     status: UploadStatus
 
 
-class OffsetConflictOut(Schema):
-    """409: the chunk was for another offset; resume from ``offset``."""
-
-    detail: str
-    errors: dict[str, str] = {}
-    offset: int
-
-
 # ---------------------------------------------------------------- transfers
 
 

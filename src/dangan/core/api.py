@@ -14,7 +14,7 @@ import inspect
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -29,6 +29,7 @@ from pydantic import create_model
 
 from dangan.utilities.filters import FilterSet
 from dangan.utilities.paging import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, slice_page
+from dangan.utilities.uploads import OffsetMismatch, chunk_start
 
 from .actions.accounts import require
 from .actors import signed_in
@@ -140,6 +141,28 @@ def error_message(status: int, text: Any = None) -> str:
 
 def error_response(status: int, detail: str, errors: dict[str, str] | None = None) -> JsonResponse:
     return JsonResponse({"detail": detail, "errors": errors or {}}, status=status)
+
+
+class OffsetConflictOut(Schema):
+    """409 of a resumable upload: the chunk was for another offset; resume from ``offset``."""
+
+    detail: str
+    errors: dict[str, str] = {}
+    offset: int
+
+
+Written = TypeVar("Written")
+
+
+def receive_chunk(request: HttpRequest, size: int, write: Callable[[int, int], Written]) -> Written | JsonResponse:
+    """One ``PUT`` of the resumable upload protocol (utilities.uploads): ``write(start, length)`` with the offset its
+    ``Content-Range`` names, or the 409 with the offset to resume from when that is not where the upload stands."""
+    length = int(request.headers.get("Content-Length") or 0)
+    start = chunk_start(request.headers.get("Content-Range", ""), length, size)
+    try:
+        return write(start, length)
+    except OffsetMismatch as exc:
+        return JsonResponse({"detail": exc.messages[0], "errors": {}, "offset": exc.offset}, status=409)
 
 
 def validation_error_body(exc: ValidationError) -> dict[str, Any]:

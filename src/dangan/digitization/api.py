@@ -22,14 +22,15 @@ from dangan.core.actors import signed_in
 from dangan.core.api import (
     ERROR_RESPONSES,
     ActionRouter,
+    OffsetConflictOut,
     PageQuery,
     filter_query,
     paged,
     read_filters,
+    receive_chunk,
     require_capability,
 )
 from dangan.core.roles import Capability
-from dangan.utilities.uploads import OffsetMismatch, chunk_start
 
 from .actions.batches import do_add_units_by_codes, do_create_batch, find_units, visible_batch_units
 from .actions.importing import problems_of
@@ -55,7 +56,6 @@ from .schemas import (
     FolderUploadIn,
     ImportIn,
     InspectionOut,
-    OffsetConflictOut,
     PageScanOut,
     ProblemOut,
     UnitsIn,
@@ -308,13 +308,11 @@ def get_upload(request: HttpRequest, uuid: UUID) -> Any:
 def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
     upload = _upload(request, uuid)
-    length = int(request.headers.get("Content-Length") or 0)
-    start = chunk_start(request.headers.get("Content-Range", ""), length, upload.size)
-    try:
-        upload = do_write_chunk(signed_in(request), upload, start, request, length)
-    except OffsetMismatch as exc:
-        return JsonResponse({"detail": exc.messages[0], "errors": {}, "offset": exc.offset}, status=409)
-    return upload_out(upload)
+    actor = signed_in(request)
+    written = receive_chunk(
+        request, upload.size, lambda start, length: do_write_chunk(actor, upload, start, request, length)
+    )
+    return written if isinstance(written, JsonResponse) else upload_out(written)
 
 
 @router.post(

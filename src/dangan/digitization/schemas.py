@@ -137,12 +137,6 @@ class UploadOut(Schema):
     used: bool
 
 
-class OffsetConflictOut(Schema):
-    detail: str
-    errors: dict[str, str] = {}
-    offset: int
-
-
 class FolderUploadIn(Schema):
     folder_name: str = Field(max_length=300, description="批次文件夹名")
     size: int = Field(description="文件夹中全部文件的总字节数", gt=0)

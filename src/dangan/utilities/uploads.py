@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -65,10 +65,16 @@ def write_chunk(path: Path | str, *, received: int, size: int, offset: int, stre
     with open(path, "r+b") as out:
         out.truncate(offset)  # a chunk cut off mid-way earlier left bytes past the recorded offset
         out.seek(offset)
-        left = length
-        while left:
-            block = stream.read(min(BLOCK, left))
-            if not block:
-                raise ValidationError(_("数据块不完整：少了 %(n)d 字节") % {"n": left})
-            out.write(block)
-            left -= len(block)
+        copy_exactly(stream, out, length, _("数据块不完整：少了 %(n)d 字节"))
+
+
+def copy_exactly(stream: ByteSource, out: BinaryIO, length: int, short: str) -> None:
+    """Copy ``length`` bytes from ``stream`` into ``out`` in blocks; a stream that ends early raises ValidationError
+    with ``short`` (a message with ``%(n)d``, the bytes missing)."""
+    left = length
+    while left:
+        block = stream.read(min(BLOCK, left))
+        if not block:
+            raise ValidationError(short % {"n": left})
+        out.write(block)
+        left -= len(block)

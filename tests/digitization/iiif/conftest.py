@@ -16,16 +16,6 @@ from .pages import draw_pages, preserve_masters
 
 
 @pytest.fixture
-def storage(settings: Any, tmp_path: Path) -> Any:
-    from dangan.preservation.store import storage_root
-
-    settings.STORAGE_ROOT = tmp_path / "storage"
-    settings.STORAGE_DURABLE = False
-    settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
-    return storage_root()
-
-
-@pytest.fixture
 def make_unit(fonds: Any, categories: Any) -> Callable[..., Any]:
     from dangan.catalog.actions.units import do_create_unit
 

@@ -71,16 +71,6 @@ def recognize_each_page_once(monkeypatch: Any) -> None:
 
 
 @pytest.fixture
-def storage(settings: Any, tmp_path: Path) -> Any:
-    from dangan.preservation.store import storage_root
-
-    settings.STORAGE_ROOT = tmp_path / "storage"
-    settings.STORAGE_DURABLE = False
-    settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
-    return storage_root()
-
-
-@pytest.fixture
 def make_unit(fonds: Any, categories: Any) -> Callable[..., Any]:
     from dangan.catalog.actions.units import do_create_unit
 

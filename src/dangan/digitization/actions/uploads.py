@@ -32,6 +32,7 @@ from dangan.utilities.uploads import (
     BLOCK,
     ByteSource,
     check_upload_size,
+    copy_exactly,
     safe_file_name,
     write_chunk,
 )
@@ -215,13 +216,7 @@ def do_write_folder_file(actor: Any, upload: BatchUpload, path: str, stream: Byt
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     with open(partial, "wb") as out:
-        left = length
-        while left:
-            block = stream.read(min(BLOCK, left))
-            if not block:
-                raise ValidationError(_("文件不完整：少了 %(n)d 字节") % {"n": left})
-            out.write(block)
-            left -= len(block)
+        copy_exactly(stream, out, length, _("文件不完整：少了 %(n)d 字节"))
     partial.replace(target)
     with transaction.atomic():
         upload = BatchUpload.objects.select_for_update().get(pk=upload.pk)
