@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from dangan import __version__
+from dangan.access.api import router as access_router
 from dangan.accession.api import router as accession_router
 from dangan.catalog.api import router as catalog_router
 from dangan.core.api import TokenOrSessionAuth, install_error_handlers
@@ -26,4 +27,5 @@ api.add_router("/", accession_router)
 api.add_router("/", preservation_router)
 api.add_router("/", digitization_router)
 api.add_router("/", digitization_text_router)
+api.add_router("/", access_router)
 install_error_handlers(api)

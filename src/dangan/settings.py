@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "dangan.preservation",
     "dangan.accession",
     "dangan.digitization",
+    "dangan.access",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +126,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dangan.core.middleware.PasswordChangeRequiredMiddleware",
+    "dangan.core.middleware.ReadersOutsideWorkspaceMiddleware",
 ]
 
 ROOT_URLCONF = "dangan.urls"
@@ -143,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "dangan.core.context_processors.workspace",
                 "dangan.core.context_processors.security",
+                "dangan.access.context_processors.portal",
             ],
         },
     },

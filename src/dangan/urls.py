@@ -1,5 +1,6 @@
-"""Top-level routes: staff workspace under /manage/, REST API under /api/, language switch, and /favicon.ico for
-browsers that ask for it before reading the page's icon links."""
+"""Top-level routes: the public portal under /, readers' pages under /account/, staff workspace under /manage/,
+REST API under /api/, IIIF under /iiif/3/, language switch, and /favicon.ico for browsers that ask for it before
+reading the page's icon links."""
 
 from django.templatetags.static import static
 from django.urls import include, path
@@ -8,7 +9,6 @@ from django.views.generic import RedirectView
 from dangan.api import api
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="core:home", permanent=False)),
     path("favicon.ico", RedirectView.as_view(url=static("dangan/img/favicon.ico"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manage/", include("dangan.core.urls")),
@@ -17,8 +17,12 @@ urlpatterns = [
     path("manage/", include("dangan.preservation.urls")),
     path("manage/", include("dangan.accession.urls")),
     path("manage/", include("dangan.digitization.urls")),
+    path("manage/access/", include("dangan.access.urls.manage")),
+    path("account/", include("dangan.access.urls.account")),
     path("iiif/3/text/", include("dangan.digitization.text_urls")),
     path("api/", api.urls),
     path("iiif/3/", include("dangan.preservation.iiif.urls")),
     path("iiif/3/", include("dangan.digitization.iiif.urls")),
+    # The portal last: its patterns (/search/, /units/…, /fonds/…) are the public face of the site.
+    path("", include("dangan.access.urls.public")),
 ]

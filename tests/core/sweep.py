@@ -15,9 +15,9 @@ HISTORY = ("@disposal.approved", "@import.checked", "@audit")
 
 PAGES = [
     Page("core:home", expect(302)),  # each role's own start page
-    Page("core:login", expect(302, anonymous=200)),
-    Page("core:logout", expect(LOGIN, anonymous=LOGIN), method="POST"),
-    Page("core:password_change", SIGNED_IN),
+    Page("core:login", expect(302, anonymous=200, reader=403)),  # a reader has no business in the workspace
+    Page("core:logout", expect(LOGIN, anonymous=LOGIN, reader=LOGIN), method="POST"),
+    Page("core:password_change", {**SIGNED_IN, "reader": 200}),
     Page("core:token_list", SIGNED_IN),
     Page("core:token_revoke", expect(404, archivist_secret=302), method="POST", pk="@token", note="another's token"),
     Page("core:user_list", ACCOUNTS),
@@ -39,5 +39,5 @@ PAGES = [
 ]
 
 ENDPOINTS = [
-    Api("GET /api/me", SIGNED_IN),
+    Api("GET /api/me", {**SIGNED_IN, "reader": 200}),
 ]

@@ -17,11 +17,13 @@ shows the title or the UUID of a unit ``catalog.policy`` hides from that person.
 """
 
 from .registry import (
+    ACCESS_STAFF,
     ANONYMOUS,
     ARCHIVIST_PUBLIC,
     ARCHIVIST_SECRET,
     ARCHIVIST_TOP,
     LOGIN,
+    READER,
     ROLES,
     SECURITY_ADMIN,
     SECURITY_AUDITOR,
@@ -33,11 +35,13 @@ from .registry import (
 )
 
 __all__ = [
+    "ACCESS_STAFF",
     "ANONYMOUS",
     "ARCHIVIST_PUBLIC",
     "ARCHIVIST_SECRET",
     "ARCHIVIST_TOP",
     "LOGIN",
+    "READER",
     "ROLES",
     "SECURITY_ADMIN",
     "SECURITY_AUDITOR",

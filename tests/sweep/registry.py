@@ -15,6 +15,8 @@ ARCHIVIST_TOP = "archivist_top"
 SYSTEM_ADMIN = "system_admin"
 SECURITY_ADMIN = "security_admin"
 SECURITY_AUDITOR = "security_auditor"
+READER = "reader"  # a reader's account (查档人) with no grant: the public with an account
+ACCESS_STAFF = "access_staff"  # the reading room desk (利用服务人员); swept once its declarations are complete
 ROLES = (
     ANONYMOUS,
     ARCHIVIST_PUBLIC,
@@ -23,6 +25,7 @@ ROLES = (
     SYSTEM_ADMIN,
     SECURITY_ADMIN,
     SECURITY_AUDITOR,
+    READER,
 )
 # (role, clearance) of each signed-in sweep role. The system administrator is cleared 绝密 on purpose: the policy
 # must still show it nothing above 公开 (三员分立).
@@ -33,7 +36,12 @@ ACCOUNTS = {
     SYSTEM_ADMIN: (Role.SYSTEM_ADMIN, SecurityClassification.TOP_SECRET),
     SECURITY_ADMIN: (Role.SECURITY_ADMIN, SecurityClassification.PUBLIC),
     SECURITY_AUDITOR: (Role.SECURITY_AUDITOR, SecurityClassification.PUBLIC),
+    READER: (Role.READER, SecurityClassification.PUBLIC),
+    ACCESS_STAFF: (Role.ACCESS_STAFF, SecurityClassification.PUBLIC),
 }
+# Roles whose outcome is not filled from ``default``/``staff``: a reader gets what the public gets, but 403
+# where the public is sent to sign in (LOGIN, 401) — see ``_reader_default``.
+NOT_STAFF = {READER}
 
 # An outcome is a status code, or LOGIN: a redirect (302) to the sign-in page.
 LOGIN = "login"
@@ -53,6 +61,8 @@ def expect(
     security: Outcome | None = None,
     security_admin: Outcome | None = None,
     security_auditor: Outcome | None = None,
+    reader: Outcome | None = None,
+    access_staff: Outcome | None = None,
 ) -> dict[str, Outcome]:
     """The outcome per role, from the broad (``default``: everyone signed in; ``staff`` likewise; ``archivists``:
     the three clearances; ``security``: both security roles) to the particular. ``anonymous`` left out means a
@@ -60,7 +70,8 @@ def expect(
     outcome: dict[str, Outcome | None] = dict.fromkeys(ROLES)
     outcome[ANONYMOUS] = anonymous
     for role in ROLES[1:]:
-        outcome[role] = staff if staff is not None else default
+        if role not in NOT_STAFF:
+            outcome[role] = staff if staff is not None else default
     for role, group in (
         (ARCHIVIST_PUBLIC, archivists),
         (ARCHIVIST_SECRET, archivists),
@@ -77,13 +88,22 @@ def expect(
         (SYSTEM_ADMIN, system_admin),
         (SECURITY_ADMIN, security_admin),
         (SECURITY_AUDITOR, security_auditor),
+        (READER, reader),
+        (ACCESS_STAFF, access_staff),
     ):
         if particular is not None:
             outcome[role] = particular
-    missing = [role for role in ROLES[1:] if outcome[role] is None]
+    missing = [role for role in ROLES[1:] if outcome[role] is None and role not in NOT_STAFF]
     if missing:
         raise ValueError(f"no outcome declared for {missing}")
     return {role: value for role, value in outcome.items() if value is not None}
+
+
+def _reader_default(outcome: dict[str, Outcome]) -> None:
+    """A reader not declared gets the public's outcome, but 403 where the public is sent to sign in."""
+    if READER not in outcome:
+        public = outcome[ANONYMOUS]
+        outcome[READER] = 403 if public in (LOGIN, 401) else public
 
 
 @dataclass(frozen=True)
@@ -137,6 +157,7 @@ def Page(
     form."""
     outcome = {**expected}
     outcome.setdefault(ANONYMOUS, LOGIN)
+    _reader_default(outcome)
     return Route(
         name,
         outcome,
@@ -173,6 +194,7 @@ def Api(
     method, _, path = operation.partition(" ")
     outcome = {**expected}
     outcome.setdefault(ANONYMOUS, 401)
+    _reader_default(outcome)
     return Route(
         f"{method.upper()} {path}",
         outcome,

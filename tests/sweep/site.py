@@ -1,10 +1,9 @@
-"""Sweep declarations for the routes outside the apps: the root redirect, the favicon, the language switch, the API's
+"""Sweep declarations for the routes outside the apps: the favicon, the language switch, the API's
 own pages."""
 
 from tests.sweep import Page, expect
 
 PAGES = [
-    Page("/", expect(302, anonymous=302)),  # to the workspace home, which then asks for a sign-in
     Page("/favicon.ico", expect(301, anonymous=301)),  # to the static icon, for browsers that ask before the page
     Page("set_language", expect(302, anonymous=302), method="POST", data={"language": "en", "next": "/manage/"}),
     Page("api:openapi-json", expect(200, anonymous=200)),

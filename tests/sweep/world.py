@@ -63,6 +63,16 @@ CHECKED_CSV = (
 OWN_PASSWORD = "Guizhou-Sweep-2024"
 
 
+# Builders that other apps' sweep declarations add (``register_builder``): prefix → function of the world.
+EXTRA_BUILDERS: dict[str, Callable[[World], None]] = {}
+
+
+def register_builder(prefix: str, builder: Callable[[World], None]) -> None:
+    """Let ``world["@<prefix>.…"]`` be built by ``builder(world)`` (which fills ``world.objects``): for an app's
+    sample data declared beside its sweep declarations (tests/<app>/sweep*.py), not in this file."""
+    EXTRA_BUILDERS[prefix] = builder
+
+
 class World:
     """Lazily built sample data: ``world["@unit.secret"]`` is that unit's UUID (as a string), built on first use."""
 
@@ -99,7 +109,11 @@ class World:
         """The URL value for ``@name`` (a UUID, a primary key, a code, a path)."""
         name = key.removeprefix("@")
         if name not in self.objects:
-            self._builders[name.split(".")[0]]()
+            prefix = name.split(".")[0]
+            if prefix in self._builders:
+                self._builders[prefix]()
+            else:
+                EXTRA_BUILDERS[prefix](self)
             self.generation += 1
         value = self.objects[name]
         return str(value.uuid) if hasattr(value, "uuid") else value

@@ -1,5 +1,6 @@
-"""The one visibility policy: whether a person may see a unit, given its 密级, its openness, the person's role and
-whether the unit was disposed of (鉴定销毁: out of the holdings, seen only through the register of disposals).
+"""The one visibility policy: whether a person may see a unit, given its 密级, its openness, the person's role, the
+grants an approved access request gave a reader (``catalog.grants``), and whether the unit was disposed of (鉴定销毁:
+out of the holdings, seen only through the register of disposals).
 
 Every route that shows units — staff pages, API, search, exports, and later the portal, IIIF, OAI-PMH, feeds —
 asks this module. Nothing else decides it.
@@ -15,9 +16,10 @@ from django.db.models import Count, Q, QuerySet
 
 from dangan.core.actors import is_operator
 from dangan.core.choices import Role, SecurityClassification
-from dangan.core.roles import Capability, has_capability
+from dangan.core.roles import Capability, has_capability, is_reader
 
 from .choices import Openness
+from .grants import grants_for
 from .models import ArchivalUnit, ImportBatch, UnitDisposal
 
 _NOTHING = Q(pk__in=[])
@@ -27,7 +29,7 @@ def visible_classifications(user: Any) -> list[str]:
     """The 密级 levels whose units ``user`` may see (empty: none). The console and the system's own jobs see all."""
     if is_operator(user):
         return list(SecurityClassification.values)
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or is_reader(user):
         return [SecurityClassification.PUBLIC]
     if not has_capability(user, Capability.CATALOG_VIEW):
         return []
@@ -40,25 +42,27 @@ def visible_classifications(user: Any) -> list[str]:
 @dataclass(frozen=True)
 class VisibilityRule:
     """What ``user`` may see, as data: units whose 密级 is one of ``classifications`` and, when ``openness`` is
-    not None, whose openness is one of those. ``unit_filter`` (SQL) and the search's in-memory columns both apply
-    this one rule."""
+    not None, whose openness is one of those; and, for a reader, the ``granted`` unit ids when they are 公开 (a
+    grant widens openness, never 密级). ``unit_filter`` (SQL) and the search's in-memory columns both apply this one
+    rule."""
 
     classifications: tuple[str, ...]
     openness: tuple[str, ...] | None = None
     everything: bool = False
+    granted: frozenset[int] = frozenset()
 
     @property
     def nothing(self) -> bool:
-        return not self.classifications
+        return not self.classifications and not self.granted
 
 
 def visibility_rule(user: Any) -> VisibilityRule:
     levels = tuple(visible_classifications(user))
     if not levels:
         return VisibilityRule(())
-    if not getattr(user, "is_authenticated", False) and not is_operator(user):
-        # The public sees only units that are both 公开 and opened (开放).
-        return VisibilityRule(levels, (Openness.OPEN.value,))
+    if (not getattr(user, "is_authenticated", False) and not is_operator(user)) or is_reader(user):
+        # The public sees only units that are both 公开 and opened (开放); a reader, also those granted to them.
+        return VisibilityRule(levels, (Openness.OPEN.value,), granted=grants_for(user).records)
     return VisibilityRule(levels, None, everything=len(levels) == len(SecurityClassification.values))
 
 
@@ -73,6 +77,8 @@ def classification_filter(user: Any) -> Q:
     q = Q(classification__in=list(rule.classifications))
     if rule.openness is not None:
         q &= Q(openness__in=list(rule.openness))
+    if rule.granted:
+        q |= Q(pk__in=sorted(rule.granted), classification=SecurityClassification.PUBLIC)
     return q
 
 
@@ -95,6 +101,8 @@ def visible_units(user: Any, queryset: QuerySet[ArchivalUnit] | None = None) -> 
 
 def _rule_allows(user: Any, unit: ArchivalUnit) -> bool:
     rule = visibility_rule(user)
+    if unit.pk in rule.granted and unit.classification == SecurityClassification.PUBLIC:
+        return True
     if unit.classification not in rule.classifications:
         return False
     return rule.openness is None or unit.openness in rule.openness
@@ -231,11 +239,40 @@ def import_report_errors(user: Any, batch: ImportBatch) -> list[dict[str, Any]]:
 
 def sees_unit_files(user: Any) -> bool:
     """Whether ``user`` may see the files of the units whose record they may see, and what is read from them (the
-    OCR text of scanned pages, searched as the unit's full text): those who may browse the catalog and the
-    operators, as preservation lets them open a package's files. The public sees records, not files."""
-    return is_operator(user) or has_capability(user, Capability.CATALOG_VIEW)
+    OCR text of scanned pages, searched as the unit's full text): those who may browse the catalog, the operators,
+    the public (the files of opened units) and readers — except the units in ``files_hidden(user)``."""
+    if is_operator(user) or has_capability(user, Capability.CATALOG_VIEW):
+        return True
+    return not getattr(user, "is_authenticated", False) or is_reader(user)
+
+
+def files_hidden(user: Any) -> frozenset[int]:
+    """Units whose record ``user`` may see but not their files: a reader's reading-room-only grants outside a
+    visit (阅览室内查阅). Search leaves their full text out; every file route refuses them."""
+    return grants_for(user).records_without_files
 
 
 def can_view_unit_files(user: Any, unit: ArchivalUnit) -> bool:
     """Whether ``user`` may see ``unit``'s files and their text: its record, and files at all."""
-    return sees_unit_files(user) and can_view_unit_record(user, unit)
+    return sees_unit_files(user) and can_view_unit_record(user, unit) and unit.pk not in files_hidden(user)
+
+
+def visible_file_units(user: Any, queryset: QuerySet[ArchivalUnit] | None = None) -> QuerySet[ArchivalUnit]:
+    """``queryset`` narrowed to the units among the holdings whose files ``user`` may see."""
+    if not sees_unit_files(user):
+        return ArchivalUnit.objects.none()
+    qs = visible_units(user, queryset)
+    hidden = files_hidden(user)
+    return qs.exclude(pk__in=sorted(hidden)) if hidden else qs
+
+
+def can_copy_unit(user: Any, unit: ArchivalUnit) -> bool:
+    """Whether ``user`` may ask for copies (复制) of ``unit``'s pages: staff who see its files; a reader, of a unit
+    opened to everyone, or granted without the condition "no copies" (不得复制)."""
+    if not can_view_unit_files(user, unit):
+        return False
+    if not is_reader(user):
+        return True
+    if unit.pk in grants_for(user).copies:
+        return True
+    return unit.classification == SecurityClassification.PUBLIC and unit.openness == Openness.OPEN

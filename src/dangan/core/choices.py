@@ -7,12 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """Staff roles; the three administrator roles are kept apart (三员分立)."""
+    """Staff roles, and the readers' (查档人); the three administrator roles are kept apart (三员分立)."""
 
     ARCHIVIST = "archivist", _("业务人员")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全保密管理员")
     SECURITY_AUDITOR = "security_auditor", _("安全审计员")
+    # 利用服务: the reading room desk, readers' registration and their personal data, access requests.
+    ACCESS_STAFF = "access_staff", _("利用服务人员")
+    # A member of the public with an account (查档人): sees what the public sees, plus what a grant opens to them.
+    READER = "reader", _("查档人")
 
 
 class SecurityClassification(models.TextChoices):

@@ -1,13 +1,17 @@
-"""Middleware of the workspace: the forced password change, Chinese first, and the Content-Security-Policy."""
+"""Middleware of the workspace: the forced password change, readers kept out of it, Chinese first, and the
+Content-Security-Policy."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from dangan.core.roles import is_reader
 
 
 class PasswordChangeRequiredMiddleware:
@@ -22,6 +26,23 @@ class PasswordChangeRequiredMiddleware:
             allowed = {reverse("core:password_change"), reverse("core:logout")}
             if request.path.startswith("/manage/") and request.path not in allowed:
                 return redirect("core:password_change")
+        return self.get_response(request)
+
+
+class ReadersOutsideWorkspaceMiddleware:
+    """A reader's account (查档人) has no business in the staff workspace: every page under /manage/ but signing out
+    and the own password is refused (403) to it, whatever a view would decide. Readers use the portal and /account/.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if request.path.startswith("/manage/") and is_reader(user):
+            allowed = {reverse("core:password_change"), reverse("core:logout")}
+            if request.path not in allowed:
+                raise PermissionDenied
         return self.get_response(request)
 
 

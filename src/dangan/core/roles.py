@@ -24,6 +24,11 @@ class Capability:
     ACCESSION = "accession.manage"  # receive, check, accept, reject or return transfers (接收、征集)
     SIGNIN_UNLOCK = "signin.unlock"  # lift a sign-in lock (登录锁定) before it expires
     DIGITIZE = "digitization.manage"  # digitization batches: register, import scans, inspect, accept, preserve
+    # 利用 (issue #15). Readers' personal data (identity document, phone) is READERS only.
+    READERS = "access.readers"  # register and verify readers, read, export and erase their personal data
+    ACCESS_REVIEW = "access.requests"  # review readers' access requests (查档申请) and their grants
+    READING_ROOM = "access.reading_room"  # bookings, check-in at the desk, retrieval (调卷), returns, copies
+    OPENNESS_REVIEW = "access.openness"  # the openness review (开放审核): first and second review
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -34,8 +39,23 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CATALOG_IMPORT,
             Capability.ACCESSION,
             Capability.DIGITIZE,
+            Capability.ACCESS_REVIEW,
+            Capability.READING_ROOM,
+            Capability.OPENNESS_REVIEW,
         }
     ),
+    # The reading room desk (利用服务): reads the catalog at 公开 like the system administrator, and alone of the
+    # staff reads readers' personal data.
+    Role.ACCESS_STAFF: frozenset(
+        {
+            Capability.CATALOG_VIEW,
+            Capability.READERS,
+            Capability.ACCESS_REVIEW,
+            Capability.READING_ROOM,
+        }
+    ),
+    # Readers hold no capability: what they see is catalog.policy's public rule plus their own grants.
+    Role.READER: frozenset(),
     # Accounts and settings; reads the catalog only at 公开 (see catalog.policy).
     Role.SYSTEM_ADMIN: frozenset({Capability.CATALOG_VIEW, Capability.ACCOUNTS_MANAGE, Capability.CATALOG_CONFIGURE}),
     # Clearances of other accounts, and sign-in locks; never accounts or passwords.
@@ -53,9 +73,15 @@ def is_administrator_role(role: str) -> bool:
     return role in ADMINISTRATOR_ROLES
 
 
+def is_reader(user: Any) -> bool:
+    """Whether ``user`` is a reader's account (查档人), not staff."""
+    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) == Role.READER
+
+
 def business_roles() -> list[tuple[str, StrOrPromise]]:
-    """The roles the system administrator may give in the workspace: every role but the three administrators'."""
-    return [(value, label) for value, label in Role.choices if value not in ADMINISTRATOR_ROLES]
+    """The roles the system administrator may give in the workspace: every staff role but the three
+    administrators'. Readers' accounts come from registration (/account/) and the reading room desk."""
+    return [(value, label) for value, label in Role.choices if value not in ADMINISTRATOR_ROLES | {Role.READER}]
 
 
 def has_capability(user: Any, capability: str) -> bool:

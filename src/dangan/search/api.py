@@ -19,7 +19,7 @@ from ninja import Field, Query, Schema
 
 from dangan.core.actions.accounts import require
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, TokenOrSessionAuth, error_response
-from dangan.core.roles import Capability
+from dangan.core.roles import Capability, is_reader
 from dangan.utilities.paging import MAX_PAGE
 
 from .service import MAX_SIZE, SearchRequest, search
@@ -145,13 +145,15 @@ def _hits_out(hits: list[Any]) -> list[dict[str, Any]]:
     auth=[TokenOrSessionAuth(), public_if_anonymous],
     response={200: SearchOut, **ERROR_RESPONSES},
     summary="检索档案 / search the catalog",
-    description="无需登录也可调用：匿名调用者即公众，只能检索“公开”且“开放”的档案；带令牌或会话时按该用户的权限检索。"
+    description="无需登录也可调用：匿名调用者即公众，只能检索“公开”且“开放”的档案；查档人另可检索经批准查阅的档案；"
+    "带令牌或会话时按该用户的权限检索。"
     "检索式有误或筛选值无效时返回 422 和逐项说明。",
 )
 def search_units(request: HttpRequest, params: Query[SearchQuery]) -> Any:
     user = caller(request)
-    if user.is_authenticated:
-        # Signed-in callers need the catalog: roles that may not read it (三员分立) get 403, as on /api/units.
+    if user.is_authenticated and not is_reader(user):
+        # Signed-in staff need the catalog: roles that may not read it (三员分立) get 403, as on /api/units. A
+        # reader (查档人) searches what the public sees and what their grants open to them.
         require(user, Capability.CATALOG_VIEW)
     req = SearchRequest.from_params({k: v for k, v in params.dict().items() if v is not None})
     if req.errors:

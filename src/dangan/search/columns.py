@@ -150,11 +150,17 @@ class Columns:
         ids = self.known(ids)
         if rule.nothing:
             return ids[:0]
-        keep = self.fonds[ids] != 0  # indexed at all
+        indexed = self.fonds[ids] != 0  # indexed at all
+        keep = indexed.copy()
         if not rule.everything:
             keep &= _allowed("classification", rule.classifications)[self.classification[ids]]
         if rule.openness is not None:
             keep &= _allowed("openness", rule.openness)[self.openness[ids]]
+        if rule.granted:
+            # A reader's grants: those units too, when 公开 (a grant widens openness, never 密级).
+            granted = np.isin(ids, np.fromiter(rule.granted, dtype=np.int64, count=len(rule.granted)))
+            public = _allowed("classification", (SecurityClassification.PUBLIC.value,))[self.classification[ids]]
+            keep |= indexed & granted & public
         return ids[keep]
 
     def filtered(

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from dangan.catalog.choices import Openness, RetentionPeriod, SecurityClassification, UnitLevel
 from dangan.catalog.filters import UnitFilter
 from dangan.catalog.models import ArchivalUnit, Fonds, RecordCategory
-from dangan.catalog.policy import sees_unit_files, visibility_rule, visible_units
+from dangan.catalog.policy import files_hidden, sees_unit_files, visibility_rule, visible_units
 from dangan.utilities.paging import MAX_PAGE
 
 from . import columns
@@ -197,6 +197,8 @@ def search(user: Any, request: SearchRequest) -> SearchResult:
     root = parsed.root
     # The full text is the units' content: only those who may see the units' files search it (catalog.policy).
     fulltext = root is not None and sees_unit_files(user) and _fulltext_indexed()
+    if fulltext:
+        backend.hide_fulltext(files_hidden(user))
     if root is not None:
         try:
             expression = backend.compile(root)

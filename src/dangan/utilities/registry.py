@@ -47,7 +47,7 @@ class MenuItem:
     key: str
     label: StrOrPromise
     url_name: str
-    capability: str | None = None
+    capability: str | tuple[str, ...] | None = None  # a tuple: shown to holders of any of them
     order: int = 100
     active_prefixes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -60,4 +60,10 @@ def register_menu_item(item: MenuItem) -> MenuItem:
 
 
 def visible_menu(has_capability: Callable[[str], bool]) -> list[MenuItem]:
-    return sorted((m for m in menu if m.capability is None or has_capability(m.capability)), key=lambda m: m.order)
+    def shown(item: MenuItem) -> bool:
+        if item.capability is None:
+            return True
+        wanted = (item.capability,) if isinstance(item.capability, str) else item.capability
+        return any(has_capability(c) for c in wanted)
+
+    return sorted((m for m in menu if shown(m)), key=lambda m: m.order)

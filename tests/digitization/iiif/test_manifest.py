@@ -89,9 +89,11 @@ def test_hidden_or_undigitized_units_have_no_manifest(
     assert client_for(Role.SYSTEM_ADMIN, SecurityClassification.TOP_SECRET).get(url).status_code == 404
     assert client_for(Role.SECURITY_ADMIN).get(url).status_code == 404
     assert client_for(Role.ARCHIVIST, SecurityClassification.SECRET).get(url).status_code == 200
-    # The public sees records, not files (catalog.policy.can_view_unit_files): not even an opened unit's pages.
+    # The public sees the pages of opened units (开放), not of controlled ones (catalog.policy.can_view_unit_files).
     opened = digitized(openness=Openness.OPEN)
-    assert client_for(None).get(f"/iiif/3/manifests/{opened.uuid}").status_code == 404
+    assert client_for(None).get(f"/iiif/3/manifests/{opened.uuid}").status_code == 200
+    controlled = digitized(openness=Openness.CONTROLLED)
+    assert client_for(None).get(f"/iiif/3/manifests/{controlled.uuid}").status_code == 404
     # A unit without masters has no pages to show.
     assert client_for(Role.ARCHIVIST).get(f"/iiif/3/manifests/{make_unit().uuid}").status_code == 404
     assert client_for(Role.ARCHIVIST).get("/iiif/3/manifests/00000000-0000-0000-0000-000000000000").status_code == 404

@@ -51,7 +51,7 @@ def requests(identifier):
         ("system_admin", "public", 200),
         ("system_admin", "secret", 404),  # never above 公开 (三员分立)
         ("security_admin", "public", 404),  # no catalog at all
-        (None, "public", 404),  # anonymous: no public portal yet
+        (None, "public", 404),  # anonymous: 公开 but not opened (控制 by default)
         (None, "secret", 404),
     ],
 )
@@ -102,13 +102,13 @@ def test_a_unit_hidden_after_its_image_was_seen_is_hidden_at_once(images, junior
     assert client.get(reverse("iiif:info", kwargs={"identifier": images["public"]})).status_code == 404
 
 
-def test_the_public_sees_records_not_images(make_unit, preserve_images, archivist):
-    """A 公开 unit opened to the public (开放): the anonymous may read its record, not its files (catalog.policy
-    can_view_unit_files) — its images are 404 to them."""
+def test_the_public_sees_the_images_of_opened_units_only(make_unit, preserve_images, archivist):
+    """A 公开 unit opened to the public (开放): the anonymous see its record and its images (the portal shows
+    them); once it is controlled again (控制), its images are 404 to them at once."""
     from django.contrib.auth.models import AnonymousUser
 
     from dangan.catalog.models import ArchivalUnit
-    from dangan.catalog.policy import can_view_unit_record
+    from dangan.catalog.policy import can_view_unit_files
 
     package = preserve_images(
         make_unit(classification="public", openness="open"),
@@ -117,8 +117,11 @@ def test_the_public_sees_records_not_images(make_unit, preserve_images, archivis
     [file] = head_images(package)
     identifier = image_id(file)
     unit = ArchivalUnit.objects.get(pk=package.unit_id)
-    assert unit.openness == "open"
-    assert can_view_unit_record(AnonymousUser(), unit)
+    assert can_view_unit_files(AnonymousUser(), unit)
+    for url in requests(identifier):
+        assert client_for(None).get(url).status_code == 200
+        assert client_for(archivist).get(url).status_code == 200
+    ArchivalUnit.objects.filter(pk=unit.pk).update(openness="controlled")
     for url in requests(identifier):
         assert client_for(None).get(url).status_code == 404
         assert client_for(archivist).get(url).status_code == 200

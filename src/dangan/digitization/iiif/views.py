@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from dangan.catalog.models import ArchivalUnit, Fonds
-from dangan.catalog.policy import sees_unit_files, visible_units
+from dangan.catalog.policy import visible_file_units
 from dangan.digitization.pages import masters_filter, unit_pages
 from dangan.preservation.iiif import image_base_url
 from dangan.preservation.models import PackageFile
@@ -69,12 +69,10 @@ def manifest(request: HttpRequest, uuid: Any) -> JsonResponse:
 def digitized_units(user: Any, fonds: Fonds) -> list[ArchivalUnit]:
     """The units of ``fonds`` among the holdings whose files ``user`` may see and whose package's head version holds
     masters, in catalog order."""
-    if not sees_unit_files(user):
-        return []
     masters = PackageFile.objects.filter(
         masters_filter(), package__unit=OuterRef("pk"), version__number=F("package__version_count")
     )
-    units = visible_units(user, ArchivalUnit.objects.filter(fonds=fonds)).filter(Exists(masters))
+    units = visible_file_units(user, ArchivalUnit.objects.filter(fonds=fonds)).filter(Exists(masters))
     return list(units.order_by("reference_code", "position", "pk"))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -294,8 +294,21 @@ class Backend:
         """The units whose full text matches ``expression`` (remembered for the rest of this search)."""
         memo = self.__dict__.setdefault("_fulltext_memo", {})
         if expression not in memo:
-            memo[expression] = self._fulltext_match(expression)
+            found = self._fulltext_match(expression)
+            if self.fulltext_hidden is not None and len(self.fulltext_hidden):
+                found = found[~np.isin(found, self.fulltext_hidden)]
+            memo[expression] = found
         return memo[expression]
+
+    # Units whose full text this search must not reach although their record is visible (catalog.policy.
+    # files_hidden: a reader's reading-room-only grant outside a visit); set by the search service.
+    fulltext_hidden: np.ndarray | None = None
+
+    def hide_fulltext(self, unit_ids: Iterable[int]) -> None:
+        """Leave ``unit_ids`` out of every full-text match of this search (matching, scoring and snippets)."""
+        ids = sorted(unit_ids)
+        self.fulltext_hidden = np.asarray(ids, dtype=np.int64) if ids else None
+        self.__dict__.pop("_fulltext_memo", None)
 
     def _fulltext_match(self, expression: str) -> np.ndarray:
         raise NotImplementedError

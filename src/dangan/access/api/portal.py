@@ -1,0 +1,7 @@
+"""API of the access app's portal part, under /api/access/ (docs/development/api.md)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["access"])

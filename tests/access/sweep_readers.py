@@ -1,0 +1,7 @@
+"""Sweep declarations of the access app's readers part (gathered by tests/access/sweep.py)."""
+
+from tests.sweep import Route
+
+PAGES: list[Route] = []
+ENDPOINTS: list[Route] = []
+EXCLUDED: dict[str, str] = {}
