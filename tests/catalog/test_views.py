@@ -55,7 +55,7 @@ def count_nodes(html: str) -> int:
 
 def test_the_fonds_list_is_the_home_page_for_archivists(fonds, holdings, archivist):
     client = client_for(archivist)
-    response = client.get("/", follow=True)
+    response = client.get("/manage/", follow=True)
     text = response.content.decode()
     assert response.redirect_chain[-1][0] == reverse("catalog:fonds_list")
     assert "Z109" in text and "贵州省扶贫开发办公室" in text
