@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Grants", "grants_changed", "grants_for", "register_grant_provider"]
+__all__ = ["Grants", "grants_changed", "grants_for", "register_grant_provider", "unregister_grant_provider"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,13 @@ def register_grant_provider(provider: GrantProvider) -> None:
     """Add ``provider`` (user → Grants, for a signed-in reader) to those ``grants_for`` combines."""
     if provider not in _providers:
         _providers.append(provider)
+
+
+def unregister_grant_provider(provider: GrantProvider) -> None:
+    """Remove ``provider`` (tests that plant one)."""
+    if provider in _providers:
+        _providers.remove(provider)
+    grants_changed()
 
 
 def grants_changed() -> None:
