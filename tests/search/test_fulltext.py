@@ -189,14 +189,16 @@ def test_a_large_text_in_pieces(units: Any, archivist: Any, texts: Texts) -> Non
 # Visibility --------------------------------------------------------------------------------------------------------
 
 
-def test_the_public_does_not_search_the_full_text(units: Any) -> None:
+def test_the_public_searches_the_full_text_of_opened_units_only(units: Any) -> None:
+    """The public sees the files of opened units (开放), so their text too; never a controlled unit's."""
     public = AnonymousUser()
-    assert found(public, "娄山关") == ["娄山关战斗经过"]  # the title match; the scanned pages stay out
-    assert found(public, "大胜仗") == []
-    assert found(public, "全文:大胜仗") == []
-    assert found(public, "详报 大胜仗") == []
-    assert found(public, "详报 OR 大胜仗") == ["红军第三军团战斗详报（扫描件）"]
-    assert all(h.fulltext_snippet is None for h in search(public, SearchRequest(q="详报 OR 大胜仗")).hits)
+    assert found(public, "娄山关") == ["娄山关战斗经过", "红军第三军团战斗详报（扫描件）"]
+    assert found(public, "全文:大胜仗") == ["红军第三军团战斗详报（扫描件）"]
+    assert search(public, SearchRequest(q="大胜仗")).hits[0].fulltext_snippet is not None
+    ArchivalUnit.objects.filter(pk=units["scanned"].pk).update(openness="controlled")
+    notify_units_changed([units["scanned"].pk])
+    assert found(public, "大胜仗") == [] and found(public, "全文:大胜仗") == []
+    assert found(public, "娄山关") == ["娄山关战斗经过"]
 
 
 def test_a_hidden_unit_is_not_revealed_by_its_full_text(
@@ -215,7 +217,7 @@ def test_a_hidden_unit_is_not_revealed_by_its_full_text(
 @pytest.mark.django_db(transaction=True)
 def test_the_api_gives_the_snippet_to_those_who_may_see_the_files(live_server: Any, units: Any, archivist: Any) -> None:
     base = f"{live_server.url}/api/search?q=%E5%A4%A7%E8%83%9C%E4%BB%97"  # 大胜仗
-    assert call("GET", base).json["total"] == 0  # the public
+    assert call("GET", base).json["total"] == 1  # the public: the unit is opened (开放)
     _, key = do_create_api_token(archivist, "检索")
     body = call("GET", base, token=key).json
     assert body["total"] == 1
@@ -286,8 +288,8 @@ def test_who_may_see_a_units_files(
     from dangan.catalog.policy import can_view_unit_files, sees_unit_files
 
     assert sees_unit_files(archivist) and sees_unit_files(system_admin) and sees_unit_files(CONSOLE)
-    assert not sees_unit_files(AnonymousUser()) and not sees_unit_files(security_auditor)
+    assert sees_unit_files(AnonymousUser()) and not sees_unit_files(security_auditor)
     assert can_view_unit_files(archivist, units["secret"]) and not can_view_unit_files(archivist, units["top"])
     assert can_view_unit_files(junior_archivist, units["scanned"])
     assert not can_view_unit_files(junior_archivist, units["secret"])
-    assert not can_view_unit_files(AnonymousUser(), units["scanned"])  # the record is open, its files are not
+    assert can_view_unit_files(AnonymousUser(), units["scanned"])  # opened: its record and its files

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.sweep import Page, expect
+from tests.sweep import ROLES, Page, expect
 from tests.sweep.runner import all_declarations, coverage_problems, sweep
 from tests.sweep.world import World
 
@@ -76,7 +76,7 @@ def test_a_disposed_of_unit_may_show_only_in_the_register_to_whom_it_shows_it(
 def test_wrong_outcomes_and_server_errors_are_reported(leaky_site: None, tmp_path: Path, settings: Any) -> None:
     world = World(tmp_path, settings)
     report = sweep([Page("broken", expect(200, anonymous=200))], world)
-    assert len(report.problems) == 7 and all(": 500\n" in p and "a bug" in p for p in report.problems)
+    assert len(report.problems) == len(ROLES) and all(": 500\n" in p and "a bug" in p for p in report.problems)
     report = sweep([Page("core:user_list", expect(200))], world)
     assert "as archivist_public: expected 200, got 403" in "\n".join(report.problems)
     assert "as anonymous" not in "\n".join(report.problems)  # the default for a page: to the sign-in page
