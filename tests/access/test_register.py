@@ -175,7 +175,13 @@ def test_a_hand_made_copy_names_a_unit_by_its_code_and_counts_its_pages(access_s
     unit = make_unit("复制的档案")
     response = client_for(access_staff).post(
         ADD_URL,
-        {"kind": "copy", "channel": "reading_room", "unit": unit.reference_code, "pages": "12", "at": "2026-03-05T10:30"},
+        {
+            "kind": "copy",
+            "channel": "reading_room",
+            "unit": unit.reference_code,
+            "pages": "12",
+            "at": "2026-03-05T10:30",
+        },
     )
 
     assert response.status_code == 302
@@ -208,7 +214,9 @@ def test_a_hidden_unit_s_code_is_refused_like_a_missing_one(access_staff: Any, m
         ({"kind": "copy", "channel": "reading_room", "pages": "-1"}, 'id="id_pages_error"'),
     ],
 )
-def test_bad_entries_get_a_chinese_message_and_store_nothing(access_staff: Any, data: dict[str, str], message: str) -> None:
+def test_bad_entries_get_a_chinese_message_and_store_nothing(
+    access_staff: Any, data: dict[str, str], message: str
+) -> None:
     response = client_for(access_staff).post(ADD_URL, data)
 
     assert response.status_code == 400

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Schema
+from ninja import Field, Query, Schema, Status
 
 from dangan.access.actions.register import MAX_PAGES, NOTE_LENGTH, do_add_use_record, require_register
 from dangan.access.choices import Channel, Purpose, UseKind
@@ -118,7 +118,7 @@ def add_entry(request: HttpRequest, body: EntryIn) -> Any:
     values["purpose"] = values["purpose"] or ""
     entry = do_add_use_record(signed_in(request), **values)
     entry = UseRecord.objects.select_related("reader", "unit", "fonds", "staff").get(pk=entry.pk)
-    return 201, present([entry], request.user)[0].as_dict()
+    return Status(201, present([entry], request.user)[0].as_dict())
 
 
 @router.get(

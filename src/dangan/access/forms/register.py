@@ -30,9 +30,7 @@ class UseRecordForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         help_text=_("不填为现在"),
     )
-    unit = forms.CharField(
-        label=_("档号"), max_length=80, required=False, help_text=_("查阅、复制须填写；咨询可不填")
-    )
+    unit = forms.CharField(label=_("档号"), max_length=80, required=False, help_text=_("查阅、复制须填写；咨询可不填"))
     reader = forms.CharField(
         label=_("查档人账号"), max_length=150, required=False, help_text=_("查档人的登录名；不知道可不填")
     )
