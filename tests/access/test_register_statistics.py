@@ -17,6 +17,7 @@ from dangan.catalog.actions.configuration import do_create_fonds
 from dangan.catalog.actions.units import do_create_unit
 from dangan.core.actors import CONSOLE
 from dangan.core.choices import SecurityClassification
+from dangan.core.models import AuditEntry
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +147,8 @@ def test_the_workbook(access_staff: Any, year_2025: dict[str, Any]) -> None:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     assert "attachment" in response["Content-Disposition"] and ".xlsx" in response["Content-Disposition"]
+    logged = AuditEntry.objects.get(action="access.register.export")
+    assert logged.username == access_staff.username and logged.data["year"] == 2025
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["总计", "按月份", "按全宗", "按利用目的", "按渠道"]
 

@@ -39,6 +39,7 @@ register_menu_item(
 # ---------------------------------------------------------------- copies
 
 # ---------------------------------------------------------------- utilization register and statistics
+register_action("access.register.export", gettext_lazy("导出利用统计"))
 register_staff_link(
     Link(
         "access:register",

@@ -207,3 +207,18 @@ def do_add_use_record(
         actor, kind=kind, channel=channel, purpose=purpose, at=at, reader=reader, unit=unit, pages=pages, note=note
     )
     return record_use(actor, source=MANUAL_SOURCE, **values)
+
+
+# ---------------------------------------------------------------- the statistics, exported
+
+
+def do_export_statistics(actor: Any, year: int) -> bytes:
+    """The year's utilization statistics as an .xlsx workbook (statistics.statistics_workbook), the export
+    audit-logged as ``access.register.export``."""
+    from dangan.access.statistics import annual_statistics, statistics_workbook
+
+    require_register(actor)
+    content = statistics_workbook(annual_statistics(year))
+    with transaction.atomic():
+        log(None, "access.register.export", actor, {"year": year, "format": "xlsx"})
+    return content

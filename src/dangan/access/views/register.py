@@ -20,7 +20,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from dangan.access.actions.register import do_add_use_record, require_register
+from dangan.access.actions.register import do_add_use_record, do_export_statistics, require_register
 from dangan.access.choices import Channel, Purpose, UseKind
 from dangan.access.filters.register import RegisterFilter
 from dangan.access.forms.register import UseRecordForm
@@ -30,7 +30,6 @@ from dangan.access.statistics import (
     LAST_YEAR,
     annual_statistics,
     figure_columns,
-    statistics_workbook,
     years_with_entries,
 )
 from dangan.catalog.models import Fonds
@@ -125,7 +124,7 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
     if error:
         messages.error(request, error)
         return redirect("access:statistics")
-    response = HttpResponse(statistics_workbook(annual_statistics(year)), content_type=XLSX)
+    response = HttpResponse(do_export_statistics(signed_in(request), year), content_type=XLSX)
     name = _("%(year)d年档案利用统计.xlsx") % {"year": year}
     response["Content-Disposition"] = content_disposition_header(True, name) or ""
     response["Cache-Control"] = "no-store"
