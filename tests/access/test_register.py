@@ -64,15 +64,16 @@ def test_an_entry_of_a_unit_the_viewer_may_not_see_names_no_title_and_no_code(
     access_staff: Any, archivist: Any, reader: Any, make_unit: Any
 ) -> None:
     secret = make_unit("关于某专项资金的秘密报告", classification=SecurityClassification.SECRET)
-    record_use(CONSOLE, kind=UseKind.VIEW, reader=reader, unit=secret, purpose=Purpose.WORK)
+    record_use(CONSOLE, kind=UseKind.VIEW, reader=reader, unit=secret, purpose=Purpose.WORK, note="调阅专项资金报告")
 
     desk = client_for(access_staff).get(URL).content.decode()
     assert "（无权查看）" in desk
     assert "秘密报告" not in desk and secret.reference_code not in desk and str(secret.uuid) not in desk
     assert "工作查考" in desk  # the entry itself is there
+    assert "调阅专项资金报告" not in desk  # a note may say what the unit is about
 
     cleared = client_for(archivist).get(URL).content.decode()
-    assert "关于某专项资金的秘密报告" in cleared and "（无权查看）" not in cleared
+    assert "关于某专项资金的秘密报告" in cleared and "调阅专项资金报告" in cleared and "（无权查看）" not in cleared
 
 
 def test_the_register_filters_by_date_kind_channel_purpose_and_fonds(

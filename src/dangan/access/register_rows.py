@@ -1,6 +1,7 @@
 """The register's entries as staff may read them (page, API and export alike): the reader's name and nothing else
 personal, the unit's 档号 and title only where ``catalog.policy`` lets the viewer see the unit — a hidden unit's
-entry reads "（无权查看）", no title, no 档号, no link — and who served."""
+entry reads "（无权查看）", no title, no 档号, no link, no note (which may name what the unit is about) — and who
+served."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def present(entries: Iterable[UseRecord], viewer: Any) -> list[EntryRow]:
                 pages=e.pages,
                 staff=person_name(e.staff),
                 source=e.source,
-                note=e.note,
+                note="" if hidden else e.note,  # a note may name what the unit is about
             )
         )
     return rows
