@@ -135,3 +135,11 @@ def test_others_are_refused(role: str) -> None:
 def test_anonymous_callers_get_401() -> None:
     assert client_for(None).get(REGISTER).status_code == 401
     assert client_for(None).get(STATISTICS).status_code == 401
+
+
+def test_paging_out_of_bounds_is_a_422(access_staff: Any) -> None:
+    client = client_for(access_staff)
+    assert client.get(REGISTER, {"page": 0}).status_code == 422
+    assert client.get(REGISTER, {"size": 201}).status_code == 422
+    past_the_end = client.get(REGISTER, {"page": 9}).json()
+    assert past_the_end["items"] == [] and past_the_end["has_next"] is False
