@@ -124,7 +124,7 @@ def test_the_page_shows_the_year(access_staff: Any, year_2025: dict[str, Any]) -
     page = response.content.decode()
     assert "2025年档案利用统计" in page
     assert "到馆人次" in page and "利用人数" in page and "利用档案（卷/件次）" in page and "复制页数" in page
-    assert "贵州省扶贫开发办公室" in page and "学术研究" in page and "12月" in page
+    assert "贵州省扶贫开发办公室" in page and "学术研究" in page and "12月" in page and "合计" in page
     assert "秘密件" not in page and str(year_2025["secret"].uuid) not in page
     assert f"{EXPORT_URL}?year=2025" in page
 
