@@ -41,12 +41,11 @@ def reader_grants(reader: Any) -> Grants:
     records: set[int] = set()
     files: set[int] = set()
     copies: set[int] = set()
+    # Two grants of one unit: the most generous one counts (files from either, copies from one that allows them).
     for unit_id, room_only, copies_allowed in rows:
         records.add(unit_id)
         if not room_only or present:
             files.add(unit_id)
-    # Two grants of one unit: the most generous one counts for files; copies need a grant that allows them.
-    for unit_id, room_only, copies_allowed in rows:
-        if copies_allowed and unit_id in files and (not room_only or present):
-            copies.add(unit_id)
+            if copies_allowed:
+                copies.add(unit_id)
     return Grants(frozenset(records), frozenset(files), frozenset(copies))
