@@ -29,6 +29,7 @@ from dangan.access.actions.requests import (
     missing_units_error,
     reader_request,
     reader_requests,
+    require_reader,
     review_request,
     shown_units,
     staff_grant,
@@ -251,6 +252,7 @@ def get_request(request: HttpRequest, uuid: UUID) -> Any:
 @router.post("/requests/{uuid}/withdraw", response={200: RequestOut, **ERROR_RESPONSES}, summary="撤回申请（查档人）")
 def withdraw_request(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
     person = signed_in(request)
+    require_reader(person)
     found = reader_request(person, uuid)
     return request_out(do_withdraw(person, found, expected_version=body.version), person)
 
@@ -258,6 +260,7 @@ def withdraw_request(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
 @router.post("/requests/{uuid}/answer", response={200: RequestOut, **ERROR_RESPONSES}, summary="补充说明（查档人）")
 def answer_request(request: HttpRequest, uuid: UUID, body: AnswerIn) -> Any:
     person = signed_in(request)
+    require_reader(person)
     found = reader_request(person, uuid)
     return request_out(do_answer(person, found, body.text, expected_version=body.version), person)
 
