@@ -101,6 +101,7 @@ def test_a_grant_opens_the_unit_to_that_reader_alone(
 ) -> None:
     assert not can_view_unit(reader, controlled)
     request, grant = approved(reader, access_staff, controlled)
+    assert can_view_unit(reader, controlled)  # the approval dropped the cached answer
     request.refresh_from_db()
     assert request.status == "approved"
     assert (grant.reader, grant.unit, grant.reading_room_only, grant.copies_allowed) == (

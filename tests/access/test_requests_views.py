@@ -241,3 +241,19 @@ def test_the_links_to_requests_appear_in_the_menus(reader: Any, access_staff: An
     from dangan.access.navigation import account_links
 
     assert "/account/requests/" in [link.url for link in account_links()]
+
+
+def test_the_status_filter_knows_expired_requests(reader: Any, access_staff: Any, controlled: Any) -> None:
+    live, ended = described(reader), described(reader)
+    for request in (live, ended):
+        do_add_units(access_staff, request, [controlled])
+        do_approve(access_staff, request)
+    AccessGrant.objects.filter(request=ended).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    client = client_for(access_staff)
+    expired = client.get("/manage/access/requests/", {"status": "expired"}).content.decode()
+    approved = client.get("/manage/access/requests/", {"status": "approved"}).content.decode()
+    assert str(ended.uuid) in expired and str(live.uuid) not in expired
+    assert str(live.uuid) in approved and str(ended.uuid) not in approved
+    api = client.get("/api/access/requests", {"status": "expired"}).json()
+    assert [item["uuid"] for item in api["items"]] == [str(ended.uuid)]
+    assert api["items"][0]["status_display"] == "已过期"
