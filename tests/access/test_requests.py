@@ -180,6 +180,7 @@ def test_approving_some_units_refuses_the_others_and_conditions_show(
     assert [g.unit for g in grants] == [second]
     assert dict(request.units.values_list("unit_id", "decision")) == {first.pk: "refused", second.pk: "granted"}
     assert timezone.localtime(grants[0].expires_at).date() == day + dt.timedelta(days=1)
+    assert grants[0].last_day == day
 
 
 def test_an_expiry_in_the_past_or_too_far_is_refused(reader: Any, access_staff: Any, controlled: Any) -> None:

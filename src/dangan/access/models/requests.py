@@ -10,6 +10,7 @@ while ``starts_at <= now < expires_at`` and it is not revoked.
 from __future__ import annotations
 
 import uuid as uuid_lib
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -173,6 +174,11 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reader} · {self.unit}"
+
+    @property
+    def last_day(self) -> Any:
+        """The last local day the grant is valid (it ends at the start of the next day)."""
+        return timezone.localdate(self.expires_at - timedelta(microseconds=1))
 
     @property
     def is_active(self) -> bool:

@@ -141,8 +141,8 @@ def _reader_context(reader: Any, found: AccessRequest) -> dict[str, Any]:
     return {
         "req": found,
         "rows": [(row, grants.get(row.unit_id)) for row in rows],
-        "answer_form": AnswerForm(initial={"version": found.version}),
-        "version_form": VersionForm(initial={"version": found.version}),
+        "answer_form": AnswerForm(initial={"version": found.version}, auto_id="answer-%s"),
+        "version_form": VersionForm(initial={"version": found.version}, auto_id="withdraw-%s"),
     }
 
 
@@ -178,7 +178,7 @@ def my_request_withdraw(request: HttpRequest, uuid: Any) -> HttpResponse:
 def my_request_answer(request: HttpRequest, uuid: Any) -> HttpResponse:
     reader = _reader(request)
     found = reader_request(reader, uuid)
-    form = AnswerForm(request.POST)
+    form = AnswerForm(request.POST, auto_id="answer-%s")
     if form.is_valid():
         try:
             do_answer(reader, found, form.cleaned_data["text"], expected_version=form.cleaned_data.get("version"))
@@ -236,10 +236,10 @@ def _staff_context(request: HttpRequest, found: AccessRequest, **forms: Any) -> 
         "reader_url": _optional_url("access:reader_detail", found.reader_id),
         "default_expiry": default_expiry_day(),
         "grant_days": grant_days(),
-        "approve_form": forms.get("approve") or ApproveForm(initial=version),
-        "refuse_form": forms.get("refuse") or RefuseForm(initial=version),
-        "ask_form": forms.get("ask") or AskForm(initial=version),
-        "units_form": forms.get("units") or AddUnitsForm(initial=version),
+        "approve_form": forms.get("approve") or ApproveForm(initial=version, auto_id="approve-%s"),
+        "refuse_form": forms.get("refuse") or RefuseForm(initial=version, auto_id="refuse-%s"),
+        "ask_form": forms.get("ask") or AskForm(initial=version, auto_id="ask-%s"),
+        "units_form": forms.get("units") or AddUnitsForm(initial=version, auto_id="units-%s"),
         "revoke_form": RevokeForm(),
     }
 
@@ -262,7 +262,7 @@ def request_review(request: HttpRequest, uuid: Any, action: str) -> HttpResponse
     found = review_request(person, uuid)
     if action not in _FORMS:
         raise Http404
-    form = _FORMS[action](request.POST)
+    form = _FORMS[action](request.POST, auto_id=f"{action}-%s")
     status = 400
     if form.is_valid():
         data = form.cleaned_data
