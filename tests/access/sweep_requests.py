@@ -70,6 +70,15 @@ PAGES = [
     Page("access:requests", REVIEW, needs=("@requests.approved",)),
     Page("access:request_detail", REVIEW, uuid="@requests.approved"),
     Page("access:request_detail", REVIEW, uuid="@requests.own"),
+    Page("access:request_unit_picker", _review(302), uuid="@requests.own", note="plain: to the request's page"),
+    Page(
+        "access:request_unit_picker",
+        REVIEW,
+        uuid="@requests.own",
+        headers={"HX-Request": "true"},
+        query={"q": "巡检"},
+        note="htmx: only 公开 units the person may see",
+    ),
     Page(
         "access:request_review",
         _review(409),

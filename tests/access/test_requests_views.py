@@ -257,3 +257,24 @@ def test_the_status_filter_knows_expired_requests(reader: Any, access_staff: Any
     api = client.get("/api/access/requests", {"status": "expired"}).json()
     assert [item["uuid"] for item in api["items"]] == [str(ended.uuid)]
     assert api["items"][0]["status_display"] == "已过期"
+
+
+def test_the_unit_picker_offers_only_public_units_the_reviewer_sees(
+    reader: Any, archivist: Any, make_unit: Callable[..., Any]
+) -> None:
+    public = make_unit("危房改造补助名单（公开）", openness="controlled")
+    make_unit("危房改造补助名单（秘密）", classification=SecurityClassification.SECRET)
+    request = described(reader)
+    client = client_for(archivist)
+    url = f"/manage/access/requests/{request.uuid}/picker/"
+    plain = client.get(url, {"q": "危房改造"})
+    assert plain.status_code == 302
+    fragment = client.get(url, {"q": "危房改造"}, headers={"HX-Request": "true"}).content.decode()
+    assert public.title in fragment and "（秘密）" not in fragment
+    added = client.post(
+        f"/manage/access/requests/{request.uuid}/units/", {"unit": [str(public.uuid)], "version": request.version}
+    )
+    assert added.status_code == 302
+    assert [row.unit for row in request.units.all()] == [public]
+    again = client.get(url, {"q": "危房改造"}, headers={"HX-Request": "true"}).content.decode()
+    assert public.title not in again

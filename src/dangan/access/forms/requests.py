@@ -46,7 +46,10 @@ class AnswerForm(VersionForm):
 
 class AddUnitsForm(VersionForm):
     codes = forms.CharField(
-        label=_("档号"), widget=forms.Textarea(attrs={"rows": 3}), help_text=_("每行一个档号：只能添加公开级档案。")
+        label=_("档号"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每行一个档号：只能添加公开级档案。"),
     )
 
 

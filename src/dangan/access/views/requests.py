@@ -64,7 +64,7 @@ from dangan.access.models.requests import RequestStatus
 from dangan.catalog.policy import can_view_unit
 from dangan.core.actors import signed_in
 from dangan.core.roles import Capability, is_reader
-from dangan.utilities.views import capability_required, form_errors_from, login_required, paginate
+from dangan.utilities.views import capability_required, form_errors_from, is_htmx, login_required, paginate
 
 REVIEW = Capability.ACCESS_REVIEW
 
@@ -269,7 +269,9 @@ def request_review(request: HttpRequest, uuid: Any, action: str) -> HttpResponse
         version = data.get("version")
         try:
             if action == "units":
-                units, missing = units_for_reviewer(person, codes=data["codes"].splitlines())
+                units, missing = units_for_reviewer(
+                    person, uuids=request.POST.getlist("unit"), codes=data["codes"].splitlines()
+                )
                 if missing:
                     raise ValidationError(
                         {"codes": _("没有找到这些档号（或您无权查看）：%(codes)s") % {"codes": "、".join(missing[:20])}}
@@ -311,6 +313,31 @@ def request_review(request: HttpRequest, uuid: Any, action: str) -> HttpResponse
     return render(request, "access/requests/manage_detail.html", context, status=status)
 
 
+PICKER_LIMIT = 30
+
+
+@require_safe
+@capability_required(REVIEW)
+def unit_picker(request: HttpRequest, uuid: Any) -> HttpResponse:
+    """Units matching ``q`` that the reviewer may add (catalog.filters.UnitFilter: only those the policy shows them;
+    公开 only, as nothing else can be granted), with a checkbox each (htmx fragment; a plain request gets the
+    request's page)."""
+    from dangan.catalog.filters import UnitFilter
+
+    person = signed_in(request)
+    found = review_request(person, uuid)
+    if not is_htmx(request):
+        return redirect("access:request_detail", uuid=found.uuid)
+    query = request.GET.get("q", "").strip()[:200]
+    units: list[Any] = []
+    if query:
+        present = set(found.units.values_list("unit_id", flat=True))
+        rows = UnitFilter.from_params({"q": query, "classification": "public"}).apply(person)
+        units = [u for u in rows.select_related("fonds")[:PICKER_LIMIT] if u.pk not in present]
+    context = {"req": found, "units": units, "query": query}
+    return render(request, "access/requests/_unit_picker.html", context)
+
+
 @require_POST
 @capability_required(REVIEW)
 def grant_revoke(request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -340,6 +367,7 @@ account_urls: list[URLPattern] = [
 manage_urls: list[URLPattern] = [
     path("requests/", request_list, name="requests"),
     path("requests/<uuid:uuid>/", request_detail, name="request_detail"),
+    path("requests/<uuid:uuid>/picker/", unit_picker, name="request_unit_picker"),
     path("requests/<uuid:uuid>/<str:action>/", request_review, name="request_review"),
     path("grants/<uuid:uuid>/revoke/", grant_revoke, name="grant_revoke"),
 ]
