@@ -34,6 +34,43 @@ register_menu_item(
 
 # ---------------------------------------------------------------- access requests and grants
 
+
+def _access_requests() -> None:
+    """Audit actions, the grant provider and the links of access requests (imports kept here, in the part's own
+    section)."""
+    from dangan.catalog.grants import register_grant_provider
+    from dangan.core.roles import Capability
+
+    from .grants import reader_grants
+    from .navigation import Link, register_account_link, register_staff_link
+
+    for key, label in (
+        ("submit", gettext_lazy("提交查档申请")),
+        ("withdraw", gettext_lazy("撤回查档申请")),
+        ("answer", gettext_lazy("补充查档申请")),
+        ("add_units", gettext_lazy("为查档申请添加档案")),
+        ("approve", gettext_lazy("批准查档申请")),
+        ("refuse", gettext_lazy("不予批准查档申请")),
+        ("ask", gettext_lazy("要求补充查档申请")),
+        ("grant", gettext_lazy("授予档案利用权限")),
+        ("revoke", gettext_lazy("撤销档案利用权限")),
+    ):
+        register_action(f"access.requests.{key}", label)
+    register_grant_provider(reader_grants)
+    register_account_link(Link("account:requests", gettext_lazy("查档申请"), order=20))
+    register_staff_link(
+        Link(
+            "access:requests",
+            gettext_lazy("查档申请"),
+            order=20,
+            capability=Capability.ACCESS_REVIEW,
+            description=gettext_lazy("审核查档人的申请：批准、附条件批准、不予批准或要求补充；管理利用授权。"),
+        )
+    )
+
+
+_access_requests()
+
 # ---------------------------------------------------------------- reading room
 
 # ---------------------------------------------------------------- copies

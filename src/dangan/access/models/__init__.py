@@ -1,6 +1,7 @@
 """The access app's models, one module per part (docs/development/access.md)."""
 
 from .register import UseRecord
+from .requests import AccessGrant, AccessRequest, RequestedUnit
 from .visits import Visit
 
-__all__ = ["UseRecord", "Visit"]
+__all__ = ["AccessGrant", "AccessRequest", "RequestedUnit", "UseRecord", "Visit"]
