@@ -262,9 +262,11 @@ def do_update_own_profile(
 ) -> ReaderProfile:
     """The reader changes their phone and organisation (name and document only at the desk)."""
     check_actor(reader)
+    if not is_reader(reader):
+        raise PermissionDenied(_("只有查档人可以修改自己的查档信息。"))
     profile = profile_of(reader)
     if profile is None or profile.is_erased:
-        raise PermissionDenied(_("只有查档人可以修改自己的查档信息。"))
+        raise ValidationError(_("本馆还没有您的证件登记信息，请携带有效身份证件到阅览室服务台登记。"))
     profile = _lock(profile, version)
     errors: dict[str, list[str]] = {}
     try:

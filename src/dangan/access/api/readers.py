@@ -14,7 +14,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Schema
+from ninja import Field, Query, Schema, Status
 
 from dangan.access.actions import readers as actions
 from dangan.access.filters.readers import ReaderFilter
@@ -160,7 +160,7 @@ def reader_list(request: HttpRequest, filters: Query[ReaderQuery], paging: Query
 @router.post(
     "/readers", response={201: ReaderCreatedOut, **ERROR_RESPONSES}, summary="服务台登记查档人 / register a reader"
 )
-def reader_create(request: HttpRequest, payload: ReaderCreateIn) -> tuple[int, dict[str, Any]]:
+def reader_create(request: HttpRequest, payload: ReaderCreateIn) -> Status:
     require_capability(request, Capability.READERS)
     profile, password = actions.do_register_walk_in(
         request.user,
@@ -173,7 +173,7 @@ def reader_create(request: HttpRequest, payload: ReaderCreateIn) -> tuple[int, d
         verified=payload.verified,
         consent=payload.consent,
     )
-    return 201, {**_full(_reader(profile.uuid)), "one_time_password": password}
+    return Status(201, {**_full(_reader(profile.uuid)), "one_time_password": password})
 
 
 @router.get("/readers/{uuid}", response={200: ReaderOut, **ERROR_RESPONSES}, summary="查档人详情 / a reader")
@@ -193,8 +193,8 @@ def reader_verify(request: HttpRequest, uuid: UUID, payload: VerifyIn) -> Any:
             request.user, profile, document_checked=payload.document_checked, version=payload.version
         )
     except EditConflict as exc:
-        return 409, {"detail": exc.message, "errors": {"version": str(exc.current_version or "")}}
-    return 200, _full(_reader(uuid))
+        return Status(409, {"detail": exc.message, "errors": {"version": str(exc.current_version or "")}})
+    return Status(200, _full(_reader(uuid)))
 
 
 def _me(request: HttpRequest) -> dict[str, Any]:
@@ -242,5 +242,5 @@ def me_update(request: HttpRequest, payload: MeIn) -> Any:
             signed_in(request), phone=payload.phone, organisation=payload.organisation, version=payload.version
         )
     except EditConflict as exc:
-        return 409, {"detail": exc.message, "errors": {"version": str(exc.current_version or "")}}
-    return 200, _me(request)
+        return Status(409, {"detail": exc.message, "errors": {"version": str(exc.current_version or "")}})
+    return Status(200, _me(request))

@@ -160,7 +160,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     current = actions.profile_of(user)
     if current is None:
-        raise Http404(_("没有您的查档人信息，请到阅览室服务台登记。"))
+        # An account made without a profile (before registration existed): nothing to change until the desk
+        # registers the document.
+        return render(request, "access/account/profile.html", {"profile": None, "form": None})
     initial = {"phone": current.phone, "organisation": current.organisation, "version": current.version}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
