@@ -162,7 +162,7 @@ def test_a_reader_changes_phone_and_organisation_and_sees_the_document_masked(in
 
 
 def test_a_walk_in_reader_must_change_the_one_time_password_first(institution, access_staff):
-    profile, password = do_register_walk_in(
+    _profile, password = do_register_walk_in(
         access_staff,
         username="walkin",
         real_name="陈大妈",

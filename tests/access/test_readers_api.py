@@ -49,9 +49,7 @@ def test_the_desk_registers_reads_and_verifies_a_reader(institution, access_staf
     assert body["document_number"] == number and body["one_time_password"] and body["status"] == "pending"
     duplicate = client.post("/api/access/readers", {**payload, "phone": "13500000001"}, content_type="application/json")
     assert duplicate.status_code == 422 and "该证件已登记过查档账号" in duplicate.json()["errors"]["document_number"]
-    wrong = client.post(
-        "/api/access/readers", {**payload, "document_number": "123"}, content_type="application/json"
-    )
+    wrong = client.post("/api/access/readers", {**payload, "document_number": "123"}, content_type="application/json")
     assert wrong.status_code == 422 and "document_number" in wrong.json()["errors"]
     uuid = body["uuid"]
     detail = client.get(f"/api/access/readers/{uuid}").json()

@@ -100,11 +100,18 @@ def test_a_walk_in_reader_is_registered_at_the_desk_with_a_one_time_password(ins
     assert profile.registered_by == access_staff
     assert profile.user.check_password(password)
     entry = AuditEntry.objects.get(action="access.readers.register")
-    assert entry.data["by"] == "staff" and number not in json.dumps(entry.data) and password not in json.dumps(entry.data)
+    assert (
+        entry.data["by"] == "staff" and number not in json.dumps(entry.data) and password not in json.dumps(entry.data)
+    )
     again = desk.post(
         reverse("access:reader_new"),
-        {"real_name": "杨老先生", "document_type": "resident_id", "document_number": number, "phone": "13600000001",
-         "consent": "on"},
+        {
+            "real_name": "杨老先生",
+            "document_type": "resident_id",
+            "document_number": number,
+            "phone": "13600000001",
+            "consent": "on",
+        },
     )
     assert "该证件已登记过查档账号" in again.content.decode()
 
@@ -169,7 +176,7 @@ def test_the_desk_exports_a_readers_data(institution, desk):
 def test_other_parts_add_their_data_and_erasure(institution, desk):
     profile = self_registered()
     erased = []
-    register_personal_data("test_part", lambda user: [{"note": f"=HYPERLINK(\"x\") {user.username}"}])
+    register_personal_data("test_part", lambda user: [{"note": f'=HYPERLINK("x") {user.username}'}])
     register_erasure("test_part", lambda user: erased.append(user.pk))
     try:
         from openpyxl import load_workbook

@@ -6,9 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from dangan.core.audit import register_action
-from dangan.utilities.registry import MenuItem, register_menu_item
-
 from dangan.core.roles import Capability
+from dangan.utilities.registry import MenuItem, register_menu_item
 
 from .actions import readers as readers_actions
 from .navigation import STAFF_CAPABILITIES, Link, register_account_link, register_staff_link

@@ -41,9 +41,10 @@ MAX_REASON = 300
 
 def profile_of(user: Any) -> ReaderProfile | None:
     """The reader's profile, or None (not a reader, or an account made without one)."""
-    if not is_reader(user) and getattr(user, "role", None) != Role.READER:
+    pk = getattr(user, "pk", None)
+    if pk is None or getattr(user, "role", None) != Role.READER:
         return None
-    return ReaderProfile.objects.filter(user_id=getattr(user, "pk", None)).first()
+    return ReaderProfile.objects.filter(user_id=pk).first()
 
 
 def _audit_view(profile: ReaderProfile) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def _lock(profile: ReaderProfile, expected_version: int | None = None) -> Reader
 def _end_sessions(user: User) -> None:
     """End every session of ``user`` (the session hash holds the generation) and revoke its API tokens."""
     APIToken.objects.filter(user=user).delete()
-    user.session_generation = F("session_generation") + 1  # type: ignore[assignment]
+    user.session_generation = F("session_generation") + 1
     user.save(update_fields=["session_generation"])
     user.refresh_from_db(fields=["session_generation"])
 
@@ -136,9 +137,7 @@ def check_registration(
     cleaned["username"] = login
     number = cleaned.get("document_number")
     if number and ReaderProfile.objects.filter(document_type=document_type, document_number=number).exists():
-        errors["document_number"] = [
-            _("该证件已登记过查档账号。如忘记用户名或密码，请携带证件到阅览室服务台办理。")
-        ]
+        errors["document_number"] = [_("该证件已登记过查档账号。如忘记用户名或密码，请携带证件到阅览室服务台办理。")]
     if password is not None and "username" not in errors:
         try:
             validate_password(password, User(username=login, first_name=name))
@@ -257,9 +256,7 @@ def do_register_walk_in(
 
 
 @transaction.atomic
-def do_update_own_profile(
-    reader: User, *, phone: str, organisation: str, version: int | None = None
-) -> ReaderProfile:
+def do_update_own_profile(reader: User, *, phone: str, organisation: str, version: int | None = None) -> ReaderProfile:
     """The reader changes their phone and organisation (name and document only at the desk)."""
     check_actor(reader)
     if not is_reader(reader):
@@ -438,9 +435,7 @@ def reader_data_xlsx(data: dict[str, list[dict[str, Any]]]) -> bytes:
                 value = row.get(column)
                 if isinstance(value, dt.datetime):
                     value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-                elif isinstance(value, uuid.UUID):
-                    value = str(value)
-                elif isinstance(value, (list, dict)):
+                elif isinstance(value, (uuid.UUID, list, dict)):
                     value = str(value)
                 if isinstance(value, str):
                     value = safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -511,7 +506,7 @@ def _when(value: dt.datetime | None) -> str | None:
 
 def profile_personal_data(user: Any) -> list[dict[str, Any]]:
     """The account and the profile (full: it is the reader's own data, or READERS staff's)."""
-    profile = ReaderProfile.objects.filter(user_id=getattr(user, "pk", None)).first()
+    profile = ReaderProfile.objects.filter(user=user).first()
     row: dict[str, Any] = {
         "username": user.username,
         "date_joined": _when(user.date_joined),

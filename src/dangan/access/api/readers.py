@@ -160,7 +160,7 @@ def reader_list(request: HttpRequest, filters: Query[ReaderQuery], paging: Query
 @router.post(
     "/readers", response={201: ReaderCreatedOut, **ERROR_RESPONSES}, summary="服务台登记查档人 / register a reader"
 )
-def reader_create(request: HttpRequest, payload: ReaderCreateIn) -> Status:
+def reader_create(request: HttpRequest, payload: ReaderCreateIn) -> Any:
     require_capability(request, Capability.READERS)
     profile, password = actions.do_register_walk_in(
         request.user,

@@ -23,8 +23,12 @@ class ReaderLoginForm(LoginForm):
 
 
 class _IdentityFields(forms.Form):
-    real_name = forms.CharField(label=_("真实姓名"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    document_type = forms.ChoiceField(label=_("证件类型"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID)
+    real_name = forms.CharField(
+        label=_("真实姓名"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    document_type = forms.ChoiceField(
+        label=_("证件类型"), choices=DocumentType.choices, initial=DocumentType.RESIDENT_ID
+    )
     document_number = forms.CharField(
         label=_("证件号码"), max_length=32, widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"})
     )

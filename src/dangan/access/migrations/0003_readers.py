@@ -8,39 +8,98 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('access', '0001_initial'),
-        ('core', '0004_reader_and_access_staff_roles'),
+        ("access", "0001_initial"),
+        ("core", "0004_reader_and_access_staff_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReaderProfile',
+            name="ReaderProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('real_name', models.CharField(max_length=100, verbose_name='真实姓名')),
-                ('document_type', models.CharField(choices=[('resident_id', '居民身份证'), ('passport', '护照'), ('hk_macao', '港澳居民来往内地通行证'), ('taiwan', '台湾居民来往大陆通行证'), ('permanent_residence', '外国人永久居留身份证'), ('other', '其他')], default='resident_id', max_length=32, verbose_name='证件类型')),
-                ('document_number', models.CharField(blank=True, default='', max_length=32, verbose_name='证件号码')),
-                ('phone', models.CharField(blank=True, default='', max_length=11, verbose_name='手机号码')),
-                ('organisation', models.CharField(blank=True, default='', max_length=200, verbose_name='工作单位')),
-                ('status', models.CharField(choices=[('pending', '待核验'), ('verified', '已核验'), ('disabled', '已停用')], default='pending', max_length=16, verbose_name='状态')),
-                ('registered_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='注册时间')),
-                ('consented_at', models.DateTimeField(blank=True, null=True, verbose_name='同意个人信息告知的时间')),
-                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='核验时间')),
-                ('erased_at', models.DateTimeField(blank=True, null=True, verbose_name='个人信息删除时间')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reader_profile', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='核验人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("uuid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("real_name", models.CharField(max_length=100, verbose_name="真实姓名")),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("resident_id", "居民身份证"),
+                            ("passport", "护照"),
+                            ("hk_macao", "港澳居民来往内地通行证"),
+                            ("taiwan", "台湾居民来往大陆通行证"),
+                            ("permanent_residence", "外国人永久居留身份证"),
+                            ("other", "其他"),
+                        ],
+                        default="resident_id",
+                        max_length=32,
+                        verbose_name="证件类型",
+                    ),
+                ),
+                ("document_number", models.CharField(blank=True, default="", max_length=32, verbose_name="证件号码")),
+                ("phone", models.CharField(blank=True, default="", max_length=11, verbose_name="手机号码")),
+                ("organisation", models.CharField(blank=True, default="", max_length=200, verbose_name="工作单位")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待核验"), ("verified", "已核验"), ("disabled", "已停用")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "registered_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="注册时间"),
+                ),
+                ("consented_at", models.DateTimeField(blank=True, null=True, verbose_name="同意个人信息告知的时间")),
+                ("verified_at", models.DateTimeField(blank=True, null=True, verbose_name="核验时间")),
+                ("erased_at", models.DateTimeField(blank=True, null=True, verbose_name="个人信息删除时间")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "registered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reader_profile",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="账号",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="核验人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '查档人',
-                'verbose_name_plural': '查档人',
-                'ordering': ['-registered_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('document_number', ''), _negated=True), fields=('document_type', 'document_number'), name='access_reader_unique_document')],
+                "verbose_name": "查档人",
+                "verbose_name_plural": "查档人",
+                "ordering": ["-registered_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("document_number", ""), _negated=True),
+                        fields=("document_type", "document_number"),
+                        name="access_reader_unique_document",
+                    )
+                ],
             },
         ),
     ]

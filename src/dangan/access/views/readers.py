@@ -324,7 +324,7 @@ def reader_verify(request: HttpRequest, uuid: Any) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("access:reader_detail", uuid=profile.uuid)
     try:
         actions.do_verify_reader(
