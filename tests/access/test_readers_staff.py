@@ -220,6 +220,7 @@ def test_erasure_blanks_the_person_and_keeps_the_register(institution, desk, mak
     assert record.reader is None and record.purpose == "rights"
     entry = AuditEntry.objects.get(action="access.readers.erase")
     assert number not in json.dumps(entry.data, ensure_ascii=False) and entry.data["use_records_kept"] == 1
+    assert "周某某" not in json.dumps(entry.data, ensure_ascii=False) and "周某某" not in entry.object_repr
     assert number not in desk.get(reverse("access:reader_detail", args=[profile.uuid])).content.decode()
     # The document may be registered again (a new account), and erasing twice is refused.
     self_registered(document_number=number, phone="13900000010")

@@ -465,7 +465,12 @@ def do_erase_reader(actor: Any, profile: ReaderProfile, *, reason: str) -> Reade
     document only."""
     profile = _lock(profile)
     text = check_erase_reader(actor, profile, reason)
-    before = _audit_view(profile)
+    # The entry outlives the erasure: it names the reader by the masked document only.
+    before = {
+        "document_type": profile.document_type,
+        "document_number": mask_document(profile.document_number),
+        "status": profile.status,
+    }
     user = profile.user
     parts = erase_personal_data(user)
     kept = UseRecord.objects.filter(reader=user).update(reader=None)
