@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dangan.access.actions.readers import do_erase_reader
+from dangan.access.actions.readers import do_erase_reader, is_verified_reader
 from dangan.access.models import ReaderProfile, ReaderStatus, UseRecord
 from dangan.access.personal_data import register_erasure, register_personal_data
 from dangan.core.models import AuditEntry, User
@@ -127,6 +127,7 @@ def test_verification_at_the_first_visit(institution, desk, access_staff):
     assert "已核验" in done.content.decode()
     profile.refresh_from_db()
     assert profile.status == ReaderStatus.VERIFIED and profile.verified_by == access_staff
+    assert is_verified_reader(profile.user) and not is_verified_reader(access_staff)
     assert AuditEntry.objects.filter(action="access.readers.verify").count() == 1
     twice = desk.post(url, {"document_checked": "on", "version": profile.version}, follow=True)
     assert "该查档人已核验" in twice.content.decode()

@@ -47,6 +47,13 @@ def profile_of(user: Any) -> ReaderProfile | None:
     return ReaderProfile.objects.filter(user_id=pk).first()
 
 
+def is_verified_reader(user: Any) -> bool:
+    """Whether ``user`` is a reader whose identity document staff have checked in person (已核验): for the parts
+    that serve only verified readers (a booking, a copy)."""
+    profile = profile_of(user)
+    return profile is not None and profile.status == ReaderStatus.VERIFIED and not profile.is_erased
+
+
 def _audit_view(profile: ReaderProfile) -> dict[str, Any]:
     """The profile as the audit log may hold it: document and phone masked."""
     return {
