@@ -44,7 +44,7 @@ def test_the_desk_registers_reads_and_verifies_a_reader(institution, access_staf
         "consent": True,
     }
     created = client.post("/api/access/readers", payload, content_type="application/json")
-    assert created.status_code == 201
+    assert created.status_code == 201 and created["Cache-Control"] == "no-store"
     body = created.json()
     assert body["document_number"] == number and body["one_time_password"] and body["status"] == "pending"
     duplicate = client.post("/api/access/readers", {**payload, "phone": "13500000001"}, content_type="application/json")

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 
@@ -160,8 +160,9 @@ def reader_list(request: HttpRequest, filters: Query[ReaderQuery], paging: Query
 @router.post(
     "/readers", response={201: ReaderCreatedOut, **ERROR_RESPONSES}, summary="服务台登记查档人 / register a reader"
 )
-def reader_create(request: HttpRequest, payload: ReaderCreateIn) -> Any:
+def reader_create(request: HttpRequest, payload: ReaderCreateIn, response: HttpResponse) -> Any:
     require_capability(request, Capability.READERS)
+    response["Cache-Control"] = "no-store"  # the one-time password, and personal data
     profile, password = actions.do_register_walk_in(
         request.user,
         username=payload.username,
@@ -177,8 +178,9 @@ def reader_create(request: HttpRequest, payload: ReaderCreateIn) -> Any:
 
 
 @router.get("/readers/{uuid}", response={200: ReaderOut, **ERROR_RESPONSES}, summary="查档人详情 / a reader")
-def reader_detail(request: HttpRequest, uuid: UUID) -> dict[str, Any]:
+def reader_detail(request: HttpRequest, uuid: UUID, response: HttpResponse) -> dict[str, Any]:
     require_capability(request, Capability.READERS)
+    response["Cache-Control"] = "no-store"
     return _full(_reader(uuid))
 
 
