@@ -9,7 +9,7 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from dangan.core.roles import is_reader
 
@@ -26,6 +26,15 @@ class PasswordChangeRequiredMiddleware:
             allowed = {reverse("core:password_change"), reverse("core:logout")}
             if request.path.startswith("/manage/") and request.path not in allowed:
                 return redirect("core:password_change")
+            # Readers' pages (/account/, the access app): a reader made at the desk changes the one-time password
+            # on the readers' own password page before anything else there.
+            if request.path.startswith("/account/") and is_reader(user):
+                try:
+                    own = {reverse("account:password"), reverse("account:logout")}
+                except NoReverseMatch:
+                    own = set()
+                if own and request.path not in own:
+                    return redirect("account:password")
         return self.get_response(request)
 
 

@@ -15,9 +15,9 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -39,7 +39,7 @@ from .forms import (
     UserCreateForm,
 )
 from .models import APIToken, Institution, SignInThrottle, User
-from .roles import Capability, business_roles, is_administrator_role
+from .roles import Capability, business_roles, is_administrator_role, is_reader
 
 
 class LoginView(auth_views.LoginView):
@@ -54,6 +54,27 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self) -> str:
         # Not every role may open the catalog (三员分立): land on the first page the account may see.
         return reverse("core:home")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if is_reader(request.user):
+            # A signed-in reader has nothing to sign in to here: back to their own pages.
+            return redirect(_readers_page("account:home"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Readers' accounts (查档人) sign in on the portal, not in the workspace: not signed in here, sent there.
+        if is_reader(form.get_user()):
+            messages.info(request=self.request, message=_("查档人请从查档服务的登录页面登录。"))
+            return redirect(_readers_page("account:login"))
+        return super().form_valid(form)
+
+
+def _readers_page(name: str) -> str:
+    """A readers' page (the access app's ``account`` namespace), or the portal's root when it is not installed."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return "/"
 
 
 class LogoutView(auth_views.LogoutView):
@@ -102,7 +123,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    users = User.objects.order_by("username")
+    # Readers' accounts (查档人) are managed by the reading room desk (/manage/access/readers/), not here.
+    users = User.objects.exclude(role=Role.READER).order_by("username")
     if q:
         users = users.filter(Q(username__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q))
     return render(request, "core/user_list.html", {"page": paginate(request, users), "q": q})
@@ -129,6 +151,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "core/user_create.html", {"form": form})
 
 
+def _staff_accounts() -> Any:
+    """Every account but readers' (查档人): those are managed by the reading room desk, not in the workspace."""
+    return User.objects.exclude(role=Role.READER)
+
+
 def _with_one_time_password(request: HttpRequest, user: User, password: str, *, created: bool) -> HttpResponse:
     response = render(request, "core/user_password.html", {"account": user, "password": password, "created": created})
     response["Cache-Control"] = "no-store"
@@ -137,7 +164,7 @@ def _with_one_time_password(request: HttpRequest, user: User, password: str, *, 
 
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(User, pk=pk)
+    account = get_object_or_404(_staff_accounts(), pk=pk)
     administrator = is_administrator_role(account.role)
     context = {
         "account": account,
@@ -152,7 +179,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_set_role(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(User, pk=pk)
+    account = get_object_or_404(_staff_accounts(), pk=pk)
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
@@ -172,7 +199,7 @@ def user_set_role(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(User, pk=pk)
+    account = get_object_or_404(_staff_accounts(), pk=pk)
     active = request.POST.get("active") == "1"
     try:
         accounts.do_set_active(request.user, account, active)
@@ -187,7 +214,7 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @capability_required(Capability.ACCOUNTS_MANAGE)
 def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(User, pk=pk)
+    account = get_object_or_404(_staff_accounts(), pk=pk)
     password = accounts.do_reset_password(request.user, account)
     return _with_one_time_password(request, account, password, created=False)
 
@@ -216,7 +243,7 @@ def clearance_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Capability.CLEARANCE_MANAGE)
 def clearance_set(request: HttpRequest, pk: int) -> HttpResponse:
-    account = get_object_or_404(User, pk=pk)
+    account = get_object_or_404(_staff_accounts(), pk=pk)
     form = ClearanceForm(request.POST, prefix=f"u{account.pk}")
     if form.is_valid():
         try:
@@ -238,7 +265,7 @@ def clearance_set(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.CLEARANCE_MANAGE)
 def clearance_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Give back a clearance that a password reset suspended (once the account has set its own password)."""
-    account = get_object_or_404(User, pk=pk)
+    account = get_object_or_404(_staff_accounts(), pk=pk)
     try:
         accounts.do_confirm_clearance(request.user, account)
     except ValidationError as exc:
