@@ -1,0 +1,12 @@
+# Joins the access app's parts, each of which started from 0001_initial.
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("access", "0003_readers"),
+        ("access", "0004_requests"),
+    ]
+
+    operations = []
