@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Schema
+from ninja import Field, Query, Schema, Status
 
 from dangan.access.actions.reading_room import (
     RETRIEVAL_STEPS,
@@ -287,7 +287,7 @@ def create_booking(request: HttpRequest, body: BookingIn) -> Any:
         note=body.note,
         request_uuid=body.request_uuid,
     )
-    return 201, booking_out(booking)
+    return Status(201, booking_out(booking))
 
 
 @router.get("/bookings/{uuid}", response={200: BookingOut, **ERROR_RESPONSES}, summary="一条预约")
@@ -344,7 +344,7 @@ def create_visit(request: HttpRequest, body: WalkInIn) -> Any:
     reader = find_reader(body.reader)
     if reader is None:
         raise ValidationError({"reader": _("没有找到这个查档人（请输入账号名，或唯一的真实姓名）。")})
-    return 201, visit_out(do_walk_in(staff, reader, purpose=body.purpose, note=body.note))
+    return Status(201, visit_out(do_walk_in(staff, reader, purpose=body.purpose, note=body.note)))
 
 
 @router.post("/visits/{visit_id}/check-out", response={200: VisitOut, **ERROR_RESPONSES}, summary="离馆")
@@ -375,7 +375,7 @@ def create_retrieval(request: HttpRequest, body: RetrievalIn) -> Any:
     reader = find_reader(body.reader)
     if reader is None:
         raise ValidationError({"reader": _("没有找到这个查档人（请输入账号名，或唯一的真实姓名）。")})
-    return 201, retrieval_out(do_add_retrieval(staff, reader, unit, day=body.date, note=body.note))
+    return Status(201, retrieval_out(do_add_retrieval(staff, reader, unit, day=body.date, note=body.note)))
 
 
 @router.post("/retrievals/{uuid}/{step}", response={200: RetrievalOut, **ERROR_RESPONSES}, summary="调出、交阅或归还")
