@@ -85,7 +85,7 @@ def test_two_readers_racing_for_the_last_seat_through_the_api(setup):
         day = (timezone.localdate() + datetime.timedelta(days=1 + n)).isoformat()
         body = {"date": day, "slot": slot.pk, "purpose": "research"}
         results = run_together(
-            [lambda c=c: c.post("/api/access/bookings", body, content_type="application/json") for c in clients]
+            [lambda c=c, b=body: c.post("/api/access/bookings", b, content_type="application/json") for c in clients]
         )
         statuses = sorted(r.status_code for r in results)
         assert statuses == [201, 409], [r.content for r in results]
