@@ -80,7 +80,7 @@ def test_the_desk_configures_rooms_seats_and_slots(access_staff):
     from dangan.access.models import ReadingRoom, Seat, TimeSlot
 
     room = ReadingRoom.objects.get(name="缩微阅览室")
-    client.post(url, {"form": "seats", "room": room.pk, "prefix": "M", "count": "3", "kind": "microfilm"})
+    client.post(url, {"form": "seats", "room": room.pk, "seat_prefix": "M", "count": "3", "kind": "microfilm"})
     assert list(Seat.objects.filter(room=room).values_list("label", flat=True)) == ["M01", "M02", "M03"]
     response = client.post(
         url, {"form": "slot", "name": "上午", "start": "09:00", "end": "12:00", "weekdays": "1,2,3,4,5", "active": "on"}

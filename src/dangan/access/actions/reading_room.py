@@ -49,6 +49,8 @@ from dangan.utilities.concurrency import EditConflict
 READING_ROOM = Capability.READING_ROOM
 DEFAULT_DAYS_AHEAD = 14
 RETRIEVAL_STEPS = ("fetched", "handed", "returned")
+# The readers part's model of a reader's identity and its verification, looked up when installed.
+READER_PROFILE = ("access", "ReaderProfile")
 
 
 # ---------------------------------------------------------------- rules shared by the actions
@@ -380,7 +382,7 @@ def reader_verification(reader: Any) -> bool | None:
     """Whether the readers part verified ``reader``'s identity (True/False), or None when that part is not
     installed. Read without importing it: the readers part owns ``ReaderProfile`` and its status."""
     try:
-        model = apps.get_model("access", "ReaderProfile")
+        model = apps.get_model(*READER_PROFILE)
     except LookupError:
         return None
     link = next(

@@ -47,13 +47,13 @@ class RetrievalAddForm(forms.Form):
     note = forms.CharField(label=_("备注"), max_length=300, required=False)
 
 
-class RoomForm(forms.ModelForm):
+class RoomForm(forms.ModelForm[ReadingRoom]):
     class Meta:
         model = ReadingRoom
         fields = ["name", "location", "hours", "active"]
 
 
-class SeatForm(forms.ModelForm):
+class SeatForm(forms.ModelForm[Seat]):
     class Meta:
         model = Seat
         fields = ["room", "label", "kind", "active"]
@@ -63,12 +63,12 @@ class SeatsForm(forms.Form):
     """Several seats at once: A01, A02 …"""
 
     room = forms.ModelChoiceField(label=_("阅览室"), queryset=ReadingRoom.objects.all(), empty_label=None)
-    prefix = forms.CharField(label=_("座位号前缀"), max_length=10, required=False)
+    seat_prefix = forms.CharField(label=_("座位号前缀"), max_length=10, required=False)
     count = forms.IntegerField(label=_("数量"), min_value=1, max_value=200, initial=10)
     kind = forms.ChoiceField(label=_("座位类型"), choices=SeatKind.choices)
 
 
-class SlotForm(forms.ModelForm):
+class SlotForm(forms.ModelForm[TimeSlot]):
     weekdays = forms.CharField(
         label=_("适用星期"), max_length=20, help_text=_("1–7 表示星期一至星期日，如 12345 为工作日。")
     )

@@ -217,10 +217,11 @@ def desk(request: HttpRequest) -> HttpResponse:
         .select_related("reader", "checked_in_by")
         .order_by("checked_in_at")
     )
+    for booking in rows:
+        booking.unverified = verified.get(booking.reader_id) is False  # type: ignore[attr-defined]
     for visit in visits:
         verified.setdefault(visit.reader_id, reader_verification(visit.reader))
-    for item in [*rows, *visits]:
-        item.unverified = verified.get(item.reader_id) is False  # type: ignore[union-attr]
+        visit.unverified = verified.get(visit.reader_id) is False  # type: ignore[attr-defined]
     context = {
         "day": day,
         "today": timezone.localdate(),
@@ -274,7 +275,7 @@ def walk_in(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("access:reading_room")
     reader = find_reader(form.cleaned_data["reader"])
     if reader is None:
@@ -338,7 +339,7 @@ def _retrieval_xlsx(day: datetime.date, rows: list[Retrieval]) -> HttpResponse:
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook.save(buffer)  # conventions: allow state-change — an .xlsx written to memory, not a row
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="retrieval-{day.isoformat()}.xlsx"'
     return response
@@ -457,7 +458,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     do_save_slot(staff, None, form.cleaned_data)
                 else:
                     c = form.cleaned_data
-                    do_add_seats(staff, c["room"], c["prefix"], c["count"], c["kind"])
+                    do_add_seats(staff, c["room"], c["seat_prefix"], c["count"], c["kind"])
             except ValidationError as exc:
                 form_errors_from(form, exc)
             else:
