@@ -327,3 +327,68 @@ def test_reader_reading_room_data_lists_bookings_visits_and_retrievals(access_st
     assert [row["type"] for row in data] == ["booking", "visit", "retrieval"]
     assert data[0]["note"] == "需要放大镜" and data[0]["seat"] == "A01"
     assert data[2]["unit"] == unit.reference_code
+
+
+# ---------------------------------------------------------------- grants that depend on the visit
+
+GRANT_READER = "reader-rr-grant"
+GRANT_TITLE = "关于阅览室内查阅的档案"
+
+
+def _reading_room_only(reader: Any) -> Any:
+    """A provider like the requests part's for a reading-room-only approval: the record always, its files only
+    while the reader's visit of today is open."""
+    from dangan.access.actions.reading_room import open_visit
+    from dangan.catalog.grants import Grants
+    from dangan.catalog.models import ArchivalUnit
+
+    if reader.username != GRANT_READER:
+        return Grants()
+    ids = frozenset(ArchivalUnit.objects.filter(title=GRANT_TITLE).values_list("pk", flat=True))
+    return Grants(records=ids, files=ids if open_visit(reader) is not None else frozenset())
+
+
+def test_check_in_and_out_open_and_close_a_reading_room_only_grant_at_once(access_staff, make_unit):
+    from dangan.catalog.grants import register_grant_provider
+    from dangan.catalog.policy import can_view_unit, can_view_unit_files
+    from tests.helpers import account
+
+    register_grant_provider(_reading_room_only)
+    reader = account("reader", username=GRANT_READER)
+    unit = make_unit(GRANT_TITLE)  # 公开, not opened: only the grant shows it
+    assert can_view_unit(reader, unit) and not can_view_unit_files(reader, unit)
+    desk = client_for(access_staff)
+    desk.post(reverse("access:walk_in"), {"reader": GRANT_READER})
+    assert can_view_unit_files(reader, unit)  # the same user object: its cached grants were dropped
+    desk.post(reverse("access:visit_check_out", args=[Visit.objects.get(reader=reader).pk]))
+    assert not can_view_unit_files(reader, unit)
+
+
+def test_the_desk_and_the_readers_find_the_reading_room_from_their_start_pages(access_staff, reader):
+    home = client_for(access_staff).get(reverse("access:home")).content.decode()
+    assert reverse("access:reading_room") in home and reverse("access:retrieval") in home
+    bookings = client_for(reader).get(reverse("account:bookings")).content.decode()
+    assert f'href="{reverse("account:bookings")}"' in bookings
+
+
+def test_a_retrieval_not_yet_fetched_can_be_withdrawn(access_staff, reader, make_unit):
+    unit = make_unit("关于修建村小学的报告", openness="open")
+    client = client_for(access_staff)
+    client.post(
+        reverse("access:retrieval_add"),
+        {"reader": "reader-zhang", "codes": unit.reference_code, "date": timezone.localdate().isoformat()},
+    )
+    item = Retrieval.objects.get()
+    client.post(reverse("access:retrieval_step", args=[item.uuid, "cancelled"]))
+    item.refresh_from_db()
+    assert item.status == "cancelled"
+    assert AuditEntry.objects.filter(action="access.reading_room.retrieval_cancelled").count() == 1
+    # Withdrawn, it may be listed again; a fetched one can no longer be withdrawn.
+    client.post(
+        reverse("access:retrieval_add"),
+        {"reader": "reader-zhang", "codes": unit.reference_code, "date": timezone.localdate().isoformat()},
+    )
+    again = Retrieval.objects.exclude(pk=item.pk).get()
+    client.post(reverse("access:retrieval_step", args=[again.uuid, "fetched"]))
+    refused = client.post(reverse("access:retrieval_step", args=[again.uuid, "cancelled"]), follow=True)
+    assert "不能执行此操作" in refused.content.decode()

@@ -47,6 +47,7 @@ register_action("access.reading_room.retrieval_add", gettext_lazy("登记调卷"
 register_action("access.reading_room.retrieval_fetched", gettext_lazy("调出档案"))
 register_action("access.reading_room.retrieval_handed", gettext_lazy("交查档人查阅"))
 register_action("access.reading_room.retrieval_returned", gettext_lazy("档案归还"))
+register_action("access.reading_room.retrieval_cancelled", gettext_lazy("撤销调卷"))
 register_account_link(Link("account:bookings", gettext_lazy("阅览室预约"), 30))
 register_staff_link(
     Link(

@@ -48,7 +48,7 @@ from dangan.utilities.concurrency import EditConflict
 
 READING_ROOM = Capability.READING_ROOM
 DEFAULT_DAYS_AHEAD = 14
-RETRIEVAL_STEPS = ("fetched", "handed", "returned")
+RETRIEVAL_STEPS = ("fetched", "handed", "returned", "cancelled")
 # The readers part's model of a reader's identity and its verification, looked up when installed.
 READER_PROFILE = ("access", "ReaderProfile")
 
@@ -101,15 +101,19 @@ def _check_version(obj: Any, expected: int | None) -> None:
 
 
 def _lock_booking(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("slot", "seat__room", "reader").get(pk=booking.pk)
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("slot", "seat__room", "reader")
+        .get(pk=booking.pk)
+    )
 
 
 def _lock_retrieval(retrieval: Retrieval) -> Retrieval:
-    return Retrieval.objects.select_for_update().select_related("unit", "reader").get(pk=retrieval.pk)
+    return Retrieval.objects.select_for_update(of=("self",)).select_related("unit", "reader").get(pk=retrieval.pk)
 
 
 def _lock_visit(visit: Visit) -> Visit:
-    return Visit.objects.select_for_update().select_related("reader").get(pk=visit.pk)
+    return Visit.objects.select_for_update(of=("self",)).select_related("reader").get(pk=visit.pk)
 
 
 def conflict(message: str) -> ValidationError:
@@ -546,6 +550,7 @@ def check_retrieval_step(actor: Any, retrieval: Retrieval, step: str) -> None:
         "fetched": (RetrievalStatus.PENDING,),
         "handed": (RetrievalStatus.PENDING, RetrievalStatus.FETCHED),
         "returned": (RetrievalStatus.FETCHED, RetrievalStatus.HANDED),
+        "cancelled": (RetrievalStatus.PENDING,),
     }
     if step not in allowed_from:
         raise Http404(_("没有这个操作。"))
@@ -560,22 +565,26 @@ def check_retrieval_step(actor: Any, retrieval: Retrieval, step: str) -> None:
 
 def do_retrieval_step(actor: Any, retrieval: Retrieval, step: str, *, version: int | None = None) -> Retrieval:
     """Move a retrieval on: ``fetched`` (调出 from the stacks), ``handed`` (交阅: given to the reader at the desk,
-    registered as a use of the unit), ``returned`` (归还 to the stacks). Records who did it and when."""
+    registered as a use of the unit), ``returned`` (归还 to the stacks), or ``cancelled`` (撤销, before it was
+    fetched). Records who did it and when."""
     with transaction.atomic():
         retrieval = _lock_retrieval(retrieval)
         check_retrieval_step(actor, retrieval, step)
         _check_version(retrieval, version)
         now, who = timezone.now(), account_of(actor)
-        fields = ["status", "version", f"{step}_at", f"{step}_by"]
+        fields = ["status", "version"]
         if step == "handed" and retrieval.fetched_at is None:
             retrieval.fetched_at, retrieval.fetched_by = now, who
             fields += ["fetched_at", "fetched_by"]
-        setattr(retrieval, f"{step}_at", now)
-        setattr(retrieval, f"{step}_by", who)
+        if step != "cancelled":  # a cancellation's who and when are in the audit log
+            setattr(retrieval, f"{step}_at", now)
+            setattr(retrieval, f"{step}_by", who)
+            fields += [f"{step}_at", f"{step}_by"]
         retrieval.status = {
             "fetched": RetrievalStatus.FETCHED,
             "handed": RetrievalStatus.HANDED,
             "returned": RetrievalStatus.RETURNED,
+            "cancelled": RetrievalStatus.CANCELLED,
         }[step]
         retrieval.version += 1
         if step == "handed":

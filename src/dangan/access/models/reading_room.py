@@ -43,10 +43,13 @@ class RetrievalStatus(models.TextChoices):
     FETCHED = "fetched", _("已调出")
     HANDED = "handed", _("阅览中")
     RETURNED = "returned", _("已归还")
+    CANCELLED = "cancelled", _("已撤销")
 
 
-# Retrievals whose unit is out of the stacks (or about to be): outstanding until returned.
+# Retrievals still to be done: to fetch, or out of the stacks until returned.
 OPEN_RETRIEVAL = (RetrievalStatus.PENDING, RetrievalStatus.FETCHED, RetrievalStatus.HANDED)
+# Retrievals whose unit is out of the stacks: outstanding until returned (highlighted at the end of the day).
+OUT_OF_STACKS = (RetrievalStatus.FETCHED, RetrievalStatus.HANDED)
 
 
 class ReadingRoom(models.Model):
@@ -170,7 +173,8 @@ class Booking(models.Model):
 
 
 class Retrieval(models.Model):
-    """One unit fetched from the stacks (调卷) for a reader on a day: 待调卷 → 已调出 → 阅览中 → 已归还."""
+    """One unit fetched from the stacks (调卷) for a reader on a day: 待调卷 → 已调出 → 阅览中 → 已归还 (or 已撤销
+    before it was fetched)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     unit = models.ForeignKey("catalog.ArchivalUnit", on_delete=models.CASCADE, related_name="+", verbose_name=_("档案"))
@@ -229,5 +233,5 @@ class Retrieval(models.Model):
 
     @property
     def is_outstanding(self) -> bool:
-        """Out of the stacks (or due to be) and not back yet."""
-        return self.status in OPEN_RETRIEVAL
+        """Out of the stacks and not back yet."""
+        return self.status in OUT_OF_STACKS

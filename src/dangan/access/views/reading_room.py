@@ -57,7 +57,7 @@ from dangan.access.forms.reading_room import (
     WalkInForm,
 )
 from dangan.access.models import Booking, ReadingRoom, Retrieval, Seat, TimeSlot, Visit
-from dangan.access.models.reading_room import ACTIVE_BOOKING, OPEN_RETRIEVAL, BookingStatus
+from dangan.access.models.reading_room import ACTIVE_BOOKING, BookingStatus
 from dangan.core.actors import signed_in
 from dangan.core.roles import Capability, is_reader
 from dangan.utilities.concurrency import EditConflict, parse_version
@@ -353,7 +353,7 @@ def retrieval(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "xlsx":
         return _retrieval_xlsx(day, rows)
     groups = [{"fonds": fonds, "items": list(items)} for fonds, items in groupby(rows, key=lambda r: r.unit.fonds)]
-    outstanding = [r for r in rows if r.status in OPEN_RETRIEVAL]
+    outstanding = [r for r in rows if r.is_outstanding]
     context = {
         "day": day,
         "today": timezone.localdate(),
@@ -400,7 +400,7 @@ def retrieval_add(request: HttpRequest) -> HttpResponse:
         "day": day,
         "today": timezone.localdate(),
         "groups": [{"fonds": f, "items": list(i)} for f, i in groupby(rows, key=lambda r: r.unit.fonds)],
-        "outstanding": [r for r in rows if r.status in OPEN_RETRIEVAL],
+        "outstanding": [r for r in rows if r.is_outstanding],
         "count": len(rows),
         "form": form,
         "steps": RETRIEVAL_STEPS,
@@ -420,7 +420,12 @@ def retrieval_step(request: HttpRequest, uuid: UUID, step: str) -> HttpResponse:
     except (ValidationError, EditConflict) as exc:
         _refused(request, exc)
     else:
-        done = {"fetched": _("已调出。"), "handed": _("已交查档人查阅，已登记利用。"), "returned": _("已归还。")}
+        done = {
+            "fetched": _("已调出。"),
+            "handed": _("已交查档人查阅，已登记利用。"),
+            "returned": _("已归还。"),
+            "cancelled": _("已撤销。"),
+        }
         messages.success(request, done[step])
     return _back(request, f"{reverse('access:retrieval')}?date={item.date.isoformat()}")
 
