@@ -378,7 +378,9 @@ def create_retrieval(request: HttpRequest, body: RetrievalIn) -> Any:
     return Status(201, retrieval_out(do_add_retrieval(staff, reader, unit, day=body.date, note=body.note)))
 
 
-@router.post("/retrievals/{uuid}/{step}", response={200: RetrievalOut, **ERROR_RESPONSES}, summary="调出、交阅、归还或撤销")
+@router.post(
+    "/retrievals/{uuid}/{step}", response={200: RetrievalOut, **ERROR_RESPONSES}, summary="调出、交阅、归还或撤销"
+)
 def retrieval_step(request: HttpRequest, uuid: UUID, step: str, body: VersionIn) -> Any:
     """``step``: fetched (调出), handed (交阅: registered as a use of the unit), returned (归还), cancelled (撤销,
     before it was fetched)."""
