@@ -392,3 +392,41 @@ def test_a_retrieval_not_yet_fetched_can_be_withdrawn(access_staff, reader, make
     client.post(reverse("access:retrieval_step", args=[again.uuid, "fetched"]))
     refused = client.post(reverse("access:retrieval_step", args=[again.uuid, "cancelled"]), follow=True)
     assert "不能执行此操作" in refused.content.decode()
+
+
+def test_a_unit_classified_after_it_was_listed_disappears_from_the_desk(access_staff, reader, make_unit):
+    """The list asks catalog.policy every time: a unit raised to 秘密 after it was put on the list is gone for the
+    desk cleared 公开 only — from the page, the .xlsx and the API — and its steps answer 404."""
+    from dangan.catalog.actions.units import do_update_unit
+
+    unit = make_unit("关于移民安置的调查报告", openness="open")
+    client = client_for(access_staff)
+    client.post(
+        reverse("access:retrieval_add"),
+        {"reader": "reader-zhang", "codes": unit.reference_code, "date": timezone.localdate().isoformat()},
+    )
+    item = Retrieval.objects.get()
+    assert "移民安置" in client.get(reverse("access:retrieval")).content.decode()
+    do_update_unit(CONSOLE, unit, {"classification": SecurityClassification.SECRET})
+    page = client.get(reverse("access:retrieval")).content.decode()
+    assert "移民安置" not in page and unit.reference_code not in page
+    xlsx = client.get(reverse("access:retrieval"), {"format": "xlsx"})
+    assert "移民安置" not in str(list(load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True)))
+    assert client.get("/api/access/retrievals").json() == []
+    assert (
+        client.post(f"/api/access/retrievals/{item.uuid}/fetched", {}, content_type="application/json").status_code
+        == 404
+    )
+    assert client.post(reverse("access:retrieval_step", args=[item.uuid, "fetched"])).status_code == 404
+    item.refresh_from_db()
+    assert item.status == "pending"
+
+
+def test_the_desk_opens_a_readers_retrieval_from_their_visit(access_staff, reader):
+    client = client_for(access_staff)
+    client.post(reverse("access:walk_in"), {"reader": "reader-zhang"})
+    desk = client.get(reverse("access:reading_room")).content.decode()
+    link = f"{reverse('access:retrieval')}?date={timezone.localdate().isoformat()}&amp;reader=reader-zhang"
+    assert link in desk
+    sheet = client.get(reverse("access:retrieval"), {"reader": "reader-zhang"}).content.decode()
+    assert 'value="reader-zhang"' in sheet

@@ -360,7 +360,7 @@ def retrieval(request: HttpRequest) -> HttpResponse:
         "groups": groups,
         "outstanding": outstanding,
         "count": len(rows),
-        "form": RetrievalAddForm(initial={"date": day}),
+        "form": RetrievalAddForm(initial={"date": day, "reader": request.GET.get("reader", "")[:150]}),
         "steps": RETRIEVAL_STEPS,
         "next": request.get_full_path(),
     }
