@@ -430,3 +430,14 @@ def test_the_desk_opens_a_readers_retrieval_from_their_visit(access_staff, reade
     assert link in desk
     sheet = client.get(reverse("access:retrieval"), {"reader": "reader-zhang"}).content.decode()
     assert 'value="reader-zhang"' in sheet
+
+
+def test_a_booking_made_from_an_access_request_remembers_it(reader, room, slot):
+    import uuid
+
+    request_uuid = uuid.uuid4()
+    client = client_for(reader)
+    page = client.get(reverse("account:booking_new"), {"request": str(request_uuid)}).content.decode()
+    assert f'value="{request_uuid}"' in page
+    book_page(client, tomorrow(), slot, request_uuid=str(request_uuid))
+    assert Booking.objects.get(reader=reader).request_uuid == request_uuid

@@ -22,6 +22,8 @@ class BookingForm(forms.Form):
     kind = forms.ChoiceField(label=_("座位类型"), choices=[("", _("不限")), *SeatKind.choices], required=False)
     purpose = forms.ChoiceField(label=_("利用目的"), choices=Purpose.choices)
     note = forms.CharField(label=_("备注"), max_length=300, required=False)
+    # The access request (查档申请) the visit serves, when the reader came from it (``?request=<uuid>``).
+    request_uuid = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, dates: list[datetime.date], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

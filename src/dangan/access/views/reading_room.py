@@ -137,6 +137,8 @@ def booking_new(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = {"date": chosen.isoformat()} if chosen else {}
     if request.method != "POST" and request.GET.get("slot"):
         initial["slot"] = request.GET.get("slot")
+    if request.method != "POST" and request.GET.get("request"):
+        initial["request_uuid"] = request.GET.get("request")
     form = BookingForm(data, dates=dates, initial=initial)
     if request.method == "POST":
         if form.is_valid():
@@ -151,6 +153,7 @@ def booking_new(request: HttpRequest) -> HttpResponse:
                     kind=cleaned["kind"],
                     purpose=cleaned["purpose"],
                     note=cleaned["note"],
+                    request_uuid=cleaned["request_uuid"],
                 )
             except ValidationError as exc:
                 form_errors_from(form, exc)
