@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("access", "0003_readers"),
         ("access", "0004_requests"),
+        ("access", "0005_reading_room"),
     ]
 
     operations = []

@@ -1,8 +1,22 @@
 """The access app's models, one module per part (docs/development/access.md)."""
 
 from .readers import ReaderProfile, ReaderStatus
+from .reading_room import Booking, ReadingRoom, Retrieval, Seat, TimeSlot
 from .register import UseRecord
 from .requests import AccessGrant, AccessRequest, RequestedUnit
 from .visits import Visit
 
-__all__ = ["AccessGrant", "AccessRequest", "ReaderProfile", "ReaderStatus", "RequestedUnit", "UseRecord", "Visit"]
+__all__ = [
+    "AccessGrant",
+    "AccessRequest",
+    "Booking",
+    "ReaderProfile",
+    "ReaderStatus",
+    "ReadingRoom",
+    "RequestedUnit",
+    "Retrieval",
+    "Seat",
+    "TimeSlot",
+    "UseRecord",
+    "Visit",
+]
