@@ -1,0 +1,108 @@
+"""The leak sweep (tests/access/leak_sweep.py): every public URL, crawled anonymously and as a reader with one grant
+over a catalog holding every 密级 × 开放状态, shows nothing beyond what the policy allows — and the sweep itself
+catches a page that does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from dangan.catalog import grants
+from dangan.core.choices import Role
+from tests.access.leak_sweep import Catalog, Visitor, build_catalog, leak_sweep
+from tests.helpers import account
+
+pytestmark = pytest.mark.django_db
+
+GRANTED = "public-controlled"  # the reader's one grant: a 公开 unit under 控制, its records, files and copies
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, settings: Any, fonds: Any, categories: Any) -> Catalog:
+    from dangan.preservation.store import storage_root
+
+    settings.STORAGE_ROOT = tmp_path / "storage"
+    settings.STORAGE_DURABLE = False
+    settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
+    storage_root()
+    return build_catalog(tmp_path, fonds, categories)
+
+
+@pytest.fixture
+def visitors(catalog: Catalog) -> Iterator[list[tuple[Visitor, Client]]]:
+    """The public, and a reader whose one grant (a provider registered for this test only, until the requests
+    part's AccessGrant replaces it) opens the 公开 控制 unit."""
+    reader = account(Role.READER, username="leak-reader")
+    granted = catalog.unit(GRANTED).pk
+
+    def one_grant(user: Any) -> grants.Grants:
+        if user.pk != reader.pk:
+            return grants.NO_GRANTS
+        ids = frozenset({granted})
+        return grants.Grants(ids, ids, ids)
+
+    grants.register_grant_provider(one_grant)
+    grants.grants_changed()
+    reader_client = Client()
+    reader_client.force_login(reader)
+    try:
+        yield [
+            (Visitor("anonymous"), Client()),
+            (Visitor("reader with one grant", reader, frozenset({GRANTED})), reader_client),
+        ]
+    finally:
+        # catalog.grants has no way to take a provider back; the test's own is removed from its list by hand.
+        grants._providers.remove(one_grant)
+        grants.grants_changed()
+
+
+def test_the_public_side_shows_nothing_beyond_the_policy(catalog: Catalog, visitors: Any) -> None:
+    report = leak_sweep(catalog, visitors)
+    # The crawl did its work: every unit was asked for by every route that names one, and the search was counted.
+    assert report.requests > 200, report.statuses
+    assert report.compared > 0 and report.searches_checked > 0, report
+    assert not report.problems, f"{len(report.problems)} problem(s) in {report.requests} requests:\n" + "\n".join(
+        report.problems
+    )
+
+
+def test_the_reader_sees_the_granted_unit_and_the_public_does_not(catalog: Catalog, visitors: Any) -> None:
+    """The grant is in force for the reader only (what the sweep's counts rest on)."""
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.catalog.policy import can_view_unit
+
+    unit = ArchivalUnit.objects.get(pk=catalog.unit(GRANTED).pk)
+    (public, _), (reader, _) = visitors
+    assert can_view_unit(reader.user, unit)
+    assert not can_view_unit(None, unit)
+
+
+def test_the_sweep_catches_leaking_pages(catalog: Catalog, visitors: Any, settings: Any) -> None:
+    settings.ROOT_URLCONF = "tests.access.leaky_portal_urls"
+    problems = "\n".join(leak_sweep(catalog, visitors).problems)
+    secret = catalog.unit("secret-open")
+    controlled = catalog.unit("public-controlled")
+    for visitor in ("anonymous", "reader with one grant"):
+        # A list of every title: each hidden unit's title, for both visitors.
+        assert f"{visitor}: GET /leaky/list/ shows “{secret.title}”" in problems, problems
+        # A 403 for a hidden unit where a missing one is a 404.
+        assert f"GET /leaky/unit/{secret.uuid}/ (hidden secret-open) answered 403, a missing unit 404" in problems
+        # A total that counts what the policy hides.
+        assert f"{visitor}: GET /leaky/search/?q=%E6%B3%84%E6%A3%80: total 21, the policy allows" in problems
+    # The granted unit is the reader's: shown to them, a leak to the public.
+    assert f"anonymous: GET /leaky/list/ shows “{controlled.title}”" in problems
+    assert f"reader with one grant: GET /leaky/list/ shows “{controlled.title}”" not in problems
+    # A title split by highlighting is still found, and the link it shows is followed.
+    first_hidden = catalog.unit("internal-open")
+    assert f"GET /leaky/highlighted/ shows “{first_hidden.title}”" in problems, problems
+    # A page reached only through the sitemap's <loc> (under the site's public address) is crawled too.
+    opened = catalog.unit("public-open")
+    deep = f"anonymous: GET /leaky/deep/{opened.uuid}/ shows “{secret.ocr_word}” of the hidden unit secret-open"
+    assert deep in problems, problems
+    # A redirect to a hidden unit names it in its Location.
+    top = catalog.unit("top_secret-open")
+    assert f"anonymous: GET /leaky/go/ shows “{top.uuid}” of the hidden unit top_secret-open" in problems, problems
