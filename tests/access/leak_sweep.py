@@ -17,6 +17,7 @@ docs/development/access-leak-sweep.md.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
@@ -45,6 +46,7 @@ TITLE_STEM = "泄检"
 OCR_STEM = "泄文"
 MISSING_UUID = "00000000-0000-4000-8000-0000000000ff"
 MISSING_CODE = "Z999"
+MISSING_REFERENCE = "Z109-WS·1900-Y-BGS-9999"
 BLANK = "«id»"
 
 
@@ -219,13 +221,14 @@ PRIVATE = ("/manage/", "/api/", "/i18n/", "/static/", "/media/")
 
 
 def _candidates(converter: str, name: str, catalog: Catalog) -> list[tuple[str, Any]]:
-    """(unit key or "", value) for one URL argument: every unit and a missing one for a unit's id, the fonds and a
-    missing one for a code, page 1 for a number."""
+    """(unit key or "", value) for one URL argument: every unit and a missing one for a unit's id, image id or 档号;
+    the fonds and a missing one for any other text (a code); page 1 for a number."""
     if converter == "uuid" or name in {"uuid", "unit", "unit_id", "unit_uuid"}:
         return [*((u.key, u.uuid) for u in catalog.units), ("missing", MISSING_UUID)]
     if converter == "iiif_image" or name in {"identifier", "image_id"}:
-        missing = uuid_module.UUID(MISSING_UUID).hex + "-" + "0" * 24
-        return [*((u.key, u.image_ids[0]) for u in catalog.units), ("missing", missing)]
+        return [*((u.key, u.image_ids[0]) for u in catalog.units), ("missing", _missing_image())]
+    if name in {"reference_code", "reference", "archival_code"}:
+        return [*((u.key, u.reference_code) for u in catalog.units), ("missing", MISSING_REFERENCE)]
     if converter == "int":
         return [("", 1)]
     if name in FIXED:
@@ -304,7 +307,9 @@ def api_requests(catalog: Catalog) -> list[Request]:
                         Request(f"{url}?{name}={u.uuid}", f"{path}?{name}", unit=u.key) for u in catalog.units
                     ] + [Request(f"{url}?{name}={MISSING_UUID}", f"{path}?{name}", unit="missing")]
             if "q" in in_query:
-                found += [Request(f"{url}?{urlencode({'q': q})}", path + "?q", search=q) for q in (TITLE_STEM, OCR_STEM)]
+                found += [
+                    Request(f"{url}?{urlencode({'q': q})}", path + "?q", search=q) for q in (TITLE_STEM, OCR_STEM)
+                ]
     return found
 
 
@@ -326,10 +331,7 @@ class Answer:
 
 def fetch(client: Client, url: str) -> Answer:
     response = client.get(url)
-    if getattr(response, "streaming", False):
-        content = b"".join(response.streaming_content)
-    else:
-        content = response.content
+    content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     headers = {k: response[k] for k in ("Location", "Link", "Content-Disposition") if response.has_header(k)}
     return Answer(response.status_code, content.decode("utf-8", "replace"), headers, response.get("Content-Type", ""))
 
@@ -343,10 +345,8 @@ def readings(answer: Answer) -> list[str]:
     texts = [answer.body, html.unescape(TAG.sub("", answer.body)), unquote(answer.body), *answer.headers.values()]
     texts += [unquote(v) for v in answer.headers.values()]
     if "json" in answer.content_type:
-        try:
+        with contextlib.suppress(ValueError):
             texts.append(json.dumps(json.loads(answer.body), ensure_ascii=False))
-        except ValueError:
-            pass
     return texts
 
 
@@ -390,6 +390,7 @@ class Report:
     statuses: Counter[int] = field(default_factory=Counter)
     searches_checked: int = 0
     compared: int = 0
+    followed: list[str] = field(default_factory=list)  # "visitor: GET url" of each link followed
 
     def add(self, problem: str) -> None:
         if problem not in self.problems:
@@ -425,11 +426,10 @@ def crawl(visitor: Visitor, client: Client, catalog: Catalog, report: Report) ->
             report.add(f"{where} signed the visitor out: the rest of the crawl would be the public's")
             client.force_login(visitor.user)
         texts = readings(answer)
+        asked = unquote(request.url)
         for unit, marker in markers:
-            if marker == unit.uuid and marker in request.url:
-                continue  # the URL's own argument, echoed (a sign-in redirect's next=)
-            if marker in unit.image_ids and marker in request.url:
-                continue
+            if marker in asked:
+                continue  # the URL's own argument, echoed (a sign-in redirect's next=, a 404 naming the path)
             if any(marker in text for text in texts):
                 report.add(f"{where} shows “{marker}” of the hidden unit {unit.key} ({unit.title})")
         if request.search is not None:
@@ -441,6 +441,7 @@ def crawl(visitor: Visitor, client: Client, catalog: Catalog, report: Report) ->
                 continue
             seen.add(link)
             followed += 1
+            report.followed.append(f"{visitor.name}: GET {link}")
             queue.append(Request(link, "(link)", search=_query_of(link)))
     for template, answers in by_template.items():
         if "missing" not in answers:
@@ -457,8 +458,8 @@ def crawl(visitor: Visitor, client: Client, catalog: Catalog, report: Report) ->
                     f"{missing.status} ({template})"
                 )
                 continue
-            mine = _blank(answer.body, [unit.uuid, *unit.image_ids, MISSING_UUID])
-            theirs = _blank(missing.body, [_missing_image(), MISSING_UUID, unit.uuid])
+            mine = _blank(answer.body, [*unit.image_ids, unit.uuid, unit.reference_code])
+            theirs = _blank(missing.body, [_missing_image(), MISSING_UUID, MISSING_REFERENCE])
             if mine != theirs:
                 at = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False)) if a != b), 0)
                 report.add(

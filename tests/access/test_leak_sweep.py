@@ -76,7 +76,7 @@ def test_the_reader_sees_the_granted_unit_and_the_public_does_not(catalog: Catal
     from dangan.catalog.policy import can_view_unit
 
     unit = ArchivalUnit.objects.get(pk=catalog.unit(GRANTED).pk)
-    (public, _), (reader, _) = visitors
+    (_public, _), (reader, _) = visitors
     assert can_view_unit(reader.user, unit)
     assert not can_view_unit(None, unit)
 
@@ -106,3 +106,16 @@ def test_the_sweep_catches_leaking_pages(catalog: Catalog, visitors: Any, settin
     # A redirect to a hidden unit names it in its Location.
     top = catalog.unit("top_secret-open")
     assert f"anonymous: GET /leaky/go/ shows “{top.uuid}” of the hidden unit top_secret-open" in problems, problems
+
+
+def test_a_site_that_honours_the_policy_passes(catalog: Catalog, visitors: Any, settings: Any) -> None:
+    """No false alarm on pages that show visible units with their 档号, place in the fonds, highlighted search hits,
+    facets and sitemap — and those pages are reached by their links alone."""
+    settings.ROOT_URLCONF = "tests.access.honest_portal_urls"
+    report = leak_sweep(catalog, visitors)
+    assert not report.problems, "\n".join(report.problems)
+    opened = catalog.unit("open-in-secret")  # a 公开 开放 件 in a 秘密 案卷: its page shows no breadcrumb to it
+    for visitor in ("anonymous", "reader with one grant"):
+        assert f"{visitor}: GET /honest/units/{opened.uuid}/" in report.followed, report.followed
+    assert f"reader with one grant: GET /honest/units/{catalog.unit(GRANTED).uuid}/" in report.followed
+    assert f"anonymous: GET /honest/units/{catalog.unit(GRANTED).uuid}/" not in report.followed
