@@ -329,10 +329,11 @@ class Answer:
     content_type: str
 
 
-def fetch(client: Client, url: str) -> Answer:
-    response = client.get(url)
+def fetch(client: Client, url: str, headers: dict[str, str] | None = None) -> Answer:
+    response = client.get(url, headers=headers)
     content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
-    headers = {k: response[k] for k in ("Location", "Link", "Content-Disposition") if response.has_header(k)}
+    names = ("Location", "Link", "Content-Disposition", "ETag", "Last-Modified")
+    headers = {k: response[k] for k in names if response.has_header(k)}
     return Answer(response.status_code, content.decode("utf-8", "replace"), headers, response.get("Content-Type", ""))
 
 
@@ -391,6 +392,8 @@ class Report:
     searches_checked: int = 0
     compared: int = 0
     followed: list[str] = field(default_factory=list)  # "visitor: GET url" of each link followed
+    # (visitor, unit key) → the requests whose answers showed that unit's title, with their validators (ETag …).
+    showing: dict[tuple[str, str], list[tuple[Request, dict[str, str]]]] = field(default_factory=dict)
 
     def add(self, problem: str) -> None:
         if problem not in self.problems:
@@ -401,13 +404,57 @@ class Report:
 FOLLOW_FROM_LINKS = 400
 
 
+def _seen_by(visitor: Visitor, catalog: Catalog) -> tuple[list[Unit], list[tuple[Unit, str]]]:
+    """The units ``visitor`` may see, and the markers of those they may not (a marker that a visible unit's own text
+    holds — a 案卷's 档号 opening its 件's — proves nothing, and is left out)."""
+    allowed = [u for u in catalog.units if visitor.allowed(u)]
+    allowed_text = " ".join(m for u in allowed for m in u.markers())
+    markers = [(u, m) for u in catalog.units if not visitor.allowed(u) for m in u.markers() if m not in allowed_text]
+    return allowed, markers
+
+
+def _inspect(
+    visitor: Visitor,
+    client: Client,
+    request: Request,
+    answer: Answer,
+    catalog: Catalog,
+    report: Report,
+) -> bool:
+    """Check one answer (no 500, no hidden marker, a search's counts); False when it answered 500."""
+    allowed, markers = _seen_by(visitor, catalog)
+    report.requests += 1
+    report.statuses[answer.status] += 1
+    where = f"{visitor.name}: GET {request.url}"
+    if answer.status >= 500:
+        report.add(f"{where} answered {answer.status}")
+        return False
+    if visitor.user is not None and "_auth_user_id" not in client.session:
+        report.add(f"{where} signed the visitor out: the rest of the crawl would be the public's")
+        client.force_login(visitor.user)
+    texts = readings(answer)
+    asked = unquote(request.url)
+    for unit, marker in markers:
+        if marker in asked:
+            continue  # the URL's own argument, echoed (a sign-in redirect's next=, a 404 naming the path)
+        if any(marker in text for text in texts):
+            report.add(f"{where} shows “{marker}” of the hidden unit {unit.key} ({unit.title})")
+    if request.search is not None:
+        _check_search(visitor, request, answer, allowed, catalog, report, where)
+    # Which visible units this answer shows (by title), and how it may be asked again conditionally.
+    validators = {
+        header: answer.headers[source]
+        for source, header in (("ETag", "If-None-Match"), ("Last-Modified", "If-Modified-Since"))
+        if source in answer.headers
+    }
+    for unit in allowed:
+        if any(unit.title in text for text in texts):
+            report.showing.setdefault((visitor.name, unit.key), []).append((request, validators))
+    return True
+
+
 def crawl(visitor: Visitor, client: Client, catalog: Catalog, report: Report) -> None:
     """Request every seed and the links they show as ``visitor``, and check each answer."""
-    hidden = [u for u in catalog.units if not visitor.allowed(u)]
-    allowed = [u for u in catalog.units if visitor.allowed(u)]
-    # A marker that a visible unit's own text holds (a 案卷's 档号 opens its 件's) proves nothing: left out.
-    allowed_text = " ".join(m for u in allowed for m in u.markers())
-    markers = [(u, m) for u in hidden for m in u.markers() if m not in allowed_text]
     units = {u.key: u for u in catalog.units}
     queue: deque[Request] = deque(seed_requests(catalog))
     seen = {r.url for r in queue}
@@ -416,24 +463,8 @@ def crawl(visitor: Visitor, client: Client, catalog: Catalog, report: Report) ->
     while queue:
         request = queue.popleft()
         answer = fetch(client, request.url)
-        report.requests += 1
-        report.statuses[answer.status] += 1
-        where = f"{visitor.name}: GET {request.url}"
-        if answer.status >= 500:
-            report.add(f"{where} answered {answer.status}")
+        if not _inspect(visitor, client, request, answer, catalog, report):
             continue
-        if visitor.user is not None and "_auth_user_id" not in client.session:
-            report.add(f"{where} signed the visitor out: the rest of the crawl would be the public's")
-            client.force_login(visitor.user)
-        texts = readings(answer)
-        asked = unquote(request.url)
-        for unit, marker in markers:
-            if marker in asked:
-                continue  # the URL's own argument, echoed (a sign-in redirect's next=, a 404 naming the path)
-            if any(marker in text for text in texts):
-                report.add(f"{where} shows “{marker}” of the hidden unit {unit.key} ({unit.title})")
-        if request.search is not None:
-            _check_search(visitor, request, answer, allowed, catalog, report, where)
         if request.unit:
             by_template.setdefault(request.template, {})[request.unit] = (answer, request.url)
         for link in links(answer, request.url):
@@ -528,3 +559,23 @@ def leak_sweep(catalog: Catalog, visitors: list[tuple[Visitor, Client]]) -> Repo
     for visitor, client in visitors:
         crawl(visitor, client, catalog, report)
     return report
+
+
+def recheck_withdrawn(catalog: Catalog, unit_key: str, visitors: list[tuple[Visitor, Client]], report: Report) -> int:
+    """After ``unit_key`` was withdrawn from the public (the caller changed it, and its ``Unit`` here), ask again every
+    URL whose answer showed it — conditionally, with the validators that answer gave — and check the answers as the
+    crawl did: it must be gone at once (no 304 Not Modified, no stale copy, counts without it). Returns the number of
+    URLs asked again."""
+    asked = 0
+    for visitor, client in visitors:
+        for request, validators in list(report.showing.get((visitor.name, unit_key), [])):
+            answer = fetch(client, request.url, validators)
+            asked += 1
+            if answer.status == 304:
+                report.add(
+                    f"{visitor.name}: GET {request.url} answered 304 Not Modified to {validators}, though the unit "
+                    f"{unit_key} it showed was withdrawn"
+                )
+                continue
+            _inspect(visitor, client, request, answer, catalog, report)
+    return asked

@@ -4,6 +4,7 @@ must catch (tests/access/test_leak_sweep.py)."""
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import include, path
+from django.views.decorators.http import etag
 
 from dangan.catalog.models import ArchivalUnit
 from dangan.catalog.policy import can_view_unit
@@ -62,7 +63,16 @@ def to_hidden(request: HttpRequest) -> HttpResponse:
     return redirect(f"/units/{unit.uuid}/")
 
 
+@etag(lambda request: '"v1"')
+def stale(request: HttpRequest) -> HttpResponse:
+    """A list of what the visitor may see, with an ETag that never changes: a withdrawn unit stays in the copies."""
+    from dangan.catalog.policy import visible_units
+
+    return HttpResponse("、".join(u.title for u in visible_units(request.user)))
+
+
 urlpatterns = [
+    path("leaky/stale/", stale, name="leaky_stale"),
     path("sitemap.xml", sitemap),
     path("leaky/deep/<uuid:uuid>/", deep),
     path("leaky/go/", to_hidden, name="leaky_go"),

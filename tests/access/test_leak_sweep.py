@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 
 from dangan.catalog import grants
+from dangan.core.actors import CONSOLE
 from dangan.core.choices import Role
-from tests.access.leak_sweep import Catalog, Visitor, build_catalog, leak_sweep
+from tests.access.leak_sweep import Catalog, Visitor, build_catalog, leak_sweep, recheck_withdrawn
 from tests.helpers import account
 
 pytestmark = pytest.mark.django_db
@@ -81,9 +82,31 @@ def test_the_reader_sees_the_granted_unit_and_the_public_does_not(catalog: Catal
     assert not can_view_unit(None, unit)
 
 
+def withdraw(catalog: Catalog, key: str) -> None:
+    """Put the unit under 控制 (as the openness review would), here and in the sweep's own record of it."""
+    from dangan.catalog.actions.units import do_update_unit
+    from dangan.catalog.choices import Openness
+    from dangan.catalog.models import ArchivalUnit
+
+    do_update_unit(CONSOLE, ArchivalUnit.objects.get(pk=catalog.unit(key).pk), {"openness": Openness.CONTROLLED})
+    catalog.unit(key).openness = Openness.CONTROLLED
+
+
+def test_a_withdrawn_unit_disappears_at_once(catalog: Catalog, visitors: Any) -> None:
+    """Every URL that showed an opened unit, asked again (conditionally) once it is put under 控制, no longer shows it
+    and counts without it."""
+    report = leak_sweep(catalog, visitors)
+    assert not report.problems, "\n".join(report.problems)
+    withdraw(catalog, "public-open")
+    asked = recheck_withdrawn(catalog, "public-open", visitors, report)
+    assert asked > 0
+    assert not report.problems, "\n".join(report.problems)
+
+
 def test_the_sweep_catches_leaking_pages(catalog: Catalog, visitors: Any, settings: Any) -> None:
     settings.ROOT_URLCONF = "tests.access.leaky_portal_urls"
-    problems = "\n".join(leak_sweep(catalog, visitors).problems)
+    report = leak_sweep(catalog, visitors)
+    problems = "\n".join(report.problems)
     secret = catalog.unit("secret-open")
     controlled = catalog.unit("public-controlled")
     for visitor in ("anonymous", "reader with one grant"):
@@ -106,6 +129,11 @@ def test_the_sweep_catches_leaking_pages(catalog: Catalog, visitors: Any, settin
     # A redirect to a hidden unit names it in its Location.
     top = catalog.unit("top_secret-open")
     assert f"anonymous: GET /leaky/go/ shows “{top.uuid}” of the hidden unit top_secret-open" in problems, problems
+    # A page whose ETag never changes keeps a withdrawn unit in the visitors' copies.
+    withdraw(catalog, "public-open")
+    assert recheck_withdrawn(catalog, "public-open", visitors, report) > 0
+    problems = "\n".join(report.problems)
+    assert "anonymous: GET /leaky/stale/ answered 304 Not Modified" in problems, problems
 
 
 def test_a_site_that_honours_the_policy_passes(catalog: Catalog, visitors: Any, settings: Any) -> None:
