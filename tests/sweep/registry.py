@@ -67,7 +67,9 @@ def expect(
 ) -> dict[str, Outcome]:
     """The outcome per role, from the broad (``default``: everyone signed in; ``staff`` likewise; ``archivists``:
     the three clearances; ``security``: both security roles) to the particular. ``anonymous`` left out means a
-    redirect to the sign-in page for a page and 401 for the API. Every signed-in role must get an outcome."""
+    redirect to the sign-in page for a page and 401 for the API. Every signed-in role must get an outcome: the
+    reading room desk (``access_staff``) gets ``staff``/``default`` unless declared; a reader, the public's (see
+    ``_reader_default``)."""
     outcome: dict[str, Outcome | None] = dict.fromkeys(ROLES)
     outcome[ANONYMOUS] = anonymous
     for role in ROLES[1:]:
