@@ -510,6 +510,10 @@ def _query_of(link: str) -> str | None:
     return query["q"] if set(query) == {"q"} and query["q"] in (TITLE_STEM, OCR_STEM) else None
 
 
+HTML_TOTAL = re.compile(r"共\s*(\d+)\s*[条件个项]")
+HTML_RESULTS = re.compile(r"(\d+)\s+results?\b", re.I)
+
+
 def _check_search(
     visitor: Visitor,
     request: Request,
@@ -522,7 +526,17 @@ def _check_search(
     """A search answer in JSON (``total`` and ``facets``) counts exactly the visible units the query finds: every
     visible title holds the title stem; every visible unit's OCR text the OCR stem (the reader's grant includes the
     files)."""
-    if answer.status != 200 or "json" not in answer.content_type:
+    if answer.status != 200:
+        return
+    if "html" in answer.content_type:
+        # A page's total, where it says it as "共 N 条" (件, 个, 项) or "N results": never more than the policy allows.
+        text = html.unescape(TAG.sub("", answer.body))
+        for said in [*HTML_TOTAL.findall(text), *HTML_RESULTS.findall(text)]:
+            report.searches_checked += 1
+            if int(said) > len(allowed):
+                report.add(f"{where}: says {said} found, the policy allows {len(allowed)}")
+        return
+    if "json" not in answer.content_type:
         return
     try:
         data = json.loads(answer.body)

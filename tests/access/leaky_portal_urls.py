@@ -33,6 +33,11 @@ def counting_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"total": ArchivalUnit.objects.count(), "items": items, "facets": {}})
 
 
+def counting_page(request: HttpRequest) -> HttpResponse:
+    """A search page that says how many units hold the words, hidden ones included."""
+    return HttpResponse(f"<p>共 {ArchivalUnit.objects.count()} 条结果</p>")
+
+
 def highlighted(request: HttpRequest) -> HttpResponse:
     """A hidden title split by highlighting markup, and a hidden 档号 linked to by its UUID: still leaks."""
     unit = ArchivalUnit.objects.exclude(classification="public").order_by("pk").first()
@@ -79,6 +84,7 @@ urlpatterns = [
     path("leaky/list/", every_title, name="leaky_list"),
     path("leaky/unit/<uuid:uuid>/", unit_page, name="leaky_unit"),
     path("leaky/search/", counting_search, name="leaky_search"),
+    path("leaky/found/", counting_page, name="leaky_found"),
     path("leaky/highlighted/", highlighted, name="leaky_highlighted"),
     path("", include("dangan.urls")),
 ]

@@ -110,6 +110,7 @@ def test_the_sweep_catches_leaking_pages(catalog: Catalog, visitors: Any, settin
         assert f"GET /leaky/unit/{secret.uuid}/ (hidden secret-open) answered 403, a missing unit 404" in problems
         # A total that counts what the policy hides.
         assert f"{visitor}: GET /leaky/search/?q=%E6%B3%84%E6%A3%80: total 21, the policy allows" in problems
+        assert f"{visitor}: GET /leaky/found/?q=%E6%B3%84%E6%A3%80: says 21 found, the policy allows" in problems
     # The granted unit is the reader's: shown to them, a leak to the public.
     assert f"anonymous: GET /leaky/list/ shows “{controlled.title}”" in problems
     assert f"reader with one grant: GET /leaky/list/ shows “{controlled.title}”" not in problems
