@@ -238,7 +238,8 @@ def _candidates(converter: str, name: str, catalog: Catalog) -> list[tuple[str, 
 
 def page_requests(catalog: Catalog) -> list[Request]:
     """Every public URL pattern (anything not under /manage/, the API, the language switch or static files), filled
-    with every combination of its arguments' candidates; a parameterless one also searched for the titles' and the
+    with every combination of its arguments' candidates (one that names a unit also asked ``?q=`` the OCR words'
+    stem, as a search inside it would be); a parameterless one also searched for the titles' and the
     OCR words' stems (?q=…), as a search page would be, and asked about each unit (?unit=…), as a form to request
     one would be."""
     found: list[Request] = []
@@ -269,6 +270,8 @@ def page_requests(catalog: Catalog) -> list[Request]:
             except NoReverseMatch:
                 continue
             found.append(Request(url, pattern, unit=unit))
+            if unit:  # a search inside the unit (IIIF Content Search …): its OCR words
+                found.append(Request(f"{url}?{urlencode({'q': OCR_STEM})}", pattern + "?q", unit=unit))
     return found
 
 
