@@ -20,6 +20,8 @@ SECRET_UPLOAD_PAGE = expect(404, archivist_secret=200, archivist_top=200, securi
 UPLOADED = expect(403, archivists=302)
 SECRET_UPLOADED = expect(404, archivist_secret=302, archivist_top=302, security=403)
 DISPOSED = ("@disposal.package",)
+# A fixity audit is started by those who change or configure the catalog; the reading room desk reads it only.
+START_AUDIT = expect(302, security=403, access_staff=403)
 # IIIF images: as the package's unit, and a 404 (never a sign-in redirect) for anyone the policy hides it from.
 IMAGE_READ = expect(200, security=404, anonymous=404)
 SECRET_IMAGE_READ = expect(404, archivist_secret=200, archivist_top=200, anonymous=404)
@@ -76,7 +78,7 @@ PAGES = [
         note="a 秘密 unit, uploaded",
     ),
     Page("preservation:audit_list", READ, needs=("@audit",)),
-    Page("preservation:audit_start", expect(302, security=403), method="POST", data={"kind": "full"}),
+    Page("preservation:audit_start", START_AUDIT, method="POST", data={"kind": "full"}),
     Page("preservation:audit_detail", READ, uuid="@audit"),
     Page("preservation:audit_progress", expect(302, security=403), uuid="@audit", note="plain: to the run's page"),
     Page("preservation:audit_progress", READ, uuid="@audit", headers={"HX-Request": "true"}, note="htmx"),
@@ -137,6 +139,6 @@ ENDPOINTS = [
     ),
     Api("GET /api/preservation/audits", READ, needs=("@audit",)),
     # The world's audit has finished: nothing is queued or running, so a new one starts.
-    Api("POST /api/preservation/audits", expect(201, security=403), needs=("@audit",)),
+    Api("POST /api/preservation/audits", expect(201, security=403, access_staff=403), needs=("@audit",)),
     Api("GET /api/preservation/audits/{run_id}", READ, run_id="@audit"),
 ]

@@ -11,7 +11,8 @@ Each app declares its routes next to its tests, in ``tests/<app>/sweep.py``::
 
 ``tests/sweep/test_role_sweep.py`` then (1) fails when a URL pattern or an OpenAPI operation is neither declared nor
 excluded with a reason, so a new page cannot be forgotten; (2) requests each one as anonymous, archivists cleared
-公开 / 秘密 / 绝密, the system administrator, the security administrator and the security auditor, and checks the
+公开 / 秘密 / 绝密, the system administrator, the security administrator, the security auditor, a reader (查档人) and
+the reading room desk (利用服务人员, ``access_staff``), and checks the
 declared outcome (200, a redirect to the sign-in page, 403, 404 …), that nothing answers 500, and that no response
 shows the title or the UUID of a unit ``catalog.policy`` hides from that person. See docs/development.md.
 """

@@ -16,7 +16,7 @@ SYSTEM_ADMIN = "system_admin"
 SECURITY_ADMIN = "security_admin"
 SECURITY_AUDITOR = "security_auditor"
 READER = "reader"  # a reader's account (查档人) with no grant: the public with an account
-ACCESS_STAFF = "access_staff"  # the reading room desk (利用服务人员); swept once its declarations are complete
+ACCESS_STAFF = "access_staff"  # the reading room desk (利用服务人员): reads the catalog at 公开, any openness
 ROLES = (
     ANONYMOUS,
     ARCHIVIST_PUBLIC,
@@ -26,6 +26,7 @@ ROLES = (
     SECURITY_ADMIN,
     SECURITY_AUDITOR,
     READER,
+    ACCESS_STAFF,
 )
 # (role, clearance) of each signed-in sweep role. The system administrator is cleared 绝密 on purpose: the policy
 # must still show it nothing above 公开 (三员分立).
@@ -66,7 +67,9 @@ def expect(
 ) -> dict[str, Outcome]:
     """The outcome per role, from the broad (``default``: everyone signed in; ``staff`` likewise; ``archivists``:
     the three clearances; ``security``: both security roles) to the particular. ``anonymous`` left out means a
-    redirect to the sign-in page for a page and 401 for the API. Every signed-in role must get an outcome."""
+    redirect to the sign-in page for a page and 401 for the API. Every signed-in role must get an outcome: the
+    reading room desk (``access_staff``) gets ``staff``/``default`` unless declared; a reader, the public's (see
+    ``_reader_default``)."""
     outcome: dict[str, Outcome | None] = dict.fromkeys(ROLES)
     outcome[ANONYMOUS] = anonymous
     for role in ROLES[1:]:

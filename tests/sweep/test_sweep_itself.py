@@ -39,8 +39,9 @@ def test_a_page_showing_hidden_titles_is_reported(leaky_site: None, tmp_path: Pa
     report = sweep([Page("leak", expect(200, anonymous=200))], World(tmp_path, settings))
     leaks = "\n".join(report.problems)
     # Everyone but the archivist cleared 绝密 sees a title the policy hides from them.
-    for role in ("anonymous", "archivist_public", "archivist_secret", "system_admin", "security_admin"):
+    for role in ("anonymous", "archivist_public", "archivist_secret", "system_admin", "security_admin", "reader"):
         assert f"leak shows as {role}: hidden unit" in leaks, leaks
+    assert "leak shows as access_staff: hidden unit" in leaks, leaks
     assert "archivist_top" not in leaks
 
 
