@@ -5,10 +5,10 @@ version check (a stale form is refused with ``EditConflict``, not overwritten) a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from dangan.access.models import ConsultingInfo
@@ -31,7 +31,8 @@ def check_consulting_info(changes: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     for name, value in changes.items():
         text = str(value or "").strip().replace("\r\n", "\n")
-        limit = ConsultingInfo._meta.get_field(name).max_length or MAX_TEXT
+        field = cast(models.Field[Any, Any], ConsultingInfo._meta.get_field(name))
+        limit = field.max_length or MAX_TEXT
         if len(text) > limit:
             errors[name] = [
                 _("不能超过 %(limit)s 个字符（现有 %(count)s 个）。") % {"limit": limit, "count": len(text)}

@@ -3,9 +3,10 @@ consulting information that the reading room staff edit."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangan.access.models import ConsultingInfo
@@ -32,7 +33,7 @@ class ConsultingInfoForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in PUBLIC_FIELDS:
-            field = ConsultingInfo._meta.get_field(name)
+            field = cast(models.Field[Any, Any], ConsultingInfo._meta.get_field(name))
             widget = forms.Textarea(attrs={"rows": 3}) if field.get_internal_type() == "TextField" else None
             self.fields[name] = forms.CharField(
                 label=field.verbose_name,

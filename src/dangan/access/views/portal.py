@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -204,12 +204,12 @@ class ActiveFilter:
 
 
 _FILTER_LABELS = {
-    "fonds": "全宗",
-    "category": "门类",
-    "retention": "保管期限",
-    "classification": "密级",
-    "openness": "开放状态",
-    "level": "层级",
+    "fonds": gettext_lazy("全宗"),
+    "category": gettext_lazy("门类"),
+    "retention": gettext_lazy("保管期限"),
+    "classification": gettext_lazy("密级"),
+    "openness": gettext_lazy("开放状态"),
+    "level": gettext_lazy("层级"),
 }
 
 
@@ -228,7 +228,7 @@ def _active_filters(params: QueryDict, req: SearchRequest, groups: list[FacetGro
         value = getattr(req, name, "")
         if value and name not in req.errors:
             shown = labels.get((name, str(value).lower()), str(value))
-            out.append(ActiveFilter(_(label), shown, _without(params, name)))
+            out.append(ActiveFilter(str(label), shown, _without(params, name)))
     if (req.year_from is not None or req.year_to is not None) and not {"year_from", "year_to"} & set(req.errors):
         years = str(req.year_from) if req.year_from == req.year_to else f"{req.year_from or ''}–{req.year_to or ''}"
         out.append(ActiveFilter(_("年度"), years, _without(params, "year_from", "year_to")))
