@@ -298,6 +298,19 @@ def test_public_pages_revalidate_with_an_etag(client: Client, catalog: dict[str,
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
 
 
+def test_portal_pages_allow_no_inline_code_and_keep_one_policy(client: Client, catalog: dict[str, Any]) -> None:
+    """No nonce: a 304 must not bring a policy that the cached page's nonce no longer matches."""
+    url = f"/units/{catalog['open'].uuid}/"
+    first, second = client.get(url), client.get(url)
+    policy = first["Content-Security-Policy"]
+    assert policy == second["Content-Security-Policy"]
+    assert "nonce-" not in policy and "unsafe-inline" not in policy and "script-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    revalidated = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert revalidated.status_code == 304
+    assert revalidated["Content-Security-Policy"] == policy
+
+
 def test_signed_in_pages_are_private(reader: Any, catalog: dict[str, Any]) -> None:
     response = client_for(reader).get("/")
     assert "private" in response["Cache-Control"] and "no-cache" in response["Cache-Control"]

@@ -120,11 +120,17 @@ def test_the_viewer_loads_only_when_needed_and_the_page_prints_its_citation(
     from playwright.sync_api import expect
 
     unit = portal_world["unit"]
+    problems: list[str] = []
     with chromium.page(viewport={"width": 1280, "height": 500}) as page:
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         loaded: list[str] = []
         page.on("request", lambda r: loaded.append(r.url) if "openseadragon" in r.url else None)
-        page.goto(f"{chromium.base_url}/units/{unit.uuid}/")
-        expect(page.locator("h1")).to_have_text(unit.title)
+        page.goto(f"{chromium.base_url}/units/{unit.uuid}/#pages")
+        expect(page.locator(".iiif-viewer__image canvas")).to_have_count(1)
+        # Revalidated (304) and shown from the browser's cache: the page still works under its policy.
+        page.reload()
+        expect(page.locator(".iiif-viewer__image canvas")).to_have_count(1)
+        assert not problems, problems
         # A search hit inside the text opens the page at its images, which load at once.
         page.goto(f"{chromium.base_url}/search/?q=易地扶贫搬迁")
         page.locator(".hit__title a").first.click()

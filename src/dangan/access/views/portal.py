@@ -49,6 +49,7 @@ from dangan.catalog.policy import (
     visible_classifications,
     visible_units,
 )
+from dangan.core.middleware import POLICY
 from dangan.core.models import Institution
 from dangan.core.roles import Capability, is_reader
 from dangan.digitization.pages import master_files
@@ -68,6 +69,15 @@ SITEMAP_LIMIT = 50_000
 
 # What differs between two renderings of the same content: the CSP nonce and the masked CSRF token.
 _VOLATILE = re.compile(rb'nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
+
+# The portal's pages carry no inline script or style, so their policy needs no nonce: the workspace's policy
+# without it, and with the hash of the empty text for the viewer's empty <style data-openseadragon-mobile-css>
+# marker. A nonce would break revalidation: a 304 brings a new policy (browsers update the stored headers) for the
+# cached page, whose nonce is the old one.
+_EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+PORTAL_POLICY = POLICY.replace("script-src 'self' 'nonce-{nonce}'", "script-src 'self'").replace(
+    "style-src 'self' 'nonce-{nonce}'", f"style-src 'self' {_EMPTY_STYLE}"
+)
 
 
 def _matches(request: HttpRequest, tag: str) -> bool:
@@ -93,6 +103,8 @@ def revalidated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         signed_in = bool(getattr(request.user, "is_authenticated", False))
         patch_cache_control(response, no_cache=True, **({"private": True} if signed_in else {"public": True}))
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
+        if "{nonce}" not in PORTAL_POLICY:
+            response["Content-Security-Policy"] = PORTAL_POLICY
         if response.status_code != 200 or response.streaming or request.method not in ("GET", "HEAD"):
             return response
         digest = hashlib.sha256(f"{getattr(request.user, 'pk', None) or 0}|{get_language()}|".encode())
@@ -101,7 +113,7 @@ def revalidated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         response["ETag"] = tag
         if _matches(request, tag):
             not_modified = HttpResponseNotModified()
-            for header in ("ETag", "Last-Modified", "Cache-Control", "Vary"):
+            for header in ("ETag", "Last-Modified", "Cache-Control", "Vary", "Content-Security-Policy"):
                 if header in response:
                     not_modified[header] = response[header]
             not_modified.cookies = response.cookies
