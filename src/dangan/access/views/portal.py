@@ -327,7 +327,6 @@ def unit_page(request: HttpRequest, uuid: Any) -> HttpResponse:
         "subjects": [s.term for s in unit.subjects.all()],
         "page_count": pages,
         "manifest_url": reverse("iiif_presentation:manifest", args=[unit.uuid]) if pages else "",
-        "highlight": (request.GET.get("hl") or "")[:200],
         "granted": is_reader(user) and unit.openness != Openness.OPEN,
         "may_copy": can_copy_unit(user, unit),
         "stable_url": request.build_absolute_uri(reverse("portal:unit", args=[unit.uuid])),
