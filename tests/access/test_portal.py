@@ -362,6 +362,9 @@ def test_staff_edit_the_consulting_information(access_staff: Any, client: Client
     assert stale.status_code == 409
     assert "已被他人修改" in text(stale)
     assert ConsultingInfo.current().hours == "周二至周六 9:00–17:00"
+    # The refused form keeps what was typed, now against the stored version: saving again overwrites on purpose.
+    assert "旧的时间" in text(stale)
+    assert 'name="version" value="1"' in text(stale)
     too_long = staff.post("/manage/access/portal/", {**data, "version": "1", "address": "长" * 301})
     assert too_long.status_code == 400
     assert ConsultingInfo.current().address == "贵阳市观山湖区"
@@ -422,7 +425,12 @@ def test_portal_pages_carry_no_inline_script_or_style(client: Client, catalog: d
         assert " style=" not in body and not re.search(r"\son[a-z]+=", body), url
 
 
-def test_english_is_one_switch_away(client: Client, catalog: dict[str, Any]) -> None:
+def test_english_is_one_switch_away(client: Client, catalog: dict[str, Any], settings: Any) -> None:
     body = text(client.get("/"))
     assert 'action="/i18n/setlang/"' in body
     assert 'lang="zh-Hans"' in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in ("/", "/search/?q=扶贫", f"/units/{catalog['open'].uuid}/", "/fonds/Z109/", "/guide/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="en">' in text(response), url

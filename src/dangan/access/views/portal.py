@@ -475,6 +475,11 @@ def portal_settings(request: HttpRequest) -> HttpResponse:
             try:
                 do_update_consulting_info(request.user, form.changes(), version=form.cleaned_data["version"])
             except EditConflict as exc:
+                # Keep what was typed, against the version now stored: saving again is a deliberate overwrite.
+                data = request.POST.copy()
+                data["version"] = str(exc.current_version or 0)
+                form = ConsultingInfoForm.for_info(ConsultingInfo.current(), data)
+                form.is_valid()
                 form.add_error(None, exc.message)
                 status = 409
             except ValidationError as exc:
