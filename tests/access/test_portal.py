@@ -142,7 +142,10 @@ def test_staff_see_the_portal_as_the_policy_shows_them(catalog: dict[str, Any], 
     """The portal uses the visitor's own rights: an archivist cleared 机密 sees the 秘密 unit and pending ones."""
     client = client_for(archivist)
     assert client.get(f"/units/{catalog['secret'].uuid}/").status_code == 200
-    assert client.get(f"/units/{catalog['pending'].uuid}/").status_code == 200
+    pending = client.get(f"/units/{catalog['pending'].uuid}/")
+    assert pending.status_code == 200
+    assert "公众看不到本档案" in text(pending)
+    assert "公众看不到本档案" not in text(client.get(f"/units/{catalog['open'].uuid}/"))
     assert "工作台" in text(client.get("/"))
 
 

@@ -49,6 +49,7 @@ from dangan.catalog.policy import (
     visible_classifications,
     visible_units,
 )
+from dangan.core.choices import SecurityClassification
 from dangan.core.middleware import POLICY
 from dangan.core.models import Institution
 from dangan.core.roles import Capability, is_reader
@@ -328,6 +329,10 @@ def unit_page(request: HttpRequest, uuid: Any) -> HttpResponse:
         "page_count": pages,
         "manifest_url": reverse("iiif_presentation:manifest", args=[unit.uuid]) if pages else "",
         "granted": is_reader(user) and unit.openness != Openness.OPEN,
+        # Staff see here what the policy shows them: tell them when the public does not see this unit.
+        "staff_only": getattr(user, "is_authenticated", False)
+        and not is_reader(user)
+        and not (unit.classification == SecurityClassification.PUBLIC and unit.openness == Openness.OPEN),
         "may_copy": can_copy_unit(user, unit),
         "stable_url": request.build_absolute_uri(reverse("portal:unit", args=[unit.uuid])),
         "citation": citation(request, unit, institution),
