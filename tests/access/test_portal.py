@@ -161,6 +161,8 @@ def test_search_finds_only_what_the_public_may_see(client: Client, catalog: dict
     # The total and the facet counts count visible units only.
     assert re.search(r"共 <strong>3</strong> 条", body)
     assert 'data-facet="classification"' not in body  # one 密级 only: no facet for it
+    assert 'data-facet="openness"' not in body  # all 开放
+    assert 'data-facet="fonds"' in body
     assert f'href="/units/{catalog["open"].uuid}/"' in body
     assert "<mark>" in body
 

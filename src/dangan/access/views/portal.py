@@ -199,14 +199,20 @@ def fonds_list(request: HttpRequest) -> HttpResponse:
     return render(request, "access/portal/fonds_list.html", {"fonds_rows": visible_fonds(request.user)})
 
 
-# The facets the public is offered: 密级 only to those who may see more than one level.
+# The facets the public is offered: 密级 only to those who may see more than one level, 开放状态 only when the
+# hits hold more than one (the public's are all 开放; a reader's grants add others).
 PUBLIC_FACETS = ("fonds", "category", "year", "level", "retention", "openness")
 
 
 def _facets(request: HttpRequest, req: SearchRequest, result: SearchResult) -> list[FacetGroup]:
     groups = facet_groups(request.GET, req, result)
     several_levels = len(visible_classifications(request.user)) > 1
-    return [g for g in groups if g.name in PUBLIC_FACETS or (g.name == "classification" and several_levels)]
+    return [
+        g
+        for g in groups
+        if (g.name in PUBLIC_FACETS and (g.name != "openness" or len(g.links) > 1))
+        or (g.name == "classification" and several_levels)
+    ]
 
 
 @dataclass
