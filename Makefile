@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DANGAN_HOME ?= $(CURDIR)/var
 PORT ?= 8000
 
-.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps vendor-openseadragon
+.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps vendor-openseadragon vendor-axe
 
 install: $(STAMP)
 
@@ -73,6 +73,15 @@ vendor-openseadragon:
 	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent openseadragon@$(OPENSEADRAGON) >/dev/null && tar xzf openseadragon-$(OPENSEADRAGON).tgz \
 	  && cp package/build/openseadragon/openseadragon.min.js $(CURDIR)/$(OSD_DIR)/ && cp package/LICENSE.txt $(CURDIR)/$(OSD_DIR)/LICENSE \
 	  && echo "openseadragon $(OPENSEADRAGON) from npm (make vendor-openseadragon: npm pack openseadragon@$(OPENSEADRAGON), shasum $$(sha1sum openseadragon-$(OPENSEADRAGON).tgz | cut -c1-40)), build/openseadragon/openseadragon.min.js and LICENSE.txt, unmodified; its button images are not used (the viewer draws its own controls)." > $(CURDIR)/$(OSD_DIR)/VERSION \
+	  && rm -rf $$tmp
+
+AXE ?= 4.10.3
+AXE_DIR := tests/e2e/vendor/axe-core
+# axe-core, the accessibility checker the portal's browser tests inject into each page (tests/e2e/test_portal_browser.py).
+vendor-axe:
+	@mkdir -p $(AXE_DIR) && tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent axe-core@$(AXE) >/dev/null && tar xzf axe-core-$(AXE).tgz \
+	  && cp package/axe.min.js $(CURDIR)/$(AXE_DIR)/ && cp package/LICENSE $(CURDIR)/$(AXE_DIR)/LICENSE \
+	  && echo "axe-core $(AXE) from npm (make vendor-axe: npm pack axe-core@$(AXE), shasum $$(sha1sum axe-core-$(AXE).tgz | cut -c1-40)), axe.min.js and LICENSE, unmodified; used by the browser tests only, never served." > $(CURDIR)/$(AXE_DIR)/VERSION \
 	  && rm -rf $$tmp
 
 clean:

@@ -31,6 +31,20 @@ register_menu_item(
 )
 
 # ---------------------------------------------------------------- portal
+from dangan.core.roles import Capability  # noqa: E402 — each part's imports under its own heading
+
+from .navigation import Link, register_staff_link  # noqa: E402
+
+register_action("access.portal.update_guide", gettext_lazy("修改查档指南"))
+register_staff_link(
+    Link(
+        "access:portal_settings",
+        gettext_lazy("门户网站：查档指南"),
+        order=80,
+        capability=Capability.READING_ROOM,
+        description=gettext_lazy("开放时间、地址、携带材料与收费标准，显示在门户网站上"),
+    )
+)
 
 # ---------------------------------------------------------------- readers
 register_action("access.readers.register", gettext_lazy("登记查档人"))

@@ -5,6 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("access", "0002_portal"),
         ("access", "0003_readers"),
         ("access", "0004_requests"),
         ("access", "0005_reading_room"),

@@ -2,6 +2,7 @@
 
 from .readers import ReaderProfile, ReaderStatus
 from .reading_room import Booking, ReadingRoom, Retrieval, Seat, TimeSlot
+from .portal import ConsultingInfo
 from .register import UseRecord
 from .requests import AccessGrant, AccessRequest, RequestedUnit
 from .visits import Visit
@@ -10,6 +11,7 @@ __all__ = [
     "AccessGrant",
     "AccessRequest",
     "Booking",
+    "ConsultingInfo",
     "ReaderProfile",
     "ReaderStatus",
     "ReadingRoom",
