@@ -35,30 +35,26 @@ def catalog(tmp_path: Path, settings: Any, fonds: Any, categories: Any) -> Catal
 
 @pytest.fixture
 def visitors(catalog: Catalog) -> Iterator[list[tuple[Visitor, Client]]]:
-    """The public, and a reader whose one grant (a provider registered for this test only, until the requests
-    part's AccessGrant replaces it) opens the 公开 控制 unit."""
+    """The public, and a reader whose one approved access request (查档申请) grants the 公开 控制 unit: a real
+    AccessGrant, made by an archivist through the requests part's actions."""
+    from dangan.access.actions.requests import do_add_units, do_approve, do_submit_request
+    from dangan.access.choices import Purpose
+    from dangan.catalog.models import ArchivalUnit
+
     reader = account(Role.READER, username="leak-reader")
-    granted = catalog.unit(GRANTED).pk
-
-    def one_grant(user: Any) -> grants.Grants:
-        if user.pk != reader.pk:
-            return grants.NO_GRANTS
-        ids = frozenset({granted})
-        return grants.Grants(ids, ids, ids)
-
-    grants.register_grant_provider(one_grant)
+    reviewer = account(Role.ARCHIVIST, username="leak-reviewer")
+    unit = ArchivalUnit.objects.get(pk=catalog.unit(GRANTED).pk)
+    request = do_submit_request(reader, purpose=Purpose.RESEARCH, description="请求查阅一份控制使用的文件")
+    do_add_units(reviewer, request, [unit])
+    request.refresh_from_db()
+    do_approve(reviewer, request)
     grants.grants_changed()
     reader_client = Client()
     reader_client.force_login(reader)
-    try:
-        yield [
-            (Visitor("anonymous"), Client()),
-            (Visitor("reader with one grant", reader, frozenset({GRANTED})), reader_client),
-        ]
-    finally:
-        # catalog.grants has no way to take a provider back; the test's own is removed from its list by hand.
-        grants._providers.remove(one_grant)
-        grants.grants_changed()
+    yield [
+        (Visitor("anonymous"), Client()),
+        (Visitor("reader with one grant", reader, frozenset({GRANTED})), reader_client),
+    ]
 
 
 def test_the_reader_sees_the_granted_unit_and_the_public_does_not(catalog: Catalog, visitors: Any) -> None:
