@@ -234,6 +234,7 @@ def sweep(routes: list[Route], world: World) -> Report:
     """Request every route as every role; the report lists each wrong outcome, 500 and leak."""
     report = Report()
     login_url = reverse("core:login")
+    account_login_url = reverse("account:login")
     world["@fonds"]  # the units exist before anything is requested
     clients: dict[str, Client] = {}
     for role in ROLES:
@@ -258,7 +259,9 @@ def sweep(routes: list[Route], world: World) -> Report:
             if answer.status >= 500:
                 report.problems.append(f"{where}: {answer.status}\n{answer.error}")
                 continue
-            if not _matches(expected, answer, login_url):
+            # LOGIN is the sign-in page of the route's side: the readers' one for their pages under /account/.
+            side_login = account_login_url if url.startswith("/account/") else login_url
+            if not _matches(expected, answer, side_login):
                 got = f"{answer.status} → {answer.location}" if answer.location else str(answer.status)
                 report.problems.append(f"{where}: expected {expected}, got {got}")
             for marker in markers[role]:

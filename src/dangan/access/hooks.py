@@ -31,9 +31,7 @@ register_menu_item(
 )
 
 # ---------------------------------------------------------------- portal
-from dangan.core.roles import Capability  # noqa: E402 — each part's imports under its own heading
 
-from .navigation import Link, register_staff_link  # noqa: E402
 
 register_action("access.portal.update_guide", gettext_lazy("修改查档指南"))
 register_staff_link(

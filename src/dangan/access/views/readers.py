@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -50,6 +49,8 @@ from dangan.core.roles import Capability, is_reader
 from dangan.utilities.concurrency import EditConflict
 from dangan.utilities.views import capability_required, form_errors_from, paginate
 
+from .guards import reader_required
+
 READERS = Capability.READERS
 View = Callable[..., HttpResponseBase]
 
@@ -59,20 +60,6 @@ def _portal_home() -> str:
         return reverse("portal:home")
     except NoReverseMatch:
         return "/"
-
-
-def reader_required(view: View) -> View:
-    """Readers' pages: anybody not signed in goes to the readers' sign-in; a staff account is refused (403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('account:login')}?{urlencode({'next': request.get_full_path()})}")
-        if not is_reader(request.user):
-            raise PermissionDenied(_("这是查档人的页面；工作人员请使用工作台。"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _errors(request: HttpRequest, exc: ValidationError | EditConflict) -> None:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Callable
-from functools import wraps
 from itertools import groupby
 from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -58,27 +56,14 @@ from dangan.access.forms.reading_room import (
 )
 from dangan.access.models import Booking, ReadingRoom, Retrieval, Seat, TimeSlot, Visit
 from dangan.access.models.reading_room import ACTIVE_BOOKING, BookingStatus
+from dangan.access.views.guards import reader_required
 from dangan.core.actors import signed_in
-from dangan.core.roles import Capability, is_reader
+from dangan.core.roles import Capability
 from dangan.utilities.concurrency import EditConflict, parse_version
 from dangan.utilities.views import capability_required, form_errors_from
 
 READING_ROOM = Capability.READING_ROOM
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def reader_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Readers' pages: the public signs in first; a staff account has no bookings (403)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_reader(request.user):
-            raise PermissionDenied(_("只有查档人账号可以预约阅览室座位。"))
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _refused(request: HttpRequest, exc: Exception) -> None:

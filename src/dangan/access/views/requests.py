@@ -61,10 +61,11 @@ from dangan.access.forms.requests import (
 )
 from dangan.access.models import AccessGrant, AccessRequest
 from dangan.access.models.requests import RequestStatus
+from dangan.access.views.guards import reader_required
 from dangan.catalog.policy import can_view_unit
 from dangan.core.actors import signed_in
 from dangan.core.roles import Capability, is_reader
-from dangan.utilities.views import capability_required, form_errors_from, is_htmx, login_required, paginate
+from dangan.utilities.views import capability_required, form_errors_from, is_htmx, paginate
 
 REVIEW = Capability.ACCESS_REVIEW
 
@@ -93,7 +94,7 @@ def _optional_url(name: str, *args: Any) -> str:
 
 
 @require_safe
-@login_required
+@reader_required
 def my_requests(request: HttpRequest) -> HttpResponse:
     reader = _reader(request)
     grants = [g for g in active_grants(reader) if can_view_unit(reader, g.unit)]
@@ -104,7 +105,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     return render(request, "access/requests/account_list.html", context)
 
 
-@login_required
+@reader_required
 def request_new(request: HttpRequest) -> HttpResponse:
     reader = _reader(request)
     form = RequestForm(request.POST or None)
@@ -147,7 +148,7 @@ def _reader_context(reader: Any, found: AccessRequest) -> dict[str, Any]:
 
 
 @require_safe
-@login_required
+@reader_required
 def my_request(request: HttpRequest, uuid: Any) -> HttpResponse:
     reader = _reader(request)
     found = reader_request(reader, uuid)
@@ -155,7 +156,7 @@ def my_request(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@reader_required
 def my_request_withdraw(request: HttpRequest, uuid: Any) -> HttpResponse:
     reader = _reader(request)
     found = reader_request(reader, uuid)
@@ -174,7 +175,7 @@ def my_request_withdraw(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@reader_required
 def my_request_answer(request: HttpRequest, uuid: Any) -> HttpResponse:
     reader = _reader(request)
     found = reader_request(reader, uuid)
