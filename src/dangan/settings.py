@@ -298,6 +298,11 @@ DIGITIZATION_WORKERS = int(os.environ.get("DANGAN_DIGITIZATION_WORKERS", 0))  # 
 # An import of at least this many pages checks them on processes (every core), a smaller one on threads.
 DIGITIZATION_PROCESS_MIN_PAGES = int(os.environ.get("DANGAN_DIGITIZATION_PROCESS_MIN_PAGES", 24))
 
+# 利用 (docs/development/access.md): how long an approved access request's grant lasts unless the reviewer sets
+# another expiry, and how many days ahead a reader may book a seat in the reading room.
+ACCESS_GRANT_DAYS = int(os.environ.get("DANGAN_ACCESS_GRANT_DAYS", 30))
+BOOKING_DAYS_AHEAD = int(os.environ.get("DANGAN_BOOKING_DAYS_AHEAD", 14))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -144,7 +144,7 @@ def test_a_reader_books_sees_and_cancels_a_seat(reader, room, slot):
 
 
 def test_dates_outside_the_window_and_started_slots_are_refused(reader, room, slot, settings):
-    settings.DANGAN_BOOKING_DAYS_AHEAD = 3
+    settings.BOOKING_DAYS_AHEAD = 3
     client = client_for(reader)
     far = timezone.localdate() + datetime.timedelta(days=4)
     response = book_page(client, far, slot)

@@ -13,7 +13,6 @@ a race, and ``do_book`` turns the loser's IntegrityError into a clear message (o
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -58,11 +57,7 @@ READER_PROFILE = ("access", "ReaderProfile")
 
 def booking_days_ahead() -> int:
     """How many days ahead a reader may book (``DANGAN_BOOKING_DAYS_AHEAD``, 14 by default)."""
-    value = getattr(settings, "DANGAN_BOOKING_DAYS_AHEAD", None) or os.environ.get("DANGAN_BOOKING_DAYS_AHEAD")
-    try:
-        return max(0, int(value)) if value is not None else DEFAULT_DAYS_AHEAD
-    except (TypeError, ValueError):
-        return DEFAULT_DAYS_AHEAD
+    return max(0, int(settings.BOOKING_DAYS_AHEAD))
 
 
 def bookable_dates(today: datetime.date | None = None) -> list[datetime.date]:

@@ -17,7 +17,6 @@ request's ``version`` when the caller read one (optimistic locking: a stale form
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -50,13 +49,7 @@ MAX_GRANT_DAYS = 366  # the longest expiry a reviewer may set
 
 def grant_days() -> int:
     """How long a grant lasts unless the reviewer says otherwise (``DANGAN_ACCESS_GRANT_DAYS``, 30 by default)."""
-    configured = getattr(settings, "ACCESS_GRANT_DAYS", None)
-    if configured is None:
-        configured = os.environ.get("DANGAN_ACCESS_GRANT_DAYS", "30")
-    try:
-        return max(1, min(int(configured), MAX_GRANT_DAYS))
-    except (TypeError, ValueError):
-        return 30
+    return max(1, min(int(settings.ACCESS_GRANT_DAYS), MAX_GRANT_DAYS))
 
 
 def default_expiry_day() -> dt.date:
