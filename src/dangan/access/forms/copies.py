@@ -26,7 +26,9 @@ class CopyRequestForm(forms.Form):
     def __init__(self, *args: Any, page_total: int = 0, limit: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if page_total:
-            self.fields["pages"].help_text = _("本件共 %(total)d 页。例如 1-3,5；留空表示全部页面；每次最多 %(limit)d 页。") % {
+            self.fields["pages"].help_text = _(
+                "本件共 %(total)d 页。例如 1-3,5；留空表示全部页面；每次最多 %(limit)d 页。"
+            ) % {
                 "total": page_total,
                 "limit": limit,
             }

@@ -220,9 +220,7 @@ def action(request: HttpRequest, uuid: Any, verb: str) -> HttpResponse:
                 context = _detail_context(copy)
                 context["refuse_form"] = form
                 return render(request, "access/copies/detail.html", context, status=400)
-            do_refuse_copy(
-                person, copy, form.cleaned_data["reason"], expected_version=form.cleaned_data.get("version")
-            )
+            do_refuse_copy(person, copy, form.cleaned_data["reason"], expected_version=form.cleaned_data.get("version"))
             messages.success(request, _("已不予复制，理由已告知查档人。"))
         else:
             raise Http404
