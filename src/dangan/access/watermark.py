@@ -119,7 +119,7 @@ def write_pdf(target: BinaryIO, pages: Iterable[CopyPage], text: str, *, title: 
         with pdf.local_context(fill_opacity=0.8, text_color=WATERMARK_COLOUR):
             pdf.text(x=size, y=height_pt - size, text=f"{text} · 第 {page.number} 页")
         count += 1
-    pdf.output(target)  # type: ignore[arg-type]  # fpdf2 writes to a binary file object
+    pdf.output(target)  # fpdf2 writes to a binary file object
     return count
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
@@ -123,7 +124,7 @@ def my_copy(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @login_required
-def my_copy_download(request: HttpRequest, uuid: Any) -> HttpResponse:
+def my_copy_download(request: HttpRequest, uuid: Any) -> HttpResponseBase:
     reader = _reader(request)
     copy = CopyRequest.objects.select_related("unit", "reader").filter(uuid=_uuid(uuid), reader=reader).first()
     if copy is None:
@@ -232,7 +233,7 @@ def action(request: HttpRequest, uuid: Any, verb: str) -> HttpResponse:
 
 
 @capability_required(DESK)
-def staff_download(request: HttpRequest, uuid: Any) -> HttpResponse:
+def staff_download(request: HttpRequest, uuid: Any) -> HttpResponseBase:
     return _download(request, _copy(signed_in(request), uuid))
 
 
