@@ -450,3 +450,63 @@ def test_the_personal_data_export(digitized: Callable[..., Any], reader: Any, ac
         ("", "pending", ""),
     ]
     assert reader_copies_data(access_staff) == []
+
+
+def test_remaking_replaces_the_file_and_a_stuck_making_may_be_queued_again(
+    digitized: Callable[..., Any],
+    reader: Any,
+    access_staff: Any,
+    copies_root: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangan.access.actions.copies import do_queue_make
+
+    copy = do_make_copy(access_staff, _request(reader, digitized()))
+    first = copies_root / copy.file_path
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = do_queue_make(access_staff, copy, expected_version=copy.version)
+    copy.refresh_from_db()
+    assert copy.status == "made" and copy.making_since is None
+    assert (copies_root / copy.file_path).is_file() and not first.exists()
+    assert AuditEntry.objects.filter(action="access.copies.make").count() == 2
+    # Queued, and the worker never took it: refused while fresh, allowed once it is old.
+    with django_capture_on_commit_callbacks(execute=False):
+        copy = do_queue_make(access_staff, copy)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="正在制作中"):
+        do_queue_make(access_staff, copy)
+    CopyRequest.objects.filter(pk=copy.pk).update(making_since=timezone.now() - timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        do_queue_make(access_staff, copy)
+    copy.refresh_from_db()
+    assert copy.making_since is None and copy.status == "made"
+
+
+def test_erasing_a_readers_copies(
+    digitized: Callable[..., Any],
+    reader: Any,
+    access_staff: Any,
+    archivist: Any,
+    copies_root: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from dangan.access.actions.copies import do_erase_reader_copies
+
+    copy = do_deliver_copy(access_staff, do_make_copy(access_staff, _request(reader, digitized())))
+    file = copies_root / copy.file_path
+    with pytest.raises(PermissionDenied):
+        do_erase_reader_copies(archivist, reader)  # 档案员 holds no READERS capability
+    with django_capture_on_commit_callbacks(execute=True):
+        assert do_erase_reader_copies(access_staff, reader) == 1
+    assert not CopyRequest.objects.exists() and not file.exists()
+    use = UseRecord.objects.get(kind="copy")
+    use.refresh_from_db()
+    assert (use.pages, use.reader) == (3, reader)  # the register keeps the use
+    assert AuditEntry.objects.filter(action="access.copies.erase").count() == 1

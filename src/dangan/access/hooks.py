@@ -43,6 +43,7 @@ register_action("access.copies.fail", gettext_lazy("复制件制作失败"))
 register_action("access.copies.deliver", gettext_lazy("交付复制件"))
 register_action("access.copies.refuse", gettext_lazy("不予复制"))
 register_action("access.copies.download", gettext_lazy("下载复制件"))
+register_action("access.copies.erase", gettext_lazy("删除查档人的复制申请"))
 register_account_link(Link("account:copies", gettext_lazy("我的复制申请"), order=40))
 register_staff_link(
     Link(

@@ -16,8 +16,10 @@ import contextlib
 import hashlib
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,7 @@ __all__ = [
     "copy_file",
     "copy_refusal",
     "do_deliver_copy",
+    "do_erase_reader_copies",
     "do_fail_copy",
     "do_make_copy",
     "do_queue_make",
@@ -62,6 +65,8 @@ __all__ = [
 ]
 
 COPY_EDGE = 2400  # the longest side of a copy's page image, in pixels
+# A making queued this long ago and never finished (no worker, a worker that died) may be queued again.
+STALE_MAKING = timedelta(hours=1)
 DEFAULT_MAX_PAGES = 200
 _RANGE = re.compile(r"^(\d+)\s*(?:[-–—~～至到]\s*(\d+))?$")
 
@@ -280,7 +285,7 @@ def do_queue_make(actor: Any, copy: CopyRequest, *, expected_version: int | None
             raise ValidationError(
                 _("该复制申请已%(status)s，不能再制作。") % {"status": copy.get_status_display()}, code="conflict"
             )
-        if copy.making_since is not None:
+        if copy.making_since is not None and timezone.now() - copy.making_since < STALE_MAKING:
             raise ValidationError(_("该复制件正在制作中。"), code="already_running")
         copy.making_since = timezone.now()
         copy.error = ""
@@ -357,7 +362,9 @@ def do_make_copy(actor: Any, copy: CopyRequest) -> CopyRequest:
     institution = _institution_name()
     text = watermark_text(reader.get_full_name() or reader.get_username(), day, institution)
     suffix = "pdf" if copy.format == CopyFormat.PDF else "zip"
-    relative = f"{str(copy.uuid)[:2]}/{copy.uuid}.{suffix}"
+    # Each making writes a file of its own: the row names the file that was recorded with it, whatever order two
+    # makings of one request end in; the file it replaces is removed once the new one is recorded.
+    relative = f"{str(copy.uuid)[:2]}/{copy.uuid}-{secrets.token_hex(4)}.{suffix}"
     target = copies_root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".making-", suffix=f".{suffix}")
@@ -378,7 +385,11 @@ def do_make_copy(actor: Any, copy: CopyRequest) -> CopyRequest:
     with transaction.atomic():
         copy = lock_copy(copy)
         if copy.status not in (CopyStatus.PENDING, CopyStatus.MADE):
-            return copy  # refused while it was being made: the refusal removes the file
+            transaction.on_commit(lambda: target.unlink(missing_ok=True))
+            return copy  # refused (or delivered) while this one was being made
+        replaced = copy_file(copy)
+        if replaced is not None:
+            transaction.on_commit(lambda: replaced.unlink(missing_ok=True))
         copy.status = CopyStatus.MADE
         copy.made_by = account_of(actor)
         copy.made_at = timezone.now()
@@ -500,7 +511,28 @@ def do_record_download(actor: Any, copy: CopyRequest) -> None:
         log(copy, "access.copies.download", actor, {"reader": copy.reader_id, "sha256": copy.sha256})
 
 
-# ---------------------------------------------------------------- personal data export
+# ---------------------------------------------------------------- personal data export and erasure
+
+
+def do_erase_reader_copies(actor: Any, reader: Any) -> int:
+    """Delete every copy request of ``reader`` and its file (erasure on request; the readers part calls it). The
+    utilization register keeps its entries without the reader. Returns how many requests were deleted."""
+    check_actor(actor)
+    if not has_capability(actor, Capability.READERS):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    with transaction.atomic():
+        rows = list(CopyRequest.objects.select_for_update().filter(reader=reader))
+        files = [path for path in (copy_file(copy) for copy in rows) if path is not None]
+        for copy in rows:
+            log(copy, "access.copies.erase", actor, {"reader": reader.pk})
+        CopyRequest.objects.filter(pk__in=[copy.pk for copy in rows]).delete()
+
+        def remove() -> None:
+            for path in files:
+                path.unlink(missing_ok=True)
+
+        transaction.on_commit(remove)
+    return len(rows)
 
 
 def reader_copies_data(user: Any) -> list[dict[str, Any]]:
