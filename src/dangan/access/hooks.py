@@ -157,6 +157,23 @@ register_staff_link(
 )
 
 # ---------------------------------------------------------------- copies
+register_action("access.copies.request", gettext_lazy("申请复制"))
+register_action("access.copies.make", gettext_lazy("制作复制件"))
+register_action("access.copies.fail", gettext_lazy("复制件制作失败"))
+register_action("access.copies.deliver", gettext_lazy("交付复制件"))
+register_action("access.copies.refuse", gettext_lazy("不予复制"))
+register_action("access.copies.download", gettext_lazy("下载复制件"))
+register_action("access.copies.erase", gettext_lazy("删除查档人的复制申请"))
+register_account_link(Link("account:copies", gettext_lazy("我的复制申请"), order=40))
+register_staff_link(
+    Link(
+        "access:copies",
+        gettext_lazy("复制"),
+        order=40,
+        capability=Capability.READING_ROOM,
+        description=gettext_lazy("查档人的复制申请：制作带水印的复制件、核对、交付或不予复制。"),
+    )
+)
 
 # ---------------------------------------------------------------- utilization register and statistics
 register_action("access.register.export", gettext_lazy("导出利用统计"))

@@ -9,6 +9,7 @@ class Migration(migrations.Migration):
         ("access", "0003_readers"),
         ("access", "0004_requests"),
         ("access", "0005_reading_room"),
+        ("access", "0006_copies"),
     ]
 
     operations = []

@@ -3,6 +3,7 @@
 from .portal import ConsultingInfo
 from .readers import ReaderProfile, ReaderStatus
 from .reading_room import Booking, ReadingRoom, Retrieval, Seat, TimeSlot
+from .copies import CopyRequest
 from .register import UseRecord
 from .requests import AccessGrant, AccessRequest, RequestedUnit
 from .visits import Visit
@@ -12,6 +13,7 @@ __all__ = [
     "AccessRequest",
     "Booking",
     "ConsultingInfo",
+    "CopyRequest",
     "ReaderProfile",
     "ReaderStatus",
     "ReadingRoom",
