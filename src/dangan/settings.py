@@ -302,6 +302,9 @@ DIGITIZATION_PROCESS_MIN_PAGES = int(os.environ.get("DANGAN_DIGITIZATION_PROCESS
 # another expiry, and how many days ahead a reader may book a seat in the reading room.
 ACCESS_GRANT_DAYS = int(os.environ.get("DANGAN_ACCESS_GRANT_DAYS", 30))
 BOOKING_DAYS_AHEAD = int(os.environ.get("DANGAN_BOOKING_DAYS_AHEAD", 14))
+# Copies (复制) for readers: where the watermarked files are kept until delivered, and the most pages per request.
+COPIES_ROOT = Path(os.environ.get("DANGAN_COPIES_ROOT", str(DANGAN_HOME / "copies"))).resolve()
+COPY_MAX_PAGES = int(os.environ.get("DANGAN_COPY_MAX_PAGES", 200))
 
 LOGGING = {
     "version": 1,

@@ -197,3 +197,25 @@ register_staff_link(
 )
 
 # ---------------------------------------------------------------- openness review
+
+
+# ---------------------------------------------------------------- a reader's personal data in every part
+
+
+def _personal_data() -> None:
+    """What each part holds about a reader, for the reader's copy of it and for erasure on request
+    (``personal_data``; the readers part runs both)."""
+    from dangan.core.actors import SYSTEM
+
+    from .actions import copies, reading_room, requests
+    from .personal_data import register_erasure
+
+    register_personal_data("requests", requests.reader_requests_data)
+    register_personal_data("reading_room", reading_room.reader_reading_room_data)
+    register_personal_data("copies", copies.reader_copies_data)
+    register_erasure("requests", requests.erase_reader_requests)
+    # Inside do_erase_reader's transaction, which logs the staff member who erased; each copy's own entry says SYSTEM.
+    register_erasure("copies", lambda user: copies.do_erase_reader_copies(SYSTEM, user) and None)
+
+
+_personal_data()

@@ -75,18 +75,13 @@ _RANGE = re.compile(r"^(\d+)\s*(?:[-–—~～至到]\s*(\d+))?$")
 
 
 def copies_root() -> Path:
-    """Where copies are kept: ``settings.COPIES_ROOT``, else ``DANGAN_HOME/copies``."""
-    configured = getattr(settings, "COPIES_ROOT", None)
-    return Path(configured) if configured else Path(settings.DANGAN_HOME) / "copies"
+    """Where copies are kept (``DANGAN_COPIES_ROOT``, by default ``DANGAN_HOME/copies``)."""
+    return Path(settings.COPIES_ROOT)
 
 
 def max_pages() -> int:
-    """The most pages one request may ask for: ``settings.COPY_MAX_PAGES``, else DANGAN_COPY_MAX_PAGES, else 200."""
-    configured = getattr(settings, "COPY_MAX_PAGES", None) or os.environ.get("DANGAN_COPY_MAX_PAGES")
-    try:
-        return max(1, int(configured)) if configured else DEFAULT_MAX_PAGES
-    except ValueError:
-        return DEFAULT_MAX_PAGES
+    """The most pages one request may ask for (``DANGAN_COPY_MAX_PAGES``, 200 by default)."""
+    return max(1, int(settings.COPY_MAX_PAGES))
 
 
 def _may_serve(actor: Any) -> bool:

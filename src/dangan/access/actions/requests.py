@@ -673,3 +673,10 @@ __all__ = [
     "units_for_reader",
     "units_for_reviewer",
 ]
+
+
+def erase_reader_requests(user: Any) -> None:
+    """Erasure on request (the readers part's ``do_erase_reader``): blank what the reader wrote in their requests
+    (the purpose explained, the description, the replies), which may hold personal details. The requests, their
+    decisions and grants stay, without the text, for the register and the audit trail."""
+    AccessRequest.objects.filter(reader=user).update(purpose_detail="", description="", reply="")

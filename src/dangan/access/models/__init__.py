@@ -1,9 +1,9 @@
 """The access app's models, one module per part (docs/development/access.md)."""
 
+from .copies import CopyRequest
 from .portal import ConsultingInfo
 from .readers import ReaderProfile, ReaderStatus
 from .reading_room import Booking, ReadingRoom, Retrieval, Seat, TimeSlot
-from .copies import CopyRequest
 from .register import UseRecord
 from .requests import AccessGrant, AccessRequest, RequestedUnit
 from .visits import Visit
