@@ -40,3 +40,23 @@ register_menu_item(
 # ---------------------------------------------------------------- utilization register and statistics
 
 # ---------------------------------------------------------------- openness review
+from dangan.core.roles import Capability  # noqa: E402  (imports of this part kept under its heading)
+
+from .navigation import Link, register_staff_link  # noqa: E402
+
+register_action("access.openness.create", gettext_lazy("创建开放审核批次"))
+register_action("access.openness.close", gettext_lazy("结束开放审核批次"))
+register_action("access.openness.first", gettext_lazy("开放审核初审"))
+register_action("access.openness.confirm", gettext_lazy("开放审核复审确认"))
+register_action("access.openness.return", gettext_lazy("开放审核复审退回"))
+register_action("access.openness.term.add", gettext_lazy("添加开放审核关注词"))
+register_action("access.openness.term.remove", gettext_lazy("删除开放审核关注词"))
+register_staff_link(
+    Link(
+        "access:openness",
+        gettext_lazy("开放审核"),
+        70,
+        Capability.OPENNESS_REVIEW,
+        gettext_lazy("到期档案的开放审核：初审、复审、开放目录与报表"),
+    )
+)
