@@ -449,7 +449,7 @@ def _second_review(
             batches.append(rest)
     outcome.skip(_("本人初审的，须由另一人复审"), own)
     if not batches:
-        if own and not outcome.skipped.get(_("不是待复审状态")):
+        if own:
             raise PermissionDenied(_("复审须由初审人以外的另一位审核人进行，您不能复审自己的初审意见。"))
         raise ValidationError(_("没有待复审的档案"), code="conflict")
     return review, batches, outcome

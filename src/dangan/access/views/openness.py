@@ -156,10 +156,13 @@ def review_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 
 def _picked(request: HttpRequest, review: OpennessReview) -> QuerySet[OpennessDecision] | None:
-    """The rows a bulk form names: the ticked units, or (scope=filter) every unit of the filter it carries."""
+    """The rows a bulk form names: the ticked units, or (scope=filter) every unit of the filter it carries
+    (hidden fields "f-<param>")."""
     person = signed_in(request)
     if request.POST.get("scope") == "filter":
-        filters = DecisionFilter.from_params(request.POST)
+        # The filter travels as hidden fields named "f-<param>", apart from the decision's own fields (verdict …).
+        carried = {k[2:]: v for k, v in request.POST.items() if k.startswith("f-")}
+        filters = DecisionFilter.from_params(carried)
         if filters.errors:
             raise ValidationError(list(filters.errors.values()))
         return filters.apply(person, review.decisions.all())
