@@ -32,9 +32,7 @@ def second(db: Any) -> Any:
 def holdings(make_unit: Callable[..., Any]) -> dict[str, Any]:
     return {
         "due": make_unit("一九九〇年扶贫工作总结", year=OLD, openness=Openness.PENDING),
-        "marked": make_unit(
-            "王小明患病救助申请", year=OLD, openness=Openness.PENDING, notes="联系电话13812345678"
-        ),
+        "marked": make_unit("王小明患病救助申请", year=OLD, openness=Openness.PENDING, notes="联系电话13812345678"),
         "secret": make_unit(
             "一九九〇年秘密报告", year=OLD, openness=Openness.PENDING, classification=SecurityClassification.SECRET
         ),
@@ -54,7 +52,7 @@ def test_the_whole_review_through_the_pages(archivist, second, fonds, holdings) 
     html = page.content.decode()
     assert page.status_code == 200
     # Units with marks first, their matched text highlighted, with a count.
-    assert html.index("王小明患病救助申请" if "王小明患病救助申请" in html else "救助申请") < html.index("一九九〇年扶贫工作总结")
+    assert html.index("救助申请") < html.index("一九九〇年扶贫工作总结")
     assert '<mark class="openness-mark"' in html and "13812345678</mark>" in html
     assert str(holdings["secret"].uuid) in html  # cleared 机密 (its title has 秘密 marked in it)
 
@@ -62,7 +60,9 @@ def test_the_whole_review_through_the_pages(archivist, second, fonds, holdings) 
     response = first.post(action, {"unit": [str(holdings["due"].uuid)], "verdict": "open", "scope": "selected"})
     assert response.status_code == 302
     response = first.post(
-        action, {"scope": "filter", "f-marked": "true", "f-q": "救助", "verdict": "control", "reason": "privacy"}, follow=True
+        action,
+        {"scope": "filter", "f-marked": "true", "f-q": "救助", "verdict": "control", "reason": "privacy"},
+        follow=True,
     )
     assert "已初审 1 件" in response.content.decode()
     row = OpennessDecision.objects.get(unit=holdings["marked"])
@@ -118,9 +118,11 @@ def test_a_hidden_unit_is_a_404_and_never_listed(archivist, junior_archivist, fo
 
 def test_the_unit_page_shows_every_mark(archivist, fonds, holdings) -> None:
     review = do_create_review(archivist, year=2026, fonds=fonds)
-    html = client_for(archivist).get(
-        reverse("access:openness_unit", args=[review.uuid, holdings["marked"].uuid])
-    ).content.decode()
+    html = (
+        client_for(archivist)
+        .get(reverse("access:openness_unit", args=[review.uuid, holdings["marked"].uuid]))
+        .content.decode()
+    )
     assert "审核提示 2 处" in html
     assert "13812345678</mark>" in html, html
     assert "王小明患病</mark>" in html
