@@ -7,7 +7,6 @@ Thin over ``access.actions.openness``: every list is a FilterSet that asks catal
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -50,13 +49,13 @@ from dangan.access.models.openness import (
     ReviewStatus,
     Verdict,
 )
+from dangan.access.openness_export import workbook_bytes
 from dangan.access.sensitive import excerpts, highlight
 from dangan.catalog.models import ArchivalUnit
 from dangan.core.actors import signed_in
 from dangan.core.roles import Capability
 from dangan.utilities.concurrency import EditConflict
 from dangan.utilities.models import field_label
-from dangan.utilities.spreadsheets import safe_row
 from dangan.utilities.views import capability_required, form_errors_from, paginate, paginate_light
 
 REVIEW = Capability.OPENNESS_REVIEW
@@ -295,20 +294,6 @@ REPORT_COLUMNS = ("档号", "题名", "年度", "门类", "密级", "开放状�
                   "状态", "初审人", "初审时间", "复审人", "复审时间", "提示数")  # fmt: skip
 
 
-def _xlsx(sheets: list[tuple[str, list[str], Iterable[list[Any]]]]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(title)
-        sheet.append(header)
-        for row in rows:
-            sheet.append(safe_row(row))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def _when(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -365,7 +350,7 @@ def review_report_export(request: HttpRequest, uuid: UUID) -> HttpResponse:
         for y in counts["by_year"]
     ]
     rows = visible_rows(person, review).select_related("unit", "unit__category").order_by("unit__reference_code", "pk")
-    content = _xlsx(
+    content = workbook_bytes(
         [
             (_("汇总"), [_("项目"), _("数量")], summary),
             (_("按年度"), [_("年度"), _("总数"), _("开放"), _("控制"), _("延期"), _("待复审")], by_year),
@@ -447,7 +432,7 @@ def opened_export(request: HttpRequest) -> HttpResponse:
                 d.review.title,
             ]
 
-    content = _xlsx([(_("开放目录"), [str(c) for c in OPENED_COLUMNS], lines())])
+    content = workbook_bytes([(_("开放目录"), [str(c) for c in OPENED_COLUMNS], lines())])
     return _attachment(content, _("开放目录") + ".xlsx")
 
 
