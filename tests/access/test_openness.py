@@ -206,3 +206,20 @@ def test_the_aid_counts_marks_including_the_full_text(archivist, fonds, make_uni
     assert marks == {plain.pk: 0, marked.pk: 1, scanned.pk: 2}
     kinds = OpennessDecision.objects.get(review=review, unit=scanned).mark_kinds
     assert kinds == "secret,term"
+
+
+def test_a_decision_changed_after_the_page_was_read_is_not_confirmed(archivist, second, fonds, holdings) -> None:
+    from django.utils import timezone
+
+    review = _round(archivist, fonds)
+    rows = OpennessDecision.objects.filter(unit=holdings["due"])
+    do_first_review(archivist, review, Decision("open"), rows)
+    seen = timezone.now()  # the second reviewer's page shows "开放"
+    do_first_review(archivist, review, Decision("control", reason="privacy"), rows, as_of=timezone.now())
+    with pytest.raises(ValidationError) as caught:
+        do_confirm(second, review, rows, as_of=seen)
+    assert "已被他人修改" in caught.value.messages[0]
+    assert rows.get().status == DecisionStatus.PROPOSED
+    assert do_confirm(second, review, rows, as_of=timezone.now()).changed == 1
+    holdings["due"].refresh_from_db()
+    assert holdings["due"].openness == Openness.CONTROLLED

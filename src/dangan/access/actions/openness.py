@@ -365,6 +365,15 @@ def _selected(actor: Any, review: OpennessReview, rows: QuerySet[OpennessDecisio
     return mine
 
 
+def _fresh(picked: QuerySet[Any], as_of: dt.datetime | None, outcome: Outcome) -> QuerySet[Any]:
+    """``picked`` without the rows changed after ``as_of`` (when the person's page was made): a decision is taken on
+    what the person saw, never on what someone changed meanwhile (no lost update in a two-person review)."""
+    if as_of is None:
+        return picked
+    outcome.skip(_("页面打开后已被他人修改，请刷新后再审"), picked.filter(updated__gt=as_of).count())
+    return picked.exclude(updated__gt=as_of)
+
+
 @dataclass
 class Outcome:
     """What a bulk action did: rows changed, and rows left as they were, with why."""
@@ -379,16 +388,22 @@ class Outcome:
 
 @transaction.atomic
 def do_first_review(
-    actor: Any, review: OpennessReview, decision: Decision, rows: QuerySet[OpennessDecision] | None = None
+    actor: Any,
+    review: OpennessReview,
+    decision: Decision,
+    rows: QuerySet[OpennessDecision] | None = None,
+    *,
+    as_of: dt.datetime | None = None,
 ) -> Outcome:
     """初审: record ``decision`` for the picked rows of the round (None: every row the actor sees) that are not yet
-    confirmed — a new decision, a decision awaiting the second review (replaced), or one sent back."""
+    confirmed — a new decision, a decision awaiting the second review (replaced), or one sent back. ``as_of``: when
+    the person's page was made; rows changed since are left out (``_fresh``)."""
     _require(actor)
     review = OpennessReview.objects.select_for_update().get(pk=review.pk)
     _require_open(review)
     clean = check_decision(review, decision)
-    picked = _selected(actor, review, rows)
     outcome = Outcome()
+    picked = _fresh(_selected(actor, review, rows), as_of, outcome)
     outcome.skip(_("已生效，不能再改"), picked.filter(status=DecisionStatus.CONFIRMED).count())
     now = timezone.now()
     for batch in _batches(picked.exclude(status=DecisionStatus.CONFIRMED)):
@@ -430,14 +445,14 @@ def _named(decision: OpennessDecision) -> dict[str, Any]:
 
 
 def _second_review(
-    actor: Any, review: OpennessReview, rows: QuerySet[OpennessDecision] | None
+    actor: Any, review: OpennessReview, rows: QuerySet[OpennessDecision] | None, as_of: dt.datetime | None
 ) -> tuple[OpennessReview, list[list[OpennessDecision]], Outcome]:
     """The rows awaiting the second review that ``actor`` may decide: not their own first review."""
     _require(actor)
     review = OpennessReview.objects.select_for_update().get(pk=review.pk)
     _require_open(review)
-    picked = _selected(actor, review, rows)
     outcome = Outcome()
+    picked = _fresh(_selected(actor, review, rows), as_of, outcome)
     outcome.skip(_("不是待复审状态"), picked.exclude(status=DecisionStatus.PROPOSED).count())
     batches: list[list[OpennessDecision]] = []
     own = 0
@@ -448,7 +463,10 @@ def _second_review(
         if rest:
             batches.append(rest)
     outcome.skip(_("本人初审的，须由另一人复审"), own)
+    stale = _("页面打开后已被他人修改，请刷新后再审")
     if not batches:
+        if stale in outcome.skipped:
+            raise ValidationError(stale, code="conflict")
         if own:
             raise PermissionDenied(_("复审须由初审人以外的另一位审核人进行，您不能复审自己的初审意见。"))
         raise ValidationError(_("没有待复审的档案"), code="conflict")
@@ -456,11 +474,17 @@ def _second_review(
 
 
 @transaction.atomic
-def do_confirm(actor: Any, review: OpennessReview, rows: QuerySet[OpennessDecision] | None = None) -> Outcome:
+def do_confirm(
+    actor: Any,
+    review: OpennessReview,
+    rows: QuerySet[OpennessDecision] | None = None,
+    *,
+    as_of: dt.datetime | None = None,
+) -> Outcome:
     """复审: confirm the picked decisions awaiting the second review (None: all the actor sees) made by someone
     else. They take effect at once: 开放 opens the units, 控制 marks them controlled (catalog.actions.openness),
     延期 leaves them as they are until the next review year."""
-    review, batches, outcome = _second_review(actor, review, rows)
+    review, batches, outcome = _second_review(actor, review, rows, as_of)
     now = timezone.now()
     for batch in batches:
         for verdict, openness in OPENNESS_FOR.items():
@@ -488,7 +512,12 @@ def do_confirm(actor: Any, review: OpennessReview, rows: QuerySet[OpennessDecisi
 
 @transaction.atomic
 def do_send_back(
-    actor: Any, review: OpennessReview, note: str, rows: QuerySet[OpennessDecision] | None = None
+    actor: Any,
+    review: OpennessReview,
+    note: str,
+    rows: QuerySet[OpennessDecision] | None = None,
+    *,
+    as_of: dt.datetime | None = None,
 ) -> Outcome:
     """复审: send the picked decisions back to the first review, with the second reviewer's note."""
     text = (note or "").strip()
@@ -496,7 +525,7 @@ def do_send_back(
         raise ValidationError({"note": _("退回须填写意见")})
     if len(text) > MAX_NOTE:
         raise ValidationError({"note": _("意见不能超过 %(max)d 个字") % {"max": MAX_NOTE}})
-    review, batches, outcome = _second_review(actor, review, rows)
+    review, batches, outcome = _second_review(actor, review, rows, as_of)
     now = timezone.now()
     for batch in batches:
         OpennessDecision.objects.filter(pk__in=[d.pk for d in batch]).update(

@@ -136,6 +136,9 @@ class PickIn(Schema):
     filters: dict[str, str] | None = Field(
         None, description="与 GET …/units 相同的筛选条件；units 与 filters 都不填为本批次全部可见档案"
     )
+    as_of: dt.datetime | None = Field(
+        None, description="读取档案列表的时间（ISO 8601）：此后被他人修改的档案不处理，在 skipped 中列出"
+    )
 
 
 class FirstIn(PickIn):
@@ -301,7 +304,9 @@ def first_review(request: HttpRequest, uuid: UUID, body: FirstIn) -> Any:
     _need(request)
     review = _review(uuid)
     decision = Decision(body.verdict, body.reason, body.note, body.next_review_year)
-    return _outcome(do_first_review(signed_in(request), review, decision, _picked(request, review, body)))
+    return _outcome(
+        do_first_review(signed_in(request), review, decision, _picked(request, review, body), as_of=body.as_of)
+    )
 
 
 @router.post(
@@ -313,7 +318,7 @@ def first_review(request: HttpRequest, uuid: UUID, body: FirstIn) -> Any:
 def confirm(request: HttpRequest, uuid: UUID, body: PickIn) -> Any:
     _need(request)
     review = _review(uuid)
-    return _outcome(do_confirm(signed_in(request), review, _picked(request, review, body)))
+    return _outcome(do_confirm(signed_in(request), review, _picked(request, review, body), as_of=body.as_of))
 
 
 @router.post(
@@ -324,7 +329,9 @@ def confirm(request: HttpRequest, uuid: UUID, body: PickIn) -> Any:
 def send_back(request: HttpRequest, uuid: UUID, body: ReturnIn) -> Any:
     _need(request)
     review = _review(uuid)
-    return _outcome(do_send_back(signed_in(request), review, body.note, _picked(request, review, body)))
+    return _outcome(
+        do_send_back(signed_in(request), review, body.note, _picked(request, review, body), as_of=body.as_of)
+    )
 
 
 @router.get("/openness/terms", response={200: list[TermOut], **ERROR_RESPONSES}, summary="关注词 / watched words")

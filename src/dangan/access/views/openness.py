@@ -7,6 +7,7 @@ Thin over ``access.actions.openness``: every list is a FilterSet that asks catal
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -150,6 +151,7 @@ def review_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "verdicts": Verdict.choices,
         "decision_form": DecisionForm(initial={"next_review_year": review.year + 5}),
         "return_form": ReturnForm(prefix="back"),
+        "as_of": timezone.now().isoformat(),
     }
     return render(request, "access/openness/review_detail.html", context)
 
@@ -203,11 +205,14 @@ def review_action(request: HttpRequest, uuid: UUID, action: str) -> HttpResponse
                 request, do_first_review(person, review, decision, _picked(request, review)), _("已初审 %(n)d 件。")
             )
         elif action == "confirm":
-            _report(request, do_confirm(person, review, _picked(request, review)), _("已复审确认 %(n)d 件，即时生效。"))
+            outcome = do_confirm(person, review, _picked(request, review), as_of=_as_of(request))
+            _report(request, outcome, _("已复审确认 %(n)d 件，即时生效。"))
         elif action == "return":
             _report(
                 request,
-                do_send_back(person, review, request.POST.get("back-note", ""), _picked(request, review)),
+                do_send_back(
+                    person, review, request.POST.get("back-note", ""), _picked(request, review), as_of=_as_of(request)
+                ),
                 _("已退回 %(n)d 件。"),
             )
         elif action == "close":
@@ -218,6 +223,15 @@ def review_action(request: HttpRequest, uuid: UUID, action: str) -> HttpResponse
     except (ValidationError, PermissionDenied, EditConflict) as exc:
         _errors(request, exc)
     return redirect(target)
+
+
+def _as_of(request: HttpRequest) -> dt.datetime | None:
+    """When the page the form was on was made (hidden field ``as_of``): rows changed since are not decided."""
+    try:
+        value = dt.datetime.fromisoformat(request.POST.get("as_of", ""))
+    except ValueError:
+        return None
+    return value if timezone.is_aware(value) else None
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -265,6 +279,7 @@ def review_unit(request: HttpRequest, uuid: UUID, unit: UUID) -> HttpResponse:
             }
         ),
         "return_form": ReturnForm(prefix="back"),
+        "as_of": timezone.now().isoformat(),
     }
     return render(request, "access/openness/review_unit.html", context)
 
