@@ -350,7 +350,7 @@ def _batches(rows: QuerySet[OpennessDecision]) -> Iterable[list[OpennessDecision
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         yield list(
-            OpennessDecision.objects.select_for_update()
+            OpennessDecision.objects.select_for_update(of=("self",))
             .filter(pk__in=chunk)
             .select_related("unit")
             .order_by("unit__reference_code", "unit_id")
