@@ -223,3 +223,28 @@ def test_the_api_refuses_others_and_hides_what_the_policy_hides(
     assert junior["total"] == 2 and "一九九〇年秘密报告" not in str(junior)
     response = client_for(archivist).get("/api/access/openness/reviews/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 404 and response.json()["detail"] == "审核批次不存在"
+
+
+def test_the_staff_start_page_links_the_review(archivist, access_staff) -> None:
+    url = reverse("access:openness")
+    assert url in client_for(archivist).get(reverse("access:home")).content.decode()
+    assert url not in client_for(access_staff).get(reverse("access:home")).content.decode()
+
+
+def test_the_background_scan_counts_a_new_word(archivist, fonds, holdings) -> None:
+    from dangan.access.actions.openness import do_add_term
+    from dangan.access.openness_tasks import scan_marks_task
+
+    review = do_create_review(archivist, year=2026, fonds=fonds)
+    row = OpennessDecision.objects.get(review=review, unit=holdings["due"])
+    assert row.marks == 0
+    do_add_term(archivist, "扶贫工作")
+    assert scan_marks_task.call(review.pk) == 3
+    row.refresh_from_db()
+    assert (row.marks, row.mark_kinds) == (1, "term")
+    # The page's button counts a small round again at once.
+    do_add_term(archivist, "总结")
+    response = client_for(archivist).post(reverse("access:openness_action", args=[review.uuid, "scan"]), follow=True)
+    assert "已重新计算审核提示" in response.content.decode()
+    row.refresh_from_db()
+    assert row.marks == 2

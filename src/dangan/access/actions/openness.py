@@ -65,6 +65,7 @@ __all__ = [
     "do_create_review",
     "do_first_review",
     "do_remove_term",
+    "do_request_scan",
     "do_scan_marks",
     "do_send_back",
     "is_first_reviewer",
@@ -216,14 +217,23 @@ def do_create_review(actor: Any, **kwargs: Any) -> OpennessReview:
             "units": total,
         },
     )
-    if total <= SCAN_NOW:
-        do_scan_marks(actor, review)
-    else:
-        from dangan.access.openness_tasks import scan_marks_task
-
-        review_id = review.pk
-        transaction.on_commit(lambda: scan_marks_task.enqueue(review_id))
+    do_request_scan(actor, review, total)
     return review
+
+
+def do_request_scan(actor: Any, review: OpennessReview, total: int | None = None) -> bool:
+    """Count the aid's marks of the round again (after the watched words changed): at once for a round of up to
+    SCAN_NOW units, else by a background task once the caller's transaction commits. Returns whether it was queued."""
+    _require(actor)
+    size = total if total is not None else OpennessDecision.objects.filter(review=review).count()
+    if size <= SCAN_NOW:
+        do_scan_marks(actor, review)
+        return False
+    from dangan.access.openness_tasks import scan_marks_task
+
+    review_id = review.pk
+    transaction.on_commit(lambda: scan_marks_task.enqueue(review_id))
+    return True
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from dangan.access.actions.openness import (
     do_create_review,
     do_first_review,
     do_remove_term,
+    do_request_scan,
     do_send_back,
     marks_in,
     review_counts,
@@ -215,6 +216,9 @@ def review_action(request: HttpRequest, uuid: UUID, action: str) -> HttpResponse
                 ),
                 _("已退回 %(n)d 件。"),
             )
+        elif action == "scan":
+            queued = do_request_scan(person, review)
+            messages.success(request, _("已在后台重新计算审核提示。") if queued else _("已重新计算审核提示。"))
         elif action == "close":
             do_close_review(person, review, _version(request))
             messages.success(request, _("审核批次已结束。"))
