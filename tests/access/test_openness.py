@@ -223,3 +223,24 @@ def test_a_decision_changed_after_the_page_was_read_is_not_confirmed(archivist, 
     assert do_confirm(second, review, rows, as_of=timezone.now()).changed == 1
     holdings["due"].refresh_from_db()
     assert holdings["due"].openness == Openness.CONTROLLED
+
+
+def test_the_audit_entries_are_read_only_by_those_who_see_every_unit_named(
+    archivist, junior_archivist, second, fonds, holdings, security_auditor
+) -> None:
+    from dangan.core.auditlog.display import present
+
+    review = _round(archivist, fonds)
+    do_first_review(archivist, review, Decision("open"), OpennessDecision.objects.filter(unit=holdings["due"]))
+    do_first_review(archivist, review, Decision("open"), OpennessDecision.objects.filter(unit=holdings["secret"]))
+    do_confirm(second, review)
+    entries = list(AuditEntry.objects.filter(action__in=["access.openness.first", "catalog.unit.openness"]))
+    assert len(entries) == 3
+
+    def withheld(reader: Any) -> list[bool]:
+        return [view.withheld for view in present(sorted(entries, key=lambda e: e.pk), reader)]
+
+    assert withheld(archivist) == [False, False, False]
+    # The junior sees the first review of the 公开 unit only; the confirmation named the 秘密 one too.
+    assert withheld(junior_archivist) == [False, True, True]
+    assert withheld(security_auditor) == [True, True, True]

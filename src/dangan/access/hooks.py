@@ -40,8 +40,12 @@ register_menu_item(
 # ---------------------------------------------------------------- utilization register and statistics
 
 # ---------------------------------------------------------------- openness review
-from dangan.core.roles import Capability  # noqa: E402  (imports of this part kept under its heading)
+# (imports of this part kept under its heading)
+from dangan.catalog.audit_describers import readable_unit_lists  # noqa: E402
+from dangan.core.auditlog.display import AuditDescriber, register_describer  # noqa: E402
+from dangan.core.roles import Capability  # noqa: E402
 
+from .models.openness import ControlReason, Verdict  # noqa: E402
 from .navigation import Link, register_staff_link  # noqa: E402
 
 register_action("access.openness.create", gettext_lazy("创建开放审核批次"))
@@ -58,5 +62,25 @@ register_staff_link(
         70,
         Capability.OPENNESS_REVIEW,
         gettext_lazy("到期档案的开放审核：初审、复审、开放目录与报表"),
+    )
+)
+# An entry of the review names the units it decided: shown to a reader who may see every one of them.
+register_describer(
+    AuditDescriber(
+        "access.openness.",
+        readable_unit_lists,
+        labels={
+            "units": gettext_lazy("档案"),
+            "verdict": gettext_lazy("审核意见"),
+            "reason": gettext_lazy("控制理由"),
+            "next_review_year": gettext_lazy("下次审核年度"),
+            "year": gettext_lazy("审核年度"),
+            "fonds": gettext_lazy("全宗"),
+            "category": gettext_lazy("门类"),
+            "years": gettext_lazy("年度范围"),
+            "age": gettext_lazy("开放年限"),
+            "term": gettext_lazy("词语"),
+        },
+        values={"verdict": Verdict, "reason": ControlReason},
     )
 )
