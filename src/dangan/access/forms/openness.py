@@ -37,7 +37,10 @@ class ReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    """A first-review decision for the units picked (``unit`` checkboxes) or every unit of the filter."""
+    """A first-review decision for the units picked (``unit`` checkboxes) or every unit of the filter. It shares its
+    page's form with the second review's buttons: no ``required`` attribute, or the browser would stop those."""
+
+    use_required_attribute = False
 
     verdict = forms.ChoiceField(label=_("审核意见"), choices=Verdict.choices, widget=forms.RadioSelect)
     reason = forms.ChoiceField(
@@ -50,6 +53,7 @@ class DecisionForm(forms.Form):
 
 
 class ReturnForm(forms.Form):
+    use_required_attribute = False  # shares its form with the first review's and the confirmation's buttons
     note = forms.CharField(label=_("退回意见"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
