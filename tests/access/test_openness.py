@@ -244,3 +244,14 @@ def test_the_audit_entries_are_read_only_by_those_who_see_every_unit_named(
     # The junior sees the first review of the 公开 unit only; the confirmation named the 秘密 one too.
     assert withheld(junior_archivist) == [False, True, True]
     assert withheld(security_auditor) == [True, True, True]
+
+
+def test_a_unit_opened_twice_is_listed_once(archivist, second, fonds, holdings) -> None:
+    rows = OpennessDecision.objects.filter(unit=holdings["due"])
+    for _round_number in range(2):
+        review = _round(archivist, fonds)
+        do_first_review(archivist, review, Decision("open"), rows.filter(review=review))
+        do_confirm(second, review, rows.filter(review=review))
+        if _round_number == 0:
+            do_set_openness(archivist, [holdings["due"]], Openness.CONTROLLED, "复查后控制")
+    assert recently_opened(AnonymousUser(), 5) == [holdings["due"]]

@@ -13,5 +13,12 @@ def recently_opened(user: Any, limit: int = 10) -> list[ArchivalUnit]:
     """The units most recently opened by the openness review that ``user`` may see, newest first."""
     from dangan.access.filters.openness import OpenedFilter
 
-    rows = OpenedFilter().apply(user)[: max(0, limit)]
-    return [row.unit for row in rows]
+    if limit <= 0:
+        return []
+    units: dict[int, ArchivalUnit] = {}
+    # A unit opened, closed and opened again by a later round is listed once, at its latest opening.
+    for row in OpenedFilter().apply(user)[: limit * 2].iterator():
+        units.setdefault(row.unit_id, row.unit)
+        if len(units) == limit:
+            break
+    return list(units.values())
