@@ -563,35 +563,29 @@ def _grants_changed() -> None:
 
 
 def review_counts(actor: Any, review: OpennessReview) -> dict[str, Any]:
-    """The round's figures as ``actor`` may see them: rows by status and verdict, by year, and marked."""
-    rows = visible_rows(actor, review)
-    by_state = Counter(
-        {(s, v): n for s, v, n in rows.order_by().values_list("status", "verdict").annotate(n=Count("id"))}
-    )
+    """The round's figures as ``actor`` may see them, in one pass over its rows: by status and verdict, marked, and
+    the same per year."""
+    confirmed = Q(status=DecisionStatus.CONFIRMED)
     by_year = list(
-        rows.order_by("unit_year")
+        visible_rows(actor, review)
+        .order_by("unit_year")
         .values("unit_year")
         .annotate(
             total=Count("id"),
-            opened=Count("id", filter=Q(status=DecisionStatus.CONFIRMED, verdict=Verdict.OPEN)),
-            controlled=Count("id", filter=Q(status=DecisionStatus.CONFIRMED, verdict=Verdict.CONTROL)),
-            deferred=Count("id", filter=Q(status=DecisionStatus.CONFIRMED, verdict=Verdict.DEFER)),
+            pending=Count("id", filter=Q(status=DecisionStatus.PENDING)),
             proposed=Count("id", filter=Q(status=DecisionStatus.PROPOSED)),
+            returned=Count("id", filter=Q(status=DecisionStatus.RETURNED)),
+            opened=Count("id", filter=confirmed & Q(verdict=Verdict.OPEN)),
+            controlled=Count("id", filter=confirmed & Q(verdict=Verdict.CONTROL)),
+            deferred=Count("id", filter=confirmed & Q(verdict=Verdict.DEFER)),
+            marked=Count("id", filter=Q(marks__gt=0)),
         )
     )
-    confirmed = {v: by_state[(DecisionStatus.CONFIRMED.value, v)] for v in Verdict.values}
-    return {
-        "total": sum(by_state.values()),
-        "pending": sum(n for (s, _v), n in by_state.items() if s == DecisionStatus.PENDING),
-        "proposed": sum(n for (s, _v), n in by_state.items() if s == DecisionStatus.PROPOSED),
-        "returned": sum(n for (s, _v), n in by_state.items() if s == DecisionStatus.RETURNED),
-        "confirmed": sum(confirmed.values()),
-        "opened": confirmed[Verdict.OPEN],
-        "controlled": confirmed[Verdict.CONTROL],
-        "deferred": confirmed[Verdict.DEFER],
-        "marked": rows.filter(marks__gt=0).count(),
-        "by_year": by_year,
-    }
+    keys = ("total", "pending", "proposed", "returned", "opened", "controlled", "deferred", "marked")
+    out: dict[str, Any] = {key: sum(y[key] for y in by_year) for key in keys}
+    out["confirmed"] = out["opened"] + out["controlled"] + out["deferred"]
+    out["by_year"] = by_year
+    return out
 
 
 # ---------------------------------------------------------------- the words the aid marks
