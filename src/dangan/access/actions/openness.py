@@ -566,8 +566,9 @@ def review_counts(actor: Any, review: OpennessReview) -> dict[str, Any]:
     """The round's figures as ``actor`` may see them, in one pass over its rows: by status and verdict, marked, and
     the same per year."""
     confirmed = Q(status=DecisionStatus.CONFIRMED)
-    by_year = list(
-        visible_rows(actor, review)
+    by_year: list[dict[str, Any]] = [
+        dict(row)
+        for row in visible_rows(actor, review)
         .order_by("unit_year")
         .values("unit_year")
         .annotate(
@@ -580,7 +581,7 @@ def review_counts(actor: Any, review: OpennessReview) -> dict[str, Any]:
             deferred=Count("id", filter=confirmed & Q(verdict=Verdict.DEFER)),
             marked=Count("id", filter=Q(marks__gt=0)),
         )
-    )
+    ]
     keys = ("total", "pending", "proposed", "returned", "opened", "controlled", "deferred", "marked")
     out: dict[str, Any] = {key: sum(y[key] for y in by_year) for key in keys}
     out["confirmed"] = out["opened"] + out["controlled"] + out["deferred"]
