@@ -80,6 +80,7 @@ PAGES: list[Route] = [
     Page("access:openness_report", REVIEWERS, uuid="@openness.review"),
     Page("access:openness_report_export", REVIEWERS, uuid="@openness.review"),
     Page("access:openness_action", POSTED, method="POST", uuid="@openness.review", action="scan", note="count again"),
+    Page("access:openness_action", POSTED, method="POST", uuid="@openness.review", action="add", note="add the due"),
     Page(
         "access:openness_action",
         POSTED,

@@ -255,3 +255,17 @@ def test_a_unit_opened_twice_is_listed_once(archivist, second, fonds, holdings) 
         if _round_number == 0:
             do_set_openness(archivist, [holdings["due"]], Openness.CONTROLLED, "复查后控制")
     assert recently_opened(AnonymousUser(), 5) == [holdings["due"]]
+
+
+def test_units_due_since_are_added_to_an_open_round(archivist, fonds, make_unit, holdings) -> None:
+    from dangan.access.actions.openness import do_add_due_units, do_close_review
+
+    review = _round(archivist, fonds)
+    assert do_add_due_units(archivist, review) == 0
+    make_unit("一九九〇年补录文件", year=OLD, openness=Openness.PENDING, notes="电话13812345678")
+    assert do_add_due_units(archivist, review) == 1
+    row = OpennessDecision.objects.get(review=review, unit__title="一九九〇年补录文件")
+    assert (row.status, row.marks) == (DecisionStatus.PENDING, 1)
+    do_close_review(archivist, review)
+    with pytest.raises(ValidationError):
+        do_add_due_units(archivist, review)

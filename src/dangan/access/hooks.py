@@ -50,6 +50,7 @@ from .navigation import Link, register_staff_link  # noqa: E402
 
 register_action("access.openness.create", gettext_lazy("创建开放审核批次"))
 register_action("access.openness.close", gettext_lazy("结束开放审核批次"))
+register_action("access.openness.add", gettext_lazy("补充开放审核批次的到期档案"))
 register_action("access.openness.first", gettext_lazy("开放审核初审"))
 register_action("access.openness.confirm", gettext_lazy("开放审核复审确认"))
 register_action("access.openness.return", gettext_lazy("开放审核复审退回"))

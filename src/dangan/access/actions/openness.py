@@ -59,6 +59,7 @@ __all__ = [
     "age_years",
     "check_create_review",
     "check_decision",
+    "do_add_due_units",
     "do_add_term",
     "do_close_review",
     "do_confirm",
@@ -192,18 +193,7 @@ def do_create_review(actor: Any, **kwargs: Any) -> OpennessReview:
         created_by=account_of(actor),
         created_by_name=actor_name(actor),
     )
-    units = due_units(scope).order_by("pk").values_list("pk", "year")
-    total = 0
-    last = 0
-    while True:
-        chunk = list(units.filter(pk__gt=last)[:BATCH])
-        if not chunk:
-            break
-        OpennessDecision.objects.bulk_create(
-            [OpennessDecision(review=review, unit_id=pk, fonds=scope.fonds, unit_year=year) for pk, year in chunk]
-        )
-        total += len(chunk)
-        last = chunk[-1][0]
+    total = len(_add_rows(review, due_units(scope)))
     log(
         review,
         "access.openness.create",
@@ -219,6 +209,48 @@ def do_create_review(actor: Any, **kwargs: Any) -> OpennessReview:
     )
     do_request_scan(actor, review, total)
     return review
+
+
+def _add_rows(review: OpennessReview, units: QuerySet[ArchivalUnit]) -> list[int]:
+    """One row of ``review`` per unit of ``units``, written 1,000 at a time by ranges of ids; the ids added."""
+    ordered = units.order_by("pk").values_list("pk", "year")
+    added: list[int] = []
+    last = 0
+    while True:
+        chunk = list(ordered.filter(pk__gt=last)[:BATCH])
+        if not chunk:
+            break
+        OpennessDecision.objects.bulk_create(
+            [
+                OpennessDecision(review=review, unit_id=pk, fonds_id=review.fonds_id, unit_year=year)
+                for pk, year in chunk
+            ]
+        )
+        added += [pk for pk, _year in chunk]
+        last = chunk[-1][0]
+    return added
+
+
+def _scope_of(review: OpennessReview) -> Scope:
+    return Scope(review.year, review.fonds, review.category, review.year_from, review.year_to, review.title)
+
+
+@transaction.atomic
+def do_add_due_units(actor: Any, review: OpennessReview) -> int:
+    """Add to an open round the units of its scope that are due and not in it yet (catalogued, or closed again,
+    since it was made); the aid counts their marks. Returns how many were added."""
+    _require(actor)
+    review = OpennessReview.objects.select_for_update().select_related("fonds", "category").get(pk=review.pk)
+    _require_open(review)
+    present = OpennessDecision.objects.filter(review=review).values("unit_id")
+    added = _add_rows(review, due_units(_scope_of(review)).exclude(pk__in=present))
+    if added:
+        log(review, "access.openness.add", actor, {"units": len(added)})
+        if len(added) <= SCAN_NOW:
+            do_scan_marks(actor, review, added)
+        else:
+            do_request_scan(actor, review, len(added))
+    return len(added)
 
 
 def do_request_scan(actor: Any, review: OpennessReview, total: int | None = None) -> bool:

@@ -28,6 +28,7 @@ from dangan.access.actions.openness import (
     Decision,
     Outcome,
     age_years,
+    do_add_due_units,
     do_add_term,
     do_close_review,
     do_confirm,
@@ -216,6 +217,9 @@ def review_action(request: HttpRequest, uuid: UUID, action: str) -> HttpResponse
                 ),
                 _("已退回 %(n)d 件。"),
             )
+        elif action == "add":
+            added = do_add_due_units(person, review)
+            messages.success(request, _("已补充 %(n)d 件到期档案。") % {"n": added})
         elif action == "scan":
             queued = do_request_scan(person, review)
             messages.success(request, _("已在后台重新计算审核提示。") if queued else _("已重新计算审核提示。"))
