@@ -240,7 +240,9 @@ def do_add_due_units(actor: Any, review: OpennessReview) -> int:
     """Add to an open round the units of its scope that are due and not in it yet (catalogued, or closed again,
     since it was made); the aid counts their marks. Returns how many were added."""
     _require(actor)
-    review = OpennessReview.objects.select_for_update().select_related("fonds", "category").get(pk=review.pk)
+    review = (
+        OpennessReview.objects.select_for_update(of=("self",)).select_related("fonds", "category").get(pk=review.pk)
+    )
     _require_open(review)
     present = OpennessDecision.objects.filter(review=review).values("unit_id")
     added = _add_rows(review, due_units(_scope_of(review)).exclude(pk__in=present))
