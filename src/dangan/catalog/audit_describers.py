@@ -157,6 +157,25 @@ def readable_renumberings(reader: Any, entries: Sequence[AuditEntry]) -> Collect
     return readable
 
 
+def named_units(entry: AuditEntry) -> list[str] | None:
+    """The uuids of the units an entry names in its ``units`` list (``[{"unit": uuid, …}, …]``: a change of many
+    units at once, such as openness); None when it names none."""
+    units = entry.data.get("units") if isinstance(entry.data, dict) else None
+    if not isinstance(units, list):
+        return None
+    return [str(u.get("unit")) for u in units if isinstance(u, dict) and u.get("unit")]
+
+
+def readable_unit_lists(reader: Any, entries: Sequence[AuditEntry]) -> Collection[int]:
+    """Entries about many units (a ``units`` list, object = the fonds or a review round): readable only if every
+    unit they name may be seen; an entry naming none is as open as the catalog."""
+    if not can_view_catalog(reader):
+        return set()
+    named = {e.pk: named_units(e) for e in entries}
+    visible = readable_unit_ids(reader, {u for uuids in named.values() for u in uuids or []})
+    return {pk for pk, uuids in named.items() if uuids is None or all(u in visible for u in uuids)}
+
+
 def readable_to_catalog_readers(reader: Any, entries: Sequence[AuditEntry]) -> Collection[int]:
     """Fonds, categories, 档号 rules, authority records, imports and exports: as open as the catalog itself."""
     return {e.pk for e in entries} if can_view_catalog(reader) else set()
@@ -167,6 +186,7 @@ def register() -> None:
         ("catalog.", readable_to_catalog_readers),
         ("catalog.unit.", readable_unit_entries),
         ("catalog.unit.renumber", readable_renumberings),
+        ("catalog.unit.openness", readable_unit_lists),
         # Linking an authority record is recorded on the unit (its name is the entry's object).
         ("catalog.authority.link", readable_unit_entries),
         ("catalog.authority.unlink", readable_unit_entries),

@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
         ("access", "0004_requests"),
         ("access", "0005_reading_room"),
         ("access", "0006_copies"),
+        ("access", "0008_openness"),
     ]
 
     operations = []

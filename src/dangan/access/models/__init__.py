@@ -4,6 +4,7 @@ from .copies import CopyRequest
 from .portal import ConsultingInfo
 from .readers import ReaderProfile, ReaderStatus
 from .reading_room import Booking, ReadingRoom, Retrieval, Seat, TimeSlot
+from .openness import OpennessDecision, OpennessReview, OpennessTerm
 from .register import UseRecord
 from .requests import AccessGrant, AccessRequest, RequestedUnit
 from .visits import Visit
@@ -14,6 +15,9 @@ __all__ = [
     "Booking",
     "ConsultingInfo",
     "CopyRequest",
+    "OpennessDecision",
+    "OpennessReview",
+    "OpennessTerm",
     "ReaderProfile",
     "ReaderStatus",
     "ReadingRoom",
