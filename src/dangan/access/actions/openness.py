@@ -17,7 +17,6 @@ transaction with its audit entries (``access.openness.*``; one per batch of unit
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -90,9 +89,8 @@ OPENNESS_FOR = {Verdict.OPEN: Openness.OPEN, Verdict.CONTROL: Openness.CONTROLLE
 
 def age_years() -> int:
     """How many years after their creation records open (Archives Law art. 27: 25), from the setting
-    ``OPENNESS_AGE_YEARS`` or the environment's ``DANGAN_OPENNESS_AGE_YEARS``."""
-    value = getattr(settings, "OPENNESS_AGE_YEARS", None) or os.environ.get("DANGAN_OPENNESS_AGE_YEARS") or 25
-    return int(value)
+    ``DANGAN_OPENNESS_AGE_YEARS``)."""
+    return int(settings.OPENNESS_AGE_YEARS)
 
 
 def _require(actor: Any) -> None:

@@ -1,10 +1,10 @@
 """The access app's models, one module per part (docs/development/access.md)."""
 
 from .copies import CopyRequest
+from .openness import OpennessDecision, OpennessReview, OpennessTerm
 from .portal import ConsultingInfo
 from .readers import ReaderProfile, ReaderStatus
 from .reading_room import Booking, ReadingRoom, Retrieval, Seat, TimeSlot
-from .openness import OpennessDecision, OpennessReview, OpennessTerm
 from .register import UseRecord
 from .requests import AccessGrant, AccessRequest, RequestedUnit
 from .visits import Visit

@@ -31,12 +31,13 @@ from dangan.access.actions.copies import (
 )
 from dangan.access.forms.copies import CopyRequestForm, DeliverForm, DeskCopyForm, RefuseForm, VersionForm
 from dangan.access.models.copies import CopyRequest, CopyStatus
+from dangan.access.views.guards import reader_required
 from dangan.catalog.models import ArchivalUnit
 from dangan.catalog.policy import can_view_unit, visible_units
 from dangan.core.actors import signed_in
 from dangan.core.models import User
 from dangan.core.roles import Capability, is_reader
-from dangan.utilities.views import capability_required, form_errors_from, login_required, paginate
+from dangan.utilities.views import capability_required, form_errors_from, paginate
 
 DESK = Capability.READING_ROOM
 
@@ -87,14 +88,14 @@ def _download(request: HttpRequest, copy: CopyRequest) -> FileResponse:
 # ---------------------------------------------------------------- readers (/account/copies/)
 
 
-@login_required
+@reader_required
 def my_copies(request: HttpRequest) -> HttpResponse:
     reader = _reader(request)
     page = paginate(request, visible_copies(reader).order_by("-created", "-pk"), 20)
     return render(request, "access/copies/account_list.html", {"page": page})
 
 
-@login_required
+@reader_required
 def copy_new(request: HttpRequest) -> HttpResponse:
     reader = _reader(request)
     unit = _visible_unit(reader, request.GET.get("unit"))
@@ -116,14 +117,14 @@ def copy_new(request: HttpRequest) -> HttpResponse:
     return render(request, "access/copies/account_new.html", context, status=400 if form.errors else 200)
 
 
-@login_required
+@reader_required
 def my_copy(request: HttpRequest, uuid: Any) -> HttpResponse:
     reader = _reader(request)
     copy = _copy(reader, uuid)
     return render(request, "access/copies/account_detail.html", {"copy": copy})
 
 
-@login_required
+@reader_required
 def my_copy_download(request: HttpRequest, uuid: Any) -> HttpResponseBase:
     reader = _reader(request)
     copy = CopyRequest.objects.select_related("unit", "reader").filter(uuid=_uuid(uuid), reader=reader).first()
