@@ -3,6 +3,8 @@ registrations below its heading."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy
 
 from dangan.core.audit import register_action
@@ -214,8 +216,12 @@ def _personal_data() -> None:
     register_personal_data("reading_room", reading_room.reader_reading_room_data)
     register_personal_data("copies", copies.reader_copies_data)
     register_erasure("requests", requests.erase_reader_requests)
-    # Inside do_erase_reader's transaction, which logs the staff member who erased; each copy's own entry says SYSTEM.
-    register_erasure("copies", lambda user: copies.do_erase_reader_copies(SYSTEM, user) and None)
+
+    def erase_copies(user: Any) -> None:
+        # Inside do_erase_reader's transaction, which logs the staff member who erased; each copy's entry says SYSTEM.
+        copies.do_erase_reader_copies(SYSTEM, user)
+
+    register_erasure("copies", erase_copies)
 
 
 _personal_data()
