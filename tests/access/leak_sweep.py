@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import itertools
 import json
 import re
 import uuid as uuid_module
+import zipfile
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -337,7 +339,24 @@ def fetch(client: Client, url: str, headers: dict[str, str] | None = None) -> An
     content = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     names = ("Location", "Link", "Content-Disposition", "ETag", "Last-Modified")
     headers = {k: response[k] for k in names if response.has_header(k)}
-    return Answer(response.status_code, content.decode("utf-8", "replace"), headers, response.get("Content-Type", ""))
+    return Answer(response.status_code, _readable(content), headers, response.get("Content-Type", ""))
+
+
+def _readable(content: bytes) -> str:
+    """The answer as text to search for markers: a zip (an .xlsx export, a .zip of pages) by its members' text —
+    compressed, a title inside would not be seen — without the workbook's creation time (docProps/core.xml), which
+    differs between two downloads."""
+    if content.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                return "\n".join(
+                    f"{name}: " + archive.read(name).decode("utf-8", "replace")
+                    for name in sorted(archive.namelist())
+                    if name != "docProps/core.xml"
+                )
+        except zipfile.BadZipFile:
+            pass
+    return content.decode("utf-8", "replace")
 
 
 TAG = re.compile(r"<[^>]+>")

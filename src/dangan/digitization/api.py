@@ -52,6 +52,8 @@ from .schemas import (
     BatchIn,
     BatchOut,
     BatchPage,
+    BatchUploadIn,
+    BatchUploadOut,
     FolderFilesOut,
     FolderUploadIn,
     ImportIn,
@@ -59,8 +61,6 @@ from .schemas import (
     PageScanOut,
     ProblemOut,
     UnitsIn,
-    UploadIn,
-    UploadOut,
     VerdictIn,
     VersionIn,
 )
@@ -282,17 +282,17 @@ def _upload(request: HttpRequest, uuid: UUID) -> BatchUpload:
 
 @router.post(
     "/digitization/batches/{uuid}/uploads",
-    response={201: UploadOut, **ERROR_RESPONSES},
+    response={201: BatchUploadOut, **ERROR_RESPONSES},
     summary="开始上传扫描成果（.zip）",
     url_name="digitization_start_upload",
 )
-def start_upload(request: HttpRequest, uuid: UUID, body: UploadIn) -> Any:
+def start_upload(request: HttpRequest, uuid: UUID, body: BatchUploadIn) -> Any:
     _need(request)
     return Status(201, upload_out(do_start_upload(signed_in(request), _batch(uuid), body.file_name, body.size)))
 
 
 @router.get(
-    "/digitization/uploads/{uuid}", response={200: UploadOut, **ERROR_RESPONSES}, summary="上传进度（续传偏移量）"
+    "/digitization/uploads/{uuid}", response={200: BatchUploadOut, **ERROR_RESPONSES}, summary="上传进度（续传偏移量）"
 )
 def get_upload(request: HttpRequest, uuid: UUID) -> Any:
     _need(request)
@@ -301,7 +301,7 @@ def get_upload(request: HttpRequest, uuid: UUID) -> Any:
 
 @router.put(
     "/digitization/uploads/{uuid}",
-    response={200: UploadOut, 409: OffsetConflictOut, **ERROR_RESPONSES},
+    response={200: BatchUploadOut, 409: OffsetConflictOut, **ERROR_RESPONSES},
     summary="上传一个数据块",
     description="请求体为原始字节；Content-Range: bytes START-END/TOTAL（START 须等于已接收的字节数，否则 409 并返回 offset）。",
 )
@@ -317,7 +317,7 @@ def put_chunk(request: HttpRequest, uuid: UUID) -> Any:
 
 @router.post(
     "/digitization/batches/{uuid}/folder-uploads",
-    response={201: UploadOut, **ERROR_RESPONSES},
+    response={201: BatchUploadOut, **ERROR_RESPONSES},
     summary="开始上传批次文件夹（逐个文件）",
     url_name="digitization_start_folder_upload",
 )
@@ -339,7 +339,7 @@ def get_folder_files(request: HttpRequest, uuid: UUID) -> Any:
 
 @router.put(
     "/digitization/uploads/{uuid}/files",
-    response={200: UploadOut, **ERROR_RESPONSES},
+    response={200: BatchUploadOut, **ERROR_RESPONSES},
     summary="上传文件夹中的一个文件",
     description="请求体为该文件的全部字节；path 为文件在批次文件夹中的相对路径（档号文件夹/0001.tif）。",
 )

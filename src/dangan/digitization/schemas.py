@@ -122,12 +122,12 @@ class PageScanOut(Schema):
     qc: list[QcResultOut]
 
 
-class UploadIn(Schema):
+class BatchUploadIn(Schema):
     file_name: str = Field(description="文件名（.zip）")
     size: int = Field(description="文件大小（字节）", gt=0)
 
 
-class UploadOut(Schema):
+class BatchUploadOut(Schema):
     uuid: UUID
     batch: UUID
     file_name: str

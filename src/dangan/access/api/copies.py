@@ -80,15 +80,15 @@ class CopyQuery(Schema):
     status: CopyStatus | None = Field(None, description="按状态筛选")
 
 
-class VersionIn(Schema):
+class CopyVersionIn(Schema):
     version: int | None = Field(None, description="读取时的修订号；不是当前修订号时 409")
 
 
-class DeliverIn(VersionIn):
+class DeliverIn(CopyVersionIn):
     delivery: Delivery = Delivery.DOWNLOAD
 
 
-class RefuseIn(VersionIn):
+class CopyRefuseIn(CopyVersionIn):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
@@ -189,7 +189,7 @@ def get_copy(request: HttpRequest, uuid: UUID) -> Any:
 
 
 @router.post("/copies/{uuid}/make", response={202: CopyOut, **ERROR_RESPONSES}, summary="制作复制件（后台）")
-def make_copy(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
+def make_copy(request: HttpRequest, uuid: UUID, body: CopyVersionIn) -> Any:
     user = _desk(request)
     copy = do_queue_make(user, _copy(user, uuid), expected_version=body.version)
     return Status(202, copy_out(_copy(user, copy.uuid)))
@@ -203,7 +203,7 @@ def deliver_copy(request: HttpRequest, uuid: UUID, body: DeliverIn) -> Any:
 
 
 @router.post("/copies/{uuid}/refuse", response={200: CopyOut, **ERROR_RESPONSES}, summary="不予复制")
-def refuse_copy(request: HttpRequest, uuid: UUID, body: RefuseIn) -> Any:
+def refuse_copy(request: HttpRequest, uuid: UUID, body: CopyRefuseIn) -> Any:
     user = _desk(request)
     copy = do_refuse_copy(user, _copy(user, uuid), body.reason, expected_version=body.version)
     return copy_out(_copy(user, copy.uuid))

@@ -58,7 +58,7 @@ def _review(uuid: UUID) -> OpennessReview:
 # ---------------------------------------------------------------- schemas
 
 
-class CountsOut(Schema):
+class OpennessCountsOut(Schema):
     total: int
     pending: int
     proposed: int
@@ -82,7 +82,7 @@ class ReviewOut(Schema):
     created_by: str
     created: dt.datetime
     version: int
-    counts: CountsOut | None = None
+    counts: OpennessCountsOut | None = None
 
 
 class ReviewPage(PageOut):

@@ -86,7 +86,7 @@ class VerifyIn(Schema):
     version: int | None = Field(None, description="读取时的版本号")
 
 
-class MeOut(Schema):
+class ReaderMeOut(Schema):
     uuid: UUID | None
     username: str
     real_name: str
@@ -231,12 +231,14 @@ def _me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/me", response={200: MeOut, **ERROR_RESPONSES}, summary="查档人本人的信息 / the reader's own profile")
+@router.get(
+    "/me", response={200: ReaderMeOut, **ERROR_RESPONSES}, summary="查档人本人的信息 / the reader's own profile"
+)
 def me(request: HttpRequest) -> dict[str, Any]:
     return _me(request)
 
 
-@router.patch("/me", response={200: MeOut, **ERROR_RESPONSES}, summary="修改本人联系方式 / change own contacts")
+@router.patch("/me", response={200: ReaderMeOut, **ERROR_RESPONSES}, summary="修改本人联系方式 / change own contacts")
 def me_update(request: HttpRequest, payload: MeIn) -> Any:
     _me(request)
     try:

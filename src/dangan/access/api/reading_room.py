@@ -79,7 +79,7 @@ class BookingIn(Schema):
     request_uuid: UUID | None = Field(None, description="所服务的查档申请")
 
 
-class VersionIn(Schema):
+class BookingVersionIn(Schema):
     version: int | None = None
 
 
@@ -296,7 +296,7 @@ def get_booking(request: HttpRequest, uuid: UUID) -> Any:
 
 
 @router.post("/bookings/{uuid}/cancel", response={200: BookingOut, **ERROR_RESPONSES}, summary="取消预约")
-def cancel_booking(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
+def cancel_booking(request: HttpRequest, uuid: UUID, body: BookingVersionIn) -> Any:
     booking = _booking_for(request, uuid)
     try:
         return booking_out(do_cancel_booking(signed_in(request), booking, version=body.version))
@@ -305,7 +305,7 @@ def cancel_booking(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
 
 
 @router.post("/bookings/{uuid}/check-in", response={200: VisitOut, **ERROR_RESPONSES}, summary="按预约签到")
-def check_in_booking(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
+def check_in_booking(request: HttpRequest, uuid: UUID, body: BookingVersionIn) -> Any:
     staff = _staff(request)
     booking = _booking_for(request, uuid)
     try:
@@ -315,7 +315,7 @@ def check_in_booking(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
 
 
 @router.post("/bookings/{uuid}/no-show", response={200: BookingOut, **ERROR_RESPONSES}, summary="标记未到")
-def no_show_booking(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
+def no_show_booking(request: HttpRequest, uuid: UUID, body: BookingVersionIn) -> Any:
     staff = _staff(request)
     booking = _booking_for(request, uuid)
     try:
@@ -381,7 +381,7 @@ def create_retrieval(request: HttpRequest, body: RetrievalIn) -> Any:
 @router.post(
     "/retrievals/{uuid}/{step}", response={200: RetrievalOut, **ERROR_RESPONSES}, summary="调出、交阅、归还或撤销"
 )
-def retrieval_step(request: HttpRequest, uuid: UUID, step: str, body: VersionIn) -> Any:
+def retrieval_step(request: HttpRequest, uuid: UUID, step: str, body: BookingVersionIn) -> Any:
     """``step``: fetched (调出), handed (交阅: registered as a use of the unit), returned (归还), cancelled (撤销,
     before it was fetched)."""
     staff = _staff(request)

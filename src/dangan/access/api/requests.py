@@ -58,20 +58,20 @@ class RequestIn(Schema):
     codes: list[str] = Field(default_factory=list, max_length=100, description="档案的档号（查档人可见的档案）")
 
 
-class VersionIn(Schema):
+class RequestVersionIn(Schema):
     version: int | None = Field(None, description=VERSION)
 
 
-class AnswerIn(VersionIn):
+class AnswerIn(RequestVersionIn):
     text: str = Field(max_length=2000, description="补充说明")
 
 
-class UnitsIn(VersionIn):
+class RequestUnitsIn(RequestVersionIn):
     units: list[str] = Field(default_factory=list, max_length=100, description="档案的 UUID")
     codes: list[str] = Field(default_factory=list, max_length=100, description="档案的档号")
 
 
-class ApproveIn(VersionIn):
+class ApproveIn(RequestVersionIn):
     units: list[str] | None = Field(None, max_length=100, description="同意利用的档案 UUID；不填则为申请中的全部档案")
     reading_room_only: bool = Field(False, description="仅限在阅览室查阅")
     copies_allowed: bool = Field(True, description="允许复制")
@@ -79,11 +79,11 @@ class ApproveIn(VersionIn):
     conditions: str = Field("", max_length=2000, description="批准条件或说明")
 
 
-class RefuseIn(VersionIn):
+class RequestRefuseIn(RequestVersionIn):
     reason: str = Field(max_length=2000, description="不予批准的理由")
 
 
-class AskIn(VersionIn):
+class AskIn(RequestVersionIn):
     question: str = Field(max_length=2000, description="需要查档人补充的内容")
 
 
@@ -250,7 +250,7 @@ def get_request(request: HttpRequest, uuid: UUID) -> Any:
 
 
 @router.post("/requests/{uuid}/withdraw", response={200: RequestOut, **ERROR_RESPONSES}, summary="撤回申请（查档人）")
-def withdraw_request(request: HttpRequest, uuid: UUID, body: VersionIn) -> Any:
+def withdraw_request(request: HttpRequest, uuid: UUID, body: RequestVersionIn) -> Any:
     person = signed_in(request)
     require_reader(person)
     found = reader_request(person, uuid)
@@ -266,7 +266,7 @@ def answer_request(request: HttpRequest, uuid: UUID, body: AnswerIn) -> Any:
 
 
 @router.post("/requests/{uuid}/units", response={200: RequestOut, **ERROR_RESPONSES}, summary="添加档案（审核）")
-def add_units(request: HttpRequest, uuid: UUID, body: UnitsIn) -> Any:
+def add_units(request: HttpRequest, uuid: UUID, body: RequestUnitsIn) -> Any:
     person = signed_in(request)
     found = review_request(person, uuid)
     units, missing = units_for_reviewer(person, uuids=body.units, codes=body.codes)
@@ -308,7 +308,7 @@ def approve_request(request: HttpRequest, uuid: UUID, body: ApproveIn) -> Any:
 
 
 @router.post("/requests/{uuid}/refuse", response={200: RequestOut, **ERROR_RESPONSES}, summary="不予批准（审核）")
-def refuse_request(request: HttpRequest, uuid: UUID, body: RefuseIn) -> Any:
+def refuse_request(request: HttpRequest, uuid: UUID, body: RequestRefuseIn) -> Any:
     person = signed_in(request)
     found = review_request(person, uuid)
     return request_out(do_refuse(person, found, body.reason, expected_version=body.version), person)
