@@ -140,7 +140,8 @@ def test_a_running_worker_takes_over_the_task_of_one_that_died_without_a_restart
     first = start_worker()
     second = None
     try:
-        wait_for(marker.exists, what="the first worker to start the task")
+        # The task creates the marker, then writes its worker's pid into it: wait for the pid, not the file.
+        wait_for(lambda: marker.exists() and marker.read_text().strip(), what="the first worker to start the task")
         taken_by = int(marker.read_text())
         second = start_worker(DANGAN_WORKER_RECOVERY_SECONDS="0.5")
         time.sleep(2)  # the second worker is up, and idle: the task is the first one's
