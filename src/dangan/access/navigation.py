@@ -66,3 +66,11 @@ def account_links() -> list[Link]:
 
 def staff_links(user: Any) -> list[Link]:
     return [link for link in _resolvable(_staff) if link.capability is None or has_capability(user, link.capability)]
+
+
+def optional_url(name: str, *args: Any) -> str:
+    """The URL of another part's route, or "" when there is no such route (a part left out of a deployment)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""

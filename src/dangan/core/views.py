@@ -81,6 +81,21 @@ class LogoutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
+def change_own_password(request: HttpRequest, user: User, form: OwnPasswordForm) -> bool:
+    """Apply a posted own-password form (the workspace's and the readers' pages share it): True when the password
+    was changed, the session kept and the person told; otherwise the form carries the errors."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        accounts.do_change_own_password(user, form.cleaned_data["new_password"], address=signin.client_address(request))
+    except ValidationError as exc:
+        form.add_error("new_password", exc.messages)
+        return False
+    update_session_auth_hash(request, user)
+    messages.success(request, _("密码已修改。"))
+    return True
+
+
 @never_cache
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
@@ -88,17 +103,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     and see nothing else (no navigation) until they have changed it."""
     user = signed_in(request)
     form = OwnPasswordForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            accounts.do_change_own_password(
-                user, form.cleaned_data["new_password"], address=signin.client_address(request)
-            )
-        except ValidationError as exc:
-            form.add_error("new_password", exc.messages)
-        else:
-            update_session_auth_hash(request, user)
-            messages.success(request, _("密码已修改。"))
-            return redirect("core:home")
+    if change_own_password(request, user, form):
+        return redirect("core:home")
     context = {
         "form": form,
         "forced": user.needs_password_change,

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, parse_etags
 from django.utils.translation import get_language, gettext_lazy
@@ -35,6 +35,7 @@ from dangan.access.actions.portal import do_update_consulting_info
 from dangan.access.actions.register import record_online_view
 from dangan.access.forms.portal import ConsultingInfoForm, PortalSearchForm
 from dangan.access.models import ConsultingInfo
+from dangan.access.navigation import optional_url
 from dangan.access.portal_sections import render_home_sections
 from dangan.access.published import recently_opened
 from dangan.catalog.actions.units import ChildrenPage, children_page
@@ -164,14 +165,6 @@ def _visible_unit_or_404(user: Any, uuid: Any) -> ArchivalUnit:
     return unit
 
 
-def _optional_url(name: str, *args: Any) -> str:
-    """The URL of another part's route, or "" while that part is not there."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 # ---------------------------------------------------------------- pages
 
 
@@ -188,7 +181,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "sections": render_home_sections(request),
         "info": ConsultingInfo.current(),
         "form": PortalSearchForm(),
-        "opened_url": _optional_url("portal:opened"),
+        "opened_url": optional_url("portal:opened"),
     }
     return render(request, "access/portal/home.html", context)
 
@@ -381,9 +374,9 @@ def guide(request: HttpRequest) -> HttpResponse:
     info = ConsultingInfo.current()
     context = {
         "info": info,
-        "request_url": _optional_url("account:request_new"),
-        "register_url": _optional_url("account:register"),
-        "booking_url": _optional_url("account:booking_new"),
+        "request_url": optional_url("account:request_new"),
+        "register_url": optional_url("account:register"),
+        "booking_url": optional_url("account:booking_new"),
     }
     response = render(request, "access/portal/guide.html", context)
     return _last_modified(response, info.updated)
@@ -409,7 +402,7 @@ def _url_entry(request: HttpRequest, location: str, modified: datetime | None = 
 def _fixed_entries(request: HttpRequest) -> list[str]:
     anonymous = AnonymousUser()
     entries = [_url_entry(request, reverse(name)) for name in ("portal:home", "portal:fonds_list", "portal:guide")]
-    if opened := _optional_url("portal:opened"):
+    if opened := optional_url("portal:opened"):
         entries.append(_url_entry(request, opened))
     for row in visible_fonds(anonymous):
         entries.append(_url_entry(request, reverse("portal:fonds", args=[row.fonds.code]), row.fonds.updated))

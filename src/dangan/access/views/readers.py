@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -41,11 +40,11 @@ from dangan.access.forms.readers import (
 )
 from dangan.access.models import ReaderProfile, ReaderStatus
 from dangan.access.navigation import account_links
-from dangan.core.actions import accounts, signin
 from dangan.core.actors import signed_in
 from dangan.core.forms import OwnPasswordForm
 from dangan.core.models import Institution, User
 from dangan.core.roles import Capability, is_reader
+from dangan.core.views import change_own_password
 from dangan.utilities.concurrency import EditConflict
 from dangan.utilities.views import capability_required, form_errors_from, paginate
 
@@ -177,17 +176,8 @@ def password(request: HttpRequest) -> HttpResponse:
     """The reader's own password; a one-time password (an account made at the desk) is changed here first."""
     user = signed_in(request)
     form = OwnPasswordForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            accounts.do_change_own_password(
-                user, form.cleaned_data["new_password"], address=signin.client_address(request)
-            )
-        except ValidationError as exc:
-            form.add_error("new_password", exc.messages)
-        else:
-            update_session_auth_hash(request, user)
-            messages.success(request, _("密码已修改。"))
-            return redirect("account:home")
+    if change_own_password(request, user, form):
+        return redirect("account:home")
     context = {
         "form": form,
         "forced": user.needs_password_change,

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -61,6 +61,7 @@ from dangan.access.forms.requests import (
 )
 from dangan.access.models import AccessGrant, AccessRequest
 from dangan.access.models.requests import RequestStatus
+from dangan.access.navigation import optional_url
 from dangan.access.views.guards import reader_required
 from dangan.catalog.policy import can_view_unit
 from dangan.core.actors import signed_in
@@ -81,13 +82,6 @@ def _reader(request: HttpRequest) -> Any:
     if not is_reader(user):
         raise PermissionDenied(_("只有查档人账号可以使用查档申请。"))
     return user
-
-
-def _optional_url(name: str, *args: Any) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 # ---------------------------------------------------------------- readers
@@ -234,7 +228,7 @@ def _staff_context(request: HttpRequest, found: AccessRequest, **forms: Any) -> 
         "grants": grants,
         "can_review": _allowed(check_review, person, found),
         "can_approve": bool(rows) and _allowed(check_approve, person, found),
-        "reader_url": _optional_url("access:reader_detail", found.reader_id),
+        "reader_url": optional_url("access:reader_detail", found.reader_id),
         "default_expiry": default_expiry_day(),
         "grant_days": grant_days(),
         "approve_form": forms.get("approve") or ApproveForm(initial=version, auto_id="approve-%s"),
