@@ -4,12 +4,15 @@ HTTP to a live server with the standard library only (``call``, ``multipart``)."
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
+from django.db import connections
 from django.test import Client
 
 from dangan.core.choices import Role, SecurityClassification
@@ -103,3 +106,31 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) 
         out += content + b"\r\n"
     out += f"--{boundary}--\r\n".encode()
     return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def run_together(jobs: list[Callable[[], Any]], *, raise_first: bool = False) -> list[Any]:
+    """Run ``jobs`` in threads released at the same moment (a race on purpose). Each result is the job's value or,
+    unless ``raise_first`` (then the first error is raised), the exception it raised. Each thread closes its own
+    database connection."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+    errors: list[BaseException] = []
+
+    def run(index: int, job: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as exc:  # the outcome under test
+            results[index] = exc
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    if raise_first and errors:
+        raise errors[0]
+    return results

@@ -3,13 +3,8 @@ PostgreSQL too): one account per document even when two registrations race, and 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
 
 from dangan.access.actions.readers import do_verify_reader
 from dangan.access.models import ReaderProfile, ReaderStatus
@@ -17,32 +12,9 @@ from dangan.core.choices import Role
 from dangan.core.models import AuditEntry
 from dangan.utilities.concurrency import EditConflict
 from tests.access.readers_helpers import resident_id, self_registered
-from tests.helpers import account
+from tests.helpers import account, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``jobs`` in threads released at the same moment; each result is the job's value or the exception it
-    raised. Each thread closes its own database connection."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as exc:  # compared by the test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def test_two_registrations_of_one_document_make_one_account():

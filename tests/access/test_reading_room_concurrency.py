@@ -5,13 +5,10 @@ seat, the other a clear message (or another seat, while one is free); a seat is 
 from __future__ import annotations
 
 import datetime
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -19,34 +16,11 @@ from dangan.access.actions.reading_room import do_add_seats, do_book, do_save_ro
 from dangan.access.models import Booking, Seat
 from dangan.core.actors import CONSOLE
 from dangan.core.choices import Role
-from tests.helpers import account
+from tests.helpers import account, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROUNDS = 3
-
-
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``jobs`` in threads that start at the same moment; each returns its result or the exception it raised.
-    Each thread closes its own database connection."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as exc:  # the outcome under test
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 @pytest.fixture

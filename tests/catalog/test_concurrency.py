@@ -5,12 +5,9 @@ anonymous search agree with the database."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +16,7 @@ from dangan.catalog.choices import UnitLevel
 from dangan.catalog.models import ArchivalUnit
 from dangan.core.actors import CONSOLE
 from dangan.core.models import AuditEntry
+from tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,32 +41,6 @@ def client_for(user: Any) -> Client:
     return client
 
 
-def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
-    """Run ``jobs`` in threads that start at the same moment; re-raise the first error. Each thread closes its own
-    database connection."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[Any] = [None] * len(jobs)
-    errors: list[BaseException] = []
-
-    def run(index: int, job: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[index] = job()
-        except BaseException as exc:  # reported to the test below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    if errors:
-        raise errors[0]
-    return results
-
-
 def patch(client: Client, unit: ArchivalUnit, body: dict[str, Any], **headers: str) -> Any:
     return client.patch(f"/api/units/{unit.uuid}", body, content_type="application/json", headers=headers)
 
@@ -86,7 +58,7 @@ def test_eight_threads_patching_eight_fields_keep_all_eight(fonds, categories, a
             (lambda c=c, f=f, v=v, u=unit: patch(c, u, {f: v}).status_code)
             for c, (f, v) in zip(clients, PATCHES.items(), strict=True)
         ]
-        assert run_together(jobs) == [200] * len(PATCHES)
+        assert run_together(jobs, raise_first=True) == [200] * len(PATCHES)
         unit.refresh_from_db()
         assert {f: getattr(unit, f) for f in PATCHES} == PATCHES
         assert unit.version == 1 + len(PATCHES)  # each save raised it once
@@ -107,7 +79,8 @@ def test_a_concurrent_remark_never_undoes_a_classification_raise(fonds, categori
             [
                 lambda c=raiser, u=unit: patch(c, u, {"classification": "secret"}).status_code,
                 lambda c=remarker, u=unit, n=n: patch(c, u, {"remarks": f"第{n}次核对"}).status_code,
-            ]
+            ],
+            raise_first=True,
         )
         assert statuses == [200, 200]
         unit.refresh_from_db()
@@ -197,7 +170,7 @@ def test_bulk_renumbering_and_moves_do_not_lose_concurrent_edits(fonds, categori
             for u in units
         ],
     ]
-    run_together(jobs)
+    run_together(jobs, raise_first=True)
     for unit in units:
         unit.refresh_from_db()
         assert unit.remarks == f"备注{unit.pk}" and unit.item_number in (11, 12, 13, 14)
