@@ -26,8 +26,7 @@ from dangan.access.actions.copies import (
 )
 from dangan.access.choices import Purpose
 from dangan.access.models.copies import CopyFormat, CopyRequest, CopyStatus, Delivery
-from dangan.catalog.models import ArchivalUnit
-from dangan.catalog.policy import can_view_unit
+from dangan.catalog.api.common import unit_or_404
 from dangan.core.actors import signed_in
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, PageOut, PageQuery, paged
 from dangan.core.models import User
@@ -170,9 +169,7 @@ def create_copy(request: HttpRequest, body: CopyIn) -> Any:
         reader = User.objects.filter(username=body.reader, is_active=True).first()
         if reader is None or not is_reader(reader):
             raise ValidationError({"reader": _("找不到该查档人账号。")})
-    unit = ArchivalUnit.objects.filter(uuid=body.unit).first()
-    if unit is None or not can_view_unit(user, unit):
-        raise Http404(_("档案不存在。"))
+    unit = unit_or_404(user, body.unit)
     if is_reader(user):
         refusal = copy_refusal(user, unit)
         if refusal is not None:

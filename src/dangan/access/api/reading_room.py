@@ -33,7 +33,7 @@ from dangan.access.actions.reading_room import (
 )
 from dangan.access.models import Booking, Retrieval, TimeSlot, Visit
 from dangan.access.models.reading_room import BookingStatus
-from dangan.catalog.models import ArchivalUnit
+from dangan.catalog.api.common import unit_or_404
 from dangan.catalog.policy import can_view_unit
 from dangan.core.actors import signed_in
 from dangan.core.api import ERROR_RESPONSES, ActionRouter, PageOut, PageQuery, error_response, paged
@@ -369,9 +369,7 @@ def list_retrievals(request: HttpRequest, query: Query[DateQuery]) -> Any:
 @router.post("/retrievals", response={201: RetrievalOut, **ERROR_RESPONSES}, summary="登记调卷")
 def create_retrieval(request: HttpRequest, body: RetrievalIn) -> Any:
     staff = _staff(request)
-    unit = ArchivalUnit.objects.filter(uuid=body.unit).first()
-    if unit is None or not can_view_unit(staff, unit):
-        raise Http404(_("档案不存在。"))
+    unit = unit_or_404(staff, body.unit)
     reader = find_reader(body.reader)
     if reader is None:
         raise ValidationError({"reader": _("没有找到这个查档人（请输入账号名，或唯一的真实姓名）。")})

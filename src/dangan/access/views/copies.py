@@ -32,8 +32,8 @@ from dangan.access.actions.copies import (
 from dangan.access.forms.copies import CopyRequestForm, DeliverForm, DeskCopyForm, RefuseForm, VersionForm
 from dangan.access.models.copies import CopyRequest, CopyStatus
 from dangan.access.views.guards import reader_required
-from dangan.catalog.models import ArchivalUnit
-from dangan.catalog.policy import can_view_unit, visible_units
+from dangan.catalog.api.common import unit_or_404
+from dangan.catalog.policy import visible_units
 from dangan.core.actors import signed_in
 from dangan.core.models import User
 from dangan.core.roles import Capability, is_reader
@@ -60,13 +60,6 @@ def _uuid(value: Any) -> uuid_module.UUID:
         return uuid_module.UUID(str(value))
     except ValueError:
         raise Http404(_("档案不存在。")) from None
-
-
-def _visible_unit(user: Any, value: Any) -> ArchivalUnit:
-    unit = ArchivalUnit.objects.filter(uuid=_uuid(value)).first()
-    if unit is None or not can_view_unit(user, unit):
-        raise Http404(_("档案不存在。"))
-    return unit
 
 
 def _copy(user: Any, value: Any) -> CopyRequest:
@@ -98,7 +91,7 @@ def my_copies(request: HttpRequest) -> HttpResponse:
 @reader_required
 def copy_new(request: HttpRequest) -> HttpResponse:
     reader = _reader(request)
-    unit = _visible_unit(reader, request.GET.get("unit"))
+    unit = unit_or_404(reader, request.GET.get("unit") or "")
     refusal = copy_refusal(reader, unit)
     total = page_total(unit) if refusal is None else 0
     context: dict[str, Any] = {"unit": unit, "refusal": refusal, "total": total}

@@ -50,6 +50,7 @@ from dangan.catalog.policy import (
     visible_classifications,
     visible_units,
 )
+from dangan.catalog.views.common import get_visible_unit
 from dangan.core.choices import SecurityClassification
 from dangan.core.middleware import POLICY
 from dangan.core.models import Institution
@@ -156,13 +157,6 @@ def _visible_fonds_or_404(user: Any, code: str) -> Fonds:
     if not visible_units(user, ArchivalUnit.objects.filter(fonds=fonds)).exists():
         raise Http404
     return fonds
-
-
-def _visible_unit_or_404(user: Any, uuid: Any) -> ArchivalUnit:
-    unit = get_object_or_404(ArchivalUnit.objects.select_related("fonds", "category", "parent"), uuid=uuid)
-    if not can_view_unit(user, unit):
-        raise Http404
-    return unit
 
 
 # ---------------------------------------------------------------- pages
@@ -311,7 +305,7 @@ def unit_page(request: HttpRequest, uuid: Any) -> HttpResponse:
     """A visible unit's public description, its place in the fonds, its visible children, its page images (the
     IIIF viewer, loaded on demand), citation and stable link; 404 for a unit the policy hides."""
     user = request.user
-    unit = _visible_unit_or_404(user, uuid)
+    unit = get_visible_unit(request, uuid)
     if is_reader(user):
         record_online_view(user, unit)
     children: ChildrenPage | None = None
