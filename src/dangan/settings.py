@@ -305,6 +305,10 @@ BOOKING_DAYS_AHEAD = int(os.environ.get("DANGAN_BOOKING_DAYS_AHEAD", 14))
 # Copies (复制) for readers: where the watermarked files are kept until delivered, and the most pages per request.
 COPIES_ROOT = Path(os.environ.get("DANGAN_COPIES_ROOT", str(DANGAN_HOME / "copies"))).resolve()
 COPY_MAX_PAGES = int(os.environ.get("DANGAN_COPY_MAX_PAGES", 200))
+# The portal's page cache (access/page_cache.py): how long an anonymous visitor's search or unit page is kept, and
+# how many megabytes of pages each server process keeps. Visibility is checked on every request; 0 turns it off.
+PORTAL_CACHE_SECONDS = int(os.environ.get("DANGAN_PORTAL_CACHE_SECONDS", 300))
+PORTAL_CACHE_MB = int(os.environ.get("DANGAN_PORTAL_CACHE_MB", 64))
 # The openness review (开放审核): records fall due this many years after their creation (Archives Law 2020, art. 27).
 OPENNESS_AGE_YEARS = int(os.environ.get("DANGAN_OPENNESS_AGE_YEARS", 25))
 

@@ -25,6 +25,10 @@ WORD = "泄漏巡检"
 
 @pytest.fixture
 def every_combination(fonds: Any, categories: Any) -> dict[tuple[str, str, str], Any]:
+    return make_every_combination(fonds, categories)
+
+
+def make_every_combination(fonds: Any, categories: Any) -> dict[tuple[str, str, str], Any]:
     """(密级, 开放状态, "top"|"series"|"inside") → unit: an item at the top, a series, and an opened 公开 item in
     that series (visible only through its own rule: its breadcrumbs must stop at a hidden series)."""
     item = {"category": categories["WS"], "year": 2011, "retention": "Y", "organization": "BGS"}

@@ -38,14 +38,19 @@ TASK_CHUNK = 5000
 
 
 def _follow_units(sender: Any, unit_ids: list[int], removed: bool = False, **kwargs: Any) -> None:
+    from .columns import next_generation
     from .sync import index_units, remove_units
     from .tasks import index_units_task
 
     if removed:
         remove_units(unit_ids)
+        next_generation()  # nothing to load, but what keys on the generation must see the units gone
     elif len(unit_ids) <= IMMEDIATE_LIMIT:
         index_units(unit_ids)
     else:
+        # The generation is raised now, in the catalog's transaction, though the rows are written later: what keys
+        # on it (the portal's page cache) sees the change when it commits, not when the index catches up.
+        next_generation()
         for start in range(0, len(unit_ids), TASK_CHUNK):
             index_units_task.enqueue(unit_ids[start : start + TASK_CHUNK])
 

@@ -9,8 +9,6 @@ whose openness changes is gone at the next request, and an unchanged page costs 
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +34,7 @@ from dangan.access.actions.register import record_online_view
 from dangan.access.forms.portal import ConsultingInfoForm, PortalSearchForm
 from dangan.access.models import ConsultingInfo
 from dangan.access.navigation import optional_url
+from dangan.access.page_cache import cached_for_the_public, page_etag, show_units
 from dangan.access.portal_sections import render_home_sections
 from dangan.access.published import recently_opened
 from dangan.catalog.actions.units import ChildrenPage, children_page
@@ -69,9 +68,6 @@ HOME_OPENED = 10
 SITEMAP_LIMIT = 50_000
 
 # ---------------------------------------------------------------- caching: ETag of what the page shows
-
-# What differs between two renderings of the same content: the CSP nonce and the masked CSRF token.
-_VOLATILE = re.compile(rb'nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"|"X-CSRFToken": "[^"]*"')
 
 # The portal's pages carry no inline script or style, so their policy needs no nonce: the workspace's policy
 # without it, and with the hash of the empty text for the viewer's empty <style data-openseadragon-mobile-css>
@@ -110,9 +106,10 @@ def revalidated(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             response["Content-Security-Policy"] = PORTAL_POLICY
         if response.status_code != 200 or response.streaming or request.method not in ("GET", "HEAD"):
             return response
-        digest = hashlib.sha256(f"{getattr(request.user, 'pk', None) or 0}|{get_language()}|".encode())
-        digest.update(_VOLATILE.sub(b"", response.content))
-        tag = f'"{digest.hexdigest()[:40]}"'
+        # A page from the portal's cache comes with its tag (made as below when the page was).
+        tag = response.get("ETag") or page_etag(
+            getattr(request.user, "pk", None) or 0, get_language(), response.content
+        )
         response["ETag"] = tag
         if _matches(request, tag):
             not_modified = HttpResponseNotModified()
@@ -246,6 +243,7 @@ _ASKING = ("q", "fonds", "category", "retention", "classification", "openness", 
 
 @require_safe
 @revalidated
+@cached_for_the_public
 def search_page(request: HttpRequest) -> HttpResponse:
     """Search over what the visitor may see (``search.service`` applies the policy to hits, totals, facets and the
     full text); facets as links, sort, paging, highlighted snippets and OCR text."""
@@ -264,6 +262,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         if not result.error and result.total and not result.hits and req.page > 1:
             req.page = -(-result.total // (result.size or req.size))
             result = search(request.user, req)
+        show_units(request, (hit.unit for hit in result.hits))
         groups = _facets(request, req, result)
         context.update(
             {
@@ -301,6 +300,7 @@ def citation(request: HttpRequest, unit: ArchivalUnit, institution: Institution 
 
 @require_safe
 @revalidated
+@cached_for_the_public
 def unit_page(request: HttpRequest, uuid: Any) -> HttpResponse:
     """A visible unit's public description, its place in the fonds, its visible children, its page images (the
     IIIF viewer, loaded on demand), citation and stable link; 404 for a unit the policy hides."""
@@ -313,10 +313,12 @@ def unit_page(request: HttpRequest, uuid: Any) -> HttpResponse:
         children = children_page(user, unit.fonds, unit, page_number(request), CHILDREN_PAGE_SIZE)
     pages = len(master_files(unit)) if can_view_unit_files(user, unit) else 0
     institution = Institution.current()
+    trail = visible_ancestors(user, unit)
+    show_units(request, [unit, *trail, *(children.units if children else [])])
     context = {
         "unit": unit,
         "fonds": unit.fonds,
-        "trail": visible_ancestors(user, unit),
+        "trail": trail,
         "children": children,
         "subjects": [s.term for s in unit.subjects.all()],
         "page_count": pages,
