@@ -31,6 +31,16 @@ def liveness_released() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def portal_pages_forgotten() -> Any:
+    """The portal's page cache (access.page_cache) is per process: a page kept in one test (a committed one) must not
+    be served in the next, whose database was flushed."""
+    from dangan.access import page_cache
+
+    page_cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def audit_anchors(settings: Any, tmp_path_factory: Any) -> Any:
     """Each test's audit log starts empty (its transaction is rolled back), so the anchors kept outside the database
     (core.auditlog.anchors: a log file and the storage root) start empty too: no test sees another's anchors as a

@@ -6,7 +6,6 @@ keeps only pages made outside a transaction), so they run on a flushed database.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from dangan.access import page_cache
 from dangan.access.models import ConsultingInfo
 from dangan.catalog.actions.openness import do_set_openness
 from dangan.catalog.actions.units import do_create_unit, do_update_unit
@@ -26,13 +24,6 @@ from tests.access.test_portal_leaks import allowed, check, crawl, make_every_com
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def empty_cache() -> Iterator[None]:
-    page_cache.clear()
-    yield
-    page_cache.clear()
 
 
 @pytest.fixture
