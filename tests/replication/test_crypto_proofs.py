@@ -24,6 +24,7 @@ from dangan.replication.crypto.proofs import (
     damaged_chunks,
     miss_probability,
     plan_audits,
+    prepare_audits,
     sample_size,
     simulate_detection,
     traffic_bytes,
@@ -154,6 +155,23 @@ def test_a_missing_chunk_and_a_stale_answer_are_caught(copies: tuple) -> None:
     old_answer = answer_challenge(intact_challenge, owner)
     fresh = Challenge(os.urandom(32), (2,), None, ProofHash.HMAC_SHA256)
     assert check_answer(fresh, old_answer, owner).damaged == (2,)
+
+
+def test_prepared_audits_check_a_keeper_after_the_owner_lost_its_copy(copies: tuple) -> None:
+    owner, keeper = owner_view(copies), keeper_view(copies)
+    plan = plan_audits(len(owner), audits_per_cycle=3)
+    prepared = prepare_audits(plan, owner, range(3))
+    for path in copies[1]:
+        path.unlink()  # the owner's plaintext is gone; its records remain
+    for audit in prepared:
+        assert check_answer(audit.challenge, answer_challenge(audit.challenge, keeper), audit.expected).ok
+    sealed = copies[2][2]
+    data = bytearray(sealed.read_bytes())
+    data[-5] ^= 1
+    sealed.write_bytes(bytes(data))
+    last = prepared[2]  # its coverage slice holds the damaged last chunk
+    result = check_answer(last.challenge, answer_challenge(last.challenge, keeper_view(copies)), last.expected)
+    assert not result.ok and result.coverage_ok is False
 
 
 def test_malformed_challenges_and_answers_are_named() -> None:

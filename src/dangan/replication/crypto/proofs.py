@@ -4,7 +4,8 @@ The owner sends a **challenge**: a fresh random nonce, a random sample of chunk 
 chunks to cover. The keeper **answers** with HMAC(nonce, index ‖ chunk) for each sampled chunk — which it can only
 compute holding the chunk's bytes, since the nonce is new — and one HMAC over the per-chunk values of the whole
 range. The owner **checks** the answer by computing the same values from its own chunks: sealed again from its
-plaintext (``envelope.PlaintextChunks``, the encryption is deterministic) or read from a ciphertext it keeps.
+plaintext (``envelope.PlaintextChunks``, the encryption is deterministic) or read from a ciphertext it keeps; or
+from its records: audits prepared ahead with their expected answers (:func:`prepare_audits`), one use each.
 
 How many chunks to sample: if D of N chunks are damaged and s are drawn without replacement, the audit misses all
 of them with probability C(N−D, s) / C(N, s) (hypergeometric). :func:`sample_size` finds the smallest s that makes
@@ -205,24 +206,56 @@ class AuditResult:
         return not self.damaged and not self.missing and self.coverage_ok is not False
 
 
-def check_answer(challenge: Challenge, answer: Answer, expected: ChunkSource) -> AuditResult:
-    """The owner's check of ``answer`` against the chunks it rebuilds (or keeps)."""
+def check_answer(challenge: Challenge, answer: Answer, expected: ChunkSource | Answer) -> AuditResult:
+    """The owner's check of ``answer``: against the chunks it rebuilds (or keeps), or against the answer it
+    prepared in advance from them (:func:`prepare_audits`)."""
+    if isinstance(expected, Answer):
+        reference = expected
+    else:
+        reference = Answer(
+            {
+                index: chunk_proof(challenge.algorithm, challenge.nonce, index, expected.chunk(index))
+                for index in challenge.indices
+            }
+        )
     damaged = []
     for index in challenge.indices:
-        proof = chunk_proof(challenge.algorithm, challenge.nonce, index, expected.chunk(index))
         given = answer.digests.get(index)
-        if given is None or not hmac.compare_digest(given, proof):
+        if given is None or not hmac.compare_digest(given, reference.digests[index]):
             damaged.append(index)
     coverage_ok = None
     if challenge.coverage is not None:
-        start, stop = challenge.coverage
-        proofs = (
-            chunk_proof(challenge.algorithm, challenge.nonce, index, expected.chunk(index))
-            for index in range(start, stop)
-        )
-        proof = coverage_proof(challenge.algorithm, challenge.nonce, start, stop, proofs)
+        if isinstance(expected, Answer):
+            proof = expected.coverage_digest or b""
+        else:
+            start, stop = challenge.coverage
+            proofs = (
+                chunk_proof(challenge.algorithm, challenge.nonce, index, expected.chunk(index))
+                for index in range(start, stop)
+            )
+            proof = coverage_proof(challenge.algorithm, challenge.nonce, start, stop, proofs)
         coverage_ok = answer.coverage_digest is not None and hmac.compare_digest(answer.coverage_digest, proof)
     return AuditResult(tuple(damaged), tuple(sorted(set(answer.missing))), coverage_ok)
+
+
+@dataclass(frozen=True)
+class PreparedAudit:
+    """A challenge and the answer an intact copy gives, worked out ahead (the owner's records): an owner can then
+    audit a keeper without reading its own copy at audit time, or after losing it. Use each one once."""
+
+    challenge: Challenge
+    expected: Answer
+
+
+def prepare_audits(
+    plan: AuditPlan, source: ChunkSource, audits: Iterable[int], algorithm: ProofHash = ProofHash.HMAC_SM3
+) -> list[PreparedAudit]:
+    """Prepared audits numbered ``audits`` of ``plan``, from the owner's chunks (e.g. as it encrypts them)."""
+    prepared = []
+    for audit in audits:
+        challenge = plan.challenge(audit, algorithm)
+        prepared.append(PreparedAudit(challenge, answer_challenge(challenge, source)))
+    return prepared
 
 
 # Sampling -----------------------------------------------------------------------------------------------------------
