@@ -266,3 +266,37 @@ def test_a_wrong_content_digest_is_caught_before_the_ciphertext_is_kept(master: 
             master, source, target, object_id=OBJECT, chunk_size=SMALL, content_sha256=hashlib.sha256(b"x").digest()
         )
     assert list(tmp_path.iterdir()) == [source]  # neither the target nor the staging file
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_one_thread_or_several_give_the_same_bytes_and_the_same_faults(
+    master: MasterKey, tmp_path: Path, workers: int
+) -> None:
+    data = os.urandom(12 * SMALL + 1)
+    source = write(tmp_path / "plain.bin", data)
+    reference = tmp_path / "reference.dgn"
+    encrypt_file(master, source, reference, object_id=OBJECT, chunk_size=SMALL, workers=1)
+    threaded = tmp_path / "threaded.dgn"
+    encrypt_file(master, source, threaded, object_id=OBJECT, chunk_size=SMALL, workers=workers)
+    assert threaded.read_bytes() == reference.read_bytes()
+    assert b"".join(decrypt(master, io.BytesIO(reference.read_bytes()), workers=workers)) == data
+    header, chunks = chunks_of(reference)
+    bad = bytearray(chunks[5])
+    bad[-1] ^= 1
+    cases = [
+        (header + b"".join(chunks[:5]) + bytes(bad) + b"".join(chunks[6:8]), ChunkTampered, {"index": 5}),
+        (
+            header + b"".join([*chunks[:7], chunks[8], chunks[7], *chunks[9:]]),
+            ChunkOutOfOrder,
+            {"expected": 7, "found": 8},
+        ),
+        (header + b"".join(chunks[:9]), TruncatedEnvelope, {"index": 9}),
+        (header + b"".join(chunks) + b"x", TrailingData, {"index": 12}),
+    ]
+    for stream, kind, params in cases:
+        given = []
+        with pytest.raises(kind) as caught:
+            for piece in decrypt(master, io.BytesIO(stream), workers=workers):
+                given.append(piece)
+        assert caught.value.params == params
+        assert b"".join(given) == data[: len(given) * SMALL]

@@ -35,21 +35,25 @@ end, and :func:`encrypt_file` seals into a staging file that is moved into place
 ciphertext never leaves the node. A caller who streams ciphertext straight out must do the same (or stream only
 immutable files, as OCFL content files are).
 
-Memory stays constant: one chunk (two while decrypting, to know which is last). Decryption checks each chunk's tag
-before giving out its plaintext, and at the end checks the whole plaintext against the content tag.
+Memory stays constant: a few chunks (``workers`` being sealed or opened at once, in threads, plus one read ahead).
+Decryption checks each chunk's tag before giving out its plaintext, gives chunks out in order and names the first
+fault in stream order, and at the end checks the whole plaintext against the content tag.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import hmac
 import os
 import struct
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -73,6 +77,9 @@ from dangan.replication.crypto.sm2 import hmac_sm3
 MAGIC = b"\x89DANGAN\n"
 VERSION = 1
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
+#: Threads that seal or open chunks at once. Chunks are independent, and ``cryptography`` and ``hashlib`` let go
+#: of the GIL while they work, so a second core nearly doubles SM4-GCM's rate; memory stays a few chunks a worker.
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 MIN_CHUNK_SIZE = 64
 MAX_CHUNK_SIZE = 1024 * 1024 * 1024
 TAG_BYTES = 16
@@ -287,6 +294,37 @@ def _read_exactly(reader: Readable, size: int) -> bytes:
     return b"".join(parts)
 
 
+_T = TypeVar("_T")
+
+
+def _in_order(jobs: Iterator[Callable[[], _T]], workers: int) -> Iterator[_T]:
+    """The results of ``jobs``, in order, computed by up to ``workers`` threads with at most ``workers`` + 1 jobs
+    in flight. An error in making the jobs (reading the stream) is raised only after the results of the jobs
+    before it, so the first fault in the stream is the one reported."""
+    if workers <= 1:
+        for job in jobs:
+            yield job()
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="dangan-envelope") as pool:
+        pending: deque[Future[_T]] = deque()
+        failure: Exception | None = None
+        while True:
+            try:
+                job = next(jobs)
+            except StopIteration:
+                break
+            except Exception as exc:  # raised below, after the results of the jobs before it
+                failure = exc
+                break
+            pending.append(pool.submit(job))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+        if failure is not None:
+            raise failure
+
+
 class _Prefixed:
     """A reader that first gives back bytes already read ahead."""
 
@@ -339,7 +377,9 @@ class Encryption:
         content_sha256: bytes,
         suite: Suite = Suite.SM4_GCM,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        workers: int = DEFAULT_WORKERS,
     ) -> None:
+        self._workers = workers
         self.header = make_header(
             master, object_id=object_id, content_sha256=content_sha256, suite=suite, chunk_size=chunk_size
         )
@@ -353,24 +393,31 @@ class Encryption:
         self.manifest.ciphertext_size = len(header)
         yield header
         content = hashlib.sha256()
+        for sealed, digest in _in_order(self._jobs(content), self._workers):
+            self.manifest.chunk_digests.append(digest)
+            self.manifest.ciphertext_size += len(sealed)
+            yield sealed
+        if not hmac.compare_digest(content.digest(), self._content_sha256):
+            raise ContentMismatch()
+
+    def _jobs(self, content: hashlib._Hash) -> Iterator[Callable[[], tuple[bytes, bytes]]]:
+        """Read the plaintext in order (hashing it), one sealing job per chunk."""
         size = self.header.chunk_size
         current = _read_exactly(self._source, size)
         index = 0
         while True:
             following = _read_exactly(self._source, size) if len(current) == size else b""
-            last = not following
             content.update(current)
-            sealed = self._cipher.seal(index, current, last)
-            self.manifest.chunk_digests.append(hashlib.sha256(sealed).digest())
             self.manifest.plaintext_size += len(current)
-            self.manifest.ciphertext_size += len(sealed)
-            yield sealed
-            if last:
-                break
+            yield functools.partial(self._seal, index, current, not following)
+            if not following:
+                return
             current = following
             index += 1
-        if not hmac.compare_digest(content.digest(), self._content_sha256):
-            raise ContentMismatch()
+
+    def _seal(self, index: int, plaintext: bytes, last: bool) -> tuple[bytes, bytes]:
+        sealed = self._cipher.seal(index, plaintext, last)
+        return sealed, hashlib.sha256(sealed).digest()
 
 
 def file_sha256(path: Path) -> bytes:
@@ -390,6 +437,7 @@ def encrypt_file(
     suite: Suite = Suite.SM4_GCM,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     content_sha256: bytes | None = None,
+    workers: int = DEFAULT_WORKERS,
 ) -> EnvelopeManifest:
     """Encrypt ``source`` into ``target`` through a staging file beside it, moved into place only when every
     chunk is written and the plaintext proved to be the content the key was derived from."""
@@ -398,7 +446,13 @@ def encrypt_file(
     try:
         with open(source, "rb") as reader, open(staging, "wb") as writer:
             encryption = Encryption(
-                master, reader, object_id=object_id, content_sha256=digest, suite=suite, chunk_size=chunk_size
+                master,
+                reader,
+                object_id=object_id,
+                content_sha256=digest,
+                suite=suite,
+                chunk_size=chunk_size,
+                workers=workers,
             )
             for piece in encryption:
                 writer.write(piece)
@@ -410,35 +464,39 @@ def encrypt_file(
     return encryption.manifest
 
 
-def decrypt(master: MasterKey, reader: Readable) -> Iterator[bytes]:
+def decrypt(master: MasterKey, reader: Readable, *, workers: int = DEFAULT_WORKERS) -> Iterator[bytes]:
     """The plaintext of an envelope, one verified chunk at a time; raises the error that names the first fault."""
     header = EnvelopeHeader.read(reader)
     cipher = ChunkCipher(master, header)
     content = hashlib.sha256()
-    position = 0
-    sealed, says_last = cipher.read_chunk(reader, position)
-    while True:
-        # Look one step ahead (one byte after a chunk that says it is the last) to know whether the stream ends.
-        following = _read_exactly(reader, 1 if says_last else FRAME_BYTES)
-        plaintext = cipher.open(position, sealed, at_end=not following)
+    for plaintext in _in_order(_opening_jobs(cipher, reader), workers):
         content.update(plaintext)
         yield plaintext
-        if says_last:
-            break
-        position += 1
-        sealed, says_last = cipher.read_chunk(_Prefixed(following, reader), position)
     name = header.object_id.encode("utf-8")
     expected = _content_tag(master, header.suite, header.chunk_size, name, content.digest())
     if not hmac.compare_digest(expected, header.content_tag):
         raise ContentMismatch()
 
 
-def decrypt_file(master: MasterKey, source: Path, target: Path) -> EnvelopeHeader:
+def _opening_jobs(cipher: ChunkCipher, reader: Readable) -> Iterator[Callable[[], bytes]]:
+    position = 0
+    sealed, says_last = cipher.read_chunk(reader, position)
+    while True:
+        # Look one step ahead (one byte after a chunk that says it is the last) to know whether the stream ends.
+        following = _read_exactly(reader, 1 if says_last else FRAME_BYTES)
+        yield functools.partial(cipher.open, position, sealed, not following)
+        if says_last or not following:
+            return
+        position += 1
+        sealed, says_last = cipher.read_chunk(_Prefixed(following, reader), position)
+
+
+def decrypt_file(master: MasterKey, source: Path, target: Path, *, workers: int = DEFAULT_WORKERS) -> EnvelopeHeader:
     """Decrypt ``source`` into ``target`` through a staging file; ``target`` appears only if every check passed."""
     staging = target.with_name(f".{target.name}.partial")
     try:
         with open(source, "rb") as reader, open(staging, "wb") as writer:
-            for plaintext in decrypt(master, reader):
+            for plaintext in decrypt(master, reader, workers=workers):
                 writer.write(plaintext)
             writer.flush()
             os.fsync(writer.fileno())
