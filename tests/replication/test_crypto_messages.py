@@ -118,7 +118,13 @@ def test_a_changed_body_is_named(nodes: tuple[NodeIdentity, NodeIdentity]) -> No
     owner, keeper = nodes
     message = received(sign_request(owner, recipient=keeper.node_id, method="PUT", path=PATH, body=BODY))
     with pytest.raises(BodyMismatch):
-        verify_message(message, body=BODY[:-1], me=keeper.node_id, keys={owner.node_id: owner.public_key}, replay=None)
+        verify_message(
+            message,
+            body=BODY[:-1],
+            me=keeper.node_id,
+            keys={owner.node_id: owner.public_key},
+            replay=MemoryReplayGuard(),
+        )
 
 
 def test_stale_and_future_messages_are_refused(nodes: tuple[NodeIdentity, NodeIdentity]) -> None:
@@ -128,7 +134,9 @@ def test_stale_and_future_messages_are_refused(nodes: tuple[NodeIdentity, NodeId
     for skew in (-301, 301, -86_400):
         message = sign_request(owner, recipient=keeper.node_id, method="PUT", path=PATH, body=BODY, now=now + skew)
         with pytest.raises(StaleMessage) as caught:
-            verify_message(received(message), body=BODY, me=keeper.node_id, keys=keys, replay=None, now=now)
+            verify_message(
+                received(message), body=BODY, me=keeper.node_id, keys=keys, replay=MemoryReplayGuard(), now=now
+            )
         assert "300" in str(caught.value)
     within = sign_request(owner, recipient=keeper.node_id, method="PUT", path=PATH, body=BODY, now=now - 299)
     verify_message(received(within), body=BODY, me=keeper.node_id, keys=keys, replay=MemoryReplayGuard(), now=now)
@@ -139,8 +147,19 @@ def test_a_message_for_another_node_is_refused(nodes: tuple[NodeIdentity, NodeId
     message = sign_request(owner, recipient=uuid.uuid4(), method="PUT", path=PATH, body=BODY)
     with pytest.raises(WrongRecipient):
         verify_message(
-            received(message), body=BODY, me=keeper.node_id, keys={owner.node_id: owner.public_key}, replay=None
+            received(message),
+            body=BODY,
+            me=keeper.node_id,
+            keys={owner.node_id: owner.public_key},
+            replay=MemoryReplayGuard(),
         )
+
+
+def test_a_request_is_never_checked_without_a_replay_guard() -> None:
+    owner, keeper = NodeIdentity.generate(), NodeIdentity.generate()
+    message = received(sign_request(owner, recipient=keeper.node_id, method="PUT", path=PATH, body=BODY))
+    with pytest.raises(ValueError, match="replay guard"):
+        verify_message(message, body=BODY, me=keeper.node_id, keys={owner.node_id: owner.public_key}, replay=None)
 
 
 def test_malformed_headers_are_named() -> None:

@@ -167,7 +167,9 @@ class EnvelopeHeader:
             suite = Suite(code)
         except ValueError:
             raise UnsupportedEnvelope(reason=f"算法编号 {code}") from None
-        if reserved != 0 or not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
+        if reserved != 0:
+            raise UnsupportedEnvelope(reason=f"保留字段为 {reserved}")
+        if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
             raise UnsupportedEnvelope(reason=f"块大小 {chunk_size}")
         name = _read_exactly(reader, name_length)
         if len(name) < name_length:

@@ -249,6 +249,8 @@ def verify_message(
     the first thing wrong. ``request``: for an answer, the request this node sent. ``replay`` may be None only
     for answers, which their binding to a fresh request already keeps from being replayed."""
     stamp = message.stamp
+    if replay is None and stamp.kind is Kind.REQUEST:
+        raise ValueError("a request must be checked against a replay guard")
     if stamp.recipient != me:
         raise WrongRecipient(recipient=stamp.recipient)
     current = time.time() if now is None else now
@@ -262,11 +264,8 @@ def verify_message(
         raise BodyMismatch()
     if not verify(key, canonical, message.signature):
         raise BadSignature(sender=stamp.sender)
-    if stamp.kind is Kind.ANSWER:
-        if request is None or stamp.in_reply_to != request.stamp.digest:
-            raise MismatchedAnswer()
-    elif replay is None:
-        raise ValueError("a request must be checked against a replay guard")
+    if stamp.kind is Kind.ANSWER and (request is None or stamp.in_reply_to != request.stamp.digest):
+        raise MismatchedAnswer()
     if replay is not None and not replay.first_use(stamp.sender, stamp.nonce, stamp.timestamp + window):
         raise ReplayedMessage(sender=stamp.sender, nonce=stamp.nonce)
     return stamp
