@@ -11,6 +11,7 @@ from dangan.core.api import router as core_router
 from dangan.digitization.api import router as digitization_router
 from dangan.digitization.api_text import router as digitization_text_router
 from dangan.preservation.api import router as preservation_router
+from dangan.replication.api import router as replication_router
 from dangan.search.api import router as search_router
 
 api = NinjaAPI(
@@ -27,5 +28,6 @@ api.add_router("/", accession_router)
 api.add_router("/", preservation_router)
 api.add_router("/", digitization_router)
 api.add_router("/", digitization_text_router)
+api.add_router("/", replication_router)
 api.add_router("/", access_router)
 install_error_handlers(api)

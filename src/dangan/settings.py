@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "dangan.preservation",
     "dangan.accession",
     "dangan.digitization",
+    "dangan.replication",
     "dangan.access",
 ]
 
@@ -311,6 +312,19 @@ PORTAL_CACHE_SECONDS = int(os.environ.get("DANGAN_PORTAL_CACHE_SECONDS", 300))
 PORTAL_CACHE_MB = int(os.environ.get("DANGAN_PORTAL_CACHE_MB", 64))
 # The openness review (开放审核): records fall due this many years after their creation (Archives Law 2020, art. 27).
 OPENNESS_AGE_YEARS = int(os.environ.get("DANGAN_OPENNESS_AGE_YEARS", 25))
+
+# 结对异质异地备份 (docs/development/replication.md, docs/operations.md "异地备份 Replication"): this node's keys
+# (its signing key pair and the master key that encrypts everything that leaves it) and its work areas; what it
+# keeps for partners, apart from its own holdings; how keys, ciphers and audits are chosen.
+REPLICATION_HOME = Path(os.environ.get("DANGAN_REPLICATION_HOME", str(DANGAN_HOME / "replication"))).resolve()
+REPLICATION_KEEPING_ROOT = Path(
+    os.environ.get("DANGAN_REPLICATION_KEEPING_ROOT", str(DANGAN_HOME / "keeping"))
+).resolve()
+REPLICATION_NODE_NAME = os.environ.get("DANGAN_REPLICATION_NODE_NAME", "")  # default: the institution's code
+REPLICATION_SIGNATURE = os.environ.get("DANGAN_REPLICATION_SIGNATURE", "sm2")  # sm2 | ed25519, for a new identity
+REPLICATION_CIPHER = os.environ.get("DANGAN_REPLICATION_CIPHER", "sm4-gcm")  # sm4-gcm | aes-256-gcm, new targets
+REPLICATION_ALLOW_HTTP = _env_bool("DANGAN_REPLICATION_ALLOW_HTTP", False)  # plain HTTP beyond loopback
+REPLICATION_AUDIT_CYCLE_DAYS = int(os.environ.get("DANGAN_REPLICATION_AUDIT_CYCLE_DAYS", 90))
 
 LOGGING = {
     "version": 1,

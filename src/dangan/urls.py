@@ -1,5 +1,5 @@
 """Top-level routes: the public portal under /, readers' pages under /account/, staff workspace under /manage/,
-REST API under /api/, IIIF under /iiif/3/, language switch, and /favicon.ico for browsers that ask for it before
+REST API under /api/, IIIF under /iiif/3/, the node-to-node replication protocol under /replication/, language switch, and /favicon.ico for browsers that ask for it before
 reading the page's icon links."""
 
 from django.templatetags.static import static
@@ -17,8 +17,10 @@ urlpatterns = [
     path("manage/", include("dangan.preservation.urls")),
     path("manage/", include("dangan.accession.urls")),
     path("manage/", include("dangan.digitization.urls")),
+    path("manage/replication/", include("dangan.replication.urls.manage")),
     path("manage/access/", include("dangan.access.urls.manage")),
     path("account/", include("dangan.access.urls.account")),
+    path("replication/", include("dangan.replication.urls.node")),
     path("iiif/3/text/", include("dangan.digitization.text_urls")),
     path("api/", api.urls),
     path("iiif/3/", include("dangan.preservation.iiif.urls")),

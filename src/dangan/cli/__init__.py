@@ -37,7 +37,7 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import accession, bag, catalog, derivatives, digitize, ocr, preservation, search, system
+    from . import accession, bag, catalog, derivatives, digitize, ocr, preservation, replication, search, system
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     accession.register(sub)
     digitize.register(sub)
     ocr.register(sub)
+    replication.register(sub)
     return parser
 
 

@@ -29,6 +29,11 @@ class Capability:
     ACCESS_REVIEW = "access.requests"  # review readers' access requests (查档申请) and their grants
     READING_ROOM = "access.reading_room"  # bookings, check-in at the desk, retrieval (调卷), returns, copies
     OPENNESS_REVIEW = "access.openness"  # the openness review (开放审核): first and second review
+    # 异地备份 (issue #16): where the copies are and what was proven is for the archivists to read; partners,
+    # agreements, targets, the replication policy, transfers, audits, repairs and drills are the system
+    # administrator's (系统管理员: 备份与恢复). The master key's shares are exported from the console only.
+    REPLICATION_VIEW = "replication.view"
+    REPLICATION_MANAGE = "replication.manage"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -42,6 +47,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.ACCESS_REVIEW,
             Capability.READING_ROOM,
             Capability.OPENNESS_REVIEW,
+            Capability.REPLICATION_VIEW,
         }
     ),
     # The reading room desk (利用服务): reads the catalog at 公开 like the system administrator, and alone of the
@@ -56,8 +62,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # Readers hold no capability: what they see is catalog.policy's public rule plus their own grants.
     Role.READER: frozenset(),
-    # Accounts and settings; reads the catalog only at 公开 (see catalog.policy).
-    Role.SYSTEM_ADMIN: frozenset({Capability.CATALOG_VIEW, Capability.ACCOUNTS_MANAGE, Capability.CATALOG_CONFIGURE}),
+    # Accounts, settings and backup (异地备份); reads the catalog only at 公开 (see catalog.policy).
+    Role.SYSTEM_ADMIN: frozenset(
+        {
+            Capability.CATALOG_VIEW,
+            Capability.ACCOUNTS_MANAGE,
+            Capability.CATALOG_CONFIGURE,
+            Capability.REPLICATION_VIEW,
+            Capability.REPLICATION_MANAGE,
+        }
+    ),
     # Clearances of other accounts, and sign-in locks; never accounts or passwords.
     Role.SECURITY_ADMIN: frozenset({Capability.CLEARANCE_MANAGE, Capability.SIGNIN_UNLOCK}),
     # Reads the audit log, and nothing else.

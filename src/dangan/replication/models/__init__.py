@@ -1,0 +1,10 @@
+"""The replication app's models, one module per part (docs/development/replication.md). The shared core —
+partners, targets, replicas and the envelopes at each target, and what this node keeps for its partners — is in
+migration 0001; each part adds its own models in a migration of its own."""
+
+from .keeping import KeptEnvelope
+from .partners import Partner
+from .replicas import Replica, StoredEnvelope
+from .targets import Target
+
+__all__ = ["KeptEnvelope", "Partner", "Replica", "StoredEnvelope", "Target"]
