@@ -30,7 +30,9 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    return []
+    from . import replication_identity
+
+    return [replication_identity]
 
 
 def _top_level_parts() -> list[Any]:

@@ -93,6 +93,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"审计密钥 audit key: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"审计密钥 audit key: {key.source} ({key.key_id})  须与数据库分开备份 back it up apart from the database")
+    from dangan.replication.node import ensure_node, node_name
+
+    node, created = ensure_node()
+    print(
+        f"节点身份 node: {node_name()} {node.node_id} ({node.algorithm.value}) {'新建 created' if created else '已有 kept'}"
+    )
+    print(f"公钥指纹 fingerprint: {node.fingerprint}  结对时交给对方核对 give it to partners when pairing")
     return EXIT_OK
 
 

@@ -5,5 +5,9 @@ no CSRF, no catalog data — only envelopes this node keeps for the partner that
 
 from django.urls import URLPattern
 
+from dangan.replication.views import identity
+
 app_name = "replication_node"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    *identity.node_urls,
+]
