@@ -428,12 +428,20 @@ class S3Client:
         return ListPage(objects, prefixes, next_token if truncated else None)
 
     def list_objects(
-        self, bucket: str, prefix: str = "", *, delimiter: str | None = None, start_after: str | None = None
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        delimiter: str | None = None,
+        start_after: str | None = None,
+        page_size: int = 1000,
     ) -> Iterator[ObjectInfo | str]:
         """Every object (ObjectInfo) and, with a delimiter, every common prefix (str) under prefix, page by page."""
         token: str | None = None
         while True:
-            page = self.list_page(bucket, prefix, delimiter=delimiter, token=token, start_after=start_after)
+            page = self.list_page(
+                bucket, prefix, delimiter=delimiter, token=token, start_after=start_after, max_keys=page_size
+            )
             yield from page.objects
             yield from page.prefixes
             if page.next_token is None:

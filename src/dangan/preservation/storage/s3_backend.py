@@ -241,7 +241,7 @@ class S3Backend(StorageBackend):
     def mkdir(self, path: str, *, parents: bool = False, exist_ok: bool = False) -> None:
         if not path:
             self.client.head_bucket(self.bucket)
-            if not exist_ok:
+            if not exist_ok and self._has_keys(self.prefix):
                 raise FileExistsError(errno.EEXIST, "the storage root exists", self.describe(path))
             return
         if not exist_ok and self.exists(path):

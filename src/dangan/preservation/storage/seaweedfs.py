@@ -113,6 +113,10 @@ class SeaweedServer:
             f"-s3.port={p['s3']}",
             f"-s3.port.grpc={p['s3.grpc']}",
             f"-s3.config={self.directory / 's3.json'}",
+            f"-s3.localSocket={self.directory / 's3.sock'}",
+            "-s3.port.iceberg=0",  # the Iceberg and Lance listeners want fixed ports: off
+            "-s3.port.lance=0",
+            "-master.telemetry=false",
         ]
         log = open(self.directory / "weed.log", "ab")  # noqa: SIM115 - handed to the child, closed in stop()
         self.process = subprocess.Popen(
@@ -152,7 +156,7 @@ class SeaweedServer:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=3)  # weed may take its time over a graceful stop; the tests need none
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=15)
