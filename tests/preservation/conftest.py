@@ -146,7 +146,7 @@ def seaweed(tmp_path_factory: Any) -> Any:
     client.create_bucket(S3_BUCKET)
     client.close()
     yield server
-    server.stop()
+    server.stop(kill=True)  # its data goes with the temporary directory
 
 
 @pytest.fixture

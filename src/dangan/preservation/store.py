@@ -147,7 +147,10 @@ def s3_error_message(exc: S3Error, location: StorageLocation) -> str:
             "where": where,
         }
     if exc.status == 403:
-        return _("S3 拒绝访问（%(code)s）：这组凭据无权使用 %(where)s") % {"code": exc.code or 403, "where": where}
+        return _(
+            "S3 拒绝访问（%(code)s）：请检查 DANGAN_S3_ACCESS_KEY_ID 和 DANGAN_S3_SECRET_ACCESS_KEY，"
+            "以及这组凭据能否使用 %(where)s"
+        ) % {"code": exc.code or 403, "where": where}
     return _("S3 存储出错（%(code)s）：%(message)s %(where)s") % {
         "code": exc.code or exc.status,
         "message": exc.message,

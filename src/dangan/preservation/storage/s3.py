@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote_plus, urlsplit
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -275,7 +275,7 @@ class S3Client:
     @staticmethod
     def _error(response: urllib3.BaseHTTPResponse, resource: str) -> S3Error:
         try:
-            data = response.read()
+            data = response.data  # the body, whether already read (preloaded) or not
         except (Urllib3Error, OSError):
             data = b""
         finally:
@@ -409,7 +409,7 @@ class S3Client:
         encoded = _text(root, "EncodingType") == "url"
 
         def name(value: str) -> str:
-            return unquote(value) if encoded else value
+            return unquote_plus(value) if encoded else value
 
         objects = [
             ObjectInfo(

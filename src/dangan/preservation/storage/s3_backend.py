@@ -322,11 +322,18 @@ class S3Backend(StorageBackend):
     @contextmanager
     def lock(self, name: str, *, blocking: bool = True) -> Iterator[None]:
         """A lock object created with If-None-Match: * (only one creator wins), renewed with If-Match while held,
-        deleted with If-Match on release; a lock not renewed for lock_ttl seconds (by the store's clock) is broken."""
+        deleted with If-Match on release; a lock not renewed for lock_ttl seconds (by the store's clock) is broken,
+        and so is one whose holder was a process of this machine that is gone (killed, crashed)."""
         key = self._key(name)
         token = uuid.uuid4().hex
         body = json.dumps(
-            {"owner": token, "host": socket.gethostname(), "pid": os.getpid(), "ttl": self.lock_ttl}
+            {
+                "owner": token,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "node": _node_identity(),
+                "ttl": self.lock_ttl,
+            }
         ).encode()
         delay = self.lock_poll
         while True:
@@ -345,7 +352,7 @@ class S3Backend(StorageBackend):
             if holder.get("owner") == token:
                 etag = current_etag  # our PUT went through, its answer was lost and the retry found it
                 break
-            if expired:
+            if expired or _holder_is_dead(holder):
                 try:
                     self.client.delete_object(self.bucket, key, if_match=current_etag)
                     logger.warning("S3: broke the expired lock %s of %s", key, holder)
@@ -391,6 +398,34 @@ class S3Backend(StorageBackend):
             ttl = self.lock_ttl
         expired = modified is not None and now is not None and (now - modified).total_seconds() > max(ttl, 1.0)
         return holder, response.headers.get("etag", ""), expired
+
+
+def _node_identity() -> str:
+    """Who can tell whether a lock holder's process still runs: the same kernel boot and the same process id
+    namespace (Linux); '' elsewhere."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            boot = f.read().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return ""
+    return f"{socket.gethostname()}|{boot}|{namespace}"
+
+
+def _holder_is_dead(holder: dict[str, Any]) -> bool:
+    """A lock held by a process of this machine (and pid namespace) that no longer runs: no need to wait for its
+    expiry."""
+    node = _node_identity()
+    pid = holder.get("pid")
+    if not node or holder.get("node") != node or not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 class _Renewer(threading.Thread):
