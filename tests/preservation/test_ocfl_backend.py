@@ -20,7 +20,7 @@ def local_backend(tmp_path: Path) -> LocalFilesystemBackend:
 @pytest.fixture(params=["local", "s3"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> StorageBackend:
     if request.param == "s3":
-        return request.getfixturevalue("s3_backend")  # type: ignore[no-any-return]
+        return request.getfixturevalue("s3_backend")
     return LocalFilesystemBackend(tmp_path / "root")
 
 

@@ -82,7 +82,9 @@ def test_objects_are_written_read_back_and_validated_on_s3(s3_backend: S3Backend
     with root.open_file(crashtest.OBJECT_ID, "metadata/mets.xml", version=1) as f:
         assert b'LABEL="v1"' in f.read()
     # Unchanged bytes are referenced, not stored again: v2 holds only what changed.
-    v2_files = [e.name for _d, _dirs, files in s3_backend.walk(root.object_path(crashtest.OBJECT_ID) + "/v2") for e in files]
+    v2_files = [
+        e.name for _d, _dirs, files in s3_backend.walk(root.object_path(crashtest.OBJECT_ID) + "/v2") for e in files
+    ]
     assert len(v2_files) < FILES + 3
     # A damaged file is found by the fixity check.
     info = root.files(crashtest.OBJECT_ID)[0]
@@ -98,7 +100,9 @@ def test_a_batch_of_objects_on_s3(s3_backend: S3Backend, tmp_path: Path) -> None
     ids = sorted((str(uuid.uuid4()) for _ in range(3)), key=lambda i: BatchWrite(root).lock_key(i))
     with BatchWrite(root) as batch:
         for n, object_id in enumerate(ids):
-            batch.add(object_id, sources(tmp_path, {f"content/{n}.txt": f"{n}".encode()}), {}, message="m", user_name="u")
+            batch.add(
+                object_id, sources(tmp_path, {f"content/{n}.txt": f"{n}".encode()}), {}, message="m", user_name="u"
+            )
         results = batch.commit()
     assert [r.version for r in results] == ["v1"] * 3
     assert validate_root(s3_backend).valid
