@@ -14,7 +14,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -59,6 +59,7 @@ class S3Error(OSError):
         self.message = message
         self.resource = resource
         self.request_id = request_id
+        self.retried = False  # the answer came to a repeated request (an earlier try may have gone through)
 
 
 class S3ConnectionError(S3Error):
@@ -87,7 +88,6 @@ class S3Config:
     multipart_threshold: int = MULTIPART_THRESHOLD
     part_size: int = PART_SIZE
     copy_limit: int = COPY_LIMIT
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.endpoint)
@@ -267,6 +267,7 @@ class S3Client:
             if retry and response.status in (500, 503) and attempt + 1 < attempts:
                 last_error = error
                 continue
+            error.retried = attempt > 0
             raise error
         if isinstance(last_error, S3Error):
             raise last_error
@@ -362,7 +363,17 @@ class S3Client:
             headers["if-none-match"] = "*"
         if if_match:
             headers["if-match"] = if_match
-        response = self.request("PUT", bucket, key, headers=headers, body=data, ok=(200,))
+        try:
+            response = self.request("PUT", bucket, key, headers=headers, body=data, ok=(200,))
+        except S3Error as exc:
+            if not (if_none_match and exc.status == 412 and exc.retried):
+                raise
+            # A retry whose first try had gone through (its answer lost) finds its own object: the same bytes.
+            info = self.head_object(bucket, key)
+            ours = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
+            if info is None or info.etag != ours or info.size != len(data):
+                raise
+            return info.etag
         return response.headers.get("etag", "")
 
     def delete_object(self, bucket: str, key: str, *, if_match: str | None = None) -> None:
