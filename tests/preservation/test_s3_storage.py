@@ -296,3 +296,23 @@ def test_the_command_line_says_what_is_wrong(seaweed: Any, tmp_path: Path) -> No
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "存储桶不存在" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_recovery_never_removes_committed_versions(s3_backend: S3Backend, tmp_path: Path) -> None:
+    """A journal of v3 and a v3 directory, but the root inventory gone (by other hands): recovery removes v3 only."""
+    from dangan.preservation.ocfl.staging import IN_PLACE, Staging, transaction_name
+
+    root = StorageRoot(s3_backend)
+    root.initialize()
+    write_package(root, tmp_path, 1)
+    write_package(root, tmp_path, 2)
+    path = root.object_path(crashtest.OBJECT_ID)
+    txn = f"{STAGING}/{transaction_name(path)}"
+    s3_backend.mkdir(txn, parents=True)
+    journal = {"object_path": path, "object_id": crashtest.OBJECT_ID, "version": "v3", "mode": IN_PLACE}
+    Staging(s3_backend).write_journal(txn, journal)
+    s3_backend.write_bytes(f"{path}/v3/content/stray", b"half")
+    s3_backend.remove(f"{path}/inventory.json")
+    report = root.recover()
+    assert report.removed == [f"{path}/v3", txn]
+    assert s3_backend.is_file(f"{path}/v1/inventory.json") and s3_backend.is_file(f"{path}/v2/inventory.json")

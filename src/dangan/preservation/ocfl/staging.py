@@ -23,6 +23,7 @@ from dangan.preservation.ocfl.inventory import (
     OBJECT_DECLARATION_TEXT,
     Inventory,
     InventoryError,
+    parse_version_name,
     sidecar_name,
 )
 from dangan.preservation.storage.backend import LockBusy, StorageBackend, join, parent
@@ -186,9 +187,17 @@ class Staging:
                 report.finished.append(object_path)
                 logger.warning("OCFL recovery: finished the commit of %s %s", object_path, version)
             return
-        if inventory is None:
+        parsed = parse_version_name(version)
+        if parsed is None:
+            logger.error("OCFL recovery: the journal of %s names no version; nothing removed", object_path)
+            return
+        if inventory is None and parsed[0] == 1:
             target = object_path  # a first version that never committed: the whole object goes
-        elif version and version not in inventory.version_names():
+        elif inventory is None:
+            # A later version, yet no root inventory: not a state this writer leaves. Only its own directory goes.
+            logger.error("OCFL recovery: %s has no root inventory; only %s is removed", object_path, version)
+            target = join(object_path, version)
+        elif version not in inventory.version_names():
             target = join(object_path, version)
         else:
             return
