@@ -241,6 +241,14 @@ def test_preserve_and_audit_with_the_storage_url_on_s3(s3_storage: Any, make_uni
     assert validate_object(s3_storage.backend, s3_storage.object_path(package.object_id)).valid
     run = do_audit(CONSOLE)
     assert run.status == AuditStatus.PASSED
+    # The image server opens masters as files: on S3 it gets a local copy, named by the file's SHA-512.
+    from dangan.preservation.iiif.derivatives import master_path
+    from dangan.preservation.models import PackageFile
+
+    pdf = PackageFile.objects.get(package=package, logical_path="content/0002.pdf")
+    copy = Path(master_path(pdf))
+    assert copy.read_bytes() == b"%PDF-1.4 two" and copy.name == pdf.sha512
+    assert master_path(pdf) == str(copy)  # fetched once
     # The audit log's anchors are kept in the storage root on S3 too (rewritten whole: no append on S3).
     from dangan.preservation.audit_anchors import append_anchor, location, read_anchor_lines
 
