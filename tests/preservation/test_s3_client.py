@@ -90,6 +90,11 @@ def test_multipart_upload_stream_read_and_copy(seaweed: Any, prefix: str) -> Non
     assert bytes(read) == data
     client.copy_object(S3_BUCKET, prefix + "big", prefix + "copy")  # above copy_limit: part by part
     assert client.get_object(S3_BUCKET, prefix + "copy") == data
+    # Create-only, also as a multipart upload: the store refuses to complete it over an existing object.
+    with pytest.raises(S3Error) as exists, client.open_writer(S3_BUCKET, prefix + "big", if_none_match=True) as out:
+        out.write(b"z" * (6 * MiB))
+    assert exists.value.status == 412
+    assert client.get_object(S3_BUCKET, prefix + "big", end=3) == data[:4]
     client.put_object(S3_BUCKET, prefix + "small", b"s")
     client.copy_object(S3_BUCKET, prefix + "small", prefix + "small-copy")
     assert client.get_object(S3_BUCKET, prefix + "small-copy") == b"s"
