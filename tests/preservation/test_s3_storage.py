@@ -324,3 +324,26 @@ def test_recovery_never_removes_committed_versions(s3_backend: S3Backend, tmp_pa
     report = root.recover()
     assert report.removed == [f"{path}/v3", txn]
     assert s3_backend.is_file(f"{path}/v1/inventory.json") and s3_backend.is_file(f"{path}/v2/inventory.json")
+
+
+def test_requests_and_a_read_survive_a_restart_of_the_store(own_server: SeaweedServer) -> None:
+    """Idempotent requests are retried while the store is down; a streamed read resumes where it broke off."""
+    import threading
+
+    client = S3Client(
+        S3Config(own_server.endpoint, own_server.access_key, own_server.secret_key, retries=7, backoff=0.5)
+    )
+    data = bytes(range(256)) * (20 * 1024 * 1024 // 256)
+    client.put_object("fault", "big", data)
+    reader = client.open_object("fault", "big")
+    buffer = bytearray(1024 * 1024)
+    got = bytearray(buffer[: reader.readinto(buffer)])
+    own_server.stop(kill=True)
+    restart = threading.Thread(target=own_server.start)
+    restart.start()
+    while n := reader.readinto(buffer):  # the rest of the object, across the restart
+        got += buffer[:n]
+    restart.join()
+    reader.close()
+    assert bytes(got) == data
+    assert client.head_object("fault", "big") is not None

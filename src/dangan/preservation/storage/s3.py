@@ -78,9 +78,10 @@ class S3Config:
     secret_access_key: str
     region: str = "us-east-1"
     # Requests that may be repeated (every one but completing a multipart upload) are retried this many more times
-    # on a connection error, a timeout, a 500 or a 503, after backoff * 2**n seconds (with jitter).
+    # on a connection error, a timeout, a 500 or a 503, after backoff * 2**n seconds (at most max_backoff; jitter).
     retries: int = 4
     backoff: float = 0.25
+    max_backoff: float = 8.0
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     ca_file: str | None = None  # https: a CA bundle of the site's own (otherwise the system's)
@@ -241,7 +242,7 @@ class S3Client:
         last_error: Exception | None = None
         for attempt in range(attempts):
             if attempt:
-                delay = self.config.backoff * (2 ** (attempt - 1))
+                delay = min(self.config.backoff * (2 ** (attempt - 1)), self.config.max_backoff)
                 time.sleep(delay * (0.5 + random.random()))
             send = {k.lower(): v for k, v in (headers or {}).items()}
             if payload or method in ("PUT", "POST"):

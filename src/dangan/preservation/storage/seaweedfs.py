@@ -103,9 +103,11 @@ class SeaweedServer:
             f"-master.port={p['master']}",
             f"-master.port.grpc={p['master.grpc']}",
             "-master.volumeSizeLimitMB=64",
+            "-master.electionTimeout=1s",  # one master: a restart need not wait 10 s to elect itself
             f"-volume.port={p['volume']}",
             f"-volume.port.grpc={p['volume.grpc']}",
             "-volume.max=100",
+            "-volume.preStopSeconds=0",  # a graceful stop at once (default: 10 s of farewell heartbeats)
             f"-filer.port={p['filer']}",
             f"-filer.port.grpc={p['filer.grpc']}",
             f"-filer.localSocket={self.directory / 'filer.sock'}",
