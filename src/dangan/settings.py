@@ -20,6 +20,21 @@ def _env_bool(name: str, default: bool) -> bool:
 
 DANGAN_HOME = Path(os.environ.get("DANGAN_HOME", "var")).resolve()
 STORAGE_ROOT = Path(os.environ.get("DANGAN_STORAGE_ROOT", str(DANGAN_HOME / "storage"))).resolve()
+# Where the OCFL storage root is (preservation.store): file:///path (a local directory: then STORAGE_ROOT is that
+# path), or s3://bucket[/prefix] on the S3-compatible store at DANGAN_S3_ENDPOINT. Empty: file:// STORAGE_ROOT.
+STORAGE_URL = os.environ.get("DANGAN_STORAGE_URL", "").strip()
+if STORAGE_URL.lower().startswith("file://"):
+    from urllib.parse import unquote, urlsplit
+
+    STORAGE_ROOT = Path(unquote(urlsplit(STORAGE_URL).path) or "/").resolve()
+S3_ENDPOINT = os.environ.get("DANGAN_S3_ENDPOINT", "").strip()  # http://host:port or https://host
+S3_REGION = os.environ.get("DANGAN_S3_REGION", "us-east-1").strip() or "us-east-1"
+S3_ACCESS_KEY_ID = os.environ.get("DANGAN_S3_ACCESS_KEY_ID", "")
+S3_SECRET_ACCESS_KEY = os.environ.get("DANGAN_S3_SECRET_ACCESS_KEY", "")
+S3_CA_FILE = os.environ.get("DANGAN_S3_CA_FILE", "")  # https with a CA of the site's own
+# A local copy of a master that an image library must open from a file (IIIF derivatives) when the storage root is
+# on S3; content-addressed, rebuilt on demand, may be emptied at any time.
+STORAGE_CACHE_ROOT = Path(os.environ.get("DANGAN_STORAGE_CACHE", str(DANGAN_HOME / "cache" / "storage"))).resolve()
 # The site's own search dictionary file (one word per line), on top of the shipped archival dictionary.
 SEARCH_DICTIONARY_FILE = Path(
     os.environ.get("DANGAN_SEARCH_DICTIONARY", str(DANGAN_HOME / "search-dictionary.txt"))

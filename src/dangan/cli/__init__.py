@@ -72,6 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"错误 error: {exc}", file=sys.stderr)
         return exc.code
+    except Exception as exc:
+        from dangan.preservation.store import StorageConfigError
+
+        if isinstance(exc, StorageConfigError):  # DANGAN_STORAGE_URL / DANGAN_S3_*: a sentence, not a traceback
+            print(f"错误 error: {exc}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        raise
     except KeyboardInterrupt:
         print("已中断 interrupted", file=sys.stderr)
         return 130

@@ -71,21 +71,28 @@ def cmd_init(args: argparse.Namespace) -> int:
     from dangan.core.actions.institution import do_ensure_institution
     from dangan.core.auditlog.key import AuditKeyError
     from dangan.core.models import Institution
+    from dangan.preservation.store import StorageConfigError, storage_location, storage_root
 
-    for folder in (
-        settings.DANGAN_HOME,
-        settings.STORAGE_ROOT,
-        settings.LOG_DIR,
-        settings.MEDIA_ROOT,
-        settings.STATIC_ROOT,
-    ):
+    try:
+        location = storage_location()
+    except StorageConfigError as exc:
+        raise CommandError(str(exc), EXIT_PROBLEMS) from None
+    folders = [settings.DANGAN_HOME, settings.LOG_DIR, settings.MEDIA_ROOT, settings.STATIC_ROOT]
+    if location.path is not None:
+        folders.append(location.path)
+    for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
+    try:
+        storage_root()  # initialised now: a wrong S3 endpoint, bucket or key shows here, not at the first package
+    except StorageConfigError as exc:
+        raise CommandError(str(exc), EXIT_PROBLEMS) from None
     call_command("migrate", interactive=False, verbosity=0)
     institution = Institution.current()
     if institution is None:
         institution = do_ensure_institution(CONSOLE, args.institution_code or "DAG", args.institution_name or "档案馆")
     do_ensure_default_categories(CONSOLE)
     print(f"数据目录 data directory: {settings.DANGAN_HOME}")
+    print(f"长期保存存储库 storage root: {location}")
     print(f"机构 institution: {institution.code} {institution.name}")
     try:
         key = do_prepare_audit_log()
@@ -110,6 +117,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from dangan.core.worker import start_inprocess_worker
     from dangan.wsgi import application
 
+    if getattr(settings, "STORAGE_URL", "").lower().startswith("s3:"):
+        from dangan.preservation.store import storage_root
+
+        storage_root()  # a wrong endpoint, bucket or key stops the start with a sentence (cli.main), not later
     if settings.INPROCESS_WORKER and not args.no_worker:
         start_inprocess_worker()
     # Load the segmenter and its dictionaries now (about a second), not in the first search a user makes.

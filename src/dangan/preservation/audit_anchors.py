@@ -30,18 +30,53 @@ Do not edit or delete this file. Keep it with the storage root in every backup a
 """
 
 
+FOLDER = f"extensions/{ANCHOR_EXTENSION}"
+
+
+def _on_s3() -> bool:
+    from .store import storage_location
+
+    return not storage_location().is_local
+
+
 def _folder() -> Path:
-    return Path(settings.STORAGE_ROOT) / "extensions" / ANCHOR_EXTENSION
+    from .store import storage_location
+
+    path = storage_location().path
+    return Path(path if path is not None else settings.STORAGE_ROOT) / "extensions" / ANCHOR_EXTENSION
 
 
 def anchor_path() -> Path:
     return _folder() / ANCHOR_FILE
 
 
+def _describe() -> str:
+    if _on_s3():
+        from .store import storage_root
+
+        return storage_root().backend.describe(f"{FOLDER}/{ANCHOR_FILE}")
+    return str(anchor_path())
+
+
 def append_anchor(line: str) -> None:
     from .store import storage_root
 
-    storage_root()  # an anchor written before the first package must not leave the root uninitialised
+    root = storage_root()  # an anchor written before the first package must not leave the root uninitialised
+    if _on_s3():
+        # An object store cannot append: read, add the line, write the whole file again (one PUT), under a lock so
+        # that two processes never drop each other's line.
+        backend = root.backend
+        with backend.lock(f"{FOLDER}/anchors.lock"):
+            if not backend.exists(f"{FOLDER}/README.txt"):
+                backend.replace_bytes(f"{FOLDER}/README.txt", README.encode())
+            try:
+                data = backend.read_bytes(f"{FOLDER}/{ANCHOR_FILE}")
+            except FileNotFoundError:
+                data = b""
+            if data and not data.endswith(b"\n"):
+                data += b"\n"
+            backend.replace_bytes(f"{FOLDER}/{ANCHOR_FILE}", data + (line.rstrip("\n") + "\n").encode())
+        return
     readme = _folder() / "README.txt"
     if not readme.exists():
         readme.parent.mkdir(parents=True, exist_ok=True)
@@ -50,13 +85,21 @@ def append_anchor(line: str) -> None:
 
 
 def read_anchor_lines() -> list[str] | None:
+    if _on_s3():
+        from .store import storage_root
+
+        try:
+            text = storage_root().backend.read_bytes(f"{FOLDER}/{ANCHOR_FILE}").decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return None
+        return [line for line in text.splitlines() if line.strip()]
     return read_lines(anchor_path())
 
 
 location = AnchorLocation(
     "preservation.storage_root",
     _("长期保存存储库"),
-    lambda: str(anchor_path()),
+    _describe,
     append_anchor,
     read_anchor_lines,
 )

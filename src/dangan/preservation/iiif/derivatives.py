@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 
 from dangan.preservation.models import PackageFile
-from dangan.preservation.store import storage_root
+from dangan.preservation.store import local_copy
 
 from .identity import image_id
 
@@ -90,8 +90,9 @@ def derivative_dir(identifier: str) -> Path:
 
 
 def master_path(file: PackageFile) -> str:
-    """The master's bytes on the local file system (the OCFL content path of the file)."""
-    return storage_root().backend.describe(f"{file.package.object_path}/{file.content_path}")
+    """The master's bytes on the local file system: the OCFL content path of the file on a local storage root, a
+    cached copy (named by its SHA-512) when the root is on S3."""
+    return str(local_copy(f"{file.package.object_path}/{file.content_path}", file.sha512 or None))
 
 
 def read_info(identifier: str) -> DerivativeInfo | None:

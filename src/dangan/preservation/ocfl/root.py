@@ -21,7 +21,7 @@ from dangan.preservation.ocfl.inventory import (
     VersionInfo,
 )
 from dangan.preservation.ocfl.layout import LAYOUTS, DefaultLayout, StorageLayout, config_path, layout_from_config
-from dangan.preservation.ocfl.staging import RecoveryReport, Staging
+from dangan.preservation.ocfl.staging import RecoveryReport, Staging, transaction_name
 from dangan.preservation.ocfl.writer import Describe, Progress, VersionResult, VersionWriter, WriteError
 from dangan.preservation.storage.backend import StorageBackend, join
 
@@ -245,6 +245,9 @@ class StorageRoot:
         if not self.backend.exists(path):
             raise ObjectNotFound(object_id_for(object_id))
         with self.staging.locked(path):
+            if not self.backend.renames_atomically:
+                # A write cut off in place leaves an unnamed version directory or a stale sidecar: tidy it first.
+                self.staging.recover_transaction(transaction_name(path))
             # Listed under the lock: a version committed meanwhile cannot look like extra files. Content is
             # immutable, so the slow part, hashing, needs no lock.
             snapshot = snapshot_object(self.backend, path)

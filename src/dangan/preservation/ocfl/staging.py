@@ -1,6 +1,10 @@
 """The staging area and its recovery. Every write builds a complete new object root under
 extensions/dangan-staging/txn-…/object, then swaps it with the live object root in one atomic step; recovery after a
-crash only ever deletes staging (or puts a moved-aside object back where the fallback swap had taken it away)."""
+crash only ever deletes staging (or puts a moved-aside object back where the fallback swap had taken it away).
+
+On a backend without atomic directory renames (S3) a write journals first ("mode": "in-place"), then writes the new
+version directory into the object root and the root inventory last; recovery removes that version directory if the
+root inventory does not name it, and otherwise finishes the root sidecar and declaration."""
 
 from __future__ import annotations
 
@@ -13,6 +17,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from dangan.preservation.ocfl.crash import crash_point
+from dangan.preservation.ocfl.inventory import (
+    INVENTORY,
+    OBJECT_DECLARATION,
+    OBJECT_DECLARATION_TEXT,
+    Inventory,
+    InventoryError,
+    parse_version_name,
+    sidecar_name,
+)
 from dangan.preservation.storage.backend import LockBusy, StorageBackend, join, parent
 
 logger = logging.getLogger(__name__)
@@ -24,6 +37,7 @@ STAGING = "extensions/" + STAGING_EXTENSION
 LOCKS = STAGING + "/locks"
 JOURNAL = "journal.json"
 NEW = "object"  # the new object root being built
+IN_PLACE = "in-place"  # the journal's mode for a version written into the live object root (no atomic rename)
 OLD = "old"  # the fallback swap moves the live object root here before moving the new one in
 TXN_PREFIX = "txn-"
 RETIRED_PREFIX = "retired-"
@@ -66,10 +80,11 @@ class RecoveryReport:
     restored: list[str] = field(default_factory=list)  # object roots put back from old/
     pruned: list[str] = field(default_factory=list)  # empty hierarchy directories removed
     busy: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)  # in place: committed versions whose sidecar was completed
 
     @property
     def changed(self) -> bool:
-        return bool(self.removed or self.restored or self.pruned)
+        return bool(self.removed or self.restored or self.pruned or self.finished)
 
 
 class Staging:
@@ -123,6 +138,11 @@ class Staging:
         if not self.backend.exists(txn):
             return
         journal = self._read_journal(txn)
+        if journal is not None and journal.get("mode") == IN_PLACE:
+            self._recover_in_place(journal, report)
+            self.retire(txn)
+            report.removed.append(txn)
+            return
         if journal is not None:
             object_path = journal["object_path"]
             old = join(txn, OLD)
@@ -139,6 +159,53 @@ class Staging:
         if journal is not None and not self.backend.exists(journal["object_path"]):
             report.pruned.extend(self.prune_empty_parents(journal["object_path"]))
 
+    def _recover_in_place(self, journal: dict[str, str], report: RecoveryReport) -> None:
+        """The root inventory decides: if it names the journal's version, the write committed and only the root
+        sidecar (and a new object's declaration) may be missing; otherwise the version directory goes."""
+        object_path, version = journal["object_path"], journal.get("version", "")
+        try:
+            inventory: Inventory | None = Inventory.from_bytes(self.backend.read_bytes(join(object_path, INVENTORY)))
+        except FileNotFoundError:
+            inventory = None
+        except InventoryError:
+            # Written in one PUT, so never partial: unreadable means damaged by other hands. Leave it to a person.
+            logger.error("OCFL recovery: the root inventory of %s is unreadable; left as it is", object_path)
+            return
+        if inventory is not None and inventory.head == version:
+            sidecar = sidecar_name(inventory.digest_algorithm)
+            expected = self.backend.read_bytes(join(object_path, version, sidecar))
+            try:
+                present: bytes | None = self.backend.read_bytes(join(object_path, sidecar))
+            except FileNotFoundError:
+                present = None
+            declaration = join(object_path, OBJECT_DECLARATION)
+            if present != expected or not self.backend.exists(declaration):
+                if present != expected:
+                    self.backend.replace_bytes(join(object_path, sidecar), expected)
+                if not self.backend.exists(declaration):
+                    self.backend.replace_bytes(declaration, OBJECT_DECLARATION_TEXT.encode())
+                report.finished.append(object_path)
+                logger.warning("OCFL recovery: finished the commit of %s %s", object_path, version)
+            return
+        parsed = parse_version_name(version)
+        if parsed is None:
+            logger.error("OCFL recovery: the journal of %s names no version; nothing removed", object_path)
+            return
+        if inventory is None and parsed[0] == 1:
+            target = object_path  # a first version that never committed: the whole object goes
+        elif inventory is None:
+            # A later version, yet no root inventory: not a state this writer leaves. Only its own directory goes.
+            logger.error("OCFL recovery: %s has no root inventory; only %s is removed", object_path, version)
+            target = join(object_path, version)
+        elif version not in inventory.version_names():
+            target = join(object_path, version)
+        else:
+            return
+        if self.backend.exists(target):
+            self.backend.remove_tree(target)
+            report.removed.append(target)
+            logger.warning("OCFL recovery: removed the uncommitted %s", target)
+
     def _read_journal(self, txn: str) -> dict[str, str] | None:
         try:
             data = json.loads(self.backend.read_bytes(join(txn, JOURNAL)))
@@ -152,6 +219,9 @@ class Staging:
 
     def write_journal(self, txn: str, data: dict[str, str], *, durable: bool = True) -> None:
         """durable=False: the caller makes it durable (a sync of the whole root) before anything relies on it."""
+        if not self.backend.renames_atomically:
+            self.backend.replace_bytes(join(txn, JOURNAL), json.dumps(data, ensure_ascii=False).encode())
+            return
         tmp = join(txn, JOURNAL + ".tmp")
         self.backend.write_bytes(tmp, json.dumps(data, ensure_ascii=False).encode(), fsync=durable)
         self.backend.rename(tmp, join(txn, JOURNAL), replace=True)
@@ -160,6 +230,12 @@ class Staging:
 
     def retire(self, txn: str) -> None:
         """Rename a finished transaction out of the way (atomic), then delete it (which may be interrupted)."""
+        if not self.backend.renames_atomically:
+            # A rename would be a copy and a delete. In place, a transaction holds only its journal, and a journal
+            # left by a cut-off delete is recovered again harmlessly (recovery is idempotent).
+            self.backend.remove_tree(txn)
+            crash_point("ocfl.staging-retired")
+            return
         retired = join(STAGING, f"{RETIRED_PREFIX}{txn.rsplit('/', 1)[1]}-{uuid.uuid4().hex[:8]}")
         self.backend.rename(txn, retired)
         crash_point("ocfl.staging-retired")

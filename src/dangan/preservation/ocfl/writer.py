@@ -1,5 +1,8 @@
 """Writing a new version of an OCFL object: copy-and-hash the new content into staging, build the complete new
-object root beside it (unchanged files hard-linked, never copied), make it durable, swap it in atomically."""
+object root beside it (unchanged files hard-linked, never copied), make it durable, swap it in atomically.
+
+On a backend without atomic directory renames (an object store) the new version directory is written in place
+instead, under a journal written first, and the root inventory — one PUT, written last — is the commit point."""
 
 from __future__ import annotations
 
@@ -37,7 +40,7 @@ from dangan.preservation.ocfl.inventory import (
     sidecar_text,
     version_name,
 )
-from dangan.preservation.ocfl.staging import NEW, OLD, STAGING, Staging, transaction_name
+from dangan.preservation.ocfl.staging import IN_PLACE, NEW, OLD, STAGING, Staging, transaction_name
 from dangan.preservation.storage.backend import ExchangeNotSupported, LinkNotSupported, StorageBackend, join, parent
 
 Progress = Callable[[int, int], None]
@@ -129,7 +132,11 @@ class VersionWriter:
         self.durable = durable
         self.workers = workers
         self.txn = join(STAGING, transaction_name(object_path))
-        self.new_root = join(self.txn, NEW)
+        # In place: no complete new object root is built; the new version directory goes into the live object root
+        # (invisible to readers, who go through the root inventory, until that is replaced).
+        self.in_place = not backend.renames_atomically
+        self.new_root = object_path if self.in_place else join(self.txn, NEW)
+        self._root_inventory: tuple[bytes, str] | None = None  # in place: (raw, algorithm), written by swap()
         self._pending: VersionResult | None = None  # prepared, not yet committed
         self._exists = False
 
@@ -200,6 +207,9 @@ class VersionWriter:
         version = self._next_version(current)
         content_dir = current.content_directory if current is not None else DEFAULT_CONTENT_DIRECTORY
         self.backend.mkdir(self.txn, parents=True)
+        if self.in_place:
+            # Before anything is written into the object: recovery finds what to remove (or finish) from here.
+            self.staging.write_journal(self.txn, self._journal_data(version, IN_PLACE), durable=True)
         crash_point("ocfl.staging-created")
         try:
             return self._build(
@@ -266,7 +276,10 @@ class VersionWriter:
         algorithm = current.digest_algorithm if current is not None else CONTENT_ALGORITHM
         new_state = {**carried, **{s.logical_path: s.digests.get(algorithm) or "" for s in staged}}
         if skip_if_unchanged and current is not None and _normalized(new_state) == _normalized(previous_state):
-            self.staging.retire(self.txn)
+            if self.in_place:
+                self.staging.recover_transaction(transaction_name(self.object_path))  # removes the version written
+            else:
+                self.staging.retire(self.txn)
             return VersionResult(self.object_id, self.object_path, current.head, False, current)
 
         data, new_files, deduplicated = self._new_inventory(
@@ -276,9 +289,13 @@ class VersionWriter:
         raw = dump_inventory(data)
         inventory = Inventory(data, raw)
         self._write_inventory(join(self.new_root, version), raw, inventory.digest_algorithm)
-        self._write_inventory(self.new_root, raw, inventory.digest_algorithm)
+        if self.in_place:
+            self._root_inventory = (raw, inventory.digest_algorithm)  # the commit point: swap() writes it
+        else:
+            self._write_inventory(self.new_root, raw, inventory.digest_algorithm)
         crash_point("ocfl.inventory-written")
-        self._link_current(current)
+        if not self.in_place:
+            self._link_current(current)
         crash_point("ocfl.staging-complete")
         kept = {p for paths in data["manifest"].values() for p in paths}
         written = sum(s.digests.size for s in staged if f"{version}/{content_dir}/{s.logical_path}" in kept)
@@ -306,19 +323,40 @@ class VersionWriter:
             self.undo()
             raise
 
+    def _journal_data(self, version: str, mode: str | None = None) -> dict[str, str]:
+        data = {"object_path": self.object_path, "object_id": self.object_id, "version": version}
+        if mode:
+            data["mode"] = mode
+        return data
+
     def journal(self, *, durable: bool) -> None:
         """Name the object path in the transaction. durable=False leaves it to a sync of the caller's, which must come
-        before swap()."""
-        self.staging.write_journal(
-            self.txn,
-            {"object_path": self.object_path, "object_id": self.object_id, "version": self._prepared.version},
-            durable=durable,
-        )
+        before swap(). In place the journal was written before the first byte, so there is nothing to do."""
+        if self.in_place:
+            return
+        self.staging.write_journal(self.txn, self._journal_data(self._prepared.version), durable=durable)
 
     def swap(self) -> None:
-        """Swap the new object root in: staging and the journal must be durable by now."""
+        """Swap the new object root in: staging and the journal must be durable by now. In place: write the root
+        inventory (the commit point), then its sidecar and, for a new object, the declaration."""
+        if self.in_place:
+            self._commit_in_place()
+            return
         self._swap(exists=self._exists)
         crash_point("ocfl.swapped")
+
+    def _commit_in_place(self) -> None:
+        if self._root_inventory is None:
+            raise WriteError("no version prepared")
+        raw, algorithm = self._root_inventory
+        self.backend.replace_bytes(join(self.object_path, INVENTORY), raw)
+        crash_point("ocfl.swapped")
+        # A crash from here on leaves the new version committed; recovery finishes these two (staging.py).
+        self.backend.replace_bytes(
+            join(self.object_path, sidecar_name(algorithm)), sidecar_text(raw, algorithm).encode()
+        )
+        if not self._exists:
+            self.backend.replace_bytes(join(self.object_path, OBJECT_DECLARATION), OBJECT_DECLARATION_TEXT.encode())
 
     def retire(self) -> VersionResult:
         """Remove the transaction (and the old object root in it); the swap must be durable by now."""

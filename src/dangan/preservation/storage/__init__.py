@@ -1,4 +1,5 @@
-"""Storage backends for the OCFL storage root: the abstract interface and the local file system."""
+"""Storage backends for the OCFL storage root: the abstract interface, the local file system and S3-compatible
+object stores."""
 
 from dangan.preservation.storage.backend import (
     Entry,
@@ -9,6 +10,7 @@ from dangan.preservation.storage.backend import (
     StorageBackend,
 )
 from dangan.preservation.storage.local import LocalFilesystemBackend
+from dangan.preservation.storage.s3_backend import S3Backend
 
 __all__ = [
     "Entry",
@@ -17,5 +19,6 @@ __all__ = [
     "LinkNotSupported",
     "LocalFilesystemBackend",
     "LockBusy",
+    "S3Backend",
     "StorageBackend",
 ]

@@ -4,6 +4,7 @@ code can run on a local file system now and on S3-compatible object storage late
 from __future__ import annotations
 
 import enum
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -72,7 +73,13 @@ class StorageBackend(ABC):
     """Paths are relative to the storage root, '/'-separated, without '.' or '..'; '' is the root itself.
 
     Missing paths raise FileNotFoundError, existing targets FileExistsError, as the built-in functions do.
+
+    renames_atomically: rename() of a directory (and exchange(), where supported) is one atomic step. The OCFL
+    writer builds a new object root in staging and swaps it in where it is; elsewhere (object stores) it writes the
+    new version directory in place and makes the root inventory, written last, the commit point.
     """
+
+    renames_atomically: bool = True
 
     @abstractmethod
     def describe(self, path: str = "") -> str:
@@ -138,6 +145,12 @@ class StorageBackend(ABC):
             f.write(data)
         if fsync:
             self.fsync(path)
+
+    def replace_bytes(self, path: str, data: bytes) -> None:
+        """Create or replace a file holding data in one atomic step: a reader sees the old bytes or the new ones."""
+        tmp = f"{path}.{uuid.uuid4().hex}.tmp"
+        self.write_bytes(tmp, data, fsync=True)
+        self.rename(tmp, path, replace=True)
 
     @abstractmethod
     def mkdir(self, path: str, *, parents: bool = False, exist_ok: bool = False) -> None: ...
