@@ -25,11 +25,14 @@ GRANTED = "public-controlled"  # the reader's one grant: a 公开 unit under 控
 @pytest.fixture
 def catalog(tmp_path: Path, settings: Any, fonds: Any, categories: Any) -> Catalog:
     from dangan.preservation.store import storage_root
+    from dangan.replication.node import ensure_node
 
     settings.STORAGE_ROOT = tmp_path / "storage"
     settings.STORAGE_DURABLE = False
     settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
+    settings.REPLICATION_HOME = tmp_path / "replication"
     storage_root()
+    ensure_node()  # as after `dangan init`: /replication/identity answers (public, and nothing of the catalog)
     return build_catalog(tmp_path, fonds, categories)
 
 

@@ -109,15 +109,23 @@ def identity_document() -> dict[str, Any]:
     """This node's identity as partners see it (JSON keys ``name``, ``node_id``, ``fingerprint``, ``public_key``,
     ``algorithm``), with ``signature``: the node's signature over the other keys (sorted, compact JSON)."""
     identity = this_node()
+    name = node_name()
+    key = f"document:{settings.REPLICATION_HOME}:{identity.node_id}:{name}"
+    with _lock:
+        kept = _cached.get(key)
+    if kept is not None:  # signed once per process: the same answer every time (SM2 signatures are randomised)
+        return dict(kept)
     document: dict[str, Any] = {
-        "name": node_name(),
+        "name": name,
         "node_id": str(identity.node_id),
         "fingerprint": str(identity.fingerprint),
         "public_key": str(identity.public_key),
         "algorithm": identity.algorithm.value,
     }
     document["signature"] = identity.sign(_canonical(document)).hex()
-    return document
+    with _lock:
+        _cached[key] = document
+    return dict(document)
 
 
 def check_identity_document(document: Any, fingerprint: str) -> PublicKey:
