@@ -234,7 +234,14 @@ def sampling(trials: int) -> tuple[list[list[object]], list[list[object]]]:
         rate = proofs.simulate_detection(chunks, trials=trials, seed=16)
         quarter = proofs.simulate_detection(chunks, trials=trials, sample=proofs.sample_size(chunks) // 4, seed=16)
         simulated.append(
-            [f"{chunks:,}", proofs.sample_size(chunks), trials, rate, quarter, time.perf_counter() - start]
+            [
+                f"{chunks:,}",
+                proofs.sample_size(chunks),
+                trials,
+                f"{rate:.4f}",
+                f"{quarter:.4f}",
+                time.perf_counter() - start,
+            ]
         )
     sizes.append(["(1 TB, 3 audits a cycle)", "1,024 GiB", plan.sample, f"traffic {traffic:,} bytes/audit"])
     return sizes, simulated
