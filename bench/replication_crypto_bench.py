@@ -251,7 +251,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mib", type=int, default=512, help="size of each test file (MiB)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--trials", type=int, default=2000, help="simulated audits per copy size")
+    parser.add_argument("--trials", type=int, default=10_000, help="simulated audits per copy size")
     parser.add_argument("--quick", action="store_true", help="64 MiB, one run, few trials: a smoke run")
     args = parser.parse_args()
     if args.quick:
