@@ -234,7 +234,14 @@ def sampling(trials: int) -> tuple[list[list[object]], list[list[object]]]:
         rate = proofs.simulate_detection(chunks, trials=trials, seed=16)
         quarter = proofs.simulate_detection(chunks, trials=trials, sample=proofs.sample_size(chunks) // 4, seed=16)
         simulated.append(
-            [f"{chunks:,}", proofs.sample_size(chunks), trials, rate, quarter, time.perf_counter() - start]
+            [
+                f"{chunks:,}",
+                proofs.sample_size(chunks),
+                trials,
+                f"{rate:.4f}",
+                f"{quarter:.4f}",
+                time.perf_counter() - start,
+            ]
         )
     sizes.append(["(1 TB, 3 audits a cycle)", "1,024 GiB", plan.sample, f"traffic {traffic:,} bytes/audit"])
     return sizes, simulated
@@ -244,7 +251,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mib", type=int, default=512, help="size of each test file (MiB)")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--trials", type=int, default=2000, help="simulated audits per copy size")
+    parser.add_argument("--trials", type=int, default=10_000, help="simulated audits per copy size")
     parser.add_argument("--quick", action="store_true", help="64 MiB, one run, few trials: a smoke run")
     args = parser.parse_args()
     if args.quick:

@@ -46,6 +46,7 @@ def main() -> int:
         ("iiif-presentation", ["iiif_presentation_bench.py", *extra]),
         ("ocr", ["ocr_bench.py", *extra]),
         ("digitize", ["digitize_bench.py", *extra]),
+        ("replication-crypto", ["replication_crypto_bench.py", *extra]),
     ]
     if postgres_answers():
         runs.append(("import-postgresql", ["import_bench.py", "--database-url", PG_URL, *extra]))

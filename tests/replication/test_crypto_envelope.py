@@ -300,3 +300,50 @@ def test_one_thread_or_several_give_the_same_bytes_and_the_same_faults(
                 given.append(piece)
         assert caught.value.params == params
         assert b"".join(given) == data[: len(given) * SMALL]
+
+
+class CountingReader:
+    """A stream of ``size`` bytes that never exists whole, counting how much has been read."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.read_so_far = 0
+
+    def read(self, size: int, /) -> bytes:
+        size = min(size, self.size - self.read_so_far)
+        self.read_so_far += size
+        return b"\x5a" * size
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_streams_in_constant_memory(master: MasterKey, workers: int) -> None:
+    """Encryption reads only a few chunks ahead of what it has handed out, however long the stream."""
+    chunks = 200
+    source = CountingReader(chunks * SMALL)
+    digest = hashlib.sha256(b"\x5a" * (chunks * SMALL)).digest()
+    encryption = envelope.Encryption(
+        master, source, object_id=OBJECT, content_sha256=digest, chunk_size=SMALL, workers=workers
+    )
+    pieces = iter(encryption)
+    next(pieces)  # the header
+    for handed_out in range(1, chunks + 1):
+        next(pieces)
+        assert source.read_so_far <= (handed_out + workers + 2) * SMALL
+    assert list(pieces) == []
+    assert len(encryption.manifest.chunk_digests) == chunks
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_decrypts_in_constant_memory(master: MasterKey, workers: int) -> None:
+    data = os.urandom(200 * SMALL)
+    sealed = b"".join(
+        envelope.Encryption(
+            master, io.BytesIO(data), object_id=OBJECT, content_sha256=hashlib.sha256(data).digest(), chunk_size=SMALL
+        )
+    )
+    stream = io.BytesIO(sealed)
+    header_size = stream.getbuffer().nbytes - 200 * (SMALL + envelope.FRAME_BYTES + envelope.TAG_BYTES)
+    full = SMALL + envelope.FRAME_BYTES + envelope.TAG_BYTES
+    for handed_out, plaintext in enumerate(envelope.decrypt(master, stream, workers=workers), start=1):
+        assert plaintext == data[(handed_out - 1) * SMALL : handed_out * SMALL]
+        assert stream.tell() <= header_size + (handed_out + workers + 2) * full

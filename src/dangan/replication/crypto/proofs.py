@@ -36,8 +36,8 @@ from cryptography.hazmat.primitives import hmac as crypto_hmac
 from dangan.replication.crypto.errors import ProofError
 
 NONCE_BYTES = 32
-DEFAULT_DAMAGED_FRACTION = "0.01"
-DEFAULT_CONFIDENCE = "0.99"
+DEFAULT_DAMAGED_FRACTION = 0.01
+DEFAULT_CONFIDENCE = 0.99
 DEFAULT_CYCLE_DAYS = 90
 _CHUNK_LABEL = b"dangan/por/chunk/v1\x00"
 _COVERAGE_LABEL = b"dangan/por/coverage/v1\x00"
