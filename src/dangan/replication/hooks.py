@@ -2,3 +2,35 @@
 and its workspace menu entry. Each part adds its registrations here, one line each."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from dangan.core.audit import register_action
+from dangan.core.roles import Capability
+from dangan.replication.navigation import Link, register_link
+from dangan.utilities.registry import MenuItem, register_menu_item
+
+# ---------------------------------------------------------------- partners (结对与结对协议)
+register_menu_item(
+    MenuItem(
+        "replication",
+        gettext_lazy("异地备份"),
+        "replication:home",
+        Capability.REPLICATION_VIEW,
+        order=75,
+        active_prefixes=("/manage/replication",),
+    )
+)
+register_action("replication.partner.add", gettext_lazy("添加结对档案馆"))
+register_action("replication.partner.agreement", gettext_lazy("修改结对协议"))
+register_action("replication.partner.suspend", gettext_lazy("暂停结对"))
+register_action("replication.partner.resume", gettext_lazy("恢复结对"))
+register_action("replication.partner.remove", gettext_lazy("解除结对"))
+register_link(
+    Link(
+        "replication:partners",
+        gettext_lazy("结对档案馆"),
+        order=10,
+        description=gettext_lazy("结对、结对协议、暂停与解除"),
+    )
+)
