@@ -216,7 +216,10 @@ def test_usage_errors_exit_2() -> None:
 
 
 @pytest.mark.django_db
-def test_suspend_resume_and_remove_and_what_they_do(here: Any, yunnan: Node, capsys: Any) -> None:
+def test_suspend_resume_and_remove_and_what_they_do(
+    here: Any, yunnan: Node, security_auditor: Any, capsys: Any
+) -> None:
+    auditor = security_auditor
     partner = actions.do_add_partner(CONSOLE, "yunnan", yunnan.url, yunnan.fingerprint)
     target = Target.objects.get(partner=partner)
     current = Replica.objects.create(package=_package(), target=target, state=ReplicaState.CURRENT, version_number=1)
@@ -256,6 +259,10 @@ def test_suspend_resume_and_remove_and_what_they_do(here: Any, yunnan: Node, cap
     assert main(["replication", "partner", "remove", "yunnan", "--yes"]) == 1
     entry = AuditEntry.objects.get(action="replication.partner.remove")
     assert entry.data["replicas_missing"] == 2
+    from dangan.core.auditlog.display import present
+
+    (view,) = present([AuditEntry.objects.get(action="replication.partner.add")], auditor)
+    assert not view.withheld  # the auditor reads the pairing in full
     assert _actions(partner) == [
         "replication.partner.add",
         "replication.partner.suspend",

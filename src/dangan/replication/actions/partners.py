@@ -92,7 +92,9 @@ def fetch_identity_document(url: str) -> dict[str, Any]:
     address = f"{url}/replication/identity"
     http = urllib3.PoolManager(timeout=urllib3.Timeout(total=IDENTITY_TIMEOUT_S), retries=False)
     try:
-        answer = http.request("GET", address, preload_content=False, headers={"Accept": "application/json"})
+        answer = http.request(
+            "GET", address, preload_content=False, redirect=False, headers={"Accept": "application/json"}
+        )
         try:
             body = answer.read(_MAX_DOCUMENT_BYTES + 1)
         finally:
