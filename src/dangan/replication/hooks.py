@@ -2,3 +2,53 @@
 and its workspace menu entry. Each part adds its registrations here, one line each."""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from dangan.core.audit import register_action
+from dangan.core.auditlog.display import AuditDescriber, readable_by_all, register_describer
+from dangan.core.roles import Capability
+from dangan.replication.choices import Medium, PartnerStatus
+from dangan.replication.navigation import Link, register_link
+from dangan.utilities.registry import MenuItem, register_menu_item
+
+# ---------------------------------------------------------------- partners (结对与结对协议)
+register_menu_item(
+    MenuItem(
+        "replication",
+        gettext_lazy("异地备份"),
+        "replication:home",
+        Capability.REPLICATION_VIEW,
+        order=75,
+        active_prefixes=("/manage/replication",),
+    )
+)
+register_action("replication.partner.add", gettext_lazy("添加结对档案馆"))
+register_action("replication.partner.agreement", gettext_lazy("修改结对协议"))
+register_action("replication.partner.suspend", gettext_lazy("暂停结对"))
+register_action("replication.partner.resume", gettext_lazy("恢复结对"))
+register_action("replication.partner.remove", gettext_lazy("解除结对"))
+# A pairing holds no catalog data: whoever reads the audit log reads these entries in full (the auditor checks
+# the system administrator's pairings).
+register_describer(
+    AuditDescriber(
+        "replication.partner.",
+        readable_by_all,
+        labels={
+            "node_name": gettext_lazy("对方节点名称"),
+            "target": gettext_lazy("备份目标"),
+            "medium": gettext_lazy("介质"),
+            "site": gettext_lazy("存放地点"),
+            "replicas_missing": gettext_lazy("不再计为副本的副本数"),
+        },
+        values={"status": PartnerStatus, "medium": Medium},
+    )
+)
+register_link(
+    Link(
+        "replication:partners",
+        gettext_lazy("结对档案馆"),
+        order=10,
+        description=gettext_lazy("结对、结对协议、暂停与解除"),
+    )
+)

@@ -2,5 +2,9 @@
 
 from django.urls import URLPattern
 
+from dangan.replication.views import partners
+
 app_name = "replication"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    *partners.manage_urls,
+]
