@@ -29,6 +29,7 @@ from dangan.replication.stores.partner import PartnerStore
 from dangan.replication.stores.registry import store_for
 
 from .nodes import Node, start_nodes
+from .tls import TLSFront, self_signed
 
 QUOTA = 2 * 1024 * 1024
 
@@ -272,3 +273,23 @@ def test_plain_http_only_to_loopback(owner: Node, keeper: Node, settings: Any) -
 def test_the_registry_serves_partner_targets(keeper: Node) -> None:
     partner = keeper.as_partner()
     assert isinstance(store_for(Target(name="p", kind="partner", partner=partner)), PartnerStore)
+
+
+def test_https_with_the_partners_certificate_pinned(owner: Node, keeper: Node, tmp_path: Path) -> None:
+    cert_file, key_file, fingerprint = self_signed(tmp_path)
+    front = TLSFront(keeper.port, cert_file, key_file)
+    try:
+        partner = keeper.as_partner()
+        partner.url = f"https://127.0.0.1:{front.port}"
+        partner.tls_fingerprint = fingerprint  # self-signed: trusted because pinned, not because of a CA
+        assert PartnerStore(partner).usage().limit == QUOTA
+        partner.tls_fingerprint = "00:" * 31 + "00"
+        with pytest.raises(StoreError) as refused:
+            PartnerStore(partner).usage()
+        assert "证书" in str(refused.value) and not refused.value.retry
+        partner.tls_fingerprint = ""  # not pinned: the system's CAs do not know it
+        with pytest.raises(StoreError) as unknown:
+            PartnerStore(partner).usage()
+        assert "证书" in str(unknown.value)
+    finally:
+        front.close()

@@ -152,6 +152,21 @@ class NodeClient:
                 redirect=False,
                 preload_content=True,
             )
+        except urllib3.exceptions.SSLError as exc:
+            raise StoreError(
+                _("与结对档案馆 %(partner)s 的 TLS 连接未通过证书校验（证书指纹或签发者不符），不予连接：%(error)s")
+                % {"partner": self.describe(), "error": _reason(exc)}
+            ) from None
+        except urllib3.exceptions.MaxRetryError as exc:
+            if isinstance(exc.reason, urllib3.exceptions.SSLError):
+                raise StoreError(
+                    _("与结对档案馆 %(partner)s 的 TLS 连接未通过证书校验（证书指纹或签发者不符），不予连接：%(error)s")
+                    % {"partner": self.describe(), "error": _reason(exc)}
+                ) from None
+            raise StoreError(
+                _("无法连接结对档案馆 %(partner)s：%(error)s") % {"partner": self.describe(), "error": _reason(exc)},
+                retry=True,
+            ) from None
         except urllib3.exceptions.HTTPError as exc:
             raise StoreError(
                 _("无法连接结对档案馆 %(partner)s：%(error)s") % {"partner": self.describe(), "error": _reason(exc)},
