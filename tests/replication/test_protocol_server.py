@@ -65,6 +65,10 @@ def test_a_signed_put_is_kept_and_answered_signed(keeper: NodeIdentity, owner: N
     assert answer.headers[messages.HEADER_SENDER] == str(keeper.node_id)
     kept = Path(settings.REPLICATION_KEEPING_ROOT) / str(owner.node_id) / "content" / "ab12"
     assert kept.read_bytes() == b"abc"
+    head = send(owner, keeper, "HEAD", "/replication/envelopes/content/ab12")
+    assert (head.status_code, head.headers["X-Dangan-Size"], head.headers["X-Dangan-Complete"]) == (200, "3", "1")
+    assert send(owner, keeper, "HEAD", "/replication/envelopes/content/cd34").status_code == 404
+    assert send(owner, keeper, "GET", "/replication/envelopes/content/ab12").content == b"abc"
 
 
 def test_unsigned_and_unknown_senders_are_refused(keeper: NodeIdentity, owner: NodeIdentity, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 PARTIAL = ".partial"
+_writing = threading.Lock()  # one PUT at a time appends (a retry overlapping a slow first try must not interleave)
 ACTION_RECEIVE = "replication.keeping.receive"
 ACTION_DELETE = "replication.keeping.delete"
 
@@ -127,7 +129,7 @@ def do_receive_piece(partner: Partner, name: str, offset: int, size: int, body: 
         raise KeepingRefused(400, "bad-range", _("偏移量和大小不能为负数。"))
     final = _area(partner) / name
     partial = final.with_name(final.name + PARTIAL)
-    with transaction.atomic():
+    with _writing, transaction.atomic():
         kept = KeptEnvelope.objects.select_for_update().filter(partner=partner, name=name).first()
         if kept is not None and kept.complete:
             if kept.size == size and offset == size and not body:
@@ -227,7 +229,7 @@ def do_delete_kept(partner: Partner, name: str) -> None:
     """Remove a kept envelope (and any unfinished upload of it); absent is not an error."""
     _checked(name)
     final = _area(partner) / name
-    with transaction.atomic():
+    with _writing, transaction.atomic():
         kept = KeptEnvelope.objects.select_for_update().filter(partner=partner, name=name).first()
         if kept is not None:
             log(kept, ACTION_DELETE, _actor(partner), {"partner": partner.name, "name": name, "size": kept.size})
