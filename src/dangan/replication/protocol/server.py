@@ -72,10 +72,6 @@ def signed_node_view(view: NodeView) -> Callable[..., HttpResponse]:
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        try:
-            me = this_node()
-        except NodeNotReady as exc:
-            return error(503, "node-not-ready", str(exc))
         body = request.body
         try:
             message = messages.SignedMessage.from_headers(
@@ -87,6 +83,10 @@ def signed_node_view(view: NodeView) -> Callable[..., HttpResponse]:
             message.stamp.canonical()  # a malformed stamp is refused here, before anything is signed in answer
         except MalformedMessage as exc:
             return error(400, exc.code, str(exc))  # nothing to bind an answer to: unsigned
+        try:
+            me = this_node()
+        except NodeNotReady as exc:
+            return error(503, "node-not-ready", str(exc))
         partner = _trusted_partner(message.stamp.sender)
 
         def key_of(sender: uuid.UUID) -> PublicKey | None:

@@ -49,7 +49,8 @@ def _int(request: HttpRequest, name: str) -> int:
 
 
 @signed_node_view
-def envelope(request: HttpRequest, partner: Partner, name: str) -> HttpResponse:
+def envelope(request: HttpRequest, partner: Partner, envelope_name: str) -> HttpResponse:
+    name = envelope_name
     """HEAD / GET (``Range`` honoured) / PUT ``?offset=N&size=S`` / DELETE one envelope."""
     try:
         if request.method == "PUT":
@@ -135,7 +136,7 @@ def usage(request: HttpRequest, partner: Partner) -> HttpResponse:
 
 node_urls: list[URLPattern] = [
     path("envelopes", envelopes, name="envelopes"),
-    path("envelopes/<path:name>", envelope, name="envelope"),
+    path("envelopes/<path:envelope_name>", envelope, name="envelope"),
     path("proofs", proofs, name="proofs"),
     path("usage", usage, name="usage"),
 ]
