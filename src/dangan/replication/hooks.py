@@ -12,6 +12,9 @@ from dangan.replication.choices import Medium, PartnerStatus
 from dangan.replication.navigation import Link, register_link
 from dangan.utilities.registry import MenuItem, register_menu_item
 
+from .stores.partner import partner_store
+from .stores.registry import register_store
+
 # ---------------------------------------------------------------- partners (结对与结对协议)
 register_menu_item(
     MenuItem(
@@ -52,3 +55,8 @@ register_link(
         description=gettext_lazy("结对、结对协议、暂停与解除"),
     )
 )
+
+# ---------------------------------------------------------------- protocol (keeping for partners, the partner store)
+register_action("replication.keeping.receive", gettext_lazy("代存结对档案馆的密文对象"))
+register_action("replication.keeping.delete", gettext_lazy("删除代存的密文对象"))
+register_store("partner", partner_store)

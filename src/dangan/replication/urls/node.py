@@ -5,9 +5,10 @@ no CSRF, no catalog data — only envelopes this node keeps for the partner that
 
 from django.urls import URLPattern
 
-from dangan.replication.views import identity
+from dangan.replication.views import identity, protocol
 
 app_name = "replication_node"
 urlpatterns: list[URLPattern] = [
     *identity.node_urls,
+    *protocol.node_urls,
 ]
