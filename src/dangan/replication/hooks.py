@@ -10,6 +10,8 @@ from dangan.core.auditlog.display import AuditDescriber, readable_by_all, regist
 from dangan.core.roles import Capability
 from dangan.replication.choices import Medium, PartnerStatus
 from dangan.replication.navigation import Link, register_link
+from dangan.replication.stores.folder import folder_store
+from dangan.replication.stores.registry import register_store
 from dangan.utilities.registry import MenuItem, register_menu_item
 
 # ---------------------------------------------------------------- partners (结对与结对协议)
@@ -52,3 +54,7 @@ register_link(
         description=gettext_lazy("结对、结对协议、暂停与解除"),
     )
 )
+
+# ---------------------------------------------------------------- transfers (复制、备份登记)
+register_store("folder", folder_store)
+register_action("replication.replicate", gettext_lazy("执行异地备份复制"))

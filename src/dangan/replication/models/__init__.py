@@ -4,7 +4,17 @@ migration 0001; each part adds its own models in a migration of its own."""
 
 from .keeping import KeptEnvelope
 from .partners import Partner
+from .policy import BackupRecord, RegisterKind, ReplicationRule
 from .replicas import Replica, StoredEnvelope
 from .targets import Target
 
-__all__ = ["KeptEnvelope", "Partner", "Replica", "StoredEnvelope", "Target"]
+__all__ = [
+    "BackupRecord",
+    "KeptEnvelope",
+    "Partner",
+    "RegisterKind",
+    "Replica",
+    "ReplicationRule",
+    "StoredEnvelope",
+    "Target",
+]
