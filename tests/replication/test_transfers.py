@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (pytest fixtures imported from tests/replication/transfers.py)
 """Replicating preserved packages to folder targets (real folders): the first copy, a new version sent
 incrementally, a transfer killed half-way and resumed, the manifest that lists the object, and the rebuilt object
 that validates — all from what lies at the target."""
