@@ -58,3 +58,11 @@ register_link(
 # ---------------------------------------------------------------- transfers (复制、备份登记)
 register_store("folder", folder_store)
 register_action("replication.replicate", gettext_lazy("执行异地备份复制"))
+register_link(
+    Link(
+        "replication:copies",
+        gettext_lazy("副本状态"),
+        order=30,
+        description=gettext_lazy("各保存包的副本在哪里、是否同步、何时验证，哪些未满足备份策略；备份登记；立即复制"),
+    )
+)

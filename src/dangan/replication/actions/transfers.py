@@ -87,6 +87,7 @@ __all__ = [
     "Report",
     "check_replicate",
     "do_replicate",
+    "do_start_replicate",
     "manifest_name",
     "plan",
     "replicate_package",
@@ -599,6 +600,7 @@ def _missing(report: Report, plans: list[PackagePlan]) -> None:
         head = (parse_version_name(package.head_version or "") or (0, 0))[0]
         replicas = by_package.get(package.pk, [])
         at = {r.target_id: r for r in replicas}
+        before = len(report.missing)
         for chosen in package_plan.targets:
             report.copies_required += 1
             replica = at.get(chosen.pk)
@@ -609,5 +611,26 @@ def _missing(report: Report, plans: list[PackagePlan]) -> None:
             if chosen.name in report.targets_down and (replica is None or not replica.problem):
                 why = report.targets_down[chosen.name]
             report.missing.append(Missing(str(package.uuid), package.reference_code, chosen.name, why))
+        listed = len(report.missing) - before
         for shortfall in shortfalls(package_plan.requirement, replicas, enabled, head):
+            if shortfall.what == "copies" and listed and shortfall.required <= len(package_plan.targets):
+                continue  # the copies missing at its targets, listed above, say it already
             report.missing.append(Missing(str(package.uuid), package.reference_code, "", shortfall.message))
+
+
+def do_start_replicate(actor: Any, target: Target | None = None) -> None:
+    """Queue ``do_replicate`` as a background task (the workspace's "replicate now"); ValidationError when one is
+    queued or running already (whoever started it, for whichever target: two runs would send the same envelopes)."""
+    from dangan.core.actors import actor_id
+    from dangan.core.jobs import hold_start_lock, task_path
+    from dangan.replication.tasks.transfers import replicate_task
+
+    check_replicate(actor)
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        hold_start_lock("replication.replicate")
+        if DBTaskResult.objects.filter(task_path=task_path(replicate_task), status__in=("READY", "RUNNING")).exists():
+            raise ValidationError(_("复制任务已在排队或进行中。"), code="already_running")
+        user_id, target_id = actor_id(actor), target.pk if target else None
+        transaction.on_commit(lambda: replicate_task.enqueue(user_id, target_id))
