@@ -25,6 +25,7 @@ from dangan.replication.crypto import envelope
 from dangan.replication.models import BackupRecord, Replica, StoredEnvelope
 from dangan.replication.node import master_key
 from dangan.replication.stores.folder import FolderStore
+from tests.preservation.conftest import s3_storage  # noqa: F401 (fixture)
 
 from .transfers import (  # noqa: F401 (fixtures)
     PDF,
@@ -267,3 +268,20 @@ def test_the_folder_store_is_resumable_and_idempotent(tmp_path):
     assert store.stat("content/ab") is None and list(store.list()) == []
     with pytest.raises(ValueError):
         store.put("../escape", 1, lambda offset: iter([b"x"]))
+
+
+def test_a_package_on_an_s3_storage_root_replicates_the_same_way(
+    node, s3_storage, make_unit, source_files, make_target
+):
+    package = do_preserve(CONSOLE, make_unit(), source_files({"a.bin": os.urandom(5000), "b.txt": TEXT})).package
+    target = make_target("nas")
+    folder = Path(target.location)
+
+    result = replicate_package(package, target)
+
+    assert result.version_number == 1 and Replica.objects.get().state == ReplicaState.CURRENT
+    document = manifest_at(folder, 1)
+    base = s3_storage.object_path(package.object_id)
+    for item in document["files"]:
+        assert open_envelope(folder, item["envelope"]) == s3_storage.backend.read_bytes(f"{base}/{item['path']}")
+    assert {"0=ocfl_object_1.1", "inventory.json", "v1/content/content/a.bin"} <= {f["path"] for f in document["files"]}
