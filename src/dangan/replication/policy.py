@@ -154,8 +154,11 @@ def shortfalls(
 
 
 def replicas_by_package(packages: Iterable[Any]) -> dict[int, list[Replica]]:
-    """Each package's replicas (one query)."""
+    """Each package's replicas (one query per 500 packages: SQLite limits a query's parameters)."""
+    ids = [p.pk for p in packages]
     by_package: dict[int, list[Replica]] = {}
-    for replica in Replica.objects.filter(package__in=[p.pk for p in packages]).order_by("target__name"):
-        by_package.setdefault(replica.package_id, []).append(replica)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for replica in Replica.objects.filter(package__in=chunk).order_by("target__name"):
+            by_package.setdefault(replica.package_id, []).append(replica)
     return by_package
