@@ -36,4 +36,6 @@ def _parts() -> list[Any]:
 
 
 def _top_level_parts() -> list[Any]:
-    return []
+    from . import replication_transfers
+
+    return [replication_transfers]

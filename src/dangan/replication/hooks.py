@@ -10,10 +10,10 @@ from dangan.core.auditlog.display import AuditDescriber, readable_by_all, regist
 from dangan.core.roles import Capability
 from dangan.replication.choices import Medium, PartnerStatus
 from dangan.replication.navigation import Link, register_link
+from dangan.replication.stores.folder import folder_store
+from dangan.replication.stores.partner import partner_store
+from dangan.replication.stores.registry import register_store
 from dangan.utilities.registry import MenuItem, register_menu_item
-
-from .stores.partner import partner_store
-from .stores.registry import register_store
 
 # ---------------------------------------------------------------- partners (结对与结对协议)
 register_menu_item(
@@ -60,3 +60,14 @@ register_link(
 register_action("replication.keeping.receive", gettext_lazy("代存结对档案馆的密文对象"))
 register_action("replication.keeping.delete", gettext_lazy("删除代存的密文对象"))
 register_store("partner", partner_store)
+# ---------------------------------------------------------------- transfers (复制、备份登记)
+register_store("folder", folder_store)
+register_action("replication.replicate", gettext_lazy("执行异地备份复制"))
+register_link(
+    Link(
+        "replication:copies",
+        gettext_lazy("副本状态"),
+        order=30,
+        description=gettext_lazy("各保存包的副本在哪里、是否同步、何时验证，哪些未满足备份策略；备份登记；立即复制"),
+    )
+)

@@ -4,8 +4,19 @@ migration 0001; each part adds its own models in a migration of its own."""
 
 from .keeping import KeptEnvelope
 from .partners import Partner
+from .policy import BackupRecord, RegisterKind, ReplicationRule  # part transfers
 from .protocol import SeenNonce  # part protocol
 from .replicas import Replica, StoredEnvelope
 from .targets import Target
 
-__all__ = ["KeptEnvelope", "Partner", "Replica", "SeenNonce", "StoredEnvelope", "Target"]
+__all__ = [
+    "BackupRecord",
+    "KeptEnvelope",
+    "Partner",
+    "RegisterKind",
+    "Replica",
+    "ReplicationRule",
+    "SeenNonce",
+    "StoredEnvelope",
+    "Target",
+]

@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern
 
-from dangan.replication.views import partners
+from dangan.replication.views import partners, transfers
 
 app_name = "replication"
 urlpatterns: list[URLPattern] = [
     *partners.manage_urls,
+    *transfers.manage_urls,
 ]
