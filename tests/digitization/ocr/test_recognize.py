@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from dangan.digitization.ocr import PageResult, recognize
 
@@ -100,3 +100,30 @@ def test_inputs_of_every_kind(horizontal_image: Image.Image, tmp_path: object) -
     assert blank.lines == [] and blank.text == "" and (blank.width, blank.height) == (300, 200)
     with pytest.raises(ValueError):
         recognize(grey, layout="diagonal")
+
+
+def test_text_on_a_large_blank_page_is_found_where_it_stands(horizontal_image: Image.Image) -> None:
+    # detection computes only the part of the page that holds ink: the boxes must still be the page's own
+    page = Image.new("RGB", (horizontal_image.width * 4, horizontal_image.height * 5), "white")
+    left, top = horizontal_image.width * 2, horizontal_image.height * 3
+    page.paste(horizontal_image, (left, top))
+    result = recognize(page)
+    assert result.text.split("\n") == HORIZONTAL_LINES
+    for line in result.lines:
+        assert left <= line.box.x and line.box.right <= left + horizontal_image.width
+        assert top <= line.box.y and line.box.bottom <= top + horizontal_image.height
+
+
+def test_columns_between_red_rules_read_as_on_plain_paper(vertical_image: Image.Image) -> None:
+    # red-ruled letter paper (信笺): the rules are red ink but hold no text
+    page = vertical_image.copy()
+    draw = ImageDraw.Draw(page)
+    step = int(28 * 1.9)
+    for number in range(len(VERTICAL_COLUMNS) + 1):
+        x = page.width - 40 - step * number
+        draw.line([(x, 20), (x, page.height - 20)], fill=(200, 40, 40), width=2)
+    for y in (20, page.height - 20):
+        draw.line([(20, y), (page.width - 20, y)], fill=(200, 40, 40), width=2)
+    result = recognize(page)
+    assert result.vertical
+    assert result.text.split("\n") == VERTICAL_COLUMNS

@@ -3,6 +3,11 @@
 The page is scaled so that its longer side lies within [``SMALLEST_SIDE``, ``LARGEST_SIDE``] (a multiple of 32, as the
 network needs), which keeps a 300-dpi A4 scan fast; a page whose lines come out thinner than ``SMALL_TEXT`` pixels
 at that scale (small print) is detected again at the scale that makes them ``FINE_TEXT`` pixels.
+
+The network runs only on the part of the scaled page that holds ink (blank margins are not computed): its rectangle,
+grown by ``INK_MARGIN``, aligned to the network's 32-pixel grid, so the network gets the same pixels there as on the
+whole page. Its squeeze-and-excitation layers average over the whole input, so the probabilities still shift a little:
+the margin keeps the shift small, and a window that would save less than ``WINDOW_WORTH`` of the page is not used.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ PIXEL_THRESHOLD = 0.3
 REGION_THRESHOLD = 0.5
 UNCLIP_RATIO = 1.6
 MIN_SIDE = 3
+INK_MARGIN = 64  # blank paper kept around the ink (at detection scale): the network sees the text's surroundings
+INK_CONTRAST = 0.75  # a pixel darker than this share of the paper's brightness may be ink (faint ink included)
+WINDOW_WORTH = 0.2  # the share of the page a window must leave out to be used
 
 
 class Region:
@@ -51,14 +59,38 @@ def _scaled_size(height: int, width: int, scale: float) -> tuple[int, int]:
     return max(32, round(height * scale / 32) * 32), max(32, round(width * scale / 32) * 32)
 
 
-def _normalised(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """The network's input: scaled, in [-1, 1], channels first; a grey image is given to all three channels."""
+def _scaled(image: np.ndarray, height: int, width: int) -> np.ndarray:
     shrinking = height < image.shape[0]
-    scaled = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    batch = np.empty((1, 3, height, width), dtype=np.float32)
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
+
+def _normalised(scaled: np.ndarray) -> np.ndarray:
+    """The network's input: in [-1, 1], channels first; a grey image is given to all three channels."""
+    batch = np.empty((1, 3, *scaled.shape[:2]), dtype=np.float32)
     planes = scaled.astype(np.float32) * (2.0 / 255.0) - 1.0
     batch[0] = planes[np.newaxis] if planes.ndim == 2 else planes.transpose(2, 0, 1)
     return batch
+
+
+def ink_window(scaled: np.ndarray) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1): the part of a scaled page that may hold text — everything darker than the paper by more than
+    faint ink is, specks of one pixel aside — grown by ``INK_MARGIN`` and aligned to 32 pixels. Unsure means the
+    whole page (a dark scanner border, a page of stains): the window only saves work, it never decides."""
+    height, width = scaled.shape[:2]
+    grey = scaled if scaled.ndim == 2 else scaled.min(axis=2)
+    paper = float(np.percentile(grey[::4, ::4], 90))
+    ink = (grey < paper * INK_CONTRAST).astype(np.uint8)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    rows, columns = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not len(rows):
+        return 0, height, 0, width
+    y0 = max(0, int(rows[0]) - INK_MARGIN) // 32 * 32
+    x0 = max(0, int(columns[0]) - INK_MARGIN) // 32 * 32
+    y1 = min(height, -(-(int(rows[-1]) + 1 + INK_MARGIN) // 32) * 32)
+    x1 = min(width, -(-(int(columns[-1]) + 1 + INK_MARGIN) // 32) * 32)
+    if (y1 - y0) * (x1 - x0) > (1 - WINDOW_WORTH) * height * width:
+        return 0, height, 0, width
+    return y0, y1, x0, x1
 
 
 def _ordered(points: np.ndarray) -> np.ndarray:
@@ -130,7 +162,7 @@ def detect_regions(models: OcrModels, image: np.ndarray, *, scale: float | None 
     made finer for small print)."""
     page_height, page_width = image.shape[:2]
     chosen = scale or page_scale(page_height, page_width)
-    regions = _detect_at(models, image, chosen)
+    regions = _detect_at(models, image, chosen, window=scale is None)
     if scale is None:
         finest = FINEST_SIDE / max(page_height, page_width)
         finer = chosen
@@ -139,7 +171,7 @@ def detect_regions(models: OcrModels, image: np.ndarray, *, scale: float | None 
             if thickness < SMALL_TEXT:
                 finer = min(chosen * FINE_TEXT / max(thickness, 1.0), finest)
         if finer > chosen * 1.2:
-            regions = _detect_at(models, image, finer)
+            regions = _detect_at(models, image, finer, window=True)
     return regions
 
 
@@ -148,8 +180,12 @@ def _sides(region: Region) -> tuple[float, float]:
     return float(np.linalg.norm(corners[1] - corners[0])), float(np.linalg.norm(corners[3] - corners[0]))
 
 
-def _detect_at(models: OcrModels, image: np.ndarray, scale: float) -> list[Region]:
+def _detect_at(models: OcrModels, image: np.ndarray, scale: float, *, window: bool = False) -> list[Region]:
     page_height, page_width = image.shape[:2]
     height, width = _scaled_size(page_height, page_width, scale)
-    probability = models.detect(_normalised(image, height, width))
+    scaled = _scaled(image, height, width)
+    y0, y1, x0, x1 = ink_window(scaled) if window else (0, height, 0, width)
+    probability = np.zeros((height, width), dtype=np.float32)
+    if y1 > y0 and x1 > x0:
+        probability[y0:y1, x0:x1] = models.detect(_normalised(scaled[y0:y1, x0:x1]))
     return regions_from_probability(probability, page_height, page_width)

@@ -37,6 +37,7 @@ CONFIDENT = 0.9  # an orientation whose sample reads this well is taken without 
 MIN_LINE_CONFIDENCE = 0.5
 RED_SHARE = 0.0003  # share of red pixels above which a page is searched for red text
 SEAL_OVERLAP = 0.2
+RULE_LENGTH = 150  # a red stroke this long (pixels of the million-pixel sample) is a rule, not part of a character
 
 
 def load_image(image: Path | str | Image.Image | np.ndarray) -> np.ndarray:
@@ -87,11 +88,21 @@ def _ink_images(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, list[tu
     if small_mask.mean() < RED_SHARE:
         return black, None, []
     grown = cv2.dilate(small_mask.astype(np.uint8), np.ones((15, 15), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(grown)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(grown)
+    # red rules (ruled letter paper, red-ruled columns, a form's red grid) hold no text: an area whose red is all
+    # long straight lines is not searched (a red header keeps its rule and its area)
+    not_rules = small_mask.astype(np.uint8)
+    rule_length = max(RULE_LENGTH, max(small_mask.shape) // 8)
+    for kernel in (np.ones((1, rule_length), np.uint8), np.ones((rule_length, 1), np.uint8)):
+        not_rules[cv2.morphologyEx(not_rules, cv2.MORPH_OPEN, kernel) > 0] = 0
+    text_pixels = np.bincount(labels[not_rules > 0], minlength=count)
     height, width = red.shape
     areas = []
-    for x, y, w, h, pixels in stats[1:count].tolist():
-        if pixels * step * step < RED_SHARE * red.size / 4:
+    for label, (x, y, w, h, pixels) in enumerate(stats[1:count].tolist(), start=1):
+        if (
+            pixels * step * step < RED_SHARE * red.size / 4
+            or text_pixels[label] * step * step < RED_SHARE * red.size / 4
+        ):
             continue
         margin = 8 * step
         areas.append(
