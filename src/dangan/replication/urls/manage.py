@@ -2,5 +2,9 @@
 
 from django.urls import URLPattern
 
+from dangan.replication.views import targets
+
 app_name = "replication"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    *targets.manage_urls,
+]
