@@ -257,3 +257,17 @@ def test_prove_reads_only_the_sampled_chunks_and_finds_a_flipped_byte(store: S3S
     receipt = store.put(name, len(good), pieces_of(good))
     assert receipt.sha256 == hashlib.sha256(good).hexdigest()
     assert check_answer(challenge, store.prove(names, challenge), owner).ok
+
+
+def test_a_small_put_cut_short_leaves_nothing_and_is_simply_sent_again(store: S3Store) -> None:
+    data = os.urandom(200_000)
+
+    def cut(offset: int) -> Iterator[bytes]:
+        yield data[offset : offset + 100_000]
+        raise OSError("the local disk went away")
+
+    with pytest.raises(OSError):
+        store.put("content/small", len(data), cut)
+    assert store.stat("content/small") is None and list(store.list()) == []
+    assert store.put("content/small", len(data), pieces_of(data)).sha256 == hashlib.sha256(data).hexdigest()
+    assert store.read("content/small") == data
