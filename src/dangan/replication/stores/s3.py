@@ -281,17 +281,20 @@ class S3Store(TargetStore):
 
     def _confirm(self, name: str, key: str, size: int, pieces: Pieces, etag: str) -> Receipt | None:
         """A complete object of the same size: a receipt if it is the local bytes, None if it must be rewritten."""
+        held = _etag(etag)
+        multipart = "-" in held
         digests = _Digests(self.client.config.part_size)
         whole = hashlib.md5(usedforsecurity=False)
         for part in _parts(pieces(0), digests.part_size):
             digests.sha256.update(part)
-            digests.part_md5s.append(hashlib.md5(part, usedforsecurity=False).digest())
-            whole.update(part)
+            if multipart:
+                digests.part_md5s.append(hashlib.md5(part, usedforsecurity=False).digest())
+            else:
+                whole.update(part)
             digests.size += len(part)
         self._check_size(name, digests.size, size)
-        held = _etag(etag)
         if _MD5_ETAG.match(held):
-            ours = whole.hexdigest() if "-" not in held else _multipart_etag(digests.part_md5s)
+            ours = _multipart_etag(digests.part_md5s) if multipart else whole.hexdigest()
             if held != ours:
                 return None  # other bytes (or other part sizes: rewritten with ours, and confirmed next time)
         elif self._read_back_sha256(key) != digests.sha256.hexdigest():
