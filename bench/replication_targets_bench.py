@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -87,17 +88,14 @@ def main() -> None:
                         writer.write(data)
 
             for run in range(args.runs):
-                name = f"content/e{run}"
+                name, resumed = f"content/e{run}", f"content/r{run}"
+                put = partial(store.put, name, size, pieces_of(path))
                 timed("plain upload (S3ObjectWriter)", plain)
-                timed("S3Store.put", lambda name=name: store.put(name, size, pieces_of(path)))
-                timed(
-                    "S3Store.put again (confirmed, nothing sent)",
-                    lambda name=name: store.put(name, size, pieces_of(path)),
-                )
-                resumed = f"content/r{run}"
+                timed("S3Store.put", put)
+                timed("S3Store.put again (confirmed, nothing sent)", put)
                 with contextlib.suppress(OSError):
                     store.put(resumed, size, pieces_of(path, stop_at=size // 2))
-                timed("S3Store.put resumed after half", lambda r=resumed: store.put(r, size, pieces_of(path)))
+                timed("S3Store.put resumed after half", partial(store.put, resumed, size, pieces_of(path)))
                 client.delete_object("bench", "plain/envelope")
             rows = []
             for label, values in results.items():
