@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern
 
-from dangan.replication.views import partners, transfers
+from dangan.replication.views import partners, targets, transfers
 
 app_name = "replication"
 urlpatterns: list[URLPattern] = [
     *partners.manage_urls,
+    *targets.manage_urls,
     *transfers.manage_urls,
 ]
