@@ -105,11 +105,10 @@ def signed_in_cookie() -> str:
 
 
 def start_server() -> int:
-    from waitress.server import create_server
+    """The server of `dangan serve`, as it starts it (threads, garbage collector settings), on a free port."""
+    from dangan.cli.system import web_server
 
-    from dangan.wsgi import application
-
-    server = create_server(application, host="127.0.0.1", port=0, threads=8, connection_limit=200)
+    server = web_server("127.0.0.1", 0)
     threading.Thread(target=server.run, daemon=True).start()
     return int(server.effective_port)
 
