@@ -240,6 +240,8 @@ ALLOW_PRIVATE_USE_CHARACTERS = _env_bool("DANGAN_ALLOW_PRIVATE_USE_CHARACTERS", 
 DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DANGAN_UPLOAD_MAX_FILES", 100))
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read with one plain SELECT per request (core/sessions.py).
+SESSION_ENGINE = "dangan.core.sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("DANGAN_SESSION_SECONDS", 8 * 3600))
 X_FRAME_OPTIONS = "DENY"
 
