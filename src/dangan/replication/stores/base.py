@@ -4,8 +4,9 @@ proven without download where the target can compute (a partner node) or by read
 it cannot (S3, a folder, discs).
 
 A store never sees plaintext: the replication actions encrypt before ``put`` (crypto.envelope) and decrypt after
-``read``. Names are ``[0-9a-z._-]`` path segments joined by ``/`` (the owner's node id, then the envelope's content
-tag in hex); a store refuses others with ``ValueError``.
+``read``. Names are ``[0-9a-z._-]`` path segments joined by ``/``: ``content/<content tag in hex>`` and
+``manifests/<content tag in hex>`` (docs/development/replication.md, "Names at a target"); a store refuses others
+with ``ValueError``. A store that several owners share keeps each owner apart by its own location (a prefix).
 """
 
 from __future__ import annotations
