@@ -24,6 +24,7 @@ from dangan.core.models import AuditEntry
 from dangan.replication.actions.discs import do_mark_lost, do_read_back, do_rebuild, do_record_location, do_write_sets
 from dangan.replication.models import Disc, DiscSet, Target
 from dangan.replication.models.discs import DiscSetState, DiscState
+from dangan.replication.stores.base import Pieces
 from dangan.replication.stores.discs import DiscSetStore, read_disc_manifest, read_envelope_from_image
 from dangan.replication.stores.registry import store_for
 
@@ -41,14 +42,19 @@ def envelopes(count: int = 14) -> dict[str, bytes]:
     return made
 
 
+def pieces_of(data: bytes) -> Pieces:
+    """The envelope's bytes from an offset on, in 64 kB pieces (what a store's put asks for)."""
+
+    def pieces(offset: int) -> Iterator[bytes]:
+        for start in range(offset, len(data), 65_536):
+            yield data[start : start + 65_536]
+
+    return pieces
+
+
 def put_all(store: DiscSetStore, items: dict[str, bytes]) -> None:
     for name, data in items.items():
-
-        def pieces(offset: int, data: bytes = data) -> Iterator[bytes]:
-            for start in range(offset, len(data), 65_536):
-                yield data[start : start + 65_536]
-
-        receipt = store.put(name, len(data), pieces)
+        receipt = store.put(name, len(data), pieces_of(data))
         assert receipt.sha256 == hashlib.sha256(data).hexdigest()
 
 

@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern
 
-from dangan.replication.views import partners, transfers
+from dangan.replication.views import discs, partners, transfers
 
 app_name = "replication"
 urlpatterns: list[URLPattern] = [
     *partners.manage_urls,
     *transfers.manage_urls,
+    *discs.manage_urls,
 ]
