@@ -286,3 +286,43 @@ def test_the_cli(target: Target, capsys: Any) -> None:
     assert main(["replication", "discs", "rebuild", "nope"]) == 2
     assert main(["replication", "discs", "list"]) == 0
     assert "kunming-discs-s001-q" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_disc_set_proves_real_envelopes_and_a_flipped_byte_fails_the_audit(target: Target, tmp_path: Path) -> None:
+    from dangan.replication.crypto import envelope, proofs
+    from dangan.replication.crypto.keys import MasterKey
+
+    master = MasterKey(os.urandom(32))
+    store = store_for(target)
+    sources = []
+    for i in range(6):
+        plain = tmp_path / f"file-{i}.bin"
+        plain.write_bytes(os.urandom(300_000 + 1_000 * i))
+        sealed = tmp_path / f"file-{i}.env"
+        manifest = envelope.encrypt_file(master, plain, sealed, object_id=f"object-{i}", chunk_size=16_384)
+        name = f"content/{manifest.header.content_tag.hex()}"
+        store.put(name, sealed.stat().st_size, pieces_of(sealed.read_bytes()))
+        sources.append((name, len(manifest.chunk_digests), envelope.EnvelopeChunks(sealed)))
+    (disc_set,) = do_write_sets(CONSOLE, target)
+    assert disc_set.data_discs >= 2 and not DiscSetStore(target).list_staged()
+    copy = [(name, count) for name, count, _chunks in sources]
+    owner = proofs.ConcatenatedChunks([chunks for _name, _count, chunks in sources])
+    plan = proofs.plan_audits(len(owner), audits_per_cycle=1)
+    challenge = plan.full_challenge()
+    assert proofs.check_answer(challenge, store.prove(copy, challenge), owner).ok
+    # one flipped byte inside a sealed chunk on the first data disc: the whole-copy audit fails
+    disc = disc_set.discs.get(number=1)
+    image = Path(disc.image_path)
+    first = read_disc_manifest(image)["envelopes"][0]["name"]
+    data = bytearray(image.read_bytes())
+    at = data.index(store.read(first, 2_000, 64)) + 10
+    data[at] ^= 0x80
+    image.write_bytes(bytes(data))
+    store = store_for(target)  # a new store: no image kept open from before
+    challenge = plan.full_challenge()
+    assert proofs.check_answer(challenge, store.prove(copy, challenge), owner).coverage_ok is False
+    # and the envelope decrypts from the rebuilt disc again
+    do_mark_lost(CONSOLE, disc)
+    do_rebuild(CONSOLE, disc_set)
+    assert proofs.check_answer(challenge, store_for(target).prove(copy, challenge), owner).ok

@@ -162,6 +162,8 @@ class DiscSetStore(TargetStore):
             raise StoreError(f"光盘容量只能是 25、50 或 100 GB：{gb}")
         self.data_discs = min(int(options.get("data_discs", DEFAULT_DATA_DISCS)), parity.MAX_DATA)
         self._images: dict[str, pycdlib.PyCdlib] = {}
+        self._index: dict[str, tuple[WrittenSet, DiscImage, EnvelopeOnDisc]] = {}
+        self._index_stamp: tuple[int, ...] | None = None
 
     # ------------------------------------------------------------------ places
 
@@ -195,18 +197,26 @@ class DiscSetStore(TargetStore):
         return WrittenSet.from_json(path.read_text("utf-8"))
 
     def _save_set(self, written: WrittenSet) -> None:
+        self._index_stamp = None
         path = self._dir("sets") / f"{written.label}.json"
         temporary = path.with_suffix(".tmp")
         temporary.write_text(written.to_json(), "utf-8")
         os.replace(temporary, path)
 
     def _on_disc(self) -> dict[str, tuple[WrittenSet, DiscImage, EnvelopeOnDisc]]:
+        """Every envelope on a written disc, from the sets' catalogues (read again when the folder of catalogues
+        changed: another store wrote a set or deleted an envelope)."""
+        folder = self.root / "sets"
+        stamp = (folder.stat().st_mtime_ns, len(os.listdir(folder))) if folder.is_dir() else ()
+        if stamp == self._index_stamp:
+            return self._index
         found: dict[str, tuple[WrittenSet, DiscImage, EnvelopeOnDisc]] = {}
         for written in self.sets():
             for disc in written.data:
                 for envelope in disc.envelopes:
                     if envelope.name not in written.deleted:
                         found.setdefault(envelope.name, (written, disc, envelope))
+        self._index, self._index_stamp = found, stamp
         return found
 
     def list_staged(self) -> list[str]:
