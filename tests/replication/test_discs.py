@@ -326,3 +326,13 @@ def test_a_disc_set_proves_real_envelopes_and_a_flipped_byte_fails_the_audit(tar
     do_mark_lost(CONSOLE, disc)
     do_rebuild(CONSOLE, disc_set)
     assert proofs.check_answer(challenge, store_for(target).prove(copy, challenge), owner).ok
+
+
+@pytest.mark.django_db
+def test_a_set_written_but_not_recorded_is_recorded_by_the_next_write(target: Target) -> None:
+    store = DiscSetStore(target)
+    put_all(store, envelopes(6))
+    written = store.close_set()  # the images and the catalogue, then the process died before the register
+    assert not DiscSet.objects.exists()
+    (disc_set,) = do_write_sets(CONSOLE, target)
+    assert disc_set.label == written.label and disc_set.discs.count() == len(written.discs)

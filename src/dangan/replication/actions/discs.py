@@ -101,28 +101,26 @@ def do_write_sets(actor: Any, target: Target) -> list[DiscSet]:
     store = disc_store(target)
     if not target.enabled:
         raise ValidationError(_("备份目标 %(name)s 已停用") % {"name": target.name})
-    if not store.list_staged():
+    recorded = set(DiscSet.objects.filter(target=target).values_list("label", flat=True))
+    unrecorded = [written for written in store.sets() if written.label not in recorded]
+    if not store.list_staged() and not unrecorded:
         raise ValidationError(_("备份目标 %(name)s 没有待写入光盘的密文对象") % {"name": target.name})
-    made = []
+    made = [_record_and_log(actor, target, written, store) for written in unrecorded]  # an interrupted run's sets
     while store.list_staged():
         try:
             written = store.close_set()
         except StoreError as exc:
             raise ValidationError(str(exc)) from exc
-        with transaction.atomic():
-            disc_set = _record(target, written, store)
-            log(
-                disc_set,
-                "replication.discs.write",
-                actor,
-                {
-                    "target": target.name,
-                    "set": written.label,
-                    "discs": [{"label": d.label, "size": d.size, "sha256": d.sha256} for d in written.discs],
-                },
-            )
-        made.append(disc_set)
+        made.append(_record_and_log(actor, target, written, store))
     return made
+
+
+@transaction.atomic
+def _record_and_log(actor: Any, target: Target, written: WrittenSet, store: DiscSetStore) -> DiscSet:
+    disc_set = _record(target, written, store)
+    discs = [{"label": d.label, "size": d.size, "sha256": d.sha256} for d in written.discs]
+    log(disc_set, "replication.discs.write", actor, {"target": target.name, "set": written.label, "discs": discs})
+    return disc_set
 
 
 @transaction.atomic
