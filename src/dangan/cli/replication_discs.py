@@ -12,6 +12,8 @@ import json
 import sys
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from . import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 _EPILOG = "退出码 / exit codes: 0 成功 · 1 发现问题 · 2 用法错误（未知目标、光盘或光盘套）"
@@ -45,7 +47,7 @@ def register(actions: Any) -> None:
 
 
 def _error(message: str, code: int) -> int:
-    print(f"错误 error: {message}", file=sys.stderr)
+    print(_("错误：%(message)s") % {"message": message}, file=sys.stderr)
     return code
 
 
@@ -85,11 +87,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps({"sets": rows}, ensure_ascii=False, indent=2))
         return EXIT_OK
     if not rows:
-        print("尚无光盘套 / no disc sets")
+        print(_("尚无光盘套"))
     for row in rows:
-        print(f"{row['set']}  目标 {row['target']}  状态 {row['state']}  共 {len(row['discs'])} 张")
+        print(_("%(set)s  目标 %(target)s  状态 %(state)s  共 %(count)d 张") % {**row, "count": len(row["discs"])})
         for d in row["discs"]:
-            read = d["read_back_at"] or "未回读"
+            read = d["read_back_at"] or _("未回读")
             print(f"  {d['label']:<24} {d['kind']:<6} {d['state']:<7} {d['image_size']:>14}  {read}  {d['location']}")
     return EXIT_OK
 
@@ -103,13 +105,13 @@ def cmd_write(args: argparse.Namespace) -> int:
 
     target = Target.objects.filter(name=args.target).first()
     if target is None:
-        return _error(f"没有名为 {args.target} 的备份目标", EXIT_USAGE)
+        return _error(_("没有名为 %(name)s 的备份目标") % {"name": args.target}, EXIT_USAGE)
     try:
         made = do_write_sets(CONSOLE, target)
     except ValidationError as exc:
         return _error(_message(exc), EXIT_PROBLEMS)
     for disc_set in made:
-        print(f"已写入光盘套 written {disc_set.label}:")
+        print(_("已写入光盘套 %(label)s：") % {"label": disc_set.label})
         for disc in disc_set.discs.all():
             print(f"  {disc.label:<24} {disc.kind:<6} {disc.image_size:>14}  {disc.image_path}")
     return EXIT_OK
@@ -129,15 +131,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     disc = _disc(args.label)
     if disc is None:
-        return _error(f"没有标签为 {args.label} 的光盘", EXIT_USAGE)
+        return _error(_("没有标签为 %(label)s 的光盘") % {"label": args.label}, EXIT_USAGE)
     try:
         result = do_read_back(CONSOLE, disc)
     except ValidationError as exc:
         return _error(_message(exc), EXIT_PROBLEMS)
     if result.ok:
-        print(f"{disc.label}: 回读完好 / intact")
+        print(_("%(label)s：回读完好") % {"label": disc.label})
         return EXIT_OK
-    print(f"{disc.label}: 已损坏 / damaged")
+    print(_("%(label)s：已损坏") % {"label": disc.label})
     for problem in result.problems:
         print(f"  {problem}")
     return EXIT_PROBLEMS
@@ -149,9 +151,9 @@ def cmd_lost(args: argparse.Namespace) -> int:
 
     disc = _disc(args.label)
     if disc is None:
-        return _error(f"没有标签为 {args.label} 的光盘", EXIT_USAGE)
+        return _error(_("没有标签为 %(label)s 的光盘") % {"label": args.label}, EXIT_USAGE)
     do_mark_lost(CONSOLE, disc)
-    print(f"{disc.label}: 已登记丢失 / recorded as lost")
+    print(_("%(label)s：已登记丢失") % {"label": disc.label})
     return EXIT_OK
 
 
@@ -164,11 +166,11 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     disc_set = DiscSet.objects.select_related("target").filter(label=args.set).first()
     if disc_set is None:
-        return _error(f"没有标签为 {args.set} 的光盘套", EXIT_USAGE)
+        return _error(_("没有标签为 %(label)s 的光盘套") % {"label": args.set}, EXIT_USAGE)
     try:
         rebuilt = do_rebuild(CONSOLE, disc_set)
     except ValidationError as exc:
         return _error(_message(exc), EXIT_PROBLEMS)
     for disc in rebuilt:
-        print(f"已重建 rebuilt {disc.label}: {disc.image_path}")
+        print(_("已重建 %(label)s：%(path)s") % {"label": disc.label, "path": disc.image_path})
     return EXIT_OK
