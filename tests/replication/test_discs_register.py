@@ -66,3 +66,8 @@ def test_the_system_administrator_keeps_the_register_from_the_page(disc_set: Dis
     answer = admin.post(f"{URL}sets/{disc_set.label}/rebuild", follow=True)
     assert "已重建光盘映像" in answer.content.decode() and Path(disc.image_path).is_file()
     assert client_for(Role.ARCHIVIST).post(action, {"operation": "lost"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_start_page_links_to_the_register() -> None:
+    assert URL in client_for(Role.ARCHIVIST).get("/manage/replication/").content.decode()

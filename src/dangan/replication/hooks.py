@@ -80,3 +80,11 @@ register_action("replication.discs.locate", gettext_lazy("登记光盘存放位�
 register_action("replication.discs.read_back", gettext_lazy("回读校验光盘"))
 register_action("replication.discs.lost", gettext_lazy("登记光盘丢失"))
 register_action("replication.discs.rebuild", gettext_lazy("重建光盘映像"))
+register_link(
+    Link(
+        "replication:discs",
+        gettext_lazy("光盘登记册"),
+        order=40,
+        description=gettext_lazy("蓝光光盘套：每张光盘的标签、存放位置、写入与回读，丢失后重建"),
+    )
+)
