@@ -9,4 +9,4 @@ class Migration(migrations.Migration):
         ("replication", "0007_merge_parts"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = []
