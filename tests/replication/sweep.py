@@ -1,9 +1,16 @@
 """Sweep declarations of the replication app: one module per part (sweep_<part>.py, each with PAGES, ENDPOINTS and
 EXCLUDED), gathered here. See tests/sweep/__init__.py."""
 
-from tests.replication import sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers
+from tests.replication import (
+    sweep_discs,
+    sweep_identity,
+    sweep_partners,
+    sweep_protocol,
+    sweep_targets,
+    sweep_transfers,
+)
 
-_PARTS = (sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers)
+_PARTS = (sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers, sweep_discs)
 PAGES = [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]
 EXCLUDED = {key: reason for part in _PARTS for key, reason in getattr(part, "EXCLUDED", {}).items()}

@@ -10,6 +10,7 @@ from dangan.core.auditlog.display import AuditDescriber, readable_by_all, regist
 from dangan.core.roles import Capability
 from dangan.replication.choices import Medium, PartnerStatus
 from dangan.replication.navigation import Link, register_link
+from dangan.replication.stores.discs import DiscSetStore
 from dangan.replication.stores.folder import folder_store
 from dangan.replication.stores.partner import partner_store
 from dangan.replication.stores.registry import register_store
@@ -90,3 +91,18 @@ def _part_targets() -> None:
 
 
 _part_targets()
+# ---------------------------------------------------------------- discs (Blu-ray disc sets and their register)
+register_store("discs", DiscSetStore)
+register_action("replication.discs.write", gettext_lazy("写入光盘套"))
+register_action("replication.discs.locate", gettext_lazy("登记光盘存放位置"))
+register_action("replication.discs.read_back", gettext_lazy("回读校验光盘"))
+register_action("replication.discs.lost", gettext_lazy("登记光盘丢失"))
+register_action("replication.discs.rebuild", gettext_lazy("重建光盘映像"))
+register_link(
+    Link(
+        "replication:discs",
+        gettext_lazy("光盘登记册"),
+        order=40,
+        description=gettext_lazy("蓝光光盘套：每张光盘的标签、存放位置、写入与回读，丢失后重建"),
+    )
+)

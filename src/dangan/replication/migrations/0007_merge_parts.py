@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("replication", "0002_protocol"),
         ("replication", "0005_transfers"),
+        ("replication", "0006_discs"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = []

@@ -2,6 +2,7 @@
 partners, targets, replicas and the envelopes at each target, and what this node keeps for its partners — is in
 migration 0001; each part adds its own models in a migration of its own."""
 
+from .discs import Disc, DiscSet
 from .keeping import KeptEnvelope
 from .partners import Partner
 from .policy import BackupRecord, RegisterKind, ReplicationRule  # part transfers
@@ -11,6 +12,8 @@ from .targets import Target
 
 __all__ = [
     "BackupRecord",
+    "Disc",
+    "DiscSet",
     "KeptEnvelope",
     "Partner",
     "RegisterKind",

@@ -2,11 +2,12 @@
 
 from django.urls import URLPattern
 
-from dangan.replication.views import partners, targets, transfers
+from dangan.replication.views import discs, partners, targets, transfers
 
 app_name = "replication"
 urlpatterns: list[URLPattern] = [
     *partners.manage_urls,
     *targets.manage_urls,
     *transfers.manage_urls,
+    *discs.manage_urls,
 ]
