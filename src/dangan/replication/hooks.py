@@ -106,3 +106,7 @@ register_link(
         description=gettext_lazy("蓝光光盘套：每张光盘的标签、存放位置、写入与回读，丢失后重建"),
     )
 )
+
+# ---------------------------------------------------------------- key escrow (密钥托管: actions/keys.py)
+register_action("replication.keys.export", gettext_lazy("导出主密钥份额"))
+register_action("replication.keys.restore", gettext_lazy("由份额恢复主密钥"))
