@@ -42,3 +42,11 @@ class ReplicaState(models.TextChoices):
 class EnvelopeKind(models.TextChoices):
     CONTENT = "content", _("文件")  # one file of the OCFL object
     MANIFEST = "manifest", _("清单")  # a version's list of the object's files and their envelopes
+
+
+class EnvelopeFault(models.TextChoices):
+    """What the last audit (or a transfer's check) found wrong with one envelope at a target; repair clears it."""
+
+    NONE = "", _("无")
+    DAMAGED = "damaged", _("已损坏")  # a chunk's keyed digest did not prove, or its bytes are not what was sent
+    MISSING = "missing", _("缺失")  # the target does not hold it (whole or part)

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dangan.preservation.models import PreservedPackage
-from dangan.replication.choices import EnvelopeKind, ReplicaState
+from dangan.replication.choices import EnvelopeFault, EnvelopeKind, ReplicaState
 
 from .targets import Target
 
@@ -56,6 +56,11 @@ class StoredEnvelope(models.Model):
     manifest = models.JSONField(_("密文清单"), default=dict)
     stored_at = models.DateTimeField(_("确认时间"), null=True, blank=True)  # null until the target confirmed it
     proven_at = models.DateTimeField(_("最近验证"), null=True, blank=True)
+    # Set by audits (part audits) on the envelope that failed, cleared by repair (part repair) once rewritten and
+    # confirmed; ``fault_detail`` says what was found (the chunks that failed, the size held), in words.
+    fault = models.CharField(_("故障"), max_length=16, choices=EnvelopeFault.choices, default="", blank=True)
+    fault_found_at = models.DateTimeField(_("发现故障时间"), null=True, blank=True)
+    fault_detail = models.TextField(_("故障详情"), blank=True)
 
     class Meta:
         verbose_name = _("密文对象")
