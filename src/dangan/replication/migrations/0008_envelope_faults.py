@@ -4,25 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('replication', '0007_merge_parts'),
+        ("replication", "0007_merge_parts"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='storedenvelope',
-            name='fault',
-            field=models.CharField(blank=True, choices=[('', '无'), ('damaged', '已损坏'), ('missing', '缺失')], default='', max_length=16, verbose_name='故障'),
+            model_name="storedenvelope",
+            name="fault",
+            field=models.CharField(
+                blank=True,
+                choices=[("", "无"), ("damaged", "已损坏"), ("missing", "缺失")],
+                default="",
+                max_length=16,
+                verbose_name="故障",
+            ),
         ),
         migrations.AddField(
-            model_name='storedenvelope',
-            name='fault_detail',
-            field=models.TextField(blank=True, verbose_name='故障详情'),
+            model_name="storedenvelope",
+            name="fault_detail",
+            field=models.TextField(blank=True, verbose_name="故障详情"),
         ),
         migrations.AddField(
-            model_name='storedenvelope',
-            name='fault_found_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='发现故障时间'),
+            model_name="storedenvelope",
+            name="fault_found_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="发现故障时间"),
         ),
     ]
