@@ -50,13 +50,14 @@ bench-quick: install
 
 # Debian packages for the browser tests, Chinese fonts (web pages, PDF reports; the Kai and Ming faces the OCR bench
 # prints its test pages in), ClamAV for the accession virus check, tesseract with its Chinese models (the OCR
-# baseline of bench/ocr_bench.py), wrk (the image-serving bench) and genisoimage (isoinfo: the disc-set tests read
-# the images with a second, independent ISO reader). Run as root; .ci/run calls it when needed.
+# baseline of bench/ocr_bench.py), wrk (the image-serving bench), genisoimage (isoinfo: the disc-set tests read
+# the images with a second, independent ISO reader) and libturbojpeg0 (bench/derivatives_floor.py's lossless-crop
+# rows). Run as root; .ci/run calls it when needed.
 # ClamAV's signatures are not downloaded here: see DANGAN_CLAMAV_DB.
 system-deps:
 	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming gettext \
 		clamav tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-chi-sim-vert \
-		tesseract-ocr-chi-tra-vert wrk genisoimage
+		tesseract-ocr-chi-tra-vert wrk genisoimage libturbojpeg0
 
 # Extracts only the English catalog; zh_Hans holds hand-kept overrides of Django's own messages, compiled as they are.
 messages: install
