@@ -746,8 +746,16 @@ def _repair_own_files(run: _Run) -> None:
             break
         if not done:
             run.report.failed.append(
-                _own_failed(item, _("没有可用的完好副本：") + "；".join(reasons or [_("没有任何目标保存该文件的副本")]))
+                _own_failed(item, _("没有可用的完好副本：") + "；".join(reasons or [_own_none(item)]))
             )
+
+
+def _own_none(item: _OwnDamage) -> str:
+    faulty = StoredEnvelope.objects.filter(replica__package=item.package, content_sha256=item.sha256).exclude(fault="")
+    targets = sorted({row.replica.target.name for row in faulty.select_related("replica__target")})
+    if targets:
+        return _("各目标上的副本均已损坏或缺失（%(targets)s）") % {"targets": "、".join(targets)}
+    return _("没有任何目标保存该文件的副本")
 
 
 def _own_failed(item: _OwnDamage, reason: str) -> Unrepaired:
