@@ -280,3 +280,74 @@ def test_a_damaged_manifest_envelope_is_rebuilt_from_the_owners_inventory(copies
 
 def test_usage_errors_exit_2(copies):
     assert main(["replication", "repair", "--target", "nowhere"]) == 2
+
+
+def test_a_copy_on_a_written_disc_is_named_with_the_way_out(node, storage, preserved, tmp_path, capsys):
+    from dangan.replication.actions.discs import do_write_sets
+
+    package = preserved({"big.bin": BIG})
+    (tmp_path / "discs").mkdir()
+    discs = Target.objects.create(
+        name="discs",
+        kind="discs",
+        medium="optical",
+        location=str(tmp_path / "discs"),
+        options={"capacity_bytes": 3 * 1024 * 1024, "chunk_size": 1024},
+    )
+    replicate_package(package, discs)
+    do_write_sets(CONSOLE, discs)  # the envelopes are on write-once discs now
+    row = row_of(package, discs)
+    mark(row, EnvelopeFault.DAMAGED)
+
+    code, out = repair_json(capsys)
+
+    assert code == 1
+    [failed] = out["failed"]
+    assert (failed["target"], failed["path"]) == ("discs", row.path)
+    assert "dangan replication discs rebuild" in failed["reason"] and "discs-s001-d01" in failed["reason"]
+    row.refresh_from_db()
+    assert row.fault == EnvelopeFault.DAMAGED
+
+
+def test_an_s3_keepers_flipped_byte_is_rewritten_and_the_owners_file_restored_from_s3(
+    node, storage, preserved, seaweed, monkeypatch, capsys
+):
+    import secrets
+
+    from dangan.replication.stores.s3 import s3_store
+    from tests.conftest import S3_BUCKET
+
+    monkeypatch.setenv("TEST_S3_ACCESS", seaweed.access_key)
+    monkeypatch.setenv("TEST_S3_SECRET", seaweed.secret_key)
+    oss = Target.objects.create(
+        name="oss",
+        kind="s3",
+        medium="object",
+        location=f"s3://{S3_BUCKET}/repair-{secrets.token_hex(4)}",
+        options={
+            "endpoint": seaweed.endpoint,
+            "region": "us-east-1",
+            "access_key_env": "TEST_S3_ACCESS",
+            "secret_key_env": "TEST_S3_SECRET",
+            "chunk_size": 1024,
+        },
+    )
+    package = preserved({"big.bin": BIG})
+    replicate_package(package, oss)
+    row = row_of(package, oss)
+    store = s3_store(oss)
+    good = store.read(row.name)
+    data = bytearray(good)
+    data[3000] ^= 0x01
+    store.client.put_object(store.location.bucket, f"{store.location.prefix}/{row.name}", bytes(data))
+    mark(row, EnvelopeFault.DAMAGED)
+
+    code, out = repair_json(capsys)
+    assert code == 0 and [(r["target"], r["source"]) for r in out["repaired"]] == [("oss", "owner")]
+    assert store.read(row.name) == good
+
+    path = damage_own(storage, package)
+    code, out = repair_json(capsys)
+    assert code == 0 and [(r["what"], r["source"]) for r in out["repaired"]] == [("own", "oss")]
+    assert path.read_bytes() == BIG
+    store.close()
