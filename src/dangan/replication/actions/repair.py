@@ -64,7 +64,7 @@ from dangan.replication.crypto.errors import ReplicationCryptoError
 from dangan.replication.crypto.keys import MasterKey
 from dangan.replication.models import BackupRecord, RegisterKind, Replica, StoredEnvelope, Target
 from dangan.replication.node import NodeNotReady, master_key, this_node
-from dangan.replication.stores.base import StoreError, TargetStore
+from dangan.replication.stores.base import StoredObject, StoreError, TargetStore
 from dangan.replication.stores.registry import store_for
 
 from .transfers import TARGET_LINK, _agents, _bytes_file, _File, _object_files, _Sealing, manifest_document
@@ -278,15 +278,18 @@ def _find_missing(run: _Run) -> None:
     ).select_related("target")
     if run.target is not None:
         replicas = replicas.filter(target=run.target)
+    listings: dict[int, dict[str, StoredObject]] = {}  # one listing per target
     for replica in replicas:
         rows = list(replica.envelopes.filter(stored_at__isnull=False, fault=""))
-        if not rows:
+        if not rows or replica.target.pk in run.down:
             continue
-        try:
-            held = {item.name: item for item in run.store(replica.target).list()}
-        except StoreError as exc:
-            run.down[replica.target.pk] = str(exc)
-            continue
+        if replica.target.pk not in listings:
+            try:
+                listings[replica.target.pk] = {item.name: item for item in run.store(replica.target).list()}
+            except StoreError as exc:
+                run.down[replica.target.pk] = str(exc)
+                continue
+        held = listings[replica.target.pk]
         now = timezone.now()
         for row in rows:
             item = held.get(row.name)
@@ -362,6 +365,7 @@ def _rewrite(run: _Run, row: StoredEnvelope, store: TargetStore) -> tuple[str, i
     reasons: list[str] = []
     pieces: Callable[[int], Iterator[bytes]] | None = None
     source = ""
+    staged: Path | None = None
     # 1. The owner's own file, sealed again (deterministic).
     try:
         sealing = _own_sealing(run, row)
@@ -385,12 +389,16 @@ def _rewrite(run: _Run, row: StoredEnvelope, store: TargetStore) -> tuple[str, i
                 reasons.append(f"{other.replica.target.name}：{exc}")
     if pieces is None:
         raise _Bad(_("没有可用的完好副本：") + "；".join(reasons or [_("其他目标上都没有该文件的副本")]))
-    held = store.stat(row.name)
-    if held is not None and held.complete:
-        store.delete(row.name)  # the same size would be confirmed without sending: the damaged bytes must go
-        held = None
-    offset = held.size if held is not None and held.size <= row.ciphertext_size else 0
-    receipt = store.put(row.name, row.ciphertext_size, pieces)
+    try:
+        held = store.stat(row.name)
+        if held is not None and (held.complete or held.size > row.ciphertext_size):
+            store.delete(row.name)  # the same size would be confirmed without sending: the damaged bytes must go
+            held = None
+        offset = held.size if held is not None else 0  # an incomplete one (a repair cut off) is resumed
+        receipt = store.put(row.name, row.ciphertext_size, pieces)
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
     want = str(row.manifest.get("sha256", ""))
     if receipt.size != row.ciphertext_size or (want and receipt.sha256 != want):
         try:
