@@ -351,3 +351,43 @@ def test_an_s3_keepers_flipped_byte_is_rewritten_and_the_owners_file_restored_fr
     assert code == 0 and [(r["what"], r["source"]) for r in out["repaired"]] == [("own", "oss")]
     assert path.read_bytes() == BIG
     store.close()
+
+
+def test_the_repair_page_lists_faults_by_what_the_viewer_may_see_and_repairs_now(
+    node,
+    storage,
+    preserved,
+    make_target,
+    client,
+    archivist,
+    system_admin,
+    django_capture_on_commit_callbacks,
+):
+    from django.urls import reverse
+
+    from dangan.core.choices import SecurityClassification
+
+    secret = preserved({"big.bin": BIG}, title="秘密会议纪要", classification=SecurityClassification.SECRET)
+    nas = make_target("nas")
+    replicate_package(secret, nas)
+    row = row_of(secret, nas)
+    flip(held(nas, row))
+    mark(row, EnvelopeFault.DAMAGED, "第 3 块未通过验证")
+    url = reverse("replication:repair")
+
+    client.force_login(system_admin)  # manages backup; reads the catalog only at 公开: the package by its id
+    page = client.get(url).content.decode()
+    assert str(secret.uuid) in page and secret.reference_code not in page and "秘密会议纪要" not in page
+    assert row.path in page and "第 3 块未通过验证" in page and "立即修复" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("replication:repair_now"), {"target": "nas"})
+    assert answer.status_code == 302
+    row.refresh_from_db()
+    assert row.fault == ""  # the queued task ran the repair
+    page = client.get(url).content.decode()
+    assert "没有发现损坏或缺失的副本" in page and "来源：owner" in page
+    assert client.post(reverse("replication:repair_now"), {"target": "nowhere"}).status_code == 302
+
+    client.force_login(archivist)  # reads copies, may not repair
+    assert client.get(url).status_code == 403
+    assert client.post(reverse("replication:repair_now")).status_code == 403
