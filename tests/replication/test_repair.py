@@ -391,3 +391,16 @@ def test_the_repair_page_lists_faults_by_what_the_viewer_may_see_and_repairs_now
     client.force_login(archivist)  # reads copies, may not repair
     assert client.get(url).status_code == 403
     assert client.post(reverse("replication:repair_now")).status_code == 403
+
+
+def test_a_copy_marked_damaged_with_every_envelope_whole_by_size_asks_for_a_full_audit(copies, capsys):
+    package, nas, _tape = copies
+    row = row_of(package, nas)
+    flip(held(nas, row))  # the same size: the listing cannot find it
+    Replica.objects.filter(package=package, target=nas).update(state=ReplicaState.DAMAGED)
+
+    code, out = repair_json(capsys)
+
+    assert code == 1 and out["repaired"] == []
+    [failed] = out["failed"]
+    assert failed["target"] == "nas" and "dangan replication audit --target nas --full" in failed["reason"]

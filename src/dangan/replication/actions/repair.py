@@ -275,7 +275,7 @@ def _find_missing(run: _Run) -> None:
     yet is listed at its target; an envelope absent or of another size is marked, as an audit would."""
     replicas = Replica.objects.filter(
         state__in=(ReplicaState.DAMAGED, ReplicaState.MISSING), target__enabled=True
-    ).select_related("target")
+    ).select_related("target", "package")
     if run.target is not None:
         replicas = replicas.filter(target=run.target)
     listings: dict[int, dict[str, StoredObject]] = {}  # one listing per target
@@ -291,10 +291,12 @@ def _find_missing(run: _Run) -> None:
                 continue
         held = listings[replica.target.pk]
         now = timezone.now()
+        marked = 0
         for row in rows:
             item = held.get(row.name)
             if item is not None and item.complete and item.size == row.ciphertext_size:
                 continue
+            marked += 1
             row.fault = EnvelopeFault.MISSING if item is None or not item.complete else EnvelopeFault.DAMAGED
             row.fault_found_at = now
             row.fault_detail = (
@@ -304,6 +306,23 @@ def _find_missing(run: _Run) -> None:
                 % {"held": item.size, "state": _("完整") if item.complete else _("未完成"), "size": row.ciphertext_size}
             )
             row.save(update_fields=["fault", "fault_found_at", "fault_detail"])
+        if not marked and not replica.envelopes.exclude(fault="").exists():
+            # Marked damaged, yet every envelope is there whole by its size: only an audit of every chunk can say
+            # which one holds the damage.
+            package = replica.package
+            run.report.failed.append(
+                Unrepaired(
+                    str(package.uuid),
+                    package.reference_code,
+                    "",
+                    replica.target.name,
+                    _(
+                        "副本标记为%(state)s，但各密文对象都在且大小正确：请先运行 dangan replication audit "
+                        "--target %(target)s --full 找出损坏的密文对象"
+                    )
+                    % {"state": replica.get_state_display(), "target": replica.target.name},
+                )
+            )
 
 
 def _repair_copies(run: _Run) -> None:
