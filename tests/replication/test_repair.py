@@ -167,6 +167,8 @@ def test_the_owners_damaged_file_is_restored_from_a_keeper_byte_for_byte(copies,
     assert path.read_bytes() == BIG
     package.refresh_from_db()
     assert package.fixity_status == FixityStatus.OK
+    restore = BackupRecord.objects.get(kind=RegisterKind.RESTORE)
+    assert (restore.target_name, restore.version_number, restore.envelopes) == ("nas", 1, 1)
     recovery = PackageEvent.objects.get(package=package, event_type=EventType.RECOVERY)
     assert "v1/content/content/big.bin" in recovery.detail and "nas" in recovery.detail
     # Nothing was left in the storage root's staging area, and the next real audit finds the object whole.
@@ -385,7 +387,12 @@ def test_the_repair_page_lists_faults_by_what_the_viewer_may_see_and_repairs_now
     row.refresh_from_db()
     assert row.fault == ""  # the queued task ran the repair
     page = client.get(url).content.decode()
-    assert "没有发现损坏或缺失的副本" in page and "来源：owner" in page
+    assert "没有发现损坏或缺失的副本" in page and "来源：owner" in page and "最近一次修复" in page
+    assert secret.reference_code not in page
+    entry = AuditEntry.objects.get(action="replication.repair")
+    assert (
+        entry.data["repaired"][0]["package"] == str(secret.uuid) and "reference_code" not in entry.data["repaired"][0]
+    )
     assert client.post(reverse("replication:repair_now"), {"target": "nowhere"}).status_code == 302
 
     client.force_login(archivist)  # reads copies, may not repair

@@ -234,12 +234,17 @@ def do_repair(
             actor,
             {
                 "target": target.name if target else None,
-                "repaired": [r.as_dict() for r in report.repaired[:200]],
-                "failed": [f.as_dict() for f in report.failed[:200]],
+                # Package ids, not 档号: whoever reads the audit log may not see every unit.
+                "repaired": [_unnamed(r.as_dict()) for r in report.repaired[:200]],
+                "failed": [_unnamed(f.as_dict()) for f in report.failed[:200]],
                 "bytes_sent": report.bytes_sent,
             },
         )
     return report
+
+
+def _unnamed(item: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in item.items() if key != "reference_code"}
 
 
 def do_start_repair(actor: Any, target: Target | None = None) -> None:
@@ -766,6 +771,7 @@ def _repair_own_files(run: _Run) -> None:
             finally:
                 plain.unlink(missing_ok=True)
             _recheck(run, package, item.path, source=row.replica.target.name)
+            _record_restore(run, package, item.path, row)
             run.report.repaired.append(
                 Repaired(str(package.uuid), package.reference_code, item.path, "", row.replica.target.name, "own")
             )
@@ -775,6 +781,30 @@ def _repair_own_files(run: _Run) -> None:
             run.report.failed.append(
                 _own_failed(item, _("没有可用的完好副本：") + "；".join(reasons or [_own_none(item)]))
             )
+
+
+def _record_restore(run: _Run, package: PreservedPackage, path: str, row: StoredEnvelope) -> None:
+    """The backup register's entry (kind restore) for a file put back from ``row``'s target."""
+    target = row.replica.target
+    version = parse_version_name(path.split("/", 1)[0]) or (row.version_number, 0)
+    BackupRecord.objects.create(
+        at=timezone.now(),
+        kind=RegisterKind.RESTORE,
+        package=package,
+        package_uuid=package.uuid,
+        target=target,
+        target_name=target.name,
+        version_number=version[0],
+        envelopes=1,
+        bytes=row.ciphertext_size,
+        total_bytes=row.replica.bytes,
+        receipt_sha256=hashlib.sha256(
+            f"{row.name} {row.ciphertext_size} {row.manifest.get('sha256', '')}\n".encode()
+        ).hexdigest(),
+        account=account_of(run.actor),
+        actor_name=actor_name(run.actor),
+        note=_("本馆损坏的 %(path)s 由 %(target)s 的副本恢复") % {"path": path, "target": target.name},
+    )
 
 
 def _own_none(item: _OwnDamage) -> str:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from dangan.catalog.models import ArchivalUnit
 from dangan.catalog.policy import visible_units
 from dangan.core.actors import signed_in
+from dangan.core.models import AuditEntry
 from dangan.core.roles import Capability
 from dangan.preservation.choices import FixityStatus
 from dangan.preservation.models import PreservedPackage
@@ -51,11 +52,28 @@ def repair(request: HttpRequest) -> HttpResponse:
     )
     own = list(PreservedPackage.objects.filter(fixity_status=FixityStatus.FAILED).order_by("id")[:LISTED])
     records = list(
-        BackupRecord.objects.filter(kind=RegisterKind.REPAIR).select_related("package").order_by("-at", "-id")[:50]
+        BackupRecord.objects.filter(kind__in=(RegisterKind.REPAIR, RegisterKind.RESTORE))
+        .select_related("package")
+        .order_by("-at", "-id")[:50]
     )
+    last = AuditEntry.objects.filter(action="replication.repair").order_by("-timestamp", "-id").first()
+    failed = list((last.data or {}).get("failed", [])) if last is not None else []
+    by_uuid = {
+        str(p.uuid): p for p in PreservedPackage.objects.filter(uuid__in=[str(f.get("package", "")) for f in failed])
+    }
     packages = {row.replica.package for row in faults} | set(own) | {r.package for r in records if r.package}
-    names = _names(viewer, list(packages))
+    names = _names(viewer, [*packages, *by_uuid.values()])
     context = {
+        "last": last,
+        "last_failed": [
+            {
+                "name": names.get(by_uuid[f["package"]].pk, f["package"]) if f.get("package") in by_uuid else "",
+                "path": f.get("path", ""),
+                "target": f.get("target", ""),
+                "reason": f.get("reason", ""),
+            }
+            for f in failed
+        ],
         "faults": [(row, names.get(row.replica.package_id, "")) for row in faults],
         "own": [(package, names.get(package.pk, "")) for package in own],
         "records": [(record, names.get(record.package_id or 0, str(record.package_uuid))) for record in records],
