@@ -411,3 +411,9 @@ def test_a_copy_marked_damaged_with_every_envelope_whole_by_size_asks_for_a_full
     assert code == 1 and out["repaired"] == []
     [failed] = out["failed"]
     assert failed["target"] == "nas" and "dangan replication audit --target nas --full" in failed["reason"]
+
+
+def test_repair_before_dangan_init_says_so(settings, storage, tmp_path, capsys):
+    settings.REPLICATION_HOME = tmp_path / "nothing-here"
+    assert main(["replication", "repair"]) == 1
+    assert "dangan init" in capsys.readouterr().err
