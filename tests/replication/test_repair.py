@@ -395,8 +395,11 @@ def test_the_repair_page_lists_faults_by_what_the_viewer_may_see_and_repairs_now
     )
     assert client.post(reverse("replication:repair_now"), {"target": "nowhere"}).status_code == 302
 
+    assert f'href="{url}"' in client.get(reverse("replication:home")).content.decode()  # linked from the start page
+
     client.force_login(archivist)  # reads copies, may not repair
     assert client.get(url).status_code == 403
+    assert f'href="{url}"' not in client.get(reverse("replication:home")).content.decode()
     assert client.post(reverse("replication:repair_now")).status_code == 403
 
 
