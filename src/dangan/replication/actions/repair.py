@@ -419,7 +419,11 @@ def _rewrite(run: _Run, row: StoredEnvelope, store: TargetStore) -> tuple[str, i
             store.delete(row.name)  # the same size would be confirmed without sending: the damaged bytes must go
             held = None
         offset = held.size if held is not None else 0  # an incomplete one (a repair cut off) is resumed
-        receipt = store.put(row.name, row.ciphertext_size, pieces)
+        try:
+            receipt = store.put(row.name, row.ciphertext_size, pieces)
+        except ReplicationCryptoError:  # this node's file changed while it was sealed: what went out must go
+            store.delete(row.name)
+            raise _Bad(_("本馆文件在加密时被改动，已删除写出的部分")) from None
     finally:
         if staged is not None:
             staged.unlink(missing_ok=True)
@@ -560,6 +564,9 @@ def _fetch(run: _Run, row: StoredEnvelope) -> Path:
         _mark(row, EnvelopeFault.MISSING, _("修复时读取：目标上没有该密文对象"))
         path.unlink(missing_ok=True)
         raise _Bad(_("目标上没有该密文对象")) from None
+    except OSError as exc:  # a disc image unreadable, the scratch folder full
+        path.unlink(missing_ok=True)
+        raise _Bad(_("读取失败：%(error)s") % {"error": exc}) from None
     except _Bad as exc:
         _mark(row, EnvelopeFault.DAMAGED, _("修复时读取：%(why)s") % {"why": exc})
         path.unlink(missing_ok=True)
