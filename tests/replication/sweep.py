@@ -6,11 +6,12 @@ from tests.replication import (
     sweep_identity,
     sweep_partners,
     sweep_protocol,
+    sweep_repair,
     sweep_targets,
     sweep_transfers,
 )
 
-_PARTS = (sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers, sweep_discs)
+_PARTS = (sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers, sweep_discs, sweep_repair)
 PAGES = [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]
 EXCLUDED = {key: reason for part in _PARTS for key, reason in getattr(part, "EXCLUDED", {}).items()}

@@ -110,3 +110,15 @@ register_link(
 # ---------------------------------------------------------------- key escrow (密钥托管: actions/keys.py)
 register_action("replication.keys.export", gettext_lazy("导出主密钥份额"))
 register_action("replication.keys.restore", gettext_lazy("由份额恢复主密钥"))
+
+# ---------------------------------------------------------------- repair (修复: actions/repair.py)
+register_action("replication.repair", gettext_lazy("修复副本与本馆损坏文件"))
+register_link(
+    Link(
+        "replication:repair",
+        gettext_lazy("修复"),
+        order=50,
+        capability=Capability.REPLICATION_MANAGE,
+        description=gettext_lazy("由完好副本重写损坏或缺失的副本，由结对档案馆的副本恢复本馆损坏的文件"),
+    )
+)

@@ -88,6 +88,7 @@ __all__ = [
     "check_replicate",
     "do_replicate",
     "do_start_replicate",
+    "manifest_document",
     "manifest_name",
     "plan",
     "replicate_package",
@@ -374,16 +375,7 @@ def replicate_package(
             if name in rows:
                 continue
             rows[name] = sender.send(sealing, name, EnvelopeKind.CONTENT, file.path, number)
-        document = {
-            "format": MANIFEST_FORMAT,
-            "owner": str(this_node().node_id),
-            "object_id": inventory.id,
-            "package": str(package.uuid),
-            "version": number,
-            "version_name": inventory.head,
-            "files": sorted(listed, key=lambda item: item["path"]),
-        }
-        data = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        data = manifest_document(package, inventory, listed)
         sealing = sender.sealing(_bytes_file(inventory.head, data))
         name = manifest_name(sealing.header.content_tag)
         if name not in rows:
@@ -393,6 +385,23 @@ def replicate_package(
         raise
     _record(replica, package, target, inventory.head, number, name, sender, actor, head)
     return PackageResult(package, target, number, sender.sent, sender.sent_bytes)
+
+
+def manifest_document(package: PreservedPackage, inventory: Inventory, listed: list[dict[str, Any]]) -> bytes:
+    """The bytes of a version's manifest (``inventory`` is the object's inventory at that version, ``listed`` every
+    file of the object then: path, size, sha256, envelope); deterministic, so part repair can rebuild it."""
+    version = parse_version_name(inventory.head)
+    assert version is not None
+    document = {
+        "format": MANIFEST_FORMAT,
+        "owner": str(this_node().node_id),
+        "object_id": inventory.id,
+        "package": str(package.uuid),
+        "version": version[0],
+        "version_name": inventory.head,
+        "files": sorted(listed, key=lambda item: item["path"]),
+    }
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _record(

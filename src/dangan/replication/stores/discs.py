@@ -219,6 +219,11 @@ class DiscSetStore(TargetStore):
         self._index, self._index_stamp = found, stamp
         return found
 
+    def written_disc(self, name: str) -> str | None:
+        """The label of the written (write-once) data disc holding ``name``, or None (staged, or absent)."""
+        hit = self._on_disc().get(name)
+        return hit[1].label if hit is not None else None
+
     def list_staged(self) -> list[str]:
         folder = self.root / "staging"
         if not folder.is_dir():
