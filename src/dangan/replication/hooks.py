@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from dangan.core.audit import register_action
 from dangan.core.auditlog.display import AuditDescriber, readable_by_all, register_describer
 from dangan.core.roles import Capability
+from dangan.core.schedule import PeriodicJob, register_periodic_job
 from dangan.replication.choices import Medium, PartnerStatus
 from dangan.replication.navigation import Link, register_link
 from dangan.replication.stores.discs import DiscSetStore
@@ -110,3 +111,23 @@ register_link(
 # ---------------------------------------------------------------- key escrow (密钥托管: actions/keys.py)
 register_action("replication.keys.export", gettext_lazy("导出主密钥份额"))
 register_action("replication.keys.restore", gettext_lazy("由份额恢复主密钥"))
+# ---------------------------------------------------------------- audits (验证: actions/audits.py)
+register_action("replication.audit", gettext_lazy("验证备份副本"))
+register_action("replication.audit.start", gettext_lazy("发起备份副本验证"))
+register_link(
+    Link(
+        "replication:audits",
+        gettext_lazy("副本验证"),
+        order=50,
+        description=gettext_lazy("不下载即验证各备份目标上的副本：抽查、周期覆盖、发现的问题；立即验证"),
+    )
+)
+
+
+def _queue_replication_audits(now: object) -> int:
+    from .actions.audits import queue_due_audits
+
+    return queue_due_audits(now)  # type: ignore[arg-type]
+
+
+register_periodic_job(PeriodicJob("replication.audit", gettext_lazy("定期验证备份副本"), _queue_replication_audits))
