@@ -250,3 +250,41 @@ def test_the_periodic_job_queues_an_audit_for_each_due_target(copy: tuple) -> No
     assert queued == 1
     assert AuditRun.objects.filter(target=target, outcome=AuditOutcome.PROVEN).exists()
     assert due_targets() == []
+
+
+@pytest.fixture
+def s3_target(seaweed: Any, monkeypatch: pytest.MonkeyPatch, db: Any) -> Any:
+    from dangan.replication.models import Target
+
+    monkeypatch.setenv("TEST_AUDIT_S3_KEY", seaweed.access_key)
+    monkeypatch.setenv("TEST_AUDIT_S3_SECRET", seaweed.secret_key)
+    return Target.objects.create(
+        name="oss",
+        kind="s3",
+        medium="object",
+        location=f"s3://dangan-test/audits-{os.urandom(4).hex()}",
+        options={
+            "endpoint": seaweed.endpoint,
+            "region": "us-east-1",
+            "access_key_env": "TEST_AUDIT_S3_KEY",
+            "secret_key_env": "TEST_AUDIT_S3_SECRET",
+            "chunk_size": 1024,
+        },
+    )
+
+
+def test_an_s3_copy_is_proven_and_a_flipped_byte_named(s3_target: Any, node: Any, storage: Any, preserved: Any) -> None:
+    from dangan.replication.stores.registry import store_for
+
+    package = preserved({"big.bin": os.urandom(12_000), "说明.txt": TEXT})
+    replicate_package(package, s3_target)
+    assert do_audit_console(s3_target).ok
+    row = content_row(package)
+    store: Any = store_for(s3_target)
+    data = bytearray(store.read(row.name))
+    header = EnvelopeHeader.read(io.BytesIO(bytes(data)))
+    data[header.chunk_offset(3) + 10] ^= 0x01
+    store.client.put_object(store.location.bucket, f"{store.location.prefix}/{row.name}", bytes(data))
+    report = do_audit_console(s3_target, full=True)
+    (failure,) = report.failures
+    assert (failure.what, failure.envelope, failure.chunk, failure.target) == ("damaged", row.name, 3, "oss")

@@ -631,17 +631,16 @@ def _locate(
             name in answer.headers and name in expected.headers and answer.headers[name] == expected.headers[name]
         )
         missing, damaged = found.get("missing", []), found.get("damaged", [])
-        held = answer.ranges  # unused: counts come from the per-chunk answers
-        del held
-        if missing and len(missing) == row.chunks and not damaged:
-            if name not in answer.headers:
-                faults[name] = _Fault("missing", _("目标上没有这个密文对象"), [])
+        if name not in answer.headers:
+            theirs = (suspects[name].get("range") or (None, None))[0]
+            if theirs is not None and theirs.envelopes:
+                faults[name] = _Fault("unreadable", _("目标上的密文对象无法读取（文件头损坏或文件已不在）"), [])
             else:
-                faults[name] = _Fault("unreadable", _("目标上的密文对象无法读取"), [])
+                faults[name] = _Fault("missing", _("目标上没有这个密文对象"), [])
+        elif missing and len(missing) == row.chunks and not damaged and header_ok:
+            faults[name] = _Fault("chunks-missing", _("目标上只剩文件头，全部块缺失"), sorted(missing))
         elif not header_ok and name in answer.headers:
             faults[name] = _Fault("header-damaged", _("密文对象的文件头已损坏"), damaged + missing)
-        elif not header_ok and name not in answer.headers:
-            faults[name] = _Fault("unreadable", _("密文对象的文件头无法读取"), damaged + missing)
         elif missing:
             faults[name] = _Fault(
                 "chunks-missing",

@@ -275,7 +275,8 @@ class _KeptCopy:
 
     def names(self, first: str, last: str) -> list[str]:
         rows = KeptEnvelope.objects.filter(partner=self._partner, complete=True, name__gte=first, name__lte=last)
-        return sorted(rows.values_list("name", flat=True))
+        # the bytes on disk are the truth about what is held: a row whose file is gone is not counted
+        return sorted(name for name in rows.values_list("name", flat=True) if (self._area / name).is_file())
 
     def open(self, name: str) -> _KeptEnvelope | None:
         if name not in self._opened:
