@@ -288,3 +288,46 @@ def test_an_s3_copy_is_proven_and_a_flipped_byte_named(s3_target: Any, node: Any
     report = do_audit_console(s3_target, full=True)
     (failure,) = report.failures
     assert (failure.what, failure.envelope, failure.chunk, failure.target) == ("damaged", row.name, 3, "oss")
+
+
+def test_the_audits_pages_and_audit_now(
+    copy: tuple,
+    preserved: Any,
+    client: Any,
+    system_admin: Any,
+    archivist: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.urls import reverse
+
+    from dangan.core.choices import SecurityClassification
+
+    target, _first, folder = copy
+    first = preserved({"big.bin": os.urandom(3000)}, classification=SecurityClassification.CONFIDENTIAL)
+    replicate_package(first, target)
+    row = content_row(first)
+    path = folder / row.name
+    data = bytearray(path.read_bytes())
+    data[EnvelopeHeader.read(path.open("rb")).chunk_offset(1) + 5] ^= 0x01
+    path.write_bytes(bytes(data))
+
+    client.force_login(archivist)
+    assert client.post(reverse("replication:audit_now"), {"target": "nas", "full": "1"}).status_code == 403
+    client.force_login(system_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("replication:audit_now"), {"target": "nas", "full": "1"})
+    assert answer.status_code == 302  # queued; the immediate backend ran it
+    run = AuditRun.objects.get(target=target)
+    assert run.full and run.outcome == AuditOutcome.FAILED and run.actor_name == system_admin.username
+
+    client.force_login(archivist)
+    page = client.get(reverse("replication:audits")).content.decode()
+    assert "nas" in page and reverse("replication:audit_run", args=[run.pk]) in page
+    detail = client.get(reverse("replication:audit_run", args=[run.pk])).content.decode()
+    assert row.name[:20] in detail and "damaged" in detail
+    # 档号 shown to who may see the unit (the archivist, cleared to 机密); the system administrator (公开 only) sees
+    # the package's id instead
+    assert first.reference_code in detail
+    client.force_login(system_admin)
+    detail = client.get(reverse("replication:audit_run", args=[run.pk])).content.decode()
+    assert first.reference_code not in detail and str(first.uuid) in detail

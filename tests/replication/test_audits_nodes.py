@@ -15,14 +15,16 @@ from typing import Any
 import pytest
 
 from dangan.core.actors import CONSOLE
-from dangan.replication.actions.audits import do_audit
+from dangan.replication.actions.audits import audit_target, do_audit
 from dangan.replication.actions.partners import do_remove_partner
 from dangan.replication.actions.transfers import replicate_package
 from dangan.replication.choices import EnvelopeFault, EnvelopeKind, ReplicaState
 from dangan.replication.crypto.envelope import EnvelopeHeader
 from dangan.replication.models import AuditOutcome, Partner, Replica, StoredEnvelope, Target
+from dangan.replication.stores.partner import PartnerStore
 
 from .nodes import Node, start_nodes
+from .test_audits import Replaying
 from .transfers import PDF, TEXT, make_unit, preserved, source_files, storage  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,10 @@ def test_audit_traffic_does_not_grow_with_the_copy(
     assert one.ok and two.ok and two.chunks > 5 * one.chunks
     # bounded by the sample (≤ 459 chunks), not by the copy: here every chunk of a small copy is sampled
     assert two.request_bytes + two.answer_bytes < 459 * 250
+
+    # A keeper that replays its earlier (genuine, signed afresh) answer to a new challenge proves nothing.
+    replaying = Replaying(PartnerStore(Partner.objects.get(name="node1")))
+    assert audit_target(target, store=replaying).ok
+    again = audit_target(target, store=replaying)
+    assert [failure.what for failure in again.failures] == ["stale-answer"]
+    assert again.outcome == AuditOutcome.FAILED

@@ -28,7 +28,6 @@ class PartnerStore(TargetStore):
         self.partner = partner
         self.client = NodeClient(partner, timeout=timeout)
         self.put_bytes = put_bytes
-        self.last_traffic = (0, 0)
 
     def describe(self) -> str:
         return self.client.describe()
@@ -122,7 +121,7 @@ class PartnerStore(TargetStore):
         the bytes of the request body and of the answer's body."""
         body = json.dumps({"challenge": challenge.to_dict()}, separators=(",", ":")).encode("utf-8")
         answer = self.client.call("POST", "proofs", body=body, headers={"Content-Type": "application/json"})
-        self.last_traffic = (len(body), len(answer.body))
+        self.last_traffic: tuple[int, int] = (len(body), len(answer.body))
         data: Any = answer.json()
         try:
             return CopyAnswer.from_dict(data)
