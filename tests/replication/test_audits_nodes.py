@@ -140,6 +140,7 @@ def test_audit_traffic_does_not_grow_with_the_copy(
     # A keeper that replays its earlier (genuine, signed afresh) answer to a new challenge proves nothing.
     replaying = Replaying(PartnerStore(Partner.objects.get(name="node1")))
     assert audit_target(target, store=replaying).ok
+    replaying.replay = True
     again = audit_target(target, store=replaying)
     assert [failure.what for failure in again.failures] == ["stale-answer"]
     assert again.outcome == AuditOutcome.FAILED

@@ -23,6 +23,7 @@ audited with the target as agent.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import logging
@@ -378,6 +379,10 @@ def _challenge(
     )
 
 
+class _StaleAnswer(Exception):
+    """The target answered another challenge than the one sent (a replay): nothing it said can be used."""
+
+
 class _Exchange:
     """Challenges sent to one target and their traffic (request and answer bodies, as JSON)."""
 
@@ -387,6 +392,8 @@ class _Exchange:
 
     def ask(self, challenge: CopyChallenge) -> tuple[CopyAnswer, CopyAnswer]:
         answer = self.store.prove(challenge)
+        if not hmac.compare_digest(answer.nonce, challenge.nonce):
+            raise _StaleAnswer()
         traffic = getattr(self.store, "last_traffic", None)
         if traffic is not None and traffic != (0, 0):
             self.request_bytes += traffic[0]
@@ -499,22 +506,17 @@ def audit_target(
         challenge = _challenge(samples, ranges)
         answer, expected = exchange.ask(challenge)
         checked = check_copy_answer(challenge, answer, expected)
-        proven: set[str] = set()
-        if checked.stale:
-            result.failures.append(
-                Failure(
-                    target.name,
-                    "stale-answer",
-                    _("应答针对的不是本次挑战（旧应答或重放），副本未获验证"),
-                )
-            )
-        else:
-            suspects = _suspects(challenge, checked, exchange, ranges, envelopes)
-            faults = _locate(exchange, rows, suspects)
-            result.failures.extend(_failures(target, rows, faults))
-            bad = set(faults)
-            covered = {name for item in ranges for name in own.names(item.first, item.last)}
-            proven = (covered | set(samples)) - bad
+        suspects = _suspects(challenge, checked, exchange, ranges, envelopes)
+        faults = _locate(exchange, rows, suspects)
+        result.failures.extend(_failures(target, rows, faults))
+        covered = {name for item in ranges for name in own.names(item.first, item.last)}
+        proven = (covered | set(samples)) - set(faults)
+    except _StaleAnswer:
+        result.request_bytes, result.answer_bytes = exchange.request_bytes, exchange.answer_bytes
+        result.failures.append(
+            Failure(target.name, "stale-answer", _("应答针对的不是本次挑战（旧应答或重放），副本未获验证"))
+        )
+        return _finish(run, result, rows, set(), target, actor)
     except StoreError as exc:
         result.request_bytes, result.answer_bytes = exchange.request_bytes, exchange.answer_bytes
         if exc.retry:
