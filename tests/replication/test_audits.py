@@ -336,3 +336,27 @@ def test_the_audits_pages_and_audit_now(
     client.force_login(system_admin)
     detail = client.get(reverse("replication:audit_run", args=[run.pk])).content.decode()
     assert first.reference_code not in detail and str(first.uuid) in detail
+
+
+def test_a_package_of_two_versions_proves_whole_both_manifests_rebuilt_from_the_owners_files(
+    copy: tuple, source_files: Any
+) -> None:
+    from dangan.core.actors import CONSOLE
+    from dangan.preservation.actions.preserving import do_preserve
+
+    target, first, folder = copy
+    do_preserve(CONSOLE, first.unit, source_files({"0002.txt": TEXT}), message="补充")
+    first.refresh_from_db()
+    replicate_package(first, target)
+    manifests = StoredEnvelope.objects.filter(replica__package=first, kind=EnvelopeKind.MANIFEST)
+    assert manifests.count() == 2
+    report = do_audit_console(target, full=True)
+    assert report.ok, report.as_dict()
+    assert not StoredEnvelope.objects.filter(replica__target=target, proven_at__isnull=True).exists()
+    # the v1 manifest damaged at the target is found like any envelope
+    v1 = manifests.get(version_number=1)
+    data = bytearray((folder / v1.name).read_bytes())
+    data[-20] ^= 0x01
+    (folder / v1.name).write_bytes(bytes(data))
+    (failure,) = do_audit_console(target, full=True).failures
+    assert (failure.envelope, failure.what, failure.path) == (v1.name, "damaged", "v1")
