@@ -144,3 +144,12 @@ def test_audit_traffic_does_not_grow_with_the_copy(
     again = audit_target(target, store=replaying)
     assert [failure.what for failure in again.failures] == ["stale-answer"]
     assert again.outcome == AuditOutcome.FAILED
+
+    # A keeper that is down: the audit says so and proves nothing (no fault is set on what it holds).
+    nodes[1].kill()
+    try:
+        (down,) = do_audit(CONSOLE, target).targets
+    finally:
+        nodes[1].start()
+    assert down.outcome == AuditOutcome.UNREACHABLE and [f.what for f in down.failures] == ["unreachable"]
+    assert not StoredEnvelope.objects.filter(replica__target=target).exclude(fault="").exists()
