@@ -360,3 +360,31 @@ def test_a_package_of_two_versions_proves_whole_both_manifests_rebuilt_from_the_
     (folder / v1.name).write_bytes(bytes(data))
     (failure,) = do_audit_console(target, full=True).failures
     assert (failure.envelope, failure.what, failure.path) == (v1.name, "damaged", "v1")
+
+
+class ReplayingWhileNarrowing(_Wrapper):
+    """A keeper that answers the first challenge of an audit for real, then replays that answer to the narrowing
+    challenges that follow (hoping to make the owner blame envelopes it cannot judge)."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.first: CopyAnswer | None = None
+
+    def prove(self, challenge: CopyChallenge) -> CopyAnswer:
+        if self.first is None:
+            self.first = self.inner.prove(challenge)
+            return self.first
+        return self.first
+
+
+def test_a_replay_while_narrowing_down_is_stale_and_blames_no_envelope(copy: tuple) -> None:
+    target, first, folder = copy
+    row = content_row(first)
+    path = folder / row.name
+    data = bytearray(path.read_bytes())
+    data[EnvelopeHeader.read(path.open("rb")).chunk_offset(2) + 9] ^= 0x01
+    path.write_bytes(bytes(data))
+    audit = audit_target(target, full=True, store=ReplayingWhileNarrowing(FolderStore(folder)))
+    assert [failure.what for failure in audit.failures] == ["stale-answer"]
+    assert not StoredEnvelope.objects.exclude(fault="").exists()
+    assert Replica.objects.get(package=first, target=target).state == ReplicaState.CURRENT

@@ -114,6 +114,23 @@ register_action("replication.keys.restore", gettext_lazy("由份额恢复主密�
 # ---------------------------------------------------------------- audits (验证: actions/audits.py)
 register_action("replication.audit", gettext_lazy("验证备份副本"))
 register_action("replication.audit.start", gettext_lazy("发起备份副本验证"))
+# An audit's entry holds the target and counts, no catalog data: readable in full by whoever reads the log.
+for _audit_prefix in ("replication.audit", "replication.audit."):
+    register_describer(
+        AuditDescriber(
+            _audit_prefix,
+            readable_by_all,
+            labels={
+                "target": gettext_lazy("备份目标"),
+                "full": gettext_lazy("全量验证"),
+                "outcome": gettext_lazy("结果"),
+                "envelopes": gettext_lazy("密文对象数"),
+                "chunks_sampled": gettext_lazy("抽查块数"),
+                "chunks_covered": gettext_lazy("覆盖块数"),
+                "failures": gettext_lazy("问题数"),
+            },
+        )
+    )
 register_link(
     Link(
         "replication:audits",
