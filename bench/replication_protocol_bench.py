@@ -49,7 +49,13 @@ def main() -> None:
 
     from dangan.replication.crypto.envelope import EnvelopeChunks, encrypt_file
     from dangan.replication.crypto.keys import MasterKey
-    from dangan.replication.crypto.proofs import Challenge, check_answer
+    from dangan.replication.crypto.proofs import (
+        CopyChallenge,
+        EnvelopeFiles,
+        answer_copy,
+        check_copy_answer,
+        copy_ranges,
+    )
     from dangan.replication.stores.partner import PartnerStore
 
     work = Path(tempfile.mkdtemp(prefix="dangan-protocol-bench-"))
@@ -109,11 +115,14 @@ def main() -> None:
             read_wall.append(time.perf_counter() - start)
             assert got == data
             own = EnvelopeChunks(sealed)
-            challenge = Challenge(secrets.token_bytes(32), tuple(range(len(own))), (0, len(own)))
+            mine = EnvelopeFiles({name: sealed})
+            challenge = CopyChallenge(
+                secrets.token_bytes(32), {name: tuple(range(len(own)))}, copy_ranges([(name, len(own))])
+            )
             start = time.perf_counter()
-            answer = store.prove([(name, len(own))], challenge)
+            answer = store.prove(challenge)
             prove_wall.append(time.perf_counter() - start)
-            assert check_answer(challenge, answer, own).ok
+            assert check_copy_answer(challenge, answer, answer_copy(challenge, mine)).ok
         mib = len(data) / (1 << 20)
         put_s, local_s = statistics.median(put_wall), statistics.median(local_wall)
         rows = [

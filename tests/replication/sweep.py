@@ -2,6 +2,7 @@
 EXCLUDED), gathered here. See tests/sweep/__init__.py."""
 
 from tests.replication import (
+    sweep_audits,
     sweep_discs,
     sweep_identity,
     sweep_partners,
@@ -11,7 +12,16 @@ from tests.replication import (
     sweep_transfers,
 )
 
-_PARTS = (sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers, sweep_discs, sweep_repair)
+_PARTS = (
+    sweep_identity,
+    sweep_partners,
+    sweep_protocol,
+    sweep_targets,
+    sweep_transfers,
+    sweep_discs,
+    sweep_audits,
+    sweep_repair,
+)
 PAGES = [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]
 EXCLUDED = {key: reason for part in _PARTS for key, reason in getattr(part, "EXCLUDED", {}).items()}

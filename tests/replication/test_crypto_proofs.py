@@ -7,6 +7,7 @@ import math
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,3 +197,156 @@ def test_plans_are_validated() -> None:
     with pytest.raises(ValueError):
         sample_size(100, confidence="1.5")
     assert AuditPlan(10, 3, 10).coverage(2) == (6, 10)
+
+
+# The wire format of audits by envelope (CopyChallenge / CopyAnswer) --------------------------------------------
+
+
+@pytest.fixture
+def envelope_files(tmp_path: Path) -> tuple[dict[str, Path], dict[str, Path]]:
+    """Three real envelopes (the owner's) and a keeper's copies of them, both as {name: path}."""
+    from dangan.replication.crypto.envelope import EnvelopeHeader
+
+    master = MasterKey.generate()
+    owner, keeper = {}, {}
+    for number, size in enumerate((5 * SMALL + 7, 3 * SMALL, 11)):
+        plain = tmp_path / f"plain{number}"
+        plain.write_bytes(os.urandom(size))
+        sealed = tmp_path / f"owner{number}.dgn"
+        manifest = encrypt_file(master, plain, sealed, object_id=f"object-{number}", chunk_size=SMALL)
+        name = f"content/{manifest.header.content_tag.hex()}"
+        copy = tmp_path / f"keeper{number}.dgn"
+        copy.write_bytes(sealed.read_bytes())
+        owner[name], keeper[name] = sealed, copy
+        assert EnvelopeHeader.read(sealed.open("rb")) == manifest.header
+    return owner, keeper
+
+
+def _full(owner: dict[str, Path]) -> tuple[Any, Any]:
+    from dangan.replication.crypto.proofs import CopyChallenge, EnvelopeFiles, copy_ranges
+
+    mine = EnvelopeFiles(owner)
+    envelopes = [(name, len(held)) for name in sorted(owner) if (held := mine.open(name)) is not None]
+    samples = {name: tuple(range(count)) for name, count in envelopes}
+    return CopyChallenge(os.urandom(32), samples, copy_ranges(envelopes)), mine
+
+
+def test_an_intact_copy_proves_and_the_answer_survives_the_wire(envelope_files: tuple) -> None:
+    from dangan.replication.crypto.proofs import (
+        CopyAnswer,
+        CopyChallenge,
+        EnvelopeFiles,
+        answer_copy,
+        check_copy_answer,
+    )
+
+    owner, keeper = envelope_files
+    challenge, mine = _full(owner)
+    wire = CopyChallenge.from_dict(challenge.to_dict())
+    assert wire == challenge
+    answer = CopyAnswer.from_dict(answer_copy(wire, EnvelopeFiles(keeper)).to_dict())
+    result = check_copy_answer(challenge, answer, answer_copy(challenge, mine))
+    assert result.ok and answer.ranges[0].envelopes == 3 and answer.ranges[0].chunks == 6 + 3 + 1
+
+
+def test_a_flipped_byte_a_cut_a_lost_envelope_and_a_damaged_header_are_each_named(envelope_files: tuple) -> None:
+    from dangan.replication.crypto.envelope import EnvelopeHeader
+    from dangan.replication.crypto.proofs import EnvelopeFiles, answer_copy, check_copy_answer
+
+    owner, keeper = envelope_files
+    first, second, third = list(owner)  # 6, 3 and 1 chunks
+    header = EnvelopeHeader.read(keeper[first].open("rb"))
+    data = bytearray(keeper[first].read_bytes())
+    data[header.chunk_offset(2) + 40] ^= 0x01  # a flipped byte in chunk 2
+    keeper[first].write_bytes(bytes(data))
+    data = bytearray(keeper[second].read_bytes())
+    keeper[second].write_bytes(bytes(data[: header.chunk_offset(2)]))  # the last chunk cut off
+    challenge, mine = _full(owner)
+    result = check_copy_answer(challenge, answer_copy(challenge, EnvelopeFiles(keeper)), answer_copy(challenge, mine))
+    assert result.damaged == ((first, 2),)
+    assert result.missing == ((second, 2),)
+    assert result.ranges_failed == (0,)
+
+    keeper[third].unlink()  # an envelope lost
+    result = check_copy_answer(challenge, answer_copy(challenge, EnvelopeFiles(keeper)), answer_copy(challenge, mine))
+    assert (third, 0) in result.missing
+
+    # A header damaged where it still parses (a byte of its content tag): every chunk of it fails, and its header
+    # proof names it.
+    fresh = dict(owner)
+    copy = keeper[first].with_suffix(".hdr")
+    data = bytearray(owner[first].read_bytes())
+    data[40] ^= 0x01
+    copy.write_bytes(bytes(data))
+    fresh[first] = copy
+    challenge, _mine = _full(owner)
+    from dangan.replication.crypto.proofs import CopyChallenge
+
+    challenge = CopyChallenge(challenge.nonce, challenge.samples, challenge.ranges, headers=(first, second))
+    answer = answer_copy(challenge, EnvelopeFiles(fresh))
+    expected = answer_copy(challenge, mine)
+    result = check_copy_answer(challenge, answer, expected)
+    assert {name for name, _index in result.damaged} == {first}
+    assert answer.headers[first] != expected.headers[first] and answer.headers[second] == expected.headers[second]
+
+
+def test_a_replayed_answer_is_stale_and_an_extra_envelope_at_the_keeper_fails_only_its_range(
+    envelope_files: tuple,
+) -> None:
+    from dangan.replication.crypto.proofs import CopyChallenge, EnvelopeFiles, NameRange, answer_copy, check_copy_answer
+
+    owner, keeper = envelope_files
+    challenge, mine = _full(owner)
+    old = answer_copy(challenge, EnvelopeFiles(keeper))
+    again = CopyChallenge(os.urandom(32), challenge.samples, challenge.ranges)
+    result = check_copy_answer(again, old, answer_copy(again, mine))
+    assert result.stale and not result.ok
+
+    names = sorted(owner)
+    extra = dict(keeper)
+    extra[names[0][:-1] + "z"] = keeper[names[0]]  # a name the owner has no record of, inside the first's range
+    counts = {name: len(held) for name in names if (held := mine.open(name)) is not None}
+    ranges = (
+        NameRange(names[0], names[1], 2, counts[names[0]] + counts[names[1]]),
+        NameRange(names[2], names[2], 1, counts[names[2]]),
+    )
+    narrow = CopyChallenge(os.urandom(32), {}, ranges)
+    result = check_copy_answer(narrow, answer_copy(narrow, EnvelopeFiles(extra)), answer_copy(narrow, mine))
+    assert result.ranges_failed == ((0,) if names[0][:-1] + "z" < names[1] else ())
+
+
+def test_copy_traffic_does_not_grow_with_the_number_of_files() -> None:
+    import random
+
+    from dangan.replication.crypto.proofs import CopyChallenge, copy_ranges, sample_copy, slot_of
+
+    rng = random.Random(1)
+    sizes = []
+    for files in (10_000, 100_000):  # at most one name per sampled chunk, whatever the number of files
+        envelopes = sorted((f"content/{rng.randbytes(32).hex()}", max(1, 262_144 // files)) for _ in range(files))
+        samples = sample_copy(envelopes, sample_size(262_144), rng)
+        ranges = copy_ranges([item for item in envelopes if slot_of(item[0], 3) == 0])
+        challenge = CopyChallenge(os.urandom(32), samples, ranges)
+        sizes.append(len(str(challenge.to_dict())))
+        assert challenge.sampled == sample_size(262_144) == 458
+    assert sizes[1] < 1.1 * sizes[0] and sizes[1] < 60_000
+    # every envelope falls in exactly one slice of a cycle
+    names = [f"content/{rng.randbytes(32).hex()}" for _ in range(3000)]
+    slots = [slot_of(name, 4) for name in names]
+    assert set(slots) == {0, 1, 2, 3}
+
+
+def test_malformed_copy_challenges_are_refused() -> None:
+    from dangan.replication.crypto.proofs import CopyAnswer, CopyChallenge
+
+    for bad in (
+        {},
+        {"nonce": "00", "algorithm": "hmac-sm3"},
+        {"nonce": "00" * 32, "algorithm": "md5"},
+        {"nonce": "00" * 32, "algorithm": "hmac-sm3", "samples": {"a": [-1]}},
+        {"nonce": "00" * 32, "algorithm": "hmac-sm3", "ranges": [{"first": "a"}]},
+    ):
+        with pytest.raises(ProofError):
+            CopyChallenge.from_dict(bad)
+    with pytest.raises(ProofError):
+        CopyAnswer.from_dict({"nonce": "00", "digests": []})

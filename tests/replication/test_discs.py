@@ -296,6 +296,7 @@ def test_a_disc_set_proves_real_envelopes_and_a_flipped_byte_fails_the_audit(tar
     master = MasterKey(os.urandom(32))
     store = store_for(target)
     sources = []
+    files = {}
     for i in range(6):
         plain = tmp_path / f"file-{i}.bin"
         plain.write_bytes(os.urandom(300_000 + 1_000 * i))
@@ -304,13 +305,20 @@ def test_a_disc_set_proves_real_envelopes_and_a_flipped_byte_fails_the_audit(tar
         name = f"content/{manifest.header.content_tag.hex()}"
         store.put(name, sealed.stat().st_size, pieces_of(sealed.read_bytes()))
         sources.append((name, len(manifest.chunk_digests), envelope.EnvelopeChunks(sealed)))
+        files[name] = sealed
     (disc_set,) = do_write_sets(CONSOLE, target)
     assert disc_set.data_discs >= 2 and not DiscSetStore(target).list_staged()
-    copy = [(name, count) for name, count, _chunks in sources]
-    owner = proofs.ConcatenatedChunks([chunks for _name, _count, chunks in sources])
-    plan = proofs.plan_audits(len(owner), audits_per_cycle=1)
-    challenge = plan.full_challenge()
-    assert proofs.check_answer(challenge, store.prove(copy, challenge), owner).ok
+    copy = sorted((name, count) for name, count, _chunks in sources)
+    owner = proofs.EnvelopeFiles(files)
+
+    def full() -> proofs.CopyChallenge:
+        return proofs.CopyChallenge(os.urandom(32), {}, proofs.copy_ranges(copy))
+
+    def check(store: Any, challenge: proofs.CopyChallenge) -> proofs.CopyResult:
+        return proofs.check_copy_answer(challenge, store.prove(challenge), proofs.answer_copy(challenge, owner))
+
+    challenge = full()
+    assert check(store, challenge).ok
     # one flipped byte inside a sealed chunk on the first data disc: the whole-copy audit fails
     disc = disc_set.discs.get(number=1)
     image = Path(disc.image_path)
@@ -320,12 +328,12 @@ def test_a_disc_set_proves_real_envelopes_and_a_flipped_byte_fails_the_audit(tar
     data[at] ^= 0x80
     image.write_bytes(bytes(data))
     store = store_for(target)  # a new store: no image kept open from before
-    challenge = plan.full_challenge()
-    assert proofs.check_answer(challenge, store.prove(copy, challenge), owner).coverage_ok is False
+    challenge = full()
+    assert check(store, challenge).ranges_failed == (0,)
     # and the envelope decrypts from the rebuilt disc again
     do_mark_lost(CONSOLE, disc)
     do_rebuild(CONSOLE, disc_set)
-    assert proofs.check_answer(challenge, store_for(target).prove(copy, challenge), owner).ok
+    assert check(store_for(target), challenge).ok
 
 
 @pytest.mark.django_db

@@ -21,7 +21,14 @@ from dangan.replication.crypto import messages
 from dangan.replication.crypto.envelope import EnvelopeChunks, EnvelopeHeader, encrypt_file
 from dangan.replication.crypto.identity import NodeIdentity, PublicKey, verify
 from dangan.replication.crypto.keys import MasterKey
-from dangan.replication.crypto.proofs import Challenge, ProofHash, check_answer
+from dangan.replication.crypto.proofs import (
+    CopyChallenge,
+    EnvelopeFiles,
+    ProofHash,
+    answer_copy,
+    check_copy_answer,
+    copy_ranges,
+)
 from dangan.replication.models import Target
 from dangan.replication.protocol.client import NodeClient, PartnerRefused
 from dangan.replication.stores.base import StoreError
@@ -180,32 +187,32 @@ def test_a_proof_is_answered_by_the_keeper_and_checked_by_the_owner(
     second, second_name = envelope(owner, tmp_path, size=50_000, chunk_size=4096)
     for path, name in ((first, first_name), (second, second_name)):
         store.put(name, path.stat().st_size, pieces_of(path.read_bytes()))
-    own = [EnvelopeChunks(first), EnvelopeChunks(second)]
-    counts = [(first_name, len(own[0])), (second_name, len(own[1]))]
-    total = sum(count for _name, count in counts)
+    mine = EnvelopeFiles({first_name: first, second_name: second})
+    counts = sorted((name, len(EnvelopeChunks(path))) for name, path in ((first_name, first), (second_name, second)))
 
-    from dangan.replication.crypto.proofs import ConcatenatedChunks
+    def every_chunk() -> CopyChallenge:
+        samples = {name: tuple(range(count)) for name, count in counts}
+        return CopyChallenge(secrets.token_bytes(32), samples, copy_ranges(counts), ProofHash.HMAC_SM3)
 
-    mine = ConcatenatedChunks(own)
-    challenge = Challenge(secrets.token_bytes(32), tuple(range(0, total, 3)), (0, total), ProofHash.HMAC_SM3)
-    result = check_answer(challenge, store.prove(counts, challenge), mine)
-    assert result.ok and result.coverage_ok
+    challenge = every_chunk()
+    result = check_copy_answer(challenge, store.prove(challenge), answer_copy(challenge, mine))
+    assert result.ok
+    assert 0 < store.last_traffic[0] < 4096 and 0 < store.last_traffic[1] < 8192
 
-    # One byte flipped in the keeper's copy, in chunk 5 of the second envelope (chunk len(first) + 5 of the copy).
+    # One byte flipped in the keeper's copy, in chunk 5 of the second envelope.
     kept = kept_path(keeper, owner, second_name)
     damaged = bytearray(kept.read_bytes())
     damaged[EnvelopeHeader.read(second.open("rb")).chunk_offset(5) + 40] ^= 0x01
     kept.write_bytes(bytes(damaged))
-    flipped = len(own[0]) + 5
-    challenge = Challenge(secrets.token_bytes(32), tuple(range(total)), (0, total))
-    result = check_answer(challenge, store.prove(counts, challenge), mine)
-    assert not result.ok and result.damaged == (flipped,) and result.coverage_ok is False
+    challenge = every_chunk()
+    result = check_copy_answer(challenge, store.prove(challenge), answer_copy(challenge, mine))
+    assert not result.ok and result.damaged == ((second_name, 5),) and result.ranges_failed == (0,)
 
     # An envelope the keeper does not have: its chunks are missing, the others still prove.
-    size = len(own[0])
-    challenge = Challenge(secrets.token_bytes(32), (0, size - 1, size, size + 2))
-    answer = store.prove([(first_name, size), ("content/" + "cd" * 32, 3)], challenge)
-    assert answer.missing == (size, size + 2) and set(answer.digests) == {0, size - 1}
+    absent = "content/" + "cd" * 32
+    challenge = CopyChallenge(secrets.token_bytes(32), {first_name: (0, 3), absent: (0, 2)})
+    answer = store.prove(challenge)
+    assert answer.missing == {absent: (0, 2)} and set(answer.digests) == {first_name}
     for name in (first_name, second_name):
         store.delete(name)
 

@@ -15,9 +15,18 @@ from typing import Any
 import pytest
 
 from dangan.preservation.storage.s3 import S3Client, S3ConnectionError
-from dangan.replication.crypto.envelope import PlaintextChunks, encrypt_file
+from dangan.replication.crypto.envelope import encrypt_file
 from dangan.replication.crypto.keys import MasterKey
-from dangan.replication.crypto.proofs import Challenge, ConcatenatedChunks, ProofHash, check_answer, plan_audits
+from dangan.replication.crypto.proofs import (
+    CopyChallenge,
+    EnvelopeFiles,
+    ProofHash,
+    answer_copy,
+    check_copy_answer,
+    copy_ranges,
+    sample_copy,
+    slot_of,
+)
 from dangan.replication.models import Target
 from dangan.replication.stores.base import StoreError
 from dangan.replication.stores.s3 import S3Store, parse_location, s3_store
@@ -226,37 +235,38 @@ def envelopes(tmp_path: Path) -> tuple[MasterKey, list[tuple[Path, Any]], list[P
 
 
 def test_prove_reads_only_the_sampled_chunks_and_finds_a_flipped_byte(store: S3Store, envelopes: tuple) -> None:
-    master, made, sealed = envelopes
+    _master, made, sealed = envelopes
+    files = {}
     names = []
     for (_, manifest), path in zip(made, sealed, strict=True):
         name = "content/" + manifest.header.content_tag.hex()
         data = path.read_bytes()
         store.put(name, len(data), pieces_of(data, 5000))
         names.append((name, len(manifest.chunk_digests)))
-    owner = ConcatenatedChunks([PlaintextChunks(master, m.header, p) for p, m in made])
-    assert len(owner) == 8 + 20
-    plan = plan_audits(len(owner), audits_per_cycle=2)
-    for audit in range(2):
-        challenge = plan.challenge(audit, ProofHash.HMAC_SM3)
-        result = check_answer(challenge, store.prove(names, challenge), owner)
-        assert result.ok and result.coverage_ok is True
+        files[name] = path
+    names.sort()
+    owner = EnvelopeFiles(files)
+    assert sum(count for _name, count in names) == 8 + 20
+    for slot in range(2):
+        ranges = copy_ranges([item for item in names if slot_of(item[0], 2) == slot])
+        challenge = CopyChallenge(os.urandom(32), sample_copy(names, 10), ranges, ProofHash.HMAC_SM3)
+        assert check_copy_answer(challenge, store.prove(challenge), answer_copy(challenge, owner)).ok
 
     # A byte flipped at the target (the object rewritten behind the owner's back): chunk 3 of the second file.
-    name = names[1][0]
+    name = "content/" + made[1][1].header.content_tag.hex()
     data = bytearray(sealed[1].read_bytes())
     data[made[1][1].header.chunk_offset(3) + 50] ^= 0x01
     client = store.client
     client.put_object(store.location.bucket, f"{store.location.prefix}/{name}", bytes(data))
-    damaged = 8 + 3
-    challenge = Challenge(os.urandom(32), (0, damaged, 20), None, ProofHash.HMAC_SM3)
-    result = check_answer(challenge, store.prove(names, challenge), owner)
-    assert not result.ok and result.damaged == (damaged,)
+    challenge = CopyChallenge(os.urandom(32), {name: (0, 3, 12)}, copy_ranges(names), ProofHash.HMAC_SM3)
+    result = check_copy_answer(challenge, store.prove(challenge), answer_copy(challenge, owner))
+    assert not result.ok and result.damaged == ((name, 3),) and result.ranges_failed == (0,)
 
     # The next put of that envelope sees the store's ETag is not the owner's bytes and rewrites it.
     good = sealed[1].read_bytes()
     receipt = store.put(name, len(good), pieces_of(good))
     assert receipt.sha256 == hashlib.sha256(good).hexdigest()
-    assert check_answer(challenge, store.prove(names, challenge), owner).ok
+    assert check_copy_answer(challenge, store.prove(challenge), answer_copy(challenge, owner)).ok
 
 
 def test_a_small_put_cut_short_leaves_nothing_and_is_simply_sent_again(store: S3Store) -> None:

@@ -31,6 +31,7 @@ def register(sub: Any) -> None:
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
     from . import (
+        replication_audits,  # part audits
         replication_discs,
         replication_identity,
         replication_keys,
@@ -45,6 +46,7 @@ def _parts() -> list[Any]:
         replication_targets,
         replication_discs,
         replication_keys,
+        replication_audits,
         replication_repair,
     ]
 

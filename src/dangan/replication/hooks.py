@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from dangan.core.audit import register_action
 from dangan.core.auditlog.display import AuditDescriber, readable_by_all, register_describer
 from dangan.core.roles import Capability
+from dangan.core.schedule import PeriodicJob, register_periodic_job
 from dangan.replication.choices import Medium, PartnerStatus
 from dangan.replication.navigation import Link, register_link
 from dangan.replication.stores.discs import DiscSetStore
@@ -122,3 +123,40 @@ register_link(
         description=gettext_lazy("由完好副本重写损坏或缺失的副本，由结对档案馆的副本恢复本馆损坏的文件"),
     )
 )
+# ---------------------------------------------------------------- audits (验证: actions/audits.py)
+register_action("replication.audit", gettext_lazy("验证备份副本"))
+register_action("replication.audit.start", gettext_lazy("发起备份副本验证"))
+# An audit's entry holds the target and counts, no catalog data: readable in full by whoever reads the log.
+for _audit_prefix in ("replication.audit", "replication.audit."):
+    register_describer(
+        AuditDescriber(
+            _audit_prefix,
+            readable_by_all,
+            labels={
+                "target": gettext_lazy("备份目标"),
+                "full": gettext_lazy("全量验证"),
+                "outcome": gettext_lazy("结果"),
+                "envelopes": gettext_lazy("密文对象数"),
+                "chunks_sampled": gettext_lazy("抽查块数"),
+                "chunks_covered": gettext_lazy("覆盖块数"),
+                "failures": gettext_lazy("问题数"),
+            },
+        )
+    )
+register_link(
+    Link(
+        "replication:audits",
+        gettext_lazy("副本验证"),
+        order=50,
+        description=gettext_lazy("不下载即验证各备份目标上的副本：抽查、周期覆盖、发现的问题；立即验证"),
+    )
+)
+
+
+def _queue_replication_audits(now: object) -> int:
+    from .actions.audits import queue_due_audits
+
+    return queue_due_audits(now)  # type: ignore[arg-type]
+
+
+register_periodic_job(PeriodicJob("replication.audit", gettext_lazy("定期验证备份副本"), _queue_replication_audits))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangan.core.audit import log
-from dangan.replication.crypto.envelope import EnvelopeChunks
+from dangan.replication.crypto.envelope import EnvelopeHeader
 from dangan.replication.crypto.errors import ReplicationCryptoError
-from dangan.replication.crypto.proofs import Answer, Challenge, ConcatenatedChunks, answer_challenge
+from dangan.replication.crypto.proofs import CopyAnswer, CopyChallenge, answer_copy
 from dangan.replication.models import KeptEnvelope, Partner
 from dangan.replication.stores.base import check_name
 
@@ -238,42 +237,66 @@ def do_delete_kept(partner: Partner, name: str) -> None:
             path.unlink(missing_ok=True)
 
 
-class _KeptChunks:
-    """Sealed chunk i of one kept envelope; the owner's chunk count sets the numbering, so a shortened or missing
-    file answers "missing" for what it lacks instead of shifting the chunks after it."""
+class _KeptEnvelope:
+    """A kept envelope as the keeper reads it for a proof: its header bytes as they lie in the file, its chunk count
+    from the header and the file's size (a shortened file has fewer), and sealed chunk i read at its offset."""
 
-    def __init__(self, path: Path | None, count: int) -> None:
-        self._path, self._count = path, count
-        self._chunks: EnvelopeChunks | None = None
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        with open(path, "rb") as handle:
+            try:
+                parsed = EnvelopeHeader.read(handle)
+            except ReplicationCryptoError as exc:
+                raise OSError(str(exc)) from None
+            length = handle.tell()
+            handle.seek(0)
+            self.header = handle.read(length)
+            size = os.fstat(handle.fileno()).st_size
+        self._parsed = parsed
+        self._count = -(-(size - length) // parsed.sealed_chunk_size)
 
     def __len__(self) -> int:
         return self._count
 
     def chunk(self, index: int) -> bytes:
-        if not 0 <= index < self._count or self._path is None:
+        if not 0 <= index < self._count:
             raise IndexError(index)
-        if self._chunks is None:
-            try:
-                self._chunks = EnvelopeChunks(self._path)
-            except ReplicationCryptoError as exc:
-                raise OSError(str(exc)) from None
-        return self._chunks.chunk(index)
+        with open(self._path, "rb") as handle:
+            handle.seek(self._parsed.chunk_offset(index))
+            return handle.read(self._parsed.sealed_chunk_size)
 
 
-def do_prove_kept(partner: Partner, envelopes: Sequence[tuple[str, int]], challenge: Challenge) -> Answer:
-    """Answer ``challenge`` over the kept envelopes, numbered as one copy in the owner's order and counts."""
-    area = _area(partner)
-    complete = set(
-        KeptEnvelope.objects.filter(
-            partner=partner, complete=True, name__in=[name for name, _count in envelopes]
-        ).values_list("name", flat=True)
-    )
-    sources = []
-    for name, count in envelopes:
+class _KeptCopy:
+    """What this node keeps for one partner, as crypto.proofs.HeldCopy: its complete envelopes in name order."""
+
+    def __init__(self, partner: Partner) -> None:
+        self._partner, self._area = partner, _area(partner)
+        self._opened: dict[str, _KeptEnvelope | None] = {}
+
+    def names(self, first: str, last: str) -> list[str]:
+        rows = KeptEnvelope.objects.filter(partner=self._partner, complete=True, name__gte=first, name__lte=last)
+        # the bytes on disk are the truth about what is held: a row whose file is gone is not counted
+        return sorted(name for name in rows.values_list("name", flat=True) if (self._area / name).is_file())
+
+    def open(self, name: str) -> _KeptEnvelope | None:
+        if name not in self._opened:
+            held: _KeptEnvelope | None = None
+            if KeptEnvelope.objects.filter(partner=self._partner, name=name, complete=True).exists():
+                try:
+                    held = _KeptEnvelope(self._area / name)
+                except OSError:
+                    held = None
+            self._opened[name] = held
+        return self._opened[name]
+
+
+def do_prove_kept(partner: Partner, challenge: CopyChallenge) -> CopyAnswer:
+    """Answer ``challenge`` over the envelopes kept for ``partner`` (crypto.proofs.answer_copy): a proof per
+    sampled chunk it holds, the sampled chunks it lacks, and for each range the envelopes and chunks it holds there
+    with one proof over all of them. ``challenged_at`` is set on the envelopes named."""
+    for name in challenge.samples:
         _checked(name)
-        if count < 0:
-            raise KeepingRefused(400, "bad-proof", _("块数不能为负数。"))
-        sources.append(_KeptChunks(area / name if name in complete else None, count))
-    answer = answer_challenge(challenge, ConcatenatedChunks(sources))
-    KeptEnvelope.objects.filter(partner=partner, name__in=complete).update(challenged_at=timezone.now())
+    answer = answer_copy(challenge, _KeptCopy(partner))
+    named = list(challenge.samples)
+    KeptEnvelope.objects.filter(partner=partner, name__in=named[:500]).update(challenged_at=timezone.now())
     return answer

@@ -2,6 +2,7 @@
 partners, targets, replicas and the envelopes at each target, and what this node keeps for its partners — is in
 migration 0001; each part adds its own models in a migration of its own."""
 
+from .audits import AuditOutcome, AuditRun  # part audits
 from .discs import Disc, DiscSet
 from .keeping import KeptEnvelope
 from .partners import Partner
@@ -11,6 +12,8 @@ from .replicas import Replica, StoredEnvelope
 from .targets import Target
 
 __all__ = [
+    "AuditOutcome",
+    "AuditRun",
     "BackupRecord",
     "Disc",
     "DiscSet",

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from dangan.replication.crypto.envelope import EnvelopeHeader
-from dangan.replication.crypto.proofs import Answer, Challenge
+from dangan.replication.crypto.errors import ReplicationCryptoError
+from dangan.replication.crypto.proofs import CopyAnswer, CopyChallenge
 
 __all__ = ["Pieces", "Receipt", "StoreError", "StoredObject", "TargetStore", "Usage", "check_name"]
 
@@ -106,23 +107,59 @@ class TargetStore(ABC):
     @abstractmethod
     def usage(self) -> Usage: ...
 
-    def prove(self, envelopes: Sequence[tuple[str, int]], challenge: Challenge) -> Answer:
-        """Answer ``challenge`` over the sealed chunks of ``envelopes`` — (name, chunk count) pairs from the owner's
-        records, numbered as one copy in the given order (crypto.proofs.ConcatenatedChunks); the owner's counts set
-        the numbering, so a shortened file cannot shift it. A target that computes (a partner) answers itself and
-        sends only the digests; this default reads just the sampled chunks through ``read`` and computes here."""
-        from dangan.replication.crypto.proofs import ConcatenatedChunks, answer_challenge
+    def prove(self, challenge: CopyChallenge) -> CopyAnswer:
+        """Answer ``challenge`` (crypto.proofs.CopyChallenge: sampled chunks by envelope name and index, ranges of
+        names to cover whole) over the envelopes held here. A target that computes (a partner) answers itself and
+        sends only the digests; this default reads the headers and the sampled chunks through ``read`` (and, for a
+        range, every chunk of its envelopes) and computes here."""
+        from dangan.replication.crypto.proofs import answer_copy
 
-        sources = [_StoredChunks(self, name, count) for name, count in envelopes]
-        return answer_challenge(challenge, ConcatenatedChunks(sources))
+        return answer_copy(challenge, _StoredCopy(self))
 
 
-class _StoredChunks:
-    """Sealed chunk ``index`` of one stored envelope, read by range (its header read once, on first use)."""
+class _StoredCopy:
+    """A store's complete envelopes as crypto.proofs.HeldCopy (each one's header read once, by range)."""
 
-    def __init__(self, store: TargetStore, name: str, count: int) -> None:
-        self._store, self._name, self._count = store, name, count
-        self._header: EnvelopeHeader | None = None
+    def __init__(self, store: TargetStore) -> None:
+        self._store = store
+        self._sizes: dict[str, int] = {}
+        self._opened: dict[str, _StoredEnvelope | None] = {}
+
+    def names(self, first: str, last: str) -> list[str]:
+        prefix = first[
+            : next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), min(len(first), len(last)))
+        ]
+        found = []
+        for held in self._store.list(prefix):
+            if held.complete and first <= held.name <= last:
+                self._sizes[held.name] = held.size
+                found.append(held.name)
+        return sorted(found)
+
+    def open(self, name: str) -> _StoredEnvelope | None:
+        if name not in self._opened:
+            held: _StoredEnvelope | None = None
+            size = self._sizes.get(name)
+            if size is None:
+                stored = self._store.stat(name)
+                size = stored.size if stored is not None and stored.complete else None
+            if size is not None:
+                try:
+                    reader = _RangeReader(self._store, name)
+                    header = EnvelopeHeader.read(reader)
+                    held = _StoredEnvelope(self._store, name, header, reader.read_so_far, size)
+                except (OSError, ReplicationCryptoError):
+                    held = None
+            self._opened[name] = held
+        return self._opened[name]
+
+
+class _StoredEnvelope:
+    """Sealed chunk ``index`` of one stored envelope, read by range; its count from its header and size."""
+
+    def __init__(self, store: TargetStore, name: str, parsed: EnvelopeHeader, header: bytes, size: int) -> None:
+        self._store, self._name, self._parsed, self.header = store, name, parsed, header
+        self._count = -(-(size - len(header)) // parsed.sealed_chunk_size)
 
     def __len__(self) -> int:
         return self._count
@@ -130,10 +167,10 @@ class _StoredChunks:
     def chunk(self, index: int) -> bytes:
         if not 0 <= index < self._count:
             raise IndexError(index)
-        if self._header is None:
-            self._header = EnvelopeHeader.read(_RangeReader(self._store, self._name))
-        size = self._header.sealed_chunk_size
-        return self._store.read(self._name, self._header.chunk_offset(index), size)
+        try:
+            return self._store.read(self._name, self._parsed.chunk_offset(index), self._parsed.sealed_chunk_size)
+        except StoreError as exc:
+            raise OSError(str(exc)) from None
 
 
 class _RangeReader:
@@ -141,8 +178,10 @@ class _RangeReader:
 
     def __init__(self, store: TargetStore, name: str) -> None:
         self._store, self._name, self._position = store, name, 0
+        self.read_so_far = b""
 
     def read(self, size: int, /) -> bytes:
         data = self._store.read(self._name, self._position, size)
         self._position += len(data)
+        self.read_so_far += data
         return data

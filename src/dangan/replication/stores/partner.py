@@ -5,13 +5,13 @@ receipt and answers proofs itself, sending back only the digests."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from dangan.replication.crypto.errors import ProofError
-from dangan.replication.crypto.proofs import Answer, Challenge
+from dangan.replication.crypto.proofs import CopyAnswer, CopyChallenge
 from dangan.replication.models import Partner, Target
 from dangan.replication.protocol.client import NodeClient, PartnerRefused
 
@@ -116,14 +116,15 @@ class PartnerStore(TargetStore):
         data = self.client.call("GET", "usage").json()
         return Usage(int(data["used"]), int(data["limit"]))
 
-    def prove(self, envelopes: Sequence[tuple[str, int]], challenge: Challenge) -> Answer:
-        body = json.dumps(
-            {"envelopes": [[name, count] for name, count in envelopes], "challenge": challenge.to_dict()}
-        ).encode("utf-8")
+    def prove(self, challenge: CopyChallenge) -> CopyAnswer:
+        """The partner computes the answer over what it keeps (POST /replication/proofs); ``last_traffic`` holds
+        the bytes of the request body and of the answer's body."""
+        body = json.dumps({"challenge": challenge.to_dict()}, separators=(",", ":")).encode("utf-8")
         answer = self.client.call("POST", "proofs", body=body, headers={"Content-Type": "application/json"})
+        self.last_traffic: tuple[int, int] = (len(body), len(answer.body))
         data: Any = answer.json()
         try:
-            return Answer.from_dict(data)
+            return CopyAnswer.from_dict(data)
         except ProofError as exc:
             raise StoreError(
                 _("结对档案馆 %(partner)s 的验证应答无效：%(error)s") % {"partner": self.describe(), "error": exc}

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern
 
-from dangan.replication.views import discs, partners, repair, targets, transfers
+from dangan.replication.views import audits, discs, partners, repair, targets, transfers
 
 app_name = "replication"
 urlpatterns: list[URLPattern] = [
@@ -10,5 +10,6 @@ urlpatterns: list[URLPattern] = [
     *targets.manage_urls,
     *transfers.manage_urls,
     *discs.manage_urls,
+    *audits.manage_urls,
     *repair.manage_urls,
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from dangan.replication.actions import protocol as keeping
 from dangan.replication.crypto.errors import ProofError
-from dangan.replication.crypto.proofs import Challenge
+from dangan.replication.crypto.proofs import CopyChallenge
 from dangan.replication.models import Partner
 from dangan.replication.protocol.server import error, signed_node_view
 
@@ -107,19 +107,19 @@ def _read(request: HttpRequest, partner: Partner, name: str) -> HttpResponse:
 
 @signed_node_view
 def proofs(request: HttpRequest, partner: Partner) -> HttpResponse:
-    """``POST /replication/proofs`` JSON ``envelopes`` [[name, chunks]…] and ``challenge``: the answer."""
+    """``POST /replication/proofs`` JSON ``challenge`` (crypto.proofs.CopyChallenge: nonce, algorithm, sampled
+    chunks by envelope name, ranges by first/last name with the expected counts): the CopyAnswer."""
     if request.method != "POST":
         return _not_allowed()
     try:
         data = json.loads(request.body)
-        envelopes = [(str(name), int(count)) for name, count in data["envelopes"]]
-        challenge = Challenge.from_dict(data["challenge"])
+        challenge = CopyChallenge.from_dict(data["challenge"])
     except (ValueError, TypeError, KeyError) as exc:
         return error(400, "bad-proof", _("验证请求格式不对：%(error)s") % {"error": exc})
     except ProofError as exc:
         return error(400, exc.code, str(exc))
     try:
-        answer = keeping.do_prove_kept(partner, envelopes, challenge)
+        answer = keeping.do_prove_kept(partner, challenge)
     except keeping.KeepingRefused as exc:
         return _refused(exc)
     return _json(answer.to_dict())
