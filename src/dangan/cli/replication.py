@@ -30,9 +30,23 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    from . import replication_discs, replication_identity, replication_keys, replication_partners, replication_targets
+    from . import (
+        replication_discs,
+        replication_drills,  # part drills
+        replication_identity,
+        replication_keys,
+        replication_partners,
+        replication_targets,
+    )
 
-    return [replication_identity, replication_partners, replication_targets, replication_discs, replication_keys]
+    return [
+        replication_identity,
+        replication_partners,
+        replication_targets,
+        replication_discs,
+        replication_keys,
+        replication_drills,
+    ]
 
 
 def _top_level_parts() -> list[Any]:

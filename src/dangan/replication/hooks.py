@@ -110,3 +110,6 @@ register_link(
 # ---------------------------------------------------------------- key escrow (密钥托管: actions/keys.py)
 register_action("replication.keys.export", gettext_lazy("导出主密钥份额"))
 register_action("replication.keys.restore", gettext_lazy("由份额恢复主密钥"))
+# ---------------------------------------------------------------- drills (恢复演练, 灾难恢复: actions/drills.py)
+register_action("replication.drill", gettext_lazy("恢复演练"))
+register_action("replication.restore", gettext_lazy("由备份目标恢复存储库"))

@@ -3,6 +3,7 @@ partners, targets, replicas and the envelopes at each target, and what this node
 migration 0001; each part adds its own models in a migration of its own."""
 
 from .discs import Disc, DiscSet
+from .drills import DrillRun  # part drills
 from .keeping import KeptEnvelope
 from .partners import Partner
 from .policy import BackupRecord, RegisterKind, ReplicationRule  # part transfers
@@ -14,6 +15,7 @@ __all__ = [
     "BackupRecord",
     "Disc",
     "DiscSet",
+    "DrillRun",
     "KeptEnvelope",
     "Partner",
     "RegisterKind",
