@@ -23,8 +23,8 @@ from dangan.core.audit import log
 from dangan.core.roles import Capability, has_capability
 from dangan.replication import node as node_module
 from dangan.replication.crypto import shares
-from dangan.replication.crypto.errors import ReplicationCryptoError
 from dangan.replication.crypto._files import write_secret_file
+from dangan.replication.crypto.errors import ReplicationCryptoError
 from dangan.replication.crypto.identity import IDENTITY_FILE, IDENTITY_FORMAT, NodeIdentity
 from dangan.replication.crypto.keys import MASTER_KEY_FILE, MasterKey
 from dangan.replication.node import master_key, this_node
