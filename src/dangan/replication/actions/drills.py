@@ -108,7 +108,7 @@ def check_drill(actor: Any, target: str | Target, into: Path, *, fonds: str = ""
     marker = _marker(into / DRILL_MARKER)
     if marker is not None:
         run = DrillRun.objects.filter(
-            pk=marker.get("drill"), target=found, state=DrillState.RUNNING, fonds=fonds
+            pk=int(marker.get("drill") or 0), target=found, state=DrillState.RUNNING, fonds=fonds
         ).first()
         if run is not None:
             return found, run
@@ -246,7 +246,7 @@ def do_restore(
             code="usage",
         )
     started = time.monotonic()
-    run = DrillRun.objects.filter(pk=(marker or {}).get("drill"), state=DrillState.RUNNING).first()
+    run = DrillRun.objects.filter(pk=int((marker or {}).get("drill") or 0), state=DrillState.RUNNING).first()
     if run is None:
         with transaction.atomic():
             run = DrillRun.objects.create(
