@@ -3,6 +3,7 @@ EXCLUDED), gathered here. See tests/sweep/__init__.py."""
 
 from tests.replication import (
     sweep_discs,
+    sweep_drills,
     sweep_identity,
     sweep_partners,
     sweep_protocol,
@@ -10,7 +11,7 @@ from tests.replication import (
     sweep_transfers,
 )
 
-_PARTS = (sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers, sweep_discs)
+_PARTS = (sweep_identity, sweep_partners, sweep_protocol, sweep_targets, sweep_transfers, sweep_discs, sweep_drills)
 PAGES = [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]
 EXCLUDED = {key: reason for part in _PARTS for key, reason in getattr(part, "EXCLUDED", {}).items()}

@@ -7,6 +7,7 @@ from custodians' shares (never installed)."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -252,3 +253,49 @@ def test_a_drill_from_an_s3_target(
         assert restored_files(into, storage, package) == object_files(storage, package)
     digest = hashlib.sha256(b"".join(object_files(storage, two_packages[0]).values())).hexdigest()
     assert digest == hashlib.sha256(b"".join(restored_files(into, storage, two_packages[0]).values())).hexdigest()
+
+
+def test_the_workspace_starts_a_drill_lists_it_and_serves_its_report(
+    node: Any,
+    settings: Any,
+    storage: Any,
+    preserved: Any,
+    make_target: Any,
+    tmp_path: Path,
+    client: Any,
+    archivist: Any,
+    system_admin: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.urls import reverse
+
+    from dangan.core.choices import SecurityClassification
+
+    settings.REPLICATION_DRILL_ROOT = tmp_path / "drills"
+    secret = preserved({"a.txt": TEXT}, title="秘密会议纪要", classification=SecurityClassification.SECRET)
+    target = make_target("nas")
+    replicate_package(secret, target)
+    row = StoredEnvelope.objects.filter(path__endswith="a.txt").get()
+    (Path(target.location) / row.name).unlink()
+
+    client.force_login(system_admin)  # manages backup; reads the catalog only at 公开
+    assert "开始恢复演练" in client.get(reverse("replication:drills")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("replication:drill_start"), {"target": str(target.pk)})
+    assert answer.status_code == 302
+    run = DrillRun.objects.get()
+    assert run.state == "failed" and run.started_by == "sysadmin" and len(run.failures) == 1
+    assert not any((tmp_path / "drills").iterdir())  # the scratch root went once recorded
+    assert AuditEntry.objects.filter(action="replication.drill").count() == 1
+    page = client.get(reverse("replication:drill", args=[run.pk])).content.decode()
+    assert row.name in page and secret.reference_code not in page and secret.object_id in page
+    pdf = client.get(reverse("replication:drill_pdf", args=[run.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).replace("\x00", "")
+    assert "有失败" in text and secret.reference_code not in text
+
+    client.force_login(archivist)  # cleared to 机密: sees the 档号, may not start a drill
+    page = client.get(reverse("replication:drill", args=[run.pk])).content.decode()
+    assert secret.reference_code in page
+    assert "开始恢复演练" not in client.get(reverse("replication:drills")).content.decode()
+    assert client.post(reverse("replication:drill_start"), {"target": str(target.pk)}).status_code == 403

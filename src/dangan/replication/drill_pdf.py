@@ -62,8 +62,9 @@ def _when(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
 
 
-def render_drill_pdf(run: DrillRun) -> bytes:
-    """The drill's report as PDF bytes."""
+def render_drill_pdf(run: DrillRun, failures: list[dict[str, str]] | None = None) -> bytes:
+    """The drill's report as PDF bytes; ``failures``: as the reader may see them (default: as recorded, for the
+    console)."""
     from fpdf import FPDF
     from fpdf.enums import Align, WrapMode, XPos, YPos
 
@@ -117,7 +118,8 @@ def render_drill_pdf(run: DrillRun) -> bytes:
     pdf.set_font("cjk", "B", 11)
     line("失败明细" if run.failures else "失败明细：无（每个对象均已恢复，全部摘要与清单一致，OCFL 校验通过）")
     pdf.set_font("cjk", "", 9)
-    for number, failure in enumerate(run.failures[:FAILURES_SHOWN], 1):
+    listed = run.failures if failures is None else failures
+    for number, failure in enumerate(listed[:FAILURES_SHOWN], 1):
         line(
             f"{number}. 对象 {failure.get('object', '')} · 文件 {failure.get('file', '') or '—'} · {failure.get('what', '')}"
         )

@@ -270,3 +270,29 @@ def do_restore(
     run = _finish(run, report, started, actor, "replication.restore")
     marker_path.unlink(missing_ok=True)
     return run
+
+
+def drill_folder() -> Path:
+    """Where drills started from the workspace restore into: ``REPLICATION_DRILL_ROOT``, else DANGAN_HOME/drills."""
+    configured = getattr(settings, "REPLICATION_DRILL_ROOT", "")
+    return Path(configured) if configured else Path(settings.DANGAN_HOME) / "drills"
+
+
+def do_start_drill(actor: Any, target: Target, *, fonds: str = "") -> None:
+    """Queue a drill of ``target`` (the workspace's "start a drill") into a fresh folder under ``drill_folder()``,
+    removed once the drill is recorded; ValidationError when a drill is queued or running already."""
+    from django_tasks_db.models import DBTaskResult
+
+    from dangan.core.actors import actor_id
+    from dangan.core.jobs import hold_start_lock, task_path
+    from dangan.replication.tasks.drills import drill_task
+
+    into = drill_folder() / f"{timezone.now():%Y%m%dT%H%M%S}-{target.pk}"
+    check_drill(actor, target, into, fonds=fonds)
+    _key(None)
+    with transaction.atomic():
+        hold_start_lock("replication.drill")
+        if DBTaskResult.objects.filter(task_path=task_path(drill_task), status__in=("READY", "RUNNING")).exists():
+            raise ValidationError(_("恢复演练已在排队或进行中。"), code="already_running")
+        user_id, target_id = actor_id(actor), target.pk
+        transaction.on_commit(lambda: drill_task.enqueue(user_id, target_id, fonds, str(into)))

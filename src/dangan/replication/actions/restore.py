@@ -52,9 +52,10 @@ class Failure:
     object: str
     file: str
     what: str
+    package: str = ""  # the package id, where known (pages show the 档号 only to those who may see the unit)
 
     def to_dict(self) -> dict[str, str]:
-        return {"object": self.object, "file": self.file, "what": self.what}
+        return {"object": self.object, "file": self.file, "what": self.what, "package": self.package}
 
 
 @dataclass
@@ -130,7 +131,10 @@ def read_manifests(
     failures: list[Failure] = []
     newest: dict[str, dict[str, Any]] = {}
     if names is None:
-        names = [item.name for item in store.list("manifests/") if item.complete]
+        try:
+            names = [item.name for item in store.list("manifests/") if item.complete]
+        except StoreError as exc:
+            return newest, [Failure(_("（备份目标）"), store.describe(), str(exc))]
     for name in sorted(set(names)):
         try:
             document = json.loads(_open_whole(store, master, name))
@@ -246,7 +250,7 @@ def restore_objects(
             try:
                 _restore_file(store, master, root, path, item, advance)
             except (FileNotFoundError, ReplicationCryptoError, StoreError, ValueError, OSError) as exc:
-                report.failures.append(Failure(name, f"{item['path']} ({item['envelope']})", _what(exc)))
+                report.failures.append(Failure(name, f"{item['path']} ({item['envelope']})", _what(exc), package))
                 broken = True
                 continue
             restored.files += 1

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern
 
-from dangan.replication.views import discs, partners, targets, transfers
+from dangan.replication.views import discs, drills, partners, targets, transfers
 
 app_name = "replication"
 urlpatterns: list[URLPattern] = [
@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     *targets.manage_urls,
     *transfers.manage_urls,
     *discs.manage_urls,
+    *drills.manage_urls,
 ]
