@@ -92,18 +92,25 @@ class _StoreReader:
 
     def __init__(self, store: TargetStore, name: str) -> None:
         self._store, self._name = store, name
-        self._position = 0
+        self._position = 0  # of the next range to ask for
         self._buffer = b""
+        self._offset = 0  # in _buffer of the next byte to hand out
         self._ended = False
 
     def read(self, size: int, /) -> bytes:
-        while len(self._buffer) < size and not self._ended:
-            block = self._store.read(self._name, self._position, max(READ_BLOCK, size))
-            self._position += len(block)
-            self._buffer += block
-            if not block:
-                self._ended = True
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        available = len(self._buffer) - self._offset
+        if available < size and not self._ended:
+            parts = [self._buffer[self._offset :]] if available else []
+            while available < size and not self._ended:
+                block = self._store.read(self._name, self._position, max(READ_BLOCK, size - available))
+                self._position += len(block)
+                available += len(block)
+                self._ended = not block
+                parts.append(block)
+            self._buffer = parts[0] if len(parts) == 1 else b"".join(parts)
+            self._offset = 0
+        data = self._buffer[self._offset : self._offset + size]
+        self._offset += len(data)
         return data
 
 
