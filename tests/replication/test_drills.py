@@ -299,3 +299,27 @@ def test_the_workspace_starts_a_drill_lists_it_and_serves_its_report(
     assert secret.reference_code in page
     assert "开始恢复演练" not in client.get(reverse("replication:drills")).content.decode()
     assert client.post(reverse("replication:drill_start"), {"target": str(target.pk)}).status_code == 403
+
+
+def test_a_drill_from_a_disc_set_reads_the_disc_images(
+    node: Any, storage: Any, two_packages: list[Any], tmp_path: Path, capsys: Any
+) -> None:
+    from dangan.replication.actions.discs import do_write_sets
+
+    target = Target.objects.create(
+        name="discs",
+        kind="discs",
+        medium="optical",
+        location=str(tmp_path / "discs"),
+        options={"capacity_bytes": 3 * 1024 * 1024, "chunk_size": 1024},
+    )
+    for package in two_packages:
+        replicate_package(package, target)
+    (disc_set,) = do_write_sets(CONSOLE, target)
+    assert disc_set.discs.count() >= 3
+    assert not [p for p in (Path(target.location) / "staging").rglob("*") if p.is_file()]  # on the discs alone
+    into = tmp_path / "drill"
+    assert drill("--target", "discs", "--into", str(into), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["objects"] == 2
+    for package in two_packages:
+        assert restored_files(into, storage, package) == object_files(storage, package)
