@@ -323,3 +323,29 @@ def test_a_drill_from_a_disc_set_reads_the_disc_images(
     assert json.loads(capsys.readouterr().out)["objects"] == 2
     for package in two_packages:
         assert restored_files(into, storage, package) == object_files(storage, package)
+
+
+def test_a_restore_into_the_storage_root_killed_half_way_is_continued(
+    node: Any, settings: Any, storage: Any, two_packages: list[Any], make_target: Any, tmp_path: Path, capsys: Any
+) -> None:
+    from dangan.preservation.store import storage_root
+    from dangan.replication.actions.drills import RESTORE_MARKER, do_restore
+
+    target = make_target("nas")
+    for package in two_packages:
+        replicate_package(package, target)
+    originals = {p.object_id: object_files(storage, p) for p in two_packages}
+    settings.STORAGE_ROOT = tmp_path / "new-storage"  # the node's storage root, lost and empty
+    new_root = storage_root()
+
+    with pytest.raises(Crash):
+        do_restore(CONSOLE, target, store=CrashingReads(Path(target.location), left=20))
+    assert (settings.REPLICATION_HOME / RESTORE_MARKER).exists()
+    assert main(["replication", "restore", "--target", "nas", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and result["kind"] == "restore" and result["files_resumed"] > 0
+    for package in two_packages:
+        assert restored_files(Path(new_root.backend.describe()), new_root, package) == originals[package.object_id]
+    assert not (settings.REPLICATION_HOME / RESTORE_MARKER).exists()
+    assert AuditEntry.objects.filter(action="replication.restore").count() == 1
+    assert main(["replication", "restore", "--target", "nas"]) == 2  # it holds objects now
