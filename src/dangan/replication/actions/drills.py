@@ -188,9 +188,9 @@ def do_drill(
 ) -> DrillRun:
     """Restore ``target``'s copy (or one fonds of it) into a scratch storage root at ``into`` and record the drill
     (see the module's docstring). ``share_lines``: use the key those custodians' shares combine to."""
+    started = time.monotonic()
     found, resumed = check_drill(actor, target, into, fonds=fonds)
     key, from_shares = _key(share_lines)
-    started = time.monotonic()
     into = Path(into)
     into.mkdir(parents=True, exist_ok=True)
     if resumed is None:
@@ -233,6 +233,7 @@ def do_restore(
 ) -> DrillRun:
     """Restore every object at ``target`` into this node's own storage root (which must hold no objects, unless an
     interrupted restore of the same target left them) with the installed master key."""
+    started = time.monotonic()
     _check_actor(actor)
     found = _target(target)
     key, _from_shares = _key(None)
@@ -245,7 +246,6 @@ def do_restore(
             _("本节点的存储库中已有保存对象，不能在其上恢复（%(root)s）。") % {"root": root.backend.describe()},
             code="usage",
         )
-    started = time.monotonic()
     run = DrillRun.objects.filter(pk=int((marker or {}).get("drill") or 0), state=DrillState.RUNNING).first()
     if run is None:
         with transaction.atomic():

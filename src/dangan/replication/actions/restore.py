@@ -130,8 +130,6 @@ def read_manifests(
     store: TargetStore,
     master: MasterKey,
     names: Iterable[str] | None = None,
-    *,
-    label: Callable[[str], str] = str,
 ) -> tuple[dict[str, dict[str, Any]], list[Failure]]:
     """Each object's newest manifest at the store (by package id), from ``names`` or every ``manifests/…`` listed;
     manifests that cannot be read are failures (the object they belong to cannot be known: named by envelope)."""
@@ -173,7 +171,12 @@ def _matches(root: StorageRoot, path: str, size: int, sha256: str) -> bool:
 
 
 def _restore_file(
-    store: TargetStore, master: MasterKey, root: StorageRoot, path: str, item: dict[str, Any], advance: Progress
+    store: TargetStore,
+    master: MasterKey,
+    root: StorageRoot,
+    path: str,
+    item: dict[str, Any],
+    advance: Callable[[int], None],
 ) -> None:
     """Fetch, open and check one file, written through a staging name renamed into place once it checked out."""
     backend = root.backend
@@ -189,7 +192,7 @@ def _restore_file(
                 digest.update(plaintext)
                 writer.write(plaintext)
                 size += len(plaintext)
-                advance(len(plaintext), 0)
+                advance(len(plaintext))
         if size != int(item["size"]) or digest.hexdigest() != item["sha256"]:
             raise ValueError(
                 _("内容与清单不符（%(size)s 字节，SHA-256 %(sha)s…）") % {"size": size, "sha": digest.hexdigest()[:16]}
@@ -227,11 +230,11 @@ def restore_objects(
     initialized storage root) at its newest version; validate each. ``label(package id)`` names an object in
     failures (its 档号 where the catalog knows it)."""
     report = RestoreReport()
-    manifests, report.failures = read_manifests(store, master, manifest_names, label=label)
+    manifests, report.failures = read_manifests(store, master, manifest_names)
     total = sum(int(item["size"]) for document in manifests.values() for item in document["files"])
     done = 0
 
-    def advance(amount: int, _total: int) -> None:
+    def advance(amount: int) -> None:
         nonlocal done
         done += amount
         if progress is not None:
@@ -252,7 +255,7 @@ def restore_objects(
                 continue  # an object with a file missing is not declared an object
             if _matches(root, path, int(item["size"]), str(item["sha256"])):
                 report.skipped_files += 1
-                advance(int(item["size"]), total)
+                advance(int(item["size"]))
                 continue
             try:
                 _restore_file(store, master, root, path, item, advance)
