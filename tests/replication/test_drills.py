@@ -279,6 +279,7 @@ def test_the_workspace_starts_a_drill_lists_it_and_serves_its_report(
     (Path(target.location) / row.name).unlink()
 
     client.force_login(system_admin)  # manages backup; reads the catalog only at 公开
+    assert reverse("replication:drills") in client.get(reverse("replication:home")).content.decode()
     assert "开始恢复演练" in client.get(reverse("replication:drills")).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(reverse("replication:drill_start"), {"target": str(target.pk)})
