@@ -188,6 +188,10 @@ def test_a_drill_killed_half_way_resumes_and_keeps_what_it_had_verified(
     with pytest.raises(Crash):
         do_drill(CONSOLE, target, into, store=CrashingReads(Path(target.location), left=12))
     assert (into / DRILL_MARKER).exists() and DrillRun.objects.get().state == "running"
+    # A SIGKILL would also leave a staging file behind (the exception here cleans its own up).
+    leftover = into / storage.object_path(two_packages[0].object_id) / "v1" / "inventory.json.0a1b.restoring"
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"half")
 
     assert drill("--target", "nas", "--into", str(into), "--json") == 0
     result = json.loads(capsys.readouterr().out)

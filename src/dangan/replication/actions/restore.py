@@ -203,6 +203,17 @@ def _restore_file(
             backend.remove(staging)
 
 
+def _clear_staging(root: StorageRoot, object_path: str) -> None:
+    """Remove staging files a killed run left in the object's folder (they would fail its validation)."""
+    backend = root.backend
+    if not backend.exists(object_path):
+        return
+    for dirpath, _dirs, files in backend.walk(object_path):
+        for entry in files:
+            if entry.name.endswith(".restoring"):
+                backend.remove(join(dirpath, entry.name))
+
+
 def _file_order(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Versions' files first, then the root inventory and its sidecar, the object declaration last."""
 
@@ -248,6 +259,7 @@ def restore_objects(
         report.objects.append(restored)
         name = label(package)
         object_path = root.object_path(restored.object_id)
+        _clear_staging(root, object_path)
         broken = False
         for item in _file_order(list(document["files"])):
             path = join(object_path, str(item["path"]))
