@@ -218,6 +218,17 @@ def test_an_escrow_drill_restores_with_the_key_from_the_shares_alone(
     assert (settings.REPLICATION_HOME / "master.key").read_bytes() == installed  # nothing installed
     assert DrillRun.objects.get().from_shares
 
+    # A new machine: no keys at all; the shares alone restore the copy, and still nothing is installed.
+    from dangan.replication import node as node_module
+
+    settings.REPLICATION_HOME = tmp_path / "new-machine"
+    node_module._cached.clear()
+    assert drill("--target", "nas", "--into", str(tmp_path / "n"), "--shares", str(typed), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["objects"] == 2
+    assert not (tmp_path / "new-machine" / "master.key").exists()
+    assert drill("--target", "nas", "--into", str(tmp_path / "m")) == 1  # without shares: no key here
+    assert "dangan init" in capsys.readouterr().err
+
     # Shares of another key decrypt nothing: every manifest named, exit 1.
     from dangan.replication.crypto.keys import MasterKey
 
