@@ -4,6 +4,7 @@ EXCLUDED), gathered here. See tests/sweep/__init__.py."""
 from tests.replication import (
     sweep_audits,
     sweep_discs,
+    sweep_drills,
     sweep_identity,
     sweep_partners,
     sweep_protocol,
@@ -21,6 +22,7 @@ _PARTS = (
     sweep_discs,
     sweep_audits,
     sweep_repair,
+    sweep_drills,
 )
 PAGES = [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -147,3 +148,24 @@ def test_restore_on_a_new_machine_from_the_shares_alone(tmp_path: Path) -> None:
     recovered.install(new_home)
     decrypt_file(MasterKey.load(new_home), tmp_path / "copy.dgn", tmp_path / "restored")
     assert (tmp_path / "restored").read_bytes() == data
+
+
+def test_version_2_shares_carry_the_node_identity_with_the_key_and_version_1_is_still_read() -> None:
+    from dangan.replication.crypto.identity import Algorithm, NodeIdentity, verify
+    from dangan.replication.crypto.shares import combine_bundle
+
+    key = MasterKey(secrets.token_bytes(32))
+    for algorithm in (Algorithm.SM2, Algorithm.ED25519):
+        identity = NodeIdentity.generate(algorithm)
+        lines = [s.to_line() for s in split(key, 2, ["甲", "乙", "丙"], identity=identity)]
+        assert all(line.startswith("DANGAN-SHARE-2 | ") for line in lines)
+        restored_key, restored = combine_bundle([lines[2], lines[0]])
+        assert restored_key == key and restored is not None
+        assert restored.node_id == identity.node_id and restored.public_key == identity.public_key
+        assert verify(identity.public_key, b"x", restored.sign(b"x"))  # the same private key
+        assert combine(lines[:2]) == key
+    old = [s.to_line() for s in split(key, 2, ["甲", "乙"])]
+    assert old[0].startswith("DANGAN-SHARE-1 | ")
+    assert combine_bundle(old) == (key, None)
+    with pytest.raises(InconsistentShares):  # one line of each version
+        combine([old[0], lines[1]])

@@ -87,4 +87,36 @@ def test_usage_errors(home: Path, tmp_path: Path, capsys: Any) -> None:
     args = ["replication", "keys", "export", "--threshold", "2", "--custodian", "甲", "--custodian", "乙"]
     assert main([*args, "--out", str(busy)]) == 2
     assert main(args) == 0
-    assert capsys.readouterr().out.count("DANGAN-SHARE-1") == 2
+    assert capsys.readouterr().out.count("DANGAN-SHARE-2") == 2
+
+
+def test_after_dangan_init_on_a_new_machine_restore_brings_back_the_key_and_the_node_identity(
+    home: Path, settings: Any, tmp_path: Path, capsys: Any
+) -> None:
+    from dangan.replication.models import Partner
+
+    old_key, old_identity = node.master_key(), node.this_node()
+    files = _export(tmp_path)
+    chosen = tmp_path / "typed.txt"
+    chosen.write_text("".join(files[i].read_text(encoding="utf-8") for i in (1, 3, 4)), encoding="utf-8")
+
+    # The new machine ran `dangan init`: fresh keys, never used — moved aside, not deleted.
+    settings.REPLICATION_HOME = tmp_path / "new-machine"
+    fresh, _created = ensure_node()
+    assert fresh.node_id != old_identity.node_id
+    assert main(["replication", "keys", "restore", "--from", str(chosen)]) == 0
+    assert node.master_key() == old_key
+    assert node.this_node().node_id == old_identity.node_id
+    assert node.this_node().public_key == old_identity.public_key
+    aside = sorted(p.name.split(".unused-")[0] for p in settings.REPLICATION_HOME.glob("*.unused-*"))
+    assert aside == ["master.key", "node-identity.json"]
+    entry = AuditEntry.objects.get(action="replication.keys.restore")
+    assert entry.data["node_id"] == str(old_identity.node_id) and entry.data["replaced_unused_keys"]
+
+    # Keys in use (this node has a partner) are never replaced.
+    settings.REPLICATION_HOME = tmp_path / "third-machine"
+    ensure_node()
+    Partner.objects.create(name="yunnan", url="http://127.0.0.1:1", node_id=old_identity.node_id, public_key="x")
+    assert main(["replication", "keys", "restore", "--from", str(chosen)]) == 1
+    assert "不会覆盖" in capsys.readouterr().err
+    assert node.master_key() != old_key

@@ -33,6 +33,7 @@ def _parts() -> list[Any]:
     from . import (
         replication_audits,  # part audits
         replication_discs,
+        replication_drills,  # part drills
         replication_identity,
         replication_keys,
         replication_partners,
@@ -48,6 +49,7 @@ def _parts() -> list[Any]:
         replication_keys,
         replication_audits,
         replication_repair,
+        replication_drills,
     ]
 
 

@@ -4,8 +4,10 @@
     dangan replication keys restore [--from FILE]        # share lines from FILE, or typed on standard input
 
 Export prints one line per custodian (or, with --out, writes one file per custodian, readable by its owner only);
-the lines are shown once and kept nowhere on this node. Restore installs the key on a new machine and refuses to
-replace one. Exit codes: 0 done; 1 refused (no key yet, too few or mistyped shares — named —, a key already
+the lines are shown once and kept nowhere on this node. Shares are DANGAN-SHARE-2 lines: the master key and the
+node identity (node id, algorithm, private key) together; DANGAN-SHARE-1 lines (the key alone) are still read.
+Restore installs them on a new machine (after `dangan init`: keys never used are moved aside) and refuses to
+replace keys in use. Exit codes: 0 done; 1 refused (no key yet, too few or mistyped shares — named —, a key already
 there); 2 usage."""
 
 from __future__ import annotations
@@ -94,4 +96,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except (PermissionDenied, ValidationError) as exc:
         return _refused(exc)
     print(f"主密钥已恢复 master key restored: {key.key_id.hex()}")
+    from dangan.replication.node import NodeNotReady, this_node
+
+    try:
+        identity = this_node()
+    except NodeNotReady:
+        return EXIT_OK
+    print(f"节点身份 node identity: {identity.node_id} {identity.fingerprint}")
     return EXIT_OK

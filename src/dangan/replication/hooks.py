@@ -160,3 +160,14 @@ def _queue_replication_audits(now: object) -> int:
 
 
 register_periodic_job(PeriodicJob("replication.audit", gettext_lazy("定期验证备份副本"), _queue_replication_audits))
+# ---------------------------------------------------------------- drills (恢复演练, 灾难恢复: actions/drills.py)
+register_action("replication.drill", gettext_lazy("恢复演练"))
+register_action("replication.restore", gettext_lazy("由备份目标恢复存储库"))
+register_link(
+    Link(
+        "replication:drills",
+        gettext_lazy("恢复演练"),
+        order=60,
+        description=gettext_lazy("由备份目标恢复到临时存储库并核验：恢复时间、恢复点、失败明细与 PDF 报告"),
+    )
+)

@@ -4,6 +4,7 @@ migration 0001; each part adds its own models in a migration of its own."""
 
 from .audits import AuditOutcome, AuditRun  # part audits
 from .discs import Disc, DiscSet
+from .drills import DrillRun  # part drills
 from .keeping import KeptEnvelope
 from .partners import Partner
 from .policy import BackupRecord, RegisterKind, ReplicationRule  # part transfers
@@ -17,6 +18,7 @@ __all__ = [
     "BackupRecord",
     "Disc",
     "DiscSet",
+    "DrillRun",
     "KeptEnvelope",
     "Partner",
     "RegisterKind",

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern
 
-from dangan.replication.views import audits, discs, partners, repair, targets, transfers
+from dangan.replication.views import audits, discs, drills, partners, repair, targets, transfers
 
 app_name = "replication"
 urlpatterns: list[URLPattern] = [
@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     *discs.manage_urls,
     *audits.manage_urls,
     *repair.manage_urls,
+    *drills.manage_urls,
 ]
