@@ -40,7 +40,7 @@ def run(capsys: Any, *args: str) -> tuple[int, dict[str, Any]]:
 
 
 def test_what_an_audit_names_repair_rewrites_and_the_next_audit_proves(
-    node: Any, storage: Any, preserved: Any, make_target: Any, capsys: Any
+    node: Any, storage: Any, preserved: Any, make_target: Any, security_auditor: Any, capsys: Any
 ) -> None:
     package = preserved({"0001.pdf": PDF, "说明.txt": TEXT, "big.bin": os.urandom(9000), "scan.tif": os.urandom(5000)})
     nas = make_target("nas")
@@ -88,3 +88,16 @@ def test_what_an_audit_names_repair_rewrites_and_the_next_audit_proves(
     assert code == 0, audit
     assert not StoredEnvelope.objects.filter(replica__target=nas).exclude(fault="").exists()
     assert Replica.objects.get(package=package, target=nas).state == ReplicaState.CURRENT
+
+    # The security auditor reads what was audited and repaired in the audit log, in full, labelled.
+    from dangan.core.auditlog.display import present
+    from dangan.core.models import AuditEntry
+
+    entries = list(AuditEntry.objects.filter(action__in=["replication.audit", "replication.repair"]).order_by("id"))
+    assert [entry.action for entry in entries] == ["replication.audit", "replication.repair", "replication.audit"]
+    views = present(entries, security_auditor)
+    assert not any(view.withheld for view in views)
+    repaired = dict(views[1].details)
+    assert repaired["备份目标"] == "nas" and "已修复" in repaired and "发送字节数" in repaired
+    # Package ids, never a 档号 or a title: whoever reads the log may not see every unit.
+    assert package.unit.reference_code not in json.dumps([entry.data for entry in entries], ensure_ascii=False)

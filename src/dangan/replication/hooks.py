@@ -171,3 +171,54 @@ register_link(
         description=gettext_lazy("由备份目标恢复到临时存储库并核验：恢复时间、恢复点、失败明细与 PDF 报告"),
     )
 )
+
+# ---------------------------------------------------------------- the audit log's view of every other replication entry
+# Replication entries hold targets, counts, package ids, envelope names, disc labels and custodians' names — no 档号,
+# no titles (repair and drills log package ids on purpose): readable in full by whoever reads the log. The partner
+# and audit describers above are more specific and win for their entries.
+register_describer(
+    AuditDescriber(
+        "replication.",
+        readable_by_all,
+        labels={
+            "target": gettext_lazy("备份目标"),
+            "packages": gettext_lazy("保存包数"),
+            "replicated": gettext_lazy("已复制"),
+            "sent_envelopes": gettext_lazy("发送密文对象数"),
+            "sent_bytes": gettext_lazy("发送字节数"),
+            "missing": gettext_lazy("缺失"),
+            "targets_down": gettext_lazy("无法连接的目标"),
+            "repaired": gettext_lazy("已修复"),
+            "failed": gettext_lazy("未能修复"),
+            "bytes_sent": gettext_lazy("发送字节数"),
+            "drill": gettext_lazy("演练编号"),
+            "kind": gettext_lazy("类型"),
+            "fonds": gettext_lazy("全宗"),
+            "into": gettext_lazy("恢复到"),
+            "from_shares": gettext_lazy("以份额恢复的密钥"),
+            "key_id": gettext_lazy("密钥标识"),
+            "state": gettext_lazy("状态"),
+            "ok": gettext_lazy("通过"),
+            "recovery_time_s": gettext_lazy("恢复时间（秒）"),
+            "recovery_point_s": gettext_lazy("恢复点（秒）"),
+            "newest_version_at": gettext_lazy("最新版本时间"),
+            "objects": gettext_lazy("对象数"),
+            "files": gettext_lazy("文件数"),
+            "bytes": gettext_lazy("字节数"),
+            "files_resumed": gettext_lazy("续传文件数"),
+            "failures": gettext_lazy("失败明细"),
+            "custodians": gettext_lazy("保管人"),
+            "k": gettext_lazy("恢复所需份额数"),
+            "n": gettext_lazy("份额总数"),
+            "shares": gettext_lazy("份额数"),
+            "share_version": gettext_lazy("份额格式"),
+            "replaced_unused_keys": gettext_lazy("替换的未用密钥"),
+            "node_id": gettext_lazy("节点标识"),
+            "label": gettext_lazy("标签"),
+            "location": gettext_lazy("存放位置"),
+            "discs": gettext_lazy("光盘"),
+            "count": gettext_lazy("数量"),
+            "size": gettext_lazy("大小"),
+        },
+    )
+)
