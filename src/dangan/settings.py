@@ -342,6 +342,11 @@ REPLICATION_SIGNATURE = os.environ.get("DANGAN_REPLICATION_SIGNATURE", "sm2")  #
 REPLICATION_CIPHER = os.environ.get("DANGAN_REPLICATION_CIPHER", "sm4-gcm")  # sm4-gcm | aes-256-gcm, new targets
 REPLICATION_ALLOW_HTTP = _env_bool("DANGAN_REPLICATION_ALLOW_HTTP", False)  # plain HTTP beyond loopback
 REPLICATION_AUDIT_CYCLE_DAYS = int(os.environ.get("DANGAN_REPLICATION_AUDIT_CYCLE_DAYS", 90))
+REPLICATION_AUDITS_PER_CYCLE = int(os.environ.get("DANGAN_REPLICATION_AUDITS_PER_CYCLE", 3))  # each covers a slice
+# Every this many minutes the scheduler queues `dangan replicate`'s work (new versions go out, a target that was down
+# catches up); 0: only when asked (CLI, workspace).
+REPLICATION_EVERY_MINUTES = int(os.environ.get("DANGAN_REPLICATION_EVERY_MINUTES", 60))
+REPLICATION_DRILL_ROOT = os.environ.get("DANGAN_REPLICATION_DRILL_ROOT", str(DANGAN_HOME / "drills"))
 
 LOGGING = {
     "version": 1,

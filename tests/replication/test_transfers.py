@@ -285,3 +285,40 @@ def test_a_package_on_an_s3_storage_root_replicates_the_same_way(
     for item in document["files"]:
         assert open_envelope(folder, item["envelope"]) == s3_storage.backend.read_bytes(f"{base}/{item['path']}")
     assert {"0=ocfl_object_1.1", "inventory.json", "v1/content/content/a.bin"} <= {f["path"] for f in document["files"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_replicates_by_itself_and_a_target_that_was_down_catches_up(
+    node, storage, preserved, make_target, settings
+):
+    """The periodic job queues replication every REPLICATION_EVERY_MINUTES (none while one waits or runs); the worker
+    runs it; a target whose folder had gone away gets its copy at the next run."""
+    import shutil
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangan.core.schedule import run_due_jobs
+    from tests.accession.test_jobs import DATABASE_QUEUE, run_queued_jobs
+
+    settings.TASKS = DATABASE_QUEUE
+    settings.REPLICATION_EVERY_MINUTES = 30
+    package = preserved({"0001.pdf": PDF})
+    nas = make_target("nas")
+    away = Path(nas.location).with_name("nas-away")
+    Path(nas.location).rename(away)  # the NAS is unmounted
+
+    now = timezone.now()
+    assert run_due_jobs(now)["replication.replicate"] == 1
+    assert run_due_jobs(now)["replication.replicate"] == 0  # one is queued already
+    run_queued_jobs()
+    assert Replica.objects.get(package=package, target=nas).state != ReplicaState.CURRENT
+    assert run_due_jobs(now + timedelta(minutes=10))["replication.replicate"] == 0  # not due yet
+
+    shutil.move(away, nas.location)  # mounted again
+    assert run_due_jobs(now + timedelta(minutes=31))["replication.replicate"] == 1
+    run_queued_jobs()
+    assert Replica.objects.get(package=package, target=nas).state == ReplicaState.CURRENT
+
+    settings.REPLICATION_EVERY_MINUTES = 0
+    assert run_due_jobs(now + timedelta(days=1))["replication.replicate"] == 0

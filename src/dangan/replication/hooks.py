@@ -65,6 +65,15 @@ register_store("partner", partner_store)
 # ---------------------------------------------------------------- transfers (复制、备份登记)
 register_store("folder", folder_store)
 register_action("replication.replicate", gettext_lazy("执行异地备份复制"))
+
+
+def _queue_replication(now: object) -> int:
+    from .tasks.transfers import queue_due_replication
+
+    return queue_due_replication(now)  # type: ignore[arg-type]
+
+
+register_periodic_job(PeriodicJob("replication.replicate", gettext_lazy("定期异地备份复制"), _queue_replication))
 register_link(
     Link(
         "replication:copies",
