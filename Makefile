@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DANGAN_HOME ?= $(CURDIR)/var
 PORT ?= 8000
 
-.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps vendor-openseadragon vendor-axe
+.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps vendor-openseadragon vendor-axe vendor-echarts
 
 install: $(STAMP)
 
@@ -75,6 +75,15 @@ vendor-openseadragon:
 	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent openseadragon@$(OPENSEADRAGON) >/dev/null && tar xzf openseadragon-$(OPENSEADRAGON).tgz \
 	  && cp package/build/openseadragon/openseadragon.min.js $(CURDIR)/$(OSD_DIR)/ && cp package/LICENSE.txt $(CURDIR)/$(OSD_DIR)/LICENSE \
 	  && echo "openseadragon $(OPENSEADRAGON) from npm (make vendor-openseadragon: npm pack openseadragon@$(OPENSEADRAGON), shasum $$(sha1sum openseadragon-$(OPENSEADRAGON).tgz | cut -c1-40)), build/openseadragon/openseadragon.min.js and LICENSE.txt, unmodified; its button images are not used (the viewer draws its own controls)." > $(CURDIR)/$(OSD_DIR)/VERSION \
+	  && rm -rf $$tmp
+
+# ECharts for the conservation dashboards and climate charts (issue #17), from the npm registry: served by dangan itself.
+ECHARTS ?= 6.1.0
+ECHARTS_DIR := src/dangan/utilities/static/vendor/echarts
+vendor-echarts:
+	@mkdir -p $(ECHARTS_DIR) && tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent echarts@$(ECHARTS) >/dev/null && tar xzf echarts-$(ECHARTS).tgz \
+	  && cp package/dist/echarts.min.js $(CURDIR)/$(ECHARTS_DIR)/ && cp package/LICENSE $(CURDIR)/$(ECHARTS_DIR)/LICENSE \
+	  && echo "echarts $(ECHARTS) from npm (make vendor-echarts: npm pack echarts@$(ECHARTS), shasum $$(sha1sum echarts-$(ECHARTS).tgz | cut -c1-40)), dist/echarts.min.js and LICENSE, unmodified." > $(CURDIR)/$(ECHARTS_DIR)/VERSION \
 	  && rm -rf $$tmp
 
 AXE ?= 4.10.3

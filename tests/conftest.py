@@ -94,6 +94,18 @@ def junior_archivist(db: Any) -> Any:
 
 
 @pytest.fixture
+def conservator(db: Any) -> Any:
+    """A conservator (保管保护人员) cleared up to 秘密: no catalog workspace, the conservation pages' units."""
+    return _make_user("conservator", Role.CONSERVATOR, SecurityClassification.SECRET)
+
+
+@pytest.fixture
+def conservation_head(db: Any) -> Any:
+    """The head of conservation (保管保护负责人), cleared up to 内部: configures and approves as well."""
+    return _make_user("conservation-head", Role.CONSERVATION_HEAD, SecurityClassification.INTERNAL)
+
+
+@pytest.fixture
 def system_admin(db: Any) -> Any:
     # Even a top clearance must not let the system administrator read above 公开 (三员分立).
     return _make_user("sysadmin", Role.SYSTEM_ADMIN, SecurityClassification.TOP_SECRET)

@@ -6,6 +6,7 @@ from dangan import __version__
 from dangan.access.api import router as access_router
 from dangan.accession.api import router as accession_router
 from dangan.catalog.api import router as catalog_router
+from dangan.conservation.api import router as conservation_router
 from dangan.core.api import TokenOrSessionAuth, install_error_handlers
 from dangan.core.api import router as core_router
 from dangan.digitization.api import router as digitization_router
@@ -29,5 +30,6 @@ api.add_router("/", preservation_router)
 api.add_router("/", digitization_router)
 api.add_router("/", digitization_text_router)
 api.add_router("/", replication_router)
+api.add_router("/", conservation_router)
 api.add_router("/", access_router)
 install_error_handlers(api)

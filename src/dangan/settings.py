@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "dangan.accession",
     "dangan.digitization",
     "dangan.replication",
+    "dangan.conservation",
     "dangan.access",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("manage/", include("dangan.accession.urls")),
     path("manage/", include("dangan.digitization.urls")),
     path("manage/replication/", include("dangan.replication.urls.manage")),
+    path("manage/conservation/", include("dangan.conservation.urls.manage")),
     path("manage/access/", include("dangan.access.urls.manage")),
     path("account/", include("dangan.access.urls.account")),
     path("replication/", include("dangan.replication.urls.node")),

@@ -17,6 +17,9 @@ SECURITY_ADMIN = "security_admin"
 SECURITY_AUDITOR = "security_auditor"
 READER = "reader"  # a reader's account (查档人) with no grant: the public with an account
 ACCESS_STAFF = "access_staff"  # the reading room desk (利用服务人员): reads the catalog at 公开, any openness
+# 保管保护 (issue #17): no catalog workspace; the conservation pages show units up to their clearance.
+CONSERVATOR = "conservator"  # 保管保护人员, cleared 秘密
+CONSERVATION_HEAD = "conservation_head"  # 保管保护负责人, cleared 内部: also configures and approves
 ROLES = (
     ANONYMOUS,
     ARCHIVIST_PUBLIC,
@@ -27,6 +30,8 @@ ROLES = (
     SECURITY_AUDITOR,
     READER,
     ACCESS_STAFF,
+    CONSERVATOR,
+    CONSERVATION_HEAD,
 )
 # (role, clearance) of each signed-in sweep role. The system administrator is cleared 绝密 on purpose: the policy
 # must still show it nothing above 公开 (三员分立).
@@ -39,6 +44,8 @@ ACCOUNTS = {
     SECURITY_AUDITOR: (Role.SECURITY_AUDITOR, SecurityClassification.PUBLIC),
     READER: (Role.READER, SecurityClassification.PUBLIC),
     ACCESS_STAFF: (Role.ACCESS_STAFF, SecurityClassification.PUBLIC),
+    CONSERVATOR: (Role.CONSERVATOR, SecurityClassification.SECRET),
+    CONSERVATION_HEAD: (Role.CONSERVATION_HEAD, SecurityClassification.INTERNAL),
 }
 # Roles whose outcome is not filled from ``default``/``staff``: a reader gets what the public gets, but 403
 # where the public is sent to sign in (LOGIN, 401) — see ``_reader_default``.
@@ -64,10 +71,14 @@ def expect(
     security_auditor: Outcome | None = None,
     reader: Outcome | None = None,
     access_staff: Outcome | None = None,
+    conservators: Outcome | None = None,
+    conservator: Outcome | None = None,
+    conservation_head: Outcome | None = None,
 ) -> dict[str, Outcome]:
     """The outcome per role, from the broad (``default``: everyone signed in; ``staff`` likewise; ``archivists``:
-    the three clearances; ``security``: both security roles) to the particular. ``anonymous`` left out means a
-    redirect to the sign-in page for a page and 401 for the API. Every signed-in role must get an outcome: the
+    the three clearances; ``security``: both security roles; ``conservators``: the conservator and the head of
+    conservation) to the particular. ``anonymous`` left out means a redirect to the sign-in page for a page and 401
+    for the API. Every signed-in role must get an outcome: the
     reading room desk (``access_staff``) gets ``staff``/``default`` unless declared; a reader, the public's (see
     ``_reader_default``)."""
     outcome: dict[str, Outcome | None] = dict.fromkeys(ROLES)
@@ -81,6 +92,8 @@ def expect(
         (ARCHIVIST_TOP, archivists),
         (SECURITY_ADMIN, security),
         (SECURITY_AUDITOR, security),
+        (CONSERVATOR, conservators),
+        (CONSERVATION_HEAD, conservators),
     ):
         if group is not None:
             outcome[role] = group
@@ -93,6 +106,8 @@ def expect(
         (SECURITY_AUDITOR, security_auditor),
         (READER, reader),
         (ACCESS_STAFF, access_staff),
+        (CONSERVATOR, conservator),
+        (CONSERVATION_HEAD, conservation_head),
     ):
         if particular is not None:
             outcome[role] = particular

@@ -24,6 +24,10 @@ from .models import ArchivalUnit, ImportBatch, UnitDisposal
 
 _NOTHING = Q(pk__in=[])
 
+# Staff roles that read units up to their clearance (密级), on the pages their capabilities open: the archivists
+# (the catalog workspace) and the conservation staff (the conservation pages: locations, surveys, restoration).
+CLEARED_ROLES = frozenset({Role.ARCHIVIST, Role.CONSERVATOR, Role.CONSERVATION_HEAD})
+
 
 def visible_classifications(user: Any) -> list[str]:
     """The 密级 levels whose units ``user`` may see (empty: none). The console and the system's own jobs see all."""
@@ -31,10 +35,10 @@ def visible_classifications(user: Any) -> list[str]:
         return list(SecurityClassification.values)
     if not getattr(user, "is_authenticated", False) or is_reader(user):
         return [SecurityClassification.PUBLIC]
+    if user.role in CLEARED_ROLES and has_capability(user, Capability.CONSERVATION_VIEW):
+        return SecurityClassification.at_most(user.clearance)
     if not has_capability(user, Capability.CATALOG_VIEW):
         return []
-    if user.role == Role.ARCHIVIST:
-        return SecurityClassification.at_most(user.clearance)
     # The administrator roles never read above 公开, whatever clearance an account was given.
     return [SecurityClassification.PUBLIC]
 

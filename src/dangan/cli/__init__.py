@@ -37,7 +37,19 @@ class CommandError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import accession, bag, catalog, derivatives, digitize, ocr, preservation, replication, search, system
+    from . import (
+        accession,
+        bag,
+        catalog,
+        conservation,
+        derivatives,
+        digitize,
+        ocr,
+        preservation,
+        replication,
+        search,
+        system,
+    )
 
     parser = argparse.ArgumentParser(
         prog="dangan",
@@ -58,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     digitize.register(sub)
     ocr.register(sub)
     replication.register(sub)
+    conservation.register(sub)
     return parser
 
 

@@ -17,6 +17,10 @@ class Role(models.TextChoices):
     ACCESS_STAFF = "access_staff", _("利用服务人员")
     # A member of the public with an account (查档人): sees what the public sees, plus what a grant opens to them.
     READER = "reader", _("查档人")
+    # 保管保护 (issue #17): the stacks, condition surveys, climate and restoration. They read units up to their
+    # clearance (catalog.policy) on the conservation pages; the head of conservation also approves work orders.
+    CONSERVATOR = "conservator", _("保管保护人员")
+    CONSERVATION_HEAD = "conservation_head", _("保管保护负责人")
 
 
 class SecurityClassification(models.TextChoices):

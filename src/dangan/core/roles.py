@@ -34,6 +34,13 @@ class Capability:
     # administrator's (系统管理员: 备份与恢复). The master key's shares are exported from the console only.
     REPLICATION_VIEW = "replication.view"
     REPLICATION_MANAGE = "replication.manage"
+    # 保管保护 (issue #17): stacks and locations, check-out and return of originals, condition surveys, climate and
+    # restoration. VIEW reads them (the archivists too: where a unit is, its condition); WORK records (placing and
+    # moving units, check-out, survey entry, readings, treatment steps, quality acceptance); MANAGE configures
+    # (the stacks tree, limits, sensors, survey campaigns) and approves restoration work orders.
+    CONSERVATION_VIEW = "conservation.view"
+    CONSERVATION_WORK = "conservation.work"
+    CONSERVATION_MANAGE = "conservation.manage"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -48,7 +55,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.READING_ROOM,
             Capability.OPENNESS_REVIEW,
             Capability.REPLICATION_VIEW,
+            Capability.CONSERVATION_VIEW,
         }
+    ),
+    # 保管保护: no catalog workspace (CATALOG_VIEW); the conservation pages show them the units their clearance
+    # allows (catalog.policy.CLEARED_ROLES).
+    Role.CONSERVATOR: frozenset({Capability.CONSERVATION_VIEW, Capability.CONSERVATION_WORK}),
+    Role.CONSERVATION_HEAD: frozenset(
+        {Capability.CONSERVATION_VIEW, Capability.CONSERVATION_WORK, Capability.CONSERVATION_MANAGE}
     ),
     # The reading room desk (利用服务): reads the catalog at 公开 like the system administrator, and alone of the
     # staff reads readers' personal data.
