@@ -141,7 +141,7 @@ def test_an_upload_resumes_after_the_keeper_was_killed(
     def crashing(offset: int) -> Iterator[bytes]:
         for start in range(offset, len(data), 16 * 1024):
             if start >= 2 * store.put_bytes + 16 * 1024:
-                keeper.kill()  # two pieces answered, the third under way: the keeper dies
+                keeper.kill()  # the first piece answered, the second answered or on its way: the keeper dies
             yield data[start : start + 16 * 1024]
 
     with pytest.raises(StoreError) as failed:
@@ -150,14 +150,16 @@ def test_an_upload_resumes_after_the_keeper_was_killed(
 
     keeper.start()
     held = store.stat(name)
-    assert held is not None and (held.size, held.complete) == (2 * store.put_bytes, False)
+    # PUTs are pipelined (the next body is sealed while one is on its way): what the keeper holds is every piece it
+    # confirmed, whole pieces only.
+    assert held is not None and held.size in (store.put_bytes, 2 * store.put_bytes) and not held.complete
     with pytest.raises(PartnerRefused) as wrong:  # a PUT at another offset is told what is held
         store.client.call("PUT", f"envelopes/{name}", {"offset": 0, "size": len(data)}, data[:10])
     assert (wrong.value.status, wrong.value.code, wrong.value.data["held"]) == (409, "wrong-offset", held.size)
 
     asked: list[int] = []
     receipt = store.put(name, len(data), pieces_of(data, asked))
-    assert asked == [2 * store.put_bytes]  # resumed where the keeper stopped, not from the start
+    assert asked == [held.size]  # resumed where the keeper stopped, not from the start
     assert receipt.sha256 == hashlib.sha256(data).hexdigest()
     assert kept_path(keeper, owner, name).read_bytes() == data
     store.delete(name)
