@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import os
 import resource
 import shutil
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,7 +123,9 @@ def run(work: Path, owner, keeper, args: argparse.Namespace) -> None:  # type: i
     from dangan.preservation.actions.preserving import do_preserve
     from dangan.preservation.store import storage_root
     from dangan.replication.actions.transfers import replicate_package
+    from dangan.replication.crypto.envelope import Encryption, Suite, file_sha256
     from dangan.replication.models import Replica, Target
+    from dangan.replication.node import master_key
     from dangan.replication.stores.partner import PartnerStore
 
     do_ensure_institution(CONSOLE, "GZSDAG", "贵州省档案馆")
@@ -180,8 +184,33 @@ def run(work: Path, owner, keeper, args: argparse.Namespace) -> None:  # type: i
         assert result.envelopes_sent > args.files, result
         return wall, cpu_self() - c0, cpu_of(keeper_pid) - k0
 
+    def seal_only(cipher: str) -> tuple[float, float]:
+        """The floor of a transfer: every file of the object sealed (as replicate_package seals it: the content
+        checked against its SHA-256, each chunk's and the envelope's SHA-256), three files at once, nothing sent."""
+        master = master_key()
+        suite = Suite.parse(cipher)
+        files = sorted(p for p in object_dir.rglob("*") if p.is_file())
+
+        def seal(path: Path) -> None:
+            whole = hashlib.sha256()
+            with open(path, "rb") as reader:
+                sealing = Encryption(
+                    master, reader, object_id=str(package.uuid), content_sha256=file_sha256(path), suite=suite
+                )
+                for piece in sealing:
+                    whole.update(piece)
+
+        c0, t0 = cpu_self(), time.perf_counter()
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(seal, files))
+        return time.perf_counter() - t0, cpu_self() - c0
+
     ciphers = [c for c in args.ciphers.split(",") if c]
-    results: dict[str, list[tuple[float, ...]]] = {"rsync": [], **{c: [] for c in ciphers}}
+    results: dict[str, list[tuple[float, ...]]] = {
+        "rsync": [],
+        **{c: [] for c in ciphers},
+        **{f"seal {c}": [] for c in ciphers},
+    }
     try:
         for n in range(args.runs):  # interleaved, so that a change of load hits all alike
             progress(f"run {n + 1}: rsync")
@@ -189,6 +218,7 @@ def run(work: Path, owner, keeper, args: argparse.Namespace) -> None:  # type: i
             for cipher in ciphers:
                 progress(f"run {n + 1}: {cipher}")
                 results[cipher].append(replicate_once(cipher, n))
+                results[f"seal {cipher}"].append(seal_only(cipher))
             load.append(os.getloadavg())
         if args.profile is not None:
             args.profile.mkdir(parents=True, exist_ok=True)
@@ -217,6 +247,18 @@ def run(work: Path, owner, keeper, args: argparse.Namespace) -> None:  # type: i
                 f"{wall:.2f}",
                 f"{statistics.median(r[1] for r in results[cipher]):.2f}",
                 f"{statistics.median(r[2] for r in results[cipher]):.2f}",
+                f"{rsync_wall / wall:.2f}",
+            ]
+        )
+    for cipher in ciphers:
+        wall = statistics.median(r[0] for r in results[f"seal {cipher}"])
+        rows.append(
+            [
+                f"floor: sealing alone, {cipher} (3 files at once, nothing sent)",
+                f"{mib / wall:.0f}",
+                f"{wall:.2f}",
+                f"{statistics.median(r[1] for r in results[f'seal {cipher}']):.2f}",
+                "",
                 f"{rsync_wall / wall:.2f}",
             ]
         )
