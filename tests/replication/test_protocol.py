@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (pytest fixtures imported from tests/replication/transfers.py)
 """The node protocol between two real dangan nodes on loopback (tests/replication/nodes.py): this test process
 acts as the owner (node0: its key, its pinned partner) and talks to the keeper (node1, a `dangan serve` of its
 own) through PartnerStore / NodeClient — put, resume after the keeper crashed, idempotent re-put, range reads,
@@ -30,6 +31,7 @@ from dangan.replication.stores.registry import store_for
 
 from .nodes import Node, start_nodes
 from .tls import TLSFront, self_signed
+from .transfers import make_unit, preserved, source_files, storage  # noqa: F401 (fixtures)
 
 QUOTA = 2 * 1024 * 1024
 
@@ -295,3 +297,44 @@ def test_https_with_the_partners_certificate_pinned(owner: Node, keeper: Node, t
         assert "证书" in str(unknown.value)
     finally:
         front.close()
+
+
+@pytest.mark.django_db
+def test_a_package_replicates_to_the_keeper_with_several_envelopes_on_their_way(
+    owner: Node, keeper: Node, store: PartnerStore, storage: Any, preserved: Any
+) -> None:
+    from dangan.replication.actions.transfers import replicate_package
+    from dangan.replication.choices import ReplicaState
+    from dangan.replication.crypto.envelope import decrypt
+    from dangan.replication.models import Replica
+    from dangan.replication.node import master_key
+
+    files = {f"scan-{i}.bin": secrets.token_bytes(40_000 + i) for i in range(5)}
+    package = preserved(files)
+    partner = keeper.as_partner()
+    partner.save()
+    target = Target.objects.create(
+        name=keeper.name, kind="partner", medium="disk", partner=partner, options={"chunk_size": 4096}
+    )
+    store.put_bytes = 16 * 1024  # several pipelined PUTs per envelope
+    assert store.parallel_puts > 1
+
+    result = replicate_package(package, target, store=store)
+
+    replica = Replica.objects.get(package=package, target=target)
+    assert result.version_number == 1 and replica.state == ReplicaState.CURRENT
+    rows = list(replica.envelopes.all())
+    held = {item.name: item for item in store.list()}
+    assert {row.name for row in rows} == set(held) and all(item.complete for item in held.values())
+    for row in rows:  # what the keeper holds is what the owner sealed and recorded, byte for byte
+        kept = kept_path(keeper, owner, row.name).read_bytes()
+        assert len(kept) == row.ciphertext_size and hashlib.sha256(kept).hexdigest() == row.manifest["sha256"]
+    base = Path(storage.backend.describe(storage.object_path(package.object_id)))
+    contents = {p.read_bytes() for p in base.rglob("*") if p.is_file()}
+    for row in rows:
+        with open(kept_path(keeper, owner, row.name), "rb") as handle:
+            plaintext = b"".join(decrypt(master_key(), handle))
+        assert plaintext in contents or row.kind == "manifest"
+    assert files.keys() and all(data in contents for data in files.values())
+    for name in held:
+        store.delete(name)
