@@ -12,7 +12,8 @@ files, --mib MiB in all). Each run, on a fresh keeping area at the keeper and a 
   (`rsync --daemon --no-detach`), the baseline.
 
     flock /work/bench.lock env PYTHONPATH=$PWD/src .venv/bin/python bench/replication_throughput_bench.py
-    ... --mib 256 --files 32 --runs 3 [--profile DIR]   # DIR: cProfile of the owner (one extra run per cipher)
+    ... --mib 256 --files 32 --runs 3 [--profile DIR]   # DIR: cProfile of the owner, perf record of the keeper
+                                                        # (one extra run per cipher)
 
 The files are random and in the page cache after the first pass. Walls are medians of --runs; CPU seconds are the
 owner's (this process and its threads), the keeper's (its `dangan serve` process, /proc) and rsync's (client and
@@ -27,6 +28,7 @@ import hashlib
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -172,6 +174,14 @@ def run(work: Path, owner, keeper, args: argparse.Namespace) -> None:  # type: i
         Replica.objects.filter(target=target).delete()
         Target.objects.filter(pk=target.pk).update(cipher=cipher)
         target.refresh_from_db()
+        perf = None
+        if profile is not None and shutil.which("perf"):  # the keeper's serve process, sampled (C and Python)
+            perf = subprocess.Popen(
+                ["perf", "record", "-q", "-F", "499", "-p", str(keeper_pid), "-o", str(profile.with_suffix(".perf"))],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(1)
         k0, c0, t0 = cpu_of(keeper_pid), cpu_self(), time.perf_counter()
         if profile is not None:
             profiler = cProfile.Profile()
@@ -181,6 +191,9 @@ def run(work: Path, owner, keeper, args: argparse.Namespace) -> None:  # type: i
         if profile is not None:
             profiler.disable()
             profiler.dump_stats(profile)
+        if perf is not None:
+            perf.send_signal(signal.SIGINT)
+            perf.wait()
         assert result.envelopes_sent > args.files, result
         return wall, cpu_self() - c0, cpu_of(keeper_pid) - k0
 
