@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -322,3 +323,67 @@ def test_the_scheduler_replicates_by_itself_and_a_target_that_was_down_catches_u
 
     settings.REPLICATION_EVERY_MINUTES = 0
     assert run_due_jobs(now + timedelta(days=1))["replication.replicate"] == 0
+
+
+class _Parallel(RecordingStore):
+    """A real folder store that lets replication have several envelopes on their way at once (as PartnerStore
+    does): the first two puts wait for each other (so they did run at the same time), and the envelope named
+    ``fail`` dies as its transfer starts."""
+
+    parallel_puts = 3
+
+    def __init__(self, inner: Any, fail: str = "") -> None:
+        super().__init__(inner)
+        self.fail = fail
+        self.meet = threading.Barrier(2, timeout=120)  # a deadline, not a measurement
+        self.started = 0
+        self.lock = threading.Lock()
+
+    def put(self, name: str, size: int, pieces: Any) -> Any:
+        with self.lock:
+            self.started += 1
+            first_two = self.started <= 2
+        if first_two:
+            self.meet.wait()
+        if name == self.fail:
+            raise Crash("killed mid-transfer")
+        return super().put(name, size, pieces)
+
+
+def test_envelopes_on_their_way_at_once_are_recorded_in_order_and_a_failure_resumes(
+    node, storage, preserved, make_target
+):
+    files = {f"{i}.bin": os.urandom(3000 + i) for i in range(6)}
+    package = preserved(files)
+    target = make_target("nas")
+    folder = Path(target.location)
+    header = envelope.make_header(
+        master_key(),
+        object_id=str(package.uuid),
+        content_sha256=hashlib.sha256(files["3.bin"]).digest(),
+        suite=envelope.Suite.parse(target.cipher),
+        chunk_size=target.options["chunk_size"],
+    )
+    failing = f"content/{header.content_tag.hex()}"
+
+    with pytest.raises(Crash):
+        replicate_package(package, target, store=_Parallel(FolderStore(folder), fail=failing))
+
+    # Rows in the files' order up to the one that failed (the version's inventory, its sidecar, 0–2.bin), each
+    # whole at the target; none for it or after it, though some after it may have arrived whole meanwhile.
+    rows = list(StoredEnvelope.objects.order_by("id"))
+    assert [Path(r.path).name for r in rows][2:] == ["0.bin", "1.bin", "2.bin"] and len(rows) == 5
+    assert all((folder / r.name).stat().st_size == r.ciphertext_size for r in rows)
+    assert not (folder / failing).exists() and Replica.objects.get().state == ReplicaState.PENDING
+
+    store = _Parallel(FolderStore(folder))
+    result = replicate_package(package, target, store=store)
+    assert not set(store.sent) & {r.name for r in rows}  # confirmed envelopes were not sent again
+    assert failing in store.sent and result.version_number == 1
+    assert Replica.objects.get().state == ReplicaState.CURRENT
+    document = manifest_at(folder, 1)
+    stored = object_files(storage, package)
+    assert len({item["envelope"] for item in document["files"]}) < len(document["files"])  # the root inventory
+    for item in document["files"]:
+        assert open_envelope(folder, item["envelope"]) == stored[item["path"]]
+    assert StoredEnvelope.objects.count() == len({item["envelope"] for item in document["files"]}) + 1

@@ -145,7 +145,9 @@ def web_server(host: str, port: int, threads: int = THREADS) -> Any:
 
     from dangan.wsgi import application
 
-    server = create_server(application, host=host, port=port, threads=threads, ident="dangan")
+    # recv_bytes: waitress reads the socket 8 KiB at a time by default, which made receiving a replication PUT
+    # (8 MiB and more) cost more CPU than hashing and writing it (bench/replication_throughput_bench.py).
+    server = create_server(application, host=host, port=port, threads=threads, ident="dangan", recv_bytes=1 << 18)
     gc.collect()
     gc.freeze()
     return server

@@ -41,6 +41,12 @@ __all__ = [
 
 PARTIAL = ".partial"
 _writing = threading.Lock()  # one PUT at a time appends (a retry overlapping a slow first try must not interleave)
+#: The SHA-256 of each upload in progress as far as it has been appended (bytes hashed, state), under ``_writing``:
+#: the receipt's digest without reading the envelope again. Only a state that covers exactly the bytes on disk is
+#: used; after a restart, a failed write or for an upload this process did not see from its start, the digest comes
+#: from reading the file, as before.
+_digests: dict[Path, tuple[int, Any]] = {}
+_DIGESTS_KEPT = 64  # uploads abandoned half-way leave a state each: only the most recent are kept
 ACTION_RECEIVE = "replication.keeping.receive"
 ACTION_DELETE = "replication.keeping.delete"
 
@@ -160,6 +166,8 @@ def do_receive_piece(partner: Partner, name: str, offset: int, size: int, body: 
                 )
                 % {"name": partner.name, "used": used, "limit": limit, "size": size},
             )
+        state = (0, hashlib.sha256()) if offset == 0 else _digests.get(partial)
+        _digests.pop(partial, None)  # until this write has succeeded
         try:
             partial.parent.mkdir(parents=True, exist_ok=True)
             with open(partial, "ab") as handle:
@@ -177,10 +185,19 @@ def do_receive_piece(partner: Partner, name: str, offset: int, size: int, body: 
         if kept is None:
             kept = KeptEnvelope(partner=partner, name=name)
         kept.size = offset + len(body)
+        if state is not None and state[0] == offset:
+            state[1].update(body)
+            state = (kept.size, state[1])
+        else:
+            state = None
         if kept.size < size:
             kept.save()
+            if state is not None:
+                _digests[partial] = state
+                while len(_digests) > _DIGESTS_KEPT:
+                    del _digests[next(iter(_digests))]
             return Piece(name, kept.size, False)
-        kept.sha256 = _sha256(partial)
+        kept.sha256 = state[1].hexdigest() if state is not None else _sha256(partial)
         os.replace(partial, final)
         _fsync_dir(final.parent)
         kept.complete = True
@@ -235,6 +252,7 @@ def do_delete_kept(partner: Partner, name: str) -> None:
             kept.delete()
         for path in (final, final.with_name(final.name + PARTIAL)):
             path.unlink(missing_ok=True)
+        _digests.pop(final.with_name(final.name + PARTIAL), None)
 
 
 class _KeptEnvelope:

@@ -26,14 +26,17 @@ import hashlib
 import io
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangan.core.actors import CONSOLE, SYSTEM, account_of, actor_name
@@ -274,14 +277,41 @@ class _Sender:
         self.receipts: list[Receipt] = []
         self.sent = 0
         self.sent_bytes = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     def sealing(self, file: _File) -> _Sealing:
         return _Sealing(self.master, file, self.object_id, self.suite, self.chunk_size)
 
     def send(self, sealing: _Sealing, name: str, kind: str, path: str, version: int) -> StoredEnvelope:
+        return self.record(self.transfer(sealing, name), sealing, name, kind, path, version)
+
+    def transfer(self, sealing: _Sealing, name: str) -> Future[Receipt]:
+        """Start sending one envelope; its receipt (or what failed) comes with the future. Only the store is
+        touched here (no rows): several may be on their way at once (``parallel_puts``)."""
+
+        language = translation.get_language()
+
+        def put() -> Receipt:
+            with translation.override(language):  # the caller's language for the messages, in any thread
+                receipt = self.store.put(name, sealing.size, sealing.pieces)
+                sealing.finish()
+                return receipt
+
+        if self._pool is None:
+            done: Future[Receipt] = Future()
+            try:
+                done.set_result(put())
+            except Exception as exc:  # given out by record(), as from a thread
+                done.set_exception(exc)
+            return done
+        return self._pool.submit(put)
+
+    def record(
+        self, sending: Future[Receipt], sealing: _Sealing, name: str, kind: str, path: str, version: int
+    ) -> StoredEnvelope:
+        """The envelope's receipt checked against what was sent, then its row: in the order the files come."""
         try:
-            receipt = self.store.put(name, sealing.size, sealing.pieces)
-            sealing.finish()
+            receipt = sending.result()
         except ContentMismatch:
             # This node's own file is not what its inventory says (its fixity audit will name it): what reached
             # the target is not the envelope of that content, so it must not stay there under that name.
@@ -328,6 +358,21 @@ class _Sender:
             self.sent_bytes += sealing.size - sealing.offsets[0]
         return row
 
+    @contextmanager
+    def parallel(self) -> Iterator[None]:
+        """Within: ``transfer`` runs up to the store's ``parallel_puts`` envelopes at once, in threads. On the way
+        out every transfer started has ended (those not started yet are cancelled)."""
+        workers = int(getattr(self.store, "parallel_puts", 1) or 1)
+        if workers <= 1:
+            yield
+            return
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="dangan-replicate")
+        try:
+            yield
+        finally:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def _discard(self, name: str) -> None:
         try:
             self.store.delete(name)
@@ -368,13 +413,25 @@ def replicate_package(
     sender = _Sender(replica, store, master)
     listed: list[dict[str, Any]] = []
     try:
-        for file in _object_files(root, inventory, object_path, by_path):
-            sealing = sender.sealing(file)
-            name = _content_name(sealing.header.content_tag)
-            listed.append({"path": file.path, "size": file.size, "sha256": file.sha256, "envelope": name})
-            if name in rows:
-                continue
-            rows[name] = sender.send(sealing, name, EnvelopeKind.CONTENT, file.path, number)
+        with sender.parallel():
+            # Several envelopes may be on their way at once (a store that takes them: a partner node); their
+            # receipts are checked and their rows written here, one transaction each, in the order of the files.
+            # ``window`` bounds how many are sealed ahead of the oldest one not yet recorded.
+            window = 2 * int(getattr(store, "parallel_puts", 1) or 1)
+            sending: deque[tuple[Future[Receipt], _Sealing, str, str]] = deque()
+            for file in _object_files(root, inventory, object_path, by_path):
+                sealing = sender.sealing(file)
+                name = _content_name(sealing.header.content_tag)
+                listed.append({"path": file.path, "size": file.size, "sha256": file.sha256, "envelope": name})
+                if name in rows or any(name == queued for _f, _s, queued, _p in sending):
+                    continue  # the same content twice in the object: one envelope
+                sending.append((sender.transfer(sealing, name), sealing, name, file.path))
+                while len(sending) >= window or (sending and sending[0][0].done()):
+                    future, done, done_name, done_path = sending.popleft()
+                    rows[done_name] = sender.record(future, done, done_name, EnvelopeKind.CONTENT, done_path, number)
+            while sending:
+                future, done, done_name, done_path = sending.popleft()
+                rows[done_name] = sender.record(future, done, done_name, EnvelopeKind.CONTENT, done_path, number)
         data = manifest_document(package, inventory, listed)
         sealing = sender.sealing(_bytes_file(inventory.head, data))
         name = manifest_name(sealing.header.content_tag)

@@ -99,7 +99,11 @@ class NodeClient:
         self._node_id = uuid.UUID(str(partner.node_id))
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._base = parts.path.rstrip("/")
-        pool: dict[str, Any] = {"timeout": urllib3.Timeout(connect=min(timeout, 15.0), read=timeout), "retries": False}
+        pool: dict[str, Any] = {
+            "timeout": urllib3.Timeout(connect=min(timeout, 15.0), read=timeout),
+            "retries": False,
+            "maxsize": 8,  # connections kept for requests from several threads at once (parallel transfers)
+        }
         if parts.scheme == "https" and partner.tls_fingerprint:
             pinned = partner.tls_fingerprint.replace(":", "").replace(" ", "").lower()
             pool.update(cert_reqs="CERT_NONE", assert_fingerprint=pinned, assert_hostname=False)

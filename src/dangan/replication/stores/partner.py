@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -19,11 +20,17 @@ from .base import Pieces, Receipt, StoredObject, StoreError, TargetStore, Usage,
 
 __all__ = ["PartnerStore", "partner_store"]
 
-#: Bytes per PUT: a resumed upload loses at most this much; well under the server's 50 MiB request limit.
+#: Bytes per PUT (at least; what has gathered when this is reached goes, at most twice this): a resumed upload
+#: loses at most this much; well under the server's 50 MiB request limit.
 PUT_BYTES = 8 * 1024 * 1024
 
 
 class PartnerStore(TargetStore):
+    #: Envelopes that replication (actions.transfers) may have on their way at once: while one waits for the
+    #: keeper (its hashing, writing, fsync, signature), the next ones are sealed. Their rows are still written
+    #: in order, one transaction each.
+    parallel_puts = 3
+
     def __init__(self, partner: Partner, *, put_bytes: int = PUT_BYTES, timeout: float = 60.0) -> None:
         self.partner = partner
         self.client = NodeClient(partner, timeout=timeout)
@@ -68,17 +75,39 @@ class PartnerStore(TargetStore):
             )
         if offset == size:  # everything arrived but the completing answer was lost: complete with an empty piece
             return self._receipt(name, size, offset, b"")
-        buffer = bytearray()
-        for piece in pieces(offset):
-            buffer += piece
-            while len(buffer) >= self.put_bytes and offset + len(buffer) < size:
-                offset = self._send(name, size, offset, bytes(buffer[: self.put_bytes]))
-                del buffer[: self.put_bytes]
-        return self._receipt(name, size, offset, bytes(buffer))
+        # Pipelined: the next body is sealed (the pieces) while the one before is on its way; the PUTs themselves
+        # stay one after another, each at the offset the keeper confirmed, so a failure leaves a resumable prefix.
+        with ThreadPoolExecutor(1, thread_name_prefix="dangan-put") as sending:
+            in_flight: Future[int] | None = None
+            parts: list[bytes] = []
+            held_bytes = 0
+            for piece in pieces(offset):
+                parts.append(piece)
+                held_bytes += len(piece)
+                while held_bytes >= self.put_bytes and offset + held_bytes < size:
+                    body = parts[0] if len(parts) == 1 else b"".join(parts)
+                    rest = b""
+                    if len(body) > 2 * self.put_bytes:  # a piece far larger than a PUT (a huge chunk size)
+                        body, rest = body[: self.put_bytes], body[self.put_bytes :]
+                    parts, held_bytes = ([rest] if rest else []), len(rest)
+                    if in_flight is not None:
+                        offset = in_flight.result()
+                    in_flight = sending.submit(self._send, name, size, offset, body)
+                    offset += len(body)  # where this body ends, if the keeper takes it
+            if in_flight is not None:
+                offset = in_flight.result()
+        return self._receipt(name, size, offset, b"".join(parts))
 
     def _send(self, name: str, size: int, offset: int, body: bytes) -> int:
         answer = self.client.call("PUT", f"envelopes/{name}", {"offset": offset, "size": size}, body)
-        return int(answer.json()["size"])
+        held = int(answer.json()["size"])
+        if held != offset + len(body):
+            raise StoreError(
+                _("结对档案馆 %(partner)s 收到 %(name)s 后应有 %(want)s 字节，实有 %(held)s 字节。")
+                % {"partner": self.describe(), "name": name, "want": offset + len(body), "held": held},
+                retry=True,
+            )
+        return held
 
     def _receipt(self, name: str, size: int, offset: int, body: bytes) -> Receipt:
         answer = self.client.call("PUT", f"envelopes/{name}", {"offset": offset, "size": size}, body)
