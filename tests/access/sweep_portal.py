@@ -10,12 +10,17 @@ from tests.sweep import Page, expect
 from tests.sweep.world import World, register_builder
 
 PUBLIC = expect(200, anonymous=200, reader=200, access_staff=200)
-# An opened 公开 unit: everyone who may read 公开 units; the security roles, who read no catalog, get a 404.
-OPENED = expect(200, anonymous=200, reader=200, access_staff=200, security=404)
+# An opened 公开 unit: everyone who may read 公开 units; the security roles, who read no catalog, get a 404. The
+# conservation staff read units up to their clearance (catalog.policy.CLEARED_ROLES), on the portal too.
+OPENED = expect(200, anonymous=200, reader=200, access_staff=200, security=404, conservators=200)
 # A 公开 unit not yet opened: staff who read the catalog only (the system administrator reads 公开 units).
-NOT_OPENED = expect(404, anonymous=404, reader=404, archivists=200, system_admin=200, access_staff=200)
-# A 秘密 unit: archivists cleared 秘密 or above.
-SECRET = expect(404, anonymous=404, reader=404, archivist_secret=200, archivist_top=200, access_staff=404)
+NOT_OPENED = expect(
+    404, anonymous=404, reader=404, archivists=200, system_admin=200, access_staff=200, conservators=200
+)
+# A 秘密 unit: archivists cleared 秘密 or above, and the conservator (cleared 秘密; the head is cleared 内部).
+SECRET = expect(
+    404, anonymous=404, reader=404, archivist_secret=200, archivist_top=200, access_staff=404, conservator=200
+)
 
 
 def _build(world: World) -> None:

@@ -4,8 +4,9 @@ the sweep's requests are rolled back, but storage is not. See tests/sweep/__init
 
 from tests.sweep import Api, Page, expect
 
-VISIBLE = expect(200, security=404, anonymous=404)
-HIDDEN = expect(404, archivist_secret=200, archivist_top=200, anonymous=404)
+# The conservation staff read units up to their clearance (catalog.policy.CLEARED_ROLES): their text too.
+VISIBLE = expect(200, security=404, anonymous=404, conservators=200)
+HIDDEN = expect(404, archivist_secret=200, archivist_top=200, anonymous=404, conservator=200)
 # The correction page: signed in, reading the catalog (else 403), the unit visible (else 404), changing the catalog
 # (else 403: the system administrator reads the catalog but changes nothing).
 EDIT = expect(403, archivists=200)
