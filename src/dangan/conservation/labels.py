@@ -172,7 +172,9 @@ def box_labels_pdf(user: Any, locations: Sequence[Location], url_of: Callable[[L
         text_w = w - qr - 3 * pad
         _text(pdf, x + pad, y + pad, text_w, 8, location.full_code, 14)
         _text(pdf, x + pad, y + pad + 9, text_w, 5, location.name or location.get_kind_display(), 9)
-        _text(pdf, x + pad, y + pad + 16, text_w, 4.5, "档号 " + summary.range, 8)
+        _text(pdf, x + pad, y + pad + 16, text_w, 4.5, "档号 " + (summary.first or "（空）"), 8)
+        if summary.last != summary.first:
+            _text(pdf, x + pad, y + pad + 25, text_w, 4.5, "至 " + summary.last, 8)
         _text(pdf, x + pad, y + h - pad - 5, text_w, 5, f"共 {summary.count} 件", 9)
         _qr(pdf, url_of(location), x + w - pad - qr, y + (h - qr) / 2, qr)
 
@@ -191,12 +193,15 @@ def spine_labels_pdf(user: Any, locations: Sequence[Location], url_of: Callable[
         pdf.set_draw_color(200, 200, 200)
         pdf.rect(x, y, w, h)
         _text(pdf, x + pad, y + pad, w - 2 * pad, 5, location.full_code, 9)
-        _text(pdf, x + pad, y + 30, w - 2 * pad, 4, "档号", 7)
-        _text(pdf, x + pad, y + 35, w - 2 * pad, 4, summary.first or "（空）", 7)
+        # The 档号 range reads along the spine (turned 90°, bottom to top), one line each for the first and last.
+        lines = ["档号 " + (summary.first or "（空）")]
         if summary.last != summary.first:
-            _text(pdf, x + pad, y + 55, w - 2 * pad, 4, "至", 7)
-            _text(pdf, x + pad, y + 60, w - 2 * pad, 4, summary.last, 7)
-        _text(pdf, x + pad, y + 90, w - 2 * pad, 4, f"共 {summary.count} 件", 8)
+            lines.append("至 " + summary.last)
+        left, bottom = x + 8, y + h - pad - qr - 4
+        with pdf.rotation(90, left, bottom):
+            for n, text in enumerate(lines):
+                _text(pdf, left, bottom + n * 6, 120, 5, text, 9)
+        _text(pdf, x + pad, y + 12, w - 2 * pad, 4, f"共 {summary.count} 件", 8)
         _qr(pdf, url_of(location), x + (w - qr) / 2, y + h - pad - qr, qr)
 
     _grid(pdf, SPINE_LABEL, list(locations), draw)
