@@ -4,7 +4,7 @@ of conservation); placing, moving and check-out need CONSERVATION_WORK (both con
 changed with CONSERVATION_MANAGE (the head). The box holds a 公开 unit and a 秘密 one: the head (cleared 内部) and
 the 公开 archivist must never see the second, nor count it; the check-out of the 秘密 unit is theirs to miss (404)."""
 
-from tests.sweep import Page, expect
+from tests.sweep import Api, Page, expect
 from tests.sweep.world import World, register_builder
 
 VIEW = expect(403, archivists=200, conservators=200)
@@ -63,5 +63,16 @@ PAGES = [
     # An empty return form: refused with a message (nothing changes), the page redirects back.
     Page("conservation:checkout_return", WORK_POSTED, pk="@stacks.checkout", method="POST", data={}),
 ]
-ENDPOINTS: list = []
+ENDPOINTS = [
+    Api("GET /api/conservation/locations", VIEW, needs=(BOX,)),
+    Api("GET /api/conservation/locations/{full_code}", VIEW, full_code=BOX),
+    # No 档号: refused (422) for those who may place, nothing moves.
+    Api(
+        "POST /api/conservation/locations/{full_code}/units",
+        expect(403, conservators=422),
+        full_code=BOX,
+        data={"units": []},
+    ),
+    Api("GET /api/conservation/units/{unit_id}/location", VIEW, unit_id="@unit.public", needs=(BOX,)),
+]
 EXCLUDED: dict[str, str] = {}

@@ -206,3 +206,24 @@ def _pdf_text(data: bytes) -> str:
 
     # pypdf reads the CJK subset fonts' two-byte codes with a NUL between characters (as tests/replication do)
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).replace("\x00", "")
+
+
+def test_the_api_reads_the_tree_and_places_units_within_the_clearance(
+    tree: dict[str, Location], conservator: Any, conservation_head: Any, archivist: Any, make_unit: Any
+) -> None:
+    public, secret = make_unit(), make_unit(classification="secret")
+    worker, head = _client(conservator), _client(conservation_head)
+    url = "/api/conservation/locations/K1-A-03-2-001/units"
+    body = {"units": [public.reference_code, secret.reference_code], "reason": "上架"}
+    response = worker.post(url, body, content_type="application/json")
+    assert response.status_code == 200 and [m["to_code"] for m in response.json()] == ["K1-A-03-2-001"] * 2
+    refused = head.post(url, {"units": [secret.reference_code]}, content_type="application/json")
+    assert refused.status_code == 422 and Move.objects.count() == 2
+    assert _client(archivist).post(url, body, content_type="application/json").status_code == 403
+    seen = head.get("/api/conservation/locations/K1-A-03-2-001").json()
+    assert [u["reference_code"] for u in seen["placed"]] == [public.reference_code] and seen["units"] == 1
+    assert head.get("/api/conservation/locations?parent=K1-A-03-2").json()[0]["units"] == 1
+    assert worker.get("/api/conservation/locations").json()[0]["units"] == 2
+    assert head.get(f"/api/conservation/units/{secret.uuid}/location").status_code == 404
+    moves = worker.get(f"/api/conservation/units/{secret.uuid}/location").json()
+    assert moves["location"] == "K1-A-03-2-001" and moves["moves"][0]["reason"] == "上架"
