@@ -57,6 +57,15 @@ PAGES = [
     Page("conservation:location_pdf", VIEW, full_code=BOX, kind="shelf-list"),
     Page("conservation:checkouts", VIEW, needs=(BOX,)),
     Page("conservation:checkout_add", WORK),
+    Page("conservation:overdue_banner", VIEW, needs=(BOX,)),
+    # Ticked units moved to where they are: refused with a message on the form (200), nothing moves.
+    Page(
+        "conservation:move_batch",
+        WORK,
+        method="POST",
+        data={"unit": "00000000-0000-0000-0000-000000000000", "to": "SW-1-001"},
+        needs=(BOX,),
+    ),
     Page("conservation:checkout", VIEW, pk="@stacks.checkout"),
     Page("conservation:checkout", HIDDEN_CHECKOUT, pk="@stacks.hidden_checkout"),
     Page("conservation:checkout_slip", VIEW, pk="@stacks.checkout"),

@@ -227,3 +227,31 @@ def test_the_api_reads_the_tree_and_places_units_within_the_clearance(
     assert head.get(f"/api/conservation/units/{secret.uuid}/location").status_code == 404
     moves = worker.get(f"/api/conservation/units/{secret.uuid}/location").json()
     assert moves["location"] == "K1-A-03-2-001" and moves["moves"][0]["reason"] == "上架"
+
+
+def test_units_ticked_on_a_location_page_move_together_and_the_start_page_warns_of_the_overdue(
+    tree: dict[str, Location], conservator: Any, conservation_head: Any, make_unit: Any
+) -> None:
+    a, b, hidden = make_unit(), make_unit(), make_unit(classification="secret")
+    do_move_units(conservator, [a, b, hidden], do_add_location(CONSOLE, tree["shelf"], "003", "box"))
+    head = _client(conservation_head)
+    page = head.get("/manage/conservation/locations/K1-A-03-2-003/").content.decode()
+    assert str(a.uuid) in page and str(hidden.uuid) not in page
+    refused = head.post(
+        "/manage/conservation/stacks/move/", {"unit": [str(a.uuid), str(hidden.uuid)], "to": "K1-A-03-2-002"}
+    )
+    assert refused.status_code == 200 and "所选档案无法识别" in refused.content.decode()
+    assert Placement.objects.filter(location=tree["box2"]).count() == 0
+    moved = head.post(
+        "/manage/conservation/stacks/move/",
+        {"unit": [str(a.uuid), str(b.uuid)], "to": "K1-A-03-2-002", "reason": "倒架"},
+    )
+    assert moved.status_code == 302
+    assert set(Placement.objects.filter(location=tree["box2"]).values_list("unit", flat=True)) == {a.pk, b.pk}
+    assert "overdue" in head.get("/manage/conservation/").content.decode()  # the start page loads the warning
+    assert head.get("/manage/conservation/checkouts/overdue/").content.decode().strip() == ""
+    do_check_out(conservator, hidden, "reading", timezone.localdate(), "张三")
+    do_check_out(conservator, a, "reading", timezone.localdate(), "李四")
+    CheckOut.objects.update(due=timezone.localdate() - timedelta(days=1))
+    assert "有 1 件档案超期未还" in head.get("/manage/conservation/checkouts/overdue/").content.decode()
+    assert "有 2 件档案超期未还" in _client(conservator).get("/manage/conservation/checkouts/overdue/").content.decode()

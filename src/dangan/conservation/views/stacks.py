@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -108,6 +109,10 @@ class PlaceForm(forms.Form):
 class MoveForm(PlaceForm):
     to = forms.CharField(label=gettext_lazy("目标位置（完整代码）"), max_length=200)
 
+    def __init__(self, *args: Any, ticked: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].required = not ticked
+
 
 class CheckOutForm(forms.Form):
     unit = forms.CharField(label=gettext_lazy("档号"), max_length=80)
@@ -149,6 +154,18 @@ def _checkout(request: HttpRequest, pk: int) -> CheckOut:
     if not can_view_unit(request.user, checkout.unit):
         raise Http404
     return checkout
+
+
+def _ticked_units(request: HttpRequest, ticked: list[str]) -> list[ArchivalUnit]:
+    """The units ticked in a location's list (their UUIDs), those the user may see; ValidationError otherwise."""
+    try:
+        wanted = {str(UUID(value)) for value in ticked}
+    except ValueError:
+        raise ValidationError({"units": _("所选档案无法识别")}) from None
+    units = list(visible_units(request.user, ArchivalUnit.objects.filter(uuid__in=wanted)))
+    if len(units) != len(wanted):
+        raise ValidationError({"units": _("所选档案无法识别")})
+    return units
 
 
 def _errors(request: HttpRequest, exc: Exception) -> None:
@@ -374,14 +391,18 @@ def location_place(request: HttpRequest, full_code: str) -> HttpResponse:
 @capability_required(WORK)
 def move_batch(request: HttpRequest) -> HttpResponse:
     """Move a batch of units (by 档号) to a location given by its full code."""
-    form = MoveForm(request.POST or None)
+    ticked = request.POST.getlist("unit") if request.method == "POST" else []
+    form = MoveForm(request.POST or None, ticked=bool(ticked))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             to = Location.objects.filter(full_code=data["to"].strip()).first()
             if to is None:
                 raise ValidationError({"to": _("找不到位置 %(code)s") % {"code": data["to"]}})
-            units = actions.resolve_units(request.user, data["units"].splitlines())
+            if ticked:
+                units = _ticked_units(request, ticked)
+            else:
+                units = actions.resolve_units(request.user, data["units"].splitlines())
             moves = actions.do_move_units(signed_in(request), units, to, data["reason"])
         except ValidationError as exc:
             form_errors_from(form, exc)
@@ -464,6 +485,13 @@ def checkouts(request: HttpRequest) -> HttpResponse:
             "can_work": has_capability(request.user, WORK),
         },
     )
+
+
+@require_safe
+@capability_required(VIEW)
+def overdue_banner(request: HttpRequest) -> HttpResponse:
+    """The overdue warning as a fragment, loaded by the start page (htmx); empty when nothing is overdue."""
+    return render(request, "conservation/stacks/_overdue.html", {"overdue": custody.overdue_count(request.user)})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -567,6 +595,7 @@ manage_urls: list[URLPattern] = [
     path("locations/<str:full_code>/pdf/<slug:kind>/", location_pdf, name="location_pdf"),
     path("checkouts/", checkouts, name="checkouts"),
     path("checkouts/new/", checkout_add, name="checkout_add"),
+    path("checkouts/overdue/", overdue_banner, name="overdue_banner"),
     path("checkouts/<int:pk>/", checkout_detail, name="checkout"),
     path("checkouts/<int:pk>/slip.pdf", checkout_slip, name="checkout_slip"),
     path("checkouts/<int:pk>/return/", checkout_return, name="checkout_return"),
