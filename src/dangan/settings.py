@@ -305,6 +305,8 @@ ACCESSION_BATCH = int(os.environ.get("DANGAN_ACCESSION_BATCH", 200))
 # signed one of its manual items (docs/development/accession.md).
 ACCESSION_SECOND_ACCEPTOR = _env_bool("DANGAN_ACCESSION_SECOND_ACCEPTOR", False)
 REPORT_FONT = os.environ.get("DANGAN_REPORT_FONT", "")
+# The address phones reach, for the QR codes on the stacks' labels (conservation.labels); blank: the request's host.
+LABEL_BASE_URL = os.environ.get("DANGAN_LABEL_BASE_URL", "").strip()
 
 # Digitization batches (docs/development/digitization.md): where staged page images lie until preserved, the share
 # of pages a person inspects by hand, the share of those that must pass, and whether `dangan digitize import` leaves

@@ -8,18 +8,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangan.catalog.models import ArchivalUnit
-from dangan.catalog.policy import can_view_unit
+from dangan.catalog.policy import can_view_unit, visible_units
 from dangan.conservation.choices import CheckOutPurpose
 from dangan.conservation.models import CheckOut, Placement
 from dangan.core.actors import account_of
 from dangan.core.audit import log
 from dangan.core.roles import Capability, has_capability
 
-__all__ = ["check_check_out", "check_return", "do_check_out", "do_return"]
+__all__ = ["check_check_out", "check_return", "do_check_out", "do_return", "open_checkouts", "overdue_count"]
 
 
 def _allowed(actor: Any, unit: ArchivalUnit) -> None:
@@ -92,3 +93,23 @@ def do_return(actor: Any, checkout: CheckOut, returned_by: str, note: str = "") 
         locked.save(update_fields=["returned_at", "received_by", "returned_by", "return_note"])
         log(locked, "conservation.return", actor, {"unit": str(locked.unit.uuid), "returned_by": locked.returned_by})
     return locked
+
+
+# ---------------------------------------------------------------- open check-outs and overdue warnings (part stacks)
+
+
+def open_checkouts(user: Any, *, overdue: bool = False) -> QuerySet[CheckOut]:
+    """The open check-outs of the units ``user`` may see, the longest overdue first; only those past their due
+    date with ``overdue``. Computed on each view (no periodic job): a check-out is overdue from the day after
+    ``due``."""
+    checkouts = CheckOut.objects.filter(
+        returned_at__isnull=True, unit__in=visible_units(user, ArchivalUnit.objects.all())
+    )
+    if overdue:
+        checkouts = checkouts.filter(due__lt=timezone.localdate())
+    return checkouts.select_related("unit", "taken_from", "handed_out_by").order_by("due", "checked_out_at")
+
+
+def overdue_count(user: Any) -> int:
+    """How many of the units ``user`` may see are overdue (the start page's warning)."""
+    return open_checkouts(user, overdue=True).count()

@@ -4,5 +4,6 @@
 from .condition import UnitCondition
 from .custody import CheckOut
 from .locations import Location, Placement
+from .stacks import Move  # part stacks
 
-__all__ = ["CheckOut", "Location", "Placement", "UnitCondition"]
+__all__ = ["CheckOut", "Location", "Move", "Placement", "UnitCondition"]
