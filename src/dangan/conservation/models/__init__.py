@@ -4,5 +4,7 @@
 from .condition import UnitCondition
 from .custody import CheckOut
 from .locations import Location, Placement
+from .surveys import Campaign, CampaignStatus, CampaignUnit, SurveyOrigin, SurveyPhoto, SurveyRecord  # part surveys
 
 __all__ = ["CheckOut", "Location", "Placement", "UnitCondition"]
+__all__ += ["Campaign", "CampaignStatus", "CampaignUnit", "SurveyOrigin", "SurveyPhoto", "SurveyRecord"]  # surveys
