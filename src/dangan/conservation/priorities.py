@@ -16,13 +16,13 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from dangan.catalog.models import Subject
+from dangan.catalog.models import Fonds, Subject
 from dangan.catalog.policy import sees_every_unit, visible_units
 from dangan.conservation.choices import DamageGrade
-from dangan.conservation.models import CampaignUnit, CheckOut, Placement, UnitCondition
+from dangan.conservation.models import CampaignUnit, CheckOut, Location, Placement, UnitCondition
 
 __all__ = ["dashboard_counts", "priority_list", "value_terms"]
 
@@ -40,13 +40,6 @@ def _conditions(user: Any) -> QuerySet[UnitCondition]:
     return rows
 
 
-def _grade_rank() -> Case:
-    return Case(
-        *(When(grade=grade, then=Value(rank)) for rank, grade in enumerate(DamageGrade.values)),
-        output_field=IntegerField(),
-    )
-
-
 def priority_list(user: Any, limit: int | None = 100) -> list[dict[str, Any]]:
     """The units to restore first (see the module's doc), at most ``limit`` (None: all)."""
     terms = Q()
@@ -61,36 +54,34 @@ def priority_list(user: Any, limit: int | None = 100) -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
         .values("n")
     )
-    rows = (
-        _conditions(user)
-        .exclude(grade=DamageGrade.INTACT)
-        .annotate(
-            rank=_grade_rank(),
-            valued=Exists(valued_subject) | Exists(in_priority_campaign),
-            uses=Coalesce(Subquery(uses, output_field=IntegerField()), 0),
-        )
-        .order_by("rank", "-valued", "-uses", "unit__reference_code", "unit_id")
-        .values(
-            "unit_id",
-            "unit__uuid",
-            "unit__reference_code",
-            "unit__title",
-            "unit__fonds__code",
-            "grade",
-            "reason",
-            "valued",
-            "uses",
-            "assessed_at",
-        )
+    base = _conditions(user).annotate(
+        valued=Exists(valued_subject) | Exists(in_priority_campaign),
+        uses=Coalesce(Subquery(uses, output_field=IntegerField()), 0),
     )
-    if limit is not None:
-        rows = rows[:limit]
-    found = list(rows)
-    where = dict(
-        Placement.objects.filter(unit_id__in=[row["unit_id"] for row in found]).values_list(
-            "unit_id", "location__full_code"
-        )
+    fields = (
+        "unit_id",
+        "unit__uuid",
+        "unit__reference_code",
+        "unit__title",
+        "unit__fonds__code",
+        "grade",
+        "reason",
+        "valued",
+        "uses",
+        "assessed_at",
     )
+    # Grade by grade, worst first: the top N rarely needs more than the first grade or two, and the value and use of
+    # the others are never computed.
+    found: list[dict[str, Any]] = []
+    for grade in DamageGrade.values:
+        if grade == DamageGrade.INTACT or (limit is not None and len(found) >= limit):
+            break
+        rows = base.filter(grade=grade).order_by("-valued", "-uses", "unit__reference_code", "unit_id").values(*fields)
+        found.extend(rows[: limit - len(found)] if limit is not None else rows)
+    placements = Placement.objects.all()
+    if len(found) <= 1000:  # else read them all: a long IN list would pass SQLite's limit on parameters
+        placements = placements.filter(unit_id__in=[row["unit_id"] for row in found])
+    where = dict(placements.values_list("unit_id", "location__full_code"))
     labels = dict(DamageGrade.choices)
     return [
         {
@@ -116,19 +107,20 @@ def dashboard_counts(user: Any) -> dict[str, Any]:
     location's full_code; "" for a unit not placed) × grade."""
     rows = (
         _conditions(user)
-        .values("grade", "unit__fonds__code", "unit__placement__location__full_code")
+        .values("grade", "unit__fonds_id", "unit__placement__location_id")
         .annotate(n=Count("id"))
         .order_by()
     )
+    fonds_codes = dict(Fonds.objects.values_list("id", "code"))
+    stack_of = {pk: code.split("-", 1)[0] for pk, code in Location.objects.values_list("id", "full_code")}
     by_grade: dict[str, int] = dict.fromkeys(DamageGrade.values, 0)
     by_fonds: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DamageGrade.values, 0))
     by_stack: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(DamageGrade.values, 0))
     for row in rows:
         grade, n = row["grade"], row["n"]
         by_grade[grade] += n
-        by_fonds[row["unit__fonds__code"]][grade] += n
-        where = row["unit__placement__location__full_code"] or ""
-        by_stack[where.split("-", 1)[0]][grade] += n
+        by_fonds[fonds_codes[row["unit__fonds_id"]]][grade] += n
+        by_stack[stack_of.get(row["unit__placement__location_id"], "")][grade] += n
     return {
         "grades": [{"grade": g, "label": str(label), "count": by_grade[g]} for g, label in DamageGrade.choices],
         "total": sum(by_grade.values()),
