@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import progress, setup_django, table  # noqa: E402
+from common import progress, setup_django, table
 
 GRADES = ("special", "severe", "moderate", "mild", "intact")
 GRADE_WEIGHTS = (3, 12, 25, 35, 25)
