@@ -190,3 +190,42 @@ def test_a_unit_above_the_clearance_is_never_shown_surveyed_or_counted(
     assert "机密的电报" not in page
     detail = client.get(f"/manage/conservation/surveys/{campaign.pk}/").content.decode()
     assert "1 / 1" in detail
+
+
+def test_the_head_makes_a_campaign_in_the_workspace_and_closes_it(
+    conservation_head: Any, conservator: Any, archivist: Any, make_unit: Any
+) -> None:
+    units = [make_unit(), make_unit()]
+    head = client_for(conservation_head)
+    form = head.get("/manage/conservation/surveys/add/").content.decode()
+    assert f'value="{conservator.pk}"' in form and f'value="{archivist.pk}"' not in form  # surveyors: WORK only
+    answer = head.post(
+        "/manage/conservation/surveys/add/",
+        {
+            "name": "红军档案摸排",
+            "reference_codes": "\n".join(unit.reference_code for unit in units),
+            "surveyors": [conservator.pk],
+            "starts": "2026-12-01",
+            "ends": "2026-11-01",
+        },
+    )
+    assert "结束日期早于开始日期" in answer.content.decode() and not Campaign.objects.exists()
+    answer = head.post(
+        "/manage/conservation/surveys/add/",
+        {
+            "name": "红军档案摸排",
+            "reference_codes": "\n".join(unit.reference_code for unit in units),
+            "surveyors": [conservator.pk],
+            "priority": "on",
+        },
+    )
+    campaign = Campaign.objects.get(name="红军档案摸排")
+    assert answer["Location"] == f"/manage/conservation/surveys/{campaign.pk}/" and campaign.priority
+    assert "0 / 2" in head.get(answer["Location"]).content.decode()
+    assert client_for(conservator).post(answer["Location"], {"status": "closed"}).status_code == 403
+    head.post(answer["Location"], {"status": "closed"})
+    campaign.refresh_from_db()
+    assert campaign.status == "closed"
+    with pytest.raises(ValidationError) as closed:
+        do_record_survey(conservator, units[0], {"mould": "5"}, campaign=campaign)
+    assert "摸排任务已结束" in str(closed.value)

@@ -25,12 +25,11 @@ from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import can_view_unit, sees_every_unit, visible_units
 from dangan.conservation.actions.condition import do_record_condition
 from dangan.conservation.choices import ConditionSource, DamageType, Degree
-from dangan.conservation.grading import DEGREE, MEASURES, PERCENT, PH, Assessment
+from dangan.conservation.grading import DEGREE, MEASURES, PERCENT, PH, Assessment, GradingError, grade_damages
 from dangan.conservation.models import (
     Campaign,
     CampaignStatus,
     CampaignUnit,
-    Placement,
     SurveyOrigin,
     SurveyPhoto,
     SurveyRecord,
@@ -412,13 +411,22 @@ def read_sheet(
     in_campaign: set[int] = (
         set(CampaignUnit.objects.filter(campaign=campaign).values_list("unit_id", flat=True)) if campaign else set()
     )
+    filled_rows: list[tuple[int, dict[str, str]]] = []
     for number, line in enumerate(lines, start=2):
         cells = {column: _text(line[i]) if i < len(line) else "" for column, i in at.items()}
-        filled = [c for c in SHEET_COLUMNS if c not in ("档号", "题名", "存放位置") and cells.get(c)]
-        if not filled:
-            continue
+        if any(cells.get(c) for c in SHEET_COLUMNS if c not in ("档号", "题名", "存放位置")):
+            filled_rows.append((number, cells))
+    book.close()
+    codes = [cells["档号"] for _number, cells in filled_rows if cells["档号"]]
+    units: dict[str, ArchivalUnit] = {}
+    for start in range(0, len(codes), 500):
+        units.update(
+            (unit.reference_code or "", unit)
+            for unit in ArchivalUnit.objects.filter(reference_code__in=codes[start : start + 500])
+        )
+    for number, cells in filled_rows:
         code = cells["档号"]
-        unit = ArchivalUnit.objects.filter(reference_code=code).first() if code else None
+        unit = units.get(code) if code else None
         if unit is None or not can_view_unit(actor, unit):
             errors.append(SheetError(number, "档号", code, _("档号为空") if not code else _("没有此档号的档案")))
             continue
@@ -442,8 +450,6 @@ def read_sheet(
                 damages[kind] = _DEGREE_BY_LABEL.get(value, value)
             else:
                 damages[kind] = value.rstrip("%")
-            from dangan.conservation.grading import GradingError, grade_damages
-
             try:
                 grade_damages({kind: damages[kind]})
             except GradingError as exc:
@@ -462,7 +468,6 @@ def read_sheet(
                 "notes": cells.get("备注", ""),
             }
         )
-    book.close()
     return parsed, errors
 
 
@@ -485,8 +490,3 @@ def do_import_sheet(
             )
             records.append(record)
     return records, []
-
-
-def location_of(unit: ArchivalUnit) -> str:
-    placement = Placement.objects.filter(unit=unit).select_related("location").first()
-    return placement.location.full_code if placement else ""
