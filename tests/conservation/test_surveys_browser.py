@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.browser import screenshot_folder
 from tests.e2e.conftest import chromium  # noqa: F401  the browser fixture of tests/e2e
 
 TABLET = {"width": 768, "height": 1024}
@@ -57,6 +58,8 @@ def test_a_surveyor_records_units_with_the_keyboard(
             page.keyboard.press("ArrowDown")  # 无 → 轻微
             expected = "霉变 35%（特残：> 30%）" if n == 0 else "酸化 pH 5.3（严重：pH 5.0–5.5）"
             expect(page.locator("#grade-reason")).to_contain_text(expected)
+            if n == 0 and (shots := screenshot_folder()):
+                page.screenshot(path=str(shots / "survey-entry-tablet.png"), full_page=True)
             page.get_by_label("酸化（pH）").press("Enter")
             expect(page.locator(".messages, [role=status], .message").first).to_contain_text(unit.reference_code)
             timings.append(time.perf_counter() - started)
@@ -64,6 +67,8 @@ def test_a_surveyor_records_units_with_the_keyboard(
 
         page.goto(f"{chromium.base_url}/manage/conservation/surveys/dashboard/")
         expect(page.locator("[data-survey-chart=grades] canvas")).to_have_count(1)
+        if shots := screenshot_folder():
+            page.screenshot(path=str(shots / "survey-dashboard-tablet.png"), full_page=True)
 
     first = SurveyRecord.objects.get(unit=units[0])
     assert first.grade == "special" and first.damages == {"mould": "35", "acidification": "5.3", "fading": "light"}
