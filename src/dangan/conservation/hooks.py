@@ -64,3 +64,27 @@ def _register_stacks() -> None:
 
 
 _register_stacks()
+# ---------------------------------------------------------------- part surveys (actions/surveys.py, priorities.py)
+from dangan.conservation.navigation import Link, register_link  # noqa: E402
+
+register_action("conservation.campaign", gettext_lazy("创建摸排任务"))
+register_action("conservation.campaign_status", gettext_lazy("变更摸排任务状态"))
+register_action("conservation.survey", gettext_lazy("录入摸排结果"))
+register_link(
+    Link(
+        "conservation:campaigns",
+        gettext_lazy("保存状况摸排"),
+        20,
+        Capability.CONSERVATION_VIEW,
+        gettext_lazy("摸排任务、现场录入、Excel 导入导出"),
+    )
+)
+register_link(
+    Link(
+        "conservation:survey_dashboard",
+        gettext_lazy("摸排统计与修复优先级"),
+        21,
+        Capability.CONSERVATION_VIEW,
+        gettext_lazy("按破损等级、全宗、库房统计；需优先修复的档案"),
+    )
+)

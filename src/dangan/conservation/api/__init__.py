@@ -5,4 +5,7 @@ from ninja import Router
 
 router = Router(tags=["conservation"])
 
-from . import stacks  # noqa: E402, F401  (part stacks)
+from . import (
+    stacks,  # noqa: F401  (part stacks)
+    surveys,  # noqa: F401  part surveys
+)

@@ -2,10 +2,11 @@
 
 from django.urls import URLPattern
 
-from dangan.conservation.views import home, stacks
+from dangan.conservation.views import home, stacks, surveys
 
 app_name = "conservation"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
     *stacks.manage_urls,
+    *surveys.manage_urls,
 ]

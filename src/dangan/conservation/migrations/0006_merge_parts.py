@@ -1,0 +1,12 @@
+"""Joins the parts' migrations (each depends only on 0001_initial; docs/development/conservation.md)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("conservation", "0002_stacks"),
+        ("conservation", "0003_surveys"),
+    ]
+
+    operations = []
