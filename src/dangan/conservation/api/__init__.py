@@ -5,7 +5,5 @@ from ninja import Router
 
 router = Router(tags=["conservation"])
 
-from . import (
-    stacks,  # noqa: F401  (part stacks)
-    surveys,  # noqa: F401  part surveys
-)
+# Each part's operations, registered on ``router`` when imported: add yours to this line.
+from . import stacks, surveys  # noqa: E402, F401
