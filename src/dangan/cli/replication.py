@@ -57,3 +57,20 @@ def _top_level_parts() -> list[Any]:
     from . import replication_transfers
 
     return [replication_transfers]
+
+
+def target_named(name: str | None, *, enabled: bool = True) -> Any:
+    """The ``Target`` an option ``--target NAME`` names (None when no name was given); a usage error (exit 2) for
+    an unknown name and, with ``enabled``, for a disabled target."""
+    if not name:
+        return None
+    from dangan.replication.models import Target
+
+    from . import CommandError
+
+    target = Target.objects.filter(name=name).first()
+    if target is None:
+        raise CommandError(f"没有名为 {name} 的备份目标 / no target named {name}")
+    if enabled and not target.enabled:
+        raise CommandError(f"备份目标 {name} 已停用 / target {name} is disabled")
+    return target

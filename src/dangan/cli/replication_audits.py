@@ -17,7 +17,7 @@ import json
 import sys
 from typing import Any
 
-from . import EXIT_OK, EXIT_PROBLEMS, CommandError
+from . import EXIT_OK, EXIT_PROBLEMS
 
 
 def register(actions: Any) -> None:
@@ -42,13 +42,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     from dangan.core.actors import CONSOLE
     from dangan.replication.actions.audits import do_audit
-    from dangan.replication.models import Target
 
-    target = None
-    if args.target:
-        target = Target.objects.filter(name=args.target).first()
-        if target is None:
-            raise CommandError(f"没有名为 {args.target} 的备份目标 / no target named {args.target}")
+    from .replication import target_named
+
+    target = target_named(args.target, enabled=False)
 
     def progress(name: str, done: int, total: int) -> None:
         if done == 0:

@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from . import EXIT_OK, EXIT_PROBLEMS, CommandError
+from . import EXIT_OK, EXIT_PROBLEMS
 
 
 def register(actions: Any) -> None:
@@ -41,15 +41,10 @@ def cmd_repair(args: argparse.Namespace) -> int:
 
     from dangan.core.actors import CONSOLE
     from dangan.replication.actions.repair import do_repair
-    from dangan.replication.models import Target
 
-    target = None
-    if args.target:
-        target = Target.objects.filter(name=args.target).first()
-        if target is None:
-            raise CommandError(f"没有名为 {args.target} 的备份目标 / no target named {args.target}")
-        if not target.enabled:
-            raise CommandError(f"备份目标 {args.target} 已停用 / target {args.target} is disabled")
+    from .replication import target_named
+
+    target = target_named(args.target)
 
     def progress(label: str, done: int, total: int) -> None:
         print(f"修复 repair {done}/{total}: {label}", file=sys.stderr, flush=True)

@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Any
 
-from . import EXIT_OK, EXIT_PROBLEMS, CommandError
+from . import EXIT_OK, EXIT_PROBLEMS
 
 
 def register_top_level(sub: Any) -> None:
@@ -42,15 +42,10 @@ def cmd_replicate(args: argparse.Namespace) -> int:
 
     from dangan.core.actors import CONSOLE
     from dangan.replication.actions.transfers import do_replicate
-    from dangan.replication.models import Target
 
-    target = None
-    if args.target:
-        target = Target.objects.filter(name=args.target).first()
-        if target is None:
-            raise CommandError(f"没有名为 {args.target} 的备份目标 / no target named {args.target}")
-        if not target.enabled:
-            raise CommandError(f"备份目标 {args.target} 已停用 / target {args.target} is disabled")
+    from .replication import target_named
+
+    target = target_named(args.target)
     bar = _Bar(enabled=not args.json)
     try:
         report = do_replicate(CONSOLE, target, progress=bar.update)
