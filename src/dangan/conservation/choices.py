@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class LocationKind(models.TextChoices):
@@ -10,7 +11,7 @@ class LocationKind(models.TextChoices):
 
     STACK = "stack", _("库房")
     ZONE = "zone", _("区")
-    ROW = "row", _("列")
+    ROW = "row", pgettext_lazy("stack level", "列")  # not the 列 of a table: a row of shelving
     SECTION = "section", _("节")
     SHELF = "shelf", _("层")
     BOX = "box", _("盒/位")
