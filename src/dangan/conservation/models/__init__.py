@@ -4,5 +4,7 @@
 from .condition import UnitCondition
 from .custody import CheckOut
 from .locations import Location, Placement
+from .restoration import TreatmentStep, WorkOrder, WorkOrderEvent, WorkOrderPhotograph  # part restoration
 
 __all__ = ["CheckOut", "Location", "Placement", "UnitCondition"]
+__all__ += ["TreatmentStep", "WorkOrder", "WorkOrderEvent", "WorkOrderPhotograph"]  # part restoration

@@ -3,8 +3,10 @@
 from django.urls import URLPattern
 
 from dangan.conservation.views import home
+from dangan.conservation.views import restoration as restoration_views  # part restoration
 
 app_name = "conservation"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
+    *restoration_views.manage_urls,  # part restoration
 ]
