@@ -18,14 +18,24 @@ from dangan.conservation.actions.condition import do_record_condition
 from dangan.conservation.choices import CheckOutPurpose, ConditionSource, DamageGrade
 from dangan.conservation.models import CheckOut, UnitCondition, WorkOrder, WorkOrderPhotograph
 from dangan.conservation.models.restoration import WorkOrderStatus as S
+from dangan.core.choices import SecurityClassification
 from dangan.core.models import AuditEntry
 from dangan.core.roles import Role
-from dangan.core.choices import SecurityClassification
 from dangan.utilities.concurrency import EditConflict
 from tests.helpers import account
-from tests.preservation.conftest import jpeg_bytes, storage  # noqa: F401
+from tests.preservation.conftest import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def storage(settings: Any, tmp_path: Path) -> Any:
+    """The preservation storage root, fresh for the test (as tests/preservation/conftest.py makes it)."""
+    from dangan.preservation.store import storage_root
+
+    settings.STORAGE_ROOT = tmp_path / "storage"
+    settings.STORAGE_DURABLE = False
+    return storage_root()
 
 
 @pytest.fixture

@@ -7,12 +7,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from dangan.catalog.panels import UnitPanel, register_unit_panel  # part restoration
+from dangan.conservation.navigation import Link, register_link
 from dangan.core.audit import register_action
 from dangan.core.roles import Capability
 from dangan.utilities.registry import MenuItem, register_menu_item
-
-from dangan.catalog.panels import UnitPanel, register_unit_panel  # part restoration
-from dangan.conservation.navigation import Link, register_link
 
 register_menu_item(
     MenuItem(

@@ -52,6 +52,7 @@ __all__ = [
     "PHOTO_EXTENSIONS",
     "PHOTO_PREFIX",
     "Photo",
+    "allowed_transitions",
     "do_accept",
     "do_add_photographs",
     "do_approve",
@@ -64,7 +65,6 @@ __all__ = [
     "do_start_treatment",
     "do_submit",
     "do_update_plan",
-    "allowed_transitions",
     "refusal",
     "restoration_stats",
     "stats_csv",
@@ -563,8 +563,16 @@ def do_add_photographs(actor: Any, order: WorkOrder, stage: str, photos: Sequenc
     with a PREMIS event, then record them on the order. Call it outside a transaction (storage first)."""
     from dangan.preservation.actions.preserving import do_preserve_many
     from dangan.preservation.models import PackageFile
-    from dangan.preservation.premis import FILE_ID_TYPE, AgentRole, Event, EventOutcome, Link, person_agent
-    from dangan.preservation.premis import intellectual_entity_id, software_agent
+    from dangan.preservation.premis import (
+        FILE_ID_TYPE,
+        AgentRole,
+        Event,
+        EventOutcome,
+        Link,
+        intellectual_entity_id,
+        person_agent,
+        software_agent,
+    )
     from dangan.preservation.store import object_id_for, package_uuid_for_unit
 
     order = WorkOrder.objects.select_related("unit").get(pk=order.pk)  # the status now, not the caller's copy

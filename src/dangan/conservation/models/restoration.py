@@ -135,6 +135,9 @@ class WorkOrderEvent(models.Model):
         verbose_name_plural = _("修复单流转")
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.action} → {self.status_to}"
+
 
 class TreatmentStep(models.Model):
     """One treatment done: which, the materials used (``materials``: [{"name", "quantity", "unit"}]), time spent,
@@ -156,6 +159,9 @@ class TreatmentStep(models.Model):
         verbose_name = _("修复步骤")
         verbose_name_plural = _("修复步骤")
         ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.treatment} {self.date}"
 
 
 class WorkOrderPhotograph(models.Model):
@@ -181,3 +187,6 @@ class WorkOrderPhotograph(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "stage", "number"], name="conservation_photo_number"),
         ]
+
+    def __str__(self) -> str:
+        return self.logical_path
