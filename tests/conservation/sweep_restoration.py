@@ -3,7 +3,7 @@ work orders are read with CONSERVATION_VIEW (archivists, the conservator, the he
 catalog.policy shows each order's unit — an order of a 机密 unit is a 404 to the conservator (cleared 秘密), the head
 (内部) and the archivists cleared below it — and changed with CONSERVATION_WORK (the conservation staff)."""
 
-from tests.sweep import Page, expect
+from tests.sweep import Api, Page, expect
 from tests.sweep.world import World, register_builder
 
 VIEW = expect(403, archivists=200, conservators=200)
@@ -59,5 +59,10 @@ PAGES = [
         data={"submit-version": "1"},
     ),
 ]
-ENDPOINTS: list = []
+ENDPOINTS = [
+    Api("GET /api/conservation/restoration/work-orders", VIEW, needs=(PUBLIC, SECRET)),
+    Api("GET /api/conservation/restoration/work-orders/{number}", VIEW, number=PUBLIC),
+    Api("GET /api/conservation/restoration/work-orders/{number}", CONFIDENTIAL, number=SECRET),
+    Api("GET /api/conservation/restoration/stats", VIEW),
+]
 EXCLUDED: dict[str, str] = {}

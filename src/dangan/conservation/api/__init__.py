@@ -4,3 +4,5 @@ operations in a module of its own (``api/<part>.py``, imported at the end of thi
 from ninja import Router
 
 router = Router(tags=["conservation"])
+
+from . import restoration  # noqa: E402,F401  part restoration
