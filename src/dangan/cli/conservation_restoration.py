@@ -75,7 +75,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"  {row['name']} {row['quantity']} {row['unit']}")
     print("修复前 → 修复后 grades before → after:")
     for row in stats["grades"]:
-        print(f"  {grades.get(row['before'], row['before'])} → {grades.get(row['after'], row['after'])}: {row['count']}")
+        print(
+            f"  {grades.get(row['before'], row['before'])} → {grades.get(row['after'], row['after'])}: {row['count']}"
+        )
     return EXIT_OK
 
 

@@ -390,7 +390,7 @@ def _apply(request: HttpRequest, actor: Any, order: WorkOrder, name: str) -> str
 
 
 def _form_messages(form: forms.Form) -> list[str]:
-    found = []
+    found: list[str] = []
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         found.extend(f"{label}：{error}" if label else str(error) for error in errors)
