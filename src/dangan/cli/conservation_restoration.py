@@ -3,19 +3,26 @@
     dangan conservation restoration stats [--year Y] [--json]
     dangan conservation restoration export FILE.xlsx|FILE.csv [--year Y]
     dangan conservation restoration list [--status S] [--json]
+    dangan conservation restoration photos NUMBER --stage before|after FILE...
 
 The console sees every unit. Statistics count the work orders returned (已归还) in the year (all years without
 --year): units restored, work orders, hours, materials used (name, unit, quantity) and grade pairs (before → after).
 JSON of ``stats``: {"year", "years": [{"year", "units", "work_orders", "hours"}], "materials": [{"name", "unit",
 "quantity"}], "grades": [{"before", "after", "count"}]} (hours and quantities as decimal strings).
 
-Exit codes: 0 done; 1 the file could not be written; 2 usage (a year or status not understood, a file that is
+``photos`` preserves photographs taken with a camera as a new version of the order's unit's package
+(``content/conservation/<number>/before-01.jpg`` …, as the page does); a run killed half-way is finished by running
+it again (no second version).
+
+Exit codes: 0 done; 1 the file could not be written, or the photographs were refused (the reason on stderr; nothing
+stored); 2 usage (a year or status not understood, a file that is
 neither .xlsx nor .csv)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +55,12 @@ def register(actions: Any) -> None:
     p.add_argument("--status", default=None, help="状态，如 in_treatment / status, e.g. in_treatment")
     p.add_argument("--json", action="store_true", help="以 JSON 输出 / print JSON")
     p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("photos", help="保存修复前后照片 / preserve before/after photographs", epilog=_EPILOG)
+    p.add_argument("number", help="修复单号，如 XF2026-0001 / the work order")
+    p.add_argument("--stage", required=True, choices=["before", "after"], help="修复前 before / 修复后 after")
+    p.add_argument("files", nargs="+", help="照片文件（JPEG、PNG、TIFF）/ photographs")
+    p.set_defaults(handler=cmd_photos)
 
 
 def _year(value: int | None) -> int | None:
@@ -136,4 +149,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         for row in data:
             print(f"{row['number']}  {row['status']:<20} {row['reference_code'] or '—'}")
+    return EXIT_OK
+
+
+def cmd_photos(args: argparse.Namespace) -> int:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from dangan.conservation.actions.restoration import Photo, do_add_photographs
+    from dangan.conservation.models import WorkOrder
+    from dangan.core.actors import CONSOLE
+
+    order = WorkOrder.objects.select_related("unit").filter(number=args.number).first()
+    if order is None:
+        raise CommandError(f"没有修复单 no such work order: {args.number}")
+    paths = [Path(name) for name in args.files]
+    for path in paths:
+        if not path.is_file():
+            raise CommandError(f"文件不存在 no such file: {path}")
+    try:
+        kept = do_add_photographs(CONSOLE, order, args.stage, [Photo(path.name, path) for path in paths])
+    except (ValidationError, PermissionDenied) as exc:
+        for message in getattr(exc, "messages", None) or [str(exc)]:
+            print(f"错误 error: {message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for photo in kept:
+        print(f"{photo.logical_path}  {photo.package_version}  sha256:{photo.sha256}")
     return EXIT_OK

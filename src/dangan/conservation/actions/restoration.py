@@ -589,6 +589,18 @@ def do_add_photographs(actor: Any, order: WorkOrder, stage: str, photos: Sequenc
         extension = Path(photo.name).suffix.lower().replace(".jpeg", ".jpg").replace(".tiff", ".tif")
         files[photo_path(order, stage, start + offset, extension)] = photo.path
     digests = {logical: _sha256(source) for logical, source in files.items()}
+    already = dict(
+        WorkOrderPhotograph.objects.filter(order=order, sha256__in=list(digests.values())).values_list(
+            "sha256", "logical_path"
+        )
+    )
+    for (logical, digest), photo in zip(digests.items(), photos, strict=True):
+        if digest in already:
+            raise ValidationError(
+                {"photos": _("“%(name)s”已保存为 %(path)s") % {"name": photo.name, "path": already[digest]}}
+            )
+    if len(set(digests.values())) < len(digests):
+        raise ValidationError({"photos": _("同一张照片选了两次")})
     unit = order.unit
     label = PhotoStage(stage).label
     event = Event(
