@@ -594,7 +594,7 @@ def do_add_photographs(actor: Any, order: WorkOrder, stage: str, photos: Sequenc
             "sha256", "logical_path"
         )
     )
-    for (logical, digest), photo in zip(digests.items(), photos, strict=True):
+    for digest, photo in zip(digests.values(), photos, strict=True):
         if digest in already:
             raise ValidationError(
                 {"photos": _("“%(name)s”已保存为 %(path)s") % {"name": photo.name, "path": already[digest]}}
