@@ -16,7 +16,14 @@ CONFIDENTIAL_WORK = expect(403, conservators=404)
 
 def _build(world: World) -> None:
     from dangan.conservation.actions.condition import do_record_condition
-    from dangan.conservation.actions.restoration import do_create_work_order
+    from dangan.conservation.actions.restoration import (
+        Photo,
+        do_add_photographs,
+        do_approve,
+        do_create_work_order,
+        do_submit,
+    )
+    from tests.preservation.conftest import jpeg_bytes
     from dangan.core.actors import CONSOLE
 
     for name in ("public", "confidential"):
@@ -25,11 +32,25 @@ def _build(world: World) -> None:
         do_record_condition(CONSOLE, unit, {"mould": 25}, "survey")
         order = do_create_work_order(CONSOLE, unit, ["cleaning", "repair"], estimated_hours=4)
         world.objects[f"restoration.{name}"] = order.number
+    # An approved order of a 秘密 unit with a preserved photograph.
+    world["@package.secret"]  # the storage root of the world
+    unit = world.objects["unit.secret"]
+    do_record_condition(CONSOLE, unit, {"loss": 45}, "survey")
+    order = do_create_work_order(CONSOLE, unit, ["repair"])
+    order = do_submit(CONSOLE, order, order.version)
+    order = do_approve(CONSOLE, order, order.version)
+    source = world.tmp_path / "restoration-before.jpg"
+    source.write_bytes(jpeg_bytes(5))
+    (photo,) = do_add_photographs(CONSOLE, order, "before", [Photo(source.name, source)])
+    world.objects["restoration.secret"] = order.number
+    world.objects["restoration.photo"] = photo.pk
 
 
 register_builder("restoration", _build)
 
 PUBLIC, SECRET = "@restoration.public", "@restoration.confidential"
+# The 秘密 order: the conservator (秘密) and the archivists cleared 秘密 and above see it.
+SECRET_VIEW = expect(403, archivists=200, archivist_public=404, conservator=200, conservation_head=404)
 PAGES = [
     Page("conservation:restoration_list", VIEW, needs=(PUBLIC,)),
     Page("conservation:restoration_new", WORK),
@@ -40,6 +61,8 @@ PAGES = [
     Page("conservation:restoration_unit", CONFIDENTIAL, uuid="@unit.confidential", needs=(SECRET,)),
     Page("conservation:restoration_detail", VIEW, number=PUBLIC),
     Page("conservation:restoration_detail", CONFIDENTIAL, number=SECRET),
+    Page("conservation:restoration_detail", SECRET_VIEW, number="@restoration.secret"),
+    Page("conservation:restoration_photo", SECRET_VIEW, number="@restoration.secret", pk="@restoration.photo"),
     Page("conservation:restoration_edit", WORK, number=PUBLIC),
     Page("conservation:restoration_edit", CONFIDENTIAL_WORK, number=SECRET),
     Page(

@@ -190,7 +190,11 @@ def test_the_pages_take_an_order_through_its_life_with_buttons_only_for_who_may(
         follow=True,
     )
     assert "已保存 1 张照片" in photographed.content.decode()
-    assert order.photographs.get().logical_path == f"content/conservation/{order.number}/before-01.jpg"
+    kept = order.photographs.get()
+    assert kept.logical_path == f"content/conservation/{order.number}/before-01.jpg"
+    shown = _client(archivist).get(f"{base}photos/{kept.pk}/")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert b"".join(shown.streaming_content) == jpeg_bytes(3)  # read back from the package
     order.refresh_from_db()
     worker.post(base + "finish/", {"finish-version": str(order.version)})
     order.refresh_from_db()

@@ -51,6 +51,7 @@ for _verb, _label in (
     ("accept", gettext_lazy("修复单：验收合格")),
     ("reject", gettext_lazy("修复单：验收不合格")),
     ("return", gettext_lazy("修复单：归还入库")),
+    ("photo", gettext_lazy("修复单：查看照片")),
 ):
     register_action(f"conservation.restoration.{_verb}", _label)
 register_link(

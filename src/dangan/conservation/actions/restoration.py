@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -58,6 +58,7 @@ __all__ = [
     "do_approve",
     "do_create_work_order",
     "do_finish_treatment",
+    "do_open_photograph",
     "do_record_step",
     "do_reject",
     "do_return_original",
@@ -666,6 +667,20 @@ def do_add_photographs(actor: Any, order: WorkOrder, stage: str, photos: Sequenc
             {"number": locked.number, "stage": stage, "version": result.version, "paths": list(files)},
         )
     return kept
+
+
+def do_open_photograph(actor: Any, photo: WorkOrderPhotograph) -> BinaryIO:
+    """An open stream of a preserved photograph (from the version it was stored in); audit-logged. PermissionDenied
+    without CONSERVATION_VIEW or the unit."""
+    from dangan.preservation.store import object_id_for, package_uuid_for_unit, storage_root
+
+    order = photo.order
+    if not has_capability(actor, Capability.CONSERVATION_VIEW) or not can_view_unit(actor, order.unit):
+        raise PermissionDenied(_("无权查看该档案"))
+    object_id = object_id_for(package_uuid_for_unit(order.unit.uuid))
+    handle = storage_root().open_file(object_id, photo.logical_path, int(photo.package_version.lstrip("v")))
+    log(order, "conservation.restoration.photo", actor, {"number": order.number, "path": photo.logical_path})
+    return handle
 
 
 # ---------------------------------------------------------------- statistics

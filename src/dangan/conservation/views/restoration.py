@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
@@ -417,6 +417,24 @@ def _photos(request: HttpRequest, actor: Any, order: WorkOrder) -> str:
     return _("已保存 %(n)d 张照片（保存包版本 %(v)s）") % {"n": len(kept), "v": kept[0].package_version if kept else ""}
 
 
+PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".tif": "image/tiff"}
+
+
+@require_safe
+@capability_required(VIEW)
+def photo(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """One preserved photograph of an order, read from the unit's package (the version it was stored in)."""
+    order = _order(request, number)
+    kept = order.photographs.filter(pk=pk).first()
+    if kept is None:
+        raise Http404
+    handle = actions.do_open_photograph(signed_in(request), kept)
+    suffix = Path(kept.logical_path).suffix.lower()
+    response = FileResponse(handle, content_type=PHOTO_TYPES.get(suffix, "application/octet-stream"))
+    response["Content-Disposition"] = f'inline; filename="{Path(kept.logical_path).name}"'
+    return response
+
+
 @require_safe
 @capability_required(VIEW)
 def unit_orders(request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -497,5 +515,6 @@ manage_urls: list[URLPattern] = [
     path("restoration/unit/<uuid:uuid>/", unit_orders, name="restoration_unit"),
     path("restoration/<str:number>/", order_detail, name="restoration_detail"),
     path("restoration/<str:number>/edit/", order_edit, name="restoration_edit"),
+    path("restoration/<str:number>/photos/<int:pk>/", photo, name="restoration_photo"),
     path("restoration/<str:number>/<slug:transition>/", order_transition, name="restoration_transition"),
 ]
