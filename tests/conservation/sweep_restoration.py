@@ -23,8 +23,8 @@ def _build(world: World) -> None:
         do_create_work_order,
         do_submit,
     )
-    from tests.preservation.conftest import jpeg_bytes
     from dangan.core.actors import CONSOLE
+    from tests.preservation.conftest import jpeg_bytes
 
     for name in ("public", "confidential"):
         world[f"@unit.{name}"]

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
@@ -422,7 +423,7 @@ PHOTO_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".tif": "image/tiff"}
 
 @require_safe
 @capability_required(VIEW)
-def photo(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+def photo(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
     """One preserved photograph of an order, read from the unit's package (the version it was stored in)."""
     order = _order(request, number)
     kept = order.photographs.filter(pk=pk).first()
