@@ -33,11 +33,12 @@ from dangan.conservation.models.restoration import PhotoStage, Treatment, WorkOr
 from dangan.core.actors import signed_in
 from dangan.core.roles import Capability, has_capability
 from dangan.utilities.concurrency import EditConflict
-from dangan.utilities.views import capability_required, form_errors_from
+from dangan.utilities.views import capability_required, form_errors_from, paginate
 
 VIEW, WORK = Capability.CONSERVATION_VIEW, Capability.CONSERVATION_WORK
 DATE_INPUT = forms.DateInput({"type": "date"}, format="%Y-%m-%d")
 MAX_PHOTOS = 20
+PAGE_SIZE = 50
 
 
 # ---------------------------------------------------------------- forms
@@ -202,10 +203,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(treated_by__username=data["conservator"])
         if data["year"]:
             rows = rows.filter(created__year=data["year"])
+    page = paginate(request, rows, PAGE_SIZE)
     return render(
         request,
         "conservation/restoration/list.html",
-        {"form": form, "orders": rows[:500], "can_work": has_capability(request.user, WORK)},
+        {"form": form, "page": page, "orders": page.object_list, "can_work": has_capability(request.user, WORK)},
     )
 
 
@@ -322,16 +324,14 @@ def order_transition(request: HttpRequest, number: str, transition: str) -> Http
     order = _order(request, number)
     if transition not in actions.TRANSITIONS or transition == "edit":
         raise Http404
-    refusal = actions.refusal(request.user, order, transition)
-    if refusal is not None and order.status in actions.TRANSITIONS[transition][0]:
-        raise PermissionDenied(refusal)
+    why = actions.refusal(request.user, order, transition, status=False)  # who: 403; the status: a message
+    if why is not None:
+        raise PermissionDenied(why)
     actor = signed_in(request)
     try:
         done = _apply(request, actor, order, transition)
     except (ValidationError, EditConflict) as exc:
         _errors(request, exc)
-    except PermissionDenied:
-        raise
     else:
         if done:
             messages.success(request, done)
