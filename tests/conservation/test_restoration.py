@@ -264,3 +264,14 @@ def test_photographs_must_be_images_and_nothing_is_stored_otherwise(
         actions.do_add_photographs(conservator, order, "before", [actions.Photo("note.txt", text)])
     assert not PackageVersion.objects.filter(package__unit=damaged).exists()
     assert not WorkOrderPhotograph.objects.exists()
+
+
+def test_a_unit_with_a_work_order_cannot_simply_be_deleted(conservator: Any, damaged: Any) -> None:
+    from dangan.catalog.actions.units import do_delete_unit
+    from dangan.catalog.models import ArchivalUnit
+    from dangan.core.actors import CONSOLE
+
+    actions.do_create_work_order(conservator, damaged, ["repair"])
+    with pytest.raises(ValidationError, match="有修复记录"):
+        do_delete_unit(CONSOLE, damaged)
+    assert ArchivalUnit.objects.filter(pk=damaged.pk).exists()

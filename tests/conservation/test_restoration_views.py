@@ -206,6 +206,13 @@ def test_the_pages_take_an_order_through_its_life_with_buttons_only_for_who_may(
     worker.post(base + "return/", {"return-version": str(order.version), "return-returned_by": "李修复"})
     order.refresh_from_db()
     assert order.status == S.RETURNED and UnitCondition.objects.get(unit=unit).grade == DamageGrade.INTACT
+    listing = _client(archivist)
+    assert (
+        order.number
+        in listing.get("/manage/conservation/restoration/", {"conservator": "conservator"}).content.decode()
+    )
+    assert order.number not in listing.get("/manage/conservation/restoration/", {"status": "draft"}).content.decode()
+    assert order.number not in listing.get("/manage/conservation/restoration/", {"year": "1999"}).content.decode()
     timeline = _client(archivist).get(base).content.decode()
     assert "已归还" in timeline and "待验收" in timeline and order.number in timeline
     assert "<form" not in timeline.split("流转记录")[0].split("修复前后照片")[1]  # an archivist gets no buttons

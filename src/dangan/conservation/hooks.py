@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
+from dangan.catalog.holds import DeletionHold, register_deletion_hold  # part restoration
 from dangan.catalog.panels import UnitPanel, register_unit_panel  # part restoration
 from dangan.conservation.navigation import Link, register_link
 from dangan.core.audit import register_action
@@ -64,3 +65,14 @@ register_link(
     )
 )
 register_unit_panel(UnitPanel("conservation.restoration", _restoration_panel, order=70))
+
+
+def _units_with_work_orders(unit_ids: list[int]) -> set[int]:
+    from dangan.conservation.models import WorkOrder
+
+    return set(WorkOrder.objects.filter(unit_id__in=unit_ids).values_list("unit_id", flat=True))
+
+
+register_deletion_hold(
+    DeletionHold("conservation.restoration", gettext_lazy("有修复记录（修复单）"), _units_with_work_orders)
+)

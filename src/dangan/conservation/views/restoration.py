@@ -144,8 +144,24 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("状态"), choices=[("", gettext_lazy("全部")), *WorkOrderStatus.choices], required=False
     )
-    conservator = forms.CharField(label=gettext_lazy("修复人员（用户名）"), required=False, max_length=150)
+    conservator = forms.ChoiceField(label=gettext_lazy("修复人员"), required=False)
     year = forms.IntegerField(label=gettext_lazy("年度"), required=False, min_value=1900, max_value=2999)
+
+    def __init__(self, *args: Any, orders: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = (
+            orders.exclude(treated_by=None)
+            .values_list("treated_by__username", "treated_by__first_name", "treated_by__last_name")
+            .distinct()
+            .order_by("treated_by__username")
+            if orders is not None
+            else []
+        )
+        choice = forms.ChoiceField(label=self.fields["conservator"].label, required=False)
+        choice.choices = [("", _("全部"))] + [
+            (username, f"{last}{first}".strip() or username) for username, first, last in people
+        ]
+        self.fields["conservator"] = choice
 
 
 # ---------------------------------------------------------------- helpers
@@ -193,8 +209,8 @@ def _forms(order: WorkOrder, allowed: list[str]) -> dict[str, forms.Form]:
 @require_safe
 @capability_required(VIEW)
 def order_list(request: HttpRequest) -> HttpResponse:
-    form = FilterForm(request.GET or None)
     rows = actions.visible_work_orders(request.user).select_related("unit", "treated_by")
+    form = FilterForm(request.GET or None, orders=rows)
     if form.is_valid():
         data = form.cleaned_data
         if data["status"]:
