@@ -168,6 +168,8 @@ def test_each_step_checks_who_and_from_which_status(
         actions.do_create_work_order(conservator, damaged, [], estimated_hours="x")
     assert set(refused.value.message_dict) == {"treatments", "estimated_hours"}
     order = actions.do_create_work_order(conservator, damaged, ["repair"])
+    with pytest.raises(PermissionDenied):  # the wrong person is told so whatever the status
+        actions.do_approve(archivist, order, order.version)
     with pytest.raises(ValidationError, match="未完成"):
         actions.do_create_work_order(conservator, damaged, ["repair"])
     with pytest.raises(ValidationError, match="草稿"):  # a draft is not approved

@@ -155,12 +155,14 @@ LABELS = {
 
 
 def _check(actor: Any, order: WorkOrder, name: str, *, status: bool = True) -> None:
-    why = refusal(actor, order, name, status=status)
-    if why is None:
-        return
-    if order.status not in TRANSITIONS[name][0]:
-        raise ValidationError(why)
-    raise PermissionDenied(why)
+    """PermissionDenied for the wrong person (whatever the status), then ValidationError for the wrong status."""
+    who = refusal(actor, order, name, status=False)
+    if who is not None:
+        raise PermissionDenied(who)
+    if status:
+        why = refusal(actor, order, name)
+        if why is not None:
+            raise ValidationError(why)
 
 
 def _locked(actor: Any, order: WorkOrder, name: str, version: int | None) -> WorkOrder:
