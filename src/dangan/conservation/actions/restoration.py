@@ -30,7 +30,8 @@ from typing import Any, BinaryIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -690,40 +691,38 @@ def do_open_photograph(actor: Any, photo: WorkOrderPhotograph) -> BinaryIO:
 
 def restoration_stats(user: Any, year: int | None = None) -> dict[str, Any]:
     """Units restored (orders returned) per year, hours, materials used, grade pairs (before → after): only the
-    work orders of units ``user`` may see. JSON-ready: decimals as strings."""
+    work orders of units ``user`` may see. Counted by the database (materials summed here from the steps' lists).
+    JSON-ready: hours (one decimal) and quantities as strings."""
     orders = visible_work_orders(user).filter(status=S.RETURNED, returned_at__isnull=False)
     if year is not None:
         orders = orders.filter(returned_at__year=year)
-    per_year: dict[int, dict[str, Any]] = defaultdict(lambda: {"orders": 0, "units": set(), "hours": Decimal(0)})
+    years = {
+        row["y"]: {"year": row["y"], "units": row["units"], "work_orders": row["orders"], "hours": "0.0"}
+        for row in orders.annotate(y=ExtractYear("returned_at"))
+        .values("y")
+        .annotate(orders=Count("id"), units=Count("unit", distinct=True))
+        .order_by("y")
+    }
+    steps = TreatmentStep.objects.filter(order__in=orders.values("id"))
+    for row in steps.annotate(y=ExtractYear("order__returned_at")).values("y").annotate(hours=Sum("hours")):
+        if row["y"] in years:
+            years[row["y"]]["hours"] = f"{Decimal(row['hours'] or 0):.1f}"
     materials: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    grades: dict[tuple[str, str], int] = defaultdict(int)
-    order_year: dict[int, int] = {}
-    for order in orders.only("id", "unit_id", "returned_at", "grade_before", "grade_after"):
-        assert order.returned_at is not None
-        when = timezone.localtime(order.returned_at).year
-        order_year[order.pk] = when
-        row = per_year[when]
-        row["orders"] += 1
-        row["units"].add(order.unit_id)
-        grades[(order.grade_before, order.grade_after)] += 1
-    for step in TreatmentStep.objects.filter(order_id__in=list(order_year)).only("order_id", "hours", "materials"):
-        per_year[order_year[step.order_id]]["hours"] += step.hours
-        for material in step.materials:
+    for used in steps.exclude(materials=[]).values_list("materials", flat=True).iterator():
+        for material in used:
             materials[(material["name"], material["unit"])] += Decimal(material["quantity"])
     rank = DamageGrade.rank
+    pairs = orders.values_list("grade_before", "grade_after").annotate(count=Count("id")).order_by()
     return {
         "year": year,
-        "years": [
-            {"year": y, "units": len(row["units"]), "work_orders": row["orders"], "hours": str(row["hours"])}
-            for y, row in sorted(per_year.items())
-        ],
+        "years": [years[y] for y in sorted(years)],
         "materials": [
             {"name": name, "unit": unit, "quantity": str(quantity.normalize())}
             for (name, unit), quantity in sorted(materials.items())
         ],
         "grades": [
             {"before": before, "after": after, "count": count}
-            for (before, after), count in sorted(grades.items(), key=lambda kv: (rank(kv[0][0]), rank(kv[0][1])))
+            for before, after, count in sorted(pairs, key=lambda p: (rank(p[0]), rank(p[1])))
         ],
     }
 
