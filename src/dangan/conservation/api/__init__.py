@@ -6,4 +6,4 @@ from ninja import Router
 router = Router(tags=["conservation"])
 
 # Each part's operations, registered on ``router`` when imported: add yours to this line.
-from . import stacks, surveys  # noqa: E402, F401
+from . import restoration, stacks, surveys  # noqa: E402, F401

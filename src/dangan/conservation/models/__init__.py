@@ -4,9 +4,11 @@
 from .condition import UnitCondition
 from .custody import CheckOut
 from .locations import Location, Placement
+from .restoration import TreatmentStep, WorkOrder, WorkOrderEvent, WorkOrderPhotograph  # part restoration
 from .stacks import Move  # part stacks
 from .surveys import Campaign, CampaignStatus, CampaignUnit, SurveyOrigin, SurveyPhoto, SurveyRecord  # part surveys
 
 __all__ = ["CheckOut", "Location", "Placement", "UnitCondition"]
 __all__ += ["Move"]  # part stacks
 __all__ += ["Campaign", "CampaignStatus", "CampaignUnit", "SurveyOrigin", "SurveyPhoto", "SurveyRecord"]  # surveys
+__all__ += ["TreatmentStep", "WorkOrder", "WorkOrderEvent", "WorkOrderPhotograph"]  # part restoration
