@@ -127,3 +127,30 @@ def test_the_cli_lists_the_priorities(surveyed: dict[str, Any], capsys: Any) -> 
     assert main(["conservation", "survey", "priorities", "--limit", "2", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["title"] for row in rows] == ["特残·普通", "机密·特残"]  # the console sees every unit
+
+
+def test_a_work_order_is_started_from_the_priorities(
+    surveyed: dict[str, Any], conservator: Any, archivist: Any
+) -> None:
+    """The survey's priorities lead to restoration: a conservator follows a row's link to a new work order for that
+    unit, its condition before taken from the survey; the archivists (who read but do not record) get no link."""
+    from dangan.conservation.models import WorkOrder
+
+    client = Client()
+    client.force_login(conservator)
+    page = client.get("/manage/conservation/surveys/priorities/").content.decode()
+    link = f"/manage/conservation/restoration/new/?unit={surveyed['special'].uuid}"
+    assert link in page and str(surveyed["hidden"].uuid) not in page
+    form = client.get(link).content.decode()
+    assert surveyed["special"].reference_code in form
+    made = client.post(
+        "/manage/conservation/restoration/new/",
+        {"reference_code": surveyed["special"].reference_code, "treatments": ["cleaning"], "estimated_hours": "4"},
+    )
+    assert made.status_code == 302, made.content.decode()[:2000]
+    order = WorkOrder.objects.get(unit=surveyed["special"])
+    assert order.grade_before == "special"
+
+    reader = Client()
+    reader.force_login(archivist)
+    assert "restoration/new/" not in reader.get("/manage/conservation/surveys/priorities/").content.decode()

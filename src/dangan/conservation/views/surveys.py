@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -338,6 +338,17 @@ def survey_grade(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- priorities and the dashboard
 
 
+def _work_order_url(user: Any) -> str:
+    """Where a row of the priorities starts a restoration work order (part restoration, ``?unit=<uuid>``), for
+    those who may record one; blank when that part is not installed."""
+    if not has_capability(user, Capability.CONSERVATION_WORK):
+        return ""
+    try:
+        return reverse("conservation:restoration_new")
+    except NoReverseMatch:
+        return ""
+
+
 @require_safe
 @capability_required(VIEW)
 def priority_list(request: HttpRequest) -> HttpResponse:
@@ -350,7 +361,11 @@ def priority_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "conservation/surveys/priorities.html",
-        {"rows": priorities.priority_list(request.user, limit=200), "terms": "、".join(priorities.value_terms())},
+        {
+            "rows": priorities.priority_list(request.user, limit=200),
+            "terms": "、".join(priorities.value_terms()),
+            "order_url": _work_order_url(request.user),
+        },
     )
 
 
@@ -367,7 +382,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "conservation/surveys/dashboard.html",
-        {"counts": counts, "chart": chart, "top": priorities.priority_list(request.user, limit=10)},
+        {
+            "counts": counts,
+            "chart": chart,
+            "top": priorities.priority_list(request.user, limit=10),
+            "order_url": _work_order_url(request.user),
+        },
     )
 
 
