@@ -27,4 +27,6 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    return []
+    from . import conservation_environment
+
+    return [conservation_environment]

@@ -25,3 +25,12 @@ register_menu_item(
 register_action("conservation.checkout", gettext_lazy("档案出库"))
 register_action("conservation.return", gettext_lazy("档案入库"))
 register_action("conservation.condition", gettext_lazy("记录保存状况"))
+
+# ---------------------------------------------------------------- part environment (actions/environment.py)
+register_action("conservation.env.readings", gettext_lazy("录入温湿度读数"))
+register_action("conservation.env.limits", gettext_lazy("设置温湿度限值"))
+register_action("conservation.env.sensor", gettext_lazy("添加温湿度传感器"))
+register_action("conservation.env.acknowledge", gettext_lazy("确认温湿度超限告警"))
+from dangan.conservation.views.environment import register_links as _register_environment_links  # noqa: E402
+
+_register_environment_links()

@@ -3,6 +3,8 @@
 
 from .condition import UnitCondition
 from .custody import CheckOut
+from .environment import ClimateLimits, Excursion, HourlySummary, Reading, Sensor
 from .locations import Location, Placement
 
 __all__ = ["CheckOut", "Location", "Placement", "UnitCondition"]
+__all__ += ["ClimateLimits", "Excursion", "HourlySummary", "Reading", "Sensor"]  # part environment

@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern
 
-from dangan.conservation.views import home
+from dangan.conservation.views import environment, home
 
 app_name = "conservation"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
+    *environment.manage_urls,
 ]
