@@ -139,7 +139,7 @@ def check_reading(taken_at: datetime, temperature: float, humidity: float) -> Ro
         errors["taken_at"] = _("时间不能晚于现在")
     if errors:
         raise ValidationError(errors)
-    return (_aware_utc(taken_at, _tz()), float(temperature), float(humidity))
+    return (_aware_utc(taken_at, _tz()).replace(tzinfo=None), float(temperature), float(humidity))
 
 
 def _header_map(header: Sequence[str]) -> tuple[dict[str, int], list[Problem]]:
@@ -159,11 +159,28 @@ def _header_map(header: Sequence[str]) -> tuple[dict[str, int], list[Problem]]:
     return where, missing
 
 
-def _parse_time(text: str, tz: zoneinfo.ZoneInfo) -> datetime:
-    text = text.strip().replace("/", "-")
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    return _aware_utc(datetime.fromisoformat(text), tz)
+class _LocalToUTC:
+    """Naive UTC of a logger's time text: local times (no zone) shifted by the zone's offset at that hour, looked
+    up once per hour of the file rather than once per reading."""
+
+    def __init__(self, tz: zoneinfo.ZoneInfo) -> None:
+        self.tz = tz
+        self.offsets: dict[str, timedelta] = {}
+
+    def __call__(self, text: str) -> datetime:
+        text = text.strip()
+        if "/" in text:
+            text = text.replace("/", "-")
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is not None:
+            return moment.astimezone(UTC).replace(tzinfo=None)
+        offset = self.offsets.get(text[:13])  # "YYYY-MM-DD HH"
+        if offset is None:
+            hour = moment.replace(minute=0, second=0, microsecond=0, tzinfo=self.tz)
+            offset = self.offsets[text[:13]] = hour.utcoffset() or timedelta(0)
+        return moment - offset
 
 
 def parse_csv(data: bytes | str) -> tuple[list[Row], list[Problem]]:
@@ -183,41 +200,46 @@ def parse_csv(data: bytes | str) -> tuple[list[Row], list[Problem]]:
     where, problems = _header_map(header)
     if problems:
         return [], problems
-    tz = _tz()
+    to_utc = _LocalToUTC(_tz())
     it, ic, ih = where["time"], where["temperature"], where["humidity"]
     width = max(it, ic, ih) + 1
-    now = timezone.now() + timedelta(minutes=10)
+    now = (timezone.now() + timedelta(minutes=10)).astimezone(UTC).replace(tzinfo=None)
+    t_low, t_high = TEMPERATURE_RANGE
     rows: list[Row] = []
     append = rows.append
     for line, record in enumerate(reader, start=2):
-        if not record or not any(cell.strip() for cell in record):
+        if not record or (len(record) == 1 and not record[0].strip()):
             continue
         if len(record) < width:
             problems.append(Problem(line, "", ",".join(record), _("列数不足")))
             continue
         bad = False
+        moment = now
         try:
-            moment = _parse_time(record[it], tz)
+            moment = to_utc(record[it])
             if moment > now:
                 problems.append(Problem(line, "时间", record[it], _("时间不能晚于现在")))
                 bad = True
         except ValueError:
             problems.append(Problem(line, "时间", record[it], _("时间格式应为 YYYY-MM-DD HH:MM[:SS]")))
             bad = True
-        values = []
+        try:
+            t = float(record[ic])
+            h = float(record[ih])
+        except ValueError:
+            t = h = float("nan")
+        if t_low <= t <= t_high and 0.0 <= h <= 100.0:  # the usual row: two comparisons, no more
+            if not bad:
+                append((moment, t, h))
+            continue
         for column, index in (("temperature", ic), ("humidity", ih)):
             try:
                 value = float(record[index])
             except ValueError:
                 problems.append(Problem(line, COLUMN_NAMES[column], record[index], _("应为数字")))
-                bad = True
                 continue
             if why := _value_problem(column, value):
                 problems.append(Problem(line, COLUMN_NAMES[column], record[index], why))
-                bad = True
-            values.append(value)
-        if not bad:
-            append((moment, values[0], values[1]))
     if not rows and not problems:
         problems.append(Problem(2, "", "", _("文件中没有读数")))
     return rows, problems
@@ -230,11 +252,14 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _summarise(rows: Iterable[Row]) -> dict[datetime, list[float]]:
-    """count, tmin, tmax, tsum, hmin, hmax, hsum per UTC hour, in one pass."""
-    hours: dict[datetime, list[float]] = {}
-    for moment, t, h in rows:
-        key = moment.replace(minute=0, second=0, microsecond=0)
+def _summarise(rows: Sequence[Row], stamps: Sequence[str] | None = None) -> dict[datetime, list[float]]:
+    """count, tmin, tmax, tsum, hmin, hmax, hsum per UTC hour (aware), in one pass; ``stamps``: the rows' times as
+    "YYYY-MM-DD HH:MM:SS" where the caller has them already (the hour is their first 13 characters)."""
+    if stamps is None:
+        stamps = [m.isoformat(" ") for m, _t, _h in rows]
+    hours: dict[str, list[float]] = {}
+    for stamp, (_m, t, h) in zip(stamps, rows, strict=True):
+        key = stamp[:13]
         s = hours.get(key)
         if s is None:
             hours[key] = [1, t, t, t, h, h, h]
@@ -250,32 +275,22 @@ def _summarise(rows: Iterable[Row]) -> dict[datetime, list[float]]:
             if h > s[5]:
                 s[5] = h
             s[6] += h
-    return hours
+    return {datetime.fromisoformat(key + ":00:00+00:00"): s for key, s in hours.items()}
 
 
 def _merge_summaries(stack: Location, hours: dict[datetime, list[float]]) -> None:
     if not hours:
         return
+    adapt = connection.ops.adapt_datetimefield_value
     existing = {
         s.hour: s for s in HourlySummary.objects.filter(stack=stack, hour__gte=min(hours), hour__lte=max(hours))
     }
-    new, changed = [], []
+    new: list[tuple[Any, ...]] = []
+    changed = []
     for hour, (n, tmin, tmax, tsum, hmin, hmax, hsum) in hours.items():
         s = existing.get(hour)
         if s is None:
-            new.append(
-                HourlySummary(
-                    stack=stack,
-                    hour=hour,
-                    count=int(n),
-                    temperature_min=tmin,
-                    temperature_max=tmax,
-                    temperature_sum=tsum,
-                    humidity_min=hmin,
-                    humidity_max=hmax,
-                    humidity_sum=hsum,
-                )
-            )
+            new.append((stack.pk, adapt(hour), int(n), tmin, tmax, tsum, hmin, hmax, hsum))
             continue
         s.count += int(n)
         s.temperature_min = min(s.temperature_min, tmin)
@@ -285,7 +300,13 @@ def _merge_summaries(stack: Location, hours: dict[datetime, list[float]]) -> Non
         s.humidity_max = max(s.humidity_max, hmax)
         s.humidity_sum += hsum
         changed.append(s)
-    HourlySummary.objects.bulk_create(new, batch_size=2000)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {HourlySummary._meta.db_table} (stack_id, hour, count, temperature_min, "
+            "temperature_max, temperature_sum, humidity_min, humidity_max, humidity_sum) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            new,
+        )
     fields = [
         "count",
         "temperature_min",
@@ -299,49 +320,76 @@ def _merge_summaries(stack: Location, hours: dict[datetime, list[float]]) -> Non
 
 
 _POINT_KINDS = (
-    # kind, index in Row, limit key, outside when (value, limit) → bool, worse (a, b) → the worse
-    (ExcursionKind.TOO_HOT, 1, "temperature_max", lambda v, lim: v > lim, max),
-    (ExcursionKind.TOO_COLD, 1, "temperature_min", lambda v, lim: v < lim, min),
-    (ExcursionKind.TOO_HUMID, 2, "humidity_max", lambda v, lim: v > lim, max),
-    (ExcursionKind.TOO_DRY, 2, "humidity_min", lambda v, lim: v < lim, min),
+    # kind, index in Row, limit key, sign: +1 outside above the limit, -1 below
+    (ExcursionKind.TOO_HOT, 1, "temperature_max", 1),
+    (ExcursionKind.TOO_COLD, 1, "temperature_min", -1),
+    (ExcursionKind.TOO_HUMID, 2, "humidity_max", 1),
+    (ExcursionKind.TOO_DRY, 2, "humidity_min", -1),
 )
 
 
-def _detect(stack: Location, rows: list[Row], limits: dict[str, float]) -> list[Excursion]:
+def _spans(rows: list[Row], index: int, limit: float, sign: int, since: datetime | None) -> list[list[Any]]:
+    """The runs of ``rows`` outside ``limit`` (sign +1: above, -1: below) as [start, end or None, worst (signed,
+    None when no reading of these rows was outside)]; ``since``: the start of a run open before these rows (its
+    readings before ``since`` are ignored)."""
+    spans: list[list[Any]] = []
+    current: list[Any] | None = [since, None, None] if since is not None else None
+    signed_limit = sign * limit
+    for row in rows:
+        if since is not None and row[0] < since:
+            continue
+        v = sign * row[index]
+        if v > signed_limit:
+            if current is None:
+                current = [row[0], None, v]
+            elif current[2] is None or v > current[2]:
+                current[2] = v
+        elif current is not None:
+            current[1] = row[0]
+            spans.append(current)
+            current = None
+    if current is not None:
+        spans.append(current)
+    return spans
+
+
+def _detect(stack: Location, rows: list[Row], hours: Iterable[datetime], limits: dict[str, float]) -> list[Excursion]:
     """Update the excursions for ``rows`` (sorted by time); the new ones, to alert."""
     open_ = {e.kind: e for e in Excursion.objects.filter(stack=stack, ended_at__isnull=True)}
-    touched: dict[int, Excursion] = {}
     created: list[Excursion] = []
-    for kind, index, key, outside, worse in _POINT_KINDS:
+    for kind, index, key, sign in _POINT_KINDS:
         limit = limits[key]
         current = open_.get(kind)
-        for row in rows:
-            value: float = row[index]  # type: ignore[assignment]
-            if outside(value, limit):
-                if current is None:
-                    current = Excursion(stack=stack, kind=kind, started_at=row[0], worst=value, limit=limit)
-                    created.append(current)
-                elif row[0] >= current.started_at:
-                    current.worst = worse(current.worst, value)
-                    if current.pk:
-                        touched[current.pk] = current
-            elif current is not None and row[0] >= current.started_at:
-                current.ended_at = row[0]
-                if current.pk:
-                    touched[current.pk] = current
-                current = None
-    for excursion in created:
-        excursion.save()
-    for excursion in touched.values():
-        excursion.save(update_fields=["worst", "ended_at"])
-    return created + _detect_swings(stack, rows, limits)
+        since = current.started_at.astimezone(UTC).replace(tzinfo=None) if current else None
+        for start, end, worst in _spans(rows, index, limit, sign, since):
+            aware_end = end.replace(tzinfo=UTC) if end else None
+            if current is not None and start == since:  # the run already open goes on, or ends here
+                if worst is not None:
+                    current.worst = max(current.worst, sign * worst) if sign > 0 else min(current.worst, sign * worst)
+                if worst is not None or aware_end is not None:
+                    current.ended_at = aware_end
+                    current.save(update_fields=["worst", "ended_at"])
+                continue
+            created.append(
+                Excursion(
+                    stack=stack,
+                    kind=kind,
+                    started_at=start.replace(tzinfo=UTC),
+                    ended_at=aware_end,
+                    worst=sign * worst,
+                    limit=limit,
+                )
+            )
+    Excursion.objects.bulk_create(created, batch_size=500)
+    return created + _detect_swings(stack, hours, limits)
 
 
-def _detect_swings(stack: Location, rows: list[Row], limits: dict[str, float]) -> list[Excursion]:
-    if not rows:
-        return []
+def _detect_swings(stack: Location, hours: Iterable[datetime], limits: dict[str, float]) -> list[Excursion]:
+    """The daily swing of each local day among ``hours`` (those the batch touched), from the day's summaries."""
     tz = _tz()
-    days = sorted({row[0].astimezone(tz).date() for row in rows})
+    days = sorted({hour.astimezone(tz).date() for hour in hours})
+    if not days:
+        return []
     start = datetime.combine(days[0], datetime.min.time(), tz).astimezone(UTC)
     end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tz).astimezone(UTC)
     per_day: dict[date, list[float]] = {}
@@ -364,7 +412,7 @@ def _detect_swings(stack: Location, rows: list[Row], limits: dict[str, float]) -
             started_at__lt=end,
         )
     }
-    created = []
+    created: list[Excursion] = []
     for day, (tmin, tmax, hmin, hmax) in per_day.items():
         if day not in wanted:
             continue
@@ -380,31 +428,38 @@ def _detect_swings(stack: Location, rows: list[Row], limits: dict[str, float]) -
             found = existing.get((kind, day_start))
             if found is None:
                 created.append(
-                    Excursion.objects.create(
-                        stack=stack, kind=kind, started_at=day_start, ended_at=day_end, worst=swing, limit=limit
-                    )
+                    Excursion(stack=stack, kind=kind, started_at=day_start, ended_at=day_end, worst=swing, limit=limit)
                 )
             elif swing > found.worst:
                 found.worst = swing
                 found.save(update_fields=["worst"])
+    Excursion.objects.bulk_create(created, batch_size=500)
     return created
 
 
-def _store(stack: Location, rows: list[Row], source: str, sensor: Sensor | None = None) -> list[Excursion]:
+def _store(stack: Location, rows: list[Row], source: str, sensor: Sensor | None = None) -> tuple[list[Excursion], int]:
     """Insert ``rows`` (one executemany), merge their hourly summaries, detect excursions; inside the caller's
-    transaction. The new excursions, to alert once committed."""
+    transaction. The new excursions (to alert once committed) and the number of hours touched."""
     rows.sort(key=lambda r: r[0])
     table = Reading._meta.db_table
-    adapt = connection.ops.adapt_datetimefield_value
     sensor_id = sensor.pk if sensor else None
+    sql = f"INSERT INTO {table} (stack_id, taken_at, temperature, humidity, source, sensor_id) "
+    pk = stack.pk
+    stamps = [m.isoformat(" ") for m, _t, _h in rows]
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (stack_id, taken_at, temperature, humidity, source, sensor_id) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            [(stack.pk, adapt(moment), t, h, source, sensor_id) for moment, t, h in rows],
-        )
-    _merge_summaries(stack, _summarise(rows))
-    return _detect(stack, rows, limits_of(stack))
+        if connection.vendor == "sqlite":  # what Django stores (UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"), straight
+            cursor.connection.executemany(
+                sql + "VALUES (?, ?, ?, ?, ?, ?)",
+                [(pk, stamp, t, h, source, sensor_id) for stamp, (_m, t, h) in zip(stamps, rows, strict=True)],
+            )
+        else:
+            cursor.executemany(
+                sql + "VALUES (%s, %s, %s, %s, %s, %s)",
+                [(pk, m.replace(tzinfo=UTC), t, h, source, sensor_id) for m, t, h in rows],
+            )
+    hours = _summarise(rows, stamps)
+    _merge_summaries(stack, hours)
+    return _detect(stack, rows, hours, limits_of(stack)), len(hours)
 
 
 def alert_recipients() -> list[str]:
@@ -457,9 +512,10 @@ def _alert(stack: Location, excursions: list[Excursion]) -> None:
     Excursion.objects.filter(pk__in=[e.pk for e in excursions]).update(notified_at=timezone.now())
 
 
-def _write(actor: Any, stack: Location, rows: list[Row], source: str, sensor: Sensor | None = None) -> int:
+def _write(actor: Any, stack: Location, rows: list[Row], source: str, sensor: Sensor | None = None) -> tuple[int, int]:
+    """Store ``rows`` and log it; (new excursions, hours touched)."""
     with transaction.atomic():
-        created = _store(stack, rows, source, sensor)
+        created, hours = _store(stack, rows, source, sensor)
         log(
             sensor or stack,
             "conservation.env.readings",
@@ -468,14 +524,14 @@ def _write(actor: Any, stack: Location, rows: list[Row], source: str, sensor: Se
                 "stack": stack.full_code,
                 "source": source,
                 "count": len(rows),
-                "first": rows[0][0].isoformat() if rows else None,
-                "last": rows[-1][0].isoformat() if rows else None,
+                "first": rows[0][0].replace(tzinfo=UTC).isoformat() if rows else None,
+                "last": rows[-1][0].replace(tzinfo=UTC).isoformat() if rows else None,
                 "sensor": sensor.name if sensor else None,
                 "excursions": len(created),
             },
         )
     _alert(stack, created)
-    return len(created)
+    return len(created), hours
 
 
 def _require(actor: Any, capability: str, message: str) -> None:
@@ -486,7 +542,7 @@ def _require(actor: Any, capability: str, message: str) -> None:
 def do_record_reading(actor: Any, stack: Location, taken_at: datetime, temperature: float, humidity: float) -> int:
     """A reading entered by hand; the number of new excursions it raised."""
     _require(actor, Capability.CONSERVATION_WORK, _("没有录入温湿度的权限"))
-    return _write(actor, stack, [check_reading(taken_at, temperature, humidity)], ReadingSource.MANUAL)
+    return _write(actor, stack, [check_reading(taken_at, temperature, humidity)], ReadingSource.MANUAL)[0]
 
 
 @dataclass(frozen=True)
@@ -502,8 +558,8 @@ def do_import_readings(actor: Any, stack: Location, data: bytes | str) -> Import
     rows, problems = parse_csv(data)
     if problems:
         raise ImportProblems(problems)
-    excursions = _write(actor, stack, rows, ReadingSource.LOGGER)
-    return ImportResult(len(rows), len({_hour(r[0]) for r in rows}), excursions)
+    excursions, hours = _write(actor, stack, rows, ReadingSource.LOGGER)
+    return ImportResult(len(rows), hours, excursions)
 
 
 def do_sensor_readings(sensor: Sensor, rows: list[tuple[datetime, float, float]], stack_code: str = "") -> int:
@@ -521,7 +577,7 @@ def do_sensor_readings(sensor: Sensor, rows: list[tuple[datetime, float, float]]
             ) from exc
     if not checked:
         raise ValidationError({"readings": _("没有读数")})
-    created = _write(SYSTEM, sensor.stack, checked, ReadingSource.SENSOR, sensor)
+    created, _hours = _write(SYSTEM, sensor.stack, checked, ReadingSource.SENSOR, sensor)
     Sensor.objects.filter(pk=sensor.pk).update(last_seen=timezone.now())
     return created
 
@@ -595,22 +651,33 @@ def _point(
 
 
 def hourly_from_summaries(stack: Location, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Min, max and mean per hour from ``start`` to ``end`` — from the hourly summaries."""
-    rows = (
-        HourlySummary.objects.filter(stack=stack, hour__gte=start, hour__lt=end)
-        .order_by("hour")
-        .values_list(
-            "hour",
-            "count",
-            "temperature_min",
-            "temperature_max",
-            "temperature_sum",
-            "humidity_min",
-            "humidity_max",
-            "humidity_sum",
+    """Min, max and mean per hour from ``start`` to ``end`` — from the hourly summaries: one indexed range of
+    (stack, hour), read with a plain cursor (the chart's hot path: ~720 rows a month)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT hour, count, temperature_min, temperature_max, temperature_sum, humidity_min, humidity_max, "
+            f"humidity_sum FROM {HourlySummary._meta.db_table} "
+            "WHERE stack_id = %s AND hour >= %s AND hour < %s ORDER BY hour",
+            [stack.pk, adapt(start), adapt(end)],
         )
-    )
-    return [_point(*row) for row in rows]
+        rows = cursor.fetchall()
+    tz = _tz()
+    out = []
+    for hour, n, tmin, tmax, tsum, hmin, hmax, hsum in rows:
+        if isinstance(hour, str):  # SQLite without its converters: UTC text
+            hour = datetime.fromisoformat(hour)
+        if hour.tzinfo is None:  # SQLite: naive UTC
+            hour = hour.replace(tzinfo=UTC)
+        out.append(
+            {
+                "hour": hour.astimezone(tz).isoformat(),
+                "count": n,
+                "temperature": {"min": tmin, "max": tmax, "mean": round(tsum / n, 3)},
+                "humidity": {"min": hmin, "max": hmax, "mean": round(hsum / n, 3)},
+            }
+        )
+    return out
 
 
 def hourly_from_raw(stack: Location, start: datetime, end: datetime) -> list[dict[str, Any]]:
