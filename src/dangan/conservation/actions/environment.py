@@ -338,7 +338,7 @@ def _spans(rows: list[Row], index: int, limit: float, sign: int, since: datetime
     for row in rows:
         if since is not None and row[0] < since:
             continue
-        v = sign * row[index]
+        v = sign * row[index]  # type: ignore[operator]
         if v > signed_limit:
             if current is None:
                 current = [row[0], None, v]
