@@ -452,6 +452,12 @@ def _store(stack: Location, rows: list[Row], source: str, sensor: Sensor | None 
                 sql + "VALUES (?, ?, ?, ?, ?, ?)",
                 [(pk, stamp, t, h, source, sensor_id) for stamp, (_m, t, h) in zip(stamps, rows, strict=True)],
             )
+        elif connection.vendor == "postgresql":  # COPY: one stream, no statement per row
+            with cursor.cursor.copy(
+                f"COPY {table} (stack_id, taken_at, temperature, humidity, source, sensor_id) FROM STDIN"
+            ) as copy:
+                for stamp, (_m, t, h) in zip(stamps, rows, strict=True):
+                    copy.write_row((pk, stamp + "+00", t, h, source, sensor_id))
         else:
             cursor.executemany(
                 sql + "VALUES (%s, %s, %s, %s, %s, %s)",
