@@ -3,12 +3,12 @@ EXCLUDED), gathered here; the start page is the app's own. See tests/sweep/__ini
 
 from tests.sweep import Page, expect
 
-from . import sweep_restoration, sweep_stacks, sweep_surveys
+from . import sweep_environment, sweep_restoration, sweep_stacks, sweep_surveys
 
 # The start page: whoever holds CONSERVATION_VIEW (the archivists, the conservator, the head of conservation).
 VIEW = expect(403, archivists=200, conservators=200)
 
-_PARTS: tuple[object, ...] = (sweep_stacks, sweep_surveys, sweep_restoration)
+_PARTS: tuple[object, ...] = (sweep_stacks, sweep_surveys, sweep_environment, sweep_restoration)
 PAGES = [Page("conservation:home", VIEW)] + [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]
 EXCLUDED = {key: reason for part in _PARTS for key, reason in getattr(part, "EXCLUDED", {}).items()}

@@ -27,6 +27,6 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    from . import conservation_restoration, conservation_stacks, conservation_surveys
+    from . import conservation_environment, conservation_restoration, conservation_stacks, conservation_surveys
 
-    return [conservation_stacks, conservation_surveys, conservation_restoration]
+    return [conservation_stacks, conservation_surveys, conservation_environment, conservation_restoration]

@@ -137,3 +137,11 @@ def _units_with_work_orders(unit_ids: list[int]) -> set[int]:
 register_deletion_hold(
     DeletionHold("conservation.restoration", gettext_lazy("有修复记录（修复单）"), _units_with_work_orders)
 )
+# ---------------------------------------------------------------- part environment (actions/environment.py)
+register_action("conservation.env.readings", gettext_lazy("录入温湿度读数"))
+register_action("conservation.env.limits", gettext_lazy("设置温湿度限值"))
+register_action("conservation.env.sensor", gettext_lazy("添加温湿度传感器"))
+register_action("conservation.env.acknowledge", gettext_lazy("确认温湿度超限告警"))
+from dangan.conservation.views.environment import register_links as _register_environment_links  # noqa: E402
+
+_register_environment_links()

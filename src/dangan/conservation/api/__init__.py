@@ -5,5 +5,8 @@ from ninja import Router
 
 router = Router(tags=["conservation"])
 
-# Each part's operations, registered on ``router`` when imported: add yours to this line.
-from . import restoration, stacks, surveys  # noqa: E402, F401
+# Each part's operations, registered on ``router`` when imported: add yours to this line (part environment
+# has a router of its own, added below).
+from . import environment, restoration, stacks, surveys  # noqa: E402, F401
+
+router.add_router("/", environment.router)

@@ -31,7 +31,7 @@ class WorkOrderOut(Schema):
     version: int
 
 
-class StepOut(Schema):
+class TreatmentStepOut(Schema):
     treatment: str
     materials: list[dict[str, str]]
     hours: str
@@ -48,7 +48,7 @@ class PhotoOut(Schema):
     size: int
 
 
-class EventOut(Schema):
+class WorkOrderEventOut(Schema):
     action: str
     status_from: str
     status_to: str
@@ -58,9 +58,9 @@ class EventOut(Schema):
 
 
 class WorkOrderDetailOut(WorkOrderOut):
-    steps: list[StepOut]
+    steps: list[TreatmentStepOut]
     photographs: list[PhotoOut]
-    events: list[EventOut]
+    events: list[WorkOrderEventOut]
 
 
 class WorkOrderPage(PageOut):

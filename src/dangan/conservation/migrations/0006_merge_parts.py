@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("conservation", "0002_stacks"),
         ("conservation", "0003_surveys"),
+        ("conservation", "0004_environment"),
         ("conservation", "0005_restoration"),
     ]
 

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern
 
-from dangan.conservation.views import home, stacks, surveys
+from dangan.conservation.views import environment, home, stacks, surveys
 from dangan.conservation.views import restoration as restoration_views  # part restoration
 
 app_name = "conservation"
@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern] = [
     *stacks.manage_urls,
     *surveys.manage_urls,
     *restoration_views.manage_urls,  # part restoration
+    *environment.manage_urls,
 ]
