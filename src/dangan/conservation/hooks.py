@@ -33,41 +33,29 @@ register_action("conservation.condition", gettext_lazy("记录保存状况"))
 
 
 # ---------------------------------------------------------------- part stacks (actions/stacks.py, views/stacks.py)
-def _register_stacks() -> None:
-
-    from dangan.catalog.panels import UnitPanel, register_unit_panel
-
-    from .navigation import Link, register_link
-
-    for action, label in (
-        ("conservation.location.add", gettext_lazy("添加库房位置")),
-        ("conservation.location.edit", gettext_lazy("修改库房位置")),
-        ("conservation.location.move", gettext_lazy("调整库房位置")),
-        ("conservation.location.remove", gettext_lazy("删除库房位置")),
-        ("conservation.move", gettext_lazy("档案上架/移库")),
-    ):
-        register_action(action, label)
-
-    def panel(request: Any, unit: Any) -> str:
-        from .views.stacks import unit_panel
-
-        return unit_panel(request, unit)
-
-    register_unit_panel(UnitPanel("conservation.stacks", panel, order=60))
-    for url_name, label, order, description in (
-        (
-            "conservation:stacks",
-            gettext_lazy("库房与存放位置"),
-            10,
-            gettext_lazy("库房位置树、上架与移库、标签与排架目录"),
-        ),
-        ("conservation:checkouts", gettext_lazy("出库与入库"), 20, gettext_lazy("在外档案、超期未还提醒、出库单")),
-        ("conservation:capacity", gettext_lazy("空余容量"), 30, gettext_lazy("按库房和层级统计，列出已满的位置")),
-    ):
-        register_link(Link(url_name, label, order, description=description))
+for _action, _label in (
+    ("conservation.location.add", gettext_lazy("添加库房位置")),
+    ("conservation.location.edit", gettext_lazy("修改库房位置")),
+    ("conservation.location.move", gettext_lazy("调整库房位置")),
+    ("conservation.location.remove", gettext_lazy("删除库房位置")),
+    ("conservation.move", gettext_lazy("档案上架/移库")),
+):
+    register_action(_action, _label)
 
 
-_register_stacks()
+def _stacks_panel(request: Any, unit: Any) -> str:
+    from .views.stacks import unit_panel
+
+    return unit_panel(request, unit)
+
+
+register_unit_panel(UnitPanel("conservation.stacks", _stacks_panel, order=60))
+for _url_name, _link_label, _order, _description in (
+    ("conservation:stacks", gettext_lazy("库房与存放位置"), 10, gettext_lazy("库房位置树、上架与移库、标签与排架目录")),
+    ("conservation:checkouts", gettext_lazy("出库与入库"), 20, gettext_lazy("在外档案、超期未还提醒、出库单")),
+    ("conservation:capacity", gettext_lazy("空余容量"), 30, gettext_lazy("按库房和层级统计，列出已满的位置")),
+):
+    register_link(Link(_url_name, _link_label, _order, description=_description))
 # ---------------------------------------------------------------- part surveys (actions/surveys.py, priorities.py)
 
 register_action("conservation.campaign", gettext_lazy("创建摸排任务"))

@@ -15,6 +15,7 @@ from dangan.replication.stores.discs import DiscSetStore
 from dangan.replication.stores.folder import folder_store
 from dangan.replication.stores.partner import partner_store
 from dangan.replication.stores.registry import register_store
+from dangan.replication.stores.s3 import s3_store
 from dangan.utilities.registry import MenuItem, register_menu_item
 
 # ---------------------------------------------------------------- partners (结对与结对协议)
@@ -84,23 +85,12 @@ register_link(
 )
 
 
-# Part targets: the S3 store, and the audit actions of target management (actions/targets.py).
-def _part_targets() -> None:
-    from django.utils.translation import gettext_lazy
-
-    from dangan.core.audit import register_action
-
-    from .stores.registry import register_store
-    from .stores.s3 import s3_store
-
-    register_store("s3", s3_store)
-    register_action("replication.target.add", gettext_lazy("新增备份目标"))
-    register_action("replication.target.update", gettext_lazy("修改备份目标"))
-    register_action("replication.target.disable", gettext_lazy("停用备份目标"))
-    register_action("replication.target.enable", gettext_lazy("启用备份目标"))
-
-
-_part_targets()
+# ---------------------------------------------------------------- targets (the S3 store, target management)
+register_store("s3", s3_store)
+register_action("replication.target.add", gettext_lazy("新增备份目标"))
+register_action("replication.target.update", gettext_lazy("修改备份目标"))
+register_action("replication.target.disable", gettext_lazy("停用备份目标"))
+register_action("replication.target.enable", gettext_lazy("启用备份目标"))
 # ---------------------------------------------------------------- discs (Blu-ray disc sets and their register)
 register_store("discs", DiscSetStore)
 register_action("replication.discs.write", gettext_lazy("写入光盘套"))
