@@ -96,8 +96,12 @@ def generate(years: float, seed: int = 17) -> tuple[list, datetime, datetime, in
                         [(stack.pk, stamp, t, h) for stamp, (_m, t, h) in zip(stamps, rows, strict=True)],
                     )
                     raw.executemany(summaries.replace("%s", "?"), summary_rows)
-                else:
-                    cursor.executemany(readings, [(stack.pk, m.replace(tzinfo=UTC), t, h) for m, t, h in rows])
+                else:  # COPY, as the import path writes readings into PostgreSQL
+                    with cursor.cursor.copy(
+                        f"COPY {Reading._meta.db_table} (stack_id, taken_at, temperature, humidity, source) FROM STDIN"
+                    ) as copy:
+                        for stamp, (_m, t, h) in zip(stamps, rows, strict=True):
+                            copy.write_row((stack.pk, stamp + "+00", t, h, "logger"))
                     cursor.executemany(summaries, summary_rows)
             total += len(rows)
             begin = stop
