@@ -126,8 +126,9 @@ def test_every_time_format_lands_at_the_same_instant_in_any_order(stack: Locatio
         ("2026-03-02T10:15:00+08:00", 18.5, 52),
         ("2026-03-02T02:20:00Z", 18.5, 53),
         ("2026-03-01 23:59:59", 18.0, 54),  # local yesterday, UTC the same day
+        ("2026-03-02 02:25+00", 18.5, 55),  # as long as the usual form, but with its zone
     ]
-    assert env.do_import_readings(conservator, stack, csv_text(rows)).readings == 6
+    assert env.do_import_readings(conservator, stack, csv_text(rows)).readings == 7
     stored = [
         (r.taken_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"), r.humidity)
         for r in Reading.objects.filter(stack=stack).order_by("taken_at")
@@ -139,13 +140,14 @@ def test_every_time_format_lands_at_the_same_instant_in_any_order(stack: Locatio
         ("2026-03-02 10:10:00", 51),
         ("2026-03-02 10:15:00", 52),
         ("2026-03-02 10:20:00", 53),
+        ("2026-03-02 10:25:00", 55),
     ]
     summaries = _summaries(stack)
     assert summaries == _raw(stack)
     assert [(p["hour"], p["count"]) for p in summaries] == [
         ("2026-03-01T23:00:00+08:00", 1),
         ("2026-03-02T00:00:00+08:00", 1),
-        ("2026-03-02T10:00:00+08:00", 4),
+        ("2026-03-02T10:00:00+08:00", 5),
     ]
 
 

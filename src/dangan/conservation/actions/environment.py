@@ -244,9 +244,12 @@ def _parse_csv(data: bytes | str) -> tuple[list[Row], list[str], list[Problem]]:
         try:
             text = record[it]
             local = fromisoformat(text) if len(text) == 19 and text[10] == " " else None
-            hour = (prefixes[text[:13]] if text[:13] in prefixes else to_utc.hour_prefix(text[:13])) if local else None
-            if hour is not None:  # the usual "YYYY-MM-DD HH:MM:SS", local, whole-hour offset: by slicing
-                moment = local - hour[1]  # type: ignore[operator]
+            hour = None
+            if local is not None and local.tzinfo is None:
+                key = text[:13]
+                hour = prefixes[key] if key in prefixes else to_utc.hour_prefix(key)
+            if local is not None and hour is not None:  # the usual local "YYYY-MM-DD HH:MM:SS": by slicing
+                moment = local - hour[1]
                 stamp = hour[0] + text[13:]
             else:
                 moment = to_utc(text)
@@ -336,13 +339,17 @@ def _merge_summaries(stack: Location, hours: dict[datetime, list[float]]) -> Non
         s.humidity_max = max(s.humidity_max, hmax)
         s.humidity_sum += hsum
         changed.append(s)
+    columns = (
+        f"{HourlySummary._meta.db_table} (stack_id, hour, count, temperature_min, temperature_max, "
+        "temperature_sum, humidity_min, humidity_max, humidity_sum)"
+    )
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {HourlySummary._meta.db_table} (stack_id, hour, count, temperature_min, "
-            "temperature_max, temperature_sum, humidity_min, humidity_max, humidity_sum) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            new,
-        )
+        if connection.vendor == "postgresql" and new:  # COPY, as the readings: no statement per hour
+            with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+                for row in new:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {columns} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)", new)
     fields = [
         "count",
         "temperature_min",
