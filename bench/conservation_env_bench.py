@@ -5,8 +5,8 @@ for 3 years (≈ 6.3 million readings).
     .venv/bin/python bench/conservation_env_bench.py --years 0.25       # a quick run
     .venv/bin/python bench/conservation_env_bench.py --database-url postgres://postgres@127.0.0.1:5432/dangan_env
 
-Generates the readings straight into the database (executemany; 10 stacks with 2 sensors each, the second 150 s
-after the first) with their hourly summaries (the same one-pass summariser the write paths use), then:
+Generates the readings straight into the database (executemany; on PostgreSQL COPY; 10 stacks with 2 sensors each,
+the second 150 s after the first) with their hourly summaries (the same one-pass summariser the write paths use), then:
 
 1. a month's chart for one stack, min/max/mean per hour: from the hourly summaries (``hourly_from_summaries``, what
    the report and the charts read) and from the raw readings (``hourly_from_raw``, GROUP BY the hour), each timed
