@@ -5,8 +5,8 @@ for 3 years (≈ 6.3 million readings).
     .venv/bin/python bench/conservation_env_bench.py --years 0.25       # a quick run
     .venv/bin/python bench/conservation_env_bench.py --database-url postgres://postgres@127.0.0.1:5432/dangan_env
 
-Generates the readings straight into the database (executemany; 10 stacks with 2 sensors each, the second 150 s
-after the first) with their hourly summaries (the same one-pass summariser the write paths use), then:
+Generates the readings straight into the database (executemany; on PostgreSQL COPY; 10 stacks with 2 sensors each,
+the second 150 s after the first) with their hourly summaries (the same one-pass summariser the write paths use), then:
 
 1. a month's chart for one stack, min/max/mean per hour: from the hourly summaries (``hourly_from_summaries``, what
    the report and the charts read) and from the raw readings (``hourly_from_raw``, GROUP BY the hour), each timed
@@ -96,8 +96,12 @@ def generate(years: float, seed: int = 17) -> tuple[list, datetime, datetime, in
                         [(stack.pk, stamp, t, h) for stamp, (_m, t, h) in zip(stamps, rows, strict=True)],
                     )
                     raw.executemany(summaries.replace("%s", "?"), summary_rows)
-                else:
-                    cursor.executemany(readings, [(stack.pk, m.replace(tzinfo=UTC), t, h) for m, t, h in rows])
+                else:  # COPY, as the import path writes readings into PostgreSQL
+                    with cursor.cursor.copy(
+                        f"COPY {Reading._meta.db_table} (stack_id, taken_at, temperature, humidity, source) FROM STDIN"
+                    ) as copy:
+                        for stamp, (_m, t, h) in zip(stamps, rows, strict=True):
+                            copy.write_row((stack.pk, stamp + "+00", t, h, "logger"))
                     cursor.executemany(summaries, summary_rows)
             total += len(rows)
             begin = stop

@@ -116,6 +116,41 @@ def test_summaries_match_the_raw_aggregates_across_write_paths(stack: Location, 
     assert sum(p["count"] for p in summaries) == Reading.objects.count()
 
 
+def test_every_time_format_lands_at_the_same_instant_in_any_order(stack: Location, conservator: Any) -> None:
+    """The usual "YYYY-MM-DD HH:MM:SS" (local, read by slicing) and the other forms a logger writes (no seconds,
+    slashes, an explicit zone, UTC "Z") give the same stored instants, out of order in the file or not."""
+    rows = [
+        ("2026-03-02 10:05:00", 18.5, 50),  # the usual form, local (UTC+8)
+        ("2026-03-02 00:30:00", 18.0, 50),  # before the first: the file is out of order
+        ("2026/03/02 10:10", 18.5, 51),
+        ("2026-03-02T10:15:00+08:00", 18.5, 52),
+        ("2026-03-02T02:20:00Z", 18.5, 53),
+        ("2026-03-01 23:59:59", 18.0, 54),  # local yesterday, UTC the same day
+        ("2026-03-02 02:25+00", 18.5, 55),  # as long as the usual form, but with its zone
+    ]
+    assert env.do_import_readings(conservator, stack, csv_text(rows)).readings == 7
+    stored = [
+        (r.taken_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S"), r.humidity)
+        for r in Reading.objects.filter(stack=stack).order_by("taken_at")
+    ]
+    assert stored == [
+        ("2026-03-01 23:59:59", 54),
+        ("2026-03-02 00:30:00", 50),
+        ("2026-03-02 10:05:00", 50),
+        ("2026-03-02 10:10:00", 51),
+        ("2026-03-02 10:15:00", 52),
+        ("2026-03-02 10:20:00", 53),
+        ("2026-03-02 10:25:00", 55),
+    ]
+    summaries = _summaries(stack)
+    assert summaries == _raw(stack)
+    assert [(p["hour"], p["count"]) for p in summaries] == [
+        ("2026-03-01T23:00:00+08:00", 1),
+        ("2026-03-02T00:00:00+08:00", 1),
+        ("2026-03-02T10:00:00+08:00", 5),
+    ]
+
+
 def test_month_report_json(tmp_path: Any, stack: Location, capsys: Any) -> None:
     rows = [*calm_day("2026-03-02"), ("2026-03-03 10:00", 26.5, 50), ("2026-03-03 10:30", 27.0, 50)]
     rows += [("2026-03-03 11:00", 18.0, 50)]
