@@ -11,6 +11,7 @@ VIEW = expect(403, archivists=200, conservators=200)
 WORK = expect(403, conservators=200)
 WORKED = expect(403, conservators=302)
 MANAGE = expect(403, conservation_head=200)
+MANAGED = expect(403, conservation_head=302)
 API_VIEW = expect(403, archivists=200, conservators=200)
 SENSOR_ONLY = expect(401, reader=401)
 
@@ -21,7 +22,7 @@ def _build(world: World) -> None:
     from django.utils import timezone
 
     from dangan.conservation.choices import LocationKind
-    from dangan.conservation.models import Excursion, Location
+    from dangan.conservation.models import Excursion, Location, Sensor
 
     stack = Location.objects.create(kind=LocationKind.STACK, code="SWEEP-ENV", full_code="SWEEP-ENV", name="温湿度库房")
     now = timezone.now()
@@ -30,6 +31,8 @@ def _build(world: World) -> None:
     )
     world.objects["environment.stack"] = stack.code
     world.objects["environment.excursion"] = excursion.pk
+    sensor = Sensor.objects.create(stack=stack, name="巡检传感器", prefix="sweep000", key_hash=Sensor.hash_key("sweep"))
+    world.objects["environment.sensor"] = sensor.pk
 
 
 register_builder("environment", _build)
@@ -45,6 +48,14 @@ PAGES = [
     Page("conservation:environment_import", WORK, code=STACK, method="POST", data={}),
     Page("conservation:environment_limits", MANAGE, code=STACK),
     Page("conservation:environment_sensors", MANAGE, code=STACK),
+    Page(
+        "conservation:environment_sensor_active",
+        MANAGED,
+        code=STACK,
+        pk="@environment.sensor",
+        method="POST",
+        data={"active": "0"},
+    ),
     Page("conservation:environment_acknowledge", WORKED, pk="@environment.excursion", method="POST", data={}),
 ]
 ENDPOINTS = [

@@ -271,6 +271,30 @@ def test_a_sensor_token_writes_only_its_own_stack(
     assert not Reading.objects.filter(stack=other_stack).exists()
 
 
+def test_a_sensor_switched_off_in_the_workspace_is_refused_until_switched_on(
+    stack: Location, conservation_head: Any, conservator: Any
+) -> None:
+    sensor, key = env.do_add_sensor(conservation_head, stack, "二号库房 西墙")
+    url = "/api/conservation/sensors/readings"
+    one = {"time": "2026-03-02T08:00:00+08:00", "temperature": 18.5, "humidity": 52}
+    api = Client()
+    head = Client()
+    head.force_login(conservation_head)
+    page = f"/manage/conservation/environment/stacks/K1/sensors/{sensor.pk}/active/"
+    assert head.post(page, {"active": "0"}).status_code == 302
+    refused = api.post(url, one, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert refused.status_code == 401 and not Reading.objects.exists()
+    listed = head.get("/manage/conservation/environment/stacks/K1/sensors/").content.decode()
+    assert "二号库房 西墙" in listed and "启用</button>" in listed
+    staff = Client()
+    staff.force_login(conservator)
+    assert staff.post(page, {"active": "1"}).status_code == 403  # the head manages sensors
+    assert head.post(page, {"active": "1"}).status_code == 302
+    assert api.post(url, one, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+    switched = AuditEntry.objects.filter(action="conservation.env.sensor_active").order_by("id")
+    assert [entry.data["active"] for entry in switched] == [False, True]
+
+
 def test_pages_chart_and_alerts(stack: Location, conservator: Any, archivist: Any, conservation_head: Any) -> None:
     env.do_import_readings(conservator, stack, csv_text([*calm_day(), ("2026-03-02 23:59", 30, 50)]))
     client = Client()

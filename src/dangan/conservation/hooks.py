@@ -129,6 +129,7 @@ register_deletion_hold(
 register_action("conservation.env.readings", gettext_lazy("录入温湿度读数"))
 register_action("conservation.env.limits", gettext_lazy("设置温湿度限值"))
 register_action("conservation.env.sensor", gettext_lazy("添加温湿度传感器"))
+register_action("conservation.env.sensor_active", gettext_lazy("停用或启用温湿度传感器"))
 register_action("conservation.env.acknowledge", gettext_lazy("确认温湿度超限告警"))
 from dangan.conservation.views.environment import register_links as _register_environment_links  # noqa: E402
 

@@ -688,6 +688,24 @@ def do_add_sensor(actor: Any, stack: Location, name: str) -> tuple[Sensor, str]:
     return sensor, key
 
 
+def do_set_sensor_active(actor: Any, sensor: Sensor, active: bool) -> Sensor:
+    """Switch ``sensor`` off (its token refused from now on: a sensor lost, stolen or replaced) or on again."""
+    _require(actor, Capability.CONSERVATION_MANAGE, _("没有管理传感器的权限"))
+    with transaction.atomic():
+        locked = Sensor.objects.select_for_update().select_related("stack").get(pk=sensor.pk)
+        if locked.active == active:
+            return locked
+        locked.active = active
+        locked.save(update_fields=["active"])
+        log(
+            locked,
+            "conservation.env.sensor_active",
+            actor,
+            {"stack": locked.stack.full_code, "name": locked.name, "prefix": locked.prefix, "active": active},
+        )
+    return locked
+
+
 def do_acknowledge(actor: Any, excursion: Excursion) -> Excursion:
     _require(actor, Capability.CONSERVATION_WORK, _("没有确认超限告警的权限"))
     if excursion.acknowledged_at:

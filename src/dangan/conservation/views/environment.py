@@ -249,6 +249,17 @@ def sensors(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
+@capability_required(MANAGE)
+def sensor_active(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    stack = _stack(code)
+    sensor = get_object_or_404(Sensor, pk=pk, stack=stack)
+    active = request.POST.get("active") == "1"
+    actions.do_set_sensor_active(signed_in(request), sensor, active)
+    messages.success(request, _("已启用传感器。") if active else _("已停用传感器，其令牌不再有效。"))
+    return redirect("conservation:environment_sensors", stack.code)
+
+
+@require_POST
 @capability_required(WORK)
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     excursion = get_object_or_404(Excursion.objects.select_related("stack"), pk=pk)
@@ -269,5 +280,6 @@ manage_urls: list[URLPattern] = [
     path("environment/stacks/<str:code>/import/", import_readings, name="environment_import"),
     path("environment/stacks/<str:code>/limits/", limits, name="environment_limits"),
     path("environment/stacks/<str:code>/sensors/", sensors, name="environment_sensors"),
+    path("environment/stacks/<str:code>/sensors/<int:pk>/active/", sensor_active, name="environment_sensor_active"),
     path("environment/excursions/<int:pk>/acknowledge/", acknowledge, name="environment_acknowledge"),
 ]
