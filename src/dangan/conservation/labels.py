@@ -14,10 +14,8 @@ QR code is drawn as an image (its modules, one pixel each, scaled) and the same 
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -27,37 +25,11 @@ from django.utils import timezone
 
 from dangan.catalog.models import ArchivalUnit
 from dangan.conservation.models import CheckOut, Location, Placement
-
-FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-)
-TTC_SC = 2  # Noto Sans CJK SC in the collection
+from dangan.utilities.fonts import cjk_font, printable
 
 # A4 2 × 5, 99.1 × 57 mm (L7165): the sheet's margins and gaps.
 BOX_LABEL = {"width": 99.1, "height": 57.0, "columns": 2, "rows": 5, "left": 4.65, "top": 6.0, "gap_x": 2.5}
 SPINE_LABEL = {"width": 30.0, "height": 180.0, "columns": 6, "left": 15.0, "top": 20.0, "gap_x": 0.0}
-
-
-class FontMissing(RuntimeError):
-    pass
-
-
-def _font() -> tuple[str, int]:
-    configured = getattr(settings, "REPORT_FONT", "")
-    if configured:
-        return configured, TTC_SC if configured.endswith(".ttc") else 0
-    for regular in FONT_CANDIDATES:
-        if Path(regular).is_file():
-            return regular, TTC_SC
-    raise FontMissing("找不到中文字体（Noto Sans CJK）：请运行 make system-deps 或设置 DANGAN_REPORT_FONT")
-
-
-def printable(text: str) -> str:
-    return "".join(
-        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") and c not in "\n\t" else c
-        for c in text
-    )
 
 
 def box_url(location: Location, request: HttpRequest | None = None) -> str:
@@ -122,7 +94,8 @@ def shelf_units(user: Any, location: Location) -> list[Placement]:
 def _pdf(title: str, orientation: str = "P") -> Any:
     from fpdf import FPDF
 
-    regular, index = _font()
+    font = cjk_font()
+    regular, index = font.regular, font.collection_index
     pdf = FPDF(orientation=orientation, format="A4")
     pdf.add_font("cjk", fname=regular, collection_font_number=index)
     pdf.add_font("cjk", style="B", fname=regular, collection_font_number=index)  # table headings

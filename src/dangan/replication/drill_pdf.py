@@ -5,45 +5,17 @@ every failure by name — a record to file with the archives' disaster-recovery 
 
 from __future__ import annotations
 
-import unicodedata
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from dangan.replication.models import DrillRun
+from dangan.utilities.fonts import FontMissing, cjk_font, printable
 
 __all__ = ["FontMissing", "render_drill_pdf"]
 
-FONT_CANDIDATES = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
-    ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc"),
-)
-TTC_SC = 2  # Noto Sans CJK SC in the collection
 TITLE = "异地备份恢复演练报告"
 FAILURES_SHOWN = 200
-
-
-class FontMissing(RuntimeError):
-    pass
-
-
-def _fonts() -> tuple[str, str, int]:
-    configured = getattr(settings, "REPORT_FONT", "")
-    if configured:
-        return configured, configured, TTC_SC if configured.endswith(".ttc") else 0
-    for regular, bold in FONT_CANDIDATES:
-        if Path(regular).is_file():
-            return regular, bold if Path(bold).is_file() else regular, TTC_SC
-    raise FontMissing("找不到中文字体（Noto Sans CJK）：请运行 make system-deps 或设置 DANGAN_REPORT_FONT")
-
-
-def _printable(text: str) -> str:
-    return "".join(
-        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") and c not in "\n\t" else c
-        for c in text
-    )
 
 
 def _duration(seconds: float | None) -> str:
@@ -68,7 +40,8 @@ def render_drill_pdf(run: DrillRun, failures: list[dict[str, str]] | None = None
     from fpdf import FPDF
     from fpdf.enums import Align, WrapMode, XPos, YPos
 
-    regular, bold, index = _fonts()
+    font = cjk_font()
+    regular, bold, index = font.regular, font.bold, font.collection_index
 
     class DrillPDF(FPDF):
         def footer(self) -> None:
@@ -87,7 +60,7 @@ def render_drill_pdf(run: DrillRun, failures: list[dict[str, str]] | None = None
 
     def line(text: str, height: float = 6) -> None:
         pdf.multi_cell(
-            0, height, _printable(text), align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            0, height, printable(text), align=Align.L, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT
         )
 
     pdf.set_font("cjk", "B", 16)

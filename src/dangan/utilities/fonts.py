@@ -3,6 +3,7 @@ file DANGAN_REPORT_FONT names."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,3 +36,12 @@ def cjk_font() -> CjkFont:
         if Path(regular).is_file():
             return CjkFont(regular, bold if Path(bold).is_file() else regular, TTC_SC)
     raise FontMissing(_("找不到中文字体（Noto Sans CJK）：请运行 make system-deps 或设置 DANGAN_REPORT_FONT"))
+
+
+def printable(text: str) -> str:
+    """``text`` with each character no font can draw (a control, private-use or unassigned character) written as
+    ⟨U+XXXX⟩: the reader sees it is there, and the PDF references no missing glyph."""
+    return "".join(
+        f"⟨U+{ord(c):04X}⟩" if unicodedata.category(c) in ("Cc", "Co", "Cn", "Cs") and c not in "\n\t" else c
+        for c in text
+    )
