@@ -258,6 +258,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
     from dangan.conservation.actions.stacks import subtree
     from dangan.conservation.choices import LocationKind
     from dangan.core.actors import CONSOLE
+    from dangan.utilities.fonts import FontMissing
 
     location = _location(args.full_code)
     base = args.base_url.rstrip("/")
@@ -275,7 +276,7 @@ def cmd_labels(args: argparse.Namespace) -> int:
             data = labels.shelf_list_pdf(CONSOLE, location)
         else:
             data = labels.note_sheet_pdf(CONSOLE, location)
-    except labels.FontMissing as exc:
+    except FontMissing as exc:
         return _refused(exc)
     args.output.write_bytes(data)
     print(f"已写入 written: {args.output} ({len(data)} 字节 bytes)")

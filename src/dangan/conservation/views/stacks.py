@@ -32,6 +32,7 @@ from dangan.conservation.choices import CheckOutPurpose, LocationKind
 from dangan.conservation.models import CheckOut, Location, Move, Placement
 from dangan.core.actors import signed_in
 from dangan.core.roles import Capability, has_capability
+from dangan.utilities.fonts import FontMissing
 from dangan.utilities.views import capability_required, form_errors_from
 
 VIEW, WORK, MANAGE = Capability.CONSERVATION_VIEW, Capability.CONSERVATION_WORK, Capability.CONSERVATION_MANAGE
@@ -437,7 +438,7 @@ def location_pdf(request: HttpRequest, full_code: str, kind: str) -> HttpRespons
             data = labels.shelf_list_pdf(user, location)
         else:
             data = labels.note_sheet_pdf(user, location)
-    except labels.FontMissing as exc:
+    except FontMissing as exc:
         messages.error(request, str(exc))
         return redirect("conservation:location", location.full_code)
     return _pdf(data, f"{location.full_code}-{kind}.pdf")
@@ -540,7 +541,7 @@ def checkout_slip(request: HttpRequest, pk: int) -> HttpResponse:
     checkout = _checkout(request, pk)
     try:
         data = labels.checkout_slip_pdf(checkout)
-    except labels.FontMissing as exc:
+    except FontMissing as exc:
         messages.error(request, str(exc))
         return redirect("conservation:checkout", checkout.pk)
     return _pdf(data, f"checkout-{checkout.pk}.pdf")
