@@ -58,6 +58,25 @@ def test_the_tree_keeps_full_codes_through_renames_and_moves(tree: dict[str, Loc
     assert sorted(Location.objects.filter(full_code__startswith="K1-B").values_list("full_code", flat=True)) == ["K1-B"]
 
 
+def test_a_move_with_a_refused_rename_leaves_the_location_where_it_was(
+    tree: dict[str, Location], conservation_head: Any
+) -> None:
+    """The edit form moves and renames in one change: a rename refused (a code taken by a sibling at the new place)
+    undoes the move too."""
+    other = do_add_location(CONSOLE, tree["stack"], "C", "zone")
+    do_add_location(CONSOLE, other, "04", "row")
+    row = Location.objects.get(pk=tree["row"].pk)
+    page = _client(conservation_head).post(
+        f"/manage/conservation/locations/{row.full_code}/edit/",
+        {"parent": "K1-C", "code": "04", "name": "", "capacity": "", "version": row.version},
+    )
+    assert page.status_code == 200 and "同一上级下已有代码" in page.content.decode()
+    row.refresh_from_db()
+    assert (row.full_code, row.parent_id) == ("K1-A-03", tree["zone"].pk)
+    assert Location.objects.get(pk=tree["box2"].pk).full_code == "K1-A-03-2-002"
+    assert not AuditEntry.objects.filter(action="conservation.location.move").exists()
+
+
 def test_the_tree_refuses_bad_codes_reversed_levels_and_duplicates(tree: dict[str, Location], conservator: Any) -> None:
     with pytest.raises(ValidationError) as refused:
         do_add_location(CONSOLE, tree["shelf"], "X-1", "zone")

@@ -331,6 +331,32 @@ def do_move_location(actor: Any, location: Location, new_parent: Location) -> Lo
     return locked
 
 
+def do_update_location(
+    actor: Any,
+    location: Location,
+    *,
+    parent_code: str,
+    code: str,
+    name: str,
+    capacity: int | None,
+    version: int | None = None,
+) -> Location:
+    """The edit form's one change: a move under ``parent_code`` (when it names another parent) and the new code,
+    name and capacity, in one transaction — a refused rename leaves the location where it was."""
+    parent_code = parent_code.strip()
+    with transaction.atomic():
+        current = location.parent.full_code if location.parent else ""
+        if parent_code and parent_code != current:
+            parent = Location.objects.filter(full_code=parent_code).first()
+            if parent is None:
+                raise ValidationError({"parent": _("找不到位置 %(code)s") % {"code": parent_code}})
+            if version is not None and Location.objects.filter(pk=location.pk, version=version).count() == 0:
+                raise ValidationError(_("该位置已被他人修改，请刷新后重试"))
+            location = do_move_location(actor, location, parent)
+            version = location.version
+        return do_edit_location(actor, location, code=code, name=name, capacity=capacity, version=version)
+
+
 def do_remove_location(actor: Any, location: Location) -> None:
     """Remove ``location`` and the empty locations below it; refused while any unit is placed on or below it."""
     _manage(actor)

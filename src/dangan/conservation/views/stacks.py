@@ -306,17 +306,10 @@ def location_edit(request: HttpRequest, full_code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            actor = signed_in(request)
-            parent_code = data["parent"].strip()
-            if parent_code and parent_code != (location.parent.full_code if location.parent else ""):
-                parent = Location.objects.filter(full_code=parent_code).first()
-                if parent is None:
-                    raise ValidationError({"parent": _("找不到位置 %(code)s") % {"code": parent_code}})
-                location = actions.do_move_location(actor, location, parent)
-                data["version"] = location.version
-            location = actions.do_edit_location(
-                actor,
+            location = actions.do_update_location(
+                signed_in(request),
                 location,
+                parent_code=data["parent"],
                 code=data["code"],
                 name=data["name"],
                 capacity=data["capacity"],
