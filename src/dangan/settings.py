@@ -127,6 +127,8 @@ INSTALLED_APPS = [
     "dangan.replication",
     "dangan.conservation",
     "dangan.access",
+    "dangan.outreach",
+    "dangan.compilation",
 ]
 
 MIDDLEWARE = [

@@ -20,12 +20,17 @@ urlpatterns = [
     path("manage/replication/", include("dangan.replication.urls.manage")),
     path("manage/conservation/", include("dangan.conservation.urls.manage")),
     path("manage/access/", include("dangan.access.urls.manage")),
+    path("manage/outreach/", include("dangan.outreach.urls.manage")),
+    path("manage/compilation/", include("dangan.compilation.urls")),
     path("account/", include("dangan.access.urls.account")),
     path("replication/", include("dangan.replication.urls.node")),
     path("iiif/3/text/", include("dangan.digitization.text_urls")),
     path("api/", api.urls),
     path("iiif/3/", include("dangan.preservation.iiif.urls")),
     path("iiif/3/", include("dangan.digitization.iiif.urls")),
+    # OAI-PMH 2.0 (outreach, part oai) adds `path("oai", …)` here. The outreach app's public pages (themes/,
+    # exhibitions/, stories/, feeds/) come before the portal's.
+    path("", include("dangan.outreach.urls.public")),
     # The portal last: its patterns (/search/, /units/…, /fonds/…) are the public face of the site.
     path("", include("dangan.access.urls.public")),
 ]

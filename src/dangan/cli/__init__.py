@@ -41,10 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
         accession,
         bag,
         catalog,
+        compilation,
         conservation,
         derivatives,
         digitize,
+        export,
         ocr,
+        outreach,
         preservation,
         replication,
         search,
@@ -71,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     ocr.register(sub)
     replication.register(sub)
     conservation.register(sub)
+    outreach.register(sub)
+    compilation.register(sub)
+    export.register(sub)
     return parser
 
 

@@ -41,6 +41,13 @@ class Capability:
     CONSERVATION_VIEW = "conservation.view"
     CONSERVATION_WORK = "conservation.work"
     CONSERVATION_MANAGE = "conservation.manage"
+    # 宣传与开发利用 and 编研 (issue #18), the archivists' work: EDIT drafts thematic databases, exhibitions and stories;
+    # PUBLISH approves a story written by someone else (the second person), publishes and withdraws, and pushes to
+    # WeChat; COMPILATION_EDIT makes compilations and exports them. What goes out is always limited to what the
+    # public may see (catalog.policy), whoever prepared it.
+    OUTREACH_EDIT = "outreach.edit"
+    OUTREACH_PUBLISH = "outreach.publish"
+    COMPILATION_EDIT = "compilation.edit"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -56,6 +63,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.OPENNESS_REVIEW,
             Capability.REPLICATION_VIEW,
             Capability.CONSERVATION_VIEW,
+            Capability.OUTREACH_EDIT,
+            Capability.OUTREACH_PUBLISH,
+            Capability.COMPILATION_EDIT,
         }
     ),
     # 保管保护: no catalog workspace (CATALOG_VIEW); the conservation pages show them the units their clearance

@@ -1,0 +1,2 @@
+"""Pages of the compilation app (under /manage/compilation/, namespace ``compilation``): views/<part>.py each offer
+``manage_urls``."""

@@ -1,0 +1,6 @@
+"""The outreach app's models: shared ones (migration 0001) here, each part's in models/<part>.py imported below
+(docs/development/outreach.md)."""
+
+from .stories import Story, StoryStatus
+
+__all__ = ["Story", "StoryStatus"]

@@ -1,0 +1,10 @@
+"""Staff pages under /manage/outreach/ (namespace ``outreach``): each part adds ``*<part>.manage_urls``."""
+
+from django.urls import URLPattern
+
+from dangan.outreach.views import home
+
+app_name = "outreach"
+urlpatterns: list[URLPattern] = [
+    *home.manage_urls,
+]

@@ -1,0 +1,7 @@
+"""The outreach app's public pages (namespace ``outreach_public``), mounted at the site's root before the portal:
+each part adds ``*<part>.public_urls`` with its own prefix (themes/, exhibitions/, stories/, feeds/, …)."""
+
+from django.urls import URLPattern
+
+app_name = "outreach_public"
+urlpatterns: list[URLPattern] = []
