@@ -5,7 +5,7 @@ excursions (point limits and the daily swing) alerted once by e-mail, sensors' t
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from django.test import Client
 from dangan.cli import main
 from dangan.conservation.actions import environment as env
 from dangan.conservation.choices import LocationKind
-from dangan.conservation.models import Excursion, HourlySummary, Location, Reading, Sensor
+from dangan.conservation.models import Excursion, HourlySummary, Location, MonthlySeries, Reading, Sensor
 from dangan.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +114,78 @@ def test_summaries_match_the_raw_aggregates_across_write_paths(stack: Location, 
     summaries, raw = _summaries(stack), _raw(stack)
     assert len(summaries) == 24 and summaries == raw
     assert sum(p["count"] for p in summaries) == Reading.objects.count()
+
+
+def _same_series(kept: dict[str, Any], raw: dict[str, Any]) -> None:
+    assert kept["labels"] == raw["labels"] and kept["count"] == raw["count"]
+    for measure in ("temperature", "humidity"):
+        assert kept[measure]["min"] == raw[measure]["min"] and kept[measure]["max"] == raw[measure]["max"]
+        assert kept[measure]["mean"] == pytest.approx(raw[measure]["mean"], abs=0.0011)
+
+
+def test_the_kept_month_series_follows_every_write_path(stack: Location, conservator: Any) -> None:
+    """The month chart reads one kept row (MonthlySeries); every write path rebuilds the months it touched, so the
+    row always equals the series computed from the raw readings — also across a local month boundary."""
+    env.do_import_readings(conservator, stack, csv_text(calm_day("2026-03-31", every=7)))
+    env.do_import_readings(conservator, stack, csv_text(calm_day("2026-03-31", every=11)))
+    env.do_record_reading(conservator, stack, datetime(2026, 4, 1, 0, 31, tzinfo=TZ), 19.25, 51.5)
+    sensor = Sensor.objects.create(stack=stack, name="S1", prefix="x", key_hash=Sensor.hash_key("k"))
+    env.do_sensor_readings(sensor, [(datetime(2026, 3, 31, 9, 45, tzinfo=TZ), 18.75, 50.25)])
+    assert set(MonthlySeries.objects.filter(stack=stack).values_list("month", flat=True)) == {
+        date(2026, 3, 1),
+        date(2026, 4, 1),
+    }
+    march, april = env.month_series(stack, 2026, 3), env.month_series(stack, 2026, 4)
+    _same_series(march, env.month_series_from_raw(stack, 2026, 3))
+    _same_series(april, env.month_series_from_raw(stack, 2026, 4))
+    assert len(march["labels"]) == 24 and march["labels"][0] == "2026-03-31 00:00"
+    assert april == {
+        "labels": ["2026-04-01 00:00"],
+        "count": [1],
+        "temperature": {"min": [19.25], "max": [19.25], "mean": [19.25]},
+        "humidity": {"min": [51.5], "max": [51.5], "mean": [51.5]},
+    }
+    assert sum(march["count"]) + 1 == Reading.objects.count()
+    assert env.chart_data(stack, "month", date(2026, 3, 5))["temperature"] == march["temperature"]
+
+
+def test_a_month_wholly_inside_an_import_is_kept_from_what_was_there_and_the_new_rows(
+    stack: Location, conservator: Any
+) -> None:
+    """A file spanning February to April: February and April are its edges (built from the stored summaries),
+    March lies wholly inside it (built from the merged hours in memory) — with readings of March already stored
+    (by hand, in an hour the file also covers, and in one it does not)."""
+    env.do_record_reading(conservator, stack, datetime(2026, 3, 10, 8, 20, tzinfo=TZ), 17.5, 49.0)
+    env.do_record_reading(conservator, stack, datetime(2026, 3, 10, 8, 59, tzinfo=TZ), 16.5, 48.0)
+    env.do_record_reading(conservator, stack, datetime(2026, 3, 10, 9, 30, tzinfo=TZ), 15.5, 47.0)
+    rows: list[tuple[str, Any, Any]] = []
+    moment = datetime(2026, 2, 27, 12, 0)
+    while moment < datetime(2026, 4, 2, 6, 0):
+        if not (moment.day == 10 and moment.month == 3 and moment.hour == 9):  # that hour has only the hand's
+            rows.append((f"{moment:%Y-%m-%d %H:%M}", 18 + moment.minute / 100, 50 + moment.hour / 10))
+        moment += timedelta(minutes=20)
+    env.do_import_readings(conservator, stack, csv_text(rows))
+    for month in (2, 3, 4):
+        _same_series(env.month_series(stack, 2026, month), env.month_series_from_raw(stack, 2026, month))
+    march = env.month_series(stack, 2026, 3)
+    assert len(march["labels"]) == 31 * 24
+    at_eight = march["labels"].index("2026-03-10 08:00")
+    assert march["count"][at_eight] == 3 + 2 and march["temperature"]["min"][at_eight] == 16.5
+    assert march["count"][at_eight + 1] == 1 and march["temperature"]["max"][at_eight + 1] == 15.5
+
+
+def test_a_missing_or_foreign_month_series_is_built_on_reading(
+    stack: Location, conservator: Any, settings: Any
+) -> None:
+    env.do_import_readings(conservator, stack, csv_text(calm_day("2026-03-02")))
+    MonthlySeries.objects.all().delete()  # as after the upgrade to 0008: summaries, no series yet
+    assert env.month_series(stack, 2026, 3) == env.month_series_from_raw(stack, 2026, 3)
+    assert MonthlySeries.objects.get(stack=stack).time_zone == "Asia/Shanghai"
+    assert env.month_series(stack, 2026, 5)["labels"] == []  # a month without readings: an empty series
+    settings.TIME_ZONE = "UTC"
+    utc = env.month_series(stack, 2026, 3)
+    assert utc["labels"][0] == "2026-03-01 16:00"  # the local day 2026-03-02 began at 16:00 UTC the day before
+    assert MonthlySeries.objects.get(stack=stack, month=date(2026, 3, 1)).time_zone == "UTC"
 
 
 def test_every_time_format_lands_at_the_same_instant_in_any_order(stack: Location, conservator: Any) -> None:

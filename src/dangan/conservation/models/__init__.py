@@ -3,7 +3,7 @@
 
 from .condition import UnitCondition
 from .custody import CheckOut
-from .environment import ClimateLimits, Excursion, HourlySummary, Reading, Sensor
+from .environment import ClimateLimits, Excursion, HourlySummary, MonthlySeries, Reading, Sensor
 from .locations import Location, Placement
 from .restoration import TreatmentStep, WorkOrder, WorkOrderEvent, WorkOrderPhotograph  # part restoration
 from .stacks import Move  # part stacks
@@ -13,4 +13,4 @@ __all__ = ["CheckOut", "Location", "Placement", "UnitCondition"]
 __all__ += ["Move"]  # part stacks
 __all__ += ["Campaign", "CampaignStatus", "CampaignUnit", "SurveyOrigin", "SurveyPhoto", "SurveyRecord"]  # surveys
 __all__ += ["TreatmentStep", "WorkOrder", "WorkOrderEvent", "WorkOrderPhotograph"]  # part restoration
-__all__ += ["ClimateLimits", "Excursion", "HourlySummary", "Reading", "Sensor"]  # part environment
+__all__ += ["ClimateLimits", "Excursion", "HourlySummary", "MonthlySeries", "Reading", "Sensor"]  # part environment

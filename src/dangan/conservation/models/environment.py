@@ -151,6 +151,29 @@ class HourlySummary(models.Model):
         return f"{self.stack_id}@{self.hour:%Y-%m-%d %H}h ({self.count})"
 
 
+class MonthlySeries(models.Model):
+    """A stack's month as its chart draws it (min/max/mean per hour), kept by every write path beside the hourly
+    summaries, so that the month's chart is one row read (actions/environment.py, ``month_series``). ``month``:
+    the first day of the month in ``time_zone`` (the local month the chart shows; a row made for another time zone
+    is rebuilt on reading). ``payload``: the hours' labels and values, packed (``_pack_series``)."""
+
+    stack = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="+", verbose_name=_("库房"), db_index=False
+    )
+    month = models.DateField(_("月份"))
+    time_zone = models.CharField(_("时区"), max_length=64)
+    hours = models.PositiveIntegerField(_("小时数"))
+    payload = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("温湿度月序列")
+        verbose_name_plural = _("温湿度月序列")
+        constraints = [models.UniqueConstraint(fields=["stack", "month"], name="conservation_series_stack_month")]
+
+    def __str__(self) -> str:
+        return f"{self.stack_id}@{self.month:%Y-%m} ({self.hours} h)"
+
+
 class Excursion(models.Model):
     """A time a stack left its limits: ``kind`` what, from ``started_at`` (the first reading outside) to
     ``ended_at`` (the first reading back inside; blank while it lasts), ``worst`` the worst value seen (for a daily
