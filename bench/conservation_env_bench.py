@@ -115,6 +115,20 @@ def generate(years: float, seed: int = 17) -> tuple[list, datetime, datetime, in
     return stacks, start.replace(tzinfo=UTC), end.replace(tzinfo=UTC), total
 
 
+def reused(years: float) -> tuple[list, datetime, datetime, int, float]:
+    """The stacks and span of a database ``generate`` made in an earlier run (--reuse); the import stacks of earlier
+    runs are removed with their readings."""
+    from dangan.conservation.models import Location, Reading
+
+    Location.objects.filter(code__startswith="IMPORT").delete()
+    stacks = list(Location.objects.filter(parent=None).order_by("code"))
+    end = datetime(2026, 12, 1)
+    start = end - timedelta(days=round(365.25 * years))
+    total = Reading.objects.count()
+    progress(f"reusing {total:,} readings in {len(stacks)} stacks")
+    return stacks, start.replace(tzinfo=UTC), end.replace(tzinfo=UTC), total, 0.0
+
+
 def months_between(start: datetime, end: datetime, partial: bool = False) -> list[tuple[int, int]]:
     """The local months from ``start`` to ``end``; without ``partial``, only whole ones (the first may be partial,
     the last too)."""
@@ -200,26 +214,43 @@ def main() -> int:
     parser.add_argument("--samples", type=int, default=50, help="random months timed")
     parser.add_argument("--import-readings", type=int, default=200_000)
     parser.add_argument("--database-url", default=os.environ.get("DANGAN_BENCH_DATABASE_URL", ""))
+    parser.add_argument(
+        "--home",
+        default="",
+        help="a folder kept between runs (the SQLite file and the audit key); with --reuse, a second run measures the "
+        "database the first generated (generate on a busy machine, measure on a quiet one)",
+    )
+    parser.add_argument("--reuse", action="store_true", help="measure the database already generated there")
+    parser.add_argument("--generate-only", action="store_true", help="generate, measure nothing (then --reuse)")
     args = parser.parse_args()
-    if args.database_url:
-        reset_postgres_database(args.database_url)
     import tempfile
 
-    home = tempfile.mkdtemp(prefix="dangan-env-bench-")
+    home = args.home or tempfile.mkdtemp(prefix="dangan-env-bench-")
+    Path(home).mkdir(parents=True, exist_ok=True)
+    if args.database_url and not args.reuse:
+        reset_postgres_database(args.database_url)
+    if not args.database_url and not args.reuse:
+        for name in Path(home).glob("*.sqlite3*"):
+            name.unlink()
     setup_django(args.database_url or None, home)
     from django.db import connection
 
-    progress(f"generating {args.years} years × {STACKS * SENSORS_PER_STACK} sensors into {connection.vendor} …")
-    t0 = time.perf_counter()
-    stacks, start, end, total = generate(args.years)
-    generated = time.perf_counter() - t0
-    progress(f"generated {total:,} readings in {generated:.0f} s")
+    if args.reuse:
+        stacks, start, end, total, generated = reused(args.years)
+    else:
+        progress(f"generating {args.years} years × {STACKS * SENSORS_PER_STACK} sensors into {connection.vendor} …")
+        t0 = time.perf_counter()
+        stacks, start, end, total = generate(args.years)
+        generated = time.perf_counter() - t0
+        progress(f"generated {total:,} readings in {generated:.0f} s")
+        if args.generate_only:
+            return 0
     chart = bench_charts(stacks, months_between(start, end), args.samples)
     seconds, excursions = bench_import(args.import_readings, Path(home))
     rate = args.import_readings / seconds
     print(
         f"\ndatabase: {connection.vendor}; readings: {total:,} ({STACKS * SENSORS_PER_STACK} sensors, "
-        f"{args.years} years, every 5 min); generated in {generated:.0f} s; load {Path('/proc/loadavg').read_text().strip()}"
+        f"{args.years} years, every 5 min); {'reused' if args.reuse else f'generated in {generated:.0f} s'}; load {Path('/proc/loadavg').read_text().strip()}"
     )
     print(
         table(

@@ -1073,15 +1073,15 @@ def chart_data(stack: Location, period: str, day: date) -> dict[str, Any]:
     else:
         raise ValidationError({"period": _("时段应为 day、month 或 year")})
     if period == "month":
-        series = month_series(stack, day.year, day.month)
+        kept = month_series(stack, day.year, day.month)
         return {
             "stack": stack.code,
             "period": period,
             "start": start.astimezone(tz).isoformat(),
             "end": end.astimezone(tz).isoformat(),
-            "labels": series["labels"],
-            "temperature": series["temperature"],
-            "humidity": series["humidity"],
+            "labels": kept["labels"],
+            "temperature": kept["temperature"],
+            "humidity": kept["humidity"],
             "limits": limits_of(stack),
         }
     hours = hourly_from_summaries(stack, start, end)
