@@ -377,3 +377,13 @@ def test_the_cli_pushes_waits_and_reports(story, wechat, settings, capsys):
     settings.WECHAT_APP_SECRET = ""
     assert main(["outreach", "wechat", "push", story.slug]) == 1
     assert "未配置微信公众号" in capsys.readouterr().err
+
+
+def test_a_push_under_way_is_not_started_twice(story, wechat, archivist):
+    WechatPush.objects.create(story=story, state=PushState.UPLOADING)
+    with pytest.raises(ValidationError, match="正在推送中"):
+        do_push_story(archivist, story)
+    # One whose worker died long ago (no error recorded) is taken up again.
+    WechatPush.objects.filter(story=story).update(updated=timezone.now() - timezone.timedelta(hours=1))
+    push = run_push(do_push_story(archivist, story, queue=False).pk)
+    assert push.state == PushState.PUBLISHING and wechat.count(DRAFT) == 1

@@ -55,6 +55,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PUSHABLE = (StoryStatus.APPROVED, StoryStatus.PUBLISHED)
+STALE = timedelta(minutes=10)
 
 
 def visible_pushes(user: Any) -> QuerySet[WechatPush]:
@@ -86,8 +87,17 @@ def check_push_story(actor: Any, story: Story) -> WechatPush | None:
     existing = WechatPush.objects.filter(story=story).first()
     if existing is not None and existing.state == PushState.PUBLISHED:
         raise ValidationError(_("此故事已发布到微信公众号：{url}").format(url=existing.url or existing.article_id))
+    if existing is not None and _running(existing):
+        raise ValidationError(_("此故事正在推送中（{state}），请稍候").format(state=existing.get_state_display()))
     check_lengths(plan_article(story))
     return existing
+
+
+def _running(push: WechatPush) -> bool:
+    """Whether a push is being worked on now: under way, without an error, and touched within STALE (a push whose
+    worker died is taken up again after that; the worker also re-queues its task)."""
+    under_way = push.state in (PushState.QUEUED, PushState.UPLOADING, PushState.DRAFTED)
+    return under_way and not push.error and push.updated > timezone.now() - STALE
 
 
 def do_push_story(actor: Any, story: Story, *, queue: bool = True) -> WechatPush:
