@@ -45,6 +45,7 @@ from dangan.outreach.wechat.client import (
 
 __all__ = [
     "check_push_story",
+    "claim_due_polls",
     "do_push_story",
     "poll_push",
     "pushes_to_poll",
@@ -155,8 +156,9 @@ def run_push(push_id: int, *, client: WechatClient | None = None) -> WechatPush:
     push = WechatPush.objects.select_related("story").get(pk=push_id)
     if push.finished:
         return push
-    push.attempts += 1
-    _save(push, "attempts")
+    if push.state != PushState.PUBLISHING:  # a status poll is not another attempt
+        push.attempts += 1
+        _save(push, "attempts")
     try:
         client = client or WechatClient()
         if push.state in (PushState.QUEUED, PushState.UPLOADING):
@@ -241,3 +243,13 @@ def pushes_to_poll(now: datetime | None = None) -> QuerySet[WechatPush]:
     return WechatPush.objects.filter(state=PushState.PUBLISHING).filter(
         Q(last_polled__isnull=True) | Q(last_polled__lte=due)
     )
+
+
+def claim_due_polls(now: datetime | None = None) -> list[int]:
+    """The ids of the pushes whose status is due to be asked, marked as asked now (so that the scheduler's next
+    round does not queue a second poll while the first waits for a worker)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(pushes_to_poll(now).values_list("pk", flat=True))
+        WechatPush.objects.filter(pk__in=ids).update(last_polled=now)
+    return ids

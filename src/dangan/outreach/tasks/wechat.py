@@ -31,9 +31,9 @@ def poll_push_task(push_id: int) -> str:
 
 def queue_due_polls(now: datetime) -> int:
     """The periodic job: a poll task for each push being published whose status is due to be asked again."""
-    from dangan.outreach.actions.wechat import pushes_to_poll
+    from dangan.outreach.actions.wechat import claim_due_polls
 
-    ids = list(pushes_to_poll(now).values_list("pk", flat=True))
+    ids = claim_due_polls(now)
     for push_id in ids:
         poll_push_task.enqueue(push_id)
     return len(ids)
