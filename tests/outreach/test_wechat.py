@@ -387,3 +387,29 @@ def test_a_push_under_way_is_not_started_twice(story, wechat, archivist):
     WechatPush.objects.filter(story=story).update(updated=timezone.now() - timezone.timedelta(hours=1))
     push = run_push(do_push_story(archivist, story, queue=False).pk)
     assert push.state == PushState.PUBLISHING and wechat.count(DRAFT) == 1
+
+
+def test_a_task_the_worker_gave_up_fails_its_push_to_be_resumed(story, wechat, archivist):
+    from dangan.core.jobs import run_abandoned_handler, task_path
+    from dangan.outreach.tasks.wechat import push_story_task
+
+    push = WechatPush.objects.create(story=story, state=PushState.UPLOADING)
+    run_abandoned_handler(task_path(push_story_task), [push.pk, None], {}, "worker died")
+    push.refresh_from_db()
+    assert push.state == PushState.FAILED and push.failed_at == PushState.UPLOADING and "worker died" in push.error
+    push = run_push(do_push_story(archivist, story, queue=False).pk)
+    assert push.state == PushState.PUBLISHING
+
+
+def test_an_untrusted_body_keeps_nothing_outside_the_subset(story, units, wechat):
+    story.body = (
+        "裸露的文字<p>段落<!-- 注释 --><iframe src='https://x.example'></iframe>"
+        '<a href="javascript:alert(1)">脚本链接</a><img src="x" onerror="alert(1)">'
+        f'<img data-image-id="{units["open"][1]}" src="">'
+        "<table><tr><td>表格里的字</td></tr></table></p><h1>大标题</h1><object>x</object>"
+    )
+    content = plan_article(story).content({units["open"][1]: "http://mmbiz.qpic.cn/a/0"})
+    for bad in ("<iframe", "javascript:", "onerror", "<table", "<h1", "<object", "<!--", 'src="x"'):
+        assert bad not in content, bad
+    assert content.startswith('<p style="') and "裸露的文字" in content and "脚本链接" in content
+    assert "表格里的字" in content and "大标题" in content and 'src="http://mmbiz.qpic.cn/a/0"' in content

@@ -47,6 +47,7 @@ __all__ = [
     "check_push_story",
     "claim_due_polls",
     "do_push_story",
+    "do_record_abandoned",
     "poll_push",
     "pushes_to_poll",
     "run_push",
@@ -253,3 +254,11 @@ def claim_due_polls(now: datetime | None = None) -> list[int]:
         ids = list(pushes_to_poll(now).values_list("pk", flat=True))
         WechatPush.objects.filter(pk__in=ids).update(last_polled=now)
     return ids
+
+
+def do_record_abandoned(push_id: int, message: str) -> None:
+    """The worker gave up the push's task (it crashed the worker too often): the push fails with that reason, at
+    the step it had reached, so that pushing again resumes it."""
+    push = WechatPush.objects.filter(pk=push_id).select_related("story").first()
+    if push is not None and not push.finished:
+        _fail(push, ValidationError(_("后台任务多次中断，已放弃：{message}").format(message=message)))

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django_tasks import task
+
+from dangan.core.jobs import register_abandoned_handler
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +40,13 @@ def queue_due_polls(now: datetime) -> int:
     for push_id in ids:
         poll_push_task.enqueue(push_id)
     return len(ids)
+
+
+def _push_abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> None:
+    from dangan.outreach.actions.wechat import do_record_abandoned
+
+    do_record_abandoned(int(args[0] if args else kwargs["push_id"]), message)
+
+
+register_abandoned_handler(push_story_task, _push_abandoned)
+register_abandoned_handler(poll_push_task, _push_abandoned)
