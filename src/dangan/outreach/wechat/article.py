@@ -244,7 +244,9 @@ class _Converter:
             small.text = f"（{href}）"
 
     def _image(self, img: Any, target: Any) -> None:
-        identifier = image_id_of(img.get("src", "")) or image_id_of(img.get("data-image-id", ""))
+        # The image id: in src (/iiif/3/<id>/…) or a data- attribute the editor kept (data-image-id, data-iiif …).
+        candidates = [img.get("src", "")] + [v for k, v in img.attrib.items() if str(k).startswith("data-")]
+        identifier = next((found for value in candidates if (found := image_id_of(value)) is not None), None)
         if identifier is None or public_image_unit(identifier) is None:
             self.dropped += 1  # an outside image or a hidden unit's: never fetched, never uploaded
             return
