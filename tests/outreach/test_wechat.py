@@ -29,7 +29,7 @@ from .wechat_server import APP_ID, SECRET, Account, WechatServer
 pytestmark = pytest.mark.django_db
 
 UPLOADIMG, MATERIAL, DRAFT = "/cgi-bin/media/uploadimg", "/cgi-bin/material/add_material", "/cgi-bin/draft/add"
-TOKEN, SUBMIT, GET = "/cgi-bin/token", "/cgi-bin/freepublish/submit", "/cgi-bin/freepublish/get"
+TOKEN, SUBMIT, GET = "/cgi-bin/stable_token", "/cgi-bin/freepublish/submit", "/cgi-bin/freepublish/get"
 
 
 @pytest.fixture

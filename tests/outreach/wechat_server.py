@@ -1,8 +1,9 @@
 """A local WeChat official account API for the tests: a real HTTP server (threads, on loopback) speaking the
 endpoints the wechat part uses, as WeChat documents them, and refusing what a real account refuses:
 
-- ``GET /cgi-bin/token``: a wrong appid 40013, a wrong secret 40125; a token lives ``token_lifetime`` seconds (or
-  ``expire_after`` uses, to expire one in the middle of a push: then 42001);
+- ``POST /cgi-bin/stable_token`` (and ``GET /cgi-bin/token``): a wrong appid 40013, a wrong secret 40125; the same
+  token while it lives unless ``force_refresh``; a token lives ``token_lifetime`` seconds (or ``expire_after`` uses,
+  to expire one in the middle of a push: then 42001);
 - every other call: no token 41001, an unknown or replaced token 40001, an expired one 42001;
 - ``POST /cgi-bin/media/uploadimg``: jpg/png only (40005), under 1 MB (40009); answers a mmbiz.qpic.cn URL;
 - ``POST /cgi-bin/material/add_material?type=image``: bmp/png/jpeg/gif, ≤ 10 MB (40006); a media_id;
@@ -137,7 +138,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(path, failure, "injected failure")
             return
         if path == "/cgi-bin/token" and method == "GET":
-            self._token(path, query)
+            self._token(path, query, force=True)
+            return
+        if path == "/cgi-bin/stable_token" and method == "POST":
+            data = self._json(path, body)
+            if data is not None:
+                fields = {k: str(data.get(k, "")) for k in ("grant_type", "appid", "secret")}
+                self._token(path, fields, force=bool(data.get("force_refresh")))
             return
         routes = {
             "/cgi-bin/media/uploadimg": self._uploadimg,
@@ -155,7 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ the token
 
-    def _token(self, path: str, query: dict[str, str]) -> None:
+    def _token(self, path: str, query: dict[str, str], *, force: bool) -> None:
+        """/cgi-bin/token (always a new token) and /cgi-bin/stable_token (the same token while it lives, unless
+        force_refresh): a new token makes the old one invalid, as WeChat does."""
         if query.get("grant_type") != "client_credential":
             self._error(path, 40002, "invalid grant_type")
         elif query.get("appid") != self.account.app_id:
@@ -163,11 +172,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif query.get("secret") != self.account.secret:
             self._error(path, 40125, "invalid appsecret")
         else:
-            token = secrets.token_urlsafe(48)
             with self.account.lock:
-                self.account.tokens.clear()  # a new token replaces the old one (as WeChat does)
-                self.account.tokens[token] = {"until": time.time() + self.account.token_lifetime, "uses": 0}
-            self._answer(path, {"access_token": token, "expires_in": self.account.token_lifetime})
+                now, limit = time.time(), self.account.expire_after
+                alive = [
+                    (token, kept)
+                    for token, kept in self.account.tokens.items()
+                    if kept["until"] > now and (limit is None or kept["uses"] < limit)
+                ]
+                if alive and not force:
+                    token, kept = alive[0]
+                    lifetime = int(kept["until"] - now)
+                else:
+                    token, lifetime = secrets.token_urlsafe(48), self.account.token_lifetime
+                    self.account.tokens.clear()
+                    self.account.tokens[token] = {"until": now + lifetime, "uses": 0}
+            self._answer(path, {"access_token": token, "expires_in": lifetime})
 
     def _token_ok(self, path: str, token: str) -> bool:
         if not token:

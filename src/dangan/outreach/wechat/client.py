@@ -1,5 +1,5 @@
 """A client of the WeChat official account API (微信公众号接口), as documented by WeChat: the access token
-(``GET /cgi-bin/token``), images inside an article (``POST /cgi-bin/media/uploadimg``), the cover as a permanent
+(``POST /cgi-bin/stable_token``, force_refresh only after a refusal), images inside an article (``POST /cgi-bin/media/uploadimg``), the cover as a permanent
 image (``POST /cgi-bin/material/add_material?type=image``), drafts (``POST /cgi-bin/draft/add``) and publishing
 (``POST /cgi-bin/freepublish/submit``, ``POST /cgi-bin/freepublish/get``).
 
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 # Errors that mean "this token is no good": invalid credential (also a token replaced by a newer one), invalid
 # access_token, access_token expired.
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+STABLE_TOKEN = "/cgi-bin/stable_token"
 # Refresh a kept token this long before WeChat says it expires.
 TOKEN_MARGIN = timedelta(minutes=5)
 
@@ -219,11 +220,14 @@ class WechatClient:
             kept = WechatToken.objects.filter(app_id=self.app_id, expires_at__gt=now + TOKEN_MARGIN).first()
             if kept is not None:
                 return kept.token
-        query = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.secret}
-        answer = self._checked(self._send("GET", "/cgi-bin/token", query, None, ""), "/cgi-bin/token")
+        # The stable token (稳定版接口): within its life every process gets the same one, so that two workers do not
+        # take the token from each other; force_refresh only when WeChat refused the kept one.
+        payload = {"grant_type": "client_credential", "appid": self.app_id, "secret": self.secret}
+        body = json.dumps({**payload, "force_refresh": refresh}).encode()
+        answer = self._checked(self._send("POST", STABLE_TOKEN, {}, body, "application/json"), STABLE_TOKEN)
         token = str(answer.get("access_token", ""))
         if not token:
-            raise WechatError(47001, "no access_token in the answer", "/cgi-bin/token")
+            raise WechatError(47001, "no access_token in the answer", STABLE_TOKEN)
         expires = now + timedelta(seconds=int(answer.get("expires_in", 7200)))
         with transaction.atomic():
             WechatToken.objects.update_or_create(app_id=self.app_id, defaults={"token": token, "expires_at": expires})
