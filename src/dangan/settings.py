@@ -353,6 +353,18 @@ REPLICATION_AUDITS_PER_CYCLE = int(os.environ.get("DANGAN_REPLICATION_AUDITS_PER
 REPLICATION_EVERY_MINUTES = int(os.environ.get("DANGAN_REPLICATION_EVERY_MINUTES", 60))
 REPLICATION_DRILL_ROOT = os.environ.get("DANGAN_REPLICATION_DRILL_ROOT", str(DANGAN_HOME / "drills"))
 
+# 宣传与开发利用 · 微信公众号推送 (outreach part wechat; docs/operations.md "微信公众号推送 WeChat"): the official
+# account's credentials (unset: pushing is refused), the API's base URL (a local server in the tests), the author
+# printed on the article (≤ 16 characters; blank: the story's own) and the base URL of "阅读原文" (the portal).
+WECHAT_APP_ID = os.environ.get("DANGAN_WECHAT_APP_ID", "").strip()
+WECHAT_APP_SECRET = os.environ.get("DANGAN_WECHAT_APP_SECRET", "").strip()
+WECHAT_API_BASE = os.environ.get("DANGAN_WECHAT_API_BASE", "https://api.weixin.qq.com").strip().rstrip("/")
+WECHAT_AUTHOR = os.environ.get("DANGAN_WECHAT_AUTHOR", "").strip()
+WECHAT_SOURCE_URL_BASE = os.environ.get("DANGAN_WECHAT_SOURCE_URL_BASE", "").strip().rstrip("/")
+WECHAT_TIMEOUT = float(os.environ.get("DANGAN_WECHAT_TIMEOUT", 20))  # seconds per request
+WECHAT_RETRIES = int(os.environ.get("DANGAN_WECHAT_RETRIES", 3))  # network errors: tries after the first, backoff
+WECHAT_POLL_SECONDS = int(os.environ.get("DANGAN_WECHAT_POLL_SECONDS", 60))  # publishing status polls, at least
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -27,4 +27,8 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    return []
+    parts: list[Any] = []
+    from . import outreach_wechat  # part wechat
+
+    parts.append(outreach_wechat)  # part wechat
+    return parts

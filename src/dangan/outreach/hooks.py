@@ -22,3 +22,46 @@ register_menu_item(
 
 # ---------------------------------------------------------------- shared: stories (models/stories.py)
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
+
+# ---------------------------------------------------------------- part wechat (models/wechat.py)
+from datetime import datetime as _datetime  # noqa: E402
+
+from dangan.core.auditlog.display import AuditDescriber, readable_with, register_describer  # noqa: E402
+from dangan.core.schedule import PeriodicJob, register_periodic_job  # noqa: E402
+from dangan.outreach.navigation import Link, register_link  # noqa: E402
+
+register_action("outreach.wechat.push", gettext_lazy("推送档案故事到微信公众号"))
+register_action("outreach.wechat.drafted", gettext_lazy("微信公众号草稿已建立"))
+register_action("outreach.wechat.published", gettext_lazy("微信公众号文章已发布"))
+register_action("outreach.wechat.failed", gettext_lazy("微信公众号推送失败"))
+register_describer(
+    AuditDescriber(
+        "outreach.wechat.",
+        readable_with(Capability.OUTREACH_EDIT),
+        labels={
+            "story": gettext_lazy("故事"),
+            "resumed": gettext_lazy("继续推送"),
+            "state": gettext_lazy("状态"),
+            "media_id": gettext_lazy("草稿 media_id"),
+            "url": gettext_lazy("文章网址"),
+            "error": gettext_lazy("错误"),
+        },
+    )
+)
+register_link(
+    Link(
+        "outreach:wechat_list",
+        gettext_lazy("微信公众号推送"),
+        order=60,
+        description=gettext_lazy("已审核的故事推送到微信公众号：草稿、发布与状态"),
+    )
+)
+
+
+def _queue_wechat_polls(now: _datetime) -> int:
+    from dangan.outreach.tasks.wechat import queue_due_polls
+
+    return queue_due_polls(now)
+
+
+register_periodic_job(PeriodicJob("outreach.wechat.poll", gettext_lazy("查询微信公众号发布状态"), _queue_wechat_polls))

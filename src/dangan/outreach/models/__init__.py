@@ -2,5 +2,7 @@
 (docs/development/outreach.md)."""
 
 from .stories import Story, StoryStatus
+from .wechat import PushState, WechatPush, WechatToken  # part wechat
 
 __all__ = ["Story", "StoryStatus"]
+__all__ += ["PushState", "WechatPush", "WechatToken"]  # part wechat

@@ -3,8 +3,10 @@
 from django.urls import URLPattern
 
 from dangan.outreach.views import home
+from dangan.outreach.views import wechat as wechat_views  # part wechat
 
 app_name = "outreach"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
+    *wechat_views.manage_urls,  # part wechat
 ]
