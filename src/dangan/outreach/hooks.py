@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from dangan.core.audit import register_action
 from dangan.core.roles import Capability
+from dangan.outreach.navigation import Link, register_link
 from dangan.utilities.registry import MenuItem, register_menu_item
 
 register_menu_item(
@@ -22,3 +23,25 @@ register_menu_item(
 
 # ---------------------------------------------------------------- shared: stories (models/stories.py)
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
+
+# ---------------------------------------------------------------- part exhibitions (actions/exhibitions.py, views/exhibitions.py)
+for _action, _label in (
+    ("outreach.exhibition.create", gettext_lazy("创建专题展览")),
+    ("outreach.exhibition.edit", gettext_lazy("修改专题展览")),
+    ("outreach.exhibition.publish", gettext_lazy("发布专题展览")),
+    ("outreach.exhibition.unpublish", gettext_lazy("撤下专题展览")),
+    ("outreach.exhibition.remove", gettext_lazy("删除专题展览")),
+    ("outreach.exhibition.section", gettext_lazy("编辑展览单元")),
+    ("outreach.exhibition.page", gettext_lazy("编辑展页")),
+    ("outreach.exhibition.block", gettext_lazy("编辑展页内容块")),
+):
+    register_action(_action, _label)
+register_link(
+    Link(
+        "outreach:exhibitions",
+        gettext_lazy("网上展览"),
+        20,
+        Capability.OUTREACH_EDIT,
+        gettext_lazy("专题展览的单元、展页和内容块；预览、定时发布与撤下；展厅大屏模式"),
+    )
+)

@@ -1,6 +1,15 @@
 """The outreach app's models: shared ones (migration 0001) here, each part's in models/<part>.py imported below
 (docs/development/outreach.md)."""
 
+from .exhibitions import (  # part exhibitions
+    BlockKind,
+    Exhibition,
+    ExhibitionBlock,
+    ExhibitionPage,
+    ExhibitionSection,
+    ExhibitionStatus,
+)
 from .stories import Story, StoryStatus
 
 __all__ = ["Story", "StoryStatus"]
+__all__ += ["BlockKind", "Exhibition", "ExhibitionBlock", "ExhibitionPage", "ExhibitionSection", "ExhibitionStatus"]

@@ -3,8 +3,10 @@
 from django.urls import URLPattern
 
 from dangan.outreach.views import home
+from dangan.outreach.views import exhibitions as exhibitions_views  # part exhibitions
 
 app_name = "outreach"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
+    *exhibitions_views.manage_urls,  # part exhibitions
 ]
