@@ -81,9 +81,7 @@ def build(settings: Any, tmp_path: Path, fonds: Any, categories: Any, *, hidden:
     """The sample: ``hidden`` is "controlled" (公开, 控制) or "secret" (秘密, 开放)."""
     storage(settings, tmp_path)
     visible = make_unit(fonds, categories, VISIBLE_TITLE)
-    extra = (
-        {"openness": "controlled"} if hidden == "controlled" else {"classification": SecurityClassification.SECRET}
-    )
+    extra = {"openness": "controlled"} if hidden == "controlled" else {"classification": SecurityClassification.SECRET}
     hidden_unit = make_unit(fonds, categories, HIDDEN_TITLE, **extra)
     visible_image = scan(visible, tmp_path / "scans-visible", VISIBLE_WORDS)
     hidden_image = scan(hidden_unit, tmp_path / "scans-hidden", HIDDEN_WORDS)

@@ -30,6 +30,7 @@ from dangan.outreach.models import (
     ExhibitionSection,
     ExhibitionStatus,
 )
+from dangan.outreach.models.exhibitions import KIOSK_ADVANCE_DEFAULT, KIOSK_IDLE_DEFAULT
 from dangan.utilities.concurrency import EditConflict
 
 __all__ = [
@@ -133,11 +134,12 @@ def check_exhibition(actor: Any, data: dict[str, Any], exhibition: Exhibition | 
             errors["cover_image"] = exc.messages[0]
     cleaned["cover_image"] = cover
     for field, bounds, label, default in (
-        ("kiosk_idle_seconds", IDLE_RANGE, _("无操作复位时间"), 120),
-        ("kiosk_advance_seconds", ADVANCE_RANGE, _("自动翻页间隔"), 20),
+        ("kiosk_idle_seconds", IDLE_RANGE, _("无操作复位时间"), KIOSK_IDLE_DEFAULT),
+        ("kiosk_advance_seconds", ADVANCE_RANGE, _("自动翻页间隔"), KIOSK_ADVANCE_DEFAULT),
     ):
         try:
-            cleaned[field] = _seconds(merged.get(field, default), bounds, field, label)
+            value = merged.get(field)
+            cleaned[field] = _seconds(default if value in (None, "") else value, bounds, field, label)
         except ValidationError as exc:
             errors[field] = exc.messages[0]
     if errors:
@@ -228,7 +230,12 @@ def do_unpublish(actor: Any, exhibition: Exhibition, *, version: int | None = No
     locked.status = ExhibitionStatus.DRAFT
     locked.version += 1
     locked.save(update_fields=["status", "version", "updated"])
-    log(locked, "outreach.exhibition.unpublish", actor, {"before": {"status": "published"}, "after": {"status": "draft"}})
+    log(
+        locked,
+        "outreach.exhibition.unpublish",
+        actor,
+        {"before": {"status": "published"}, "after": {"status": "draft"}},
+    )
     return locked
 
 

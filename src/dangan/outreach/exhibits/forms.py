@@ -13,40 +13,47 @@ from dangan.outreach.models import Exhibition
 LINES_HELP = _("每行一项，各栏之间用竖线 | 分隔。")
 
 
-class ExhibitionForm(forms.ModelForm):  # type: ignore[type-arg]
+class ExhibitionForm(forms.Form):
+    """The exhibition's fields as typed: every one optional text here, the action checks them (one set of rules, one
+    set of Chinese messages)."""
+
+    title = forms.CharField(label=_("标题"), required=False)
+    subtitle = forms.CharField(label=_("副标题"), required=False)
+    slug = forms.CharField(
+        label=_("网址名"),
+        required=False,
+        help_text=_("公众网址 /exhibitions/网址名/ 中的部分：小写字母、数字和连字符。"),
+    )
+    introduction = forms.CharField(label=_("展览介绍"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    cover_image = forms.CharField(
+        label=_("封面图"),
+        required=False,
+        help_text=_("IIIF 图像标识符（档案图像页上可复制），可留空；只在公众可看该档案图像时显示。"),
+    )
+    kiosk_idle_seconds = forms.CharField(
+        label=_("展厅模式无操作复位（秒）"),
+        required=False,
+        initial=120,
+        help_text=_("展厅大屏无人操作这么多秒后回到首页（默认 120）。"),
+    )
+    kiosk_advance_seconds = forms.CharField(
+        label=_("展厅模式自动翻页（秒）"),
+        required=False,
+        initial=20,
+        help_text=_("展厅大屏自动翻到下一页的间隔（默认 20）。"),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    class Meta:
-        model = Exhibition
-        fields = [
-            "title",
-            "subtitle",
-            "slug",
-            "introduction",
-            "cover_image",
-            "kiosk_idle_seconds",
-            "kiosk_advance_seconds",
-        ]
-        help_texts = {
-            "slug": _("公众网址 /exhibitions/网址名/ 中的部分：小写字母、数字和连字符。"),
-            "cover_image": _("IIIF 图像标识符（档案图像页上可复制），可留空；只在公众可看该档案图像时显示。"),
-            "kiosk_idle_seconds": _("展厅大屏无人操作这么多秒后回到首页（默认 120）。"),
-            "kiosk_advance_seconds": _("展厅大屏自动翻到下一页的间隔（默认 20）。"),
-        }
-        widgets = {"introduction": forms.Textarea(attrs={"rows": 6})}
+    FIELDS = ("title", "subtitle", "slug", "introduction", "cover_image", "kiosk_idle_seconds", "kiosk_advance_seconds")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.required = False  # the action checks and says what is missing
-        if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
-
-    def _post_clean(self) -> None:
-        """No model validation here: the action validates (one set of rules, one set of messages)."""
+    def __init__(self, data: Any = None, *, instance: Exhibition | None = None) -> None:
+        initial = {f: getattr(instance, f) for f in self.FIELDS} if instance is not None else None
+        if instance is not None and initial is not None:
+            initial["version"] = instance.version
+        super().__init__(data, initial=initial)
 
     def data_for_action(self) -> dict[str, Any]:
-        return {f: self.cleaned_data.get(f) for f in self.Meta.fields}
+        return {f: self.cleaned_data.get(f) for f in self.FIELDS}
 
 
 class ScheduleForm(forms.Form):
@@ -86,8 +93,10 @@ class TextBlockForm(BlockForm):
         label=_("正文"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
-        help_text=_("可用的格式：段落 p、小标题 h2/h3、加粗 strong、强调 em、引用 blockquote、列表 ul/ol/li、链接 a。"
-        "其他标签、样式和脚本保存时会被去掉。"),
+        help_text=_(
+            "可用的格式：段落 p、小标题 h2/h3、加粗 strong、强调 em、引用 blockquote、列表 ul/ol/li、链接 a。"
+            "其他标签、样式和脚本保存时会被去掉。"
+        ),
     )
 
 

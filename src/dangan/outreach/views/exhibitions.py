@@ -357,9 +357,7 @@ def manage_page_add(request: HttpRequest, pk: int, section: int) -> HttpResponse
     exhibition = get_object_or_404(Exhibition, pk=pk)
     target = get_object_or_404(ExhibitionSection, pk=section, exhibition=exhibition)
     title = request.POST.get("title", "")
-    return _done(
-        request, exhibition, lambda: actions.do_add_page(signed_in(request), target, title), _("已添加展页。")
-    )
+    return _done(request, exhibition, lambda: actions.do_add_page(signed_in(request), target, title), _("已添加展页。"))
 
 
 _PARTS: dict[str, Any] = {
