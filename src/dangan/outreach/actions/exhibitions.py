@@ -109,7 +109,7 @@ def check_exhibition(actor: Any, data: dict[str, Any], exhibition: Exhibition | 
     slug = str(merged.get("slug") or "").strip().lower()
     if not SLUG.match(slug):
         errors["slug"] = _("网址名只能用小写字母、数字和连字符（-），不超过 100 个字符，如 hongjun-zai-guizhou。")
-    elif Exhibition.objects.filter(slug=slug).exclude(pk=getattr(exhibition, "pk", None)).exists():
+    elif Exhibition.objects.filter(slug=slug).exclude(pk=exhibition.pk if exhibition is not None else 0).exists():
         errors["slug"] = _("网址名 %(slug)s 已被另一个展览使用。") % {"slug": slug}
     cleaned["slug"] = slug
     title = str(merged.get("title") or "").strip()

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from dangan.catalog.models import ArchivalUnit
@@ -39,7 +40,9 @@ __all__ = [
     "IMAGE_SIZE",
     "THUMBNAIL_SIZE",
     "clean_block",
+    "cover_url",
     "image_url",
+    "sees_whole_block",
     "shown_blocks",
 ]
 
@@ -285,8 +288,9 @@ def shown_blocks(viewer: Any, blocks: Iterable[Any], *, links: bool = True) -> l
         data = block.data if isinstance(block.data, dict) else {}
         entry: dict[str, Any] | None = None
         if block.kind == "text":
+            # Cleaned on every write and once more here: only the allowed subset can be marked safe.
             html = clean_html(str(data.get("html", "")), links=links)
-            entry = {"html": html} if html else None
+            entry = {"html": mark_safe(html)} if html else None
         elif block.kind == "image":
             if data.get("image") and lookup.image_visible(data["image"]):
                 entry = _shown_image(data)
@@ -311,6 +315,17 @@ def shown_blocks(viewer: Any, blocks: Iterable[Any], *, links: bool = True) -> l
         if entry is not None:
             shown.append({"kind": block.kind, "id": block.pk, **entry})
     return shown
+
+
+def sees_whole_block(viewer: Any, block: Any) -> bool:
+    """Whether ``viewer`` may see everything ``block`` names (its unit, every image): the staff's block form shows
+    the ids it holds, so a block naming something hidden from the editor answers like a missing one."""
+    data = block.data if isinstance(block.data, dict) else {}
+    lookup = _Lookup(viewer, [block])
+    if block.kind in ("unit", "quote"):
+        return lookup.unit(data.get("unit"), files=block.kind == "quote") is not None
+    images = [data.get("image", "")] if block.kind == "image" else [i.get("image", "") for i in data.get("images", [])]
+    return all(lookup.image_visible(image) for image in images if image or block.kind == "image")
 
 
 def cover_url(viewer: Any, image: str) -> str | None:

@@ -2,8 +2,8 @@
 
 from django.urls import URLPattern
 
-from dangan.outreach.views import home
 from dangan.outreach.views import exhibitions as exhibitions_views  # part exhibitions
+from dangan.outreach.views import home
 
 app_name = "outreach"
 urlpatterns: list[URLPattern] = [

@@ -27,7 +27,7 @@ from dangan.access.views.portal import revalidated
 from dangan.core.actors import signed_in
 from dangan.core.roles import Capability
 from dangan.outreach.actions import exhibitions as actions
-from dangan.outreach.exhibits.blocks import cover_url, shown_blocks
+from dangan.outreach.exhibits.blocks import cover_url, sees_whole_block, shown_blocks
 from dangan.outreach.exhibits.forms import BLOCK_FORMS, ExhibitionForm, ScheduleForm, TitleForm
 from dangan.outreach.models import (
     BlockKind,
@@ -295,9 +295,9 @@ def manage_publish(request: HttpRequest, pk: int) -> HttpResponse:
     exhibition = get_object_or_404(Exhibition, pk=pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
+        for field, errors in form.errors.items():
             for message in errors:
-                messages.error(request, message)
+                messages.error(request, f"{form.fields[field].label if field in form.fields else ''}：{message}")
         return _to_structure(exhibition)
     return _done(
         request,
@@ -331,8 +331,11 @@ def manage_remove(request: HttpRequest, pk: int) -> HttpResponse:
     exhibition = get_object_or_404(Exhibition, pk=pk)
     try:
         actions.do_remove_exhibition(signed_in(request), exhibition, version=_version(request))
-    except (ValidationError, EditConflict) as exc:
-        messages.error(request, exc.message if isinstance(exc, EditConflict) else exc.messages[0])
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return _to_structure(exhibition)
+    except EditConflict as exc:
+        messages.error(request, exc.message)
         return _to_structure(exhibition)
     messages.success(request, _("已删除展览。"))
     return redirect("outreach:exhibitions")
@@ -424,6 +427,8 @@ def manage_block_add(request: HttpRequest, pk: int, page: int, kind: str) -> Htt
 def manage_block_edit(request: HttpRequest, pk: int, block: int) -> HttpResponse:
     exhibition = get_object_or_404(Exhibition, pk=pk)
     target = get_object_or_404(ExhibitionBlock, pk=block, page__section__exhibition=exhibition)
+    if not sees_whole_block(request.user, target):
+        raise Http404  # it names a unit or an image hidden from this editor: as if it were not there
     form_class = BLOCK_FORMS[target.kind]
     form = form_class(request.POST or None, initial=form_class.initial_from(target.data))
     if request.method == "POST" and form.is_valid():
