@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import chromium  # noqa: F401  the browser fixture of tests/e2e
+from tests.e2e.conftest import chromium, shots  # noqa: F401  the browser fixtures of tests/e2e
 from tests.outreach.exhibitions_helpers import HIDDEN_TITLE, VISIBLE_TITLE, build
 
 PHONE = {"width": 390, "height": 844}
@@ -21,6 +21,7 @@ HALL = {"width": 1920, "height": 1080}
 @pytest.mark.django_db(transaction=True)
 def test_a_page_on_a_phone_and_the_kiosk_resets_when_idle(
     chromium: Any,  # noqa: F811
+    shots: Path,  # noqa: F811
     settings: Any,
     tmp_path: Path,
     fonds: Any,
@@ -53,6 +54,7 @@ def test_a_page_on_a_phone_and_the_kiosk_resets_when_idle(
         article = page.locator(".exhibit-page").bounding_box()
         toc = page.locator(".exhibit-toc--aside").bounding_box()
         assert article is not None and toc is not None and toc["y"] >= article["y"] + article["height"] - 1
+        page.screenshot(path=str(shots / "exhibition-phone.png"), full_page=True)
         page.get_by_role("link", name="遵义会议 →").click()
         expect(page.get_by_role("heading", name="遵义会议", exact=True, level=1)).to_be_visible()
 
@@ -64,9 +66,11 @@ def test_a_page_on_a_phone_and_the_kiosk_resets_when_idle(
         expect(body).to_have_attribute("data-current", "0")
         expect(page.get_by_role("heading", name="红军在贵州", exact=True)).to_be_visible()
         assert page.locator("a[href]").count() == 0  # nothing leads out of the exhibition
+        page.screenshot(path=str(shots / "exhibition-kiosk-cover.png"))
         page.clock.run_for(10_500)  # the timer turns the page
         expect(body).to_have_attribute("data-current", "1")
         expect(page.get_by_role("heading", name="强渡乌江", exact=True, level=2)).to_be_visible()
+        page.screenshot(path=str(shots / "exhibition-kiosk-page.png"))
         page.locator("[data-kiosk-next]").click()  # a visitor touches 下一页
         expect(body).to_have_attribute("data-current", "2")
         page.clock.run_for(21_000)  # the visitor walks away; the timer goes on and loops: 2 → 0 → 1
