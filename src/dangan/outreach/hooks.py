@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from dangan.core.audit import register_action
 from dangan.core.roles import Capability
+from dangan.outreach.navigation import Link, register_link
 from dangan.utilities.registry import MenuItem, register_menu_item
 
 register_menu_item(
@@ -28,7 +29,6 @@ from datetime import datetime as _datetime  # noqa: E402
 
 from dangan.core.auditlog.display import AuditDescriber, readable_with, register_describer  # noqa: E402
 from dangan.core.schedule import PeriodicJob, register_periodic_job  # noqa: E402
-from dangan.outreach.navigation import Link, register_link  # noqa: E402
 
 register_action("outreach.wechat.push", gettext_lazy("推送档案故事到微信公众号"))
 register_action("outreach.wechat.drafted", gettext_lazy("微信公众号草稿已建立"))
@@ -65,3 +65,24 @@ def _queue_wechat_polls(now: _datetime) -> int:
 
 
 register_periodic_job(PeriodicJob("outreach.wechat.poll", gettext_lazy("查询微信公众号发布状态"), _queue_wechat_polls))
+# ---------------------------------------------------------------- part exhibitions (actions/exhibitions.py, views/exhibitions.py)
+for _action, _label in (
+    ("outreach.exhibition.create", gettext_lazy("创建专题展览")),
+    ("outreach.exhibition.edit", gettext_lazy("修改专题展览")),
+    ("outreach.exhibition.publish", gettext_lazy("发布专题展览")),
+    ("outreach.exhibition.unpublish", gettext_lazy("撤下专题展览")),
+    ("outreach.exhibition.remove", gettext_lazy("删除专题展览")),
+    ("outreach.exhibition.section", gettext_lazy("编辑展览单元")),
+    ("outreach.exhibition.page", gettext_lazy("编辑展页")),
+    ("outreach.exhibition.block", gettext_lazy("编辑展页内容块")),
+):
+    register_action(_action, _label)
+register_link(
+    Link(
+        "outreach:exhibitions",
+        gettext_lazy("网上展览"),
+        20,
+        Capability.OUTREACH_EDIT,
+        gettext_lazy("专题展览的单元、展页和内容块；预览、定时发布与撤下；展厅大屏模式"),
+    )
+)

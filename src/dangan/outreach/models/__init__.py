@@ -1,8 +1,17 @@
 """The outreach app's models: shared ones (migration 0001) here, each part's in models/<part>.py imported below
 (docs/development/outreach.md)."""
 
+from .exhibitions import (  # part exhibitions
+    BlockKind,
+    Exhibition,
+    ExhibitionBlock,
+    ExhibitionPage,
+    ExhibitionSection,
+    ExhibitionStatus,
+)
 from .stories import Story, StoryStatus
 from .wechat import PushState, WechatPush, WechatToken  # part wechat
 
 __all__ = ["Story", "StoryStatus"]
 __all__ += ["PushState", "WechatPush", "WechatToken"]  # part wechat
+__all__ += ["BlockKind", "Exhibition", "ExhibitionBlock", "ExhibitionPage", "ExhibitionSection", "ExhibitionStatus"]

@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern
 
+from dangan.outreach.views import exhibitions as exhibitions_views  # part exhibitions
 from dangan.outreach.views import home
 from dangan.outreach.views import wechat as wechat_views  # part wechat
 
@@ -9,4 +10,5 @@ app_name = "outreach"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
     *wechat_views.manage_urls,  # part wechat
+    *exhibitions_views.manage_urls,  # part exhibitions
 ]

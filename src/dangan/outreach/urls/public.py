@@ -3,5 +3,9 @@ each part adds ``*<part>.public_urls`` with its own prefix (themes/, exhibitions
 
 from django.urls import URLPattern
 
+from dangan.outreach.views import exhibitions as exhibitions_views  # part exhibitions
+
 app_name = "outreach_public"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    *exhibitions_views.public_urls,  # part exhibitions
+]

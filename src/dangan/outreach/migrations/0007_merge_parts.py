@@ -1,0 +1,12 @@
+"""Joins the parts' migrations (each depends only on 0001_initial; docs/development/outreach.md)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("outreach", "0003_exhibitions"),
+        ("outreach", "0005_wechat"),
+    ]
+
+    operations: list[migrations.operations.base.Operation] = []
