@@ -22,3 +22,27 @@ register_menu_item(
 
 # ---------------------------------------------------------------- shared: stories (models/stories.py)
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
+
+# ---------------------------------------------------------------- part themes (models/themes.py)
+from dangan.outreach.navigation import Link, register_link  # noqa: E402
+from dangan.outreach.theme_hooks import register_themes  # noqa: E402
+
+register_action("outreach.theme.create", gettext_lazy("创建专题数据库"))
+register_action("outreach.theme.update", gettext_lazy("修改专题数据库"))
+register_action("outreach.theme.status", gettext_lazy("发布或撤回专题数据库"))
+register_action("outreach.theme.delete", gettext_lazy("删除专题数据库"))
+register_action("outreach.theme.section", gettext_lazy("编辑专题栏目"))
+register_action("outreach.theme.query", gettext_lazy("编辑专题检索式"))
+register_action("outreach.theme.pick", gettext_lazy("选入或排除专题档案"))
+register_action("outreach.theme.milestone", gettext_lazy("编辑专题大事记"))
+register_action("outreach.place.county", gettext_lazy("设置地点所在县"))
+register_link(
+    Link(
+        "outreach:themes",
+        gettext_lazy("专题数据库"),
+        10,
+        Capability.OUTREACH_EDIT,
+        gettext_lazy("红军在贵州、脱贫攻坚等专题：检索式与选入档案、栏目、大事记、地图。"),
+    )
+)
+register_themes()

@@ -3,4 +3,8 @@
 
 from .stories import Story, StoryStatus
 
+# part themes
+from .themes import PlaceCounty, Theme, ThemeMilestone, ThemeQuery, ThemeSection, ThemeStatus, ThemeUnit
+
 __all__ = ["Story", "StoryStatus"]
+__all__ += ["PlaceCounty", "Theme", "ThemeMilestone", "ThemeQuery", "ThemeSection", "ThemeStatus", "ThemeUnit"]

@@ -3,8 +3,10 @@
 from django.urls import URLPattern
 
 from dangan.outreach.views import home
+from dangan.outreach.views import themes as themes_views
 
 app_name = "outreach"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
+    *themes_views.manage_urls,
 ]
