@@ -90,7 +90,12 @@ def world(fonds: Any, categories: Any, editor: Any) -> dict[str, Any]:
     do_link_authority(CONSOLE, units["secret"], event, "subject")
     theme = do_create_theme(
         editor,
-        {"slug": "hongjun-guizhou", "title": "红军在贵州", "summary": "红军长征在贵州", "introduction": "1934年至1936年"},
+        {
+            "slug": "hongjun-guizhou",
+            "title": "红军在贵州",
+            "summary": "红军长征在贵州",
+            "introduction": "1934年至1936年",
+        },
     )
     do_add_query(editor, theme, {"query": "红军"})
     do_pick_unit(editor, theme, units["picked"])
@@ -231,7 +236,11 @@ def test_the_oai_set_holds_the_visible_members(world: dict[str, Any]) -> None:
     assert ("theme:hongjun-guizhou", "红军在贵州", "红军长征在贵州") in list(family.list_sets(AnonymousUser()))
     units = family.units(AnonymousUser(), "theme:hongjun-guizhou")
     assert units is not None
-    assert {u.title for u in units} == {"红军在遵义召开会议的记录", "红军攻克娄山关的战报", "贵州省档案馆征集的老照片说明"}
+    assert {u.title for u in units} == {
+        "红军在遵义召开会议的记录",
+        "红军攻克娄山关的战报",
+        "贵州省档案馆征集的老照片说明",
+    }
 
 
 def test_the_boundary_file_has_guizhous_counties() -> None:

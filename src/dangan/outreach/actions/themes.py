@@ -81,7 +81,7 @@ def check_theme(actor: Any, data: dict[str, Any], theme: Theme | None = None) ->
     slug = _text(data, "slug").lower()
     if not SLUG.match(slug) or slug in RESERVED:
         errors["slug"] = _("网址名只能由小写字母、数字和“-”组成（以字母或数字开头），最长 100 个字符")
-    elif Theme.objects.filter(slug=slug).exclude(pk=getattr(theme, "pk", None)).exists():
+    elif Theme.objects.filter(slug=slug).exclude(pk=theme.pk if theme is not None else 0).exists():
         errors["slug"] = _("网址名“%(slug)s”已被其他专题使用") % {"slug": slug}
     clean["slug"] = slug
     title = _text(data, "title")

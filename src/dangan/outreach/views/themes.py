@@ -83,12 +83,15 @@ def theme_context(request: HttpRequest, theme: Theme, *, preview: bool = False) 
         "filters": wanted,
         "filtered": any(wanted.values()),
         "authority_label": authority_label,
-        "county_label": (geo.county(wanted["county"]).name if geo.county(wanted["county"]) else "")
-        if wanted["county"]
-        else "",
+        "county_label": _county_name(wanted["county"]),
         "error": error,
         "urls": _urls(theme, preview),
     }
+
+
+def _county_name(adcode: str) -> str:
+    found = geo.county(adcode) if adcode else None
+    return found.name if found is not None else ""
 
 
 def _urls(theme: Theme, preview: bool) -> dict[str, str]:
@@ -110,7 +113,7 @@ def timeline_context(request: HttpRequest, theme: Theme, *, preview: bool = Fals
 def map_context(request: HttpRequest, theme: Theme, *, preview: bool = False) -> dict[str, Any]:
     everything = members(request.user, theme)
     counts = county_counts(everything)
-    rows = [{"county": c, "count": counts.get(c.adcode, 0)} for c in geo.counties()]
+    rows: list[dict[str, Any]] = [{"county": c, "count": counts.get(c.adcode, 0)} for c in geo.counties()]
     chosen = request.GET.get("county", "").strip()
     county = geo.county(chosen) if chosen else None
     listed: list[ArchivalUnit] = []
@@ -198,7 +201,9 @@ def manage_add(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("专题“%(title)s”已创建（草稿）") % {"title": theme.title})
             return redirect("outreach:theme_edit", slug=theme.slug)
-    return render(request, "outreach/themes/manage_add.html", {"values": values, "errors": errors})
+    return render(
+        request, "outreach/themes/manage_add.html", {"values": values, "errors": errors}, status=400 if errors else 200
+    )
 
 
 def _unit_from(user: Any, raw: str) -> ArchivalUnit | None:
