@@ -48,3 +48,7 @@ def _place_saved(sender: Any, instance: Authority, raw: bool = False, **kwargs: 
 def register_themes() -> None:
     register_set_family(SetFamily(PREFIX, str(gettext_lazy("专题数据库")), list_sets, set_units))
     post_save.connect(_place_saved, sender=Authority, dispatch_uid="outreach.themes.place_county")
+    from dangan.catalog.demo import register_demo_step
+    from dangan.outreach.theme_demo import load_demo_themes
+
+    register_demo_step(load_demo_themes)
