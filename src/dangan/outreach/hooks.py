@@ -24,6 +24,7 @@ register_menu_item(
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
 
 # ---------------------------------------------------------------- part themes (models/themes.py)
+from dangan.core.auditlog.display import AuditDescriber, readable_with, register_describer  # noqa: E402
 from dangan.outreach.navigation import Link, register_link  # noqa: E402
 from dangan.outreach.theme_hooks import register_themes  # noqa: E402
 
@@ -43,6 +44,27 @@ register_link(
         10,
         Capability.OUTREACH_EDIT,
         gettext_lazy("红军在贵州、脱贫攻坚等专题：检索式与选入档案、栏目、大事记、地图。"),
+    )
+)
+# Entries of the themes name the theme's fields and the units (by UUID) picked: shown to those who edit themes.
+register_describer(
+    AuditDescriber(
+        "outreach.theme.",
+        readable_with(Capability.OUTREACH_EDIT),
+        labels={
+            "section": gettext_lazy("栏目"),
+            "query": gettext_lazy("检索式"),
+            "text": gettext_lazy("内容"),
+            "unit": gettext_lazy("档案"),
+            "excluded": gettext_lazy("排除"),
+        },
+    )
+)
+register_describer(
+    AuditDescriber(
+        "outreach.place.",
+        readable_with(Capability.OUTREACH_EDIT),
+        labels={"adcode": gettext_lazy("县级行政区划代码"), "matched": gettext_lazy("按名称自动匹配")},
     )
 )
 register_themes()
