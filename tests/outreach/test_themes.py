@@ -318,3 +318,16 @@ def test_the_demo_adds_the_sample_themes_it_has_units_for(world: dict[str, Any])
     assert load_demo_themes() == [line for line in lines if "未创建" in line]  # again: nothing new
     page = public_text(Client(), "/themes/tuopin-gongjian/")
     assert "关于易地扶贫搬迁工作的通知" in page and "红军" not in page.split("专题档案")[-1]
+
+
+def test_a_theme_of_many_units_reads_them_as_one_array(world: dict[str, Any], monkeypatch: Any) -> None:
+    from dangan.outreach import theme_content
+
+    monkeypatch.setattr(theme_content, "INLINE_IDS", 1)
+    theme = world["theme"]
+    assert {u.title for u in members(AnonymousUser(), theme)} == {
+        "红军在遵义召开会议的记录",
+        "红军攻克娄山关的战报",
+        "贵州省档案馆征集的老照片说明",
+    }
+    assert "红军攻克娄山关的战报" in public_text(Client(), f"/themes/{theme.slug}/?q=娄山关")

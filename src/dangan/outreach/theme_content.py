@@ -5,12 +5,15 @@ counts only the members the viewer may see."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db import connection
 from django.db.models import Count, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from dangan.catalog.choices import AuthorityKind, DatePrecision
@@ -38,6 +41,7 @@ __all__ = [
     "query_ids",
     "thumbnail_url",
     "timeline",
+    "units_with_ids",
 ]
 
 FACET_KINDS = (AuthorityKind.PERSON, AuthorityKind.ORGANIZATION, AuthorityKind.PLACE, AuthorityKind.EVENT)
@@ -139,9 +143,26 @@ def member_ids(viewer: Any, theme: Theme, section: ThemeSection | None = None) -
     return sorted(found - excluded)
 
 
+# Up to this many ids go into SQL as parameters; more (a common word's hits) as one JSON array the database
+# unpacks, so that no statement passes SQLite's limit on parameters.
+INLINE_IDS = 5_000
+
+
+def units_with_ids(ids: list[int]) -> QuerySet[ArchivalUnit]:
+    """ArchivalUnit rows with these ids, whatever their number."""
+    if len(ids) <= INLINE_IDS:
+        return ArchivalUnit.objects.filter(pk__in=ids)
+    array = json.dumps(ids)
+    if connection.vendor == "postgresql":
+        unpacked = RawSQL("SELECT (jsonb_array_elements_text(%s::jsonb))::bigint", [array])
+    else:
+        unpacked = RawSQL("SELECT value FROM json_each(%s)", [array])
+    return ArchivalUnit.objects.filter(pk__in=unpacked)
+
+
 def members(viewer: Any, theme: Theme, section: ThemeSection | None = None) -> QuerySet[ArchivalUnit]:
     """The units of the theme (or a section) that ``viewer`` may see: always through ``catalog.policy``."""
-    return visible_units(viewer, ArchivalUnit.objects.filter(pk__in=member_ids(viewer, theme, section)))
+    return visible_units(viewer, units_with_ids(member_ids(viewer, theme, section)))
 
 
 def filter_members(
@@ -150,7 +171,7 @@ def filter_members(
     """``units`` narrowed by a search within the theme (``q``: QueryProblem for a bad one), an authority's UUID, a
     subject term, a county's code."""
     if q:
-        units = units.filter(pk__in=[int(i) for i in query_ids(viewer, q)])
+        units = units.filter(pk__in=units_with_ids([int(i) for i in query_ids(viewer, q)]).values("pk"))
     if authority:
         units = units.filter(authority_links__authority__uuid=authority) if _is_uuid(authority) else units.none()
     if subject:
