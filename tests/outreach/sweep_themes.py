@@ -51,6 +51,7 @@ def _build(world: World) -> None:
     world.objects["themes.published"] = theme.slug
     world.objects["themes.draft"] = draft.slug
     world.objects["themes.place"] = place
+    world.objects["themes.section"] = str(section.pk)
 
 
 register_builder("themes", _build)
@@ -62,6 +63,7 @@ PAGES = [
     Page("outreach_public:theme", PUBLIC, slug=THEME, query={"q": "巡检"}, note="search within"),
     Page("outreach_public:theme", PUBLIC, slug=THEME, query={"q": "(巡检"}, note="a bad query"),
     Page("outreach_public:theme", PUBLIC, slug=THEME, query={"county": "520303"}, note="a county"),
+    Page("outreach_public:theme", PUBLIC, slug=THEME, query={"section": "@themes.section"}, note="a section"),
     Page("outreach_public:theme", DRAFT, slug=DRAFT_THEME),
     Page("outreach_public:theme_timeline", PUBLIC, slug=THEME),
     Page("outreach_public:theme_timeline", DRAFT, slug=DRAFT_THEME),

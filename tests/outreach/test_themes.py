@@ -140,6 +140,7 @@ def test_hidden_units_never_reach_the_public(world: dict[str, Any]) -> None:
         f"/themes/{slug}/map/?county=520303",
         f"/themes/{slug}/?authority={world['person'].uuid}",
         f"/themes/{slug}/?county=520303",
+        f"/themes/{slug}/?section={world['section'].pk}",
     ]
     hidden = [world["units"][n] for n in ("secret", "controlled")]
     for url in pages:
@@ -147,6 +148,10 @@ def test_hidden_units_never_reach_the_public(world: dict[str, Any]) -> None:
         for unit in hidden:
             assert unit.title not in page, url
             assert str(unit.uuid) not in page, url
+    section_page = public_text(client, f"/themes/{slug}/?section={world['section'].pk}")
+    assert (
+        "红军在遵义召开会议的记录" in section_page and "红军攻克娄山关的战报" not in section_page.split("专题档案")[-1]
+    )
     theme_page = public_text(client, f"/themes/{slug}/")
     assert "红军在遵义召开会议的记录" in theme_page and "贵州省档案馆征集的老照片说明" in theme_page
     assert 'data-theme-total="3"' in theme_page

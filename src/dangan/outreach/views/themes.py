@@ -60,9 +60,12 @@ def theme_context(request: HttpRequest, theme: Theme, *, preview: bool = False) 
     viewer = request.user
     everything = members(viewer, theme)
     wanted = _filters(request)
+    raw_section = request.GET.get("section", "").strip()
+    section = theme.sections.filter(pk=int(raw_section)).first() if raw_section.isdigit() else None
+    base = members(viewer, theme, section) if section is not None else everything
     error = ""
     try:
-        shown = filter_members(viewer, everything, **wanted)
+        shown = filter_members(viewer, base, **wanted)
     except QueryProblem as exc:
         error = _("检索式有误：%(message)s") % {"message": str(exc)}
         shown = everything.none()
@@ -78,10 +81,11 @@ def theme_context(request: HttpRequest, theme: Theme, *, preview: bool = False) 
         "cover": cover_url(viewer, theme),
         "total": everything.count(),
         "sections": sections,
-        "facets": facets(everything),
+        "facets": facets(base),
+        "section": section,
         "page": page,
         "filters": wanted,
-        "filtered": any(wanted.values()),
+        "filtered": any(wanted.values()) or section is not None,
         "authority_label": authority_label,
         "county_label": _county_name(wanted["county"]),
         "error": error,
