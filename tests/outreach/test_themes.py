@@ -336,3 +336,14 @@ def test_a_theme_of_many_units_reads_them_as_one_array(world: dict[str, Any], mo
         "贵州省档案馆征集的老照片说明",
     }
     assert "红军攻克娄山关的战报" in public_text(Client(), f"/themes/{theme.slug}/?q=娄山关")
+
+
+def test_the_migration_matches_the_places_recorded_before_it(world: dict[str, Any]) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dangan.outreach.migrations.0002_themes")
+    PlaceCounty.objects.all().delete()
+    migration.match_places(apps, None)
+    assert PlaceCounty.objects.get(authority=world["place"]).adcode == "520303"

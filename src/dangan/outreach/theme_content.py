@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from dangan.catalog.choices import AuthorityKind, DatePrecision
 from dangan.catalog.models import ArchivalUnit, Authority, Fonds, RecordCategory, Subject, UnitAuthority
 from dangan.catalog.policy import can_view_unit_files, files_hidden, sees_unit_files, visibility_rule, visible_units
-from dangan.outreach import geo
-from dangan.outreach.models import PlaceCounty, Theme, ThemeQuery, ThemeSection, ThemeStatus, ThemeUnit
+from dangan.outreach.models import Theme, ThemeQuery, ThemeSection, ThemeStatus, ThemeUnit
 
 __all__ = [
     "FACET_KINDS",
@@ -34,7 +33,6 @@ __all__ = [
     "cover_url",
     "facets",
     "filter_members",
-    "match_county",
     "member_ids",
     "members",
     "published_themes",
@@ -290,31 +288,9 @@ def timeline(units: QuerySet[ArchivalUnit], theme: Theme) -> tuple[list[Timeline
 # ---------------------------------------------------------------- the map
 
 
-def match_county(authority: Authority) -> PlaceCounty | None:
-    """Link a place authority to its county by name (unless a person set it): created, updated or left alone."""
-    if authority.kind != AuthorityKind.PLACE:
-        return None
-    link = PlaceCounty.objects.filter(authority=authority).first()
-    if link is not None and not link.matched:
-        return link
-    found = geo.match_place(authority.name, *(authority.variant_names or []))
-    code = found.adcode if found else ""
-    if link is None:
-        return PlaceCounty.objects.create(authority=authority, adcode=code, matched=True)
-    if link.adcode != code:
-        link.adcode = code
-        link.save(update_fields=["adcode"])
-    return link
-
-
 def county_counts(units: QuerySet[ArchivalUnit]) -> dict[str, int]:
     """adcode → how many of ``units`` (the visible members) are linked to a place in that county."""
     ids = units.order_by().values("pk")
-    unmatched = Authority.objects.filter(
-        kind=AuthorityKind.PLACE, unit_links__unit__in=ids, county__isnull=True
-    ).distinct()
-    for authority in unmatched:
-        match_county(authority)
     rows = (
         UnitAuthority.objects.filter(unit__in=ids, authority__kind=AuthorityKind.PLACE)
         .exclude(authority__county__adcode="")

@@ -40,7 +40,7 @@ def set_units(viewer: Any, spec: str) -> QuerySet[Any] | None:
 def _place_saved(sender: Any, instance: Authority, raw: bool = False, **kwargs: Any) -> None:
     if raw or instance.kind != AuthorityKind.PLACE:
         return
-    from dangan.outreach.theme_content import match_county
+    from dangan.outreach.actions.themes import match_county
 
     match_county(instance)
 

@@ -52,6 +52,7 @@ __all__ = [
     "do_unpick_unit",
     "do_update_section",
     "do_update_theme",
+    "match_county",
 ]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -413,6 +414,24 @@ def do_remove_milestone(actor: Any, milestone: ThemeMilestone) -> None:
 
 
 # ---------------------------------------------------------------- places on the map
+
+
+def match_county(authority: Authority) -> PlaceCounty | None:
+    """Link a place authority to its county by name (unless a person set it): created, updated or left alone.
+    Called when a place authority is saved (theme_hooks.py); not audited: derived from the name, as an index is."""
+    if authority.kind != AuthorityKind.PLACE:
+        return None
+    link = PlaceCounty.objects.filter(authority=authority).first()
+    if link is not None and not link.matched:
+        return link
+    found = geo.match_place(authority.name, *(authority.variant_names or []))
+    code = found.adcode if found else ""
+    if link is None:
+        return PlaceCounty.objects.create(authority=authority, adcode=code, matched=True)
+    if link.adcode != code:
+        link.adcode = code
+        link.save(update_fields=["adcode"])
+    return link
 
 
 def do_set_place_county(actor: Any, authority: Authority, adcode: str) -> PlaceCounty:

@@ -2,8 +2,22 @@
 
 import django.db.models.deletion
 import uuid
+from typing import Any
 from django.conf import settings
 from django.db import migrations, models
+
+
+def match_places(apps: Any, schema_editor: Any) -> None:
+    """Link the place authorities already recorded to their counties by name (later ones are matched when saved)."""
+    from dangan.outreach.geo import match_place
+
+    Authority = apps.get_model("catalog", "Authority")
+    PlaceCounty = apps.get_model("outreach", "PlaceCounty")
+    rows = []
+    for authority in Authority.objects.filter(kind="place").iterator():
+        found = match_place(authority.name, *(authority.variant_names or []))
+        rows.append(PlaceCounty(authority=authority, adcode=found.adcode if found else "", matched=True))
+    PlaceCounty.objects.bulk_create(rows, batch_size=500)
 
 
 class Migration(migrations.Migration):
@@ -220,4 +234,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(match_places, migrations.RunPython.noop),
     ]
