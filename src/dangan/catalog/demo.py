@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,10 +74,23 @@ class FondsResult:
         return self.series + self.files + self.items
 
 
+# Sample data of the apps above the catalog (which imports none of them): each registers a step in its hooks, run
+# after the catalog's in the same transaction; a step returns its lines for the operator.
+_DEMO_STEPS: list[Callable[[], list[str]]] = []
+
+
+def register_demo_step(step: Callable[[], list[str]]) -> None:
+    if step not in _DEMO_STEPS:
+        _DEMO_STEPS.append(step)
+
+
 def load_demo() -> list[str]:
     """Load the demo; return the lines to show the operator (one-time passwords included)."""
     with transaction.atomic():
-        return _Loader().run()
+        lines = _Loader().run()
+        for step in _DEMO_STEPS:
+            lines.extend(step())
+        return lines
 
 
 def _date(text: str) -> dt.date:

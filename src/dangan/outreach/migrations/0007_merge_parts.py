@@ -5,6 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("outreach", "0002_themes"),
         ("outreach", "0003_exhibitions"),
         ("outreach", "0005_wechat"),
     ]

@@ -10,8 +10,10 @@ from .exhibitions import (  # part exhibitions
     ExhibitionStatus,
 )
 from .stories import Story, StoryStatus
+from .themes import PlaceCounty, Theme, ThemeMilestone, ThemeQuery, ThemeSection, ThemeStatus, ThemeUnit  # part themes
 from .wechat import PushState, WechatPush, WechatToken  # part wechat
 
 __all__ = ["Story", "StoryStatus"]
 __all__ += ["PushState", "WechatPush", "WechatToken"]  # part wechat
 __all__ += ["BlockKind", "Exhibition", "ExhibitionBlock", "ExhibitionPage", "ExhibitionSection", "ExhibitionStatus"]
+__all__ += ["PlaceCounty", "Theme", "ThemeMilestone", "ThemeQuery", "ThemeSection", "ThemeStatus", "ThemeUnit"]

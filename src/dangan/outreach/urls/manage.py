@@ -4,6 +4,7 @@ from django.urls import URLPattern
 
 from dangan.outreach.views import exhibitions as exhibitions_views  # part exhibitions
 from dangan.outreach.views import home
+from dangan.outreach.views import themes as themes_views  # part themes
 from dangan.outreach.views import wechat as wechat_views  # part wechat
 
 app_name = "outreach"
@@ -11,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     *home.manage_urls,
     *wechat_views.manage_urls,  # part wechat
     *exhibitions_views.manage_urls,  # part exhibitions
+    *themes_views.manage_urls,  # part themes
 ]
