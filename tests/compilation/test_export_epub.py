@@ -6,13 +6,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
 from dangan.compilation.export.epub import write_epub
-from tests.compilation.export_books import TITLE, full_book
+from tests.compilation.export_books import TITLE, full_book, image_file
 
 EPUBCHECK = next((p for p in ("/usr/share/java/epubcheck.jar",) if Path(p).is_file()), None)
 XHTML = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -31,7 +32,8 @@ def epubcheck(path: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("vertical", [False, True])
 def test_the_epub_passes_epubcheck(tmp_path: Path, vertical: bool) -> None:
     out = tmp_path / "book.epub"
-    write_epub(full_book(tmp_path, vertical=vertical), out)
+    book = full_book(tmp_path, vertical=vertical)
+    write_epub(replace(book, cover=image_file(tmp_path / "cover.jpg")), out)
     result = epubcheck(out)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No errors or warnings detected" in result.stdout + result.stderr

@@ -131,6 +131,8 @@ def destination(out: Out) -> Iterator[BinaryIO]:
 
 def check_images(book: Book) -> None:
     """Every image of the book is a readable file, or the export is refused before anything is written."""
+    if book.cover is not None and not Path(book.cover).is_file():
+        raise ExportError(f"封面图片不存在：{book.cover}")
     for document in book.documents():
         for image in document.images:
             if not Path(image.path).is_file():

@@ -144,6 +144,9 @@ def write_epub(book: Book, out: Out, *, progress: Progress = None) -> None:
     files: list[tuple[str, str, str]] = []  # (href, title, xhtml)
     toc: list[tuple[str, str, list[tuple[str, str]]]] = []  # (href, title, children)
 
+    cover = images.add(Path(book.cover)) if book.cover else ""
+    if cover:
+        files.append(("cover.xhtml", "封面", f'<section epub:type="cover"><img src="{cover}" alt="封面"/></section>'))
     credits = "".join(
         f'<p class="credit">{escape(line)}</p>' for line in (book.editor, book.publisher, book.year) if line
     )
@@ -211,7 +214,7 @@ def write_epub(book: Book, out: Out, *, progress: Progress = None) -> None:
         f'<nav epub:type="toc" id="toc"><h1>目录</h1><ol>{"".join(nav_items)}</ol></nav>\n'
         f'<nav epub:type="landmarks" hidden="hidden"><h2>导览</h2><ol>{"".join(landmarks)}</ol></nav>',
     )
-    opf = _package(book, files, images)
+    opf = _package(book, files, images, cover)
     ticker.tick()
     with destination(out) as handle, zipfile.ZipFile(handle, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
@@ -236,7 +239,7 @@ CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _package(book: Book, files: list[tuple[str, str, str]], images: _Images) -> str:
+def _package(book: Book, files: list[tuple[str, str, str]], images: _Images, cover: str) -> str:
     identifier = book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'dangan:' + book.title)}"
     modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     meta = [
@@ -255,13 +258,15 @@ def _package(book: Book, files: list[tuple[str, str, str]], images: _Images) -> 
         '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',
         '<item id="css" href="style.css" media-type="text/css"/>',
     ]
-    spine = ['<itemref idref="x1"/>', '<itemref idref="nav"/>'] if files else ['<itemref idref="nav"/>']
+    spine = []
     for n, (href, _title, _body) in enumerate(files, start=1):
         manifest.append(f'<item id="x{n}" href="{href}" media-type="application/xhtml+xml"/>')
-        if n > 1:
-            spine.append(f'<itemref idref="x{n}"/>')
+        spine.append(f'<itemref idref="x{n}"/>')
+        if href == "title.xhtml":  # the table of contents follows the title page
+            spine.append('<itemref idref="nav"/>')
     for n, (href, media, _path) in enumerate(images.items, start=1):
-        manifest.append(f'<item id="i{n}" href="{href}" media-type="{media}"/>')
+        properties = ' properties="cover-image"' if href == cover else ""
+        manifest.append(f'<item id="i{n}" href="{href}" media-type="{media}"{properties}/>')
     direction = ' page-progression-direction="rtl"' if book.vertical else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -322,12 +322,12 @@ class _Renderer:
 
     def _text(self, op: TextOp, left: float, top: float, toc: dict[str, int]) -> None:
         style = op.style
-        text = op.line.text
+        text, spacing = op.line.text, op.spacing
         if op.toc_key:
-            text = self._toc_text(op, toc)
+            text, spacing = self._toc_text(op, toc)
         if not self.vertical:
             baseline = top + op.block + (style.advance - style.em) / 2 + style.em * 0.86
-            self._set(style.font, style.size, op.spacing)
+            self._set(style.font, style.size, spacing)
             self.pdf.text(left + op.inline, baseline, text)
             return
         # Vertical: each character placed in its column, right to left; Latin words sideways.
@@ -336,7 +336,7 @@ class _Renderer:
         y = top + op.inline
         atoms = op.line.atoms
         if op.toc_key:
-            self._vertical_run(text, style, center, y)
+            self._vertical_run(text, style, center, y, spacing)
             return
         for atom in atoms:
             if atom.space:
@@ -360,9 +360,9 @@ class _Renderer:
         with self.pdf.rotation(-90, center - style.em * 0.32, y):
             self.pdf.text(center - style.em * 0.32, y, text)
 
-    def _vertical_run(self, text: str, style: Style, center: float, y: float) -> None:
+    def _vertical_run(self, text: str, style: Style, center: float, y: float, spacing: float) -> None:
         for char in text:
-            advance = self._measure(char, style)
+            advance = self._measure(char, style) + spacing
             if char == " ":
                 pass
             elif char.isascii():
@@ -371,8 +371,9 @@ class _Renderer:
                 self._upright(char, style, center, y)
             y += advance
 
-    def _toc_text(self, op: TextOp, toc: dict[str, int]) -> str:
-        """A table of contents line with its leader and page number, to the full measure."""
+    def _toc_text(self, op: TextOp, toc: dict[str, int]) -> tuple[str, float]:
+        """A table of contents line with its leader and page number, and the spacing that sets its number flush
+        with the end of the measure."""
         style = op.style
         number = str(toc.get(op.toc_key, ""))
         measure = (BLOCK_H if self.vertical else BLOCK_W) - op.inline
@@ -382,7 +383,9 @@ class _Renderer:
         number_width = self._measure(number, style)
         dot_width = self._measure(dot, style)
         count = max(0, int((measure - text_width - number_width - style.em * 0.5) / dot_width))
-        return op.line.text + dot * count + number
+        text = op.line.text + dot * count + number
+        free = measure - text_width - number_width - dot_width * count
+        return text, free / max(1, len(text) - 1)
 
     def _furniture(self, number: int, page: Page, left: float) -> None:
         """The running head (the book's title on even pages, the section's on odd ones) with its rule, and the page
@@ -421,8 +424,8 @@ def write_pdf(book: Book, out: Out, *, progress: Progress = None) -> None:
     ticker.finish()
 
 
-def _output(pdf: FPDF) -> bytes:
+def _output(pdf: FPDF) -> bytearray:
     try:
-        return bytes(pdf.output())
+        return pdf.output()
     except Exception as exc:  # fpdf2's subsetting or a broken image
         raise ExportError(f"PDF 生成失败：{exc}") from exc
