@@ -66,7 +66,7 @@ def build_book(images: list[Path], documents: int) -> object:
     docs = []
     per_doc = len(images) // documents
     for n in range(1, documents + 1):
-        paragraphs = tuple(TEXT * (1 + (n + k) % 3) for k in range(6))
+        paragraphs = tuple(TEXT * (1 + (n + k) % 3) for k in range(4))
         docs.append(
             Document(
                 number=n,

@@ -74,3 +74,15 @@ def test_the_epub_holds_every_element(tmp_path: Path) -> None:
     assert etree.fromstring(archive.read(f"OEBPS/{page}")).find(f".//*[@id='{anchor}']", XHTML) is not None
     text = "".join(index.itertext())
     assert text.index("毛泽东") < text.index("朱德") < text.index("乌江") < text.index("遵义")
+
+
+@pytest.mark.skipif(
+    EPUBCHECK is None or not shutil.which("java"), reason="epubcheck is not installed (make system-deps)"
+)
+def test_a_book_with_nothing_in_it_still_passes(tmp_path: Path) -> None:
+    from dangan.compilation.export.book import Book
+
+    out = tmp_path / "empty.epub"
+    write_epub(Book("空书"), out)
+    result = epubcheck(out)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from dangan.compilation.export import ExportError
-from dangan.compilation.export.book import Book, Document, Image, Section
+from dangan.compilation.export.book import Book, Document, Image, Note, Section
 from dangan.compilation.export.linebreak import NO_END, NO_START, atoms, break_lines
 from dangan.compilation.export.pdf import write_pdf
 from tests.compilation.export_books import SECTIONS, TITLE, full_book
@@ -193,3 +193,17 @@ def test_progress_file_objects_and_errors(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="图片不存在"):
         write_pdf(missing, out)
     assert not out.exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_a_book_with_nothing_in_it_and_a_document_with_many_notes(tmp_path: Path) -> None:
+    from dangan.compilation.export.docx import write_docx
+    from dangan.compilation.export.epub import write_epub
+
+    empty = Book("空书")
+    for writer, name in ((write_pdf, "e.pdf"), (write_epub, "e.epub"), (write_docx, "e.docx")):
+        writer(empty, tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 0
+    notes = tuple(Note(0, i, f"注{i}") for i in range(55))  # anchored past the text's end too
+    book = Book("一书", sections=(Section("", (Document(1, "甲", paragraphs=("文" * 30,), notes=notes),)),))
+    text = "".join(t for page in render(book, tmp_path).pages for t, *_ in runs(page))
+    assert "⑳" in text and "㉑" in text and "㊿" in text and "[51]" in text and "[55]注54" in text

@@ -199,6 +199,8 @@ def write_epub(book: Book, out: Out, *, progress: Progress = None) -> None:
         files.append(("index.xhtml", "人名地名索引", "\n".join(body)))
         toc.append(("index.xhtml", "人名地名索引", []))
 
+    if not toc and files:
+        toc.append((files[0][0], files[0][1], []))
     nav_items = []
     for href, title, children in toc:
         inner = ""

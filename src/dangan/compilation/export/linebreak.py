@@ -3,7 +3,9 @@ a note's marker, never ends with opening punctuation, and ——/…… are neve
 character or punctuation mark, one Latin word or number, a space), measured with the font's own advance widths, and
 filled greedily; where a break would fall on a forbidden place the writer first tries to squeeze one closing mark
 into the line (at most half an em over the measure, taken back from the spacing of the whole line), else pushes
-characters back to the next line. The layout then justifies each line but the last to the full measure.
+characters back to the next line. Only a whole line with no allowed break at all (a run of closing marks or note
+markers longer than the line) is cut where it is full, so that nothing runs into the margin. The layout then
+justifies each line but the last to the full measure.
 
 The same breaker serves the vertical (竖排) edition: the measure is then the column's height."""
 
@@ -138,9 +140,7 @@ def break_lines(items: list[Atom], width: float, *, indent: float = 0.0, em: flo
                     while k > i + 1 and not _can_break(items, k):
                         k -= 1
                     if k == i + 1 and not _can_break(items, k):
-                        k = j  # nowhere to break before: run on to the first place allowed
-                        while k < n and not _can_break(items, k):
-                            k += 1
+                        k = j  # a whole line with no place to break (a run of marks): cut where it is full
         chosen = items[i:k]
         while chosen and chosen[-1].space:
             chosen.pop()

@@ -97,16 +97,26 @@ class Flow:
         self.cursor = 0.0
         self.head = ""
         self.toc: dict[str, int] = {}  # toc key -> page number (1-based)
+        self._measures: dict[tuple[str, float], Callable[[str], float]] = {}
 
     # -- measuring ------------------------------------------------------------------------------------------------
     def width_of(self, style: Style) -> Callable[[str], float]:
-        table = self.widths[style.font]
-        em = style.em / 1000
+        key = (style.font, style.size)
+        if key not in self._measures:
+            table = self.widths[style.font]
+            em = style.em / 1000
+            chars: dict[str, float] = {}
 
-        def measure(text: str) -> float:
-            return sum(table.get(ord(c), 1000.0) for c in text) * em
+            def measure(text: str) -> float:
+                if len(text) == 1:
+                    width = chars.get(text)
+                    if width is None:
+                        width = chars[text] = table.get(ord(text), 1000.0) * em
+                    return width
+                return sum(table.get(ord(c), 1000.0) for c in text) * em
 
-        return measure
+            self._measures[key] = measure
+        return self._measures[key]
 
     def lines(self, text: str | list[tuple[str, bool]], style: Style, measure: float | None = None) -> list[Line]:
         """``text`` (or runs of (text, is a note marker)) broken into lines of ``measure``."""
