@@ -65,11 +65,11 @@ def _style(
     page_break: bool = False,
     kind: str = "paragraph",
 ) -> str:
-    ppr = []
-    if page_break:
-        ppr.append("<w:pageBreakBefore/>")
+    ppr = []  # in the schema's order: keepNext, pageBreakBefore, spacing, ind, jc, outlineLvl
     if outline is not None:
         ppr.append("<w:keepNext/>")
+    if page_break:
+        ppr.append("<w:pageBreakBefore/>")
     ppr.append(f'<w:spacing w:before="{before}" w:after="{after}" w:line="360" w:lineRule="auto"/>')
     ppr.append(f'<w:ind w:firstLineChars="{200 if indent else 0}" w:firstLine="{420 if indent else 0}"/>')
     if align:
@@ -89,8 +89,8 @@ STYLES = (
     f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:styles {W}>'
     f"<w:docDefaults><w:rPrDefault><w:rPr>{_fonts(SERIF_EA)}"
     '<w:sz w:val="21"/><w:szCs w:val="21"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr></w:rPrDefault>'
-    '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="360" w:lineRule="auto"/><w:jc w:val="both"/>'
-    "<w:kinsoku/><w:overflowPunct/></w:pPr></w:pPrDefault></w:docDefaults>"
+    '<w:pPrDefault><w:pPr><w:kinsoku/><w:overflowPunct/><w:spacing w:after="0" w:line="360" w:lineRule="auto"/>'
+    '<w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>'
     '<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/>'
     f'<w:pPr><w:ind w:firstLineChars="200" w:firstLine="420"/></w:pPr><w:rPr>{_fonts(SERIF_EA)}</w:rPr></w:style>'
     + _style("Title", "Title", font=SANS_EA, size=52, bold=True, align="center", before=2400, after=600)
@@ -343,15 +343,15 @@ ROOT_RELS = (
 )
 SETTINGS = (
     f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:settings {W}>'
-    '<w:mirrorMargins/><w:updateFields w:val="true"/><w:defaultTabStop w:val="420"/>'
-    '<w:characterSpacingControl w:val="compressPunctuation"/>'
+    '<w:mirrorMargins/><w:defaultTabStop w:val="420"/><w:characterSpacingControl w:val="compressPunctuation"/>'
+    '<w:updateFields w:val="true"/>'
     '<w:footnotePr><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>'
     '<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" '
     'w:val="15"/></w:compat></w:settings>'
 )
 FOOTER = (
-    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr {W}><w:p><w:pPr><w:jc w:val="center"/>'
-    '<w:ind w:firstLine="0"/></w:pPr>'
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:ftr {W}><w:p><w:pPr><w:ind w:firstLine="0"/>'
+    '<w:jc w:val="center"/></w:pPr>'
     '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
     '<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/>'
     "</w:r></w:p></w:ftr>"
