@@ -122,8 +122,7 @@ def _fonts() -> dict[str, tuple[str, int]]:
     }
 
 
-def _document(flow: Flow, document: Document) -> None:
-    key = f"doc{document.number}"
+def _document(flow: Flow, document: Document, key: str) -> None:
     heading = f"{document.number}　{document.heading}" if document.number else document.heading
     flow.heading(heading, DOC_HEADING, before=8 * (flow.cursor > 0), after=2, keep=BODY.advance * 2, key=key, level=1)
     if document.date_line:
@@ -158,20 +157,24 @@ def _toc_entries(book: Book) -> list[tuple[str, str, int]]:
         entries.append(("preface", "前言", 0))
     if book.editorial_notes:
         entries.append(("notes", "编辑说明", 0))
+    position = 0
     for n, section in enumerate(book.sections):
         if section.title:
             entries.append((f"part{n}", section.title, 0))
         for document in section.documents:
             title = f"{document.number}　{document.heading}" if document.number else document.heading
-            entries.append((f"doc{document.number}", title, 1))
+            entries.append((f"doc{position}", title, 1))  # by position: numbers may repeat
+            position += 1
     if book.index:
         entries.append(("index", "人名地名索引", 0))
     return entries
 
 
 def layout(book: Book, widths: dict[str, dict[int, float]], ticker: Ticker | None = None) -> Flow:
-    """The book poured into pages (no drawing): the table of contents' page numbers filled in."""
+    """The book poured into pages (no drawing), with the page of each table of contents entry (``flow.toc``): the
+    renderer fills the numbers in."""
     flow = Flow(widths, vertical=book.vertical)
+    position = 0
     # The title page and its blank verso.
     flow.new_page("title")
     flow.cursor = flow.extent * 0.22
@@ -208,7 +211,8 @@ def layout(book: Book, widths: dict[str, dict[int, float]], ticker: Ticker | Non
         elif n == 0:
             flow.new_page(odd=True)
         for document in section.documents:
-            _document(flow, document)
+            _document(flow, document, f"doc{position}")
+            position += 1
             if ticker is not None:
                 ticker.tick()
     groups = index_groups(book)
