@@ -35,6 +35,7 @@ class Atom:
     latin: bool = False  # a Latin word or number: set sideways in the vertical edition
     space: bool = False
     sticky: bool = False  # a note's marker: may not begin a line
+    upright: bool = False  # in the vertical edition, one or two digits set across the column (纵中横)
 
 
 @dataclass(slots=True)

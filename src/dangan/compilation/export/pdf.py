@@ -346,6 +346,10 @@ class _Renderer:
             if atom.space:
                 y += atom.width + op.spacing
                 continue
+            if atom.upright:
+                self._across(atom.text, style, center, y)
+                y += atom.width + op.spacing
+                continue
             if atom.latin:
                 self._sideways(atom.text, style, center, y)
                 y += atom.width + op.spacing
@@ -359,6 +363,15 @@ class _Renderer:
             self._sideways(glyph, style, center, y)
             return
         self.pdf.text(center - style.em / 2, y + style.em * 0.88, glyph)
+
+    def _across(self, digits: str, style: Style, center: float, y: float) -> None:
+        """One or two digits across the column, narrowed to fit one em (纵中横)."""
+        width = self._measure(digits, style)
+        if width > style.em:
+            self.pdf.set_stretching(style.em / width * 100)
+            width = style.em
+        self.pdf.text(center - width / 2, y + style.em * 0.88, digits)
+        self.pdf.set_stretching(100)
 
     def _sideways(self, text: str, style: Style, center: float, y: float) -> None:
         with self.pdf.rotation(-90, center - style.em * 0.32, y):

@@ -125,6 +125,10 @@ class Flow:
         items: list[Atom] = []
         for run, sticky in runs:
             items.extend(atoms(run, width, sticky=sticky))
+        if self.vertical:  # one or two digits stand across the column in one em (纵中横)
+            for atom in items:
+                if atom.latin and len(atom.text) <= 2 and atom.text.isdigit():
+                    atom.upright, atom.width = True, style.em
         return break_lines(items, measure or self.measure, indent=style.indent * style.em, em=style.em)
 
     # -- pages ----------------------------------------------------------------------------------------------------
