@@ -57,7 +57,8 @@ bench-quick: install
 system-deps:
 	apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming gettext \
 		clamav tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-chi-sim-vert \
-		tesseract-ocr-chi-tra-vert wrk genisoimage libturbojpeg0 rsync
+		tesseract-ocr-chi-tra-vert wrk genisoimage libturbojpeg0 rsync \
+		epubcheck poppler-utils
 
 # Extracts only the English catalog; zh_Hans holds hand-kept overrides of Django's own messages, compiled as they are.
 messages: install
