@@ -780,8 +780,11 @@ def check_export(actor: Any, compilation: Compilation, fmt: str) -> None:
         raise ValidationError({"format": _("导出格式应为 pdf、epub 或 docx。")})
 
 
-def do_request_export(actor: Any, compilation: Compilation, fmt: str, *, vertical: bool = False) -> ExportJob:
-    """Queue an export of ``compilation`` as ``fmt`` by ``actor`` (the worker runs it: ``tasks.volumes``)."""
+def do_request_export(
+    actor: Any, compilation: Compilation, fmt: str, *, vertical: bool = False, enqueue: bool = True
+) -> ExportJob:
+    """Record an export of ``compilation`` as ``fmt`` by ``actor`` and queue it (the worker runs it:
+    ``tasks.volumes``); ``enqueue=False``: the caller runs it (``do_run_export``, the CLI in the foreground)."""
     from dangan.compilation.tasks.volumes import export_task
 
     check_export(actor, compilation, fmt)
@@ -799,7 +802,8 @@ def do_request_export(actor: Any, compilation: Compilation, fmt: str, *, vertica
             actor,
             {"after": {"job": str(job.uuid), "format": fmt, "vertical": job.vertical}},
         )
-        transaction.on_commit(lambda: export_task.enqueue(job.pk))
+        if enqueue:
+            transaction.on_commit(lambda: export_task.enqueue(job.pk))
     return job
 
 
