@@ -36,7 +36,7 @@ EDIT = Capability.COMPILATION_EDIT
 def _errors(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
         return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-    return {"__all__": [str(m) for m in exc.messages]}
+    return {"form": [str(m) for m in exc.messages]}
 
 
 def _flash(request: HttpRequest, exc: ValidationError) -> None:
@@ -103,7 +103,7 @@ def volume(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             context, status = {"errors": _errors(exc), "values": data}, 422
         except EditConflict as exc:
-            context, status = {"errors": {"__all__": [exc.message]}, "values": data}, 409
+            context, status = {"errors": {"form": [exc.message]}, "values": data}, 409
         else:
             messages.success(request, _("已保存。"))
             return redirect("compilation:volume", pk=pk)
@@ -223,7 +223,7 @@ def entry(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
         except ValidationError as exc:
             extra, status = {"errors": _errors(exc), "values": data}, 422
         except EditConflict as exc:
-            extra, status = {"errors": {"__all__": [exc.message]}, "values": data}, 409
+            extra, status = {"errors": {"form": [exc.message]}, "values": data}, 409
         else:
             messages.success(request, _("已保存选文。"))
             return redirect("compilation:entry", pk=pk, entry_id=entry_id)
