@@ -131,7 +131,12 @@ PAGES = [
 ENDPOINTS = [
     Api("GET /api/compilations", EDIT, needs=(BOOK,)),
     Api("GET /api/compilations/{compilation_id}", EDIT, compilation_id=BOOK),
-    Api("GET /api/compilations/{compilation_id}/entries/{entry_id}", EDIT, compilation_id=BOOK, entry_id="@volumes.entry"),
+    Api(
+        "GET /api/compilations/{compilation_id}/entries/{entry_id}",
+        EDIT,
+        compilation_id=BOOK,
+        entry_id="@volumes.entry",
+    ),
     Api(
         "GET /api/compilations/{compilation_id}/entries/{entry_id}",
         HIDDEN,

@@ -52,7 +52,9 @@ def volume(chief: Any, make_unit: Any) -> Compilation:
     return book
 
 
-def test_job_runs_keeps_the_file_and_records_progress(export: Any, chief: Any, volume: Compilation, export_root: Path) -> None:
+def test_job_runs_keeps_the_file_and_records_progress(
+    export: Any, chief: Any, volume: Compilation, export_root: Path
+) -> None:
     job = export(chief, volume, "pdf", vertical=True)
     job.refresh_from_db()
     assert job.state == ExportState.DONE and job.vertical
@@ -80,8 +82,7 @@ def test_a_job_left_running_is_run_again(export: Any, chief: Any, volume: Compil
 
 
 def test_the_file_holds_what_its_requester_may_see(
-    export: Any,
-    chief: Any, junior: Any, volume: Compilation, export_root: Path
+    export: Any, chief: Any, junior: Any, volume: Compilation, export_root: Path
 ) -> None:
     job = export(junior, volume, "docx")
     job.refresh_from_db()
@@ -144,7 +145,9 @@ def test_cli_list_and_export(chief: Any, junior: Any, volume: Compilation, tmp_p
     assert main(["compilation", "export", "999", "--format", "pdf", "-o", str(out)]) == 2
     assert main(["compilation", "export", str(volume.pk), "--format", "pdf", "-o", str(out), "--as", "nobody"]) == 2
     reader = account(Role.READER)
-    assert main(["compilation", "export", str(volume.pk), "--format", "pdf", "-o", str(out), "--as", reader.username]) == 2
+    assert (
+        main(["compilation", "export", str(volume.pk), "--format", "pdf", "-o", str(out), "--as", reader.username]) == 2
+    )
     writers.FAIL_AFTER[:] = [1]
     try:
         failed = tmp_path / "failed.docx"

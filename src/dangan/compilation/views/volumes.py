@@ -198,7 +198,8 @@ def _entry_context(request: HttpRequest, entry: Any) -> dict[str, Any]:
         "ocr": A.ocr_text(entry.unit),
         "notes": [{"note": n, "placed": n.number in marked} for n in notes],
         "orphans": orphans,
-        "next_note": max([n.number for n in notes] + list(marked) + [0]) + 1,
+        # The first marker typed without its note, else the next number.
+        "next_note": min(orphans) if orphans else max([n.number for n in notes] + list(marked) + [0]) + 1,
         "images": list(entry.images.all()),
         "pages": pages,
         "sections": entry.compilation.sections.all(),
