@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,7 @@ __all__ = [
     "do_add_section",
     "do_create_compilation",
     "do_delete_compilation",
+    "do_fail_export",
     "do_move_entry",
     "do_move_section",
     "do_remove_entry",
@@ -585,6 +586,12 @@ def split_notes(
 # ---------------------------------------------------------------- images
 
 
+def _master_path(file: Any) -> str:
+    from dangan.preservation.iiif.derivatives import master_path
+
+    return master_path(file)
+
+
 def unit_masters(unit: ArchivalUnit) -> list[Any]:
     from dangan.digitization.ocr_text import master_pages
 
@@ -645,16 +652,41 @@ def _image_file(image: EntryImage, unit: ArchivalUnit) -> Any:
     return masters[image.page - 1] if 1 <= image.page <= len(masters) else None
 
 
-def _derive_image(file: Any, target: Path) -> tuple[int, int]:
-    """A JPEG of the master at print resolution (longest side COMPILATION_IMAGE_PIXELS at most)."""
-    from dangan.preservation.iiif.derivatives import load_master, master_path, viewing_image
+def _derive_image(master: str, target: Path, limit: int) -> tuple[int, int]:
+    """A JPEG of the master file ``master`` at print resolution (longest side ``limit`` at most): libvips'
+    thumbnail (shrink-on-load, orientation applied) where it reads the format, the viewing copy's decoder otherwise.
+    Touches no database: it runs in worker threads."""
+    import pyvips
 
-    image = viewing_image(load_master(master_path(file), access="sequential"))
-    limit = int(getattr(settings, "COMPILATION_IMAGE_PIXELS", 2400))
-    if max(image.width, image.height) > limit:
-        image = image.resize(limit / max(image.width, image.height))
+    from dangan.preservation.iiif.derivatives import load_master, viewing_image
+
+    try:
+        image = pyvips.Image.thumbnail(master, limit, height=limit, size="down")
+    except pyvips.Error:
+        image = load_master(master, access="sequential")
+        if max(image.width, image.height) > limit:
+            image = image.resize(limit / max(image.width, image.height))
+    image = viewing_image(image)
     image.jpegsave(str(target), Q=90, strip=True)
     return int(image.width), int(image.height)
+
+
+def _derive_images(jobs: Sequence[tuple[str, Path]]) -> list[tuple[int, int] | None]:
+    """Each (master, target) derived, a few at once (libvips releases the GIL); None where a master is unreadable."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limit = int(getattr(settings, "COMPILATION_IMAGE_PIXELS", 2400))
+
+    def one(job: tuple[str, Path]) -> tuple[int, int] | None:
+        try:
+            return _derive_image(job[0], job[1], limit)
+        except Exception:  # an unreadable master: the volume is printed without that picture
+            return None
+
+    if len(jobs) <= 1:
+        return [one(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(one, jobs))
 
 
 # ---------------------------------------------------------------- the index
@@ -709,25 +741,23 @@ def assemble_book(
     numbers: dict[int, int] = {}
     sections: list[B.Section] = []
     missing_images = 0
+    derive: list[tuple[str, Path]] = []
+    images_of: dict[int, list[tuple[EntryImage, Path]]] = {}
     for section, rows in view.sections:
         documents: list[B.Document] = []
         for entry in rows:
             number += 1
             numbers[entry.unit_id] = number
             paragraphs, anchored, _orphans = split_notes(entry.text, notes.get(entry.pk, []))
-            printed: list[B.Image] = []
+            wanted: list[tuple[EntryImage, Path]] = []
             for picture in pictures.get(entry.pk, []):
                 file = _image_file(picture, entry.unit)
                 if file is None:
                     missing_images += 1
                     continue
-                target = workdir / f"{number:04d}-{picture.pk}.jpg"
-                try:
-                    width, height = _derive_image(file, target)
-                except Exception:  # an unreadable master: the volume is printed without that picture
-                    missing_images += 1
-                    continue
-                printed.append(B.Image(target, picture.caption, width, height))
+                wanted.append((picture, workdir / f"{number:04d}-{picture.pk}.jpg"))
+                derive.append((_master_path(file), wanted[-1][1]))
+            images_of[number] = wanted
             documents.append(
                 B.Document(
                     number=number,
@@ -736,13 +766,27 @@ def assemble_book(
                     source_line=entry.source_line,
                     paragraphs=paragraphs,
                     notes=anchored,
-                    images=tuple(printed),
+                    images=(),
                     anchor=f"d{entry.unit.uuid.hex}",
                 )
             )
         if section is None and not documents and view.sections[1:]:
             continue
         sections.append(B.Section(section.title if section else "", tuple(documents)))
+    sizes = iter(_derive_images(derive))
+    printed: dict[int, tuple[B.Image, ...]] = {}
+    for number_of, wanted in images_of.items():
+        kept = []
+        for picture, target in wanted:
+            size = next(sizes)
+            if size is None:
+                missing_images += 1
+            else:
+                kept.append(B.Image(target, picture.caption, size[0], size[1]))
+        printed[number_of] = tuple(kept)
+    sections = [
+        B.Section(s.title, tuple(replace(d, images=printed.get(d.number, ())) for d in s.documents)) for s in sections
+    ]
     return B.Book(
         title=compilation.title,
         subtitle=compilation.subtitle,
@@ -824,7 +868,8 @@ def _progress_recorder(job_id: int) -> Callable[[int, int], None]:
     return record
 
 
-def _fail(job_id: int, message: str) -> None:
+def do_fail_export(job_id: int, message: str) -> None:
+    """Record that export job ``job_id`` failed (the task's refusals, an account gone, a worker given up)."""
     ExportJob.objects.filter(pk=job_id).update(state=ExportState.FAILED, error=message, finished=timezone.now())
 
 
@@ -864,10 +909,10 @@ def do_run_export(
             finally:
                 partial.unlink(missing_ok=True)
         except (ValidationError, PermissionDenied) as exc:
-            _fail(job.pk, "；".join(getattr(exc, "messages", [str(exc)])))
+            do_fail_export(job.pk, "；".join(getattr(exc, "messages", [str(exc)])))
             raise
         except Exception as exc:
-            _fail(job.pk, _("导出失败：%(error)s") % {"error": exc})
+            do_fail_export(job.pk, _("导出失败：%(error)s") % {"error": exc})
             raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

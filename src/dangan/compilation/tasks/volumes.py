@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 def export_task(job_id: int) -> str:
     from django.core.exceptions import PermissionDenied, ValidationError
 
-    from dangan.compilation.actions.volumes import do_run_export
+    from dangan.compilation.actions.volumes import do_fail_export, do_run_export
     from dangan.compilation.models import ExportJob, ExportState
     from dangan.core.actors import ActorGone, actor_for_task
 
@@ -29,7 +29,7 @@ def export_task(job_id: int) -> str:
     try:
         actor = actor_for_task(job.requested_by_id)
     except ActorGone:
-        ExportJob.objects.filter(pk=job_id).update(state=ExportState.FAILED, error="申请导出的账号已停用或删除。")
+        do_fail_export(job_id, "申请导出的账号已停用或删除。")
         return "refused"
     try:
         return str(do_run_export(actor, job).state)
@@ -42,11 +42,11 @@ def export_task(job_id: int) -> str:
 
 
 def _abandoned(args: list[Any], kwargs: dict[str, Any], message: str) -> None:
-    from dangan.compilation.models import ExportJob, ExportState
+    from dangan.compilation.actions.volumes import do_fail_export
 
     job_id = args[0] if args else kwargs.get("job_id")
     if job_id is not None:
-        ExportJob.objects.filter(pk=int(job_id)).update(state=ExportState.FAILED, error=message)
+        do_fail_export(int(job_id), message)
 
 
 register_abandoned_handler(export_task, _abandoned)
