@@ -155,3 +155,13 @@ def test_cli_list_and_export(chief: Any, junior: Any, volume: Compilation, tmp_p
     finally:
         writers.FAIL_AFTER.clear()
     assert not failed.exists() and sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
+
+
+def test_a_requester_who_may_no_longer_export_gets_a_failed_job(junior: Any, volume: Compilation) -> None:
+    from dangan.core.models import User
+
+    job = A.do_request_export(junior, volume, "pdf", enqueue=False)
+    User.objects.filter(pk=junior.pk).update(role=Role.READER)
+    assert export_task.call(job.pk) == "refused"
+    job.refresh_from_db()
+    assert job.state == ExportState.FAILED and "编研" in job.error and not job.file

@@ -884,6 +884,11 @@ def do_run_export(
     current = ExportJob.objects.select_related("compilation").get(pk=job.pk)
     if current.state in (ExportState.DONE, ExportState.FAILED) and out is None:
         return current
+    try:
+        check_export(actor, current.compilation, current.format)  # the requester's role may have changed since
+    except (ValidationError, PermissionDenied) as exc:
+        do_fail_export(job.pk, "；".join(getattr(exc, "messages", [str(exc)])))
+        raise
     ExportJob.objects.filter(pk=job.pk).update(state=ExportState.RUNNING, started=timezone.now(), error="", done=0)
     record = _progress_recorder(job.pk)
     timed = throttled(lambda _label, d, t: record(d, t), 0.5)
