@@ -39,7 +39,9 @@ def masters(count: int) -> list[str]:
         if not path.exists():
             noise = pyvips.Image.gaussnoise(2480, 3508, sigma=18, mean=200 - (n % 7) * 5)
             image = noise.bandjoin([noise * 0.97, noise * 0.9]).cast("uchar").copy(interpretation="srgb")
-            image.jpegsave(str(path), Q=88)
+            partial = path.with_suffix(".part.jpg")
+            image.jpegsave(str(partial), Q=88)
+            partial.replace(path)
         paths.append(str(path))
     return paths
 
