@@ -213,3 +213,14 @@ def test_images_derived_at_print_resolution(
     with Image.open(image.path) as opened:
         assert opened.format == "JPEG" and max(opened.size) == 200
         assert (image.width_px, image.height_px) == opened.size
+
+
+def test_moving_skips_entries_hidden_from_the_editor(editor: Any, book: Compilation, make_unit: Any) -> None:
+    chief = account(Role.ARCHIVIST, SecurityClassification.TOP_SECRET)
+    first = A.do_add_entry(chief, book, str(make_unit("甲").uuid))
+    A.do_add_entry(chief, book, str(make_unit("秘", classification=SECRET).uuid))
+    third = A.do_add_entry(chief, book, str(make_unit("丙").uuid))
+    assert A.do_move_entry(editor, third, "up")
+    assert headings(chief, book) == ["丙", "秘", "甲"]
+    assert not A.do_move_entry(editor, third, "up")
+    assert A.do_move_entry(editor, first, "up") and headings(chief, book) == ["甲", "秘", "丙"]

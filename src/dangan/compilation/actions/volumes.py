@@ -448,32 +448,32 @@ def do_update_entry(
 
 
 def do_move_entry(actor: Any, entry: Entry, direction: str) -> bool:
-    """Move an entry one place up or down within its section; False when it is already first (last) there. The
-    places of entries the actor may not see count as places (the order is the book's, for everyone)."""
+    """Swap an entry with the nearest entry above (``up``) or below (``down``) it in its section that ``actor`` may
+    see (entries hidden from the actor keep their places); False when there is none."""
     _require_edit(actor)
     if not can_view_unit(actor, entry.unit):
         raise Http404(_("找不到该选文。"))
+    if direction not in ("up", "down"):
+        raise ValidationError(_("方向不正确。"))
     with transaction.atomic():
         _lock_compilation(entry.compilation, None)
-        rows = list(
-            Entry.objects.filter(compilation=entry.compilation_id, section=entry.section_id).order_by("order", "pk")
-        )
         everything = list(Entry.objects.filter(compilation=entry.compilation_id).order_by("order", "pk"))
-        index = next(i for i, e in enumerate(rows) if e.pk == entry.pk)
-        other = index - 1 if direction == "up" else index + 1
-        if direction not in ("up", "down"):
-            raise ValidationError(_("方向不正确。"))
-        if not 0 <= other < len(rows):
-            return False
-        a, b = (
-            everything.index(next(e for e in everything if e.pk == rows[index].pk)),
-            everything.index(next(e for e in everything if e.pk == rows[other].pk)),
-        )
-        everything[a], everything[b] = everything[b], everything[a]
-        for position, row in enumerate(everything, start=1):
+        for position, row in enumerate(everything, start=1):  # dense positions first
             if row.order != position:
                 row.order = position
                 row.save(update_fields=["order"])
+        peers = [e for e in everything if e.section_id == entry.section_id]
+        index = next(i for i, e in enumerate(peers) if e.pk == entry.pk)
+        candidates = reversed(peers[:index]) if direction == "up" else iter(peers[index + 1 :])
+        seen = visible_units(actor, ArchivalUnit.objects.filter(pk__in=[e.unit_id for e in peers]))
+        visible = set(seen.values_list("pk", flat=True))
+        other = next((e for e in candidates if e.unit_id in visible), None)
+        if other is None:
+            return False
+        mine = peers[index]
+        mine.order, other.order = other.order, mine.order
+        mine.save(update_fields=["order"])
+        other.save(update_fields=["order"])
         log(entry.compilation, "compilation.reorder", actor, {"after": {"entry": entry.pk, "direction": direction}})
     return True
 
