@@ -317,6 +317,13 @@ DIGITIZATION_ROOT = Path(os.environ.get("DANGAN_DIGITIZATION_ROOT", str(DANGAN_H
 DIGITIZATION_SAMPLE_PERCENT = float(os.environ.get("DANGAN_DIGITIZATION_SAMPLE_PERCENT", 5))
 DIGITIZATION_ACCEPT_PERCENT = float(os.environ.get("DANGAN_DIGITIZATION_ACCEPT_PERCENT", 95))
 DIGITIZATION_CLI_INSPECTION = _env_bool("DANGAN_DIGITIZATION_CLI_INSPECTION", False)
+
+# Compilation (part volumes): where the finished exports of compilations (PDF, EPUB, DOCX) are kept for download, and
+# the longest side in pixels of the page images printed in them (derived from the masters, JPEG).
+COMPILATION_EXPORT_ROOT = Path(
+    os.environ.get("DANGAN_COMPILATION_EXPORT_ROOT", str(DANGAN_HOME / "compilation" / "exports"))
+).resolve()
+COMPILATION_IMAGE_PIXELS = int(os.environ.get("DANGAN_COMPILATION_IMAGE_PIXELS", 2400))
 DIGITIZATION_WORKERS = int(os.environ.get("DANGAN_DIGITIZATION_WORKERS", 0))  # 0: one per CPU, at most 4
 # An import of at least this many pages checks them on processes (every core), a smaller one on threads.
 DIGITIZATION_PROCESS_MIN_PAGES = int(os.environ.get("DANGAN_DIGITIZATION_PROCESS_MIN_PAGES", 24))

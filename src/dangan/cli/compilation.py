@@ -26,4 +26,6 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    return []
+    from . import compilation_volumes  # part volumes: list, export
+
+    return [compilation_volumes]

@@ -18,3 +18,31 @@ register_menu_item(
         active_prefixes=("/manage/compilation",),
     )
 )
+
+# ---------------------------------------------------------------- part volumes (actions/volumes.py, views/volumes.py)
+from dangan.compilation.navigation import Link, register_link  # noqa: E402
+from dangan.compilation.tasks import volumes as _volumes_tasks  # noqa: E402, F401  (the worker's abandoned handler)
+from dangan.core.audit import register_action  # noqa: E402
+
+for _action, _label in (
+    ("compilation.create", gettext_lazy("创建编研成果")),
+    ("compilation.edit", gettext_lazy("修改编研成果")),
+    ("compilation.delete", gettext_lazy("删除编研成果")),
+    ("compilation.section", gettext_lazy("编研成果的部分")),
+    ("compilation.reorder", gettext_lazy("调整编研成果的顺序")),
+    ("compilation.entry.add", gettext_lazy("编研成果加入选文")),
+    ("compilation.entry.edit", gettext_lazy("修改选文")),
+    ("compilation.entry.remove", gettext_lazy("移除选文")),
+    ("compilation.note", gettext_lazy("修改注释")),
+    ("compilation.image", gettext_lazy("修改选文图片")),
+    ("compilation.export", gettext_lazy("导出编研成果")),
+):
+    register_action(_action, _label)
+register_link(
+    Link(
+        "compilation:volumes",
+        gettext_lazy("选编与汇编"),
+        10,
+        description=gettext_lazy("编研成果的选文、录文与注释、前言与编辑说明、索引和导出"),
+    )
+)

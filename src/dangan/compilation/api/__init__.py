@@ -7,3 +7,4 @@ router = Router(tags=["compilation"])
 
 # Each part's operations, registered on ``router`` when imported: add yours to this line.
 # (one line: "from . import <part>, <part>" with noqa E402 and F401, as conservation.api does)
+from . import volumes  # noqa: E402, F401  (part volumes)
