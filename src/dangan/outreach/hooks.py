@@ -22,3 +22,8 @@ register_menu_item(
 
 # ---------------------------------------------------------------- shared: stories (models/stories.py)
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
+
+# ---------------------------------------------------------------- part ead (interchange/ead3.py, interchange/eac.py)
+from dangan.outreach.ead_hooks import register_ead  # noqa: E402
+
+register_ead()
