@@ -147,8 +147,9 @@ def test_a_cleared_archivist_sees_the_secret_units_in_their_place(fonds: Any, ho
     document = validated(export_bytes(fonds, secret))
     titles = [t.text for t in document.iterfind(".//e:c/e:did/e:unittitle", NS)]
     assert "秘密的名单" in titles and "控制使用的电报" in titles
-    secret_file = next(c for c in document.iterfind(".//e:c", NS) if c.findtext("e:did/e:unittitle", namespaces=NS)
-                       == "绝不外传的案卷")  # fmt: skip
+    secret_file = next(
+        c for c in document.iterfind(".//e:c", NS) if c.findtext("e:did/e:unittitle", namespaces=NS) == "绝不外传的案卷"
+    )
     assert secret_file.findtext("e:c/e:did/e:unittitle", namespaces=NS) == "秘密案卷里的公开布告"
     assert "密级：秘密" in (secret_file.findtext("e:accessrestrict/e:p", namespaces=NS) or "")
     public_archivist = account(Role.ARCHIVIST)
@@ -224,7 +225,7 @@ def _bulk_fonds(fonds: Any, files: int, items_per_file: int) -> None:
                 document_number=f"黔字〔2020〕{j}号",
                 responsible="贵州省档案馆",
                 **common,
-            )  # fmt: skip
+            )
             for p in parents
             for j in range(items_per_file)
         ],

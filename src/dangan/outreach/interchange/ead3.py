@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -57,6 +57,7 @@ EAD_SCHEMA = "https://www.loc.gov/ead/ead3.xsd"
 BATCH = 1000
 
 Progress = Callable[[int, int], None]
+_T = TypeVar("_T")
 
 
 class FondsNotFound(LookupError):
@@ -330,8 +331,14 @@ def _unit_elements(row: UnitRow, extras: BatchExtras, base_url: str) -> list[etr
         _leaf(did, "didnote", row.document_number, localtype="文号")
     if row.id in extras.digitized:
         href = f"{base_url}/iiif/3/manifests/{row.uuid}"
-        etree.SubElement(did, "dao", daotype="derived", linkrole="https://iiif.io/api/presentation/3/context.json",
-                         href=href, linktitle="IIIF 清单")  # fmt: skip
+        etree.SubElement(
+            did,
+            "dao",
+            daotype="derived",
+            linkrole="https://iiif.io/api/presentation/3/context.json",
+            href=href,
+            linktitle="IIIF 清单",
+        )
     elements = [did]
     access = _access_text(row.classification, row.openness)
     if access:
@@ -480,8 +487,8 @@ def write_fonds(
     ``progress(done, total)`` is called after each batch of units; ``base_url`` prefixes the IIIF manifests' links
     (blank: links from the site's root)."""
     summary = ExportSummary(fonds.code)
-    for summary in write_fonds_steps(xf, fonds, viewer, progress=progress, base_url=base_url):
-        pass
+    for step in write_fonds_steps(xf, fonds, viewer, progress=progress, base_url=base_url):
+        summary = step
     return summary
 
 
@@ -513,8 +520,9 @@ def export_fonds(
     """The EAD3 document of ``fonds`` as ``viewer`` may see it, into ``out``: a path (written to a temporary file
     beside it and renamed at the end, so the path never holds a half-written file) or a binary file."""
     if isinstance(out, str | os.PathLike):
-        return _export_to_path(Path(out), lambda f: export_fonds(fonds, f, viewer, progress=progress,
-                                                                base_url=base_url))  # fmt: skip
+        return _export_to_path(
+            Path(out), lambda f: export_fonds(fonds, f, viewer, progress=progress, base_url=base_url)
+        )
     start = out.tell() if out.seekable() else 0
     with etree.xmlfile(out, encoding="utf-8") as xf:
         xf.write_declaration()
@@ -524,7 +532,7 @@ def export_fonds(
     return summary
 
 
-def _export_to_path(path: Path, write: Callable[[IO[bytes]], ExportSummary]) -> ExportSummary:
+def _export_to_path(path: Path, write: Callable[[IO[bytes]], _T]) -> _T:
     """Write through ``write`` into a temporary file beside ``path`` and rename it over ``path`` once complete."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
