@@ -2,9 +2,10 @@
 
 from django.urls import URLPattern
 
-from dangan.outreach.views import home
+from dangan.outreach.views import ead, home
 
 app_name = "outreach"
 urlpatterns: list[URLPattern] = [
     *home.manage_urls,
+    *ead.manage_urls,  # part ead
 ]
