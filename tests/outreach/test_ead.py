@@ -277,3 +277,25 @@ def test_the_walk_is_a_few_queries_per_batch_not_one_per_unit(
 
 def export_fonds_count(fonds: Any) -> int:
     return export_fonds(fonds, io.BytesIO(), AnonymousUser()).units
+
+
+def test_a_digitized_unit_links_its_iiif_manifest_when_its_files_may_be_seen(
+    fonds: Any, settings: Any, tmp_path: Path
+) -> None:
+    from tests.digitization.iiif.pages import draw_pages, preserve_masters
+
+    settings.STORAGE_ROOT = tmp_path / "storage"
+    settings.STORAGE_DURABLE = False
+    settings.DERIVATIVES_ROOT = tmp_path / "derivatives"
+    scanned = make_unit(fonds, "已数字化的布告", level=UnitLevel.ITEM)
+    make_unit(fonds, "未数字化的布告", level=UnitLevel.ITEM)
+    preserve_masters(scanned, draw_pages(tmp_path / "scans", [(300, 420)]))
+    out = io.BytesIO()
+    summary = export_fonds(fonds, out, AnonymousUser(), base_url="https://archives.example.cn/")
+    document = validated(out.getvalue())
+    daos = document.findall(".//e:c/e:did/e:dao", NS)
+    assert summary.digitized == 1 and len(daos) == 1
+    assert daos[0].get("href") == f"https://archives.example.cn/iiif/3/manifests/{scanned.uuid}"
+    # An archivist sees the files of the units they may see: the same link.
+    summary = export_fonds(fonds, io.BytesIO(), account(Role.ARCHIVIST))
+    assert summary.digitized == 1
