@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 
 from dangan.catalog.models import Fonds
+from dangan.core.actors import is_operator
 from dangan.core.audit import log
 
 __all__ = ["do_record_export", "viewer_label"]
@@ -15,8 +16,10 @@ __all__ = ["do_record_export", "viewer_label"]
 
 def viewer_label(viewer: Any) -> str:
     """Whose view an export was limited to: an account's name, or 公众 (the public)."""
+    if is_operator(viewer):
+        return str(viewer.label)
     if isinstance(viewer, AnonymousUser) or not getattr(viewer, "is_authenticated", False):
-        return "公众 public" if not hasattr(viewer, "label") else str(viewer.label)
+        return "公众 public"
     return str(viewer.get_username())
 
 
