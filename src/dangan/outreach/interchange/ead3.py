@@ -467,7 +467,9 @@ def write_fonds_steps(
             xf.write(_fonds_did(fonds, total))
             if fonds.history:
                 xf.write(_p_block("scopecontent", *_paragraphs(fonds.history), head="全宗介绍"))
-            arrangement = [fonds.get_arrangement_display(), *_paragraphs(fonds.scheme_notes)]
+            # 分类说明 (internal notes, the organizations' code table) is not on the portal: staff views only.
+            notes = [] if is_public_view(viewer) else _paragraphs(fonds.scheme_notes)
+            arrangement = [fonds.get_arrangement_display(), *notes]
             xf.write(_p_block("arrangement", *arrangement, head="分类方案"))
             xf.write(_p_block("accessrestrict", _scope_text(viewer)))
             controlaccess = _fonds_controlaccess(fonds, viewer)
