@@ -38,7 +38,7 @@ def test_every_schema_loads_offline(path: Path) -> None:
 
 
 def test_the_schemas_for_the_coming_apps_are_there() -> None:
-    for name in ("ead3/ead3.xsd", "oai-pmh/OAI-PMH.xsd", "alto/alto-4-4.xsd", "alto/xlink.xsd"):
+    for name in ("ead3/ead3.xsd", "eac-cpf/eac.xsd", "oai-pmh/OAI-PMH.xsd", "alto/alto-4-4.xsd", "alto/xlink.xsd"):
         assert (DATA / "schemas" / name).is_file(), name
     iiif = json.loads((DATA / "schemas/iiif/iiif_3_0.json").read_text(encoding="utf-8"))
     assert iiif["$schema"].startswith("http://json-schema.org/draft-07/")
@@ -52,7 +52,13 @@ def test_every_vendored_source_names_its_origin_and_licence() -> None:
         row = next((line for line in readme.splitlines() if line.startswith(f"| `{folder}")), None)
         assert row is not None, f"{folder} has no row in tests/conformance/data/README.md"
         assert re.search(r"@ `[0-9a-f]{7,40}`", row), f"{folder}: no source commit"
-    for licence in ("bagit/LICENSE.md", "ocfl/.zenodo.json", "schemas/ead3/LICENSE", "schemas/oai-pmh/LICENSE.txt"):
+    for licence in (
+        "bagit/LICENSE.md",
+        "ocfl/.zenodo.json",
+        "schemas/ead3/LICENSE",
+        "schemas/eac-cpf/LICENSE",
+        "schemas/oai-pmh/LICENSE.txt",
+    ):
         assert (DATA / licence).is_file(), licence
     packaged = (schema_dir() / "README.md").read_text(encoding="utf-8")
     for schema in schema_dir().glob("*.xsd"):

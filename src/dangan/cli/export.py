@@ -26,4 +26,6 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The CLI modules that add export formats."""
-    return []
+    from . import outreach_ead  # part ead: `export ead`, `export eac`
+
+    return [outreach_ead]

@@ -11,6 +11,7 @@ from dangan.core.audit import register_action
 from dangan.core.auditlog.display import AuditDescriber, readable_with, register_describer
 from dangan.core.roles import Capability
 from dangan.core.schedule import PeriodicJob, register_periodic_job
+from dangan.outreach.ead_hooks import register_ead
 from dangan.outreach.navigation import Link, register_link
 from dangan.outreach.theme_hooks import register_themes
 from dangan.utilities.registry import MenuItem, register_menu_item
@@ -130,3 +131,5 @@ register_describer(
     )
 )
 register_themes()
+# ---------------------------------------------------------------- part ead (interchange/ead3.py, interchange/eac.py)
+register_ead()

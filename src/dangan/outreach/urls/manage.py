@@ -2,8 +2,8 @@
 
 from django.urls import URLPattern
 
+from dangan.outreach.views import ead, home  # ead: part ead
 from dangan.outreach.views import exhibitions as exhibitions_views  # part exhibitions
-from dangan.outreach.views import home
 from dangan.outreach.views import themes as themes_views  # part themes
 from dangan.outreach.views import wechat as wechat_views  # part wechat
 
@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern] = [
     *wechat_views.manage_urls,  # part wechat
     *exhibitions_views.manage_urls,  # part exhibitions
     *themes_views.manage_urls,  # part themes
+    *ead.manage_urls,  # part ead
 ]
