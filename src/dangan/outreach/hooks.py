@@ -22,3 +22,13 @@ register_menu_item(
 
 # ---------------------------------------------------------------- shared: stories (models/stories.py)
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
+
+# ---------------------------------------------------------------- part oai: OAI-PMH 2.0 at /oai
+from dangan.catalog.signals import units_changed  # noqa: E402
+from dangan.outreach.actions.oai import on_units_changed  # noqa: E402
+from dangan.outreach.interchange.oai_dc import FONDS_SETS, OAI_DC_FORMAT  # noqa: E402
+from dangan.outreach.interchange.registry import register_metadata_format, register_set_family  # noqa: E402
+
+register_metadata_format(OAI_DC_FORMAT)
+register_set_family(FONDS_SETS)
+units_changed.connect(on_units_changed, dispatch_uid="dangan.outreach.oai.follow_units")
