@@ -117,7 +117,7 @@ def rebuild(db: Any = None) -> int:
             public,
         )
         added += cursor.rowcount
-    return added
+    return int(added)
 
 
 def _uuid_text(db: Any, column: str) -> str:

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import get_language
 
-from dangan.catalog.choices import DatePrecision
+from dangan.catalog.choices import DatePrecision, Openness, SecurityClassification, UnitLevel
 from dangan.catalog.models import ArchivalUnit, Fonds
 from dangan.catalog.policy import visible_units
 from dangan.core.models import Institution
@@ -77,6 +78,27 @@ def record_site(record: Any) -> Site:
     return value if isinstance(value, Site) else make_site("")
 
 
+_LABELS: dict[str, dict[str, dict[str, str]]] = {}
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """The Chinese (or current language's) labels of the choices a record shows, made once per language: the
+    models' ``get_…_display`` would translate them again for every record."""
+    language = get_language() or ""
+    found = _LABELS.get(language)
+    if found is None:
+        found = {
+            name: {str(value): str(label) for value, label in choices}
+            for name, choices in (
+                ("level", UnitLevel.choices),
+                ("classification", SecurityClassification.choices),
+                ("openness", Openness.choices),
+            )
+        }
+        _LABELS[language] = found
+    return found
+
+
 def _date(unit: ArchivalUnit) -> str:
     if unit.date is None:
         return str(unit.year) if unit.year else ""
@@ -123,7 +145,8 @@ def write_dc(xf: Any, record: Any, viewer: Any) -> None:
         date = _date(unit)
         if date:
             fields.append(("date", date))
-        fields.append(("type", str(unit.get_level_display())))
+        labels = _labels()
+        fields.append(("type", labels["level"].get(unit.level, unit.level)))
         if unit.page_count:
             fields.append(("format", f"{unit.page_count}页"))
         if unit.extent:
@@ -133,7 +156,8 @@ def write_dc(xf: Any, record: Any, viewer: Any) -> None:
         fields.append(("identifier", f"{here.root}{here.unit_path[0]}{unit.uuid}{here.unit_path[1]}"))
         fonds = unit.fonds
         fields.append(("relation", f"{fonds.code} {fonds.name}"))
-        fields.append(("rights", f"{unit.get_classification_display()}，{unit.get_openness_display()}"))
+        classification = labels["classification"].get(unit.classification, unit.classification)
+        fields.append(("rights", f"{classification}，{labels['openness'].get(unit.openness, unit.openness)}"))
     if here.publisher:
         fields.append(("publisher", here.publisher))
     fields.append(("language", "zh"))

@@ -226,21 +226,21 @@ def _live(viewer: Any) -> Case:
 
 
 def records(viewer: Any) -> QuerySet[OaiRecord]:
-    """The rows ``viewer`` is told of, each annotated ``live`` (False: a deleted record)."""
-    return OaiRecord.objects.annotate(live=_live(viewer)).filter(Q(live=True) | Q(ever_public=True))
+    """The rows ``viewer`` is told of, each annotated ``is_live`` (False: a deleted record)."""
+    return OaiRecord.objects.annotate(is_live=_live(viewer)).filter(Q(is_live=True) | Q(ever_public=True))
 
 
 def _kinds(fmt: registry.MetadataFormat) -> list[str]:
     """The kinds of record ``fmt`` exists for, asked of its ``applies`` with an empty unit and fonds."""
     if fmt.applies is None:
-        return [OaiRecord.Kind.UNIT, OaiRecord.Kind.FONDS]
-    kinds = []
+        return [OaiRecord.Kind.UNIT.value, OaiRecord.Kind.FONDS.value]
+    kinds: list[str] = []
     for kind, sample in ((OaiRecord.Kind.UNIT, ArchivalUnit()), (OaiRecord.Kind.FONDS, Fonds())):
         try:
             if fmt.applies(sample):
-                kinds.append(kind)
+                kinds.append(kind.value)
         except Exception:
-            kinds.append(kind)
+            kinds.append(kind.value)
     return kinds
 
 
@@ -264,6 +264,8 @@ def _selection(viewer: Any, fmt: registry.MetadataFormat, spec: str | None) -> Q
     if family is not None and family.prefix == "fonds":
         # Our own family: a fonds' rows carry it (its deleted records too), through an index.
         fonds = Fonds.objects.filter(code=spec.split(":", 1)[1]).values_list("pk", flat=True).first()
+        if fonds is None:
+            raise OaiError("noRecordsMatch", f"没有这个集合 (no such set): {spec}")
         return rows.filter(fonds_id=fonds)
     return rows.filter(kind=OaiRecord.Kind.UNIT).filter(Exists(units.filter(pk=OuterRef("unit_id"))))
 
@@ -304,7 +306,18 @@ def read_token(token: str, verb: str, viewer: Any) -> _Cursor:
     bad = OaiError("badResumptionToken", "无效或已过期的 resumptionToken (invalid or expired resumptionToken)")
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=token_seconds())
-        cursor = _Cursor(*data[:7], tuple(data[7]) if data[7] else None, data[8])  # type: ignore[arg-type]
+        verb_, prefix, spec, start, end, total, served, last, who = data
+        cursor = _Cursor(
+            str(verb_),
+            str(prefix),
+            spec,
+            start,
+            end,
+            int(total),
+            int(served),
+            (str(last[0]), int(last[1])) if last else None,
+            int(who),
+        )
     except (signing.BadSignature, TypeError, ValueError, IndexError):
         raise bad from None
     if cursor.verb != verb or cursor.viewer != _viewer_key(viewer):

@@ -47,3 +47,9 @@ class OaiRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.local_id}@{self.datestamp:%Y-%m-%dT%H:%M:%SZ}"
+
+    @property
+    def live(self) -> bool:
+        """Whether the viewer of the query may see the record now (``is_live``, which the provider's queries
+        annotate: interchange/oai_pmh.records); False for a deleted record."""
+        return bool(getattr(self, "is_live", False))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -20,9 +21,10 @@ def endpoint(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     bearer = request.headers.get("Authorization", "").lower().startswith("bearer ")
     viewer = caller_before_body(request)
     if bearer and viewer is None:
-        response = HttpResponse("无效的令牌 (invalid token)\n", status=401, content_type="text/plain; charset=utf-8")
-        response["WWW-Authenticate"] = 'Bearer realm="oai"'
-        return response
+        message = gettext("无效或已过期的令牌。")
+        refused = HttpResponse(f"{message}\n", status=401, content_type="text/plain; charset=utf-8")
+        refused["WWW-Authenticate"] = 'Bearer realm="oai"'
+        return refused
     source = request.POST if request.method == "POST" else request.GET
     args = {name: source.getlist(name) for name in source}
     base_url = request.build_absolute_uri(request.path)
