@@ -378,3 +378,17 @@ def test_sweep_request_without_arguments_is_bad_verb(world: Any) -> None:
     response = Client().get("/oai")
     assert response.status_code == 200
     assert error(valid(b"".join(response.streaming_content))) == "badVerb"
+
+
+def test_rebuild_gives_rows_to_units_written_by_other_means(world: Any, capsys: Any) -> None:
+    from dangan.cli import main
+
+    kept = OaiRecord.objects.get(unit=world["public"][0]).datestamp
+    OaiRecord.objects.exclude(unit=world["public"][0]).delete()
+    assert main(["outreach", "oai-rebuild"]) == 0
+    assert "added: 10" in capsys.readouterr().out  # 8 units and 2 fonds
+    assert OaiRecord.objects.get(unit=world["public"][0]).datestamp == kept
+    rows = OaiRecord.objects.filter(ever_public=True)
+    assert {r.local_id for r in rows} == {str(u.uuid) for u in world["public"]} | {"Z109"}
+    got = identifiers(harvest(Client(), "ListIdentifiers", metadataPrefix="oai_dc"))
+    assert len(got) == 6

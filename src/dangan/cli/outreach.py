@@ -27,4 +27,6 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    return []
+    from . import outreach_oai  # part oai
+
+    return [outreach_oai]
