@@ -4,7 +4,7 @@ in tests/outreach/test_oai.py (and the sweep checks that no hidden unit's title 
 
 from tests.sweep import Page, expect
 
-PUBLIC = expect(200)
+PUBLIC = expect(200, anonymous=200, reader=200)
 
 PAGES = [Page("oai", PUBLIC)]
 ENDPOINTS: list[object] = []
