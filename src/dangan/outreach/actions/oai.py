@@ -41,18 +41,20 @@ def follow_units(unit_ids: Iterable[int], *, removed: bool = False, now: datetim
             for pk, fonds_id, uuid in ArchivalUnit.objects.filter(pk__in=chunk).values_list("pk", "fonds_id", "uuid")
         }
         public = set() if removed else _public_ids(chunk)
-        rows = {r.unit_id: r for r in OaiRecord.objects.filter(unit_id__in=chunk)}
-        new, changed = [], []
+        have = set(OaiRecord.objects.filter(unit_id__in=chunk).values_list("unit_id", flat=True))
+        new = []
+        # Rows already there, updated a group at a time (same fonds, public or not): a few UPDATEs a chunk.
+        groups: dict[tuple[int | None, bool], list[int]] = {}
         for pk in chunk:
-            row = rows.get(pk)
             if pk not in units:
-                if row is not None:  # already gone: its row stays a tombstone, dated now
-                    row.datestamp = now
-                    changed.append(row)
+                if pk in have:  # already gone: its row stays a tombstone, dated now
+                    groups.setdefault((None, False), []).append(pk)
                 continue
             fonds_id, uuid = units[pk]
             touched_fonds.add(fonds_id)
-            if row is None:
+            if pk in have:
+                groups.setdefault((fonds_id, pk in public), []).append(pk)
+            else:
                 new.append(
                     OaiRecord(
                         kind=OaiRecord.Kind.UNIT,
@@ -63,13 +65,14 @@ def follow_units(unit_ids: Iterable[int], *, removed: bool = False, now: datetim
                         ever_public=pk in public,
                     )
                 )
-            else:
-                row.fonds_id = fonds_id
-                row.datestamp = now
-                row.ever_public = row.ever_public or pk in public
-                changed.append(row)
         OaiRecord.objects.bulk_create(new, batch_size=500)
-        OaiRecord.objects.bulk_update(changed, ["fonds_id", "datestamp", "ever_public"], batch_size=500)
+        for (fonds_id, seen), pks in groups.items():
+            changes: dict[str, Any] = {"datestamp": now}
+            if fonds_id is not None:
+                changes["fonds_id"] = fonds_id
+            if seen:
+                changes["ever_public"] = True
+            OaiRecord.objects.filter(unit_id__in=pks).update(**changes)
     _follow_fonds(touched_fonds, now, leaving=set(ids) if removed else set())
 
 
