@@ -270,6 +270,11 @@ def main() -> int:
     progress("harvest: ListRecords with resumption tokens through /oai …")
     got, pages, got_bytes, got_s = harvest()
     rss_harvest = peak_mb()
+    # The machine is shared: the baseline again after the harvest, and the ratio against the faster of the two.
+    progress("baseline again …")
+    base2_n, base2_bytes, base2_s = baseline()
+    base1_s = base_s
+    base_s = min(base1_s, base2_s)
     assert got == args.units + 1 and base_n == args.units, (got, base_n)  # the harvest has the fonds' record too
     ratio = (got / got_s) / (base_n / base_s)
     load1 = os.getloadavg()[0]
@@ -282,13 +287,22 @@ def main() -> int:
             ["way", "records", "pages", "MB written", "seconds", "records/s", "peak RSS MB"],
             [
                 [
-                    "baseline: one query + writer",
+                    "baseline: one query + writer (before)",
                     f"{base_n:,}",
                     1,
                     f"{base_bytes / 1e6:.0f}",
-                    f"{base_s:.1f}",
-                    f"{base_n / base_s:,.0f}",
+                    f"{base1_s:.1f}",
+                    f"{base_n / base1_s:,.0f}",
                     f"{rss_base:.0f}",
+                ],
+                [
+                    "baseline: one query + writer (after)",
+                    f"{base2_n:,}",
+                    1,
+                    f"{base2_bytes / 1e6:.0f}",
+                    f"{base2_s:.1f}",
+                    f"{base2_n / base2_s:,.0f}",
+                    f"{peak_mb():.0f}",
                 ],
                 [
                     "harvest: /oai + tokens",
@@ -303,7 +317,7 @@ def main() -> int:
         )
     )
     verdict = "PASS" if ratio >= 1 / 3 else "FAIL"
-    print(f"\nharvest / baseline = {ratio:.2f} (target ≥ 0.33): {verdict}")
+    print(f"\nharvest / faster baseline = {ratio:.2f} (target ≥ 0.33): {verdict}")
     return 0 if verdict == "PASS" else 1
 
 
