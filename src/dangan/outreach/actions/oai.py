@@ -66,10 +66,10 @@ def follow_units(unit_ids: Iterable[int], *, removed: bool = False, now: datetim
                     )
                 )
         OaiRecord.objects.bulk_create(new, batch_size=500)
-        for (fonds_id, seen), pks in groups.items():
+        for (group_fonds, seen), pks in groups.items():
             changes: dict[str, Any] = {"datestamp": now}
-            if fonds_id is not None:
-                changes["fonds_id"] = fonds_id
+            if group_fonds is not None:
+                changes["fonds_id"] = group_fonds
             if seen:
                 changes["ever_public"] = True
             OaiRecord.objects.filter(unit_id__in=pks).update(**changes)
