@@ -342,6 +342,14 @@ PORTAL_CACHE_MB = int(os.environ.get("DANGAN_PORTAL_CACHE_MB", 64))
 # The openness review (开放审核): records fall due this many years after their creation (Archives Law 2020, art. 27).
 OPENNESS_AGE_YEARS = int(os.environ.get("DANGAN_OPENNESS_AGE_YEARS", 25))
 
+# OAI-PMH 2.0 at /oai (outreach, part oai; docs/operations.md "OAI-PMH"): records per page, how long a resumption
+# token is good for, the address in Identify's adminEmail, and the repository's part of every identifier
+# (oai:<repository>:unit/<uuid>; blank: the institution's code in lower case).
+OAI_PAGE_SIZE = int(os.environ.get("DANGAN_OAI_PAGE_SIZE", 500))
+OAI_TOKEN_HOURS = float(os.environ.get("DANGAN_OAI_TOKEN_HOURS", 24))
+OAI_ADMIN_EMAIL = os.environ.get("DANGAN_OAI_ADMIN_EMAIL", "").strip()
+OAI_REPOSITORY = os.environ.get("DANGAN_OAI_REPOSITORY", "").strip()
+
 # 结对异质异地备份 (docs/development/replication.md, docs/operations.md "异地备份 Replication"): this node's keys
 # (its signing key pair and the master key that encrypts everything that leaves it) and its work areas; what it
 # keeps for partners, apart from its own holdings; how keys, ciphers and audits are chosen.

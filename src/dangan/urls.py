@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from dangan.api import api
+from dangan.outreach.views import oai as outreach_oai
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("dangan/img/favicon.ico"), permanent=True)),
@@ -28,7 +29,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("iiif/3/", include("dangan.preservation.iiif.urls")),
     path("iiif/3/", include("dangan.digitization.iiif.urls")),
-    # OAI-PMH 2.0 (outreach, part oai) adds `path("oai", …)` here. The outreach app's public pages (themes/,
+    # OAI-PMH 2.0 (outreach, part oai).
+    path("oai", outreach_oai.endpoint, name="oai"),
+    # The outreach app's public pages (themes/,
     # exhibitions/, stories/, feeds/) come before the portal's.
     path("", include("dangan.outreach.urls.public")),
     # The portal last: its patterns (/search/, /units/…, /fonds/…) are the public face of the site.

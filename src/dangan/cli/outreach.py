@@ -27,8 +27,6 @@ def register(sub: Any) -> None:
 
 def _parts() -> list[Any]:
     """The parts' CLI modules, in the order their commands are listed."""
-    parts: list[Any] = []
-    from . import outreach_wechat  # part wechat
+    from . import outreach_oai, outreach_wechat
 
-    parts.append(outreach_wechat)  # part wechat
-    return parts
+    return [outreach_wechat, outreach_oai]

@@ -7,11 +7,15 @@ from datetime import datetime as _datetime
 
 from django.utils.translation import gettext_lazy
 
+from dangan.catalog.signals import units_changed
 from dangan.core.audit import register_action
 from dangan.core.auditlog.display import AuditDescriber, readable_with, register_describer
 from dangan.core.roles import Capability
 from dangan.core.schedule import PeriodicJob, register_periodic_job
+from dangan.outreach.actions.oai import on_units_changed
 from dangan.outreach.ead_hooks import register_ead
+from dangan.outreach.interchange.oai_dc import FONDS_SETS, OAI_DC_FORMAT
+from dangan.outreach.interchange.registry import register_metadata_format, register_set_family
 from dangan.outreach.navigation import Link, register_link
 from dangan.outreach.theme_hooks import register_themes
 from dangan.utilities.registry import MenuItem, register_menu_item
@@ -133,3 +137,8 @@ register_describer(
 register_themes()
 # ---------------------------------------------------------------- part ead (interchange/ead3.py, interchange/eac.py)
 register_ead()
+# ---------------------------------------------------------------- part oai: OAI-PMH 2.0 at /oai
+
+register_metadata_format(OAI_DC_FORMAT)
+register_set_family(FONDS_SETS)
+units_changed.connect(on_units_changed, dispatch_uid="dangan.outreach.oai.follow_units")

@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
         ("outreach", "0002_themes"),
         ("outreach", "0003_exhibitions"),
         ("outreach", "0005_wechat"),
+        ("outreach", "0006_oai"),
     ]
 
     operations: list[migrations.operations.base.Operation] = []

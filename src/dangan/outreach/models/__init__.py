@@ -9,6 +9,7 @@ from .exhibitions import (  # part exhibitions
     ExhibitionSection,
     ExhibitionStatus,
 )
+from .oai import OaiRecord  # part oai
 from .stories import Story, StoryStatus
 from .themes import PlaceCounty, Theme, ThemeMilestone, ThemeQuery, ThemeSection, ThemeStatus, ThemeUnit  # part themes
 from .wechat import PushState, WechatPush, WechatToken  # part wechat
@@ -17,3 +18,4 @@ __all__ = ["Story", "StoryStatus"]
 __all__ += ["PushState", "WechatPush", "WechatToken"]  # part wechat
 __all__ += ["BlockKind", "Exhibition", "ExhibitionBlock", "ExhibitionPage", "ExhibitionSection", "ExhibitionStatus"]
 __all__ += ["PlaceCounty", "Theme", "ThemeMilestone", "ThemeQuery", "ThemeSection", "ThemeStatus", "ThemeUnit"]
+__all__ += ["OaiRecord"]  # part oai
