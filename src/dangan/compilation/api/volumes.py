@@ -38,7 +38,7 @@ class CompilationPage(PageOut):
     items: list[CompilationOut]
 
 
-class EntryOut(Schema):
+class CompilationEntryOut(Schema):
     id: int
     number: int = Field(description="在调用者可见的选文中的序号（导出时的文件序号）")
     section: str | None
@@ -53,7 +53,7 @@ class EntryOut(Schema):
 
 class SectionOut(Schema):
     title: str | None
-    entries: list[EntryOut]
+    entries: list[CompilationEntryOut]
 
 
 class CompilationDetailOut(CompilationOut):
@@ -68,7 +68,7 @@ class NoteOut(Schema):
     text: str
 
 
-class EntryDetailOut(EntryOut):
+class EntryDetailOut(CompilationEntryOut):
     text: str = Field(description="录文；注释标记形如〔注1〕")
     notes: list[NoteOut]
     images: list[dict[str, Any]]

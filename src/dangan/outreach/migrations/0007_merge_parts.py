@@ -11,4 +11,4 @@ class Migration(migrations.Migration):
         ("outreach", "0006_oai"),
     ]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = []
