@@ -3,10 +3,12 @@ EXCLUDED), gathered here; the start page is the app's own. See tests/sweep/__ini
 
 from tests.sweep import Page, expect
 
+from . import sweep_stories
+
 # The start page: whoever holds OUTREACH_EDIT (the archivists).
 EDIT = expect(403, archivists=200)
 
-_PARTS: tuple[object, ...] = ()
+_PARTS: tuple[object, ...] = (sweep_stories,)
 PAGES = [Page("outreach:home", EDIT)] + [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]
 EXCLUDED = {key: reason for part in _PARTS for key, reason in getattr(part, "EXCLUDED", {}).items()}

@@ -22,3 +22,22 @@ register_menu_item(
 
 # ---------------------------------------------------------------- shared: stories (models/stories.py)
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
+
+# ---------------------------------------------------------------- part stories (actions/stories.py)
+from dangan.outreach.navigation import Link, register_link  # noqa: E402
+
+register_action("outreach.story.create", gettext_lazy("新建档案故事"))
+register_action("outreach.story.edit", gettext_lazy("修改档案故事"))
+register_action("outreach.story.submit", gettext_lazy("提交档案故事审核"))
+register_action("outreach.story.approve", gettext_lazy("审核通过档案故事"))
+register_action("outreach.story.send_back", gettext_lazy("退回档案故事"))
+register_action("outreach.story.publish", gettext_lazy("发布档案故事"))
+register_action("outreach.story.withdraw", gettext_lazy("撤下档案故事"))
+register_link(
+    Link(
+        "outreach:stories",
+        gettext_lazy("档案里的党史故事"),
+        30,
+        description=gettext_lazy("撰写、审核、发布档案故事；门户网站、订阅源与小程序同步展示。"),
+    )
+)

@@ -3,5 +3,9 @@ each part adds ``*<part>.public_urls`` with its own prefix (themes/, exhibitions
 
 from django.urls import URLPattern
 
+from dangan.outreach.views import stories as stories_views
+
 app_name = "outreach_public"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    *stories_views.public_urls,
+]
