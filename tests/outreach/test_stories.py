@@ -384,3 +384,10 @@ def test_the_staff_api_writes_through_the_actions(world: Stories) -> None:
     listed = client.get("/api/outreach/stories?status=draft").json()
     assert [s["slug"] for s in listed["items"]] == ["loushanguan"]
     assert client.get("/api/outreach/stories?status=nonsense").status_code == 422
+
+
+def test_the_portal_home_shows_the_latest_stories(world: Stories) -> None:
+    assert "档案里的党史故事" not in Client().get("/").content.decode()
+    story = published_story(world)
+    home = Client().get("/").content.decode()
+    assert story.title in home and f'href="/stories/{story.slug}/"' in home

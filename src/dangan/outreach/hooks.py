@@ -24,6 +24,9 @@ register_menu_item(
 register_action("outreach.story.status", gettext_lazy("变更档案故事状态"))
 
 # ---------------------------------------------------------------- part stories (actions/stories.py)
+from django.http import HttpRequest  # noqa: E402
+
+from dangan.access.portal_sections import register_home_section  # noqa: E402
 from dangan.outreach.navigation import Link, register_link  # noqa: E402
 
 register_action("outreach.story.create", gettext_lazy("新建档案故事"))
@@ -41,3 +44,12 @@ register_link(
         description=gettext_lazy("撰写、审核、发布档案故事；门户网站、订阅源与小程序同步展示。"),
     )
 )
+
+
+def _stories_home_section(request: HttpRequest) -> str:
+    from dangan.outreach.views.stories import home_section
+
+    return home_section(request)
+
+
+register_home_section("outreach.stories", _stories_home_section, order=30)

@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.http import http_date
@@ -527,6 +528,17 @@ def feed_json(request: HttpRequest) -> HttpResponse:
         json.dumps(document, ensure_ascii=False, indent=1), content_type="application/feed+json; charset=utf-8"
     )
     return _last_modified(response, [e.story.published_at for e in entries])
+
+
+HOME_STORIES = 3
+
+
+def home_section(request: HttpRequest) -> str:
+    """The portal home's section of the latest published stories ("" when there is none)."""
+    stories = list(actions.published_stories()[:HOME_STORIES])
+    if not stories:
+        return ""
+    return render_to_string("outreach/stories/_home_section.html", {"stories": stories}, request)
 
 
 public_urls: list[URLPattern] = [
