@@ -391,3 +391,19 @@ def test_the_portal_home_shows_the_latest_stories(world: Stories) -> None:
     story = published_story(world)
     home = Client().get("/").content.decode()
     assert story.title in home and f'href="/stories/{story.slug}/"' in home
+
+
+def test_an_empty_feed_is_always_the_same_document(world: Stories) -> None:
+    client = Client()
+    for url in FEEDS:
+        first, second = client.get(url), client.get(url)
+        assert first.content == second.content and first["ETag"] == second["ETag"], url
+
+
+def test_a_body_that_cleans_to_nothing_is_refused_not_saved_empty(world: Stories) -> None:
+    deep = "<em>" * 300 + "文字" + "</em>" * 300
+    for body in (deep, "<script>alert(1)</script>"):
+        with pytest.raises(ValidationError) as refused:
+            draft(world, body=body)
+        assert "没有剩下任何内容" in refused.value.message_dict["body"][0]
+    assert not Story.objects.exists()

@@ -65,6 +65,7 @@ __all__ = [
 
 S = StoryStatus
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 IMAGE_REFUSED = gettext_lazy("图片不存在，或其所属档案未向社会开放：故事中只能使用开放档案的图片")
 MAX_UNITS = 200
 MAX_BODY = 200_000
@@ -209,7 +210,7 @@ def check_story(actor: Any, data: StoryInput, story: Story | None = None) -> _Cl
     if not has_capability(actor, Capability.OUTREACH_EDIT):
         raise PermissionDenied(_("没有撰写档案故事的权限"))
     errors: dict[str, list[str]] = {}
-    title = " ".join((data.title or "").split())
+    title = " ".join(CONTROL.sub("", data.title or "").split())
     slug = (data.slug or "").strip().lower()
     if not title:
         errors.setdefault("title", []).append(_("请填写标题"))
@@ -224,13 +225,18 @@ def check_story(actor: Any, data: StoryInput, story: Story | None = None) -> _Cl
     if len(data.body or "") > MAX_BODY:
         errors.setdefault("body", []).append(_("正文过长"))
     body = clean_html(data.body or "")
+    if not body and re.sub(r"<[^>]*>", "", data.body or "").strip():
+        # Text went in and nothing came out (only what the subset drops, or HTML nested too deep to read).
+        errors.setdefault("body", []).append(
+            _("正文清理后没有剩下任何内容：请检查 HTML（允许的标签见正文说明，嵌套不能过深）")
+        )
     for image in image_ids(body):
         try:
             _check_image(image)
         except ValidationError as exc:
             errors.setdefault("body", []).extend(exc.messages)
             break
-    cover = (data.cover_image or "").strip()
+    cover = CONTROL.sub("", data.cover_image or "").strip()
     if cover:
         try:
             _check_image(cover)
@@ -252,9 +258,9 @@ def check_story(actor: Any, data: StoryInput, story: Story | None = None) -> _Cl
     values = {
         "title": title,
         "slug": slug,
-        "summary": (data.summary or "").strip(),
+        "summary": CONTROL.sub("", data.summary or "").strip(),
         "body": body,
-        "author_name": " ".join((data.author_name or "").split())[:100],
+        "author_name": " ".join(CONTROL.sub("", data.author_name or "").split())[:100],
         "cover_image": cover,
     }
     return _Clean(values, units)
@@ -262,7 +268,7 @@ def check_story(actor: Any, data: StoryInput, story: Story | None = None) -> _Cl
 
 def _cited_unit(actor: Any, value: str | uuid.UUID) -> ArchivalUnit | None:
     """The unit a UUID or a 档号 names, when ``actor`` may see it (a hidden one answers as a missing one)."""
-    text = str(value).strip()
+    text = CONTROL.sub("", str(value)).strip()
     try:
         rows = ArchivalUnit.objects.filter(uuid=value if isinstance(value, uuid.UUID) else uuid.UUID(text))
     except ValueError:
@@ -347,7 +353,7 @@ def do_approve(actor: Any, story: Story, *, version: int | None = None) -> Story
 @transaction.atomic
 def do_send_back(actor: Any, story: Story, reason: str, *, version: int | None = None) -> Story:
     """待审核 → 草稿, with the reviewer's reason (required)."""
-    reason = (reason or "").strip()
+    reason = CONTROL.sub("", reason or "").strip()
     locked = _locked(actor, story, "send_back", version)
     if not reason:
         raise ValidationError({"reason": [_("请填写退回意见")]})
@@ -367,7 +373,7 @@ def do_publish(actor: Any, story: Story, *, version: int | None = None) -> Story
 def do_withdraw(actor: Any, story: Story, reason: str = "", *, version: int | None = None) -> Story:
     """已发布 → 已撤下: gone from the public at the next request (its page, the feeds and the mini program 404)."""
     locked = _locked(actor, story, "withdraw", version)
-    return _move(actor, locked, "withdraw", S.WITHDRAWN, (reason or "").strip()[:2000])
+    return _move(actor, locked, "withdraw", S.WITHDRAWN, CONTROL.sub("", reason or "").strip()[:2000])
 
 
 # ---------------------------------------------------------------- what the public sees

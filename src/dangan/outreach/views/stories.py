@@ -17,7 +17,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
@@ -301,7 +301,7 @@ def story_transition(request: HttpRequest, uuid: Any, transition: str) -> HttpRe
     form = FORMS.get(transition, VersionForm)(request.POST, prefix=transition)
     try:
         if not form.is_valid():
-            raise ValidationError([f"{form.fields[f].label or ''}：{e}" for f, es in form.errors.items() for e in es])
+            raise ValidationError([f"{_label(form, f)}{e}" for f, es in form.errors.items() for e in es])
         actor, version = signed_in(request), form.cleaned_data["version"]
         if transition == "submit":
             actions.do_submit(actor, story, version=version)
@@ -319,6 +319,11 @@ def story_transition(request: HttpRequest, uuid: Any, transition: str) -> HttpRe
     else:
         messages.success(request, _("已%(action)s") % {"action": actions.LABELS[transition]})
     return redirect("outreach:story", story.uuid)
+
+
+def _label(form: forms.Form, name: str) -> str:
+    label = form.fields[name].label if name in form.fields else ""
+    return f"{label}：" if label else ""
 
 
 @require_safe
@@ -464,8 +469,16 @@ def _syndication(request: HttpRequest, kind: type[Rss201rev2Feed] | type[Atom1Fe
     return _last_modified(response, [e.story.published_at for e in entries])
 
 
+# An empty feed's date (Django's would be "now"): a feed that shows nothing is always the same document, so its ETag
+# holds and it answers alike whatever was asked.
+EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class _Rss(Rss201rev2Feed):
     """RSS 2.0 with the story's full text in ``content:encoded`` (the description stays the summary)."""
+
+    def latest_post_date(self) -> datetime:
+        return super().latest_post_date() if self.items else EMPTY_FEED_DATE
 
     def rss_attributes(self) -> dict[str, str]:
         return {**super().rss_attributes(), "xmlns:content": "http://purl.org/rss/1.0/modules/content/"}
@@ -478,6 +491,9 @@ class _Rss(Rss201rev2Feed):
 
 class _Atom(Atom1Feed):
     """Atom 1.0 with the full text as ``content type="html"`` beside the summary."""
+
+    def latest_post_date(self) -> datetime:
+        return super().latest_post_date() if self.items else EMPTY_FEED_DATE
 
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
