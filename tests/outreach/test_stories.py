@@ -407,3 +407,13 @@ def test_a_body_that_cleans_to_nothing_is_refused_not_saved_empty(world: Stories
             draft(world, body=body)
         assert "没有剩下任何内容" in refused.value.message_dict["body"][0]
     assert not Story.objects.exists()
+
+
+def test_the_review_flag_counts_only_what_the_viewer_may_see(world: Stories) -> None:
+    story = published_story(world, units=[world.open_unit, world.secret_unit])
+    # The 秘密 unit is not public: the writer (cleared 秘密) is told; the reviewer (cleared 公开) is told nothing of it.
+    assert actions.review_flags(story, world.writer).hidden_units == 1
+    assert not actions.review_flags(story, world.reviewer)
+    page = client_for(world.reviewer).get(f"/manage/outreach/stories/{story.uuid}/").content.decode()
+    assert "待复核" not in page and world.secret_unit.title not in page
+    assert client_for(world.reviewer).get(f"/api/outreach/stories/{story.uuid}").json()["needs_review"] is False

@@ -423,10 +423,18 @@ class ReviewFlags:
         return bool(self.hidden_units or self.hidden_images)
 
 
-def review_flags(story: Story) -> ReviewFlags:
-    """For the workspace: how many of the units and images a story cites the public does not see (now)."""
-    cited = story.units.count()
-    public = len(story_units(AnonymousUser(), story)) if cited else 0
+def review_flags(story: Story, viewer: Any) -> ReviewFlags:
+    """For the workspace: how many of the units and images ``story`` cites the public does not see (now), counted
+    among those ``viewer`` may see — a unit hidden from the viewer is not counted, so the flag tells nothing of it."""
+    seen = story_units(viewer, story)
+    public = {u.pk for u in story_units(AnonymousUser(), story)} if seen else set()
     ids = image_ids(story.body) + ([story.cover_image] if story.cover_image else [])
-    hidden_images = len(set(ids) - public_images(ids)) if ids else 0
-    return ReviewFlags(cited - public, hidden_images)
+    hidden_images = 0
+    if ids:
+        units = image_units(ids)
+        hidden_images = sum(
+            1
+            for image, unit in units.items()
+            if unit is not None and can_view_unit(viewer, unit) and not _public_image(unit)
+        )
+    return ReviewFlags(sum(1 for u in seen if u.pk not in public), hidden_images)

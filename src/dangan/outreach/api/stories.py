@@ -197,7 +197,7 @@ def _detail(request: HttpRequest, story: Story) -> dict[str, Any]:
         "body": story.body,
         "units": [str(u.uuid) for u in actions.story_units(request.user, story)],
         "review_note": story.review_note,
-        "needs_review": bool(actions.review_flags(story)),
+        "needs_review": bool(actions.review_flags(story, request.user)),
     }
 
 

@@ -139,7 +139,7 @@ def story_list(request: HttpRequest) -> HttpResponse:
     flagged = {
         s.pk
         for s in page.object_list
-        if s.status in (StoryStatus.PUBLISHED, StoryStatus.APPROVED) and actions.review_flags(s)
+        if s.status in (StoryStatus.PUBLISHED, StoryStatus.APPROVED) and actions.review_flags(s, request.user)
     }
     tabs = [("", _("全部"))] + [(value, str(label)) for value, label in StoryStatus.choices]
     return render(
@@ -272,7 +272,7 @@ def story_detail(request: HttpRequest, uuid: Any) -> HttpResponse:
         "public": public,
         "units": actions.story_units(request.user, story),
         "public_units": {u.pk for u in public.units},
-        "flags": actions.review_flags(story),
+        "flags": actions.review_flags(story, request.user),
         "changes": body_changes(story.approved_body, story.body) if story.approved_body else [],
         "changed": bool(story.approved_body) and story.approved_body != story.body,
         "forms": [(name, actions.LABELS[name], form) for name, form in forms_.items()],
