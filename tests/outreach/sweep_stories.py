@@ -1,7 +1,8 @@
 """Sweep declarations of the outreach app's stories part (gathered by tests/outreach/sweep.py): the workspace pages
 and the staff API need OUTREACH_EDIT (the archivists); the portal's pages, the feeds and the mini program's API are
 the public's. The published story cites a 公开 unit and a 秘密 one: nobody who may not see the second is shown it,
-the public never (its card, its title, its UUID)."""
+the public never (its card, its title, its UUID); the draft cites both too (its editor lists only what each
+archivist sees)."""
 
 from tests.sweep import Api, Page, expect
 from tests.sweep.world import World, register_builder
@@ -35,7 +36,10 @@ def _build(world: World) -> None:
     world.objects["story.published"] = story
     world.objects["story.slug"] = story.slug
     world.objects["story.draft"] = actions.do_create_story(
-        CONSOLE, actions.StoryInput(title="巡检草稿", slug="sweep-draft", body="<p>草稿</p>", units=[str(public.uuid)])
+        CONSOLE,
+        actions.StoryInput(
+            title="巡检草稿", slug="sweep-draft", body="<p>草稿</p>", units=[str(public.uuid), str(secret.uuid)]
+        ),
     )
     world.objects["story.draft_slug"] = "sweep-draft"
 

@@ -417,3 +417,17 @@ def test_the_review_flag_counts_only_what_the_viewer_may_see(world: Stories) -> 
     page = client_for(world.reviewer).get(f"/manage/outreach/stories/{story.uuid}/").content.decode()
     assert "待复核" not in page and world.secret_unit.title not in page
     assert client_for(world.reviewer).get(f"/api/outreach/stories/{story.uuid}").json()["needs_review"] is False
+
+
+def test_an_editor_cleared_lower_neither_sees_nor_drops_a_unit_cited_by_someone_cleared_higher(world: Stories) -> None:
+    story = draft(world, units=[str(world.open_unit.uuid), str(world.secret_unit.uuid)])
+    client = client_for(world.reviewer)  # cleared 公开
+    page = client.get(f"/manage/outreach/stories/{story.uuid}/edit/").content.decode()
+    assert world.secret_unit.title not in page and str(world.secret_unit.uuid) not in page
+    assert (world.secret_unit.reference_code or "-") not in page
+    response = client.post(
+        f"/manage/outreach/stories/{story.uuid}/edit/",
+        {"title": "改过", "slug": story.slug, "units": world.open_unit.reference_code, "version": story.version},
+    )
+    assert response.status_code == 302
+    assert set(Story.objects.get(pk=story.pk).units.all()) == {world.open_unit, world.secret_unit}

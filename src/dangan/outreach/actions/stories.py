@@ -300,7 +300,8 @@ def do_create_story(actor: Any, data: StoryInput) -> Story:
 
 @transaction.atomic
 def do_update_story(actor: Any, story: Story, data: StoryInput, *, version: int | None = None) -> Story:
-    """Change the text and the cited units (in 草稿; from 已审核 or 已撤下 the story goes back to 草稿)."""
+    """Change the text and the cited units (in 草稿; from 已审核 or 已撤下 the story goes back to 草稿). ``data.units``
+    are the units ``actor`` sees; those cited that ``actor`` may not see are kept."""
     locked = _locked(actor, story, "edit", version)
     clean = check_story(actor, data, locked)
     before = _snapshot(locked)
@@ -313,7 +314,9 @@ def do_update_story(actor: Any, story: Story, data: StoryInput, *, version: int 
     locked.edited_by = account_of(actor)
     locked.version += 1
     locked.save()
-    locked.units.set(clean.units)
+    # Units cited by someone cleared higher stay cited: the editor neither sees them nor drops them unknowingly.
+    unseen = [u for u in locked.units.all() if not can_view_unit(actor, u)]
+    locked.units.set([*clean.units, *unseen])
     log(locked, "outreach.story.edit", actor, {"before": before, "after": _snapshot(locked)})
     return locked
 

@@ -149,8 +149,8 @@ def story_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _initial(story: Story) -> dict[str, Any]:
-    units = story.units.order_by("reference_code", "pk")
+def _initial(user: Any, story: Story) -> dict[str, Any]:
+    units = actions.story_units(user, story)
     return {
         "title": story.title,
         "slug": story.slug,
@@ -195,7 +195,7 @@ def insertable_images(user: Any, story: Story | None) -> list[PickerImage]:
 
 
 def _editor(request: HttpRequest, story: Story | None) -> HttpResponse:
-    form = StoryForm(request.POST or None, initial=_initial(story) if story else {"version": None})
+    form = StoryForm(request.POST or None, initial=_initial(request.user, story) if story else {"version": None})
     if request.method == "POST" and form.is_valid():
         actor = signed_in(request)
         try:
