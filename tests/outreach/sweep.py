@@ -3,12 +3,12 @@ EXCLUDED), gathered here; the start page is the app's own. See tests/sweep/__ini
 
 from tests.sweep import Page, expect
 
-from . import sweep_ead, sweep_exhibitions, sweep_oai, sweep_themes, sweep_wechat
+from . import sweep_ead, sweep_exhibitions, sweep_oai, sweep_stories, sweep_themes, sweep_wechat
 
 # The start page: whoever holds OUTREACH_EDIT (the archivists).
 EDIT = expect(403, archivists=200)
 
-_PARTS: tuple[object, ...] = (sweep_wechat, sweep_exhibitions, sweep_themes, sweep_ead, sweep_oai)
+_PARTS: tuple[object, ...] = (sweep_wechat, sweep_exhibitions, sweep_themes, sweep_ead, sweep_oai, sweep_stories)
 PAGES = [Page("outreach:home", EDIT)] + [route for part in _PARTS for route in getattr(part, "PAGES", [])]
 ENDPOINTS = [route for part in _PARTS for route in getattr(part, "ENDPOINTS", [])]
 EXCLUDED = {key: reason for part in _PARTS for key, reason in getattr(part, "EXCLUDED", {}).items()}

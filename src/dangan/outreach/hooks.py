@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime as _datetime
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
+from dangan.access.portal_sections import register_home_section
 from dangan.catalog.signals import units_changed
 from dangan.core.audit import register_action
 from dangan.core.auditlog.display import AuditDescriber, readable_with, register_describer
@@ -142,3 +144,29 @@ register_ead()
 register_metadata_format(OAI_DC_FORMAT)
 register_set_family(FONDS_SETS)
 units_changed.connect(on_units_changed, dispatch_uid="dangan.outreach.oai.follow_units")
+# ---------------------------------------------------------------- part stories (actions/stories.py)
+
+register_action("outreach.story.create", gettext_lazy("新建档案故事"))
+register_action("outreach.story.edit", gettext_lazy("修改档案故事"))
+register_action("outreach.story.submit", gettext_lazy("提交档案故事审核"))
+register_action("outreach.story.approve", gettext_lazy("审核通过档案故事"))
+register_action("outreach.story.send_back", gettext_lazy("退回档案故事"))
+register_action("outreach.story.publish", gettext_lazy("发布档案故事"))
+register_action("outreach.story.withdraw", gettext_lazy("撤下档案故事"))
+register_link(
+    Link(
+        "outreach:stories",
+        gettext_lazy("档案里的党史故事"),
+        30,
+        description=gettext_lazy("撰写、审核、发布档案故事；门户网站、订阅源与小程序同步展示。"),
+    )
+)
+
+
+def _stories_home_section(request: HttpRequest) -> str:
+    from dangan.outreach.views.stories import home_section
+
+    return home_section(request)
+
+
+register_home_section("outreach.stories", _stories_home_section, order=30)

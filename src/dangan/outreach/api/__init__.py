@@ -9,4 +9,4 @@ router = Router(tags=["outreach"])
 # Each part's operations, registered on ``router`` when imported: add yours to this line.
 # (one line: "from . import <part>, <part>" with noqa E402 and F401, as conservation.api does)
 
-from . import exhibitions, themes  # noqa: E402, F401
+from . import exhibitions, stories, themes  # noqa: E402, F401

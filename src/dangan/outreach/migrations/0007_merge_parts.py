@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("outreach", "0002_themes"),
         ("outreach", "0003_exhibitions"),
+        ("outreach", "0004_stories"),
         ("outreach", "0005_wechat"),
         ("outreach", "0006_oai"),
     ]

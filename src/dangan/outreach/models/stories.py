@@ -46,6 +46,19 @@ class Story(StableIdentityModel):
     approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Part stories (migration 0004): who last changed the text (with ``created_by``, a writer: never its approver),
+    # why a reviewer sent the story back (shown until it is submitted again), the body as last approved (the review
+    # page's comparison).
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("最后修改人"),
+    )
+    review_note = models.TextField(_("退回意见"), blank=True)
+    approved_body = models.TextField(_("上次审核通过的正文"), blank=True)
 
     class Meta:
         verbose_name = _("档案故事")
