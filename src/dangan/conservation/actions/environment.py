@@ -794,20 +794,7 @@ def hourly_from_summaries(stack: Location, start: datetime, end: datetime) -> li
     hour) index, read with a plain cursor (the chart's hot path: ~720 rows a month). The hour comes back as epoch
     seconds (an integer the driver loads in C; Django's timestamptz loader runs in Python, ~5 µs a row on
     PostgreSQL) and is turned into local time here."""
-    adapt = connection.ops.adapt_datetimefield_value
-    epoch = (
-        "CAST(strftime('%%s', hour) AS INTEGER)"
-        if connection.vendor == "sqlite"
-        else "CAST(EXTRACT(EPOCH FROM hour) AS BIGINT)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {epoch}, count, temperature_min, temperature_max, temperature_sum, humidity_min, "
-            f"humidity_max, humidity_sum FROM {HourlySummary._meta.db_table} "
-            "WHERE stack_id = %s AND hour >= %s AND hour < %s ORDER BY hour",
-            [stack.pk, adapt(start), adapt(end)],
-        )
-        rows = cursor.fetchall()
+    rows = _summary_rows(stack.pk, start, end)
     tz = _tz()
     local = datetime.fromtimestamp
     return [
@@ -907,6 +894,7 @@ def _unpack_series(payload: bytes | memoryview) -> dict[str, Any]:
 
 
 def _summary_rows(stack_id: int, start: datetime, end: datetime) -> list[_SeriesRow]:
+    """The stored hourly summaries of a stack from ``start`` to ``end``, the hour as epoch seconds."""
     adapt = connection.ops.adapt_datetimefield_value
     epoch = (
         "CAST(strftime('%%s', hour) AS INTEGER)"
