@@ -393,3 +393,35 @@ def test_rebuild_gives_rows_to_units_written_by_other_means(world: Any, capsys: 
     assert {r.local_id for r in rows} == {str(u.uuid) for u in world["public"]} | {"Z109"}
     got = identifiers(harvest(Client(), "ListIdentifiers", metadataPrefix="oai_dc"))
     assert len(got) == 6
+
+
+def test_a_unit_made_again_takes_over_its_deleted_record_and_a_reused_id_never_mixes_two(fonds: Any) -> None:
+    """A unit deleted and made again with its UUID (an export imported back) is one live record again; a new unit
+    given the id of a deleted one (SQLite reuses the highest rowid) gets its own record, and the deleted one stays
+    deleted under its own identifier."""
+    from dangan.catalog.actions.units import do_delete_unit
+
+    kept = create(fonds, "先有的档案")
+    gone = create(fonds, "删除后重建的档案")
+    uuid = gone.uuid
+    do_delete_unit(CONSOLE, gone)
+    from dangan.outreach.actions.oai import follow_units
+
+    again = create(fonds, "删除后重建的档案")  # made again with the old UUID, as the import of an export does
+    ArchivalUnit.objects.filter(pk=again.pk).update(uuid=uuid)
+    follow_units([again.pk])
+    rows = OaiRecord.objects.filter(local_id=str(uuid))
+    assert rows.count() == 1 and rows.get().unit_id == again.pk
+    doc = oai(Client(), verb="GetRecord", identifier=f"oai:gzsdag:unit/{uuid}", metadataPrefix="oai_dc")
+    assert doc.find(".//o:header", NS).get("status") is None
+    # the highest id deleted, then a new unit: on SQLite it gets that id again
+    last = create(fonds, "最后一件")
+    last_uuid, last_pk = last.uuid, last.pk
+    do_delete_unit(CONSOLE, last)
+    newcomer = create(fonds, "新来的一件")
+    assert OaiRecord.objects.get(local_id=str(newcomer.uuid)).unit_id == newcomer.pk
+    tombstone = OaiRecord.objects.get(local_id=str(last_uuid))
+    assert tombstone.unit_id in (None, last_pk) and (tombstone.unit_id is None) == (newcomer.pk == last_pk)
+    doc = oai(Client(), verb="GetRecord", identifier=f"oai:gzsdag:unit/{last_uuid}", metadataPrefix="oai_dc")
+    assert doc.find(".//o:header", NS).get("status") == "deleted"
+    assert kept.pk != newcomer.pk

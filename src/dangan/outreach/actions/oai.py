@@ -41,7 +41,14 @@ def follow_units(unit_ids: Iterable[int], *, removed: bool = False, now: datetim
             for pk, fonds_id, uuid in ArchivalUnit.objects.filter(pk__in=chunk).values_list("pk", "fonds_id", "uuid")
         }
         public = set() if removed else _public_ids(chunk)
-        have = set(OaiRecord.objects.filter(unit_id__in=chunk).values_list("unit_id", flat=True))
+        rows = dict(OaiRecord.objects.filter(unit_id__in=chunk).values_list("unit_id", "local_id"))
+        have = set(rows)
+        # A deleted unit's row whose id the database gave to a new unit (SQLite reuses the highest rowid): the row
+        # stays the deleted unit's tombstone, detached; the new unit gets a row of its own below.
+        reused = [pk for pk, local_id in rows.items() if pk in units and local_id != str(units[pk][1])]
+        if reused:
+            OaiRecord.objects.filter(unit_id__in=reused).update(unit_id=None)
+            have -= set(reused)
         new = []
         # Rows already there, updated a group at a time (same fonds, public or not): a few UPDATEs a chunk.
         groups: dict[tuple[int | None, bool], list[int]] = {}
@@ -65,7 +72,18 @@ def follow_units(unit_ids: Iterable[int], *, removed: bool = False, now: datetim
                         ever_public=pk in public,
                     )
                 )
-        OaiRecord.objects.bulk_create(new, batch_size=500)
+        # A unit made again with the UUID of a deleted one (an export imported back, a restore) takes over the
+        # deleted one's row: one record per identifier, live again.
+        tombstones = {
+            row.local_id: row
+            for row in OaiRecord.objects.filter(kind=OaiRecord.Kind.UNIT, local_id__in=[r.local_id for r in new])
+        }
+        for record in [r for r in new if r.local_id in tombstones]:
+            row = tombstones[record.local_id]
+            row.unit_id, row.fonds_id, row.datestamp = record.unit_id, record.fonds_id, now
+            row.ever_public = row.ever_public or record.ever_public
+            row.save(update_fields=["unit_id", "fonds_id", "datestamp", "ever_public"])
+        OaiRecord.objects.bulk_create([r for r in new if r.local_id not in tombstones], batch_size=500)
         for (group_fonds, seen), pks in groups.items():
             changes: dict[str, Any] = {"datestamp": now}
             if group_fonds is not None:
@@ -85,13 +103,23 @@ def _follow_fonds(fonds_ids: set[int], now: datetime, *, leaving: set[int]) -> N
             visible_units(AnonymousUser(), ArchivalUnit.objects.filter(fonds=fonds)).exclude(pk__in=leaving).exists()
         )
         row = rows.get(fonds.pk)
+        # The record of the fonds' code, if another fonds had it (deleted, or renamed since): the identifier is the
+        # code, so the fonds that holds the code now takes that record over.
+        holder = (
+            OaiRecord.objects.filter(kind=OaiRecord.Kind.FONDS, local_id=fonds.code).exclude(fonds_id=fonds.pk).first()
+        )
+        if row is None and holder is not None:
+            row, holder = holder, None
+        if holder is not None:
+            holder.delete()
         if row is None:
             OaiRecord.objects.create(
                 kind=OaiRecord.Kind.FONDS, fonds=fonds, local_id=fonds.code, datestamp=now, ever_public=public
             )
         else:
-            row.local_id, row.datestamp, row.ever_public = fonds.code, now, row.ever_public or public
-            row.save(update_fields=["local_id", "datestamp", "ever_public"])
+            row.fonds_id, row.local_id, row.datestamp = fonds.pk, fonds.code, now
+            row.ever_public = row.ever_public or public
+            row.save(update_fields=["fonds_id", "local_id", "datestamp", "ever_public"])
 
 
 def rebuild(db: Any = None) -> int:
