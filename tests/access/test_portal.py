@@ -125,7 +125,7 @@ def test_home_hides_a_fonds_whose_units_are_all_hidden(client: Client, make_unit
 def test_home_sections_registry(client: Client, catalog: dict[str, Any]) -> None:
     portal_sections.register_home_section("test.empty", lambda request: "", order=1)
     try:
-        assert "专题" not in text(client.get("/"))
+        assert "专题档案" not in text(client.get("/"))
         portal_sections.register_home_section(
             "test.themes",
             lambda request: format_html('<section id="themes"><h2>{}</h2></section>', "专题档案"),

@@ -36,3 +36,11 @@ def test_registry_finds_a_set_family_by_the_prefix_of_its_spec() -> None:
         assert registry.set_family("nothing:abc") is None
     finally:
         registry._sets.pop("test-family")
+
+
+def test_the_portal_s_navigation_leads_to_themes_exhibitions_and_stories(client: Any, institution: Any) -> None:
+    page = client.get("/").content.decode()
+    for href, label in (("/themes/", "专题数据库"), ("/exhibitions/", "网上展览"), ("/stories/", "档案故事")):
+        assert f'href="{href}"' in page and label in page
+    themes = client.get("/themes/").content.decode()
+    assert 'href="/themes/" aria-current="page"' in themes
