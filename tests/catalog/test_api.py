@@ -478,3 +478,10 @@ def test_import_over_http(live_server, fonds, categories, archivist):
     data, ctype = multipart({"fonds": "Z999"}, {"file": ("目录.csv", _good_csv(), "text/csv")})
     response = call("POST", f"{api}/imports", token=key, data=data, content_type=ctype)
     assert response.status == 422 and response.json["errors"] == {"fonds": "全宗 Z999 不存在"}
+
+
+def test_a_code_with_a_control_character_is_refused_not_a_server_error(client, tree, archivist):
+    """Found by the OpenAPI fuzz on PostgreSQL, which refuses NUL in a query's text: a 422 naming the field."""
+    body = {"category": "WS", "year": 2016, "retention": "Y", "organization": "\x00BGS", "first": 1, "last": 2}
+    response = send(client, archivist, "POST", "/api/fonds/Z109/renumber", {**body, "start": 1})
+    assert response.status_code == 422 and "organization" in response.json()["errors"]

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import field_validator
 
 from dangan.catalog.filters import AuthorityFilter, FondsFilter, ImportBatchFilter, UnitFilter
 from dangan.core.api import PageOut, filter_query
@@ -62,6 +63,14 @@ class RenumberIn(Schema):
     first: int = Field(description="原件号起")
     last: int = Field(description="原件号止")
     start: int = Field(description="新起始件号")
+
+    @field_validator("category", "retention", "organization")
+    @classmethod
+    def _no_control_characters(cls, value: str | None) -> str | None:
+        # A code never holds one; PostgreSQL refuses NUL in a query's text outright.
+        if value is not None and any(ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 for ch in value):
+            raise ValueError("代码中不能有控制字符 (no control characters in a code)")
+        return value
 
 
 class CodeChange(Schema):
